@@ -1,0 +1,1 @@
+"""Carto ESS: directory and map of the social and solidarity economy in Brittany."""

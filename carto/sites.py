@@ -1,0 +1,163 @@
+"""The write path of sites: validation, territory assignment, indexes and history in one place.
+
+Every write of a site goes through ``create`` or ``update``/``set_status`` so that its commune
+(and EPCI, pays, département, pôles), its search indexes and its history stay in step.
+"""
+from datetime import date, datetime
+from enum import Enum
+
+from sqlmodel import Session, delete, select
+
+from carto import search_index
+from carto.locator import Locator
+from carto.models import PositionPrecision, Site, SiteActivity, SiteStatus, SiteVersion, utcnow
+from carto.site_schema import SiteData
+
+# Fields a snapshot keeps (everything a restore needs); derived and bookkeeping columns excluded.
+HISTORY_EXCLUDED = {"search_text", "version", "updated_at", "created_at"}
+
+
+class SiteError(ValueError):
+    """A write that cannot be done as asked; ``field`` names the input at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class VersionConflict(SiteError):
+    def __init__(self, site: Site, expected: int):
+        super().__init__(f"la fiche a été modifiée entre-temps (version {site.version}, attendue {expected})",
+                         "version")
+        self.site = site
+
+
+def activities_of(session: Session, site_id: int) -> list[str]:
+    return sorted(session.exec(select(SiteActivity.activity).where(SiteActivity.site_id == site_id)))
+
+
+def snapshot(session: Session, site: Site) -> dict:
+    data = site.model_dump(exclude=HISTORY_EXCLUDED)
+    data["activities"] = activities_of(session, site.id)
+    return {k: _jsonable(v) for k, v in data.items()}
+
+
+def _jsonable(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _place(site: Site, locator: Locator, allow_outside: bool) -> None:
+    """Fill the commune and derived territory keys of a site from its point."""
+    if not locator.enabled:
+        return
+    placement = locator.locate(site.lon, site.lat)
+    if placement is None:
+        if not allow_outside:
+            raise SiteError("la position est en dehors des communes de Bretagne chargées", "lon")
+        site.commune_code = site.epci_code = site.pays_code = site.dep_code = None
+        site.outside_territory = True
+        return
+    site.commune_code, site.commune_name = placement.commune_code, placement.commune_name
+    site.epci_code, site.pays_code, site.dep_code = placement.epci_code, placement.pays_code, placement.dep_code
+    site.outside_territory = False
+
+
+def _resolve_position(data: dict, locator: Locator) -> None:
+    """Without coordinates, a site sits at its commune's centre (and says so)."""
+    if data.get("lon") is not None:
+        data.setdefault("position_precision", PositionPrecision.address)
+        return
+    centre = locator.centre(data.get("commune_code") or "")
+    if centre is None:
+        raise SiteError(f"commune inconnue : « {data.get('commune_code')} »", "commune_code")
+    data.update(lon=centre[0], lat=centre[1], position_precision=PositionPrecision.commune)
+
+
+def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
+           status: SiteStatus = SiteStatus.published, allow_outside: bool = False,
+           contribution_id: int | None = None, **extra) -> Site:
+    """Write a new site and its first history version. ``extra``: source, source_key, credit, is_demo."""
+    fields = data.model_dump(exclude_none=True)
+    activities = fields.pop("activities")
+    _resolve_position(fields, locator)
+    fields.pop("commune_code", None)
+    site = Site(**fields, **extra, status=status)
+    _place(site, locator, allow_outside)
+    session.add(site)
+    session.flush()
+    _set_activities(session, site.id, activities)
+    search_index.index_site(session, site)
+    _record(session, site, "create", actor, {}, contribution_id)
+    return site
+
+
+def update(session: Session, site: Site, changes: dict, locator: Locator, *, actor: str,
+           expected_version: int | None = None, allow_outside: bool = False,
+           contribution_id: int | None = None, action: str = "update") -> dict:
+    """Apply validated field changes; returns {field: [old, new]} of what really changed."""
+    if expected_version is not None and expected_version != site.version:
+        raise VersionConflict(site, expected_version)
+    before = snapshot(session, site)
+    merged = {k: v for k, v in before.items() if k in SiteData.model_fields} | changes
+    if "lon" in changes:
+        merged["position_precision"] = changes.get("position_precision", PositionPrecision.address)
+    elif changes.get("commune_code") not in (None, before["commune_code"]):
+        merged["lon"] = merged["lat"] = None  # moved to another commune without a point: its centre
+    data = SiteData.model_validate(merged).model_dump()
+    activities = data.pop("activities")
+    _resolve_position(data, locator)
+    data.pop("commune_code")
+    for name, value in data.items():
+        setattr(site, name, value)
+    _place(site, locator, allow_outside)
+    _set_activities(session, site.id, activities)
+    diff = _diff(before, snapshot(session, site))
+    if diff:
+        _bump(session, site, action, actor, diff, contribution_id)
+    return diff
+
+
+def set_status(session: Session, site: Site, status: SiteStatus, *, actor: str,
+               contribution_id: int | None = None, expected_version: int | None = None) -> dict:
+    if expected_version is not None and expected_version != site.version:
+        raise VersionConflict(site, expected_version)
+    if site.status == status:
+        return {}
+    diff = {"status": [site.status.value, status.value]}
+    site.status = status
+    _bump(session, site, "status", actor, diff, contribution_id)
+    return diff
+
+
+def _bump(session, site, action, actor, diff, contribution_id) -> None:
+    site.version += 1
+    site.updated_at = utcnow()
+    session.add(site)
+    search_index.index_site(session, site)
+    _record(session, site, action, actor, diff, contribution_id)
+
+
+def _set_activities(session: Session, site_id: int, activities: list[str]) -> None:
+    session.exec(delete(SiteActivity).where(SiteActivity.site_id == site_id))
+    session.add_all(SiteActivity(site_id=site_id, activity=a) for a in activities)
+    session.flush()
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
+
+
+def _record(session, site, action, actor, changes, contribution_id) -> None:
+    session.add(SiteVersion(site_id=site.id, version=site.version, action=action, actor=actor,
+                            contribution_id=contribution_id, changes=changes,
+                            snapshot=snapshot(session, site)))
+    session.flush()
+
+
+def history(session: Session, site_id: int) -> list[SiteVersion]:
+    return list(session.exec(select(SiteVersion).where(SiteVersion.site_id == site_id)
+                             .order_by(SiteVersion.version)))

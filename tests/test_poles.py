@@ -1,0 +1,51 @@
+"""Pôles ESS: coverage from pays or from an uploaded polygon, and the coverage report."""
+import json
+
+import pytest
+import shapely
+
+from carto import poles
+from carto.locator import Locator
+
+
+def test_the_nineteen_poles_cover_brittany_but_three_communes(session):
+    report = poles.coverage_report(session)
+    assert len(report.poles) == 19
+    assert sorted(c.nom for c in report.uncovered) == ["Camoël", "Férel", "Pénestin"]
+    assert report.covered_twice == []
+    assert sum(p.communes for p in report.poles) == 1202 - 3
+
+
+def test_a_pole_covering_two_pays_has_both(session):
+    summary = {p.pole.id: p for p in poles.coverage_report(session).poles}
+    ouest = summary["adess-ouest-cotes-darmor"]
+    assert ouest.pole.coverage_pays == ["10", "18"]
+    assert ouest.population > 150_000
+
+
+def test_an_uploaded_polygon_replaces_the_pays_and_can_overlap(session):
+    # A square around Rennes given to the Pays de Brocéliande pôle: Rennes becomes covered twice.
+    square = shapely.box(-1.75, 48.05, -1.60, 48.15)
+    poles.set_coverage(session, "pole-ess-broceliande", geojson=json.dumps(shapely.geometry.mapping(square)))
+    report = poles.coverage_report(session)
+    twice = {c.code: ids for c, ids in report.covered_twice}
+    assert twice["35238"] == ["pole-ess-broceliande", "reso-solidaire"]
+    assert Locator.from_db(session).locate(-1.6778, 48.1173).poles == ("pole-ess-broceliande", "reso-solidaire")
+
+
+def test_coverage_back_to_pays_is_just_data(session):
+    poles.set_coverage(session, "reso-solidaire", pays=[])
+    assert "Rennes" in [c.nom for c in poles.coverage_report(session).uncovered]
+    poles.set_coverage(session, "reso-solidaire", pays=["15"])
+    assert "Rennes" not in [c.nom for c in poles.coverage_report(session).uncovered]
+
+
+@pytest.mark.parametrize("bad", ["not json", '{"type": "Point", "coordinates": [0, 0]}'])
+def test_a_coverage_that_is_not_a_polygon_is_refused(session, bad):
+    with pytest.raises(poles.PoleError):
+        poles.set_coverage(session, "reso-solidaire", geojson=bad)
+
+
+def test_unknown_pole_is_refused(session):
+    with pytest.raises(poles.PoleError, match="inconnu"):
+        poles.set_coverage(session, "nope", pays=["15"])

@@ -1,0 +1,69 @@
+"""Reading sites: text search insensitive to accents, case and ligatures; territory and box filters."""
+from carto import search, sites
+from carto.models import SiteStatus
+from carto.search import SiteFilter
+from carto.site_schema import SiteData
+
+
+def add(carto, session, name, lon=-1.6778, lat=48.1173, activities=("velo",), description="", **kw):
+    return sites.create(session, SiteData(name=name, activities=list(activities), lon=lon, lat=lat,
+                                          description=description, **kw), carto.locator, actor="test")
+
+
+def names(session, **filters) -> list[str]:
+    return sorted(s.name for s in search.find(session, SiteFilter(**filters)).sites)
+
+
+def test_text_search_ignores_accents_case_and_ligatures(carto, session):
+    add(carto, session, "Réemploi de vélos")
+    add(carto, session, "L'Œuvre solidaire", activities=["reemploi"])
+    add(carto, session, "Garage", description="Réparation automobile à prix solidaire", activities=["garage-solidaire"])
+    assert names(session, q="reemploi velo") == ["Réemploi de vélos"]
+    assert names(session, q="OEUVRE") == ["L'Œuvre solidaire"]
+    assert names(session, q="œuvre") == ["L'Œuvre solidaire"]
+    assert names(session, q="reparation") == ["Garage"]
+    assert names(session, q="rennes") == ["Garage", "L'Œuvre solidaire", "Réemploi de vélos"]
+
+
+def test_text_search_treats_operators_as_plain_words(carto, session):
+    add(carto, session, "Vélo OR rien")
+    for q in ['"', "velo OR", "NEAR(", "*", "a AND -b", "'; DROP TABLE site; --"]:
+        search.find(session, SiteFilter(q=q))  # never an FTS5 syntax error
+    assert names(session, q="velo OR") == ["Vélo OR rien"]
+
+
+def test_filters_by_territory_pole_activity_and_box(carto, session):
+    add(carto, session, "A Rennes", activities=["velo"])
+    add(carto, session, "B Carhaix", lon=-3.5736, lat=48.2764, activities=["reemploi"])
+    add(carto, session, "C Pontivy", lon=-2.9633, lat=48.0681, activities=["reemploi", "textile"], siae=True)
+    assert names(session, epci="243500139") == ["A Rennes"]
+    assert names(session, pole="adesk") == ["B Carhaix"]
+    assert names(session, departement="56") == ["C Pontivy"]
+    assert names(session, activities={"reemploi"}) == ["B Carhaix", "C Pontivy"]
+    assert names(session, siae=True) == ["C Pontivy"]
+    assert names(session, bbox=(-4.0, 48.0, -2.5, 48.5)) == ["B Carhaix", "C Pontivy"]
+
+
+def test_near_sorts_by_distance_and_cuts_at_the_radius(carto, session):
+    add(carto, session, "Loin", lon=-3.5736, lat=48.2764)
+    add(carto, session, "Près", lon=-1.70, lat=48.11)
+    page = search.find(session, SiteFilter(near=(-1.6778, 48.1173)))
+    assert [s.name for s in page.sites] == ["Près", "Loin"]
+    assert page.distances[page.sites[0].id] < 2
+    assert names(session, near=(-1.6778, 48.1173), radius_km=20) == ["Près"]
+
+
+def test_only_published_sites_are_found_by_default(carto, session):
+    add(carto, session, "Publié")
+    hidden = add(carto, session, "En attente")
+    sites.set_status(session, hidden, SiteStatus.pending, actor="test")
+    assert names(session) == ["Publié"]
+    assert names(session, statuses=(SiteStatus.pending,)) == ["En attente"]
+
+
+def test_activity_counts_ignore_the_activity_filter_itself(carto, session):
+    add(carto, session, "Site A", activities=["velo"])
+    add(carto, session, "Site B", activities=["velo", "garage-solidaire"])
+    add(carto, session, "Site C", lon=-3.5736, lat=48.2764, activities=["reemploi"])
+    counts = search.activity_counts(session, SiteFilter(activities={"velo"}, departement="35"))
+    assert counts == {"velo": 2, "garage-solidaire": 1}

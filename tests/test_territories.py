@@ -1,0 +1,80 @@
+"""Territories: communes loaded from any layer, higher levels dissolved from them, point location."""
+import shapely
+from sqlmodel import select
+
+from carto.locator import Locator
+from carto.models import Commune, Territory
+
+
+def test_levels_of_brittany_are_built_from_the_communes(session):
+    communes = session.exec(select(Commune)).all()
+    levels = {}
+    for t in session.exec(select(Territory)):
+        levels.setdefault(t.level, []).append(t)
+    assert len(communes) == 1202
+    assert len(levels["epci"]) == 61
+    assert len(levels["pays"]) == 21
+    assert sorted(t.nom for t in levels["departement"]) == [
+        "Côtes-d'Armor", "Finistère", "Ille-et-Vilaine", "Morbihan"]
+
+
+def test_dissolved_levels_share_the_borders_of_their_communes(session):
+    communes = {c.code: c for c in session.exec(select(Commune))}
+    rennes_metropole = session.get(Territory, ("epci", "243500139"))
+    members = [shapely.from_geojson(c.geometry) for c in communes.values() if c.epci_code == "243500139"]
+    union = shapely.union_all(members)
+    assert rennes_metropole.n_communes == len(members) == 43
+    assert shapely.from_geojson(rennes_metropole.geometry).symmetric_difference(union).area < 1e-9
+    population = sum(c.population for c in communes.values() if c.dep == "29")
+    assert session.get(Territory, ("departement", "29")).population == population
+
+
+def test_island_communes_without_epci_still_have_a_pays(session):
+    for name in ("Île-de-Bréhat", "Île-de-Sein", "Ouessant"):
+        commune = session.exec(select(Commune).where(Commune.nom == name)).one()
+        assert commune.epci_code is None and commune.pays_code
+
+
+def test_known_points_are_placed_in_their_commune_epci_pays_and_pole(session):
+    locator = Locator.from_db(session)
+    rennes = locator.locate(-1.6778, 48.1173)
+    assert (rennes.commune_code, rennes.epci_code, rennes.pays_code, rennes.poles) == (
+        "35238", "243500139", "15", ("reso-solidaire",))
+    assert session.get(Territory, ("epci", rennes.epci_code)).nom == "Rennes Métropole"
+    assert session.get(Territory, ("pays", "15")).nom == "Pays de Rennes"
+    assert locator.locate(-3.5736, 48.2764).commune_code == "29024"
+    assert locator.locate(-3.5736, 48.2764).poles == ("adesk",)
+    assert locator.locate(-2.9633, 48.0681).commune_code == "56178"
+    assert locator.locate(-2.9633, 48.0681).poles == ("adess-centre-bretagne",)
+
+
+def test_points_outside_brittany_have_no_commune(session):
+    locator = Locator.from_db(session)
+    assert locator.locate(2.35, 48.85) is None  # Paris
+    assert locator.locate(-4.0, 47.5) is None  # at sea
+    assert list(locator.locate_many([-1.6778, 2.35], [48.1173, 48.85])) == ["35238", None]
+
+
+def test_any_layer_with_an_insee_column_can_be_loaded(tmp_path, carto):
+    """A GeoPackage in Lambert 93 with ADMIN EXPRESS column names, completed from the attributes table."""
+    import geopandas as gpd
+    from carto import bootstrap
+    from carto.settings import SHARED_GEODATA
+    layer = gpd.read_file(SHARED_GEODATA / "communes_bretagne_2026.geojson")
+    layer = layer[layer["dep"] == "35"][["code", "geometry"]].rename(columns={"code": "INSEE_COM"})
+    path = tmp_path / "communes_35.gpkg"
+    layer.to_crs(2154).to_file(path)
+    counts = bootstrap.load_territories(carto, path)
+    assert counts["communes"] == len(layer) and counts["departement"] == 1
+    assert carto.locator.locate(-1.6778, 48.1173).epci_code == "243500139"
+
+
+def test_a_layer_without_insee_code_is_refused_clearly(tmp_path, carto):
+    import geopandas as gpd
+    import pytest
+    from carto import bootstrap
+    from carto.territory_load import TerritoryLoadError
+    path = tmp_path / "bad.geojson"
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(path)
+    with pytest.raises(TerritoryLoadError, match="code INSEE"):
+        bootstrap.load_territories(carto, path)
