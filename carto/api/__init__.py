@@ -1,0 +1,1 @@
+"""HTTP layer: thin FastAPI routers translating requests into calls of the domain modules."""

@@ -1,0 +1,31 @@
+"""The FastAPI application: routers, static files, templates and error shapes."""
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from carto.api import pages, poles, sites, taxonomy
+from carto.context import Carto
+from carto.settings import PROJECT_ROOT, Settings, get_settings
+
+STATIC_DIR = PROJECT_ROOT / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, carto: Carto | None = None) -> FastAPI:
+    carto = carto or Carto.open(settings or get_settings())
+    app = FastAPI(title="Carto ESS", description="Annuaire et carte de l'économie sociale et solidaire en Bretagne",
+                  version="0.1.0")
+    app.state.carto = carto
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (sites, taxonomy, poles, pages):
+        app.include_router(module.router)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    return app
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    # FastAPI's shape, minus the echoed input: it may be large or hold what a visitor typed.
+    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    return JSONResponse({"detail": errors}, status_code=422)

@@ -1,0 +1,95 @@
+"""The ``carto`` command: set up a database, load reference data, serve the site."""
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from carto import bootstrap, poles
+from carto.context import Carto
+from carto.settings import get_settings
+
+app = typer.Typer(help="Carto ESS : annuaire et carte de l'ESS en Bretagne.", no_args_is_help=True)
+territories_app = typer.Typer(help="Communes, EPCI, pays et départements.", no_args_is_help=True)
+poles_app = typer.Typer(help="Pôles ESS et zones de couverture.", no_args_is_help=True)
+app.add_typer(territories_app, name="territories")
+app.add_typer(poles_app, name="poles")
+
+Port = Annotated[int, typer.Option(help="Port HTTP")]
+Host = Annotated[str, typer.Option(help="Adresse d'écoute")]
+
+
+def _carto() -> Carto:
+    return Carto.open(get_settings())
+
+
+def _say_territories_off(carto: Carto) -> None:
+    if not carto.settings.territories_enabled:
+        typer.secho("Aucun répertoire de géodonnées (CARTO_GEODATA) : fonctions territoriales désactivées.",
+                    fg="yellow", err=True)
+
+
+@app.command()
+def init():
+    """Crée la base de données (tables et index) si elle n'existe pas."""
+    carto = _carto()
+    typer.echo(f"Base prête : {carto.settings.database_url}")
+    _say_territories_off(carto)
+
+
+@app.command()
+def serve(port: Port = 8000, host: Host = "127.0.0.1"):
+    """Sert la carte et l'API."""
+    import uvicorn
+    from carto.app import create_app
+    carto = _carto()
+    _say_territories_off(carto)
+    typer.echo(f"Carte : http://{host}:{port}/   API : http://{host}:{port}/docs")
+    uvicorn.run(create_app(carto=carto), host=host, port=port)
+
+
+@app.command()
+def demo(port: Port = 8000, host: Host = "127.0.0.1",
+         sites: Annotated[int, typer.Option(help="Nombre de sites fictifs")] = 500,
+         no_serve: Annotated[bool, typer.Option("--no-serve", help="Préparer la base sans servir")] = False):
+    """Crée la base, charge territoires, pôles et sites de démonstration, puis sert la carte."""
+    carto = _carto()
+    _say_territories_off(carto)
+    report = bootstrap.setup_demo(carto, sites)
+    if report.territories:
+        typer.echo("Territoires chargés : " + ", ".join(f"{v} {k}" for k, v in report.territories.items()))
+    typer.echo(f"Pôles ESS : {report.poles} ; sites de démonstration créés : {report.demo_sites}")
+    if not no_serve:
+        serve(port=port, host=host)
+
+
+@territories_app.command("load")
+def territories_load(path: Annotated[Path, typer.Argument(help="Couche des communes (GeoJSON, GeoPackage, Shapefile…)")]):
+    """Charge une couche de communes avec une colonne de code INSEE et construit EPCI, pays, départements."""
+    counts = bootstrap.load_territories(_carto(), path)
+    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@poles_app.command("load")
+def poles_load(csv: Annotated[Path, typer.Argument(help="Table des pôles (pole_id, nom, pays_codes…)")]):
+    """Crée ou met à jour les pôles ESS et recalcule leurs zones de couverture."""
+    typer.echo(f"{bootstrap.load_poles(_carto(), csv)} pôles")
+
+
+@app.command()
+def coverage():
+    """Couverture des pôles : communes, population et sites ; puis communes non couvertes ou en double."""
+    carto = _carto()
+    with carto.session() as session:
+        report = poles.coverage_report(session)
+    typer.echo(f"{'Pôle':<40} {'communes':>8} {'population':>11} {'sites':>6}")
+    for s in report.poles:
+        typer.echo(f"{s.pole.nom:<40} {s.communes:>8} {s.population:>11} {s.sites:>6}")
+    typer.echo(f"\nCommunes couvertes par aucun pôle : {len(report.uncovered)}")
+    for c in report.uncovered:
+        typer.echo(f"  {c.code} {c.nom} ({c.population} hab.)")
+    typer.echo(f"Communes couvertes par plusieurs pôles : {len(report.covered_twice)}")
+    for c, pole_ids in report.covered_twice:
+        typer.echo(f"  {c.code} {c.nom} : {', '.join(pole_ids)}")
+    typer.echo(f"Sites publiés hors de toute zone de pôle : {len(report.sites_outside)}")
+    for site in report.sites_outside:
+        typer.echo(f"  #{site.id} {site.name} ({site.commune_name or 'hors territoire'})")

@@ -1,0 +1,37 @@
+"""The running service's shared objects: settings, database engine, taxonomy and locator."""
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from carto import db, taxonomy
+from carto.locator import Locator
+from carto.settings import Settings
+
+
+@dataclass
+class Carto:
+    settings: Settings
+    engine: Engine
+    taxonomy: taxonomy.Taxonomy
+    _locator: Locator | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Carto":
+        engine = db.make_engine(settings.database_url)
+        db.init_db(engine)
+        return cls(settings, engine, taxonomy.load(settings.taxonomy_file))
+
+    def session(self) -> Session:
+        return Session(self.engine)
+
+    @property
+    def locator(self) -> Locator:
+        """Built on first use from the stored communes; ``refresh`` after loading territories."""
+        if self._locator is None:
+            with self.session() as session:
+                self._locator = Locator.from_db(session)
+        return self._locator
+
+    def refresh(self) -> None:
+        self._locator = None

@@ -1,0 +1,41 @@
+"""Public representations of sites and territories (RFC 7946 GeoJSON: lon, lat, WGS84).
+
+Only public fields leave the service: never a contributor's name or e-mail.
+"""
+import json
+
+from carto.models import Site
+from carto.taxonomy import Taxonomy
+
+PUBLIC_FIELDS = ("name", "description", "street", "postcode", "commune_code", "commune_name",
+                 "epci_code", "pays_code", "dep_code", "position_precision", "website", "email",
+                 "phone", "opening_hours", "siret", "legal_form", "siae", "ea_esat",
+                 "serves_individuals", "serves_professionals", "labels", "status", "is_demo",
+                 "source", "credit", "verified_at", "updated_at", "version")
+
+
+def site_properties(site: Site, activities: list[str], taxonomy: Taxonomy) -> dict:
+    props = site.model_dump(include=set(PUBLIC_FIELDS), mode="json")
+    props["activities"] = activities
+    props["domains"] = sorted({taxonomy.activity(a).domain for a in activities if a in taxonomy.activities})
+    return props
+
+
+def site_feature(site: Site, activities: list[str], taxonomy: Taxonomy, **extra) -> dict:
+    return {"type": "Feature", "id": site.id,
+            "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
+            "properties": site_properties(site, activities, taxonomy) | extra}
+
+
+def compact_site(site: Site, activities: list[str]) -> list:
+    """The map's marker payload: [id, lon, lat, name, activities]."""
+    return [site.id, round(site.lon, 5), round(site.lat, 5), site.name, activities]
+
+
+def geometry_feature(fid: str, geometry: str | None, properties: dict) -> dict:
+    return {"type": "Feature", "id": fid, "geometry": json.loads(geometry) if geometry else None,
+            "properties": properties}
+
+
+def collection(features: list[dict], **members) -> dict:
+    return {"type": "FeatureCollection", **members, "features": features}
