@@ -1,0 +1,28 @@
+"""The home map in a real browser: sites and pôle areas show, nothing leaves the machine."""
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_map_shows_clustered_sites_and_the_pole_layer_offline(live_server, page, tmp_path):
+    page.goto(live_server.url + "/")
+    page.wait_for_selector(".marker-cluster")
+    assert "500 sites dans la vue" in page.locator("#carto-status").inner_text()
+    page.get_by_label("Zones des pôles ESS").check()
+    page.wait_for_selector("path.leaflet-interactive")
+    assert page.locator("path.leaflet-interactive").count() >= 19
+    assert "Contours : IGN Admin Express, INSEE COG" in page.locator(".leaflet-control-attribution").inner_text()
+    page.screenshot(path=tmp_path / "home.png")
+    assert page.external_requests == [] and page.errors == []
+
+
+def test_a_popup_names_the_site_and_links_to_its_page(live_server, page):
+    page.goto(live_server.url + "/#")
+    page.wait_for_selector(".marker-cluster")
+    page.evaluate("CARTO.map.setView([48.1173, -1.6778], 16)")
+    marker = page.locator(".carto-marker").first
+    marker.wait_for()
+    marker.click()
+    popup = page.locator(".carto-popup")
+    assert popup.locator("strong").inner_text().startswith("[Démo]")
+    assert popup.locator("a").get_attribute("href").startswith("/sites/")
