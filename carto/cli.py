@@ -7,6 +7,7 @@ import typer
 from carto import bootstrap, poles
 from carto.context import Carto
 from carto.settings import get_settings
+from carto.territory_load import TerritoryLoadError
 
 app = typer.Typer(help="Carto ESS : annuaire et carte de l'ESS en Bretagne.", no_args_is_help=True)
 territories_app = typer.Typer(help="Communes, EPCI, pays et départements.", no_args_is_help=True)
@@ -20,6 +21,12 @@ Host = Annotated[str, typer.Option(help="Adresse d'écoute")]
 
 def _carto() -> Carto:
     return Carto.open(get_settings())
+
+
+def _fail(error: Exception) -> typer.Exit:
+    """Bad input (file, table) is the user's to fix: say what is wrong, without a traceback."""
+    typer.secho(f"Erreur : {error}", fg="red", err=True)
+    return typer.Exit(code=1)
 
 
 def _say_territories_off(carto: Carto) -> None:
@@ -65,14 +72,20 @@ def demo(port: Port = 8000, host: Host = "127.0.0.1",
 @territories_app.command("load")
 def territories_load(path: Annotated[Path, typer.Argument(help="Couche des communes (GeoJSON, GeoPackage, Shapefile…)")]):
     """Charge une couche de communes avec une colonne de code INSEE et construit EPCI, pays, départements."""
-    counts = bootstrap.load_territories(_carto(), path)
+    try:
+        counts = bootstrap.load_territories(_carto(), path)
+    except (TerritoryLoadError, OSError) as e:
+        raise _fail(e) from None
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
 @poles_app.command("load")
 def poles_load(csv: Annotated[Path, typer.Argument(help="Table des pôles (pole_id, nom, pays_codes…)")]):
     """Crée ou met à jour les pôles ESS et recalcule leurs zones de couverture."""
-    typer.echo(f"{bootstrap.load_poles(_carto(), csv)} pôles")
+    try:
+        typer.echo(f"{bootstrap.load_poles(_carto(), csv)} pôles")
+    except (poles.PoleError, OSError, KeyError) as e:
+        raise _fail(e) from None
 
 
 @app.command()

@@ -1,0 +1,52 @@
+"""The ``carto`` command, as a newcomer runs it."""
+from typer.testing import CliRunner
+
+from carto.cli import app
+from carto.settings import get_settings
+from tests.conftest import GEODATA
+
+runner = CliRunner()
+
+
+def run(monkeypatch, tmp_path, *args, geodata=GEODATA):
+    monkeypatch.setenv("CARTO_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("CARTO_GEODATA", str(geodata))
+    get_settings.cache_clear()
+    try:
+        return runner.invoke(app, list(args))
+    finally:
+        get_settings.cache_clear()
+
+
+def test_demo_prepares_everything_and_coverage_reports_the_gaps(monkeypatch, tmp_path):
+    result = run(monkeypatch, tmp_path, "demo", "--no-serve", "--sites", "50")
+    assert result.exit_code == 0, result.output
+    assert "1202 communes, 61 epci, 21 pays, 4 departement" in result.output
+    assert "Pôles ESS : 19 ; sites de démonstration créés : 50" in result.output
+    report = run(monkeypatch, tmp_path, "coverage")
+    assert report.exit_code == 0
+    assert "Communes couvertes par aucun pôle : 3" in report.output
+    for name in ("Camoël", "Férel", "Pénestin"):
+        assert name in report.output
+    assert "RÉSO solidaire" in report.output
+
+
+def test_without_geodata_the_service_starts_with_territories_off(monkeypatch, tmp_path):
+    empty = tmp_path / "nothing-here"
+    result = run(monkeypatch, tmp_path, "demo", "--no-serve", geodata=empty)
+    assert result.exit_code == 0, result.output
+    assert "fonctions territoriales désactivées" in result.output
+
+
+def test_territories_load_refuses_a_missing_file_clearly(monkeypatch, tmp_path):
+    result = run(monkeypatch, tmp_path, "territories", "load", str(tmp_path / "absent.gpkg"))
+    assert result.exit_code == 1
+    assert "introuvable" in result.output
+
+
+def test_poles_load_refuses_a_table_without_the_expected_columns(monkeypatch, tmp_path):
+    table = tmp_path / "poles.csv"
+    table.write_text("id,name\nx,y\n", encoding="utf-8")
+    result = run(monkeypatch, tmp_path, "poles", "load", str(table))
+    assert result.exit_code == 1
+    assert "colonnes attendues" in result.output
