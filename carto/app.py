@@ -6,6 +6,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from carto.api import pages, poles, sites, taxonomy
+from carto.api.headers import SecurityHeaders
 from carto.context import Carto
 from carto.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -18,6 +19,7 @@ def create_app(settings: Settings | None = None, carto: Carto | None = None) -> 
                   version="0.1.0")
     app.state.carto = carto
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(SecurityHeaders, embed_frame_ancestors=carto.settings.embed_frame_ancestors)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (sites, taxonomy, poles, pages):
         app.include_router(module.router)

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     # Tile URL template; "blank" serves a local grey tile (offline use and tests).
     tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # Sites allowed to frame /embed, space separated CSP sources ("*": any; "" : none).
+    embed_frame_ancestors: str = "*"
 
     @field_validator("geodata", mode="before")
     @classmethod

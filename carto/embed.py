@@ -1,0 +1,135 @@
+"""Options of the embeddable map, read leniently from a partner's URL, and the embed snippet.
+
+An embed never shows an error page: unknown options are ignored and bad values fall back to
+their defaults, because a partner's page cannot show our error messages to its visitors.
+"""
+import html
+import math
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from carto.taxonomy import Taxonomy
+
+TERRITORY_KEYS = ("pole", "epci", "pays", "departement")
+TRUE, FALSE = {"1", "true", "oui", "yes", "on"}, {"0", "false", "non", "no", "off"}
+LANGUAGES = ("fr", "en")
+VIEWS = ("map", "list")
+
+
+@dataclass
+class EmbedOptions:
+    activities: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    locked: bool = False  # the visitor may not change the preset filters
+    territory: tuple[str, str] | None = None  # (level, code), e.g. ("pole", "adesk")
+    bbox: tuple[float, float, float, float] | None = None
+    center: tuple[float, float] | None = None  # lat, lon
+    zoom: int | None = None
+    view: str = "map"
+    legend: bool = True
+    header: bool = False
+    contribute: bool = True  # "proposer un site" / "signaler" links, opening in a new tab
+    lang: str = "fr"
+
+    def query(self) -> dict[str, str]:
+        """The query string that gives back these options (non-default values only)."""
+        out: dict[str, str] = {}
+        if self.activities:
+            out["activity"] = ",".join(self.activities)
+        if self.domains:
+            out["domain"] = ",".join(self.domains)
+        if self.locked:
+            out["lock"] = "1"
+        if self.territory:
+            out[self.territory[0]] = self.territory[1]
+        if self.bbox:
+            out["bbox"] = ",".join(f"{v:g}" for v in self.bbox)
+        if self.center:
+            out["center"] = f"{self.center[0]:g},{self.center[1]:g}"
+        if self.zoom is not None:
+            out["zoom"] = str(self.zoom)
+        for name, value, default in (("view", self.view, "map"), ("lang", self.lang, "fr")):
+            if value != default:
+                out[name] = value
+        for name, value, default in (("legend", self.legend, True), ("header", self.header, False),
+                                     ("contrib", self.contribute, True)):
+            if value != default:
+                out[name] = "1" if value else "0"
+        return out
+
+
+def _flag(raw: str | None, default: bool) -> bool:
+    value = (raw or "").strip().lower()
+    return True if value in TRUE else False if value in FALSE else default
+
+
+def _numbers(raw: str | None, count: int) -> list[float] | None:
+    try:
+        values = [float(v) for v in (raw or "").split(",")]
+    except ValueError:
+        return None
+    if len(values) != count or not all(math.isfinite(v) for v in values):
+        return None
+    return values
+
+
+def _bbox(raw: str | None):
+    values = _numbers(raw, 4)
+    if not values:
+        return None
+    w, s, e, n = values
+    ok = -180 <= w < e <= 180 and -90 <= s < n <= 90
+    return (w, s, e, n) if ok else None
+
+
+def _center(raw: str | None):
+    values = _numbers(raw, 2)
+    if values and -90 <= values[0] <= 90 and -180 <= values[1] <= 180:
+        return values[0], values[1]
+    return None
+
+
+def _zoom(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and 1 <= int(raw) <= 19 else None
+
+
+def _slugs(params, name: str, known) -> list[str]:
+    raw = [v for value in params.getlist(name) for v in value.split(",")]
+    return sorted({v.strip() for v in raw if v.strip() in known})
+
+
+def parse(params, taxonomy: Taxonomy, territory_exists) -> EmbedOptions:
+    """Options from a query-parameter multidict; ``territory_exists(level, code)`` checks presets."""
+    territory = next(((k, params[k]) for k in TERRITORY_KEYS
+                      if params.get(k) and territory_exists(k, params[k])), None)
+    return EmbedOptions(
+        activities=_slugs(params, "activity", taxonomy.activities),
+        domains=_slugs(params, "domain", {d.slug for d in taxonomy.domains}),
+        locked=_flag(params.get("lock"), False),
+        territory=territory,
+        bbox=_bbox(params.get("bbox")),
+        center=_center(params.get("center")),
+        zoom=_zoom(params.get("zoom")),
+        view=params.get("view") if params.get("view") in VIEWS else "map",
+        legend=_flag(params.get("legend"), True),
+        header=_flag(params.get("header"), False),
+        contribute=_flag(params.get("contrib"), True),
+        lang=params.get("lang") if params.get("lang") in LANGUAGES else "fr",
+    )
+
+
+def embed_url(base_url: str, options: EmbedOptions) -> str:
+    query = urlencode(options.query())
+    return f"{base_url.rstrip('/')}/embed" + (f"?{query}" if query else "")
+
+
+def snippet(base_url: str, options: EmbedOptions, title: str = "Carte des acteurs de l'ESS en Bretagne",
+            height: int = 600, resize_script: bool = False) -> str:
+    """The HTML a partner pastes: a responsive iframe with a title, and optionally the resizer."""
+    src = html.escape(embed_url(base_url, options), quote=True)
+    code = (f'<iframe src="{src}" title="{html.escape(title, quote=True)}" '
+            f'style="width:100%;max-width:100%;height:{int(height)}px;border:0" '
+            f'loading="lazy" allow="geolocation"></iframe>')
+    if resize_script:
+        code += f'\n<script src="{html.escape(base_url.rstrip("/"), quote=True)}/static/js/embed-resize.js" defer></script>'
+    return code

@@ -1,0 +1,43 @@
+"""Embed options from a partner's URL: lenient parsing, round trip, and the snippet."""
+from starlette.datastructures import QueryParams
+
+from carto import embed
+from carto.taxonomy import load
+
+POLES = {("pole", "adesk"), ("departement", "29")}
+
+
+def parse(query: str) -> embed.EmbedOptions:
+    return embed.parse(QueryParams(query), load(), lambda level, code: (level, code) in POLES)
+
+
+def test_presets_are_read_from_the_url():
+    o = parse("activity=velo,reparation&domain=mobilite&lock=1&pole=adesk&view=list&legend=0&contrib=non&lang=en")
+    assert o.activities == ["reparation", "velo"] and o.domains == ["mobilite"]
+    assert o.locked and o.territory == ("pole", "adesk")
+    assert (o.view, o.legend, o.contribute, o.lang, o.header) == ("list", False, False, "en", False)
+
+
+def test_unknown_options_and_bad_values_fall_back_to_defaults():
+    o = parse("activity=teleportation&pole=nope&bbox=5,1,2,3&center=200,0&zoom=99&view=3d&legend=peut-etre"
+              "&lang=xx&unknown=1&lock=%00")
+    assert o == embed.EmbedOptions()
+
+
+def test_a_valid_box_centre_and_zoom_are_kept():
+    o = parse("bbox=-5,47,-1,49&center=48.1,-1.7&zoom=11&departement=29")
+    assert o.bbox == (-5, 47, -1, 49) and o.center == (48.1, -1.7) and o.zoom == 11
+    assert o.territory == ("departement", "29")
+
+
+def test_options_round_trip_through_their_query_string():
+    o = parse("activity=velo&pole=adesk&legend=0&header=1&view=list")
+    assert parse(str(QueryParams(o.query()))) == o
+
+
+def test_the_snippet_is_a_titled_responsive_iframe_with_escaped_attributes():
+    code = embed.snippet("https://carto.example/", parse("activity=velo&pole=adesk"), title='Carte "ESS"',
+                         resize_script=True)
+    assert code.startswith('<iframe src="https://carto.example/embed?activity=velo&amp;pole=adesk"')
+    assert 'title="Carte &quot;ESS&quot;"' in code and "width:100%" in code
+    assert "embed-resize.js" in code
