@@ -5,7 +5,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from carto.api import pages, poles, sites, taxonomy
+from carto.api import docs, pages, poles, sites, taxonomy
 from carto.api.headers import SecurityHeaders
 from carto.context import Carto
 from carto.settings import PROJECT_ROOT, Settings, get_settings
@@ -16,12 +16,12 @@ STATIC_DIR = PROJECT_ROOT / "web" / "static"
 def create_app(settings: Settings | None = None, carto: Carto | None = None) -> FastAPI:
     carto = carto or Carto.open(settings or get_settings())
     app = FastAPI(title="Carto ESS", description="Annuaire et carte de l'économie sociale et solidaire en Bretagne",
-                  version="0.1.0")
+                  version="0.1.0", docs_url=None, redoc_url=None)
     app.state.carto = carto
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=carto.settings.embed_frame_ancestors)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (sites, taxonomy, poles, pages):
+    for module in (sites, taxonomy, poles, pages, docs):
         app.include_router(module.router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     return app

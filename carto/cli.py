@@ -6,6 +6,7 @@ import typer
 
 from carto import bootstrap, poles
 from carto.context import Carto
+from carto.db import session_scope
 from carto.settings import get_settings
 from carto.territory_load import TerritoryLoadError
 
@@ -86,6 +87,24 @@ def poles_load(csv: Annotated[Path, typer.Argument(help="Table des pôles (pole_
         typer.echo(f"{bootstrap.load_poles(_carto(), csv)} pôles")
     except (poles.PoleError, OSError, KeyError) as e:
         raise _fail(e) from None
+
+
+@poles_app.command("coverage")
+def poles_coverage(
+    pole_id: Annotated[str, typer.Argument(help="Identifiant du pôle")],
+    pays: Annotated[list[str], typer.Option("--pays", help="Code de pays couvert (répétable)")] = [],
+    geojson: Annotated[Path | None, typer.Option(help="Zone de couverture (polygone GeoJSON)")] = None,
+):
+    """Change la zone de couverture d'un pôle : une liste de pays, ou un polygone GeoJSON."""
+    carto = _carto()
+    try:
+        text = geojson.read_text(encoding="utf-8") if geojson else None
+        with session_scope(carto.engine) as session:
+            poles.set_coverage(session, pole_id, pays=[p.zfill(2) for p in pays], geojson=text)
+            communes = len(poles.communes_of(session, pole_id))
+    except (poles.PoleError, OSError) as e:
+        raise _fail(e) from None
+    typer.echo(f"{pole_id} : {communes} communes couvertes")
 
 
 @app.command()

@@ -112,6 +112,10 @@ def recompute_coverage(session: Session) -> int:
     return links
 
 
+def communes_of(session: Session, pole_id: str) -> list[str]:
+    return list(session.exec(select(PoleCommune.commune_code).where(PoleCommune.pole_id == pole_id)))
+
+
 @dataclass
 class PoleSummary:
     pole: Pole

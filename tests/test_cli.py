@@ -50,3 +50,14 @@ def test_poles_load_refuses_a_table_without_the_expected_columns(monkeypatch, tm
     result = run(monkeypatch, tmp_path, "poles", "load", str(table))
     assert result.exit_code == 1
     assert "colonnes attendues" in result.output
+
+
+def test_a_poles_coverage_is_edited_from_the_command_line(monkeypatch, tmp_path):
+    assert run(monkeypatch, tmp_path, "demo", "--no-serve", "--sites", "0").exit_code == 0
+    result = run(monkeypatch, tmp_path, "poles", "coverage", "reso-solidaire", "--pays", "15", "--pays", "19")
+    assert result.exit_code == 0, result.output
+    assert "reso-solidaire : 114 communes couvertes" in result.output
+    area = tmp_path / "area.geojson"
+    area.write_text('{"type": "Point", "coordinates": [0, 0]}', encoding="utf-8")
+    refused = run(monkeypatch, tmp_path, "poles", "coverage", "reso-solidaire", "--geojson", str(area))
+    assert refused.exit_code == 1 and "polygone" in refused.output

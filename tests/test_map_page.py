@@ -26,3 +26,10 @@ def test_a_popup_names_the_site_and_links_to_its_page(live_server, page):
     popup = page.locator(".carto-popup")
     assert popup.locator("strong").inner_text().startswith("[Démo]")
     assert popup.locator("a").get_attribute("href").startswith("/sites/")
+
+
+def test_the_api_documentation_loads_offline(live_server, page):
+    page.goto(live_server.url + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock")
+    assert "/api/sites" in page.locator(".swagger-ui").inner_text()
+    assert page.external_requests == [] and page.errors == []
