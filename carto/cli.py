@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from carto import bootstrap, poles
+from carto import backup, bootstrap, poles
 from carto.context import Carto
 from carto.db import session_scope
 from carto.settings import get_settings
@@ -105,6 +105,28 @@ def poles_coverage(
     except (poles.PoleError, OSError) as e:
         raise _fail(e) from None
     typer.echo(f"{pole_id} : {communes} communes couvertes")
+
+
+@app.command("backup")
+def backup_cmd(target: Annotated[Path, typer.Argument(help="Fichier de sauvegarde à créer")]):
+    """Sauvegarde la base SQLite pendant que le service tourne."""
+    try:
+        typer.echo(f"Sauvegarde écrite : {backup.backup(_carto().engine, target)}")
+    except backup.BackupError as e:
+        raise _fail(e) from None
+
+
+@app.command("restore")
+def restore_cmd(source: Annotated[Path, typer.Argument(help="Fichier de sauvegarde")],
+                yes: Annotated[bool, typer.Option("--yes", help="Ne pas demander de confirmation")] = False):
+    """Remplace tout le contenu de la base par une sauvegarde."""
+    if not yes:
+        typer.confirm("Remplacer tout le contenu de la base par cette sauvegarde ?", abort=True)
+    try:
+        backup.restore(_carto().engine, source)
+    except backup.BackupError as e:
+        raise _fail(e) from None
+    typer.echo("Base restaurée.")
 
 
 @app.command()

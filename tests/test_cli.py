@@ -61,3 +61,12 @@ def test_a_poles_coverage_is_edited_from_the_command_line(monkeypatch, tmp_path)
     area.write_text('{"type": "Point", "coordinates": [0, 0]}', encoding="utf-8")
     refused = run(monkeypatch, tmp_path, "poles", "coverage", "reso-solidaire", "--geojson", str(area))
     assert refused.exit_code == 1 and "polygone" in refused.output
+
+
+def test_backup_and_restore_from_the_command_line(monkeypatch, tmp_path):
+    assert run(monkeypatch, tmp_path, "demo", "--no-serve", "--sites", "5").exit_code == 0
+    saved = tmp_path / "save.db"
+    assert run(monkeypatch, tmp_path, "backup", str(saved)).exit_code == 0
+    assert run(monkeypatch, tmp_path, "backup", str(saved)).exit_code == 1  # never overwritten
+    restored = run(monkeypatch, tmp_path, "restore", str(saved), "--yes")
+    assert restored.exit_code == 0 and "Base restaurée" in restored.output

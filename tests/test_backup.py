@@ -1,0 +1,40 @@
+"""Backups of the embedded database round-trip to identical data."""
+import pytest
+from sqlmodel import select
+
+from carto import backup, search, sites
+from carto.models import Site, SiteVersion
+from carto.search import SiteFilter
+
+
+def dump(carto) -> list:
+    with carto.session() as session:
+        rows = [s.model_dump() for s in session.exec(select(Site).order_by(Site.id))]
+        rows += [v.model_dump() for v in session.exec(select(SiteVersion).order_by(SiteVersion.id))]
+        rows.append(sorted(s.id for s in search.find(session, SiteFilter(q="ressourcerie"), limit=1000).sites))
+    return rows
+
+
+def test_backup_then_restore_gives_back_identical_data(demo_carto, tmp_path):
+    before = dump(demo_carto)
+    saved = backup.backup(demo_carto.engine, tmp_path / "save.db")
+    with demo_carto.session() as session:
+        site = session.get(Site, 1)
+        sites.update(session, site, {"name": "Changé après la sauvegarde"}, demo_carto.locator, actor="t")
+        session.commit()
+    assert dump(demo_carto) != before
+    backup.restore(demo_carto.engine, saved)
+    assert dump(demo_carto) == before
+
+
+def test_backup_never_overwrites_and_restore_refuses_what_is_not_a_database(demo_carto, tmp_path):
+    saved = backup.backup(demo_carto.engine, tmp_path / "save.db")
+    with pytest.raises(backup.BackupError, match="existe déjà"):
+        backup.backup(demo_carto.engine, saved)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(backup.BackupError, match="pas une base SQLite"):
+        backup.restore(demo_carto.engine, junk)
+    with pytest.raises(backup.BackupError, match="introuvable"):
+        backup.restore(demo_carto.engine, tmp_path / "absent.db")
+    assert len(dump(demo_carto)) > 500  # untouched
