@@ -14,11 +14,12 @@ from datetime import date
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from carto import search
-from carto.models import LEGAL_FORM_LABELS, Commune, LegalForm, Pole, Site, SiteActivity, Territory
+from carto import search, territories
+from carto.context import Carto
+from carto.models import LEGAL_FORM_LABELS, LegalForm, Pole, Site, SiteActivity
 from carto.search import SiteFilter, distance_km
 from carto.taxonomy import Taxonomy, UnknownActivity
-from carto.textnorm import fold
+from carto.textnorm import fold, words
 
 LEVEL_LABELS = {"commune": "commune", "epci": "EPCI", "pays": "pays", "departement": "département",
                 "pole": "pôle ESS"}
@@ -58,51 +59,60 @@ class Place:
         return f"{self.nom} ({detail})"
 
 
-def places(session: Session) -> list[Place]:
-    """Every searchable territory, communes first (about 1,300 names: read whole, no geometry)."""
-    out = [Place("commune", code, nom, dep) for code, nom, dep in
-           session.exec(select(Commune.code, Commune.nom, Commune.dep).order_by(Commune.nom))]
-    out += [Place(level, code, nom) for level, code, nom in
-            session.exec(select(Territory.level, Territory.code, Territory.nom).order_by(Territory.nom))]
-    out += [Place("pole", pid, nom) for pid, nom in session.exec(select(Pole.id, Pole.nom).order_by(Pole.nom))]
-    return out
+# Our level names are the stored ones; ``carto.territories`` names its levels in the plural.
+_PUBLIC_LEVEL = {level: public for public, level in territories.LEVELS.items()}
 
 
-def find_places(session: Session, text: str, levels: tuple[str, ...] = tuple(LEVEL_LABELS)) -> list[Place]:
-    """Places whose name or code matches ``text`` (accents and case ignored): exact names first."""
-    wanted = fold(text).strip()
-    if not wanted:
-        return []
-    ranked = []
-    for p in places(session):
-        name = fold(p.nom)
-        if p.level not in levels:
+def _poles_matching(session: Session, text: str) -> list[Place]:
+    """Pôles whose name has a word starting with each word typed (« reso » → RÉSO solidaire)."""
+    typed = words(text)
+    found = [Place("pole", pid, nom) for pid, nom in session.exec(select(Pole.id, Pole.nom))
+             if typed and all(any(w.startswith(t) for w in words(nom)) for t in typed)]
+    return sorted(found, key=lambda p: fold(p.nom))
+
+
+def find_places(carto: Carto, session: Session, text: str,
+                levels: tuple[str, ...] = tuple(LEVEL_LABELS)) -> list[Place]:
+    """Places named (or coded) ``text``, accents and case ignored: exact names only when there are."""
+    found = []
+    for level in levels:
+        if level == "pole":
+            found += _poles_matching(session, text)
             continue
-        if wanted in (name, p.code.lower()):
-            ranked.append((0, p))
-        elif name.startswith(wanted):
-            ranked.append((1, p))
-        elif wanted in name:
-            ranked.append((2, p))
-    best = min((rank for rank, _ in ranked), default=None)
-    return [p for rank, p in ranked if rank == best]
+        page = territories.search(carto, _PUBLIC_LEVEL[level], q=text, limit=MAX_CHOICES)
+        found += [Place(level, e.code, e.nom, e.parents.get("departement", "") if level == "commune" else "")
+                  for e in page.entries]
+    wanted = _compact(text)
+    exact = [p for p in found if wanted in (_compact(p.nom), p.code.lower())]
+    return exact or found
 
 
-def place_from_key(session: Session, key: str, field_name: str = "zone") -> Place:
+def _compact(name: str) -> str:
+    """« St-Malo », « saint malo » and « Saint-Malo » all give « saintmalo »."""
+    return "".join(territories.ABBREVIATIONS.get(w, w) for w in words(name))
+
+
+def place_from_key(carto: Carto, session: Session, key: str, field_name: str = "zone") -> Place:
     level, _, code = key.partition(":")
     if level not in LEVEL_LABELS or not code:
         raise SourcingError(field_name, "forme attendue : niveau:code (commune, epci, pays, departement "
                                         "ou pole), par exemple epci:243500139")
-    found = [p for p in places(session) if p.level == level and p.code == code]
-    if not found:
+    if level == "pole":
+        pole = session.get(Pole, code)
+        entry = Place(level, pole.id, pole.nom) if pole else None
+    else:
+        found = territories.get(carto, _PUBLIC_LEVEL[level], code)
+        entry = found and Place(level, found.code, found.nom,
+                                found.parents.get("departement", "") if level == "commune" else "")
+    if entry is None:
         raise SourcingError(field_name, f"{LEVEL_LABELS[level]} inconnu : « {code} »")
-    return found[0]
+    return entry
 
 
-def resolve_place(session: Session, text: str, field_name: str = "territory",
+def resolve_place(carto: Carto, session: Session, text: str, field_name: str = "territory",
                   levels: tuple[str, ...] = tuple(LEVEL_LABELS)) -> Place:
     """The one place named ``text``; several or none is the buyer's to settle (with choices)."""
-    found = find_places(session, text, levels)
+    found = find_places(carto, session, text, levels)
     if len(found) == 1:
         return found[0]
     if not found:
@@ -186,14 +196,14 @@ def _point(raw: str) -> tuple[float, float]:
     return lon, lat
 
 
-def _centre(session: Session, around: str | None, near: str | None) -> tuple[tuple[float, float] | None, str]:
+def _centre(carto: Carto, session: Session, around: str | None,
+            near: str | None) -> tuple[tuple[float, float] | None, str]:
     if near:
         lon, lat = _point(near)
         return (lon, lat), f"{lat:.4f}, {lon:.4f}"
     if around:
-        commune = resolve_place(session, around, "around", levels=("commune",))
-        centre = session.exec(select(Commune.lon, Commune.lat).where(Commune.code == commune.code)).one()
-        return (centre[0], centre[1]), commune.label
+        commune = resolve_place(carto, session, around, "around", levels=("commune",))
+        return territories.get(carto, "communes", commune.code).centre, commune.label
     return None, ""
 
 
@@ -209,7 +219,7 @@ def _sort(raw: str | None, has_centre: bool) -> tuple[str, bool]:
     return key, descending
 
 
-def parse(session: Session, taxonomy: Taxonomy, *, territory: str | None = None, zone: str | None = None,
+def parse(carto: Carto, session: Session, *, territory: str | None = None, zone: str | None = None,
           around: str | None = None, near: str | None = None, radius_km: str | float | None = None,
           activity=(), domain=(), legal_form=(), reserved=(), public=(), label=(), q: str | None = None,
           sort: str | None = None) -> Criteria:
@@ -219,17 +229,18 @@ def parse(session: Session, taxonomy: Taxonomy, *, territory: str | None = None,
     otherwise ``territory`` is a name or code to resolve. Multiple values may be repeated or
     comma-separated.
     """
-    place = place_from_key(session, zone) if zone else resolve_place(session, territory) if territory else None
-    centre, centre_label = _centre(session, around, near)
+    place = (place_from_key(carto, session, zone) if zone
+             else resolve_place(carto, session, territory) if territory else None)
+    centre, centre_label = _centre(carto, session, around, near)
     radius = _float("radius_km", radius_km, 0, MAX_RADIUS_KM)
     if radius and not centre:
         raise SourcingError("radius_km", "un rayon demande un centre : une commune (around) ou un point (near)")
     try:
-        activities = taxonomy.expand(_split(activity), [])
+        activities = carto.taxonomy.expand(_split(activity), [])
     except UnknownActivity as e:
         raise SourcingError("activity", str(e)) from None
     try:
-        activities |= taxonomy.expand([], _split(domain))
+        activities |= carto.taxonomy.expand([], _split(domain))
     except UnknownActivity as e:
         raise SourcingError("domain", str(e)) from None
     forms = _choice("legal_form", _split(legal_form), [f.value for f in LegalForm], "forme juridique")
