@@ -136,6 +136,8 @@ class Site(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     verified_at: date | None = None
     version: int = 1  # optimistic locking: every write checks and increments it
+    ess: bool = Field(default=False, index=True)  # an ESS structure (e.g. LVAO type_dacteur or label "ess")
+    missing_from_source_at: datetime | None = None  # its import source stopped listing it (for moderators)
 
 
 class SiteActivity(SQLModel, table=True):
@@ -154,3 +156,165 @@ class SiteVersion(SQLModel, table=True):
     changed_at: datetime = Field(default_factory=utcnow)
     changes: dict = Field(default_factory=dict, sa_column=Column(JSON))  # field -> [old, new]
     snapshot: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+# --- Accounts, contributions and moderation -----------------------------------------------------
+
+class UserRole(str, Enum):
+    admin = "admin"  # the Cress: sees and decides everything, manages accounts
+    moderator = "moderator"  # a pôle or a domain team: sees and decides only its scope
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True, max_length=254)  # stored lower-cased
+    name: str = Field(default="", max_length=120)
+    role: UserRole = UserRole.moderator
+    password_hash: str
+    active: bool = True
+    digest: bool = True  # wants the e-mail digest of its queue (``carto notify``)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class UserPole(SQLModel, table=True):
+    """A moderator's pôles: it moderates sites whose commune the pôle covers."""
+    user_id: int = Field(primary_key=True, foreign_key="user.id")
+    pole_id: str = Field(primary_key=True, foreign_key="pole.id")
+
+
+class UserDomain(SQLModel, table=True):
+    """A moderator's domains (taxonomy slugs): it moderates sites with an activity of the domain."""
+    user_id: int = Field(primary_key=True, foreign_key="user.id")
+    domain: str = Field(primary_key=True)
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(index=True, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class ContributionKind(str, Enum):
+    new_site = "new_site"  # the proposed site is a Site row with status pending until decided
+    change = "change"  # a field-by-field diff against the version it was based on
+    report = "report"
+
+
+class ContributionStatus(str, Enum):
+    pending = "pending"
+    accepted = "accepted"
+    refused = "refused"
+    merged = "merged"  # a new site merged into an existing one (``merged_into``)
+    archived = "archived"  # report: the site was archived
+    corrected = "corrected"  # report: a moderator corrected the site
+    dismissed = "dismissed"  # report: nothing to do
+
+
+class ReportReason(str, Enum):
+    closed = "closed"
+    wrong = "wrong"
+    duplicate = "duplicate"
+    off_charter = "off_charter"
+
+
+class Contribution(SQLModel, table=True):
+    """A proposal from the public: a new site, a change or a report, and its moderation decision.
+
+    The contributor's name and e-mail are private: they never leave the moderation side.
+    """
+    id: int | None = Field(default=None, primary_key=True)
+    kind: ContributionKind = Field(index=True)
+    status: ContributionStatus = Field(default=ContributionStatus.pending, index=True)
+    site_id: int | None = Field(default=None, index=True, foreign_key="site.id")
+    base_version: int | None = None  # change: the site version the contributor saw
+    changes: dict = Field(default_factory=dict, sa_column=Column(JSON))  # change: field -> [old, new]
+    reason: ReportReason | None = None  # report
+    comment: str = Field(default="", sa_column=Column(Text))  # contributor's message to moderators
+    duplicates: list[int] = Field(default_factory=list, sa_column=Column(JSON))  # new site: likely duplicates
+    likely_duplicate: bool = Field(default=False, index=True)  # duplicates is not empty (portable filter)
+    contributor_name: str = Field(default="", max_length=120)
+    contributor_email: str | None = Field(default=None, max_length=254)
+    token_hash: str = Field(unique=True, max_length=64)  # SHA-256 of the follow-up token
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    decided_at: datetime | None = None
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decision_reason: str = Field(default="", sa_column=Column(Text))
+    merged_into: int | None = Field(default=None, foreign_key="site.id")
+
+
+class OutgoingMail(SQLModel, table=True):
+    """Mails are written here in the transaction that causes them, then delivered: never lost silently."""
+    id: int | None = Field(default=None, primary_key=True)
+    to: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    sent_at: datetime | None = Field(default=None, index=True)
+    attempts: int = 0
+    last_error: str | None = None
+
+
+# --- Imports (LVAO, CSV, GeoJSON, GoGoCarto) ----------------------------------------------------
+
+class ImportRunStatus(str, Enum):
+    running = "running"
+    finished = "finished"
+    failed = "failed"  # the batches committed before the failure stay, the failing one left nothing
+
+
+class ImportRun(SQLModel, table=True):
+    """One import of a file: what it did, for the record and the moderators."""
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True)
+    format: str
+    filename: str = ""
+    actor: str  # "import:lvao", or the administrator who uploaded it ("user:3")
+    status: ImportRunStatus = ImportRunStatus.running
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    missing: int = 0  # sites of the source that this file no longer lists (flagged, not deleted)
+    conflicts: int = 0
+    skipped_by_reason: dict = Field(default_factory=dict, sa_column=Column(JSON))  # reason -> count
+    error: str | None = None
+
+
+class ImportState(SQLModel, table=True):
+    """What the source said when it last wrote a site, to tell moderators' corrections from its own.
+
+    The source's last values are the site's snapshot at ``site_version`` overlaid with
+    ``overrides`` (the fields where a moderator's value was kept against the source).
+    """
+    site_id: int = Field(primary_key=True, foreign_key="site.id")
+    content_hash: str = Field(max_length=32)
+    site_version: int
+    overrides: dict = Field(default_factory=dict, sa_column=Column(JSON))  # field -> source value
+    run_id: int | None = None
+
+
+class ImportConflictStatus(str, Enum):
+    open = "open"
+    applied = "applied"  # a moderator took the source's value
+    kept = "kept"  # a moderator kept the current value
+    superseded = "superseded"  # the source changed the field again: a newer conflict replaces it
+
+
+class ImportConflict(SQLModel, table=True):
+    """A field corrected by hand that a later import would change: for the moderation queue."""
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(index=True, foreign_key="site.id")
+    run_id: int | None = None
+    source: str
+    field: str
+    current: dict | list | str | float | int | bool | None = Field(default=None, sa_column=Column(JSON))
+    incoming: dict | list | str | float | int | bool | None = Field(default=None, sa_column=Column(JSON))
+    status: ImportConflictStatus = Field(default=ImportConflictStatus.open, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None

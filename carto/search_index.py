@@ -30,17 +30,29 @@ def create(engine: Engine) -> None:
 
 
 def search_text(site: Site) -> str:
-    return " ".join([fold(site.name), fold(site.description), fold(site.commune_name)])
+    return search_text_of(site.name, site.description, site.commune_name)
+
+
+def search_text_of(name: str, description: str, commune_name: str) -> str:
+    return " ".join([fold(name), fold(description), fold(commune_name)])
 
 
 def index_site(session: Session, site: Site) -> None:
     site.search_text = search_text(site)
-    if not _sqlite(session.get_bind()):
+    index_entries(session, [{"id": site.id, "body": site.search_text, "x": site.lon, "y": site.lat}])
+
+
+def index_entries(session: Session, entries: list[dict], *, new: bool = False) -> None:
+    """Index sites given as ``{id, body (search_text), x (lon), y (lat)}``, many at a time.
+
+    ``new``: the sites were just inserted, so there is no previous text entry to remove.
+    """
+    if not entries or not _sqlite(session.get_bind()):
         return
-    params = {"id": site.id, "body": site.search_text, "x": site.lon, "y": site.lat}
-    session.execute(text("DELETE FROM site_fts WHERE rowid = :id"), params)
-    session.execute(text("INSERT INTO site_fts(rowid, body) VALUES (:id, :body)"), params)
-    session.execute(text("INSERT OR REPLACE INTO site_rtree VALUES (:id, :x, :x, :y, :y)"), params)
+    if not new:
+        session.execute(text("DELETE FROM site_fts WHERE rowid = :id"), entries)
+    session.execute(text("INSERT INTO site_fts(rowid, body) VALUES (:id, :body)"), entries)
+    session.execute(text("INSERT OR REPLACE INTO site_rtree VALUES (:id, :x, :x, :y, :y)"), entries)
 
 
 def rebuild(session: Session) -> int:

@@ -9,7 +9,7 @@ from enum import Enum
 from sqlmodel import Session, delete, select
 
 from carto import search_index
-from carto.locator import Locator
+from carto.locator import Locator, Placement
 from carto.models import PositionPrecision, Site, SiteActivity, SiteStatus, SiteVersion, utcnow
 from carto.site_schema import SiteData
 
@@ -37,9 +37,14 @@ def activities_of(session: Session, site_id: int) -> list[str]:
 
 
 def snapshot(session: Session, site: Site) -> dict:
-    data = site.model_dump(exclude=HISTORY_EXCLUDED)
-    data["activities"] = activities_of(session, site.id)
-    return {k: _jsonable(v) for k, v in data.items()}
+    return snapshot_of(site.model_dump(), activities_of(session, site.id))
+
+
+def snapshot_of(columns: dict, activities: list[str]) -> dict:
+    """A history snapshot from a site's column values and its (sorted) activities."""
+    data = {k: _jsonable(v) for k, v in columns.items() if k not in HISTORY_EXCLUDED}
+    data["activities"] = activities
+    return data
 
 
 def _jsonable(value):
@@ -50,23 +55,30 @@ def _jsonable(value):
     return value
 
 
+OUTSIDE_MESSAGE = "la position est en dehors des communes de Bretagne chargées"
+
+
+def territory_fields(placement: Placement | None) -> dict:
+    """The columns a site's placement sets (``None``: outside every commune)."""
+    if placement is None:
+        return dict(commune_code=None, epci_code=None, pays_code=None, dep_code=None, outside_territory=True)
+    return dict(commune_code=placement.commune_code, commune_name=placement.commune_name,
+                epci_code=placement.epci_code, pays_code=placement.pays_code, dep_code=placement.dep_code,
+                outside_territory=False)
+
+
 def _place(site: Site, locator: Locator, allow_outside: bool) -> None:
     """Fill the commune and derived territory keys of a site from its point."""
     if not locator.enabled:
         return
     placement = locator.locate(site.lon, site.lat)
-    if placement is None:
-        if not allow_outside:
-            raise SiteError("la position est en dehors des communes de Bretagne chargées", "lon")
-        site.commune_code = site.epci_code = site.pays_code = site.dep_code = None
-        site.outside_territory = True
-        return
-    site.commune_code, site.commune_name = placement.commune_code, placement.commune_name
-    site.epci_code, site.pays_code, site.dep_code = placement.epci_code, placement.pays_code, placement.dep_code
-    site.outside_territory = False
+    if placement is None and not allow_outside:
+        raise SiteError(OUTSIDE_MESSAGE, "lon")
+    for name, value in territory_fields(placement).items():
+        setattr(site, name, value)
 
 
-def _resolve_position(data: dict, locator: Locator) -> None:
+def resolve_position(data: dict, locator: Locator) -> None:
     """Without coordinates, a site sits at its commune's centre (and says so)."""
     if data.get("lon") is not None:
         data.setdefault("position_precision", PositionPrecision.address)
@@ -83,7 +95,7 @@ def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
     """Write a new site and its first history version. ``extra``: source, source_key, credit, is_demo."""
     fields = data.model_dump(exclude_none=True)
     activities = fields.pop("activities")
-    _resolve_position(fields, locator)
+    resolve_position(fields, locator)
     fields.pop("commune_code", None)
     site = Site(**fields, **extra, status=status)
     _place(site, locator, allow_outside)
@@ -109,7 +121,7 @@ def update(session: Session, site: Site, changes: dict, locator: Locator, *, act
         merged["lon"] = merged["lat"] = None  # moved to another commune without a point: its centre
     data = SiteData.model_validate(merged).model_dump()
     activities = data.pop("activities")
-    _resolve_position(data, locator)
+    resolve_position(data, locator)
     data.pop("commune_code")
     for name, value in data.items():
         setattr(site, name, value)

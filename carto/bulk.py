@@ -1,0 +1,124 @@
+"""Writing many sites at once (imports, benchmarks), by the rules of ``carto.sites``.
+
+``carto.sites`` writes one site at a time through the ORM. This module applies the same rules —
+commune centre when there is no point, commune and territory keys from the point, folded search
+text, FTS5/R*Tree entries, one history version per write — to batches of plain column dicts
+("rows") in a few executemany statements, sharing the rules' code with ``carto.sites`` and
+``carto.search_index``. The caller owns the transaction: a batch commits or rolls back whole.
+"""
+from sqlalchemy import bindparam, delete, insert, update
+from sqlmodel import Session
+
+from carto import search_index, sites
+from carto.locator import Locator
+from carto.models import Site, SiteActivity, SiteVersion, utcnow
+
+SITE = Site.__table__
+_FACTORIES = {name for name, f in Site.model_fields.items() if f.default_factory is not None}
+_TEMPLATE = {name: f.get_default() for name, f in Site.model_fields.items()
+             if name not in _FACTORIES and f.is_required() is False}
+
+
+class StaleSite(RuntimeError):
+    """A site changed between the read of a batch and its write (its version moved on)."""
+
+
+def new_row(fields: dict, **extra) -> dict:
+    """Every column of a new site from validated ``SiteData`` fields (without activities) and extras
+    (source, source_key, credit, ess, status, is_demo…). Fields given as None keep the default."""
+    row = dict(_TEMPLATE, labels=[])
+    row.update((k, v) for k, v in fields.items() if v is not None)
+    row.update(extra)
+    return row
+
+
+def place(rows: list[dict], locator: Locator, *, allow_outside: bool = False) -> list[sites.SiteError | None]:
+    """Resolve each row's position and territory keys in place, vectorised over the batch.
+
+    Returns, per row, None or the ``SiteError`` ``carto.sites`` would raise for it: field
+    ``commune_code`` (no point and unknown commune) or ``lon`` (outside every commune).
+    """
+    errors: list[sites.SiteError | None] = [None] * len(rows)
+    for i, row in enumerate(rows):
+        try:
+            sites.resolve_position(row, locator)
+        except sites.SiteError as e:
+            errors[i] = e
+        row["commune_code"] = None  # an input only: the point decides the commune
+    if not locator.enabled:
+        return errors
+    todo = [i for i, e in enumerate(errors) if e is None]
+    codes = locator.locate_many([rows[i]["lon"] for i in todo], [rows[i]["lat"] for i in todo])
+    for i, code in zip(todo, codes):
+        placement = locator.placement(code) if code is not None else None
+        if placement is None and not allow_outside:
+            errors[i] = sites.SiteError(sites.OUTSIDE_MESSAGE, "lon")
+        else:
+            rows[i].update(sites.territory_fields(placement))
+    return errors
+
+
+def insert_sites(session: Session, rows: list[dict], activities: list[list[str]], *, actor: str,
+                 action: str = "create") -> list[int]:
+    """Insert placed rows with their activities, indexes and first history version; returns ids."""
+    if not rows:
+        return []
+    now = utcnow()
+    for row in rows:
+        row.pop("id", None)
+        row["created_at"] = row["updated_at"] = now
+        row["search_text"] = search_index.search_text_of(row["name"], row["description"], row["commune_name"])
+    ids = session.execute(insert(SITE).returning(SITE.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    for row, site_id in zip(rows, ids):
+        row["id"] = site_id
+    _write_dependents(session, rows, activities, actor, action, [{}] * len(rows), now, new=True)
+    return list(ids)
+
+
+def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]], before: list[dict], *,
+                  actor: str, action: str = "update") -> list[dict]:
+    """Write new values of existing sites, given their snapshots ``before`` (``sites.snapshot``).
+
+    A row carries the site's id and the version it was read at; a site that moved on since raises
+    ``StaleSite`` (roll the batch back and read again). Only rows that changed are written, each
+    with a new version. Returns each row's diff ``{field: [old, new]}`` ({} when unchanged).
+    """
+    now = utcnow()
+    diffs, changed, changed_acts = [], [], []
+    for row, acts, old in zip(rows, activities, before):
+        row["search_text"] = search_index.search_text_of(row["name"], row["description"], row["commune_name"])
+        new = sites.snapshot_of(row, acts)
+        diff = {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v}
+        diffs.append(diff)
+        if diff:
+            row["expected_version"] = row["version"]
+            row["version"] += 1
+            row["updated_at"] = now
+            changed.append(row)
+            changed_acts.append(acts)
+    if changed:
+        statement = (update(SITE).where(SITE.c.id == bindparam("site_id"))
+                     .where(SITE.c.version == bindparam("expected_version")))
+        params = [{k: v for k, v in row.items() if k != "id"} | {"site_id": row["id"]} for row in changed]
+        result = session.execute(statement, params)
+        if result.rowcount != len(changed):
+            raise StaleSite("une fiche a été modifiée pendant l'écriture du lot")
+        for row in changed:
+            del row["expected_version"]
+        session.execute(delete(SiteActivity.__table__).where(
+            SiteActivity.__table__.c.site_id.in_([r["id"] for r in changed])))
+        _write_dependents(session, changed, changed_acts, actor, action, [d for d in diffs if d], now)
+    return diffs
+
+
+def _write_dependents(session, rows, activities, actor, action, changes, now, new=False) -> None:
+    """Activities, search index entries and the history version of freshly written rows."""
+    links = [{"site_id": r["id"], "activity": a} for r, acts in zip(rows, activities) for a in acts]
+    if links:
+        session.execute(insert(SiteActivity.__table__), links)
+    search_index.index_entries(
+        session, [{"id": r["id"], "body": r["search_text"], "x": r["lon"], "y": r["lat"]} for r in rows], new=new)
+    session.execute(insert(SiteVersion.__table__), [
+        {"site_id": r["id"], "version": r["version"], "action": action, "actor": actor, "contribution_id": None,
+         "changed_at": now, "changes": diff, "snapshot": sites.snapshot_of(r, acts)}
+        for r, acts, diff in zip(rows, activities, changes)])
