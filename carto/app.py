@@ -5,8 +5,9 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from carto.api import docs, pages, poles, sites, taxonomy
+from carto.api import docs, pages, poles, sites, taxonomy, territories
 from carto.api.headers import SecurityHeaders
+from carto.api.http_cache import ReadEndpoints
 from carto.context import Carto
 from carto.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -18,10 +19,11 @@ def create_app(settings: Settings | None = None, carto: Carto | None = None) -> 
     app = FastAPI(title="Carto ESS", description="Annuaire et carte de l'économie sociale et solidaire en Bretagne",
                   version="0.1.0", docs_url=None, redoc_url=None)
     app.state.carto = carto
+    app.add_middleware(ReadEndpoints)  # CORS and ETag on the open data (innermost: gzip wraps it)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=carto.settings.embed_frame_ancestors)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (sites, taxonomy, poles, pages, docs):
+    for module in (sites, taxonomy, poles, territories, pages, docs):
         app.include_router(module.router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     return app

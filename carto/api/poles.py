@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlmodel import select
 
 from carto import geojson
-from carto.api.deps import CartoDep, SessionDep
+from carto.api.deps import CartoDep, SessionDep, error_detail
 from carto.models import Pole, PoleCommune
 
 router = APIRouter(prefix="/api/poles", tags=["pôles"])
@@ -48,7 +48,7 @@ def poles_at(carto: CartoDep, session: SessionDep,
 def get_pole(pole_id: str, session: SessionDep):
     pole = session.get(Pole, pole_id)
     if pole is None:
-        raise HTTPException(404, detail=f"pôle inconnu : « {pole_id} »")
+        raise HTTPException(404, detail=error_detail("path", "pole_id", f"pôle inconnu : « {pole_id} »", "not_found"))
     communes = session.exec(select(PoleCommune.commune_code).where(PoleCommune.pole_id == pole_id)).all()
     return geojson.geometry_feature(pole.id, pole.geometry, pole_properties(pole, len(communes))
                                     | {"communes": sorted(communes)})
