@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from carto import search, territories
 from carto.context import Carto
-from carto.models import LEGAL_FORM_LABELS, LegalForm, Pole, Site, SiteActivity
+from carto.models import LEGAL_FORM_LABELS, Commune, LegalForm, Pole, Site, SiteActivity, Territory
 from carto.search import SiteFilter, distance_km
 from carto.taxonomy import Taxonomy, UnknownActivity
 from carto.textnorm import fold, words
@@ -73,18 +73,23 @@ def _poles_matching(session: Session, text: str) -> list[Place]:
 
 def find_places(carto: Carto, session: Session, text: str,
                 levels: tuple[str, ...] = tuple(LEVEL_LABELS)) -> list[Place]:
-    """Places named (or coded) ``text``, accents and case ignored: exact names only when there are."""
+    """Places named (or coded) ``text``, accents and case ignored: exact names only when there are.
+
+    A label as the page shows it, « Plouhinec (commune, 29) », names exactly one place.
+    """
+    name = text.partition(" (")[0]
     found = []
     for level in levels:
         if level == "pole":
-            found += _poles_matching(session, text)
+            found += _poles_matching(session, name)
             continue
-        page = territories.search(carto, _PUBLIC_LEVEL[level], q=text, limit=MAX_CHOICES)
+        page = territories.search(carto, _PUBLIC_LEVEL[level], q=name, limit=MAX_CHOICES)
         found += [Place(level, e.code, e.nom, e.parents.get("departement", "") if level == "commune" else "")
                   for e in page.entries]
-    wanted = _compact(text)
+    labelled = [p for p in found if p.label == text.strip()]
+    wanted = _compact(name)
     exact = [p for p in found if wanted in (_compact(p.nom), p.code.lower())]
-    return exact or found
+    return labelled or exact or found
 
 
 def _compact(name: str) -> str:
@@ -168,7 +173,7 @@ def _choice(field_name: str, values, allowed, what: str) -> frozenset:
     return frozenset(values)
 
 
-def _split(values) -> list[str]:
+def split(values) -> list[str]:
     """Repeated parameters and comma-separated lists are the same thing."""
     return [v.strip() for raw in values or () for v in str(raw).split(",") if v.strip()]
 
@@ -186,7 +191,7 @@ def _float(field_name: str, raw: str | None, low: float, high: float) -> float |
 
 
 def _point(raw: str) -> tuple[float, float]:
-    parts = _split([raw])
+    parts = split([raw])
     try:
         lon, lat = (float(v) for v in parts)
     except ValueError:
@@ -236,21 +241,31 @@ def parse(carto: Carto, session: Session, *, territory: str | None = None, zone:
     if radius and not centre:
         raise SourcingError("radius_km", "un rayon demande un centre : une commune (around) ou un point (near)")
     try:
-        activities = carto.taxonomy.expand(_split(activity), [])
+        activities = carto.taxonomy.expand(split(activity), [])
     except UnknownActivity as e:
         raise SourcingError("activity", str(e)) from None
     try:
-        activities |= carto.taxonomy.expand([], _split(domain))
+        activities |= carto.taxonomy.expand([], split(domain))
     except UnknownActivity as e:
         raise SourcingError("domain", str(e)) from None
-    forms = _choice("legal_form", _split(legal_form), [f.value for f in LegalForm], "forme juridique")
+    forms = _choice("legal_form", split(legal_form), [f.value for f in LegalForm], "forme juridique")
     sort_key, descending = _sort(sort, centre is not None)
     return Criteria(place=place, centre=centre, centre_label=centre_label, radius_km=radius,
                     activities=frozenset(activities), legal_forms=frozenset(LegalForm(f) for f in forms),
-                    reserved=_choice("reserved", _split(reserved), list(RESERVED), "marché réservé"),
-                    publics=_choice("public", _split(public), list(PUBLICS), "public"),
-                    labels=frozenset(_split(label)), q=(q or "").strip() or None,
+                    reserved=_choice("reserved", split(reserved), list(RESERVED), "marché réservé"),
+                    publics=_choice("public", split(public), list(PUBLICS), "public"),
+                    labels=frozenset(split(label)), q=(q or "").strip() or None,
                     sort=sort_key, descending=descending)
+
+
+def place_geometry(session: Session, place: Place) -> str | None:
+    """The outline of a place (GeoJSON text), to draw it on a map."""
+    if place.level == "pole":
+        return session.exec(select(Pole.geometry).where(Pole.id == place.code)).first()
+    if place.level == "commune":
+        return session.exec(select(Commune.geometry).where(Commune.code == place.code)).first()
+    return session.exec(select(Territory.geometry).where(Territory.level == place.level)
+                        .where(Territory.code == place.code)).first()
 
 
 # --- Running a search ------------------------------------------------------------------------

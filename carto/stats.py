@@ -4,6 +4,7 @@ A site counts once in a territory however many activities it has; it counts in e
 covers its commune (pôle areas may overlap). Populations are INSEE's légales: the sum of the
 communes of the level, so sites per 10,000 inhabitants compare territories of any size.
 """
+import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
@@ -87,3 +88,27 @@ def geometries(session: Session, level: str) -> dict[str, str]:
     else:
         query = select(Territory.code, Territory.geometry).where(Territory.level == level)
     return dict(session.exec(query).all())
+
+
+def class_breaks(values: list[float], n: int = 5) -> list[float]:
+    """Upper bounds of at most ``n`` classes holding about as many territories each (quantiles)."""
+    ordered = sorted(values)
+    if not ordered:
+        return []
+    return sorted({ordered[math.ceil(len(ordered) * (i + 1) / n) - 1] for i in range(n)})
+
+
+def class_of(value: float | None, breaks: list[float]) -> int | None:
+    """Index of the class of ``value`` (None: no value, e.g. a territory without population)."""
+    if value is None:
+        return None
+    return next((i for i, upper in enumerate(breaks) if value <= upper), len(breaks) - 1)
+
+
+def region_total(session: Session, activities: frozenset[str] = frozenset()) -> int:
+    """Published sites of the selection in the whole region (a site in two pôles counts once)."""
+    query = (select(func.count(func.distinct(Site.id))).join(SiteActivity, col(SiteActivity.site_id) == Site.id)
+             .where(Site.status == SiteStatus.published))
+    if activities:
+        query = query.where(col(SiteActivity.activity).in_(activities))
+    return session.exec(query).one()

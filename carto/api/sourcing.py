@@ -1,0 +1,167 @@
+"""Supplier search for public buyers: the ``/sourcing`` page and the same search as JSON.
+
+The page, ``/api/sourcing`` and the exports (``carto.api.exports``) read the same query parameters,
+so a search's URL can be shared, and its export links hold exactly what the page shows.
+"""
+import math
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from carto import geojson, sourcing, thematic_maps
+from carto.api.deps import CartoDep, SessionDep, bad_request
+from carto.api.pages import PageRoute, page
+from carto.context import Carto
+from carto.models import LEGAL_FORM_LABELS
+from carto.sourcing import Criteria, SourcingError
+
+router = APIRouter(tags=["sourcing"])
+pages = APIRouter(include_in_schema=False, route_class=PageRoute)
+PAGE_SIZE = 50
+MAP_LIMIT = 2000  # markers carried by the page; the table and the exports have every result
+
+
+class SourcingQuery(BaseModel):
+    """A buyer's search. Numbers are read as text so that the page can word its own errors."""
+    territory: str | None = Field(None, max_length=120, description=(
+        "Nom ou code d'une commune, d'un EPCI, d'un pays, d'un département ou d'un pôle ESS "
+        "(accents et casse ignorés)"))
+    zone: str | None = Field(None, max_length=100, description=(
+        "Territoire exact « niveau:code » (commune:35238, epci:243500139, pays:15, departement:35, "
+        "pole:reso-solidaire) ; prime sur territory"))
+    around: str | None = Field(None, max_length=120, description="Commune au centre du rayon (nom ou code INSEE)")
+    near: str | None = Field(None, max_length=60, description="Point au centre du rayon : lon,lat (WGS84)")
+    radius_km: str | None = Field(None, max_length=12, description="Rayon en km autour de around ou near")
+    activity: list[str] = Field([], description="Activité (répétable, ou séparées par des virgules)")
+    domain: list[str] = Field([], description="Domaine (répétable)")
+    legal_form: list[str] = Field([], description="Forme juridique : " + ", ".join(f.value for f in LEGAL_FORM_LABELS))
+    reserved: list[str] = Field([], description="Marchés réservés : siae (art. L2113-13), ea (EA/ESAT, art. L2113-12)")
+    public: list[str] = Field([], description="Public accueilli : particuliers, professionnels")
+    label: list[str] = Field([], description="Réseau ou label (répétable)")
+    q: str | None = Field(None, max_length=200, description="Mots-clés (nom, description, commune)")
+    sort: str | None = Field(None, max_length=20, description=(
+        "Tri : nom, commune, distance, forme, verifie ; précédé de - pour l'ordre décroissant"))
+
+
+QueryDep = Annotated[SourcingQuery, Query()]
+
+
+def parse(carto: Carto, session, params: SourcingQuery) -> Criteria:
+    return sourcing.parse(carto, session, **params.model_dump())
+
+
+def criteria(carto: CartoDep, session: SessionDep, params: QueryDep) -> Criteria:
+    try:
+        return parse(carto, session, params)
+    except SourcingError as e:
+        raise bad_request(e.field, str(e)) from None
+
+
+CriteriaDep = Annotated[Criteria, Depends(criteria)]
+
+
+@router.get("/api/sourcing", summary="Fournisseurs ESS d'un territoire, pour les acheteurs publics (GeoJSON)")
+def search_suppliers(carto: CartoDep, session: SessionDep, c: CriteriaDep,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+                     format: Annotated[Literal["geojson", "compact"], Query()] = "geojson"):
+    results = sourcing.run(session, c)
+    rows = list(sourcing.iter_rows(session, results, offset, limit))
+    if format == "compact":
+        return {"total": results.total, "offset": offset,
+                "sites": [geojson.compact_site(r.site, r.activities) for r in rows]}
+    features = [geojson.site_feature(r.site, r.activities, carto.taxonomy,
+                                     **({} if r.distance_km is None else {"distance_km": r.distance_km}))
+                for r in rows]
+    return geojson.collection(features, numberMatched=results.total, numberReturned=len(features),
+                              offset=offset, limit=limit, criteria=c.describe(carto.taxonomy),
+                              activity_counts=results.activity_counts)
+
+
+def query_string(request: Request, **changes) -> str:
+    """This page's query string with ``changes`` (a None value drops the parameter)."""
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in changes and v != ""]
+    pairs += [(k, v) for k, v in changes.items() if v is not None]
+    return urlencode(pairs)
+
+
+def _checked(params: SourcingQuery, c: Criteria | None) -> dict[str, set[str]]:
+    """The boxes to tick: what the search understood, or what was typed when it could not run."""
+    if c is None:
+        return {name: set(sourcing.split(getattr(params, name)))
+                for name in ("activity", "reserved", "public", "legal_form", "label")}
+    return {"activity": set(c.activities), "reserved": set(c.reserved), "public": set(c.publics),
+            "legal_form": {f.value for f in c.legal_forms}, "label": set(c.labels)}
+
+
+def _form_context(session, params: SourcingQuery, c: Criteria | None) -> dict:
+    return {"params": params, "checked": _checked(params, c), "legal_forms": LEGAL_FORM_LABELS,
+            "reserved": sourcing.RESERVED, "publics": sourcing.PUBLICS,
+            "labels": sourcing.available_labels(session), "sorts": sourcing.SORTS}
+
+
+def _sorting(request: Request, c: Criteria) -> dict:
+    def sort_url(key: str) -> str:
+        flip = c.sort == key and not c.descending
+        return "/sourcing?" + query_string(request, sort=f"-{key}" if flip else key, page=None)
+
+    def aria_sort(key: str) -> str | None:
+        return ("descending" if c.descending else "ascending") if c.sort == key else None
+
+    return {"sort_url": sort_url, "aria_sort": aria_sort}
+
+
+def _exports(request: Request) -> list[tuple[str, str, str]]:
+    base = query_string(request, page=None)
+    link = "/api/exports/sites.{}" + ("?" + base if base else "")
+    extra = "&" if base else "?"
+    return [("CSV (virgule)", link.format("csv"), "Pour LibreOffice et les logiciels de données"),
+            ("CSV (point-virgule)", link.format("csv") + extra + "sep=%3B", "Pour Excel en français"),
+            ("XLSX", link.format("xlsx"), "Classeur Excel / LibreOffice"),
+            ("GeoJSON", link.format("geojson"), "Pour les SIG et le web"),
+            ("GeoPackage", link.format("gpkg"), "Pour QGIS")]
+
+
+def page_window(current: int, count: int, width: int = 2) -> list[int | None]:
+    """Page numbers to link: the first, the last and a few around the current one (None: a gap)."""
+    shown = sorted({1, count, *range(max(1, current - width), min(count, current + width) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+@pages.get("/sourcing", response_class=HTMLResponse)
+def sourcing_page(request: Request, carto: CartoDep, session: SessionDep, params: QueryDep,
+                  page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1):
+    try:
+        c = parse(carto, session, params)
+    except SourcingError as e:
+        context = _form_context(session, params, None)
+        choice = {"territory": "zone", "around": "around"}.get(e.field)
+        choices = [(p.label, "/sourcing?" + query_string(
+            request, page=None, **({"zone": p.key, "territory": p.label} if choice == "zone" else {"around": p.label})))
+            for p in e.choices]
+        return page(request, "sourcing.html", 400, error=e, choices=choices, **context)
+    context = _form_context(session, params, c)
+    results = sourcing.run(session, c)
+    pages_count = max(1, math.ceil(results.total / PAGE_SIZE))
+    page_number = min(page_number, pages_count)
+    rows = list(sourcing.iter_rows(session, results, (page_number - 1) * PAGE_SIZE, PAGE_SIZE))
+    markers = [geojson.compact_site(r.site, r.activities)
+               for r in sourcing.iter_rows(session, results, 0, MAP_LIMIT)]
+    outline = sourcing.place_geometry(session, c.place) if c.place else None
+    search_map = thematic_maps.area_map(carto.settings, outline, c.centre, c.radius_km)
+    share = carto.settings.public_base_url.rstrip("/") + "/sourcing" + (
+        "?" + query_string(request, page=None) if request.query_params else "")
+    return page(request, "sourcing.html", criteria=c, results=results, rows=rows, markers=markers,
+                map=search_map, description=c.describe(carto.taxonomy), exports=_exports(request),
+                share_url=share, page_number=page_number, pages_count=pages_count,
+                page_numbers=page_window(page_number, pages_count),
+                page_url=lambda n: "/sourcing?" + query_string(request, page=n if n > 1 else None),
+                **_sorting(request, c), **context)
