@@ -183,7 +183,7 @@ def search(carto: Carto, level: str, q: str | None = None, codes: list[str] | No
         ranked = [(r, e) for r, e in ranked if postcode in e.postcodes]
     text = (q or "").strip()
     if text.isdigit():
-        ranked = [(0 if e.code == text else 1, e) for _r, e in ranked
+        ranked = [(0 if e.code == text else 1 if text in e.postcodes else 2, e) for _r, e in ranked
                   if e.code.startswith(text) or any(p.startswith(text) for p in e.postcodes)]
     elif text:
         query_words = [ABBREVIATIONS.get(w, w) for w in words(text)]
