@@ -1,19 +1,39 @@
 """Folium maps of the public pages, with every asset served by the app itself.
 
-The map page is rendered server-side by folium (base layers, pôle coverage, an empty marker
-cluster); ``web/static/js/map.js`` fills the cluster with the sites of the current view.
+The map page is rendered server-side by folium (base layer, pôle coverage, an empty marker
+cluster, layer control); ``web/static/js/map.js`` fills the cluster with the sites of the current
+view. A site's page carries a small map of its own (``site_detail_map``).
 """
+import re
 from dataclasses import dataclass
 
 import folium
 import shapely
+from branca.element import MacroElement
 from folium.plugins import MarkerCluster
+from jinja2 import Template
 
 from carto import folium_assets
 from carto.settings import Settings
 
 BRITTANY_BOUNDS = [[47.25, -5.2], [48.9, -1.0]]
 BOUNDARY_CREDIT = "Contours : IGN Admin Express, INSEE COG"
+POLES_LAYER = "Zones des pôles ESS"
+SITES_LAYER = "Sites de l'ESS"
+# Our pages only use Leaflet and Font Awesome (icons of the markers); folium also links jQuery,
+# Bootstrap and awesome-markers by default (~80 KB gzip of the first load) which nothing here needs.
+PAGE_JS = ("leaflet",)
+PAGE_CSS = ("leaflet_css", "awesome_markers_font_css")
+# folium's header sets maximum-scale=1 / user-scalable=no: that forbids zooming the page (WCAG
+# 1.4.4); base.html has its own viewport tag, so folium's is dropped.
+_VIEWPORT_META = re.compile(r"<meta\s+name=\"viewport\"[^>]*>", re.S)
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres only (folium's ``control_scale`` adds miles)."""
+    _template = Template("{% macro script(this, kwargs) %}"
+                         "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
+                         "{% endmacro %}")
 
 
 @dataclass
@@ -23,16 +43,22 @@ class RenderedMap:
     html: str
     script: str
     map_name: str
-    cluster_name: str
+    cluster_name: str = ""
+    layers_name: str = ""
 
 
 def display_geometry(geometry: str, tolerance: float = 0.002) -> str:
-    """A lighter outline for display (~200 m): the page carries 19 pôle areas, not 1,202 communes."""
-    return shapely.to_geojson(shapely.simplify(shapely.from_geojson(geometry), tolerance, preserve_topology=True))
+    """A lighter outline for display (~200 m, coordinates to ~10 m): the page carries 19 pôle
+    areas, not 1,202 communes."""
+    simple = shapely.simplify(shapely.from_geojson(geometry), tolerance, preserve_topology=True)
+    return shapely.to_geojson(shapely.set_precision(simple, 1e-4))
 
 
-def base_map(settings: Settings, **options) -> folium.Map:
-    m = folium.Map(location=[48.2, -3.0], zoom_start=8, tiles=None, control_scale=True, **options)
+def base_map(settings: Settings, location=(48.2, -3.0), zoom: int = 8, **options) -> folium.Map:
+    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, **options)
+    m.add_child(MetricScale())
+    m.default_js = [(name, url) for name, url in m.default_js if name in PAGE_JS]
+    m.default_css = [(name, url) for name, url in m.default_css if name in PAGE_CSS]
     base = folium_assets.tile_layer(settings.tiles, max_zoom=19, control=False)
     base.options["attribution"] = f"{base.options['attribution']} | {BOUNDARY_CREDIT}"
     base.add_to(m)
@@ -40,21 +66,41 @@ def base_map(settings: Settings, **options) -> folium.Map:
 
 
 def site_map(settings: Settings, poles_geojson: dict | None) -> RenderedMap:
+    """The public map: an empty cluster of sites and the pôle areas (off by default)."""
     m = base_map(settings)
     m.fit_bounds(BRITTANY_BOUNDS)
     if poles_geojson and poles_geojson["features"]:
         folium.GeoJson(
-            poles_geojson, name="Zones des pôles ESS", show=False,
+            poles_geojson, name=POLES_LAYER, show=False,
             style_function=lambda _f: {"color": "#6a1b9a", "weight": 1.5, "fillOpacity": 0.08},
             tooltip=folium.GeoJsonTooltip(fields=["nom"], aliases=["Pôle ESS"]),
         ).add_to(m)
-    cluster = MarkerCluster(name="Sites de l'ESS", options={"maxClusterRadius": 50}).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return render(m, cluster.get_name())
+    cluster = MarkerCluster(name=SITES_LAYER, options={"maxClusterRadius": 50}).add_to(m)
+    layers = folium.LayerControl(collapsed=False).add_to(m)
+    return render(m, cluster.get_name(), layers.get_name())
 
 
-def render(m: folium.Map, cluster_name: str = "") -> RenderedMap:
+def site_detail_map(settings: Settings, lon: float, lat: float, colour: str, icon: str) -> RenderedMap:
+    """A small map centred on one site, with a marker in its domain's colour and icon.
+
+    No user text goes into the map (folium does not escape it): the page around it names the site.
+    """
+    m = base_map(settings, location=(lat, lon), zoom=15)
+    folium.Marker([lat, lon], icon=folium.DivIcon(
+        html=marker_html(colour, icon), class_name="carto-marker",
+        icon_size=(30, 30), icon_anchor=(15, 30)), keyboard=False).add_to(m)
+    return render(m)
+
+
+def marker_html(colour: str, icon: str) -> str:
+    """The pin of a site (same markup as map.js draws): taxonomy colour and Font Awesome icon."""
+    return (f'<span class="carto-pin" style="--pin:{colour}">'
+            f'<i class="fa-solid fa-{icon}" aria-hidden="true"></i></span>')
+
+
+def render(m: folium.Map, cluster_name: str = "", layers_name: str = "") -> RenderedMap:
     root = m.get_root()
     folium_assets.render_offline(m)  # refuses a page that would still load a CDN asset
-    return RenderedMap(header=root.header.render(), html=root.html.render(), script=root.script.render(),
-                       map_name=m.get_name(), cluster_name=cluster_name)
+    return RenderedMap(header=_VIEWPORT_META.sub("", root.header.render()), html=root.html.render(),
+                       script=root.script.render(), map_name=m.get_name(), cluster_name=cluster_name,
+                       layers_name=layers_name)

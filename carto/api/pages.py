@@ -1,28 +1,109 @@
-"""Server-rendered public pages (French)."""
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+"""Server-rendered public pages (French): the map, a site's page and the list of sites."""
+from collections.abc import Callable
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlmodel import select
 
-from carto import geojson, mapview
-from carto.api.deps import CartoDep, SessionDep
+from carto import geojson, list_view, mapview, search, site_view, territory_names
+from carto.api.deps import CartoDep, FilterDep, SessionDep
 from carto.models import Pole
+from carto.search import SiteFilter
 from carto.settings import PROJECT_ROOT
 
-router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
+templates.env.globals.update(distance_fr=list_view.distance_fr, page_numbers=list_view.page_numbers,
+                             french_date=site_view.french_date, level_label=site_view.level_label)
+# What the pages keep from a query string when they link to each other (the filters, not the view).
+FILTER_PARAMS = ("activity", "domain", "q", "commune", "pole", "epci", "pays", "departement", "siae", "ea",
+                 "radius_km")
 
 
-def page(request: Request, carto, name: str, **context) -> HTMLResponse:
+class PageRoute(APIRoute):
+    """A page's errors are French HTML pages, not JSON (e.g. a hand-edited URL with a bad filter)."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except HTTPException as e:
+                return error_page(request, e.status_code, _messages(e.detail))
+            except RequestValidationError as e:
+                return error_page(request, 422, [f"{e_['loc'][-1]} : {e_['msg']}" for e_ in e.errors()])
+
+        return route
+
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+def _messages(detail) -> list[str]:
+    if isinstance(detail, list):
+        return [f"{d['loc'][-1]} : {d['msg']}" for d in detail]
+    return [str(detail)]
+
+
+def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+    carto = request.app.state.carto
     context |= {"taxonomy": carto.taxonomy, "territories_enabled": carto.locator.enabled}
-    return templates.TemplateResponse(request, name, context)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def error_page(request: Request, status_code: int, messages: list[str]) -> HTMLResponse:
+    return page(request, "error.html", status_code, status=status_code, messages=messages)
+
+
+def filter_query(request: Request, **extra) -> str:
+    """The filter parameters of this request (plus ``extra``) as a query string."""
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k in FILTER_PARAMS and v]
+    pairs += [(k, v) for k, v in extra.items() if v is not None]
+    return urlencode(pairs)
+
+
+def filter_context(session, f: SiteFilter, counts: dict[str, int] | None = None) -> dict:
+    """What the filter form (``_filters.html``) needs to show the current filters."""
+    return {"f": f, "counts": counts, "territory_options": territory_names.options(session),
+            "levels": territory_names.LEVELS}
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, carto: CartoDep, session: SessionDep):
+def home(request: Request, carto: CartoDep, session: SessionDep, f: FilterDep):
     poles = session.exec(select(Pole).order_by(Pole.nom)).all()
     features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.nom})
                 for p in poles if p.geometry]
     rendered = mapview.site_map(carto.settings, geojson.collection(features))
-    return page(request, carto, "map.html", map_header=rendered.header, map_html=rendered.html,
-                map_script=rendered.script, map_name=rendered.map_name, cluster_name=rendered.cluster_name)
+    return page(request, "map.html", map=rendered, list_query=filter_query(request),
+                **filter_context(session, f))
+
+
+@router.get("/sites/{site_id}", response_class=HTMLResponse)
+def site_page(request: Request, site_id: str, carto: CartoDep, session: SessionDep):
+    found = site_view.details(session, carto.taxonomy, int(site_id)) if site_id.isdigit() else None
+    if found is None:
+        return error_page(request, 404, [f"Aucun site publié ne porte le numéro « {site_id} » : "
+                                               "il n'existe pas ou n'est plus publié."])
+    domain = found.main_domain
+    small_map = mapview.site_detail_map(carto.settings, found.site.lon, found.site.lat,
+                                        domain.color if domain else "#607d8b", domain.icon if domain else "location-dot")
+    url = f"{carto.settings.public_base_url.rstrip('/')}/sites/{found.site.id}"
+    return page(request, "site.html", d=found, s=found.site, map=small_map, canonical=url,
+                json_ld=site_view.structured_data(found, url))
+
+
+@router.get("/liste", response_class=HTMLResponse)
+def list_page(request: Request, carto: CartoDep, session: SessionDep, f: FilterDep,
+              page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1):
+    listing = list_view.list_page(session, carto.taxonomy, carto.locator, f, page_number)
+    near = {"near": request.query_params.get("near")} if f.near else {}
+    map_view = {"lat": f.near[1], "lon": f.near[0], "zoom": 13} if f.near else {}
+    return page(request, "list.html", listing=listing, description=list_view.describe(session, carto.taxonomy, f),
+                page_url=lambda n: "/liste?" + filter_query(request, **near, page=n if n > 1 else None),
+                map_query=filter_query(request, **map_view),
+                **filter_context(session, f, search.activity_counts(session, f)))

@@ -1,14 +1,29 @@
-/* Carto ESS — public map: loads the sites of the current view from /api/sites (compact format)
- * and shows them as clustered markers coloured by domain. The folium page defines the map and
- * the cluster; this script only needs window.CARTO = {map, cluster, taxonomy}. */
+/* Carto ESS — the public map.
+ *
+ * The page is rendered by the server (folium map, filter form pre-filled from the URL); this script
+ * loads the sites of the current view (/api/sites, compact format, by bounding box), the number of
+ * sites per activity (/api/taxonomy), keeps the state of the map in the URL (centre, zoom, filters,
+ * search, selected site), and drives the place search and "autour de moi".
+ * It needs window.CARTO = {map, cluster, layers, taxonomy}.
+ */
 (function () {
   "use strict";
   const C = window.CARTO;
-  const activityDomain = {};
-  const activityLabel = {};
-  for (const d of C.taxonomy) {
-    for (const a of d.activities) { activityDomain[a.slug] = d; activityLabel[a.slug] = a.label; }
-  }
+  const map = C.map;
+  const cluster = C.cluster;
+  const LIMIT = 1000; // markers per view; beyond, the status asks to zoom in
+  const SEARCH_DELAY_MS = 350;
+  const TERRITORY_API = { commune: "communes", epci: "epci", pays: "pays", departement: "departements" };
+  const form = document.getElementById("carto-filters");
+  const statusBox = document.getElementById("carto-status");
+  document.body.classList.add("carto-js");
+  map.invalidateSize();
+
+  // --- Taxonomy ------------------------------------------------------------------------------
+  const ACTIVITIES = {}; // slug -> {slug, label, icon, domain, rank}
+  C.taxonomy.forEach((d, i) => d.activities.forEach((a, j) => {
+    ACTIVITIES[a.slug] = Object.assign({}, a, { domain: d, rank: i * 1000 + j });
+  }));
 
   function escapeHtml(text) {
     const div = document.createElement("div");
@@ -16,48 +31,371 @@
     return div.innerHTML;
   }
 
+  // --- Filters: the form is the source of truth, named like the API's query parameters ------------
+  const domainBlocks = Array.from(form.querySelectorAll(".carto-domain"));
+  const activityBoxes = (block) => Array.from(block.querySelectorAll('input[name="activity"]'));
+
+  /* Whole domains as domain=…, partial ones as activity=…; nothing when every activity is on. */
+  function activityParams() {
+    const params = [];
+    let on = 0, total = 0;
+    for (const block of domainBlocks) {
+      const boxes = activityBoxes(block);
+      const checked = boxes.filter((b) => b.checked);
+      on += checked.length; total += boxes.length;
+      if (checked.length === boxes.length) params.push(["domain", block.dataset.domain]);
+      else checked.forEach((b) => params.push(["activity", b.value]));
+    }
+    return { params: on === total ? [] : params, none: on === 0 };
+  }
+
+  function filterParams() {
+    const p = new URLSearchParams();
+    for (const [key, value] of new FormData(form)) {
+      if (key !== "activity" && key !== "near" && String(value).trim()) p.append(key, String(value).trim());
+    }
+    activityParams().params.forEach(([k, v]) => p.append(k, v));
+    return p;
+  }
+
+  function selectedActivities() {
+    return new Set(Array.from(form.querySelectorAll('input[name="activity"]:checked'), (b) => b.value));
+  }
+
+  function syncDomainBox(block) {
+    const boxes = activityBoxes(block);
+    const on = boxes.filter((b) => b.checked).length;
+    const box = block.querySelector(".carto-domain-box");
+    box.checked = on === boxes.length;
+    box.indeterminate = on > 0 && on < boxes.length;
+  }
+
+  function setDomain(block, checked) {
+    activityBoxes(block).forEach((b) => { b.checked = checked; });
+    syncDomainBox(block);
+    refresh();
+  }
+
+  for (const block of domainBlocks) {
+    block.querySelector(".carto-domain-box").hidden = false;
+    block.querySelector(".carto-allnone").hidden = false;
+    block.querySelector(".carto-domain-box").addEventListener("change", (e) => setDomain(block, e.target.checked));
+    block.querySelector('[data-select="all"]').addEventListener("click", () => setDomain(block, true));
+    block.querySelector('[data-select="none"]').addEventListener("click", () => setDomain(block, false));
+    activityBoxes(block).forEach((b) => b.addEventListener("change", () => { syncDomainBox(block); refresh(); }));
+    syncDomainBox(block);
+  }
+
+  form.querySelectorAll('input[name="siae"], input[name="ea"]').forEach((b) => b.addEventListener("change", refresh));
+  form.querySelectorAll("select[data-level]").forEach((select) => select.addEventListener("change", () => {
+    if (select.value) zoomToTerritory(select.dataset.level, select.value);
+    refresh();
+  }));
+
+  let searchTimer = null;
+  const searchBox = form.elements.q;
+  searchBox.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(refresh, SEARCH_DELAY_MS);
+  });
+  searchBox.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { e.preventDefault(); clearTimeout(searchTimer); refresh(); }
+  });
+  // "Afficher en liste": the same filters, sorted around the centre of the map.
+  form.addEventListener("submit", (e) => { e.preventDefault(); window.location.href = listUrl(); });
+
+  // --- Markers -------------------------------------------------------------------------------
+  const markers = new Map(); // site id -> L.Marker
+  const icons = {};
+
   function markerIcon(domain) {
-    const colour = domain ? domain.color : "#607d8b";
-    return L.divIcon({
-      className: "carto-marker",
-      html: '<span style="background:' + colour + '"></span>',
-      iconSize: [18, 18], iconAnchor: [9, 9], popupAnchor: [0, -9],
-    });
+    const key = domain ? domain.slug : "";
+    if (!icons[key]) {
+      const colour = domain ? domain.color : "#607d8b";
+      const icon = domain ? domain.icon : "location-dot";
+      icons[key] = L.divIcon({
+        className: "carto-marker",
+        html: '<span class="carto-pin" style="--pin:' + colour + '"><i class="fa-solid fa-' + icon +
+          '" aria-hidden="true"></i></span>',
+        iconSize: [28, 35], iconAnchor: [14, 35], popupAnchor: [0, -32],
+      });
+    }
+    return icons[key];
+  }
+
+  /* The activity that gives a marker its domain: a selected one first, in taxonomy order. */
+  function mainActivity(slugs, selected) {
+    const known = slugs.map((s) => ACTIVITIES[s]).filter(Boolean);
+    known.sort((a, b) => (selected.has(b.slug) - selected.has(a.slug)) || (a.rank - b.rank));
+    return known[0];
   }
 
   function popupHtml(row) {
-    const [id, , , name, activities] = row;
-    const items = activities.map((a) => "<li>" + escapeHtml(activityLabel[a] || a) + "</li>").join("");
-    return '<div class="carto-popup"><strong>' + escapeHtml(name) + "</strong><ul>" + items +
-      '</ul><a href="/sites/' + encodeURIComponent(id) + '">Voir la fiche</a></div>';
+    const [id, , , name, slugs] = row;
+    const items = slugs.map((s) => ACTIVITIES[s]).filter(Boolean).sort((a, b) => a.rank - b.rank)
+      .map((a) => '<li style="--domain:' + a.domain.color + '"><i class="fa-solid fa-' + a.icon +
+        '" aria-hidden="true"></i> ' + escapeHtml(a.label) + "</li>").join("");
+    return '<div class="carto-popup"><h2>' + escapeHtml(name) + "</h2><ul>" + items +
+      '</ul><p><a href="/sites/' + encodeURIComponent(id) + '">Voir la fiche<span class="carto-sr"> de ' +
+      escapeHtml(name) + "</span></a></p></div>";
+  }
+
+  function showSites(rows) {
+    const selected = selectedActivities();
+    const keep = new Set(rows.map((r) => r[0]));
+    const gone = [];
+    markers.forEach((marker, id) => { if (!keep.has(id)) { gone.push(marker); markers.delete(id); } });
+    cluster.removeLayers(gone);
+    const added = [];
+    for (const row of rows) {
+      const main = mainActivity(row[4], selected);
+      const icon = markerIcon(main && main.domain);
+      const existing = markers.get(row[0]);
+      if (existing) { if (existing.options.icon !== icon) existing.setIcon(icon); continue; }
+      const marker = L.marker([row[2], row[1]], { icon: icon, title: row[3], alt: row[3], keyboard: true })
+        .bindPopup(() => popupHtml(row), { siteId: row[0] });
+      markers.set(row[0], marker);
+      added.push(marker);
+    }
+    cluster.addLayers(added);
+  }
+
+  // --- Counts and status ---------------------------------------------------------------------
+  function showCounts(tree) {
+    for (const domain of tree.domains) {
+      for (const a of domain.activities) {
+        const span = form.querySelector('.carto-count[data-activity="' + a.slug + '"]');
+        if (!span) continue;
+        span.innerHTML = '<span class="carto-sr">, </span>' + a.count + '<span class="carto-sr"> site' +
+          (a.count > 1 ? "s" : "") + " dans la vue</span>";
+        span.classList.toggle("is-zero", a.count === 0);
+      }
+    }
+  }
+
+  function showStatus(total, shown, none) {
+    if (none) { statusBox.textContent = "Aucune activité sélectionnée."; return; }
+    let text = total === 0 ? "Aucun site dans la vue" : total + " site" + (total > 1 ? "s" : "") + " dans la vue";
+    statusBox.textContent = text;
+    if (total > shown) {
+      const warn = document.createElement("span");
+      warn.className = "carto-warn";
+      warn.textContent = " — " + shown + " affichés : zoomez pour voir les autres";
+      statusBox.appendChild(warn);
+    }
+  }
+
+  // --- Loading the view ----------------------------------------------------------------------
+  function bboxParam() {
+    const b = map.getBounds();
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+      .map((v, i) => Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)).toFixed(5)).join(",");
+  }
+
+  function getJson(url, signal) {
+    return fetch(url, { signal: signal, headers: { Accept: "application/json" } }).then((r) => {
+      if (!r.ok) throw new Error("HTTP " + r.status + " sur " + url);
+      return r.json();
+    });
   }
 
   let pending = null;
-  function load() {
-    const b = C.map.getBounds();
-    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
-      .map((v, i) => Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)).toFixed(5)).join(",");
+  function refresh() {
+    const bbox = bboxParam();
+    const params = filterParams();
+    const none = activityParams().none;
+    const counts = new URLSearchParams(params);
+    counts.delete("activity"); counts.delete("domain"); // counts are facets: every activity counted
     if (pending) pending.abort();
     pending = new AbortController();
-    fetch("/api/sites?format=compact&limit=1000&bbox=" + bbox, { signal: pending.signal })
-      .then((r) => r.json())
-      .then((data) => {
-        C.cluster.clearLayers();
-        const markers = data.sites.map((row) => {
-          const domain = activityDomain[row[4][0]];
-          return L.marker([row[2], row[1]], { icon: markerIcon(domain), title: row[3], keyboard: true })
-            .bindPopup(() => popupHtml(row));
-        });
-        C.cluster.addLayers(markers);
-        const status = document.getElementById("carto-status");
-        if (status) {
-          status.textContent = data.total + " site" + (data.total > 1 ? "s" : "") + " dans la vue" +
-            (data.total > data.sites.length ? " (" + data.sites.length + " affichés, zoomez)" : "");
-        }
+    const signal = pending.signal;
+    const sites = none ? Promise.resolve({ total: 0, sites: [] })
+      : getJson("/api/sites?format=compact&limit=" + LIMIT + "&bbox=" + bbox + "&" + params, signal);
+    Promise.all([sites, getJson("/api/taxonomy?bbox=" + bbox + "&" + counts, signal)])
+      .then(([data, tree]) => {
+        showSites(data.sites);
+        showCounts(tree);
+        showStatus(data.total, data.sites.length, none);
       })
-      .catch((e) => { if (e.name !== "AbortError") console.error(e); });
+      .catch((e) => {
+        if (e.name === "AbortError") return;
+        statusBox.textContent = "Les sites n'ont pas pu être chargés. Réessayez dans un instant.";
+        console.error(e);
+      });
+    writeUrl();
   }
 
-  C.map.on("moveend", load);
-  load();
+  // --- State in the URL ----------------------------------------------------------------------
+  let selectedSite = null;
+
+  function listUrl() {
+    const p = filterParams();
+    const c = map.getCenter();
+    p.set("near", c.lng.toFixed(5) + "," + c.lat.toFixed(5));
+    return "/liste?" + p;
+  }
+
+  function writeUrl() {
+    const p = filterParams();
+    const c = map.getCenter();
+    p.set("lat", c.lat.toFixed(5));
+    p.set("lon", c.lng.toFixed(5));
+    p.set("zoom", map.getZoom());
+    if (selectedSite) p.set("site", selectedSite);
+    history.replaceState(null, "", window.location.pathname + "?" + p);
+    const listLink = document.getElementById("carto-list-link");
+    if (listLink) listLink.href = listUrl();
+  }
+
+  map.on("popupopen", (e) => {
+    if (e.popup.options.siteId) { selectedSite = e.popup.options.siteId; writeUrl(); }
+  });
+  map.on("popupclose", (e) => {
+    if (e.popup.options.siteId === selectedSite) { selectedSite = null; writeUrl(); }
+  });
+
+  /* A shared URL's site: its popup opens where it stands, whatever the clustering at that zoom. */
+  function openSite(id, centre) {
+    getJson("/api/sites/" + encodeURIComponent(id)).then((feature) => {
+      const [lon, lat] = feature.geometry.coordinates;
+      if (centre) map.setView([lat, lon], 16);
+      const row = [feature.id, lon, lat, feature.properties.name, feature.properties.activities];
+      L.popup({ siteId: feature.id, autoPan: centre }).setLatLng([lat, lon]).setContent(popupHtml(row)).openOn(map);
+    }).catch(() => { statusBox.textContent = "Ce site n'est plus publié."; });
+  }
+
+  function restoreView() {
+    const q = new URLSearchParams(window.location.search);
+    const lat = parseFloat(q.get("lat")), lon = parseFloat(q.get("lon")), zoom = parseInt(q.get("zoom"), 10);
+    const hasView = isFinite(lat) && isFinite(lon) && isFinite(zoom);
+    if (hasView) map.setView([lat, lon], zoom, { animate: false });
+    else {
+      const level = ["commune", "pole", "epci", "pays", "departement"].find((l) => q.get(l));
+      if (level) zoomToTerritory(level, q.get(level));
+    }
+    if (/^\d+$/.test(q.get("site") || "")) openSite(q.get("site"), !hasView);
+  }
+
+  // --- Places: communes, territories, "autour de moi" ----------------------------------------
+  const placeForm = document.getElementById("carto-place");
+  const placeInput = document.getElementById("carto-place-q");
+  const placeResults = document.getElementById("carto-place-results");
+  const placeMessage = document.getElementById("carto-place-message");
+
+  function say(text) { placeMessage.textContent = text; }
+
+  function fitPlace(place, maxZoom) {
+    if (place.bbox) {
+      const [w, s, e, n] = place.bbox;
+      map.fitBounds([[s, w], [n, e]], { maxZoom: maxZoom || 14 });
+    } else if (place.centre) {
+      map.setView([place.centre[1], place.centre[0]], maxZoom || 13);
+    }
+  }
+
+  function zoomToTerritory(level, code) {
+    if (level === "pole") {
+      getJson("/api/poles/" + encodeURIComponent(code)).then((feature) => {
+        if (feature.geometry) map.fitBounds(L.geoJSON(feature).getBounds());
+      }).catch(() => {});
+      return;
+    }
+    getJson("/api/territories/" + TERRITORY_API[level] + "/" + encodeURIComponent(code) + "?geometry=false")
+      .then((found) => fitPlace(found, 13)).catch(() => {});
+  }
+
+  function goToPlace(place) {
+    fitPlace(place, 14);
+    placeResults.hidden = true;
+    say("Carte centrée sur " + place.nom + ".");
+    closePanelOnPhone();
+  }
+
+  function fold(text) {
+    return String(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/œ/gi, "oe").toLowerCase()
+      .replace(/[-'’]/g, " ").trim();
+  }
+
+  function showPlaceChoices(items) {
+    placeResults.innerHTML = "";
+    for (const item of items.slice(0, 10)) {
+      const li = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      const postcodes = (item.codes_postaux || []).join(", ");
+      button.textContent = item.nom + " (" + (postcodes || item.code) + ")";
+      button.addEventListener("click", () => goToPlace(item));
+      li.appendChild(button);
+      placeResults.appendChild(li);
+    }
+    placeResults.hidden = false;
+    say(items.length + " communes correspondent : choisissez dans la liste.");
+    placeResults.querySelector("button").focus();
+  }
+
+  placeForm.hidden = false;
+  placeForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const q = placeInput.value.trim();
+    if (!q) return;
+    say("Recherche…");
+    getJson("/api/territories/communes?q=" + encodeURIComponent(q)).then((data) => {
+      const items = data.territories;
+      const exact = items.filter((t) => fold(t.nom) === fold(q));
+      if (items.length === 0) say("Aucune commune ne correspond à « " + q + " ».");
+      else if (items.length === 1 || exact.length === 1) goToPlace(exact[0] || items[0]);
+      else showPlaceChoices(items);
+    }).catch(() => say("La recherche de commune n'a pas abouti. Réessayez."));
+  });
+
+  let hereMarker = null;
+  document.getElementById("carto-locate").addEventListener("click", () => {
+    if (!navigator.geolocation) { say("Votre navigateur ne donne pas votre position."); return; }
+    say("Recherche de votre position…");
+    navigator.geolocation.getCurrentPosition((pos) => {
+      const here = [pos.coords.latitude, pos.coords.longitude];
+      if (hereMarker) hereMarker.remove();
+      hereMarker = L.marker(here, {
+        icon: L.divIcon({ className: "carto-here", iconSize: [16, 16] }), title: "Votre position", keyboard: false,
+      }).addTo(map);
+      map.setView(here, 14);
+      say("Carte centrée sur votre position.");
+      closePanelOnPhone();
+    }, (err) => {
+      say(err.code === err.PERMISSION_DENIED ? "Vous n'avez pas autorisé l'accès à votre position."
+        : "Votre position n'a pas pu être déterminée.");
+    }, { timeout: 15000, maximumAge: 60000 });
+  });
+
+  // --- Panel on phones -----------------------------------------------------------------------
+  const panel = document.getElementById("carto-panel");
+  const toggle = document.querySelector(".carto-panel-toggle");
+  const phone = window.matchMedia("(max-width: 50rem)");
+
+  function setPanel(open) {
+    panel.classList.toggle("is-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) panel.querySelector("input, select, button").focus();
+  }
+  function closePanelOnPhone() {
+    if (phone.matches && panel.classList.contains("is-open")) { setPanel(false); toggle.focus(); }
+  }
+  toggle.hidden = !phone.matches;
+  phone.addEventListener("change", () => { toggle.hidden = !phone.matches; if (!phone.matches) setPanel(false); });
+  toggle.addEventListener("click", () => setPanel(!panel.classList.contains("is-open")));
+  panel.addEventListener("keydown", (e) => { if (e.key === "Escape") closePanelOnPhone(); });
+
+  // --- Layer control: French, and folded on phones where it would hide the map ---------------
+  const layersToggle = C.layers.getContainer().querySelector(".leaflet-control-layers-toggle");
+  layersToggle.title = "Couches de la carte";
+  layersToggle.setAttribute("aria-label", "Couches de la carte");
+  if (phone.matches) {
+    C.layers.collapse();
+    map.on("click", () => C.layers.collapse());
+  }
+
+  // --- Start ---------------------------------------------------------------------------------
+  restoreView();
+  map.on("moveend", refresh);
+  refresh();
 })();

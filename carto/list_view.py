@@ -1,0 +1,104 @@
+"""The public list of sites: one page of a filtered search, and the filters said in French."""
+import math
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from carto import search, territory_names
+from carto.locator import Locator
+from carto.models import Site
+from carto.search import SiteFilter
+from carto.taxonomy import Activity, Domain, Taxonomy
+
+PER_PAGE = 20
+
+
+@dataclass
+class ListItem:
+    site: Site
+    activities: list[Activity]
+    domain: Domain | None  # of the first activity: colour and icon of the entry
+    distance_km: float | None
+
+
+@dataclass
+class ListPage:
+    items: list[ListItem]
+    total: int
+    page: int
+    per_page: int
+    near_name: str | None  # commune the list is sorted around, when sorted by distance
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first_rank(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+
+def list_page(session: Session, taxonomy: Taxonomy, locator: Locator, f: SiteFilter, page: int = 1,
+              per_page: int = PER_PAGE) -> ListPage:
+    """Page ``page`` (from 1) of the sites matching ``f``: by distance with ``near``, else by name."""
+    found = search.find(session, f, limit=per_page, offset=(page - 1) * per_page)
+    slugs = search.activities_by_site(session, [s.id for s in found.sites])
+    known = taxonomy.activities
+    items = []
+    for site in found.sites:
+        activities = [known[a] for a in slugs[site.id] if a in known]
+        domain = taxonomy.domain(activities[0].domain) if activities else None
+        items.append(ListItem(site, activities, domain, found.distances.get(site.id)))
+    near = locator.locate(*f.near) if f.near else None
+    return ListPage(items, found.total, page, per_page, near.commune_name if near else None)
+
+
+def describe(session: Session, taxonomy: Taxonomy, f: SiteFilter) -> list[str]:
+    """The active filters as short French phrases, e.g. ["Mobilité durable", "EPCI : Rennes Métropole"]."""
+    phrases = _activity_phrases(taxonomy, f.activities)
+    if f.q:
+        phrases.append(f"Recherche : « {f.q} »")
+    for level, code in (("commune", f.commune), ("pole", f.pole), ("epci", f.epci), ("pays", f.pays),
+                        ("departement", f.departement)):
+        if code:
+            label = "Commune" if level == "commune" else territory_names.LEVELS[level]
+            phrases.append(f"{label} : {territory_names.name(session, level, code) or code}")
+    if f.siae:
+        phrases.append("Structures d'insertion (SIAE)")
+    if f.ea_esat:
+        phrases.append("Entreprises adaptées et ESAT")
+    if f.radius_km:
+        phrases.append(f"Dans un rayon de {f.radius_km:g} km")
+    return phrases
+
+
+def _activity_phrases(taxonomy: Taxonomy, selected: set[str]) -> list[str]:
+    """Whole domains by their name, other activities one by one; nothing when all are selected."""
+    if not selected or selected >= set(taxonomy.activities):
+        return []
+    phrases = []
+    for domain in taxonomy.domains:
+        slugs = {a.slug for a in domain.activities}
+        if slugs <= selected:
+            phrases.append(domain.label)
+        else:
+            phrases += [a.label for a in domain.activities if a.slug in selected]
+    return phrases
+
+
+def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """Page links to show: the first, the last and ``around`` each side of ``page``; None is a gap."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+def distance_fr(km: float) -> str:
+    """« 350 m », « 2,4 km », « 37 km »."""
+    if km < 1:
+        return f"{round(km * 1000, -1):.0f} m"
+    return f"{km:.1f} km".replace(".", ",") if km < 10 else f"{km:.0f} km"
