@@ -87,8 +87,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
     diffs, changed, changed_acts = [], [], []
     for row, acts, old in zip(rows, activities, before):
         row["search_text"] = search_index.search_text_of(row["name"], row["description"], row["commune_name"])
-        new = sites.snapshot_of(row, acts)
-        diff = {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v}
+        diff = changes(old, row, acts)
         diffs.append(diff)
         if diff:
             row["expected_version"] = row["version"]
@@ -109,6 +108,12 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
             SiteActivity.__table__.c.site_id.in_([r["id"] for r in changed])))
         _write_dependents(session, changed, changed_acts, actor, action, [d for d in diffs if d], now)
     return diffs
+
+
+def changes(before: dict, row: dict, activities: list[str]) -> dict:
+    """``{field: [old, new]}`` from a site's snapshot to new column values and activities."""
+    after = sites.snapshot_of(row, activities)
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
 def _write_dependents(session, rows, activities, actor, action, changes, now, new=False) -> None:

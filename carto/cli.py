@@ -147,3 +147,33 @@ def coverage():
     typer.echo(f"Sites publiés hors de toute zone de pôle : {len(report.sites_outside)}")
     for site in report.sites_outside:
         typer.echo(f"  #{site.id} {site.name} ({site.commune_name or 'hors territoire'})")
+
+
+@app.command("import")
+def import_cmd(
+        file: Annotated[Path, typer.Argument(help="Fichier à importer")],
+        format: Annotated[str, typer.Option("--format", "-f", help="lvao, csv, geojson ou gogocarto")],
+        mapping: Annotated[Path | None, typer.Option(help="Fichier de correspondance (YAML)")] = None,
+        source: Annotated[str | None, typer.Option(help="Nom de la source (par défaut celui de la correspondance)")] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Tout vérifier sans rien écrire")] = False,
+        rapport: Annotated[Path | None, typer.Option(help="CSV de toutes les lignes écartées")] = None):
+    """Importe des sites (LVAO, CSV, GeoJSON, GoGoCarto) : crée, met à jour, écarte en disant pourquoi."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+    from carto.importers import ImportFileError, run_import, summary
+    carto = _carto()
+    _say_territories_off(carto)
+    try:
+        with file.open("rb") as stream, Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                                 TimeRemainingColumn(), transient=True) as bar:
+            task = bar.add_task("Import", total=file.stat().st_size)
+            report = run_import(carto, stream, format, mapping=mapping, source=source, dry_run=dry_run,
+                                actor="cli", filename=file.name,
+                                progress=lambda rows: bar.update(task, completed=stream.tell(),
+                                                                 description=f"{rows} lignes lues"))
+    except (ImportFileError, OSError) as e:
+        raise _fail(e) from None
+    for line in summary.lines(report):
+        typer.echo(line)
+    if rapport:
+        summary.write_csv(report, rapport)
+        typer.echo(f"Rapport complet : {rapport}")

@@ -1,0 +1,321 @@
+"""The import pipeline, by batch: validate → place → compare with what is stored → write.
+
+Each batch is one transaction: a failure leaves the batches before it in place and nothing of
+its own. Rows are matched to stored sites by (source, source key); an unchanged row (same content
+hash) costs one indexed lookup. After a complete run, the source's sites the file no longer
+lists are flagged (``Site.missing_from_source_at``), never deleted.
+"""
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, tuple_, update
+from sqlmodel import Session
+
+from carto import bulk, sites
+from carto.context import Carto
+from carto.db import session_scope
+from carto.importers import reconcile
+from carto.importers.records import REASONS, ImportFileError, Record, Skip
+from carto.importers.validate import validate
+from carto.models import (ImportConflict, ImportConflictStatus, ImportRun, ImportRunStatus, ImportState,
+                          SiteActivity, SiteVersion, utcnow)
+
+SITE, STATE = bulk.SITE, ImportState.__table__
+BATCH_SIZE = 2000
+STALE_RETRIES = 3
+
+
+@dataclass
+class ImportReport:
+    source: str
+    format: str
+    unit: str  # "ligne" or "élément": how a person finds a row in the file
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    missing: int = 0  # the source's sites the file no longer lists (newly flagged)
+    reappeared: int = 0  # flagged sites the file lists again
+    conflicts: int = 0
+    run_id: int | None = None
+    seconds: float = 0.0
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        return dict(Counter(s.reason for s in self.skipped).most_common())
+
+    def skipped_labels(self) -> dict[str, int]:
+        return {REASONS[k]: n for k, n in self.skipped_by_reason().items()}
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A validated row, ready to be placed and written."""
+    position: int
+    key: str
+    row: dict  # every site column
+    activities: list[str]
+    digest: str
+
+
+@dataclass(slots=True)
+class Stored:
+    """What is stored for a key: the site's bookkeeping and its import state."""
+    site_id: int
+    version: int
+    missing: bool
+    digest: str | None
+    state_version: int | None
+    overrides: dict | None
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reappeared: int = 0
+    conflicts: int = 0
+
+
+Progress = Callable[[int], None]  # called with the number of rows read so far
+
+
+def content_hash(fields: dict, activities: list[str], extra: dict) -> str:
+    payload = json.dumps([fields, activities, extra], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+class Pipeline:
+    def __init__(self, carto: Carto, report: ImportReport, *, actor: str, batch_size: int = BATCH_SIZE):
+        self.carto, self.report, self.batch_size = carto, report, batch_size
+        self.source = report.source
+        self.site_actor = f"import:{report.source}"  # history: every write of an import says so
+        self.actor = actor
+        self.seen: dict[str, int] = {}  # source key → position where it was first read
+
+    def run(self, items: Iterable[Record | Skip], filename: str = "", progress: Progress | None = None) -> ImportReport:
+        started = time.perf_counter()
+        if not self.report.dry_run:
+            self.report.run_id = self._open_run(filename)
+        try:
+            self._feed(items, progress)
+            if not self.report.rows:
+                raise ImportFileError("le fichier ne contient aucune ligne à importer")
+            self._flag_missing()
+        except BaseException as e:
+            self._close_run(ImportRunStatus.failed, str(e) or type(e).__name__)
+            raise
+        finally:
+            self.report.seconds = time.perf_counter() - started
+        self._close_run(ImportRunStatus.finished)
+        return self.report
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _feed(self, items: Iterable[Record | Skip], progress: Progress | None) -> None:
+        batch: list[Record] = []
+        for item in items:
+            self.report.rows += 1
+            first = self.seen.setdefault(item.key, item.position) if item.key else item.position
+            if isinstance(item, Skip):
+                self.report.skipped.append(item)
+            elif first != item.position:
+                self.report.skipped.append(
+                    Skip(item.position, "doublon", f"« {item.key} », déjà {self.report.unit} {first}", item.key))
+            else:
+                batch.append(item)
+            if len(batch) >= self.batch_size:
+                self._process(batch)
+                batch = []
+                if progress:
+                    progress(self.report.rows)
+        if batch:
+            self._process(batch)
+        if progress:
+            progress(self.report.rows)
+
+    def _process(self, batch: list[Record]) -> None:
+        prepared = [p for p in map(self._prepare, batch) if p is not None]
+        errors = bulk.place([p.row for p in prepared], self.carto.locator)
+        placed = []
+        for p, error in zip(prepared, errors):
+            if error is None:
+                placed.append(p)
+            elif error.field == "lon":
+                self.report.skipped.append(Skip(p.position, "territoire", f"le point ({p.row['lon']:.5f}, "
+                                                f"{p.row['lat']:.5f}) n'est dans aucune commune chargée", p.key))
+            else:
+                self.report.skipped.append(Skip(p.position, "position", str(error), p.key))
+        if not placed:
+            return
+        for attempt in range(STALE_RETRIES):
+            try:
+                counts = self._write_batch(placed)
+                break
+            except bulk.StaleSite:  # a moderator saved a site of this batch meanwhile: read again
+                if attempt == STALE_RETRIES - 1:
+                    raise
+        for name, value in vars(counts).items():
+            setattr(self.report, name, getattr(self.report, name) + value)
+
+    def _prepare(self, record: Record) -> Prepared | None:
+        result = validate(record)
+        if isinstance(result, Skip):
+            self.report.skipped.append(result)
+            return None
+        fields, warnings = result
+        self.report.warnings.extend((record.position, w) for w in warnings)
+        activities = fields.pop("activities")
+        extra = {**record.extra, "source": self.source, "source_key": record.key}
+        digest = content_hash(fields, activities, extra)
+        return Prepared(record.position, record.key, bulk.new_row(fields, **extra), activities, digest)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def _write_batch(self, placed: list[Prepared]) -> Counts:
+        counts = Counts()
+        with session_scope(self.carto.engine) as session:
+            stored = self._stored(session, [p.key for p in placed])
+            new = [p for p in placed if p.key not in stored]
+            changed = [p for p in placed if p.key in stored and stored[p.key].digest != p.digest]
+            reappeared = [stored[p.key].site_id for p in placed if p.key in stored and stored[p.key].missing]
+            counts.created, counts.reappeared = len(new), len(reappeared)
+            counts.unchanged = len(placed) - len(new) - len(changed)
+            if self.report.dry_run:
+                self._plan_updates(session, changed, stored, counts)
+                session.rollback()
+                return counts
+            self._insert(session, new)
+            if reappeared:
+                session.execute(update(SITE).where(SITE.c.id.in_(reappeared)).values(missing_from_source_at=None))
+            self._update(session, self._plan_updates(session, changed, stored, counts))
+        return counts
+
+    def _stored(self, session: Session, keys: list[str]) -> dict[str, Stored]:
+        query = (select(SITE.c.source_key, SITE.c.id, SITE.c.version, SITE.c.missing_from_source_at,
+                        STATE.c.content_hash, STATE.c.site_version, STATE.c.overrides)
+                 .select_from(SITE.outerjoin(STATE, STATE.c.site_id == SITE.c.id))
+                 .where(SITE.c.source == self.source, SITE.c.source_key.in_(keys)))
+        return {key: Stored(site_id, version, missing is not None, digest, state_version, overrides)
+                for key, site_id, version, missing, digest, state_version, overrides in session.execute(query)}
+
+    def _insert(self, session: Session, new: list[Prepared]) -> None:
+        ids = bulk.insert_sites(session, [p.row for p in new], [p.activities for p in new], actor=self.site_actor)
+        if ids:
+            session.execute(STATE.insert(), [
+                {"site_id": i, "content_hash": p.digest, "site_version": 1, "overrides": {}, "run_id": self.report.run_id}
+                for i, p in zip(ids, new)])
+
+    def _plan_updates(self, session: Session, changed: list[Prepared], stored: dict[str, Stored],
+                      counts: Counts) -> list[tuple[Prepared, dict, list[str], dict, reconcile.Decision]]:
+        """For each changed row: the site's new columns, activities, current snapshot and decision."""
+        if not changed:
+            return []
+        ids = [stored[p.key].site_id for p in changed]
+        rows = {r["id"]: dict(r) for r in session.execute(select(SITE).where(SITE.c.id.in_(ids))).mappings()}
+        activities: dict[int, list[str]] = {i: [] for i in ids}
+        for site_id, activity in session.execute(select(SiteActivity.site_id, SiteActivity.activity)
+                                                 .where(SiteActivity.site_id.in_(ids))
+                                                 .order_by(SiteActivity.site_id, SiteActivity.activity)):
+            activities[site_id].append(activity)
+        earlier = self._import_snapshots(session, [stored[p.key] for p in changed], rows)
+        plans = []
+        for p in changed:
+            s = stored[p.key]
+            row = rows[s.site_id] | {"missing_from_source_at": None}  # listed again, if it was not
+            current = sites.snapshot_of(row, activities[s.site_id])
+            decision = reconcile.decide(current, reconcile.baseline(current, earlier.get(s.site_id), s.overrides),
+                                        sites.snapshot_of(p.row, p.activities))
+            new_row, new_activities = dict(row), activities[s.site_id]
+            for key in decision.apply:
+                if key == "activities":
+                    new_activities = p.activities
+                else:
+                    new_row[key] = p.row[key]
+            if "lon" in decision.apply:
+                new_row.update({k: p.row[k] for k in reconcile.TERRITORY})
+            diff = bulk.changes(current, new_row, new_activities)
+            counts.updated += bool(diff)
+            counts.unchanged += not diff
+            counts.conflicts += len(decision.conflicts)
+            plans.append((p, new_row, new_activities, current, decision))
+        return plans
+
+    def _import_snapshots(self, session: Session, stored: list[Stored], rows: dict[int, dict]) -> dict[int, dict]:
+        """Snapshots the last import left, for sites written since (by a moderator)."""
+        wanted = [(s.site_id, s.state_version) for s in stored
+                  if s.state_version is not None and s.state_version != rows[s.site_id]["version"]]
+        if not wanted:
+            return {}
+        query = select(SiteVersion.site_id, SiteVersion.snapshot).where(
+            tuple_(SiteVersion.site_id, SiteVersion.version).in_(wanted))
+        return dict(session.execute(query).all())
+
+    def _update(self, session: Session, plans: list) -> None:
+        if not plans:
+            return
+        bulk.rewrite_sites(session, [p[1] for p in plans], [p[2] for p in plans], [p[3] for p in plans],
+                           actor=self.site_actor, action="import")
+        ids = [row["id"] for _, row, _, _, _ in plans]
+        session.execute(STATE.delete().where(STATE.c.site_id.in_(ids)))
+        session.execute(STATE.insert(), [
+            {"site_id": row["id"], "content_hash": p.digest, "site_version": row["version"],
+             "overrides": decision.overrides, "run_id": self.report.run_id}
+            for p, row, _, _, decision in plans])
+        conflicts = [(row["id"], group, now, new) for _, row, _, _, decision in plans
+                     for group, now, new in decision.conflicts]
+        if conflicts:
+            self._record_conflicts(session, conflicts)
+
+    def _record_conflicts(self, session: Session, conflicts: list[tuple]) -> None:
+        table = ImportConflict.__table__
+        for site_id, group, _, _ in conflicts:  # a newer incoming value replaces an open question
+            session.execute(update(table).where(table.c.site_id == site_id, table.c.field == group,
+                                                table.c.status == ImportConflictStatus.open)
+                            .values(status=ImportConflictStatus.superseded, resolved_at=utcnow()))
+        session.execute(table.insert(), [
+            {"site_id": site_id, "run_id": self.report.run_id, "source": self.source, "field": group,
+             "current": now, "incoming": new, "status": ImportConflictStatus.open, "created_at": utcnow()}
+            for site_id, group, now, new in conflicts])
+
+    # --- after the file ---------------------------------------------------------------------
+
+    def _flag_missing(self) -> None:
+        """Sites of this source the complete file no longer lists: flagged for moderators."""
+        with session_scope(self.carto.engine) as session:
+            listed = session.execute(select(SITE.c.id, SITE.c.source_key).where(
+                SITE.c.source == self.source, SITE.c.missing_from_source_at.is_(None)))
+            gone = [site_id for site_id, key in listed if key not in self.seen]
+            self.report.missing = len(gone)
+            if self.report.dry_run or not gone:
+                return
+            now = utcnow()
+            for start in range(0, len(gone), 10_000):
+                session.execute(update(SITE).where(SITE.c.id.in_(gone[start:start + 10_000]))
+                                .values(missing_from_source_at=now))
+
+    def _open_run(self, filename: str) -> int:
+        with session_scope(self.carto.engine) as session:
+            run = ImportRun(source=self.source, format=self.report.format, filename=filename, actor=self.actor)
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def _close_run(self, status: ImportRunStatus, error: str | None = None) -> None:
+        if self.report.run_id is None:
+            return
+        report = self.report
+        with session_scope(self.carto.engine) as session:
+            run = session.get(ImportRun, report.run_id)
+            run.status, run.error, run.finished_at = status, error, utcnow()
+            run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged
+            run.skipped, run.missing, run.conflicts = len(report.skipped), report.missing, report.conflicts
+            run.skipped_by_reason = report.skipped_by_reason()
+            session.add(run)

@@ -1,0 +1,52 @@
+"""What a reader yields for each row of a file: a record to import, or a row skipped and why."""
+from dataclasses import dataclass, field
+
+# Why a row is skipped: a short code (grouping in reports, stored counts) and its French label.
+REASONS = {
+    "position": "ni position ni commune connue",
+    "territoire": "hors du territoire",
+    "siret": "SIRET invalide",
+    "activite": "aucune activité correspondante",
+    "json": "JSON mal formé",
+    "invalide": "champ invalide",
+    "identifiant": "identifiant manquant",
+    "doublon": "identifiant en double dans le fichier",
+    "exclu": "écarté par la correspondance",
+}
+
+
+class ImportFileError(ValueError):
+    """The file or the mapping cannot be read at all (not one bad row): said in French."""
+
+
+@dataclass(slots=True)
+class Record:
+    """A row read and mapped to our fields, not yet validated.
+
+    ``fields`` is the input of ``SiteData`` (activities included); ``extra`` holds the other
+    columns a source sets (ess, credit, status); ``warnings`` what was dropped and why.
+    """
+    position: int  # line number (CSV) or element number (JSON), as a person finds it in the file
+    key: str
+    fields: dict
+    extra: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def drop_half_point(self) -> None:
+        """Half a point is no point: fall back on the commune's centre, and say so."""
+        if (self.fields.get("lon") is None) != (self.fields.get("lat") is None):
+            self.warnings.append("coordonnées incomplètes : centre de la commune utilisé")
+            self.fields["lon"] = self.fields["lat"] = None
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    position: int
+    reason: str  # a key of REASONS
+    detail: str = ""
+    key: str | None = None
+
+    @property
+    def message(self) -> str:
+        label = REASONS[self.reason]
+        return f"{label} : {self.detail}" if self.detail else label
