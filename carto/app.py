@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from carto.api import docs, pages, poles, sites, taxonomy, territories
-from carto.api import exports as exports_api, sourcing as sourcing_api
+from carto.api import exports as exports_api, poles_pages, sourcing as sourcing_api, stats as stats_api
 from carto.api import accounts, contribute, moderation as moderation_api, security
 from carto.api.headers import SecurityHeaders
 from carto.api.http_cache import ReadEndpoints
@@ -27,7 +27,8 @@ def create_app(settings: Settings | None = None, carto: Carto | None = None) -> 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (sites, taxonomy, poles, territories, pages, docs):
         app.include_router(module.router)
-    for router in (sourcing_api.router, sourcing_api.pages, exports_api.router):
+    for router in (sourcing_api.router, sourcing_api.pages, exports_api.router, poles_pages.router,
+                   stats_api.router, stats_api.pages):
         app.include_router(router)
     for router in (contribute.router, contribute.api, accounts.router, moderation_api.pages, moderation_api.api):
         app.include_router(router)

@@ -27,7 +27,7 @@ def _bounds(geometry) -> list[list[float]]:
 def area_map(settings: Settings, outline: str | None = None, centre: tuple[float, float] | None = None,
              radius_km: float | None = None) -> mapview.RenderedMap:
     """The searched area (a territory's outline and/or a circle) and an empty cluster for its sites."""
-    m = mapview.base_map(settings)
+    m = mapview.base_map(settings, zoom_snap=0.25)  # fractional zoom: the region fills the frame
     shapes = []
     if outline:
         geometry = mapview.display_geometry(outline)
@@ -52,7 +52,7 @@ def colour(class_index: int | None) -> str:
 def choropleth(settings: Settings, features: list[dict]) -> mapview.RenderedMap:
     """Territories coloured by class. ``features``: GeoJSON features whose properties hold ``nom``,
     ``sites``, ``per_10k`` (text) and ``classe`` (index into PALETTE, or None)."""
-    m = mapview.base_map(settings)
+    m = mapview.base_map(settings, zoom_snap=0.25)  # fractional zoom: the region fills the frame
     m.fit_bounds(mapview.BRITTANY_BOUNDS)
     if features:
         folium.GeoJson(
@@ -63,4 +63,20 @@ def choropleth(settings: Settings, features: list[dict]) -> mapview.RenderedMap:
             tooltip=folium.GeoJsonTooltip(fields=["nom", "sites", "per_10k"],
                                           aliases=["Territoire", "Sites", "Pour 10 000 hab."]),
         ).add_to(m)
+    return mapview.render(m)
+
+
+def coverage_map(settings: Settings, poles: list[dict], uncovered: list[dict], twice: list[dict]) -> mapview.RenderedMap:
+    """Pôle areas, with the communes no pôle covers (red) and those covered twice (orange)."""
+    m = mapview.base_map(settings, zoom_snap=0.25)  # fractional zoom: the region fills the frame
+    m.fit_bounds(mapview.BRITTANY_BOUNDS)
+    layers = [(poles, "Zones des pôles ESS", {"color": "#6a1b9a", "weight": 1, "fillOpacity": 0.08}),
+              (twice, "Communes couvertes par plusieurs pôles", {"color": "#e65100", "weight": 2, "fillOpacity": 0.5}),
+              (uncovered, "Communes couvertes par aucun pôle", {"color": "#b3261e", "weight": 2, "fillOpacity": 0.6})]
+    for features, name, style in layers:
+        if features:
+            folium.GeoJson({"type": "FeatureCollection", "features": features}, name=name,
+                           style_function=lambda _f, style=style: style,
+                           tooltip=folium.GeoJsonTooltip(fields=["nom"], aliases=[""])).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
     return mapview.render(m)

@@ -1,0 +1,38 @@
+"""The page of a pôle ESS (``/poles/{id}``): its coverage, communes, sites, contact and embeddable map."""
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import col, select
+
+from carto import geojson, sourcing, stats, thematic_maps
+from carto.api.deps import CartoDep, SessionDep
+from carto.api.pages import PageRoute, error_page, page
+from carto.api.sourcing import MAP_LIMIT
+from carto.models import Commune, Pole, PoleCommune, Territory
+from carto.sourcing import Criteria, Place
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+LISTED_SITES = 300  # beyond, the page sends the reader to the sourcing search of the pôle
+
+
+@router.get("/poles/{pole_id}", response_class=HTMLResponse)
+def pole_page(request: Request, pole_id: str, carto: CartoDep, session: SessionDep):
+    pole = session.get(Pole, pole_id)
+    if pole is None:
+        return error_page(request, 404, [f"Aucun pôle ESS n'a l'identifiant « {pole_id} »."])
+    communes = session.exec(select(Commune).join(PoleCommune, col(PoleCommune.commune_code) == Commune.code)
+                            .where(PoleCommune.pole_id == pole.id).order_by(Commune.nom)).all()
+    pays = session.exec(select(Territory.nom).where(Territory.level == "pays")
+                        .where(col(Territory.code).in_(pole.coverage_pays)).order_by(Territory.nom)).all()
+    counts = next((t for t in stats.territory_stats(session, carto.taxonomy, "pole") if t.code == pole.id), None)
+    place = Place("pole", pole.id, pole.nom)
+    results = sourcing.run(session, Criteria(place=place))
+    rows = list(sourcing.iter_rows(session, results, 0, MAP_LIMIT))
+    markers = [geojson.compact_site(r.site, r.activities) for r in rows]
+    zone = f"zone={place.key}"
+    return page(request, "pole.html", pole=pole, communes=communes, pays=pays, counts=counts,
+                population=sum(c.population for c in communes), total=results.total,
+                rows=rows, listed=LISTED_SITES, markers=markers,
+                map=thematic_maps.area_map(carto.settings, pole.geometry) if pole.geometry else None,
+                embed_url=f"/embed?pole={pole.id}", sourcing_url=f"/sourcing?{zone}",
+                exports=[("CSV", f"/api/exports/sites.csv?{zone}"), ("XLSX", f"/api/exports/sites.xlsx?{zone}"),
+                         ("GeoJSON", f"/api/exports/sites.geojson?{zone}")])
