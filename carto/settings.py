@@ -23,6 +23,15 @@ class Settings(BaseSettings):
     tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     # Sites allowed to frame /embed, space separated CSP sources ("*": any; "" : none).
     embed_frame_ancestors: str = "*"
+    # Outgoing mail. Without an SMTP host, mails are written as .eml files to the outbox directory
+    # (default: "outbox" beside the SQLite database, else data/outbox), so none is lost in development.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_security: str = "starttls"  # starttls | ssl | none
+    mail_from: str = "Carto ESS Bretagne <ne-pas-repondre@carto-ess.invalid>"
+    outbox_dir: Path | None = None
 
     @field_validator("geodata", mode="before")
     @classmethod

@@ -1,0 +1,132 @@
+"""Sign in and out, and the administrators' page of accounts."""
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import select
+
+from carto import auth, ratelimit, users
+from carto.api.deps import CartoDep
+from carto.api.security import (CheckedForm, PageAdmin, VisitorDep, close_session_cookie, open_session_cookie,
+                                render)
+from carto.db import session_scope
+from carto.models import Pole, User, UserRole
+
+router = APIRouter(include_in_schema=False)
+
+# Failed sign-ins allowed per window: per account (guessing one password) and per address (spraying).
+LOGIN_WINDOW = 15 * 60
+LOGIN_FAILURES_PER_EMAIL = 5
+LOGIN_FAILURES_PER_IP = 20
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: never redirect a signed-in moderator to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/moderation"
+
+
+def _limits(request: Request) -> tuple[ratelimit.RateLimiter, ratelimit.RateLimiter]:
+    state = request.app.state
+    return (ratelimit.limiter(state, "login-email", LOGIN_FAILURES_PER_EMAIL, LOGIN_WINDOW),
+            ratelimit.limiter(state, "login-ip", LOGIN_FAILURES_PER_IP, LOGIN_WINDOW))
+
+
+@router.get("/connexion")
+def login_page(request: Request, suivant: Annotated[str | None, Query(max_length=500)] = None):
+    return render(request, "moderation/login.html", next=_safe_next(suivant), email="", error=None)
+
+
+@router.post("/connexion")
+def login(request: Request, carto: CartoDep, form: CheckedForm):
+    email = str(form.get("email") or "").strip().lower()[:254]
+    password = str(form.get("password") or "")[:users.MAX_PASSWORD_LENGTH]
+    target = _safe_next(str(form.get("next") or ""))
+    by_email, by_ip = _limits(request)
+    ip = request.client.host if request.client else "?"
+    if by_email.blocked(email) or by_ip.blocked(ip):
+        return render(request, "moderation/login.html", 429, next=target, email=email,
+                      error="Trop de tentatives de connexion : réessayez dans un quart d'heure.")
+    with session_scope(carto.engine) as session:
+        user = users.authenticate(session, email, password)
+        token = auth.open_session(session, user) if user else None
+        if user:
+            auth.purge_expired(session)
+    if token is None:
+        by_email.hit(email)
+        by_ip.hit(ip)
+        return render(request, "moderation/login.html", 401, next=target, email=email,
+                      error="E-mail ou mot de passe incorrect.")
+    by_email.reset(email)
+    response = RedirectResponse(target, status_code=303)
+    open_session_cookie(request, response, token)
+    return response
+
+
+@router.post("/deconnexion")
+def logout(request: Request, carto: CartoDep, me: VisitorDep, _form: CheckedForm):
+    if me.session_token:
+        with session_scope(carto.engine) as session:
+            auth.close_session(session, me.session_token)
+    response = RedirectResponse("/connexion", status_code=303)
+    close_session_cookie(request, response)
+    return response
+
+
+def _accounts_page(request, carto, status_code=200, error=None, done=None):
+    with carto.session() as session:
+        accounts = [(u, users.poles_of(session, u.id), users.domains_of(session, u.id))
+                    for u in session.exec(select(User).order_by(User.email))]
+        poles = session.exec(select(Pole).order_by(Pole.nom)).all()
+    return render(request, "moderation/accounts.html", status_code, accounts=accounts, poles=poles,
+                  roles=list(UserRole), error=error, done=done)
+
+
+@router.get("/moderation/comptes")
+def accounts_page(request: Request, carto: CartoDep, _me: PageAdmin):
+    return _accounts_page(request, carto)
+
+
+@router.post("/moderation/comptes")
+def create_account(request: Request, carto: CartoDep, _me: PageAdmin, form: CheckedForm):
+    try:
+        with session_scope(carto.engine) as session:
+            user = users.create(session, carto.taxonomy, str(form.get("email") or ""), str(form.get("password") or ""),
+                                role=_role(form), name=str(form.get("name") or ""),
+                                poles=[str(p) for p in form.getlist("poles")],
+                                domains=[str(d) for d in form.getlist("domains")])
+            email = user.email
+    except users.UserError as e:
+        return _accounts_page(request, carto, 422, error=str(e))
+    return _accounts_page(request, carto, done=f"Compte créé : {email}")
+
+
+@router.post("/moderation/comptes/{user_id}")
+def update_account(request: Request, carto: CartoDep, me: PageAdmin, form: CheckedForm, user_id: int):
+    try:
+        with session_scope(carto.engine) as session:
+            user = session.get(User, user_id)
+            if user is None:
+                raise users.UserError("compte introuvable", "user")
+            if user.id == me.user.id and (not form.get("active") or _role(form) != UserRole.admin):
+                raise users.UserError("vous ne pouvez ni désactiver votre propre compte ni lui retirer le rôle "
+                                      "d'administrateur", "active")
+            user.role, user.name = _role(form), str(form.get("name") or "")[:120]
+            users.set_scope(session, carto.taxonomy, user, [str(p) for p in form.getlist("poles")],
+                            [str(d) for d in form.getlist("domains")])
+            users.set_active(session, user, bool(form.get("active")))
+            if form.get("password"):
+                users.set_password(session, user, str(form.get("password")))
+            email = user.email
+    except users.UserError as e:
+        return _accounts_page(request, carto, 422, error=str(e))
+    return _accounts_page(request, carto, done=f"Compte mis à jour : {email}")
+
+
+def _role(form) -> UserRole:
+    try:
+        return UserRole(str(form.get("role") or "moderator"))
+    except ValueError:
+        raise users.UserError("rôle inconnu", "role") from None
+

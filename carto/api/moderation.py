@@ -1,0 +1,372 @@
+"""The moderation console (pages) and its JSON API. Every route checks the moderator's scope."""
+from datetime import date
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+
+from carto import contributions, geojson, mail, moderation, search, sites
+from carto.api.contribute import SITE_FIELDS, commune_text, form_page, map_options
+from carto.api.deps import CartoDep
+from carto.api.security import (ApiModerator, CheckedForm, CsrfHeader, PageModerator, Visitor, csrf_token, render)
+from carto.context import Carto
+from carto.db import session_scope
+from carto.models import Contribution, ContributionStatus, Pole, Site, User
+from carto.moderation import Action, Queue, QueueFilter
+from carto.site_form import FormErrors, diff_rows, display, site_data, values_from_form, values_from_snapshot
+from carto.users import display_name
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/moderation", tags=["modération"])
+PAGE_SIZE = 50
+
+
+def queue_filter(domaine: Annotated[str | None, Query(max_length=40)] = None,
+                 pole: Annotated[str | None, Query(max_length=80)] = None,
+                 commune: Annotated[str | None, Query(max_length=80)] = None,
+                 age: Annotated[int | None, Query(ge=0, le=3650)] = None) -> QueueFilter:
+    """Console filters; unknown values simply match nothing."""
+    code = (commune or "").strip()
+    code = code[-6:-1] if code.endswith(")") else code
+    return QueueFilter(domain=domaine or None, pole=pole or None, commune=code or None, min_age_days=age or None)
+
+
+FilterDep = Annotated[QueueFilter, Depends(queue_filter)]
+
+
+def _known_domain(carto: Carto, f: QueueFilter) -> QueueFilter:
+    if f.domain and f.domain not in {d.slug for d in carto.taxonomy.domains}:
+        raise moderation.NotFound(f"domaine inconnu : « {f.domain} »")
+    return f
+
+
+def _deliver(background: BackgroundTasks, carto: Carto) -> None:
+    background.add_task(mail.deliver_pending, carto.engine, carto.settings)
+
+
+# --- Presenting items ---------------------------------------------------------------------------
+
+def summary(session: Session, carto: Carto, c: Contribution) -> dict:
+    """A proposal as moderators see it (contributor included: never sent to the public side)."""
+    site = session.get(Site, c.site_id)
+    decided_by = session.get(User, c.decided_by) if c.decided_by else None
+    return {
+        "id": c.id, "kind": c.kind.value, "kind_label": contributions.KIND_LABELS[c.kind], "status": c.status.value,
+        "status_label": contributions.STATUS_LABELS[c.status], "created_at": c.created_at.isoformat(),
+        "site": {"id": site.id, "name": site.name, "commune": site.commune_name, "status": site.status.value,
+                 "version": site.version},
+        "base_version": c.base_version,
+        "changes": [row.__dict__ for row in diff_rows(c.changes, carto.taxonomy, carto.locator)],
+        "reason": c.reason.value if c.reason else None,
+        "reason_label": contributions.REPORT_REASONS[c.reason] if c.reason else None,
+        "comment": c.comment, "duplicates": c.duplicates,
+        "contributor": {"name": c.contributor_name, "email": c.contributor_email},
+        "decided_by": display_name(decided_by) if c.decided_by else None,
+        "decided_at": c.decided_at.isoformat() if c.decided_at else None,
+        "decision_reason": c.decision_reason, "merged_into": c.merged_into,
+        "actions": sorted(a.value for a in moderation.ALLOWED[c.kind]) if c.status == ContributionStatus.pending else [],
+    }
+
+
+def _console_context(session: Session, carto: Carto, me: Visitor, queue: Queue, f: QueueFilter, page: int) -> dict:
+    counts = moderation.counts(session, me.scope, f, carto.taxonomy)
+    offset = (page - 1) * PAGE_SIZE
+    if queue == Queue.stale:
+        total, rows = moderation.stale(session, me.scope, f, carto.taxonomy, limit=PAGE_SIZE, offset=offset)
+        items = [{"site": s} for s in rows]
+    else:
+        total, rows = moderation.pending(session, me.scope, queue, f, carto.taxonomy, limit=PAGE_SIZE, offset=offset)
+        items = [summary(session, carto, c) for c in rows]
+    poles = session.exec(select(Pole.id, Pole.nom).order_by(Pole.nom)).all()
+    if not me.scope.everything and me.scope.poles:
+        poles = [p for p in poles if p.id in me.scope.poles]
+    return {"queue": queue, "queues": moderation.QUEUE_LABELS, "counts": counts, "items": items, "total": total,
+            "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "filter": f, "poles": poles,
+            "action_labels": moderation.ACTION_LABELS, "today": date.today()}
+
+
+def _filter_query(f: QueueFilter) -> str:
+    pairs = [("domaine", f.domain), ("pole", f.pole), ("commune", f.commune), ("age", f.min_age_days)]
+    return "&".join(f"{k}={quote(str(v))}" for k, v in pairs if v)
+
+
+# --- Console pages ------------------------------------------------------------------------------
+
+@pages.get("/moderation")
+def console(request: Request, carto: CartoDep, me: PageModerator, f: FilterDep,
+            file: Annotated[Queue, Query()] = Queue.new_sites, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+            fait: Annotated[str | None, Query(max_length=300)] = None):
+    _known_domain(carto, f)
+    with carto.session() as session:
+        context = _console_context(session, carto, me, file, f, page)
+    return render(request, "moderation/console.html", **context, done=fait, results=None,
+                  filter_query=_filter_query(f), map=map_options(carto))
+
+
+@pages.get("/moderation/propositions/{contribution_id}")
+def contribution_page(request: Request, carto: CartoDep, me: PageModerator, contribution_id: int):
+    return _contribution_page(request, carto, me, contribution_id)
+
+
+def _contribution_page(request, carto, me, contribution_id, status_code=200, error=None, errors=None):
+    with carto.session() as session:
+        c = moderation.item(session, me.scope, contribution_id, carto.taxonomy)
+        site = session.get(Site, c.site_id)
+        snapshot = sites.snapshot(session, site)
+        duplicates = [s for s in (session.get(Site, i) for i in c.duplicates) if s is not None]
+        context = {
+            "c": summary(session, carto, c), "site": site,
+            "fields": [(f, display(f, snapshot.get(f), carto.taxonomy, carto.locator)) for f in SITE_FIELDS],
+            "duplicates": duplicates, "action_labels": moderation.ACTION_LABELS, "error": error,
+            "errors": errors or {}, "map": map_options(carto),
+            "point": {"lon": site.lon, "lat": site.lat, "name": site.name},
+        }
+    return render(request, "moderation/contribution.html", status_code, **context)
+
+
+@pages.post("/moderation/propositions/{contribution_id}/decision")
+def decide_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm,
+                background: BackgroundTasks, contribution_id: int):
+    target = str(form.get("target_site_id") or "").strip()
+    try:
+        with session_scope(carto.engine) as session:
+            c = moderation.decide(session, carto, me.user, me.scope, contribution_id, str(form.get("action") or ""),
+                                  str(form.get("reason") or ""), int(target) if target.isdigit() else None)
+            message = f"Proposition n° {c.id} : {contributions.STATUS_LABELS[c.status].lower()}"
+    except (moderation.DecisionError, FormErrors) as e:
+        errors = e.by_field() if isinstance(e, FormErrors) else {e.field: str(e)}
+        return _contribution_page(request, carto, me, contribution_id, 422, error=str(e), errors=errors)
+    except moderation.Conflict as e:
+        return _contribution_page(request, carto, me, contribution_id, 409, error=str(e))
+    _deliver(background, carto)
+    return RedirectResponse(f"/moderation?file={_queue_of(form).value}&fait={quote(message)}", status_code=303)
+
+
+def _queue_of(form) -> Queue:
+    """The console queue a form was posted from (to go back to it)."""
+    return Queue(form.get("file")) if form.get("file") in {q.value for q in Queue} else Queue.new_sites
+
+
+@pages.post("/moderation/decisions")
+def decide_many_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm,
+                     background: BackgroundTasks):
+    ids = [int(i) for i in form.getlist("ids") if str(i).isdigit()][:500]
+    results = moderation.decide_many(carto, me.user, ids, str(form.get("action") or ""), str(form.get("reason") or ""))
+    _deliver(background, carto)
+    with carto.session() as session:
+        context = _console_context(session, carto, me, _queue_of(form), QueueFilter(), 1)
+    return render(request, "moderation/console.html", **context, done=None, results=results, filter_query="",
+                  map=map_options(carto))
+
+
+# --- Sites: history, edit, verify, archive, restore -------------------------------------------------
+
+@pages.get("/moderation/sites/{site_id}")
+def site_page(request: Request, carto: CartoDep, me: PageModerator, site_id: int,
+              fait: Annotated[str | None, Query(max_length=300)] = None):
+    return _site_page(request, carto, me, site_id, done=fait)
+
+
+def _site_page(request, carto, me, site_id, status_code=200, done=None, error=None):
+    with carto.session() as session:
+        site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
+        snapshot = sites.snapshot(session, site)
+        history = [{"entry": e, "rows": diff_rows(e.version.changes, carto.taxonomy, carto.locator)}
+                   for e in moderation.history(session, site_id)]
+        open_items = session.exec(select(Contribution).where(Contribution.site_id == site_id,
+                                                             Contribution.status == ContributionStatus.pending)
+                                  .order_by(Contribution.id)).all()
+        context = {"site": site, "history": history, "open_items": open_items, "done": done, "error": error,
+                   "fields": [(f, display(f, snapshot.get(f), carto.taxonomy, carto.locator)) for f in SITE_FIELDS],
+                   "kind_labels": contributions.KIND_LABELS}
+    return render(request, "moderation/site.html", status_code, **context)
+
+
+def _site_action(request, carto, me, site_id, work, message: str):
+    try:
+        with session_scope(carto.engine) as session:
+            site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
+            work(session, site)
+    except (moderation.DecisionError, FormErrors) as e:
+        return _site_page(request, carto, me, site_id, 422, error=str(e))
+    except moderation.Conflict as e:
+        return _site_page(request, carto, me, site_id, 409, error=str(e))
+    return RedirectResponse(f"/moderation/sites/{site_id}?fait={quote(message)}", status_code=303)
+
+
+@pages.post("/moderation/sites/{site_id}/verifier")
+def verify_page(request: Request, carto: CartoDep, me: PageModerator, _form: CheckedForm, site_id: int):
+    return _site_action(request, carto, me, site_id,
+                        lambda s, site: moderation.mark_verified(s, carto, me.user, me.scope, site),
+                        "Fiche marquée vérifiée aujourd'hui")
+
+
+@pages.post("/moderation/sites/{site_id}/archiver")
+def archive_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm, site_id: int):
+    archived = form.get("archive") == "1"
+    return _site_action(request, carto, me, site_id,
+                        lambda s, site: moderation.set_archived(s, me.user, site, archived),
+                        "Fiche archivée" if archived else "Fiche republiée")
+
+
+@pages.post("/moderation/sites/{site_id}/restaurer")
+def restore_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm, site_id: int):
+    version = str(form.get("version") or "")
+    if not version.isdigit():
+        return _site_page(request, carto, me, site_id, 422, error="version à restaurer manquante")
+    return _site_action(request, carto, me, site_id,
+                        lambda s, site: moderation.restore(s, carto, me.user, me.scope, site, int(version)),
+                        f"Version {version} restaurée")
+
+
+@pages.get("/moderation/sites/{site_id}/modifier")
+def edit_page(request: Request, carto: CartoDep, me: PageModerator, site_id: int,
+              signalement: Annotated[int | None, Query(ge=1)] = None):
+    with carto.session() as session:
+        site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
+        values = values_from_snapshot(sites.snapshot(session, site), commune_text(carto, site.commune_code))
+        return form_page(request, carto, "moderation/edit.html", site=site, base_version=site.version,
+                          values=values, report_id=signalement, error=None)
+
+
+@pages.post("/moderation/sites/{site_id}/modifier")
+def edit(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm, background: BackgroundTasks,
+         site_id: int):
+    values = values_from_form(form)
+    report = str(form.get("report_id") or "")
+    report_id = int(report) if report.isdigit() else None
+    version = str(form.get("base_version") or "")
+    try:
+        with session_scope(carto.engine) as session:
+            site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
+            data = site_data(session, values)
+            moderation.correct(session, carto, me.user, me.scope, site, data,
+                               int(version) if version.isdigit() else -1, report_id)
+    except (FormErrors, moderation.DecisionError, moderation.Conflict) as e:
+        with carto.session() as session:
+            site = session.get(Site, site_id)
+            errors = e.by_field() if isinstance(e, FormErrors) else {}
+            return form_page(request, carto, "moderation/edit.html", 409 if isinstance(e, moderation.Conflict)
+                              else 422, site=site, base_version=version, values=values, report_id=report_id,
+                              errors=errors, error=None if errors else str(e))
+    _deliver(background, carto)
+    return RedirectResponse(f"/moderation/sites/{site_id}?fait={quote('Fiche enregistrée')}", status_code=303)
+
+
+# --- JSON API -----------------------------------------------------------------------------------
+
+@api.get("/me", summary="Le compte connecté, son périmètre et son jeton CSRF")
+def me_api(request: Request, me: ApiModerator):
+    return {"email": me.user.email, "name": me.user.name, "role": me.user.role.value,
+            "scope": {"everything": me.scope.everything, "poles": sorted(me.scope.poles),
+                      "domains": sorted(me.scope.domains)},
+            "csrf_token": csrf_token(request)}
+
+
+@api.get("/queues", summary="Nombre d'éléments par file, dans le périmètre du compte")
+def queues_api(carto: CartoDep, me: ApiModerator, f: FilterDep):
+    _known_domain(carto, f)
+    with carto.session() as session:
+        counts = moderation.counts(session, me.scope, f, carto.taxonomy)
+    return {"queues": [{"queue": q.value, "label": moderation.QUEUE_LABELS[q], "count": n} for q, n in counts.items()]}
+
+
+@api.get("/queues/{queue}", summary="Les éléments d'une file, les plus anciens d'abord")
+def queue_api(carto: CartoDep, me: ApiModerator, f: FilterDep, queue: Queue,
+              limit: Annotated[int, Query(ge=1, le=500)] = PAGE_SIZE,
+              offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
+    _known_domain(carto, f)
+    with carto.session() as session:
+        if queue == Queue.stale:
+            total, rows = moderation.stale(session, me.scope, f, carto.taxonomy, limit=limit, offset=offset)
+            return {"total": total, "items": [geojson.site_feature(s, sites.activities_of(session, s.id),
+                                                                   carto.taxonomy) for s in rows]}
+        total, rows = moderation.pending(session, me.scope, queue, f, carto.taxonomy, limit=limit, offset=offset)
+        return {"total": total, "items": [summary(session, carto, c) for c in rows]}
+
+
+@api.get("/contributions/{contribution_id}", summary="Une proposition (403 hors périmètre)")
+def contribution_api(carto: CartoDep, me: ApiModerator, contribution_id: int):
+    with carto.session() as session:
+        return summary(session, carto, moderation.item(session, me.scope, contribution_id, carto.taxonomy))
+
+
+class Decision(BaseModel):
+    action: Action
+    reason: str = Field(default="", max_length=moderation.MAX_REASON)
+    target_site_id: int | None = Field(default=None, ge=1)
+
+
+class BatchDecision(BaseModel):
+    ids: list[int] = Field(min_length=1, max_length=500)
+    action: Literal["accept", "refuse", "archive", "dismiss"]
+    reason: str = Field(default="", max_length=moderation.MAX_REASON)
+
+
+def _unprocessable(field: str, message: str) -> HTTPException:
+    return HTTPException(422, detail=[{"loc": ["body", field], "msg": message, "type": "value_error"}])
+
+
+@api.post("/contributions/{contribution_id}/decision", dependencies=[CsrfHeader],
+          summary="Décider : accepter, refuser (motif obligatoire), fusionner, archiver, classer (409 si déjà décidée)")
+def decide_api(carto: CartoDep, me: ApiModerator, background: BackgroundTasks, contribution_id: int,
+               decision: Decision):
+    try:
+        with session_scope(carto.engine) as session:
+            c = moderation.decide(session, carto, me.user, me.scope, contribution_id, decision.action,
+                                  decision.reason, decision.target_site_id)
+            result = summary(session, carto, c)
+    except moderation.DecisionError as e:
+        raise _unprocessable(e.field, str(e)) from None
+    except FormErrors as e:
+        raise _unprocessable(e.errors[0].field, e.errors[0].message) from None
+    _deliver(background, carto)
+    return result
+
+
+@api.post("/decisions", dependencies=[CsrfHeader], summary="La même décision sur plusieurs propositions")
+def decide_many_api(carto: CartoDep, me: ApiModerator, background: BackgroundTasks, batch: BatchDecision):
+    results = moderation.decide_many(carto, me.user, batch.ids, batch.action, batch.reason)
+    _deliver(background, carto)
+    return {"results": [r.__dict__ for r in results]}
+
+
+@api.get("/sites/{site_id}/history", summary="L'historique d'une fiche : qui, quand, quoi, par quelle proposition")
+def history_api(carto: CartoDep, me: ApiModerator, site_id: int):
+    with carto.session() as session:
+        moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
+        return {"versions": [{"version": e.version.version, "action": e.version.action, "actor": e.actor,
+                              "contribution_id": e.version.contribution_id,
+                              "changed_at": e.version.changed_at.isoformat(), "changes": e.version.changes}
+                             for e in moderation.history(session, site_id)]}
+
+
+class Restore(BaseModel):
+    version: int = Field(ge=1)
+
+
+@api.post("/sites/{site_id}/restore", dependencies=[CsrfHeader], summary="Restaurer une version antérieure")
+def restore_api(carto: CartoDep, me: ApiModerator, site_id: int, body: Restore):
+    try:
+        with session_scope(carto.engine) as session:
+            site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
+            changes = moderation.restore(session, carto, me.user, me.scope, site, body.version)
+            return {"version": site.version, "changes": changes}
+    except moderation.DecisionError as e:
+        raise _unprocessable(e.field, str(e)) from None
+
+
+@api.get("/pending-sites", summary="Les nouveaux sites proposés, en attente (GeoJSON), pour la carte des modérateurs")
+def pending_sites_api(carto: CartoDep, me: ApiModerator):
+    with carto.session() as session:
+        rows = moderation.pending_sites(session, me.scope, carto.taxonomy)
+        activities = search.activities_by_site(session, [s.id for _c, s in rows])
+        return geojson.collection([
+            {"type": "Feature", "id": s.id, "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+             "properties": {"name": s.name, "contribution_id": c.id, "activities": activities[s.id],
+                            "likely_duplicate": c.likely_duplicate, "url": f"/moderation/propositions/{c.id}"}}
+            for c, s in rows])
+
