@@ -67,6 +67,10 @@ def filter_query(request: Request, **extra) -> str:
     return urlencode(pairs)
 
 
+def with_query(path: str, query: str) -> str:
+    return f"{path}?{query}" if query else path
+
+
 def filter_context(session, f: SiteFilter, counts: dict[str, int] | None = None) -> dict:
     """What the filter form (``_filters.html``) needs to show the current filters."""
     return {"f": f, "counts": counts, "territory_options": territory_names.options(session),
@@ -104,6 +108,6 @@ def list_page(request: Request, carto: CartoDep, session: SessionDep, f: FilterD
     near = {"near": request.query_params.get("near")} if f.near else {}
     map_view = {"lat": f.near[1], "lon": f.near[0], "zoom": 13} if f.near else {}
     return page(request, "list.html", listing=listing, description=list_view.describe(session, carto.taxonomy, f),
-                page_url=lambda n: "/liste?" + filter_query(request, **near, page=n if n > 1 else None),
+                page_url=lambda n: with_query("/liste", filter_query(request, **near, page=n if n > 1 else None)),
                 map_query=filter_query(request, **map_view),
                 **filter_context(session, f, search.activity_counts(session, f)))
