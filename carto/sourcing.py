@@ -175,6 +175,8 @@ def _choice(field_name: str, values, allowed, what: str) -> frozenset:
 
 def split(values) -> list[str]:
     """Repeated parameters and comma-separated lists are the same thing."""
+    if isinstance(values, str):
+        values = [values]
     return [v.strip() for raw in values or () for v in str(raw).split(",") if v.strip()]
 
 

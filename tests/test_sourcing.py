@@ -1,0 +1,206 @@
+"""Supplier search for public buyers: territory or radius, activities, reserved contracts, sort, API and page."""
+import pytest
+from sqlmodel import select
+
+from carto import search, sites, sourcing
+from carto.models import Commune, LegalForm, Site, SiteStatus
+from carto.site_schema import SiteData
+from carto.sourcing import SourcingError
+
+RENNES_METROPOLE = "243500139"
+BREST = (-4.4861, 48.3904)
+
+
+def published(session) -> list[Site]:
+    return list(session.exec(select(Site).where(Site.status == SiteStatus.published)))
+
+
+def run(carto, session, **params) -> sourcing.Results:
+    return sourcing.run(session, sourcing.parse(carto, session, **params))
+
+
+def add(carto, session, name, lon=-1.6778, lat=48.1173, activities=("reemploi",), **fields) -> Site:
+    return sites.create(session, SiteData(name=name, activities=list(activities), lon=lon, lat=lat, **fields),
+                        carto.locator, actor="test")
+
+
+# --- Territory ---------------------------------------------------------------------------------
+
+def test_search_by_epci_returns_exactly_the_sites_whose_commune_is_in_it(demo_carto):
+    with demo_carto.session() as session:
+        epci_of = dict(session.exec(select(Commune.code, Commune.epci_code)).all())
+        expected = {s.id for s in published(session) if epci_of.get(s.commune_code) == RENNES_METROPOLE}
+        by_key = run(demo_carto, session, zone=f"epci:{RENNES_METROPOLE}")
+        by_name = run(demo_carto, session, territory="rennes metropole")
+    assert len(expected) > 20
+    assert set(by_key.ids) == expected
+    assert by_name.ids == by_key.ids
+
+
+def test_a_pole_covers_the_sites_of_its_communes(demo_carto):
+    with demo_carto.session() as session:
+        results = run(demo_carto, session, territory="RÉSO solidaire")
+        found = session.exec(select(Site).where(Site.id.in_(results.ids))).all()
+    assert results.criteria.place.key == "pole:reso-solidaire"
+    assert {s.pays_code for s in found} == {"15"}  # the pôle covers the Pays de Rennes
+
+
+@pytest.mark.parametrize("typed, key", [
+    ("Rennes", "commune:35238"), ("35000", "commune:35238"), ("rennes métropole", f"epci:{RENNES_METROPOLE}"),
+    ("Pays de Rennes", "pays:15"), ("ille-et-vilaine", "departement:35"), ("35", "departement:35"),
+    ("st malo", "commune:35288"), ("ADESK", "pole:adesk"), ("Plouhinec (commune, 29)", "commune:29197")])
+def test_territories_are_found_by_name_or_code_accents_aside(carto, session, typed, key):
+    assert sourcing.resolve_place(carto, session, typed).key == key
+
+
+def test_an_ambiguous_name_offers_the_choices_and_an_unknown_one_says_so(carto, session):
+    with pytest.raises(SourcingError) as ambiguous:
+        sourcing.parse(carto, session, territory="Plouhinec")
+    assert ambiguous.value.field == "territory"
+    assert sorted(p.label for p in ambiguous.value.choices) == ["Plouhinec (commune, 29)", "Plouhinec (commune, 56)"]
+    with pytest.raises(SourcingError, match="aucun territoire") as unknown:
+        sourcing.parse(carto, session, territory="Atlantide")
+    assert unknown.value.field == "territory"
+
+
+# --- Radius ------------------------------------------------------------------------------------
+
+def test_a_radius_search_sorts_by_distance_and_keeps_exactly_the_sites_within(demo_carto):
+    with demo_carto.session() as session:
+        results = run(demo_carto, session, around="Brest", radius_km="15")
+        centre = results.criteria.centre
+        within = {s.id for s in published(session) if search.distance_km(*centre, s.lon, s.lat) <= 15}
+        farthest_first = run(demo_carto, session, around="Brest", radius_km="15", sort="-distance")
+    distances = [results.distances[i] for i in results.ids]
+    assert len(distances) > 10 and distances == sorted(distances) and distances[-1] <= 15
+    assert set(results.ids) == within
+    assert [farthest_first.distances[i] for i in farthest_first.ids] == sorted(distances, reverse=True)
+
+
+def test_a_radius_around_a_point_and_inside_a_territory_combine(demo_carto):
+    with demo_carto.session() as session:
+        around_point = run(demo_carto, session, near=f"{BREST[0]},{BREST[1]}", radius_km="30")
+        and_in_epci = run(demo_carto, session, near=f"{BREST[0]},{BREST[1]}", radius_km="30",
+                          territory="Brest Métropole")
+        epci = session.exec(select(Site.epci_code).where(Site.id.in_(and_in_epci.ids))).all()
+    assert 0 < and_in_epci.total < around_point.total
+    assert set(epci) == {"242900314"}
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"radius_km": "10"}, "radius_km"), ({"around": "Brest", "radius_km": "-3"}, "radius_km"),
+    ({"around": "Brest", "radius_km": "dix"}, "radius_km"), ({"near": "200,48"}, "near"),
+    ({"sort": "distance"}, "sort"), ({"sort": "prix"}, "sort"), ({"activity": "plomberie"}, "activity"),
+    ({"domain": "culture"}, "domain"), ({"reserved": "esat"}, "reserved"), ({"public": "enfants"}, "public"),
+    ({"legal_form": "sarl"}, "legal_form"), ({"zone": "region:53"}, "zone"), ({"zone": "epci:000"}, "zone"),
+    ({"around": "Plouhinec", "radius_km": "5"}, "around")])
+def test_bad_criteria_name_the_field_at_fault(carto, session, params, field):
+    with pytest.raises(SourcingError) as error:
+        sourcing.parse(carto, session, **params)
+    assert error.value.field == field
+
+
+# --- Buyer filters -----------------------------------------------------------------------------
+
+def test_reserved_contracts_public_legal_form_and_labels(carto, session):
+    add(carto, session, "Chantier d'insertion", siae=True, labels=["Le Rab"])
+    add(carto, session, "ESAT des Vergers", ea_esat=True, legal_form=LegalForm.association,
+        serves_individuals=False, serves_professionals=True)
+    add(carto, session, "Coop vélo", activities=["velo"], legal_form=LegalForm.cooperative, labels=["Mob'In Bretagne"])
+
+    def names(**params):
+        return sorted(session.get(Site, i).name for i in run(carto, session, **params).ids)
+
+    assert names(reserved=["siae"]) == ["Chantier d'insertion"]
+    assert names(reserved=["siae", "ea"]) == ["Chantier d'insertion", "ESAT des Vergers"]  # either can answer
+    assert names(public=["professionnels"]) == ["ESAT des Vergers"]
+    assert names(public="particuliers") == ["Chantier d'insertion", "Coop vélo"]
+    assert names(legal_form=["association", "cooperative"]) == ["Coop vélo", "ESAT des Vergers"]
+    assert names(label=["Mob'In Bretagne", "Le Rab"]) == ["Chantier d'insertion", "Coop vélo"]
+    assert names(activity="velo", reserved="siae") == []
+
+
+def test_counts_per_activity_ignore_the_activity_filter_itself(carto, session):
+    add(carto, session, "Site A", activities=["velo"])
+    add(carto, session, "Site B", activities=["velo", "garage-solidaire"])
+    add(carto, session, "Site C", activities=["reemploi"])
+    results = run(carto, session, activity=["velo"])
+    assert results.total == 2
+    assert results.activity_counts == {"velo": 2, "garage-solidaire": 1, "reemploi": 1}
+
+
+def test_results_sort_by_name_commune_or_verification_date(carto, session):
+    from datetime import date
+    add(carto, session, "Écocyclerie", lon=-3.5736, lat=48.2764, verified_at=date(2025, 1, 1))  # Carhaix
+    add(carto, session, "atelier", verified_at=date(2026, 3, 1))  # Rennes
+    add(carto, session, "Zéro déchet", lon=-2.9633, lat=48.0681)  # Pontivy, never verified
+
+    def names(sort=None):
+        return [session.get(Site, i).name for i in run(carto, session, sort=sort).ids]
+
+    assert names() == ["atelier", "Écocyclerie", "Zéro déchet"]  # accents and case aside
+    assert names("-nom") == ["Zéro déchet", "Écocyclerie", "atelier"]
+    assert names("commune") == ["Écocyclerie", "Zéro déchet", "atelier"]  # Carhaix, Pontivy, Rennes
+    assert names("-verifie") == ["atelier", "Écocyclerie", "Zéro déchet"]
+
+
+def test_only_published_sites_are_suppliers(carto, session):
+    add(carto, session, "Publié")
+    hidden = add(carto, session, "En attente")
+    sites.set_status(session, hidden, SiteStatus.pending, actor="test")
+    assert [session.get(Site, i).name for i in run(carto, session).ids] == ["Publié"]
+
+
+# --- API and page ------------------------------------------------------------------------------
+
+def test_the_api_gives_the_same_search_as_geojson_with_distances(client):
+    data = client.get("/api/sourcing", params={"around": "Brest", "radius_km": 10, "activity": "velo,reemploi",
+                                               "limit": 5}).json()
+    assert data["type"] == "FeatureCollection" and data["numberReturned"] == len(data["features"]) <= 5
+    distances = [f["properties"]["distance_km"] for f in data["features"]]
+    assert distances == sorted(distances) and all(d <= 10 for d in distances)
+    assert all({"velo", "reemploi"} & set(f["properties"]["activities"]) for f in data["features"])
+    assert data["criteria"][0].startswith("Dans un rayon de 10 km autour de Brest")
+
+
+def test_the_api_names_the_parameter_at_fault(client):
+    response = client.get("/api/sourcing", params={"territory": "Plouhinec"})
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["loc"] == ["query", "territory"]
+    assert client.get("/api/sourcing", params={"radius_km": "5"}).json()["detail"][0]["loc"] == ["query", "radius_km"]
+
+
+def test_the_page_is_a_shareable_get_form_with_exports_of_the_same_search(client):
+    query = "territory=Rennes+M%C3%A9tropole&reserved=siae&activity=garage-solidaire"
+    html = client.get(f"/sourcing?{query}").text
+    expected = client.get(f"/api/sourcing?{query}").json()["numberMatched"]
+    assert '<form id="buyer-form" class="buyer-form" action="/sourcing" method="get"' in html
+    assert f"{expected} fournisseur" in html
+    assert f"/api/exports/sites.csv?{query}" in html.replace("&amp;", "&")
+    assert f"http://127.0.0.1:8000/sourcing?{query}" in html.replace("&amp;", "&")  # the address to share
+    assert 'value="epci:243500139"' in html  # the exact territory, kept for the next search
+
+
+def test_the_table_sorts_on_the_server_and_says_how(client):
+    html = client.get("/sourcing", params={"territory": "Brest Métropole", "sort": "-commune"}).text
+    assert '<th scope="col" aria-sort="descending">' in html
+    assert "sort=commune" in html  # the same header now offers the ascending order
+    names = client.get("/api/sourcing", params={"territory": "Brest Métropole", "sort": "-commune"}).json()
+    communes = [f["properties"]["commune_name"] for f in names["features"]]
+    assert communes == sorted(communes, reverse=True)
+
+
+def test_an_ambiguous_territory_on_the_page_offers_links_to_each(client):
+    response = client.get("/sourcing", params={"territory": "Plouhinec", "activity": "velo"})
+    assert response.status_code == 400
+    html = response.text.replace("&amp;", "&")
+    assert "plusieurs territoires répondent à « Plouhinec »" in html
+    assert "zone=commune%3A29197" in html and "zone=commune%3A56169" in html
+    assert 'name="activity" value="velo" checked' in html  # what was asked is kept
+
+
+def test_pages_of_results(client):
+    first = client.get("/sourcing").text
+    assert "500 fournisseurs" in first and first.count('<th scope="row">') == 50
+    assert 'href="/sourcing?page=2" rel="next"' in first
+    assert client.get("/sourcing?page=10").text.count('<th scope="row">') == 50
