@@ -177,3 +177,118 @@ def import_cmd(
     if rapport:
         summary.write_csv(report, rapport)
         typer.echo(f"Rapport complet : {rapport}")
+
+
+# --- Accounts and moderation mail ---------------------------------------------------------------
+
+users_app = typer.Typer(help="Comptes de modération (administrateurs et modérateurs).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(email: Annotated[str, typer.Argument(help="E-mail du compte")],
+              role: Annotated[str, typer.Option(help="admin ou moderator")] = "moderator",
+              pole: Annotated[list[str] | None, typer.Option(help="Pôle modéré (répétable)")] = None,
+              domain: Annotated[list[str] | None, typer.Option(help="Domaine modéré (répétable)")] = None,
+              name: Annotated[str, typer.Option(help="Nom affiché")] = "",
+              password: Annotated[str | None, typer.Option(help="Mot de passe (demandé s'il manque)")] = None):
+    """Crée un compte : un administrateur voit tout ; un modérateur, ses pôles et/ou ses domaines."""
+    from carto import users
+    from carto.models import UserRole
+    if role not in {r.value for r in UserRole}:
+        raise _fail(ValueError(f"rôle inconnu : « {role} » (admin ou moderator)"))
+    if password is None:
+        password = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    carto = _carto()
+    try:
+        with session_scope(carto.engine) as session:
+            user = users.create(session, carto.taxonomy, email, password, role=UserRole(role), name=name,
+                                poles=pole or [], domains=domain or [])
+            typer.echo(f"Compte créé : {user.email} ({role}) — périmètre : {_scope_text(users.scope_of(session, user))}")
+    except users.UserError as e:
+        raise _fail(e) from None
+
+
+@users_app.command("list")
+def users_list():
+    """Liste les comptes et leur périmètre."""
+    from sqlmodel import select
+    from carto import users
+    from carto.models import User
+    carto = _carto()
+    with carto.session() as session:
+        for user in session.exec(select(User).order_by(User.email)):
+            state = "" if user.active else " [désactivé]"
+            typer.echo(f"{user.email:<40} {user.role.value:<10} {_scope_text(users.scope_of(session, user))}{state}")
+
+
+def _scope_text(scope) -> str:
+    if scope.everything:
+        return "tout"
+    parts = [f"pôles {', '.join(sorted(scope.poles))}" if scope.poles else "",
+             f"domaines {', '.join(sorted(scope.domains))}" if scope.domains else ""]
+    return " et ".join(p for p in parts if p) or "aucun"
+
+
+@app.command()
+def notify(digests: Annotated[bool, typer.Option(help="Envoyer aussi le résumé de file de chaque modérateur")] = True):
+    """Envoie les e-mails en attente (et les résumés des files de modération) ; dit ce qui a échoué."""
+    from carto import mail, moderation
+    carto = _carto()
+    queued = moderation.queue_digests(carto) if digests else 0
+    sent, failed = mail.deliver_pending(carto.engine, carto.settings)
+    where = carto.settings.smtp_host or mail.outbox_dir(carto.settings)
+    typer.echo(f"Résumés préparés : {queued} ; e-mails envoyés : {sent} (vers {where}) ; en échec : {failed}")
+    with carto.session() as session:
+        for m in mail.undelivered(session):
+            typer.secho(f"  non envoyé n° {m.id} à {m.to} ({m.attempts} essais) : {m.last_error}", fg="yellow", err=True)
+    if failed:
+        raise typer.Exit(code=1)
+
+
+ExportValues = Annotated[list[str] | None, typer.Option(help="Répétable, ou valeurs séparées par des virgules")]
+
+
+@app.command("export")
+def export_cmd(
+        output: Annotated[Path, typer.Argument(help="Fichier à écrire")],
+        format: Annotated[str | None, typer.Option("--format", "-f", help="geojson, csv, xlsx ou gpkg "
+                                                   "(par défaut : l'extension du fichier)")] = None,
+        separator: Annotated[str, typer.Option(help="Séparateur CSV : « , » ou « ; » (décimales à virgule)")] = ",",
+        territory: Annotated[str | None, typer.Option(help="Commune, EPCI, pays, département ou pôle (nom ou code)")] = None,
+        zone: Annotated[str | None, typer.Option(help="Territoire exact niveau:code, ex. epci:243500139")] = None,
+        around: Annotated[str | None, typer.Option(help="Commune au centre du rayon")] = None,
+        near: Annotated[str | None, typer.Option(help="Point au centre du rayon : lon,lat")] = None,
+        radius_km: Annotated[str | None, typer.Option(help="Rayon en km autour de --around ou --near")] = None,
+        activity: ExportValues = None, domain: ExportValues = None,
+        legal_form: Annotated[list[str] | None, typer.Option(help="association, cooperative, mutuelle, fondation, esus, autre")] = None,
+        reserved: Annotated[list[str] | None, typer.Option(help="Marchés réservés : siae, ea")] = None,
+        public: Annotated[list[str] | None, typer.Option(help="particuliers, professionnels")] = None,
+        label: ExportValues = None,
+        q: Annotated[str | None, typer.Option(help="Mots-clés")] = None,
+        sort: Annotated[str | None, typer.Option(help="nom, commune, distance, forme, verifie (- : décroissant)")] = None):
+    """Exporte les sites publiés (tous, ou ceux d'une recherche) en GeoJSON, CSV, XLSX ou GeoPackage, avec licence et crédits."""
+    from carto import exports, sourcing
+    fmt = (format or output.suffix.lstrip(".")).lower()
+    if fmt not in exports.FORMATS:
+        raise _fail(ValueError(f"--format : « {fmt} » inconnu (valeurs : {', '.join(exports.FORMATS)})"))
+    if separator not in exports.SEPARATORS:
+        raise _fail(ValueError("--separator : « , » ou « ; » attendu"))
+    carto = _carto()
+    with carto.session() as session:
+        try:
+            criteria = sourcing.parse(carto, session, territory=territory, zone=zone, around=around, near=near,
+                                      radius_km=radius_km, activity=activity, domain=domain,
+                                      legal_form=legal_form, reserved=reserved, public=public, label=label,
+                                      q=q, sort=sort)
+        except sourcing.SourcingError as e:
+            choices = "".join(f"\n  {p.label} : --zone {p.key}" for p in e.choices)
+            raise _fail(ValueError(f"--{e.field.replace('_', '-')} : {e}{choices}")) from None
+        results = sourcing.run(session, criteria)
+        try:
+            exports.write(exports.table(session, carto.taxonomy, results, carto.settings.public_base_url),
+                          fmt, output, separator)
+        except OSError as e:
+            raise _fail(e) from None
+    typer.echo(f"{results.total} site{'s' if results.total > 1 else ''} exporté{'s' if results.total > 1 else ''} "
+               f"dans {output} ({fmt})")

@@ -154,7 +154,8 @@ def table(session: Session, taxonomy: Taxonomy, results: Results, base_url: str,
     columns = list(COLUMNS)
     if results.criteria.centre:
         columns.insert(2, DISTANCE)
-    rows = ([col.value(ctx, row) for col in columns] for row in sourcing.iter_rows(session, results))
+    rows = ([col.value(ctx, row) for col in columns]
+            for row in sourcing.iter_rows(session, results, taxonomy=taxonomy))
     return Table(columns, credit_lines(results, taxonomy, day), rows, results.total, day)
 
 

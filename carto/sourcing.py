@@ -350,15 +350,18 @@ def run(session: Session, criteria: Criteria) -> Results:
 
 
 def iter_rows(session: Session, results: Results, offset: int = 0, limit: int | None = None,
-              batch: int = 500) -> Iterator[Row]:
-    """Full rows of the results in order, read by batches (exports of the whole dataset stream)."""
+              taxonomy: Taxonomy | None = None, batch: int = 500) -> Iterator[Row]:
+    """Full rows of the results in order, read by batches (exports of the whole dataset stream).
+    With ``taxonomy``, each site's activities come in the taxonomy's order (as the map shows them)."""
+    rank = {slug: i for i, slug in enumerate(taxonomy.activities)} if taxonomy else {}
     ids = results.ids[offset:None if limit is None else offset + limit]
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
         sites = {s.id: s for s in session.exec(select(Site).where(col(Site.id).in_(chunk)))}
         activities = search.activities_by_site(session, chunk)
         for site_id in chunk:
-            yield Row(sites[site_id], activities[site_id], results.distances.get(site_id))
+            ordered = sorted(activities[site_id], key=lambda a: rank.get(a, len(rank)))
+            yield Row(sites[site_id], ordered, results.distances.get(site_id))
 
 
 def available_labels(session: Session) -> list[str]:

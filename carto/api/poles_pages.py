@@ -26,7 +26,7 @@ def pole_page(request: Request, pole_id: str, carto: CartoDep, session: SessionD
     counts = next((t for t in stats.territory_stats(session, carto.taxonomy, "pole") if t.code == pole.id), None)
     place = Place("pole", pole.id, pole.nom)
     results = sourcing.run(session, Criteria(place=place))
-    rows = list(sourcing.iter_rows(session, results, 0, MAP_LIMIT))
+    rows = list(sourcing.iter_rows(session, results, 0, MAP_LIMIT, carto.taxonomy))
     markers = [geojson.compact_site(r.site, r.activities) for r in rows]
     zone = f"zone={place.key}"
     return page(request, "pole.html", pole=pole, communes=communes, pays=pays, counts=counts,

@@ -69,7 +69,7 @@ def search_suppliers(carto: CartoDep, session: SessionDep, c: CriteriaDep,
                      offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                      format: Annotated[Literal["geojson", "compact"], Query()] = "geojson"):
     results = sourcing.run(session, c)
-    rows = list(sourcing.iter_rows(session, results, offset, limit))
+    rows = list(sourcing.iter_rows(session, results, offset, limit, carto.taxonomy))
     if format == "compact":
         return {"total": results.total, "offset": offset,
                 "sites": [geojson.compact_site(r.site, r.activities) for r in rows]}
@@ -152,9 +152,9 @@ def sourcing_page(request: Request, carto: CartoDep, session: SessionDep, params
     results = sourcing.run(session, c)
     pages_count = max(1, math.ceil(results.total / PAGE_SIZE))
     page_number = min(page_number, pages_count)
-    rows = list(sourcing.iter_rows(session, results, (page_number - 1) * PAGE_SIZE, PAGE_SIZE))
+    rows = list(sourcing.iter_rows(session, results, (page_number - 1) * PAGE_SIZE, PAGE_SIZE, carto.taxonomy))
     markers = [geojson.compact_site(r.site, r.activities)
-               for r in sourcing.iter_rows(session, results, 0, MAP_LIMIT)]
+               for r in sourcing.iter_rows(session, results, 0, MAP_LIMIT, carto.taxonomy)]
     outline = sourcing.place_geometry(session, c.place) if c.place else None
     search_map = thematic_maps.area_map(carto.settings, outline, c.centre, c.radius_km)
     share = carto.settings.public_base_url.rstrip("/") + "/sourcing" + (
