@@ -5,7 +5,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from carto.api import docs, pages, poles, sites, taxonomy, territories
+from carto.api import docs, ogc, pages, poles, sites, taxonomy, territories
 from carto.api import exports as exports_api, poles_pages, sourcing as sourcing_api, stats as stats_api
 from carto.api import accounts, contribute, moderation as moderation_api, security
 from carto.api.headers import SecurityHeaders
@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, carto: Carto | None = None) -> 
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=carto.settings.embed_frame_ancestors)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (sites, taxonomy, poles, territories, pages, docs):
+    for module in (sites, taxonomy, poles, territories, ogc, pages, docs):
         app.include_router(module.router)
     for router in (sourcing_api.router, sourcing_api.pages, exports_api.router, poles_pages.router,
                    stats_api.router, stats_api.pages):

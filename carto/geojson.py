@@ -4,7 +4,7 @@ Only public fields leave the service: never a contributor's name or e-mail.
 """
 import json
 
-from carto.models import Site
+from carto.models import Pole, Site
 from carto.taxonomy import Taxonomy
 
 PUBLIC_FIELDS = ("name", "description", "street", "postcode", "commune_code", "commune_name",
@@ -30,6 +30,16 @@ def site_feature(site: Site, activities: list[str], taxonomy: Taxonomy, **extra)
 def compact_site(site: Site, activities: list[str]) -> list:
     """The map's marker payload: [id, lon, lat, name, activities]."""
     return [site.id, round(site.lon, 5), round(site.lat, 5), site.name, activities]
+
+
+def pole_properties(pole: Pole, n_communes: int | None = None) -> dict:
+    """A pôle's public card: its name, contact and how its coverage is defined."""
+    props = pole.model_dump(include={"nom", "departements", "email", "phone", "website", "address",
+                                     "coverage_pays", "source"})
+    props["coverage"] = "polygone" if pole.coverage_geojson else "pays"
+    if n_communes is not None:
+        props["n_communes"] = n_communes
+    return props
 
 
 def geometry_feature(fid: str, geometry: str | None, properties: dict) -> dict:

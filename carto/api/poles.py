@@ -11,15 +11,6 @@ from carto.models import Pole, PoleCommune
 router = APIRouter(prefix="/api/poles", tags=["pôles"])
 
 
-def pole_properties(pole: Pole, n_communes: int | None = None) -> dict:
-    props = pole.model_dump(include={"nom", "departements", "email", "phone", "website", "address",
-                                     "coverage_pays", "source"})
-    props["coverage"] = "polygone" if pole.coverage_geojson else "pays"
-    if n_communes is not None:
-        props["n_communes"] = n_communes
-    return props
-
-
 @router.get("", summary="Pôles ESS et leurs zones de couverture (GeoJSON)")
 def list_poles(session: SessionDep, geometry: bool = True):
     counts: dict[str, int] = {}
@@ -27,7 +18,7 @@ def list_poles(session: SessionDep, geometry: bool = True):
         counts[link.pole_id] = counts.get(link.pole_id, 0) + 1
     poles = session.exec(select(Pole).order_by(Pole.nom)).all()
     return geojson.collection([geojson.geometry_feature(p.id, p.geometry if geometry else None,
-                                                        pole_properties(p, counts.get(p.id, 0)))
+                                                        geojson.pole_properties(p, counts.get(p.id, 0)))
                                for p in poles])
 
 
@@ -41,7 +32,7 @@ def poles_at(carto: CartoDep, session: SessionDep,
     return {"commune": {"code": placement.commune_code, "nom": placement.commune_name,
                         "epci": placement.epci_code, "pays": placement.pays_code,
                         "departement": placement.dep_code},
-            "poles": [{"id": p.id, **pole_properties(p)} for p in poles]}
+            "poles": [{"id": p.id, **geojson.pole_properties(p)} for p in poles]}
 
 
 @router.get("/{pole_id}", summary="Un pôle ESS (GeoJSON Feature)")
@@ -50,5 +41,5 @@ def get_pole(pole_id: str, session: SessionDep):
     if pole is None:
         raise HTTPException(404, detail=error_detail("path", "pole_id", f"pôle inconnu : « {pole_id} »", "not_found"))
     communes = session.exec(select(PoleCommune.commune_code).where(PoleCommune.pole_id == pole_id)).all()
-    return geojson.geometry_feature(pole.id, pole.geometry, pole_properties(pole, len(communes))
+    return geojson.geometry_feature(pole.id, pole.geometry, geojson.pole_properties(pole, len(communes))
                                     | {"communes": sorted(communes)})

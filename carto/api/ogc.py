@@ -1,0 +1,95 @@
+"""OGC API – Features under /ogc: translates HTTP to ``carto.ogc`` and renders JSON or HTML."""
+from collections.abc import Callable
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from carto import ogc
+from carto.api.deps import CartoDep, SessionDep
+from carto.settings import PROJECT_ROOT
+
+PREFIX = "/ogc"
+router = APIRouter(prefix=PREFIX, include_in_schema=False)  # described by its own OpenAPI 3.0, /ogc/api
+templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
+
+
+def link(document: dict, rel: str, media_type: str | None = None) -> str | None:
+    """The href of the first link of ``rel`` (and type) in a document, for the templates."""
+    return next((k["href"] for k in document.get("links", [])
+                 if k["rel"] == rel and (media_type is None or k["type"] == media_type)), None)
+
+
+templates.env.globals["link"] = link
+
+
+def _serve(request: Request, carto, path: str, call: Callable[[ogc.Request], ogc.Response]) -> Response:
+    req = ogc.Request(str(request.base_url).rstrip("/") + PREFIX, quote(path),
+                      list(request.query_params.multi_items()), request.headers.get("accept", ""))
+    try:
+        answer = call(req)
+    except ogc.OGCError as e:
+        if _format_or_json(req) == "html":
+            return _page(request, carto, "error", {"error": e}, e.status)
+        return JSONResponse(e.body(), status_code=e.status)
+    if answer.format == "html":
+        return _page(request, carto, answer.template, {"doc": answer.document, **answer.context})
+    return JSONResponse(answer.document, media_type=answer.media_type)
+
+
+def _format_or_json(req: ogc.Request) -> str:
+    try:
+        return ogc.negotiate(req.arg("f"), req.accept)
+    except ogc.OGCError:
+        return "json"
+
+
+def _page(request: Request, carto, name: str, context: dict, status: int = 200) -> Response:
+    context |= {"territories_enabled": carto.locator.enabled, "ogc_root": str(request.base_url).rstrip("/") + PREFIX}
+    return templates.TemplateResponse(request, f"ogc/{name}.html", context, status_code=status)
+
+
+@router.get("")
+@router.get("/")
+def landing(request: Request, carto: CartoDep):
+    return _serve(request, carto, "", ogc.API(carto).landing)
+
+
+@router.get("/conformance")
+def conformance(request: Request, carto: CartoDep):
+    return _serve(request, carto, "/conformance", ogc.API(carto).conformance)
+
+
+@router.get("/api")
+def api_definition(request: Request, carto: CartoDep):
+    return _serve(request, carto, "/api", ogc.API(carto).openapi)
+
+
+@router.get("/collections")
+def collections(request: Request, carto: CartoDep, session: SessionDep):
+    return _serve(request, carto, "/collections", lambda req: ogc.API(carto).collections_list(req, session))
+
+
+@router.get("/collections/{collection_id}")
+def collection(collection_id: str, request: Request, carto: CartoDep, session: SessionDep):
+    return _serve(request, carto, f"/collections/{collection_id}",
+                  lambda req: ogc.API(carto).collection(req, session, collection_id))
+
+
+@router.get("/collections/{collection_id}/queryables")
+def queryables(collection_id: str, request: Request, carto: CartoDep):
+    return _serve(request, carto, f"/collections/{collection_id}/queryables",
+                  lambda req: ogc.API(carto).queryables(req, collection_id))
+
+
+@router.get("/collections/{collection_id}/items")
+def items(collection_id: str, request: Request, carto: CartoDep, session: SessionDep):
+    return _serve(request, carto, f"/collections/{collection_id}/items",
+                  lambda req: ogc.API(carto).items(req, session, collection_id))
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}")
+def item(collection_id: str, feature_id: str, request: Request, carto: CartoDep, session: SessionDep):
+    return _serve(request, carto, f"/collections/{collection_id}/items/{feature_id}",
+                  lambda req: ogc.API(carto).item(req, session, collection_id, feature_id))
