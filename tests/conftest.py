@@ -1,7 +1,9 @@
 """Shared fixtures: databases with the reference geography of Brittany, built once per run.
 
 ``reference_db`` has territories and pôles, ``demo_db`` adds the 500 demonstration sites; each test
-gets its own copy (SQLite backup API), so tests may write freely.
+gets its own copy (SQLite backup API, or ``CREATE DATABASE … TEMPLATE`` on PostgreSQL), so tests may
+write freely. ``CARTO_TEST_DATABASE_URL`` selects PostgreSQL + PostGIS (see ``tests/databases.py``);
+``@pytest.mark.postgis`` tests run only there, ``@pytest.mark.sqlite_only(reason)`` tests only on SQLite.
 """
 import sqlite3
 from pathlib import Path
@@ -12,12 +14,16 @@ from sqlmodel import Session
 from carto import bootstrap
 from carto.context import Carto
 from carto.settings import SHARED_GEODATA, Settings
+from tests.databases import TEST_DATABASE_URL, open_databases
 
 GEODATA = SHARED_GEODATA
+BACKEND = "postgresql" if TEST_DATABASE_URL else "sqlite"
 
 
-def settings_for(db: Path, **overrides) -> Settings:
-    return Settings(database_url=f"sqlite:///{db}", geodata=GEODATA, tiles="blank", **overrides)
+def settings_for(db: Path | str, **overrides) -> Settings:
+    """Settings of a test database given as a SQLite file or a database URL."""
+    url = db if isinstance(db, str) and "://" in db else f"sqlite:///{db}"
+    return Settings(database_url=url, geodata=GEODATA, tiles="blank", **overrides)
 
 
 def copy_db(source: Path, target: Path) -> Path:
@@ -26,43 +32,69 @@ def copy_db(source: Path, target: Path) -> Path:
     return target
 
 
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgis") and BACKEND != "postgresql":
+        pytest.skip("needs PostgreSQL + PostGIS (CARTO_TEST_DATABASE_URL)")
+    only = item.get_closest_marker("sqlite_only")
+    if only and BACKEND != "sqlite":
+        pytest.skip(f"SQLite only: {only.args[0] if only.args else only.kwargs.get('reason', '')}")
+
+
 @pytest.fixture(scope="session")
-def reference_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("ref") / "reference.db"
-    carto = Carto.open(settings_for(path))
+def test_databases():
+    """Creates, copies and drops the test databases of the run's backend."""
+    databases = open_databases()
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def reference_db(test_databases, tmp_path_factory) -> str:
+    """URL of the database with territories and pôles (never written by tests)."""
+    url = test_databases.new(tmp_path_factory.mktemp("ref"), "reference")
+    carto = Carto.open(settings_for(url))
     bootstrap.load_territories(carto)
     bootstrap.load_poles(carto, GEODATA / "poles_ess_bretagne.csv")
     carto.engine.dispose()
-    return path
+    return url
 
 
 @pytest.fixture(scope="session")
-def demo_db(reference_db, tmp_path_factory) -> Path:
-    path = copy_db(reference_db, tmp_path_factory.mktemp("demo") / "demo.db")
-    carto = Carto.open(settings_for(path))
+def demo_db(test_databases, reference_db, tmp_path_factory) -> str:
+    """URL of the reference database plus the 500 demonstration sites (never written by tests)."""
+    url = test_databases.copy(reference_db, tmp_path_factory.mktemp("demo"), "demo")
+    carto = Carto.open(settings_for(url))
     bootstrap.setup_demo(carto, 500)
     carto.engine.dispose()
-    return path
+    return url
 
 
-def _open(source: Path, tmp_path: Path) -> Carto:
-    return Carto.open(settings_for(copy_db(source, tmp_path / "test.db")))
+def _opened_copy(test_databases, source: str, tmp_path: Path):
+    url = test_databases.copy(source, tmp_path, "test")
+    c = Carto.open(settings_for(url))
+    yield c
+    c.engine.dispose()
+    test_databases.drop(url)
 
 
 @pytest.fixture
-def carto(reference_db, tmp_path) -> Carto:
+def carto(test_databases, reference_db, tmp_path) -> Carto:
     """Territories and pôles loaded, no site."""
-    c = _open(reference_db, tmp_path)
-    yield c
-    c.engine.dispose()
+    yield from _opened_copy(test_databases, reference_db, tmp_path)
 
 
 @pytest.fixture
-def demo_carto(demo_db, tmp_path) -> Carto:
+def demo_carto(test_databases, demo_db, tmp_path) -> Carto:
     """Territories, pôles and the 500 demonstration sites."""
-    c = _open(demo_db, tmp_path)
-    yield c
-    c.engine.dispose()
+    yield from _opened_copy(test_databases, demo_db, tmp_path)
+
+
+@pytest.fixture
+def empty_database_url(test_databases, tmp_path) -> str:
+    """URL of a new empty database on the run's backend (no table), dropped after the test."""
+    url = test_databases.new(tmp_path, "empty")
+    yield url
+    test_databases.drop(url)
 
 
 @pytest.fixture
@@ -151,3 +183,56 @@ def page(browser):
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     yield pg
     context.close()
+
+
+# --- Moderation accounts (contributions and moderation) ----------------------------------------
+
+MODERATION_PASSWORD = "mot-de-passe-de-test"
+# name -> (role, pôles, domains): the Cress, a pôle around Rennes, a pôle around Brest, a domain team.
+MODERATION_ACCOUNTS = {
+    "admin": ("admin", [], []),
+    "reso": ("moderator", ["reso-solidaire"], []),
+    "brest": ("moderator", ["adess-pays-de-brest"], []),
+    "mobilite": ("moderator", [], ["mobilite"]),
+}
+
+
+@pytest.fixture(scope="session")
+def moderation_password_hash() -> str:
+    from carto import auth
+    return auth.hash_password(MODERATION_PASSWORD)
+
+
+@pytest.fixture
+def moderation_accounts(demo_carto, moderation_password_hash, monkeypatch) -> dict[str, str]:
+    """The accounts of MODERATION_ACCOUNTS in ``demo_carto``: name -> e-mail (password MODERATION_PASSWORD)."""
+    from carto import auth, users
+    from carto.db import session_scope
+    # argon2 is slow on purpose: hash the shared test password once per run.
+    real_hash = auth.hash_password
+    monkeypatch.setattr(auth, "hash_password",
+                        lambda pw: moderation_password_hash if pw == MODERATION_PASSWORD else real_hash(pw))
+    emails = {}
+    with session_scope(demo_carto.engine) as session:
+        for name, (role, poles, domains) in MODERATION_ACCOUNTS.items():
+            user = users.create(session, demo_carto.taxonomy, f"{name}@moderation.example", MODERATION_PASSWORD,
+                                role=role, name=f"Modération {name}", poles=poles, domains=domains)
+            emails[name] = user.email
+    return emails
+
+
+def csrf_of(html: str) -> str:
+    import re
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def sign_in():
+    """``sign_in(client, email)`` signs a TestClient in; returns the CSRF token for its next posts."""
+    def _sign_in(client, email: str, password: str = MODERATION_PASSWORD) -> str:
+        token = csrf_of(client.get("/connexion").text)
+        response = client.post("/connexion", data={"csrf_token": token, "email": email, "password": password},
+                               follow_redirects=False)
+        assert response.status_code == 303, response.text
+        return client.get("/api/moderation/me").json()["csrf_token"]
+    return _sign_in
