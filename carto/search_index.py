@@ -49,10 +49,12 @@ def index_entries(session: Session, entries: list[dict], *, new: bool = False) -
     """
     if not entries or not _sqlite(session.get_bind()):
         return
+    conn = session.connection()  # SQLite's own statements: straight to the driver, many rows at once
     if not new:
-        session.execute(text("DELETE FROM site_fts WHERE rowid = :id"), entries)
-    session.execute(text("INSERT INTO site_fts(rowid, body) VALUES (:id, :body)"), entries)
-    session.execute(text("INSERT OR REPLACE INTO site_rtree VALUES (:id, :x, :x, :y, :y)"), entries)
+        conn.exec_driver_sql("DELETE FROM site_fts WHERE rowid = ?", [(e["id"],) for e in entries])
+    conn.exec_driver_sql("INSERT INTO site_fts(rowid, body) VALUES (?, ?)", [(e["id"], e["body"]) for e in entries])
+    conn.exec_driver_sql("INSERT OR REPLACE INTO site_rtree VALUES (?, ?, ?, ?, ?)",
+                         [(e["id"], e["x"], e["x"], e["y"], e["y"]) for e in entries])
 
 
 def rebuild(session: Session) -> int:

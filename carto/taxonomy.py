@@ -5,7 +5,7 @@ file, never of code.
 """
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -42,7 +42,7 @@ class Domain:
 class Taxonomy:
     domains: tuple[Domain, ...]
 
-    @property
+    @cached_property  # read for every activity validated (imports validate hundreds of thousands)
     def activities(self) -> dict[str, Activity]:
         return {a.slug: a for d in self.domains for a in d.activities}
 

@@ -3,6 +3,7 @@ file, and GoGoCarto exports. ``run_import`` reads a file with the format's reade
 rows to the batch pipeline (``carto.importers.pipeline``); conflicts with moderators' corrections
 are listed and resolved with ``carto.importers.conflicts``.
 """
+from contextlib import closing
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,11 +36,12 @@ def run_import(carto: Carto, file: Path | BinaryIO, fmt: str, *, mapping: Path |
     source = source or rules.source or fmt
     report = ImportReport(source=source, format=fmt, unit=reader.UNIT, dry_run=dry_run)
     pipeline = Pipeline(carto, report, actor=actor or f"import:{source}", batch_size=batch_size)
-    if isinstance(file, Path):
-        try:
-            stream = file.open("rb")
-        except OSError as e:
-            raise ImportFileError(f"fichier illisible : {e}") from None
-        with stream:
-            return pipeline.run(reader.read(stream, rules), filename or file.name, progress)
-    return pipeline.run(reader.read(file, rules), filename or "", progress)
+    if not isinstance(file, Path):
+        with closing(reader.read(file, rules)) as rows:  # a reader stopped early lets go of the stream
+            return pipeline.run(rows, filename or "", progress)
+    try:
+        stream = file.open("rb")
+    except OSError as e:
+        raise ImportFileError(f"fichier illisible : {e}") from None
+    with stream, closing(reader.read(stream, rules)) as rows:
+        return pipeline.run(rows, filename or file.name, progress)

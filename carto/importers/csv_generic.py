@@ -10,6 +10,7 @@ from carto.importers.records import ImportFileError, Record, Skip
 
 UNIT = "ligne"
 DELIMITERS = ",;\t|"
+ENCODING_HINT = "UTF-8 (un autre encodage se donne dans la correspondance : csv: {encoding: latin-1})"
 
 
 def read(stream: BinaryIO, mapping: mapping_file.FieldMapping) -> Iterator[Record | Skip]:
@@ -26,7 +27,9 @@ def read(stream: BinaryIO, mapping: mapping_file.FieldMapping) -> Iterator[Recor
             for row in reader:
                 yield mapping_file.to_record(row, next_line, mapping)
                 next_line = reader.line_num + 2  # the header is line 1
-        except (csv.Error, UnicodeDecodeError) as e:
+        except UnicodeDecodeError:
+            raise ImportFileError(f"le fichier n'est pas du texte {ENCODING_HINT}") from None
+        except csv.Error as e:
             raise ImportFileError(f"CSV illisible : {e}") from None
 
 

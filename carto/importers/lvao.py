@@ -8,6 +8,7 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -80,17 +81,21 @@ def _parse(raw: dict, taxonomy: Taxonomy) -> LvaoMapping:
 
 
 def read(stream: BinaryIO, mapping: LvaoMapping) -> Iterator[Record | Skip]:
+    next_line = 1
     with text_of(stream, "utf-8-sig") as text:
-        reader = csv.DictReader(text)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ImportFileError("ce fichier n'a pas les colonnes d'un export LVAO : il manque " + ", ".join(missing))
-        next_line = 2
         try:
+            reader = csv.DictReader(text)
+            missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
+            if missing:
+                raise ImportFileError("ce fichier n'a pas les colonnes d'un export LVAO : il manque "
+                                      + ", ".join(missing))
+            next_line = 2
             for row in reader:
                 yield to_record(row, next_line, mapping)
                 next_line = reader.line_num + 1
-        except (csv.Error, UnicodeDecodeError) as e:
+        except UnicodeDecodeError:
+            raise ImportFileError(f"le fichier n'est pas du texte UTF-8 (ligne {next_line})") from None
+        except csv.Error as e:
             raise ImportFileError(f"CSV illisible vers la ligne {next_line} : {e}") from None
 
 
@@ -119,25 +124,26 @@ def to_record(row: dict, line: int, mapping: LvaoMapping) -> Record | Skip:
     return record
 
 
-def _actions(row: dict) -> dict[str, set[str]]:
-    """Action → object sub-categories, from the JSON column and the per-action columns."""
-    raw = values.text(row.get("propositions_de_services"))
+def _actions(row: dict) -> dict[str, list[str]]:
+    """Action → object sub-categories, from the JSON column (the per-action columns are its copy,
+    read only when the JSON is empty)."""
+    raw = (row.get("propositions_de_services") or "").strip()
+    if not raw:
+        return {action: values.split(row.get(action), "|") for action in ACTIONS}
     try:
-        proposals = json.loads(raw) if raw else []
+        proposals = json.loads(raw)
     except json.JSONDecodeError as e:
-        raise ValueError(f"{e.msg} (caractère {e.pos + 1})") from None
+        raise ValueError(f"erreur de syntaxe au caractère {e.pos + 1}") from None
     if not isinstance(proposals, list) or not all(isinstance(p, dict) for p in proposals):
         raise ValueError("une liste d'objets {action, sous_categories} est attendue")
-    actions: dict[str, set[str]] = {}
+    actions: dict[str, list[str]] = {}
     for proposal in proposals:
-        subs = proposal.get("sous_categories") or []
-        actions.setdefault(values.text(proposal.get("action")), set()).update(values.split(subs, "|"))
-    for action in ACTIONS:
-        actions.setdefault(action, set()).update(values.split(row.get(action), "|"))
+        subs = proposal.get("sous_categories")
+        actions.setdefault(str(proposal.get("action")), []).extend(subs if isinstance(subs, list) else ())
     return actions
 
 
-def _activities(mapping: LvaoMapping, services: list[str], actions: dict[str, set[str]],
+def _activities(mapping: LvaoMapping, services: list[str], actions: dict[str, list[str]],
                 label_codes: list[str]) -> set[str]:
     found: set[str] = set()
     for service in services:
@@ -159,7 +165,7 @@ def _fields(row: dict, mapping: LvaoMapping, activities: set[str], labels: list[
             label_codes: list[str]) -> dict:
     get = row.get
     osm_hours = values.optional(get("horaires_osm"))
-    public = mapping.public.get(fold(values.text(get("public_accueilli"))))
+    public = mapping.public.get(_folded(values.text(get("public_accueilli"))))
     fields = dict(
         name=values.text(get("nom_commercial")) or values.text(get("nom")),
         activities=sorted(activities),
@@ -175,6 +181,12 @@ def _fields(row: dict, mapping: LvaoMapping, activities: set[str], labels: list[
     if public:
         fields["serves_individuals"], fields["serves_professionals"] = public
     return fields
+
+
+@lru_cache(maxsize=256)
+def _folded(value: str) -> str:
+    """A column with a handful of distinct values: fold each once."""
+    return fold(value)
 
 
 def _description(row: dict, osm_hours: str | None) -> str:

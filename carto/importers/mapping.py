@@ -50,6 +50,12 @@ FLAG_FIELDS = {"ess", "siae", "ea_esat", "serves_individuals", "serves_professio
 FIELDS = TEXT_FIELDS | FLAG_FIELDS | {"lon", "lat", "labels"}
 KEYS = {"source", "credit", "key", "status", "fields", "constants", "activities", "csv", "separator"}
 NOT_SITE_DATA = {"ess"}  # Site columns that SiteData does not carry: they go to Record.extra
+CLEANERS = {  # text → field value; fields not listed are optional texts (None when empty)
+    "name": str, "street": str,
+    "siret": lambda t: values.digits(t, 14),
+    "postcode": lambda t: values.digits(t, 5) or "",
+    "website": values.website,
+}
 
 
 @dataclass
@@ -90,13 +96,13 @@ def load(path: Path | None, taxonomy: Taxonomy) -> FieldMapping:
 def parse(raw: dict, taxonomy: Taxonomy) -> FieldMapping:
     if not isinstance(raw, dict):
         raise ValueError("un dictionnaire YAML est attendu")
-    _known(raw, KEYS, "clé")
+    _known(raw, KEYS, "clé inconnue")
     fields = {k: [v] if isinstance(v, str) else [str(x) for x in v] for k, v in (raw.get("fields") or {}).items()}
     constants = dict(raw.get("constants") or {})
-    _known(fields, FIELDS, "champ")
-    _known(constants, FIELDS, "constante")
+    _known(fields, FIELDS, "champ inconnu")
+    _known(constants, FIELDS, "constante inconnue")
     acts = raw.get("activities") or {}
-    _known(acts, {"from", "separator", "values", "default"}, "clé d'activities")
+    _known(acts, {"from", "separator", "values", "default"}, "clé inconnue sous activities")
 
     def slugs(items) -> list[str]:
         return sorted({taxonomy.activity(str(a)).slug for a in ([items] if isinstance(items, str) else items or [])})
@@ -111,10 +117,10 @@ def parse(raw: dict, taxonomy: Taxonomy) -> FieldMapping:
         default_activities=slugs(acts.get("default")), csv=dict(raw.get("csv") or {}))
 
 
-def _known(section: dict, allowed: set[str], what: str) -> None:
+def _known(section: dict, allowed: set[str], problem: str) -> None:
     unknown = sorted(set(section) - allowed)
     if unknown:
-        raise ValueError(f"{what} inconnu(e) : {', '.join(unknown)} (possibles : {', '.join(sorted(allowed))})")
+        raise ValueError(f"{problem} : {', '.join(unknown)} (possibles : {', '.join(sorted(allowed))})")
 
 
 def get(obj: dict, path: str):
@@ -174,5 +180,4 @@ def _set(record: Record, name: str, raw: list, separator: str) -> None:
         target[name] = values.join(*(v if isinstance(v, str) else values.text(v) for v in raw))
     else:
         text = values.join(*(values.text(v) for v in raw), sep=" ")
-        target[name] = {"siret": lambda t: values.digits(t, 14), "postcode": lambda t: values.digits(t, 5) or "",
-                        "website": values.website}.get(name, values.optional)(text)
+        target[name] = CLEANERS.get(name, values.optional)(text)

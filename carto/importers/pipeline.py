@@ -76,19 +76,23 @@ class Stored:
 
 
 @dataclass
-class Counts:
+class Outcome:
+    """What a batch did; added to the report once its transaction has committed."""
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    reappeared: int = 0
     conflicts: int = 0
+    reappeared: list[int] = field(default_factory=list)  # ids of flagged sites listed again
+    skipped: list[Skip] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
 Progress = Callable[[int], None]  # called with the number of rows read so far
 
 
-def content_hash(fields: dict, activities: list[str], extra: dict) -> str:
-    payload = json.dumps([fields, activities, extra], sort_keys=True, default=str, ensure_ascii=False)
+def content_hash(record: Record) -> str:
+    """A digest of what the source says of a row: equal digests, nothing to write."""
+    payload = json.dumps([record.fields, record.extra], sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
@@ -142,61 +146,70 @@ class Pipeline:
             progress(self.report.rows)
 
     def _process(self, batch: list[Record]) -> None:
-        prepared = [p for p in map(self._prepare, batch) if p is not None]
-        errors = bulk.place([p.row for p in prepared], self.carto.locator)
-        placed = []
-        for p, error in zip(prepared, errors):
-            if error is None:
-                placed.append(p)
-            elif error.field == "lon":
-                self.report.skipped.append(Skip(p.position, "territoire", f"le point ({p.row['lon']:.5f}, "
-                                                f"{p.row['lat']:.5f}) n'est dans aucune commune chargée", p.key))
-            else:
-                self.report.skipped.append(Skip(p.position, "position", str(error), p.key))
-        if not placed:
-            return
+        digests = [content_hash(r) for r in batch]
         for attempt in range(STALE_RETRIES):
+            outcome = Outcome()
             try:
-                counts = self._write_batch(placed)
+                with session_scope(self.carto.engine) as session:
+                    self._write_batch(session, batch, digests, outcome)
                 break
             except bulk.StaleSite:  # a moderator saved a site of this batch meanwhile: read again
                 if attempt == STALE_RETRIES - 1:
                     raise
-        for name, value in vars(counts).items():
-            setattr(self.report, name, getattr(self.report, name) + value)
+        report = self.report
+        report.created, report.updated = report.created + outcome.created, report.updated + outcome.updated
+        report.unchanged, report.conflicts = report.unchanged + outcome.unchanged, report.conflicts + outcome.conflicts
+        report.reappeared += len(outcome.reappeared)
+        report.skipped.extend(outcome.skipped)
+        report.warnings.extend(outcome.warnings)
 
-    def _prepare(self, record: Record) -> Prepared | None:
-        result = validate(record)
-        if isinstance(result, Skip):
-            self.report.skipped.append(result)
-            return None
-        fields, warnings = result
-        self.report.warnings.extend((record.position, w) for w in warnings)
-        activities = fields.pop("activities")
-        extra = {**record.extra, "source": self.source, "source_key": record.key}
-        digest = content_hash(fields, activities, extra)
-        return Prepared(record.position, record.key, bulk.new_row(fields, **extra), activities, digest)
+    def _write_batch(self, session: Session, batch: list[Record], digests: list[str], outcome: Outcome) -> None:
+        stored = self._stored(session, [r.key for r in batch])
+        todo = []
+        for record, digest in zip(batch, digests):
+            known = stored.get(record.key)
+            if known and known.digest == digest:  # the source says the same as last time
+                outcome.unchanged += 1
+                if known.missing:
+                    outcome.reappeared.append(known.site_id)
+            else:
+                todo.append((record, digest))
+        placed = self._prepare(todo, outcome)
+        new = [p for p in placed if p.key not in stored]
+        changed = [p for p in placed if p.key in stored]
+        outcome.created = len(new)
+        outcome.reappeared += [stored[p.key].site_id for p in changed if stored[p.key].missing]
+        plans = self._plan_updates(session, changed, stored, outcome)
+        if self.report.dry_run:
+            return
+        self._insert(session, new)
+        if outcome.reappeared:
+            session.execute(update(SITE).where(SITE.c.id.in_(outcome.reappeared)).values(missing_from_source_at=None))
+        self._update(session, plans)
 
-    # --- writing ---------------------------------------------------------------------------
-
-    def _write_batch(self, placed: list[Prepared]) -> Counts:
-        counts = Counts()
-        with session_scope(self.carto.engine) as session:
-            stored = self._stored(session, [p.key for p in placed])
-            new = [p for p in placed if p.key not in stored]
-            changed = [p for p in placed if p.key in stored and stored[p.key].digest != p.digest]
-            reappeared = [stored[p.key].site_id for p in placed if p.key in stored and stored[p.key].missing]
-            counts.created, counts.reappeared = len(new), len(reappeared)
-            counts.unchanged = len(placed) - len(new) - len(changed)
-            if self.report.dry_run:
-                self._plan_updates(session, changed, stored, counts)
-                session.rollback()
-                return counts
-            self._insert(session, new)
-            if reappeared:
-                session.execute(update(SITE).where(SITE.c.id.in_(reappeared)).values(missing_from_source_at=None))
-            self._update(session, self._plan_updates(session, changed, stored, counts))
-        return counts
+    def _prepare(self, todo: list[tuple[Record, str]], outcome: Outcome) -> list[Prepared]:
+        """Validate and place new or changed rows; the others become skipped rows."""
+        prepared = []
+        for record, digest in todo:
+            result = validate(record)
+            if isinstance(result, Skip):
+                outcome.skipped.append(result)
+                continue
+            fields, warnings = result
+            outcome.warnings.extend((record.position, w) for w in warnings)
+            activities = fields.pop("activities")
+            row = bulk.new_row(fields, **record.extra, source=self.source, source_key=record.key)
+            prepared.append(Prepared(record.position, record.key, row, activities, digest))
+        placed = []
+        for p, error in zip(prepared, bulk.place([p.row for p in prepared], self.carto.locator)):
+            if error is None:
+                placed.append(p)
+            elif error.field == "lon":
+                outcome.skipped.append(Skip(p.position, "territoire", f"le point ({p.row['lon']:.5f}, "
+                                            f"{p.row['lat']:.5f}) n'est dans aucune commune chargée", p.key))
+            else:
+                outcome.skipped.append(Skip(p.position, "position", str(error), p.key))
+        return placed
 
     def _stored(self, session: Session, keys: list[str]) -> dict[str, Stored]:
         query = (select(SITE.c.source_key, SITE.c.id, SITE.c.version, SITE.c.missing_from_source_at,
@@ -214,7 +227,7 @@ class Pipeline:
                 for i, p in zip(ids, new)])
 
     def _plan_updates(self, session: Session, changed: list[Prepared], stored: dict[str, Stored],
-                      counts: Counts) -> list[tuple[Prepared, dict, list[str], dict, reconcile.Decision]]:
+                      outcome: Outcome) -> list[tuple[Prepared, dict, list[str], dict, reconcile.Decision]]:
         """For each changed row: the site's new columns, activities, current snapshot and decision."""
         if not changed:
             return []
@@ -242,9 +255,9 @@ class Pipeline:
             if "lon" in decision.apply:
                 new_row.update({k: p.row[k] for k in reconcile.TERRITORY})
             diff = bulk.changes(current, new_row, new_activities)
-            counts.updated += bool(diff)
-            counts.unchanged += not diff
-            counts.conflicts += len(decision.conflicts)
+            outcome.updated += bool(diff)
+            outcome.unchanged += not diff
+            outcome.conflicts += len(decision.conflicts)
             plans.append((p, new_row, new_activities, current, decision))
         return plans
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 # Fields an import writes, grouped as a moderator sees them (a position is one thing).
 IMPORTED = ("name", "description", "street", "postcode", "website", "email", "phone", "opening_hours", "siret",
             "legal_form", "siae", "ea_esat", "serves_individuals", "serves_professionals", "labels", "verified_at",
-            "activities", "ess", "credit")
+            "activities")
 GROUPS: dict[str, tuple[str, ...]] = {"position": ("lon", "lat", "position_precision"), **{f: (f,) for f in IMPORTED}}
+# The source's own statements about a site, which no form edits: always written.
+SOURCE_OWNED = ("ess", "credit")
 # Columns that follow the position (computed from the point when it is written).
 TERRITORY = ("commune_code", "commune_name", "epci_code", "pays_code", "dep_code", "outside_territory")
 
@@ -25,7 +27,7 @@ class Decision:
 
 def decide(current: dict, baseline: dict, incoming: dict) -> Decision:
     """Snapshots (``carto.sites.snapshot_of``) in, what to write and what to ask out."""
-    decision = Decision()
+    decision = Decision(apply=list(SOURCE_OWNED))
     for group, keys in GROUPS.items():
         now, before, new = (tuple(snap.get(k) for k in keys) for snap in (current, baseline, incoming))
         if now == before or now == new:  # not corrected by hand, or the source agrees with the correction

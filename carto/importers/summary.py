@@ -25,7 +25,7 @@ def skipped_groups(report: ImportReport, limit: int = 20) -> list[tuple[str, int
     by_reason = {reason: list(rows) for reason, rows in groupby(ordered, key=lambda s: s.reason)}
     groups = []
     for reason, count in report.skipped_by_reason().items():
-        shown = [f"{report.unit} {s.position}" + (f" ({s.detail})" if s.detail else "")
+        shown = [f"{report.unit} {s.position}" + (f" : {s.detail}" if s.detail else "")
                  for s in by_reason[reason][:limit]]
         groups.append((REASONS[reason], count, shown))
     return groups
@@ -43,7 +43,7 @@ def lines(report: ImportReport, limit: int = 20) -> list[str]:
         if count > len(shown):
             out.append(f"  … et {count - len(shown)} autres")
     if report.warnings:
-        out.append(f"Avertissements (lignes importées sans le champ en cause) : {len(report.warnings)}")
+        out.append(f"Avertissements (importé sans le champ en cause) : {len(report.warnings)}")
         out += [f"  {report.unit} {position} : {text}" for position, text in report.warnings[:limit]]
         if len(report.warnings) > limit:
             out.append(f"  … et {len(report.warnings) - limit} autres")

@@ -33,9 +33,9 @@ def validate(record: Record) -> tuple[dict, list[str]] | Skip:
                 if error["type"] == "string_too_long" and name in TRUNCATED:
                     limit = error["ctx"]["max_length"]
                     fields[name] = fields[name][:limit]
-                    warnings.append(f"{LABELS[name]} coupé à {limit} caractères")
+                    warnings.append(f"champ « {LABELS[name]} » coupé à {limit} caractères")
                 elif name in SOFT:
-                    warnings.append(f"{LABELS[name]} ignoré : {_describe(error)}")
+                    warnings.append(f"champ « {LABELS[name]} » ignoré : {_describe(error)}")
                     fields.pop(name, None)
                 else:
                     return _skip(record, name, error)
@@ -44,7 +44,8 @@ def validate(record: Record) -> tuple[dict, list[str]] | Skip:
 
 def _skip(record: Record, name: str | None, error: dict) -> Skip:
     if name == "siret":
-        return Skip(record.position, "siret", f"« {error['input']} » ({_message(error)})", record.key)
+        why = _message(error).removeprefix("SIRET invalide").strip(" ()")
+        return Skip(record.position, "siret", f"« {error['input']} » ({why})", record.key)
     if name is None and "position manquante" in error["msg"]:
         return Skip(record.position, "position", "", record.key)
     reason = "activite" if name == "activities" else "invalide"
@@ -69,6 +70,7 @@ def _message(error: dict) -> str:
         "greater_than_equal": f"doit valoir au moins {ctx.get('ge')}",
         "less_than_equal": f"doit valoir au plus {ctx.get('le')}",
         "missing": "manquant",
+        "string_type": "texte attendu",
         "float_parsing": "nombre attendu",
         "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
         "enum": "valeur inconnue",

@@ -11,7 +11,10 @@ def text(value) -> str:
     """A value as clean text: None → "", inner runs of spaces collapsed."""
     if value is None:
         return ""
-    return _SPACES.sub(" ", str(value)).strip()
+    cleaned = (value if isinstance(value, str) else str(value)).strip()
+    if "  " in cleaned or "\n" in cleaned or "\t" in cleaned or "\r" in cleaned:
+        cleaned = _SPACES.sub(" ", cleaned)
+    return cleaned
 
 
 def optional(value) -> str | None:
@@ -19,9 +22,11 @@ def optional(value) -> str | None:
 
 
 def split(value, separator: str) -> list[str]:
-    """Items of a separated list (or of a JSON list), cleaned, empty ones dropped."""
-    items = value if isinstance(value, list) else str(value or "").split(separator)
-    return [t for t in (text(v) for v in items) if t]
+    """Codes of a separated list (or of a JSON list), stripped, empty ones dropped."""
+    if not value:
+        return []
+    items = value if isinstance(value, list) else value.split(separator)
+    return [t for t in (str(v).strip() for v in items) if t]
 
 
 def number(value) -> float | None:

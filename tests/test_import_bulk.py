@@ -1,0 +1,66 @@
+"""carto.bulk writes many sites at once by the same rules as carto.sites, one at a time."""
+import pytest
+
+from carto import bulk, sites
+from carto.db import session_scope
+from carto.models import Site
+from carto.site_schema import SiteData
+
+SITES = [
+    SiteData(name="Ressourcerie de Rennes", activities=["reemploi", "textile"], lon=-1.6778, lat=48.1173,
+             siret="83284597800028", labels=["ESS"], description="Œuvre pour le réemploi"),
+    SiteData(name="Atelier vélo du Poher", activities=["velo"], commune_code="29024"),  # no point: the centre
+]
+
+
+def bulk_insert(session, data: list[SiteData], locator, source="bulk") -> list[int]:
+    rows, acts = [], []
+    for i, item in enumerate(data):
+        fields = item.model_dump()
+        acts.append(fields.pop("activities"))
+        rows.append(bulk.new_row(fields, source=source, source_key=str(i)))
+    assert bulk.place(rows, locator) == [None] * len(rows)
+    return bulk.insert_sites(session, rows, acts, actor="test")
+
+
+def test_bulk_inserts_store_what_the_single_write_path_stores(carto):
+    with session_scope(carto.engine) as session:
+        one_by_one = [sites.create(session, d, carto.locator, actor="test", source="orm", source_key=str(i))
+                      for i, d in enumerate(SITES)]
+        expected = [sites.snapshot(session, s) for s in one_by_one]
+        expected_text = one_by_one[0].search_text
+        ids = bulk_insert(session, SITES, carto.locator)
+    with carto.session() as session:
+        for site_id, reference in zip(ids, expected):
+            stored = sites.snapshot(session, session.get(Site, site_id))
+            different = {k for k in reference if stored[k] != reference[k]}
+            assert different == {"id", "source"}
+            [version] = sites.history(session, site_id)
+            assert (version.action, version.actor, version.snapshot) == ("create", "test", stored)
+        assert session.get(Site, ids[0]).search_text == expected_text
+
+
+def test_bulk_placement_refuses_what_the_single_write_path_refuses(carto):
+    rows = [bulk.new_row({"name": "Paris", "lon": 2.35, "lat": 48.85}),
+            bulk.new_row({"name": "Nulle part", "commune_code": "99999"})]
+    errors = bulk.place(rows, carto.locator)
+    assert [(e.field, str(e)) for e in errors] == [("lon", sites.OUTSIDE_MESSAGE),
+                                                   ("commune_code", "commune inconnue : « 99999 »")]
+
+
+def test_a_rewrite_of_a_site_saved_meanwhile_is_refused(carto):
+    with session_scope(carto.engine) as session:
+        [site_id, _] = bulk_insert(session, SITES, carto.locator)
+    with session_scope(carto.engine) as session:
+        site = session.get(Site, site_id)
+        before = sites.snapshot(session, site)
+        row = site.model_dump() | {"name": "Nouveau nom"}
+        sites.update(session, site, {"website": "https://exemple.org"}, carto.locator, actor="user:1")
+        with pytest.raises(bulk.StaleSite):
+            bulk.rewrite_sites(session, [row], [before["activities"]], [before], actor="test")
+
+
+def test_rows_without_a_source_key_are_refused(carto):
+    with session_scope(carto.engine) as session, pytest.raises(ValueError, match="source_key"):
+        bulk.insert_sites(session, [bulk.new_row({"name": "X", "lon": -1.68, "lat": 48.11})], [["velo"]],
+                          actor="test")

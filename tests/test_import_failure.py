@@ -1,0 +1,58 @@
+"""An import is all or nothing per batch: a crash half-way leaves no half-written site."""
+import pytest
+from sqlalchemy import text
+
+from carto import bulk, search_index
+from carto.models import ImportRun, ImportRunStatus
+from tests.import_helpers import count, import_lvao
+
+
+class Crash(RuntimeError):
+    pass
+
+
+def crash_on_call(monkeypatch, module, name: str, call: int) -> None:
+    """Make ``module.name`` raise on its ``call``-th call (1-based)."""
+    original, calls = getattr(module, name), []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise Crash("panne simulée")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, failing)
+
+
+def assert_every_site_is_whole(session) -> None:
+    """Each stored site has its activities, its text and box index entries, its history and state."""
+    sites = count(session, "site")
+    assert count(session, "site_fts") == count(session, "site_rtree") == sites
+    assert count(session, "siteversion") == count(session, "importstate") == sites
+    orphans = session.execute(text(
+        "SELECT count(*) FROM site WHERE id NOT IN (SELECT site_id FROM siteactivity)")).scalar_one()
+    assert orphans == 0
+
+
+def test_a_crash_in_the_second_batch_keeps_the_first_whole_and_nothing_of_the_second(carto, monkeypatch):
+    crash_on_call(monkeypatch, search_index, "index_entries", call=2)  # midway through batch 2's writes
+    with pytest.raises(Crash):
+        import_lvao(carto, batch_size=3)
+    with carto.session() as session:
+        assert count(session, "site") == 3
+        assert count(session, "siteactivity") > 3
+        assert_every_site_is_whole(session)
+        run = session.get(ImportRun, 1)
+        assert (run.status, run.error, run.created) == (ImportRunStatus.failed, "panne simulée", 3)
+    monkeypatch.undo()
+    report = import_lvao(carto, batch_size=3)  # run again: picks up where it stopped
+    assert (report.created, report.unchanged) == (4, 3)
+
+
+def test_a_crash_after_the_site_rows_of_a_batch_leaves_none_of_them(carto, monkeypatch):
+    crash_on_call(monkeypatch, bulk, "_write_dependents", call=1)
+    with pytest.raises(Crash):
+        import_lvao(carto)
+    with carto.session() as session:
+        for table in ("site", "siteactivity", "siteversion", "site_fts", "site_rtree", "importstate"):
+            assert count(session, table) == 0, table
