@@ -140,9 +140,17 @@
       escapeHtml(name) + "</span></a></p></div>";
   }
 
-  function showSites(rows) {
+  /* Popups stand on the map, not on markers: re-clustering while the view loads must not close them. */
+  function openPopup(row, autoPan, fromKeyboard) {
+    L.popup({ siteId: row[0], autoPan: autoPan, offset: [0, -26] })
+      .setLatLng([row[2], row[1]]).setContent(popupHtml(row)).openOn(map);
+    if (fromKeyboard) map.getPane("popupPane").querySelector(".carto-popup a").focus();
+  }
+
+  function showSites(rows, complete) {
     const selected = selectedActivities();
     const keep = new Set(rows.map((r) => r[0]));
+    if (complete && selectedSite && !keep.has(selectedSite)) map.closePopup(); // filtered out
     const gone = [];
     markers.forEach((marker, id) => { if (!keep.has(id)) { gone.push(marker); markers.delete(id); } });
     cluster.removeLayers(gone);
@@ -153,7 +161,8 @@
       const existing = markers.get(row[0]);
       if (existing) { if (existing.options.icon !== icon) existing.setIcon(icon); continue; }
       const marker = L.marker([row[2], row[1]], { icon: icon, title: row[3], alt: row[3], keyboard: true })
-        .bindPopup(() => popupHtml(row), { siteId: row[0] });
+        .on("click", () => openPopup(row, true))
+        .on("keypress", (e) => { if (e.originalEvent.key === "Enter") openPopup(row, true, true); });
       markers.set(row[0], marker);
       added.push(marker);
     }
@@ -213,7 +222,7 @@
       : getJson("/api/sites?format=compact&limit=" + LIMIT + "&bbox=" + bbox + "&" + params, signal);
     Promise.all([sites, getJson("/api/taxonomy?bbox=" + bbox + "&" + counts, signal)])
       .then(([data, tree]) => {
-        showSites(data.sites);
+        showSites(data.sites, data.total === data.sites.length);
         showCounts(tree);
         showStatus(data.total, data.sites.length, none);
       })
@@ -259,8 +268,7 @@
     getJson("/api/sites/" + encodeURIComponent(id)).then((feature) => {
       const [lon, lat] = feature.geometry.coordinates;
       if (centre) map.setView([lat, lon], 16);
-      const row = [feature.id, lon, lat, feature.properties.name, feature.properties.activities];
-      L.popup({ siteId: feature.id, autoPan: centre }).setLatLng([lat, lon]).setContent(popupHtml(row)).openOn(map);
+      openPopup([feature.id, lon, lat, feature.properties.name, feature.properties.activities], centre);
     }).catch(() => { statusBox.textContent = "Ce site n'est plus publié."; });
   }
 

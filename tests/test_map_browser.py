@@ -1,0 +1,210 @@
+"""The public map, list and site pages in a real browser (Chromium), asserting on what people see."""
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+SHOWN_SITES = """() => {
+  const clusters = Array.from(document.querySelectorAll('.marker-cluster span'), (s) => parseInt(s.textContent, 10));
+  return clusters.reduce((a, b) => a + b, 0) + document.querySelectorAll('.carto-marker').length;
+}"""
+
+
+def status(page):
+    return page.locator("#carto-status")
+
+
+def sites_in_view(page) -> int:
+    return int(re.match(r"(\d+) sites? dans la vue", status(page).inner_text()).group(1))
+
+
+def shown_sites(page) -> int:
+    """Sites on the map: the numbers in the clusters plus the single markers."""
+    page.wait_for_load_state("networkidle")
+    return page.evaluate(SHOWN_SITES)
+
+
+def count_of(page, activity_label: str) -> int:
+    label = page.locator(".carto-domain li label").filter(has_text=activity_label)
+    return int(re.search(r"\d+", label.locator(".carto-count").inner_text()).group())
+
+
+def url_view(page) -> tuple[float, float, int]:
+    q = parse_qs(urlsplit(page.url).query)
+    return float(q["lat"][0]), float(q["lon"][0]), int(q["zoom"][0])
+
+
+def api_total(page, server, query: str) -> int:
+    return page.request.get(f"{server.url}/api/sites?{query}&limit=1").json()["numberMatched"]
+
+
+def open_map(page, server, query: str = ""):
+    page.goto(f"{server.url}/{query}")
+    expect(status(page)).to_contain_text("dans la vue")
+
+
+def test_unticking_a_domain_hides_its_sites_and_ticking_all_brings_them_back(live_server, page):
+    open_map(page, live_server)
+    expect(status(page)).to_have_text("500 sites dans la vue")
+    assert shown_sites(page) == 500
+    bikes_before = count_of(page, "Atelier et réemploi de vélos")
+
+    page.get_by_role("checkbox", name="Mobilité durable").uncheck()
+    expected = api_total(page, live_server, "domain=dechets&domain=alimentation")
+    expect(status(page)).to_have_text(f"{expected} sites dans la vue")
+    assert 0 < expected < 500 and shown_sites(page) == expected
+    assert not page.get_by_role("checkbox", name="Covoiturage").is_checked()
+    # Counts are those of the view: an unticked activity still says how many sites it has here.
+    assert count_of(page, "Atelier et réemploi de vélos") == bikes_before
+
+    page.get_by_role("button", name="tout : Mobilité durable").click()
+    expect(status(page)).to_have_text("500 sites dans la vue")
+    page.get_by_role("button", name="rien : Prévention et gestion des déchets").click()
+    expect(status(page)).to_have_text(f"{api_total(page, live_server, 'domain=mobilite')} sites dans la vue")
+    assert page.errors == [] and page.external_requests == []
+
+
+def test_searching_a_commune_moves_the_map_and_the_counts_follow_the_view(live_server, page):
+    open_map(page, live_server)
+    bikes_in_brittany = count_of(page, "Atelier et réemploi de vélos")
+    place = page.get_by_label("Aller à une commune ou un code postal")
+    message = page.locator("#carto-place-message")
+
+    place.fill("quimper")  # Quimper and Quimperlé match: the exact name wins
+    place.press("Enter")
+    expect(message).to_have_text("Carte centrée sur Quimper.")
+    expect(status(page)).not_to_have_text("500 sites dans la vue")
+    lat, lon, zoom = url_view(page)
+    assert abs(lat - 48.0) < 0.1 and abs(lon + 4.1) < 0.1 and zoom >= 11
+    assert count_of(page, "Atelier et réemploi de vélos") < bikes_in_brittany
+
+    place.fill("35000")  # a postcode
+    page.get_by_role("button", name="Aller", exact=True).click()
+    expect(message).to_have_text("Carte centrée sur Rennes.")
+    lat, lon, _ = url_view(page)
+    assert abs(lat - 48.11) < 0.05 and abs(lon + 1.68) < 0.05
+
+    place.fill("chateaulin")  # accents optional
+    place.press("Enter")
+    expect(message).to_have_text("Carte centrée sur Châteaulin.")
+
+    place.fill("plou")  # many communes: a list to choose from, reachable with the keyboard
+    place.press("Enter")
+    choices = page.locator("#carto-place-results button")
+    expect(choices.first).to_be_focused()
+    assert choices.count() == 10
+    chosen = choices.nth(1).inner_text().split(" (")[0]
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(message).to_have_text(f"Carte centrée sur {chosen}.")
+    assert page.errors == []
+
+
+def test_autour_de_moi_centres_the_map_on_the_visitor(live_server, page):
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 48.2764, "longitude": -3.5736})  # Carhaix
+    open_map(page, live_server)
+    page.get_by_role("button", name="Autour de moi").click()
+    expect(page.locator("#carto-place-message")).to_have_text("Carte centrée sur votre position.")
+    lat, lon, zoom = url_view(page)
+    assert (round(lat, 3), round(lon, 3), zoom) == (48.276, -3.574, 14)
+
+
+def test_a_popup_leads_to_the_site_page(live_server, page):
+    open_map(page, live_server, "?lat=48.1173&lon=-1.6778&zoom=14")
+    marker = page.locator(".carto-marker").first
+    name = marker.get_attribute("title")
+    marker.focus()
+    page.keyboard.press("Enter")
+    popup = page.locator(".carto-popup")
+    expect(popup.locator("h2")).to_have_text(name)
+    assert "site=" in page.url  # the selected site is part of the shareable state
+    popup.get_by_role("link", name=re.compile("Voir la fiche")).click()
+    expect(page.locator("h1")).to_have_text(name)
+    assert re.search(r"/sites/\d+$", page.url)
+    expect(page.locator(".carto-site-map .carto-marker")).to_be_visible()
+    assert page.get_by_role("link", name="Proposer une modification").is_visible()
+    assert page.errors == [] and page.external_requests == []
+
+
+def test_a_shared_address_gives_back_the_same_view(live_server, page, browser):
+    open_map(page, live_server, "?lat=48.1173&lon=-1.6778&zoom=12")
+    page.get_by_role("checkbox", name="Prévention et gestion des déchets").uncheck()
+    page.get_by_label("Rechercher (nom, description, commune)").fill("rennes")
+    expect(status(page)).to_have_text(
+        f"{api_total(page, live_server, 'domain=mobilite&q=rennes&bbox=' + bbox(page))} sites dans la vue")
+    marker = page.locator(".carto-marker").first
+    marker.focus()
+    page.keyboard.press("Enter")
+    name = page.locator(".carto-popup h2").inner_text()
+    shared, seen = page.url, status(page).inner_text()
+    assert "domain=mobilite" in shared and "q=rennes" in shared and "site=" in shared
+
+    other = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR").new_page()
+    other.goto(shared)
+    expect(status(other)).to_have_text(seen)
+    expect(other.locator(".carto-popup h2")).to_have_text(name)
+    assert other.get_by_label("Rechercher (nom, description, commune)").input_value() == "rennes"
+    assert not other.get_by_role("checkbox", name="Prévention et gestion des déchets").is_checked()
+    assert other.get_by_role("checkbox", name="Atelier et réemploi de vélos").is_checked()
+    assert url_view(other) == url_view(page)
+    other.context.close()
+
+
+def bbox(page) -> str:
+    return page.evaluate("""() => { const b = CARTO.map.getBounds();
+      return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(','); }""")
+
+
+def test_the_list_has_the_map_filters_and_is_usable_with_the_keyboard(live_server, page):
+    open_map(page, live_server, "?lat=48.1173&lon=-1.6778&zoom=11")
+    page.get_by_role("checkbox", name="Prévention et gestion des déchets").uncheck()
+    expect(status(page)).not_to_contain_text("500")
+    page.get_by_role("link", name="Liste", exact=True).click()
+
+    expect(page.locator("h1")).to_have_text("Sites de l'ESS en Bretagne")
+    total = api_total(page, live_server, "domain=mobilite")
+    assert f"{total} sites, du plus proche au plus éloigné de Rennes" in page.locator(".carto-summary").inner_text()
+    assert "Filtres : Mobilité durable" in page.locator(".carto-active-filters").inner_text()
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Retirer les filtres")).to_be_focused()
+    page.keyboard.press("Tab")
+    first = page.locator(".carto-result h2 a").first
+    expect(first).to_be_focused()
+    name = first.inner_text()
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text(name)
+
+    page.go_back()
+    page.locator(".carto-pagination").get_by_role("link", name="Suivante »").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".carto-summary")).to_contain_text("page 2 sur")
+    assert page.errors == [] and page.external_requests == []
+
+
+def test_at_phone_width_the_panel_folds_behind_a_button(live_server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    open_map(page, live_server)
+    panel = page.locator("#carto-panel")
+    toggle = page.get_by_role("button", name="Filtres et recherche")
+    expect(panel).not_to_be_visible()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    expect(panel).to_be_visible()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("Escape")
+    expect(panel).not_to_be_visible()
+    expect(toggle).to_be_focused()
+    # The map fills the width, and nothing is wider than the screen.
+    assert page.locator(".folium-map").bounding_box()["width"] == 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
