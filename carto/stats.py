@@ -44,28 +44,28 @@ def _territories(session: Session, level: str) -> list[TerritoryCount]:
     return [TerritoryCount(code, nom, population or 0) for code, nom, population in session.exec(query)]
 
 
-def _site_activities(session: Session, level: str):
-    """(territory code, site id, activity) of every published site."""
+def _site_activities(session: Session, level: str, only: str | None):
+    """(territory code, site id, activity) of every published site (of territory ``only`` if given)."""
+    key = PoleCommune.pole_id if level == "pole" else _SITE_KEY[level]
+    query = select(key, Site.id, SiteActivity.activity)
     if level == "pole":
-        query = (select(PoleCommune.pole_id, Site.id, SiteActivity.activity)
-                 .join(Site, col(Site.commune_code) == PoleCommune.commune_code))
-    else:
-        query = select(_SITE_KEY[level], Site.id, SiteActivity.activity)
+        query = query.select_from(PoleCommune).join(Site, col(Site.commune_code) == PoleCommune.commune_code)
     query = query.join(SiteActivity, col(SiteActivity.site_id) == Site.id).where(Site.status == SiteStatus.published)
-    return session.exec(query)
+    return session.exec(query.where(key == only) if only else query)
 
 
-def territory_stats(session: Session, taxonomy: Taxonomy, level: str,
-                    activities: frozenset[str] = frozenset()) -> list[TerritoryCount]:
-    """One row per territory of ``level`` (sorted by name), counting the ``activities`` selected."""
+def territory_stats(session: Session, taxonomy: Taxonomy, level: str, activities: frozenset[str] = frozenset(),
+                    only: str | None = None) -> list[TerritoryCount]:
+    """One row per territory of ``level`` (sorted by name), counting the ``activities`` selected;
+    ``only``: just the territory of that code."""
     if level not in LEVELS:
         raise ValueError(f"niveau inconnu : « {level} » (valeurs : {', '.join(LEVELS)})")
-    rows = {t.code: t for t in _territories(session, level)}
+    rows = {t.code: t for t in _territories(session, level) if only in (None, t.code)}
     domain_of = {slug: a.domain for slug, a in taxonomy.activities.items()}
     selected: dict[str, set[int]] = {}
     domains: dict[tuple[str, str], set[int]] = {}
     by_activity: dict[tuple[str, str], set[int]] = {}
-    for code, site_id, activity in _site_activities(session, level):
+    for code, site_id, activity in _site_activities(session, level, only):
         if code not in rows:
             continue
         if not activities or activity in activities:

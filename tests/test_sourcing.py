@@ -199,8 +199,10 @@ def test_an_ambiguous_territory_on_the_page_offers_links_to_each(client):
     assert 'name="activity" value="velo" checked' in html  # what was asked is kept
 
 
-def test_pages_of_results(client):
-    first = client.get("/sourcing").text
+def test_a_first_visit_shows_the_form_and_an_empty_search_every_supplier_by_pages(client):
+    form_only = client.get("/sourcing").text
+    assert 'id="buyer-form"' in form_only and 'class="buyer-table"' not in form_only
+    first = client.get("/sourcing?sort=nom").text
     assert "500 fournisseurs" in first and first.count('<th scope="row">') == 50
-    assert 'href="/sourcing?page=2" rel="next"' in first
-    assert client.get("/sourcing?page=10").text.count('<th scope="row">') == 50
+    assert 'href="/sourcing?sort=nom&amp;page=2" rel="next"' in first
+    assert client.get("/sourcing?sort=nom&page=10").text.count('<th scope="row">') == 50

@@ -59,6 +59,7 @@ def test_a_site_counts_in_every_pole_covering_its_commune_but_once_in_the_region
     assert len(rows) == 19
     assert rows["reso-solidaire"].sites == rows["pole-ess-broceliande"].sites == 2
     assert rows["adesk"].sites == 1 and rows["adesk"].population > 50_000
+    assert stats.territory_stats(three_sites, carto.taxonomy, "pole", only="adesk") == [rows["adesk"]]
     assert stats.region_total(three_sites) == 3
 
 

@@ -23,7 +23,7 @@ def pole_page(request: Request, pole_id: str, carto: CartoDep, session: SessionD
                             .where(PoleCommune.pole_id == pole.id).order_by(Commune.nom)).all()
     pays = session.exec(select(Territory.nom).where(Territory.level == "pays")
                         .where(col(Territory.code).in_(pole.coverage_pays)).order_by(Territory.nom)).all()
-    counts = next((t for t in stats.territory_stats(session, carto.taxonomy, "pole") if t.code == pole.id), None)
+    counts = stats.territory_stats(session, carto.taxonomy, "pole", only=pole.id)[0]
     place = Place("pole", pole.id, pole.nom)
     results = sourcing.run(session, Criteria(place=place))
     rows = list(sourcing.iter_rows(session, results, 0, MAP_LIMIT, carto.taxonomy))

@@ -149,6 +149,8 @@ def sourcing_page(request: Request, carto: CartoDep, session: SessionDep, params
             for p in e.choices]
         return page(request, "sourcing.html", 400, error=e, choices=choices, **context)
     context = _form_context(session, params, c)
+    if not request.query_params:  # a first visit: the form, not every site of the region
+        return page(request, "sourcing.html", criteria=c, **context)
     results = sourcing.run(session, c)
     pages_count = max(1, math.ceil(results.total / PAGE_SIZE))
     page_number = min(page_number, pages_count)
