@@ -65,10 +65,18 @@ def base_map(settings: Settings, location=(48.2, -3.0), zoom: int = 8, **options
     return m
 
 
-def site_map(settings: Settings, poles_geojson: dict | None) -> RenderedMap:
-    """The public map: an empty cluster of sites and the pôle areas (off by default)."""
-    m = base_map(settings)
-    m.fit_bounds(BRITTANY_BOUNDS)
+def site_map(settings: Settings, poles_geojson: dict | None, view: tuple[float, float, int] | None = None
+             ) -> RenderedMap:
+    """The public map: an empty cluster of sites and the pôle areas (off by default).
+
+    ``view`` (lat, lon, zoom) comes from a shared address: the map starts there rather than fitting
+    Brittany, whose zoom animation would swallow any later move (Leaflet ignores setView meanwhile).
+    """
+    if view:
+        m = base_map(settings, location=view[:2], zoom=view[2])
+    else:
+        m = base_map(settings)
+        m.fit_bounds(BRITTANY_BOUNDS)
     if poles_geojson and poles_geojson["features"]:
         folium.GeoJson(
             poles_geojson, name=POLES_LAYER, show=False,

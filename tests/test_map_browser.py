@@ -193,7 +193,8 @@ def test_at_phone_width_the_panel_folds_behind_a_button(live_server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True,
                                   has_touch=True)
     page = context.new_page()
-    open_map(page, live_server)
+    open_map(page, live_server, "?lat=48.1173&lon=-1.6778&zoom=12")
+    assert url_view(page) == (48.1173, -1.6778, 12)  # a shared view survives the narrow screen
     panel = page.locator("#carto-panel")
     toggle = page.get_by_role("button", name="Filtres et recherche")
     expect(panel).not_to_be_visible()

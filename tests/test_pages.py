@@ -190,6 +190,9 @@ def test_the_map_page_form_reflects_a_shared_address(client):
     assert re.search(r'name="activity" value="reemploi" checked', html)
     assert not re.search(r'name="activity" value="velo" checked', html)
     assert '<option value="adesk" selected>ADESK Centre Ouest Bretagne</option>' in html
+    # The map starts on the shared view instead of fitting Brittany first.
+    assert "center: [48.2, -3.5]" in html and '"zoom": 11' in html and "fitBounds" not in html
+    assert "fitBounds" in client.get("/?lat=nan&lon=-3.5&zoom=11").text  # a broken view is ignored
 
 
 # --- Wording helpers -----------------------------------------------------------------------------

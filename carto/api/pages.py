@@ -77,12 +77,23 @@ def filter_context(session, f: SiteFilter, counts: dict[str, int] | None = None)
             "levels": territory_names.LEVELS}
 
 
+def shared_view(request: Request) -> tuple[float, float, int] | None:
+    """Centre and zoom of a shared map address (``lat``, ``lon``, ``zoom``); None if absent or invalid:
+    a map link is never an error."""
+    q = request.query_params
+    try:
+        lat, lon, zoom = float(q["lat"]), float(q["lon"]), int(q["zoom"])
+    except (KeyError, ValueError):
+        return None
+    return (lat, lon, zoom) if -90 <= lat <= 90 and -180 <= lon <= 180 and 0 <= zoom <= 19 else None
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, carto: CartoDep, session: SessionDep, f: FilterDep):
     poles = session.exec(select(Pole).order_by(Pole.nom)).all()
     features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.nom})
                 for p in poles if p.geometry]
-    rendered = mapview.site_map(carto.settings, geojson.collection(features))
+    rendered = mapview.site_map(carto.settings, geojson.collection(features), shared_view(request))
     return page(request, "map.html", map=rendered, list_query=filter_query(request),
                 **filter_context(session, f))
 

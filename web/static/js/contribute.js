@@ -65,8 +65,6 @@
       if (lat !== null && lon !== null) place(lat, lon, true);
     });
   }
-  const lat0 = number(latInput.value), lon0 = number(lonInput.value);
-  if (lat0 !== null && lon0 !== null) place(lat0, lon0, true); else describe();
 
   // Early duplicate warning (new-site form only): published sites with the same SIRET or a
   // similar name within ~200 m. The server checks again when the form is sent.
@@ -132,4 +130,7 @@
   if (box) {
     for (const input of [nameInput, siretInput, communeInput]) input.addEventListener("change", checkDuplicates);
   }
+
+  const lat0 = number(latInput.value), lon0 = number(lonInput.value);
+  if (lat0 !== null && lon0 !== null) place(lat0, lon0, true); else describe();
 })();

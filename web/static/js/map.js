@@ -244,12 +244,25 @@
     return "/liste?" + p;
   }
 
+  /* The view as the address gave it: kept while the map has not moved by a pixel, so that the
+   * half-pixel rounding of Leaflet's centre does not make a shared address creep at each reload. */
+  let addressView = null;
+
+  function viewParams() {
+    const c = map.getCenter(), zoom = map.getZoom();
+    const a = addressView;
+    if (a && a.zoom === zoom && map.latLngToContainerPoint(a.centre).distanceTo(map.latLngToContainerPoint(c)) < 1) {
+      return [a.lat, a.lon, a.zoom];
+    }
+    return [c.lat.toFixed(5), c.lng.toFixed(5), zoom];
+  }
+
   function writeUrl() {
     const p = filterParams();
-    const c = map.getCenter();
-    p.set("lat", c.lat.toFixed(5));
-    p.set("lon", c.lng.toFixed(5));
-    p.set("zoom", map.getZoom());
+    const [lat, lon, zoom] = viewParams();
+    p.set("lat", lat);
+    p.set("lon", lon);
+    p.set("zoom", zoom);
     if (selectedSite) p.set("site", selectedSite);
     history.replaceState(null, "", window.location.pathname + "?" + p);
     const listLink = document.getElementById("carto-list-link");
@@ -276,7 +289,10 @@
     const q = new URLSearchParams(window.location.search);
     const lat = parseFloat(q.get("lat")), lon = parseFloat(q.get("lon")), zoom = parseInt(q.get("zoom"), 10);
     const hasView = isFinite(lat) && isFinite(lon) && isFinite(zoom);
-    if (hasView) map.setView([lat, lon], zoom, { animate: false });
+    if (hasView) {
+      map.setView([lat, lon], zoom, { animate: false });
+      addressView = { lat: q.get("lat"), lon: q.get("lon"), zoom: zoom, centre: L.latLng(lat, lon) };
+    }
     else {
       const level = ["commune", "pole", "epci", "pays", "departement"].find((l) => q.get(l));
       if (level) zoomToTerritory(level, q.get(level));
@@ -388,8 +404,7 @@
   function closePanelOnPhone() {
     if (phone.matches && panel.classList.contains("is-open")) { setPanel(false); toggle.focus(); }
   }
-  toggle.hidden = !phone.matches;
-  phone.addEventListener("change", () => { toggle.hidden = !phone.matches; if (!phone.matches) setPanel(false); });
+  phone.addEventListener("change", () => { if (!phone.matches) setPanel(false); });
   toggle.addEventListener("click", () => setPanel(!panel.classList.contains("is-open")));
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") closePanelOnPhone(); });
 
