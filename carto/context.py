@@ -18,7 +18,9 @@ class Carto:
 
     @classmethod
     def open(cls, settings: Settings) -> "Carto":
-        engine = db.make_engine(settings.database_url)
+        engine = db.make_engine(settings.database_url, db.PoolOptions(
+            settings.database_pool_size, settings.database_max_overflow,
+            settings.database_pool_timeout, settings.database_pool_recycle))
         db.init_db(engine)
         return cls(settings, engine, taxonomy.load(settings.taxonomy_file))
 

@@ -1,27 +1,56 @@
-"""Database engine and sessions for both backends (SQLite embedded default, PostgreSQL server mode)."""
+"""Database engine and sessions for both backends (SQLite embedded default, PostgreSQL server mode).
+
+The URL alone selects the backend: ``sqlite:///path/carto.db`` or
+``postgresql://user:password@host/db`` (driver psycopg 3, PostGIS required).
+"""
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 from carto import models  # noqa: F401  (registers the tables)
 from carto import search_index
 
 
+@dataclass(frozen=True)
+class PoolOptions:
+    """Connection pool of the server mode (see the ``CARTO_DATABASE_POOL_*`` settings)."""
+    size: int = 10
+    max_overflow: int = 10
+    timeout: float = 30
+    recycle: int = 1800
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
+def normalize_url(url: str | URL) -> URL:
+    """``postgresql://`` and ``postgres://`` mean PostgreSQL through psycopg 3 (the driver we ship)."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1) if isinstance(url, str) else url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str | URL, pool: PoolOptions = PoolOptions()) -> Engine:
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(
+            parsed, pool_pre_ping=True, pool_size=pool.size, max_overflow=pool.max_overflow,
+            pool_timeout=pool.timeout, pool_recycle=pool.recycle,
+            # Naive UTC datetimes are stored in ``timestamp`` columns: the session must be in UTC, or
+            # psycopg's aware datetimes would be shifted by the server's time zone.
+            connect_args={"options": "-c timezone=UTC", "application_name": "carto"})
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

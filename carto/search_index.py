@@ -1,9 +1,17 @@
 """Text and bounding-box indexes of sites, kept in step by the write path (``carto.sites``).
 
-SQLite: an FTS5 table over folded text and an R*Tree over positions. Other backends fall back to
-portable SQL (indexed lon/lat ranges, LIKE on the folded ``search_text`` column).
+Both backends answer the same questions with the same meaning — every word of a query matches the
+start of a word of the folded text (name, description, commune); a box keeps the points inside it:
+
+- SQLite: an FTS5 table over the folded text and an R*Tree over positions, written by
+  ``index_entries`` beside each write.
+- PostgreSQL: expression indexes on the ``site`` table itself (GIN over a ``simple`` tsvector of the
+  folded text, GiST over the PostGIS point of lon/lat), so the database keeps them in step and the
+  write path has nothing to do. No extra column: the models stay the same on both backends.
 """
-from sqlalchemy import and_, text
+import re
+
+from sqlalchemy import and_, func, literal_column, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -11,6 +19,17 @@ from carto.models import Site
 from carto.textnorm import fold, words
 
 MAX_QUERY_WORDS = 12
+# PostgreSQL text: punctuation turned into spaces first, so that the parser sees plain words, as the
+# FTS5 tokenizer does (no e-mail, URL or decimal-number tokens).
+_PG_TEXT_VECTOR = "to_tsvector('simple'::regconfig, regexp_replace(search_text, '[^[:alnum:]]+', ' ', 'g'))"
+_PG_POINT = "ST_SetSRID(ST_MakePoint(lon, lat), 4326)"
+# Created by ``create`` (PostgreSQL); named so that migrations and schema comparisons can skip them.
+PG_INDEXES = {
+    "ix_site_search_vector": f"CREATE INDEX IF NOT EXISTS ix_site_search_vector ON site USING gin (({_PG_TEXT_VECTOR}))",
+    "ix_site_point": f"CREATE INDEX IF NOT EXISTS ix_site_point ON site USING gist (({_PG_POINT}))",
+}
+SQLITE_TABLES = ("site_fts", "site_rtree")
+_PG_EXTENSIONS = ("postgis",)
 
 
 def _sqlite(bind) -> bool:
@@ -18,15 +37,23 @@ def _sqlite(bind) -> bool:
 
 
 def create(engine: Engine) -> None:
-    if not _sqlite(engine):
-        return
+    """Create the indexes (idempotent). PostgreSQL needs the PostGIS extension: created here when
+    the role may (superuser or database owner on PostgreSQL ≥ 13), else by the administrator."""
     with engine.begin() as conn:
-        # Text is folded in Python before indexing (œ → oe); remove_diacritics is a second net.
-        conn.exec_driver_sql(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS site_fts USING fts5("
-            "body, tokenize = 'unicode61 remove_diacritics 2')")
-        conn.exec_driver_sql(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS site_rtree USING rtree(id, minx, maxx, miny, maxy)")
+        if _sqlite(engine):
+            # Text is folded in Python before indexing (œ → oe); remove_diacritics is a second net.
+            conn.exec_driver_sql(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS site_fts USING fts5("
+                "body, tokenize = 'unicode61 remove_diacritics 2')")
+            conn.exec_driver_sql(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS site_rtree USING rtree(id, minx, maxx, miny, maxy)")
+            return
+        installed = set(conn.exec_driver_sql("SELECT extname FROM pg_extension").scalars())
+        for extension in _PG_EXTENSIONS:
+            if extension not in installed:
+                conn.exec_driver_sql(f"CREATE EXTENSION IF NOT EXISTS {extension}")
+        for ddl in PG_INDEXES.values():
+            conn.exec_driver_sql(ddl)
 
 
 def search_text(site: Site) -> str:
@@ -46,6 +73,7 @@ def index_entries(session: Session, entries: list[dict], *, new: bool = False) -
     """Index sites given as ``{id, body (search_text), x (lon), y (lat)}``, many at a time.
 
     ``new``: the sites were just inserted, so there is no previous text entry to remove.
+    On PostgreSQL the expression indexes follow the ``site`` rows by themselves.
     """
     if not entries or not _sqlite(session.get_bind()):
         return
@@ -74,6 +102,15 @@ def fts_query(q: str) -> str | None:
     return " AND ".join(f'"{t}"*' for t in terms) or None
 
 
+def ts_query(q: str) -> str | None:
+    """User text → PostgreSQL tsquery: every word a quoted prefix (``'velo':* & 'renn':*``).
+
+    Words are split where the indexed text is (``_`` included), so they hold no quote or operator.
+    """
+    terms = [t for w in words(q)[:MAX_QUERY_WORDS] for t in re.split(r"_+", w) if t]
+    return " & ".join(f"'{t}':*" for t in terms) or None
+
+
 def text_clause(session: Session, q: str):
     """SQL condition on Site matching all words of ``q``; None when ``q`` has no word."""
     if _sqlite(session.get_bind()):
@@ -82,10 +119,10 @@ def text_clause(session: Session, q: str):
             return None
         return col(Site.id).in_(text("SELECT rowid FROM site_fts WHERE site_fts MATCH :fts")
                                 .bindparams(fts=match))
-    terms = words(q)[:MAX_QUERY_WORDS]
-    if not terms:
+    query = ts_query(q)
+    if query is None:
         return None
-    return and_(*(col(Site.search_text).like(f"%{t}%") for t in terms))
+    return _pg_text_vector(col(Site.search_text)).op("@@")(func.to_tsquery(_SIMPLE, query))
 
 
 def bbox_clause(session: Session, west: float, south: float, east: float, north: float):
@@ -93,4 +130,20 @@ def bbox_clause(session: Session, west: float, south: float, east: float, north:
         return col(Site.id).in_(
             text("SELECT id FROM site_rtree WHERE minx >= :w AND maxx <= :e AND miny >= :s AND maxy <= :n")
             .bindparams(w=west, e=east, s=south, n=north))
-    return and_(col(Site.lon).between(west, east), col(Site.lat).between(south, north))
+    return pg_point(Site).op("&&")(func.ST_MakeEnvelope(west, south, east, north, _WGS84))
+
+
+# The same expressions as the PostgreSQL indexes, constants inline (a bound parameter in their place
+# would not match the index once the server plans a prepared statement generically).
+_SIMPLE = literal_column("'simple'::regconfig")
+_WGS84 = literal_column("4326")
+
+
+def _pg_text_vector(column):
+    return func.to_tsvector(_SIMPLE, func.regexp_replace(
+        column, literal_column("'[^[:alnum:]]+'"), literal_column("' '"), literal_column("'g'")))
+
+
+def pg_point(site=Site):
+    """The PostGIS point of a site (``site``: the Site model or an alias), as indexed."""
+    return func.ST_SetSRID(func.ST_MakePoint(site.lon, site.lat), _WGS84)

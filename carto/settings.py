@@ -15,6 +15,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CARTO_", env_file=".env", extra="ignore")
 
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'carto.db'}"
+    # Server mode (postgresql://…): connections kept per process, extra ones allowed under load,
+    # seconds to wait for a free one, seconds after which a connection is replaced.
+    database_pool_size: int = 10
+    database_max_overflow: int = 10
+    database_pool_timeout: float = 30
+    database_pool_recycle: int = 1800
     # Directory holding the commune layer and the pôles table. None: territory features off.
     geodata: Path | None = None
     secret_key: str = "change-me-in-production"

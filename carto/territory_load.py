@@ -44,6 +44,9 @@ def read_communes(layer: Path, attributes: Path | None = None) -> gpd.GeoDataFra
     for column in ATTRIBUTES:
         if column not in gdf.columns:
             gdf[column] = ""
+        elif column != "population":
+            # Missing values read as NaN: SQLite stores NULL for a NaN, PostgreSQL the text 'NaN'.
+            gdf[column] = gdf[column].fillna("")
     gdf["population"] = pd.to_numeric(gdf["population"], errors="coerce").fillna(0).astype(int)
     gdf["geometry"] = shapely.make_valid(gdf.geometry.values)
     return gdf

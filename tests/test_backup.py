@@ -1,4 +1,4 @@
-"""Backups of the embedded database round-trip to identical data."""
+"""Backups of the database (SQLite file or pg_dump archive) round-trip to identical data."""
 import pytest
 from sqlmodel import select
 
@@ -33,7 +33,7 @@ def test_backup_never_overwrites_and_restore_refuses_what_is_not_a_database(demo
         backup.backup(demo_carto.engine, saved)
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)
-    with pytest.raises(backup.BackupError, match="pas une base SQLite"):
+    with pytest.raises(backup.BackupError, match="pas une (base SQLite|sauvegarde pg_dump) lisible"):
         backup.restore(demo_carto.engine, junk)
     with pytest.raises(backup.BackupError, match="introuvable"):
         backup.restore(demo_carto.engine, tmp_path / "absent.db")

@@ -181,7 +181,7 @@ def test_exports_carry_only_public_fields_of_sites(demo_carto):
 # --- Command line ------------------------------------------------------------------------------
 
 def run_cli(monkeypatch, db, *args):
-    monkeypatch.setenv("CARTO_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("CARTO_DATABASE_URL", db if "://" in db else f"sqlite:///{db}")  # file or URL
     get_settings.cache_clear()
     try:
         return CliRunner().invoke(app, ["export", *map(str, args)])

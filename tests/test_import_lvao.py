@@ -76,7 +76,8 @@ def test_a_dry_run_reports_without_writing(carto):
     report = import_lvao(carto, dry_run=True)
     assert (report.created, len(report.skipped), report.run_id) == (7, 1, None)
     with carto.session() as session:
-        for table in ("site", "siteversion", "siteactivity", "importstate", "importrun", "site_fts"):
+        indexes = ("site_fts",) if carto.engine.dialect.name == "sqlite" else ()  # PostgreSQL: in-table
+        for table in ("site", "siteversion", "siteactivity", "importstate", "importrun", *indexes):
             assert count(session, table) == 0, table
 
 
