@@ -318,3 +318,21 @@ def test_a_refusal_needs_a_reason_and_a_report_cannot_be_accepted(client, demo_c
                        data={"csrf_token": csrf, "action": "refuse", "reason": ""})
     assert page.status_code == 422 and 'id="err-reason"' in page.text
     assert client.get(f"/api/moderation/contributions/{c.id}").json()["status"] == ContributionStatus.pending.value
+
+
+def test_carto_notify_sends_the_queued_mails_and_the_digests(demo_carto, moderation_accounts, monkeypatch):
+    from typer.testing import CliRunner
+    from carto.cli import app as cli
+    from carto.settings import get_settings
+    propose(demo_carto)  # queues the contributor's acknowledgement
+    monkeypatch.setenv("CARTO_DATABASE_URL", demo_carto.settings.database_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["notify"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "Résumés préparés : 4" in result.output and "en échec : 0" in result.output
+    outbox = mail.outbox_dir(demo_carto.settings)
+    texts = [p.read_text() for p in outbox.glob("*.eml")]
+    assert len(texts) == 5 and any("reso@moderation.example" in t and "Nouveaux sites : 1" in t for t in texts)

@@ -3,7 +3,7 @@ from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
@@ -19,8 +19,13 @@ from carto.moderation import Action, Queue, QueueFilter
 from carto.site_form import FormErrors, diff_rows, display, site_data, values_from_form, values_from_snapshot
 from carto.users import display_name
 
+def _private(response: Response) -> None:
+    # Moderation data holds contributors' personal data: never kept by a browser or proxy cache.
+    response.headers["Cache-Control"] = "no-store"
+
+
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/moderation", tags=["modération"])
+api = APIRouter(prefix="/api/moderation", tags=["modération"], dependencies=[Depends(_private)])
 PAGE_SIZE = 50
 
 
@@ -181,7 +186,7 @@ def _site_page(request, carto, me, site_id, status_code=200, done=None, error=No
                                   .order_by(Contribution.id)).all()
         context = {"site": site, "history": history, "open_items": open_items, "done": done, "error": error,
                    "fields": [(f, display(f, snapshot.get(f), carto.taxonomy, carto.locator)) for f in SITE_FIELDS],
-                   "kind_labels": contributions.KIND_LABELS}
+                   "kind_labels": contributions.KIND_LABELS, "paris": moderation.paris_time}
     return render(request, "moderation/site.html", status_code, **context)
 
 

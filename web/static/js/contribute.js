@@ -131,6 +131,21 @@
     for (const input of [nameInput, siretInput, communeInput]) input.addEventListener("change", checkDuplicates);
   }
 
+  // Typing a commune brings the map to it, so the point can be placed without hunting for it.
+  communeInput.addEventListener("change", () => {
+    const code = /\(([0-9AB]{5})\)\s*$/.exec(communeInput.value);
+    if (!code || marker) return;
+    fetch("/api/territories/communes?code=" + code[1])
+      .then((r) => (r.ok ? r.json() : { territories: [] }))
+      .then((data) => {
+        const found = data.territories && data.territories[0];
+        if (found && found.bbox) {
+          map.fitBounds([[found.bbox[1], found.bbox[0]], [found.bbox[3], found.bbox[2]]], { animate: false });
+        }
+      })
+      .catch(() => {});
+  });
+
   const lat0 = number(latInput.value), lon0 = number(lonInput.value);
   if (lat0 !== null && lon0 !== null) place(lat0, lon0, true); else describe();
 })();
