@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import folium
 import shapely
 from branca.element import MacroElement
+from folium.map import FitBounds
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
@@ -76,7 +77,10 @@ def site_map(settings: Settings, poles_geojson: dict | None, view: tuple[float, 
         m = base_map(settings, location=view[:2], zoom=view[2])
     else:
         m = base_map(settings)
-        m.fit_bounds(BRITTANY_BOUNDS)
+        # Not animated: the view is final before map.js loads the sites (one request, not two).
+        fit = FitBounds(BRITTANY_BOUNDS)
+        fit.options["animate"] = False
+        m.add_child(fit)
     if poles_geojson and poles_geojson["features"]:
         folium.GeoJson(
             poles_geojson, name=POLES_LAYER, show=False,

@@ -340,7 +340,7 @@
       .replace(/[-'’]/g, " ").trim();
   }
 
-  function showPlaceChoices(items) {
+  function showPlaceChoices(items, total) {
     placeResults.innerHTML = "";
     for (const item of items.slice(0, 10)) {
       const li = document.createElement("li");
@@ -353,7 +353,8 @@
       placeResults.appendChild(li);
     }
     placeResults.hidden = false;
-    say(items.length + " communes correspondent : choisissez dans la liste.");
+    say(total + " communes correspondent" + (total > items.length ? " (les plus peuplées d'abord)" : "") +
+      " : choisissez dans la liste" + (total > items.length ? " ou précisez le nom." : "."));
     placeResults.querySelector("button").focus();
   }
 
@@ -368,7 +369,7 @@
       const exact = items.filter((t) => fold(t.nom) === fold(q));
       if (items.length === 0) say("Aucune commune ne correspond à « " + q + " ».");
       else if (items.length === 1 || exact.length === 1) goToPlace(exact[0] || items[0]);
-      else showPlaceChoices(items);
+      else showPlaceChoices(items, data.total);
     }).catch(() => say("La recherche de commune n'a pas abouti. Réessayez."));
   });
 
