@@ -10,7 +10,7 @@ import shapely
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from carto import geojson, params, search, territories
+from carto import geojson, paging, params, search, territories
 from carto.context import Carto
 from carto.models import Pole, PoleCommune, Site, SiteStatus
 
@@ -106,7 +106,7 @@ class Sites(Collection):
 
     @staticmethod
     def _features(carto, session, sites: list[Site]) -> list[dict]:
-        activities = search.activities_by_site(session, [s.id for s in sites])
+        activities = paging.activities(session, [s.id for s in sites])
         return [geojson.site_feature(s, activities[s.id], carto.taxonomy) for s in sites]
 
 

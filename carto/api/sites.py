@@ -2,8 +2,9 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 
-from carto import geojson, paging, search
+from carto import geojson, paging
 from carto.api.deps import CartoDep, FilterDep, SessionDep, bad_request, error_detail
 from carto.models import Site, SiteStatus
 
@@ -22,7 +23,21 @@ def _cursor(raw: str | None, offset: int) -> paging.Cursor | None:
         raise bad_request("cursor", str(e)) from None
 
 
-@router.get("/sites", summary="Sites publiés (GeoJSON ou format compact), filtrés et paginés")
+LIST_DESCRIPTION = """
+Les filtres se combinent (ET) ; plusieurs activités ou domaines s'additionnent (OU). `total` compte
+tous les sites retenus, au-delà de la page.
+
+* **Erreurs** : une valeur invalide donne 400 ou 422, et un code de commune, d'EPCI, de pays, de
+  département ou un pôle **inconnu** donne 404 ; le message nomme le paramètre. Un territoire connu
+  sans site donne une liste vide : une faute de frappe ne passe jamais pour « aucun site ici ».
+* **Pagination** : `offset`, ou `cursor` = `next_cursor` de la page précédente (`next` en donne
+  l'URL) ; un curseur reste juste quand des sites sont ajoutés entre deux pages.
+* **Cache** : ETag faible (If-None-Match → 304), `Cache-Control: public, max-age=60` ; CORS ouvert.
+"""
+
+
+@router.get("/sites", summary="Sites publiés (GeoJSON ou format compact), filtrés et paginés",
+            description=LIST_DESCRIPTION)
 def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: FilterDep,
                limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Nombre de sites par page")] = 100,
                offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -30,8 +45,10 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
                                                    "précédente (à la place d'offset)")] = None,
                format: Annotated[Literal["geojson", "compact"], Query(
                    description="compact : [id, lon, lat, nom, activités] par site, pour la carte")] = "geojson"):
+    compact = format == "compact"
     try:
-        page, next_cursor = paging.find(session, f, limit, offset, _cursor(cursor, offset))
+        page, next_cursor = paging.find(session, f, limit, offset, _cursor(cursor, offset),
+                                        columns=paging.MARKER_COLUMNS if compact else None)
     except paging.BadCursor as e:
         raise bad_request("cursor", str(e)) from None
     token = next_cursor.encode() if next_cursor else None
@@ -39,13 +56,16 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
                       "next_cursor": token,
                       "next": str(request.url.remove_query_params("offset").include_query_params(cursor=token))
                       if token else None}
-    activities = search.activities_by_site(session, [s.id for s in page.sites])
-    if format == "compact":
-        return paging_members | {"sites": [geojson.compact_site(s, activities[s.id]) for s in page.sites]}
+    activities = paging.activities(session, [s.id for s in page.sites])
+    # Plain JSON (no jsonable_encoder pass): everything here is already JSON-ready, and a page of
+    # 1,000 markers is the map's hottest request.
+    if compact:
+        return JSONResponse(paging_members | {"sites": [geojson.compact_site(s, activities[s.id]) for s in page.sites]})
     features = [geojson.site_feature(s, activities[s.id], carto.taxonomy,
                                      **({"distance_km": page.distances[s.id]} if s.id in page.distances else {}))
                 for s in page.sites]
-    return geojson.collection(features, numberMatched=page.total, numberReturned=len(features), **paging_members)
+    return JSONResponse(geojson.collection(features, numberMatched=page.total, numberReturned=len(features),
+                                           **paging_members))
 
 
 @router.get("/sites/{site_id}", summary="Un site publié (GeoJSON Feature)")
@@ -53,5 +73,5 @@ def get_site(site_id: int, carto: CartoDep, session: SessionDep):
     site = session.get(Site, site_id)
     if site is None or site.status != SiteStatus.published:
         raise HTTPException(404, detail=error_detail("path", "site_id", f"site {site_id} introuvable", "not_found"))
-    activities = search.activities_by_site(session, [site.id])[site.id]
+    activities = paging.activities(session, [site.id])[site.id]
     return geojson.site_feature(site, activities, carto.taxonomy)
