@@ -6,6 +6,7 @@ a ``Response``: a JSON document with its media type, or the name and context of 
 and OpenAPI 3.0. Links carry absolute URLs; a format is chosen by ``f=json|html`` or, without it,
 by the Accept header (JSON by default).
 """
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -96,6 +97,13 @@ def _quality(raw: str) -> float:
         return 0.0
 
 
+def _outward(box: tuple[float, ...]) -> list[float]:
+    """A bounding box rounded to 5 decimals (~1 m) without cutting anything off."""
+    west, south, east, north = box
+    return [math.floor(west * 1e5) / 1e5, math.floor(south * 1e5) / 1e5,
+            math.ceil(east * 1e5) / 1e5, math.ceil(north * 1e5) / 1e5]
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -107,19 +115,17 @@ class API:
 
     # --- helpers ------------------------------------------------------------------------------
     @staticmethod
-    def url(req: Request, path: str, **query) -> str:
-        query = {k: v for k, v in query.items() if v is not None}
-        return req.base_url + path + ("?" + urlencode(query) if query else "")
+    def url(req: Request, path: str, f: str) -> str:
+        return f"{req.base_url}{path}?f={f}"
 
-    def _links(self, req: Request, fmt: str, json_type: str = JSON, path: str | None = None,
-               query: list[tuple[str, str]] | None = None) -> list[dict]:
+    @staticmethod
+    def _links(req: Request, fmt: str, json_type: str = JSON) -> list[dict]:
         """``self`` in the format served and ``alternate`` in the other one, keeping the query."""
-        path = req.path if path is None else path
-        kept = [(k, v) for k, v in (req.query if query is None else query) if k != "f"]
+        kept = [(k, v) for k, v in req.query if k != "f"]
         types = {"json": json_type, "html": HTML}
         return [{"rel": "self" if other == fmt else "alternate", "type": types[other],
                  "title": "Ce document" + ("" if other == fmt else f" en {other.upper()}"),
-                 "href": req.base_url + path + "?" + urlencode(kept + [("f", other)])}
+                 "href": req.base_url + req.path + "?" + urlencode(kept + [("f", other)])}
                 for other in (fmt, *(o for o in FORMATS if o != fmt))]
 
     @staticmethod
@@ -192,15 +198,14 @@ class API:
                              "href": self.url(req, base, f="json")})
         return {"id": c.id, "title": c.title, "description": c.description, "keywords": list(c.keywords),
                 "itemType": "feature", "crs": [CRS84], "links": links,
-                **({"extent": {"spatial": {"bbox": [[round(v, 5) for v in extent]], "crs": CRS84}}}
-                   if extent else {})}
+                **({"extent": {"spatial": {"bbox": [_outward(extent)], "crs": CRS84}}} if extent else {})}
 
     def queryables(self, req: Request, collection_id: str) -> Response:
         fmt = self._format(req)
         c = self._collection(collection_id)
         document = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": self.url(req, f"/collections/{c.id}/queryables"),
+            "$id": f"{req.base_url}/collections/{c.id}/queryables",
             "type": "object", "title": c.title,
             "properties": {name: {"title": name, "description": q.description, **q.schema}
                            for name, q in c.queryables.items()},
@@ -221,22 +226,24 @@ class API:
         except params.ParamError as e:
             # OGC /req/core/query-param-invalid: any unusable value is a 400, an unknown code too.
             raise OGCError(400, str(e), e.param) from None
-        path = f"/collections/{c.id}/items"
-        links = self._links(req, fmt, GEOJSON)
-        kept = [(k, v) for k, v in req.query if k not in ("offset", "f")]
-        for rel, start in (("prev", offset - limit if offset else None),
-                           ("next", offset + limit if offset + limit < page.total else None)):
-            if start is not None:
-                for other, media in (("json", GEOJSON), ("html", HTML)):
-                    query = kept + [("offset", str(max(start, 0))), ("f", other)]
-                    links.append({"rel": rel, "type": media, "title": "Page précédente" if rel == "prev"
-                                  else "Page suivante", "href": req.base_url + path + "?" + urlencode(query)})
-        links.append({"rel": "collection", "type": JSON, "title": c.title,
-                      "href": self.url(req, f"/collections/{c.id}", f="json")})
+        links = self._links(req, fmt, GEOJSON) + self._paging_links(req, limit, offset, page.total) + [
+            {"rel": "collection", "type": JSON, "title": c.title,
+             "href": self.url(req, f"/collections/{c.id}", f="json")}]
         document = {"type": "FeatureCollection", "links": links, "timeStamp": _now(),
                     "numberMatched": page.total, "numberReturned": len(page.features), "features": page.features}
         return Response(fmt, GEOJSON, document, "items",
                         {"collection": c, "limit": limit, "offset": offset})
+
+    @staticmethod
+    def _paging_links(req: Request, limit: int, offset: int, total: int) -> list[dict]:
+        """``prev`` and ``next`` pages, in GeoJSON and HTML, keeping the filters."""
+        kept = [(k, v) for k, v in req.query if k not in ("offset", "f")]
+        starts = {"prev": max(offset - limit, 0) if offset else None,
+                  "next": offset + limit if offset + limit < total else None}
+        return [{"rel": rel, "type": media, "title": "Page précédente" if rel == "prev" else "Page suivante",
+                 "href": req.base_url + req.path + "?" + urlencode(kept + [("offset", str(start)), ("f", fmt)])}
+                for rel, start in starts.items() if start is not None
+                for fmt, media in (("json", GEOJSON), ("html", HTML))]
 
     def item(self, req: Request, session: Session, collection_id: str, fid: str) -> Response:
         c = self._collection(collection_id)
