@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -55,11 +56,12 @@ class Column:
 
 @dataclass
 class _Context:
-    taxonomy: Taxonomy
+    activities: dict[str, tuple[str, str, str]]  # activity → (its label, its domain's slug and label)
     names: dict[tuple[str, str], str]  # (level, code) → name of EPCI and pays
     base_url: str
 
 
+@lru_cache(maxsize=4096)  # a dataset repeats a few hundred distinct opening hours
 def _hours(value: str | None) -> str | None:
     if not value:
         return None
@@ -70,13 +72,11 @@ def _hours(value: str | None) -> str | None:
 
 
 def _activity_labels(ctx: _Context, row: Row) -> str:
-    known = ctx.taxonomy.activities
-    return " ; ".join(known[a].label if a in known else a for a in row.activities)
+    return " ; ".join(ctx.activities[a][0] if a in ctx.activities else a for a in row.activities)
 
 
 def _domain_labels(ctx: _Context, row: Row) -> str:
-    domains = {ctx.taxonomy.domain_of(a).slug: ctx.taxonomy.domain_of(a).label
-               for a in row.activities if a in ctx.taxonomy.activities}
+    domains = dict(ctx.activities[a][1:] for a in row.activities if a in ctx.activities)
     return " ; ".join(label for _, label in sorted(domains.items()))
 
 
@@ -150,7 +150,8 @@ def table(session: Session, taxonomy: Taxonomy, results: Results, base_url: str,
     day = day or date.today()
     names = {(level, code): nom for level, code, nom in
              session.exec(select(Territory.level, Territory.code, Territory.nom))}
-    ctx = _Context(taxonomy, names, base_url.rstrip("/"))
+    activities = {a.slug: (a.label, d.slug, d.label) for d in taxonomy.domains for a in d.activities}
+    ctx = _Context(activities, names, base_url.rstrip("/"))
     columns = list(COLUMNS)
     if results.criteria.centre:
         columns.insert(2, DISTANCE)
@@ -165,16 +166,15 @@ def file_name(fmt: str, day: date) -> str:
 
 # --- CSV ---------------------------------------------------------------------------------------
 
-def _csv_text(value: Value, decimal: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, float):
-        return repr(value).replace(".", decimal)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+def _csv_converters(t: Table, decimal: str) -> list[Callable[[Value], str]]:
+    """Per column, value → CSV text: « oui »/« non », ISO dates, ``decimal`` in numbers."""
+    by_kind = {"bool": lambda v: "oui" if v else "non",
+               "float": lambda v: repr(v).replace(".", decimal),
+               "int": str,
+               "date": date.isoformat}
+    plain = str  # str and code
+    return [(lambda convert: lambda v: "" if v is None else convert(v))(by_kind.get(c.kind, plain))
+            for c in t.columns]
 
 
 def csv_chunks(t: Table, sep: str = ",", batch: int = 500) -> Iterator[str]:
@@ -189,8 +189,9 @@ def csv_chunks(t: Table, sep: str = ",", batch: int = 500) -> Iterator[str]:
         comments.writerow(["#", line])
     rows = csv.writer(buffer, delimiter=sep, quoting=csv.QUOTE_ALL)
     rows.writerow([c.header for c in t.columns])
+    converters = _csv_converters(t, decimal)
     for n, row in enumerate(t.rows, 1):
-        rows.writerow([_csv_text(v, decimal) for v in row])
+        rows.writerow([convert(v) for convert, v in zip(converters, row)])
         if n % batch == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -241,23 +242,27 @@ def write_xlsx(t: Table, target: Path | io.BytesIO) -> None:
     sheet.freeze_panes = "B2"  # header row and names stay in view
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(t.columns))}{t.total + 1}"
 
-    def cell(value, column: Column | None = None, **style):
-        if isinstance(value, bool):
-            value = "oui" if value else "non"
+    def cell(value, number_format: str | None = None, **style):
         c = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, date):
-            c.number_format = "DD/MM/YYYY"
-        elif column is not None and column.kind == "code":
-            c.number_format = "@"
+        if number_format:
+            c.number_format = number_format
         for name, v in style.items():
             setattr(c, name, v)
         return c
+
+    # Plain values cost far less than cells: only dates and codes need a format of their own.
+    formats = {"date": "DD/MM/YYYY", "code": "@"}
+
+    def value(v, column: Column):
+        if v is None or column.kind not in formats:
+            return ("oui" if v else "non") if column.kind == "bool" else v
+        return cell(v, formats[column.kind])
 
     bold = Font(bold=True)
     sheet.append([cell(c.header, font=bold, alignment=Alignment(wrap_text=True, vertical="top"))
                   for c in t.columns])
     for row in t.rows:
-        sheet.append([cell(v, c) for v, c in zip(row, t.columns)])
+        sheet.append([value(v, c) for v, c in zip(row, t.columns)])
     credits = wb.create_sheet("Crédits")
     credits.column_dimensions["A"].width = 120
     for line in t.credits:

@@ -7,11 +7,13 @@ la commande publique; entreprises adaptées and ESAT: article L2113-12), the pub
 networks or labels. The same ``Criteria`` drive the search page, its API and every export, so an
 export always holds exactly the rows the buyer saw.
 """
+import json
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_
+from sqlalchemy import Text, cast, or_
 from sqlmodel import Session, col, select
 
 from carto import search, territories
@@ -287,7 +289,7 @@ class Results:
 
 @dataclass
 class Row:
-    site: Site
+    site: Site  # or a plain record with the same attributes (see ``iter_rows``)
     activities: list[str]
     distance_km: float | None
 
@@ -306,15 +308,29 @@ def _extra_conditions(c: Criteria) -> list:
     return where
 
 
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae"})
+
+
+def _sort_text(text: str) -> str:
+    """Case- and accent-free text to order by; cheaper than ``fold`` (run on every result), and a
+    letter without an ASCII base (ø) only moves within its neighbours."""
+    return unicodedata.normalize("NFKD", text.translate(_LIGATURES)).encode("ascii", "ignore").decode().lower()
+
+
 def _sort_key(c: Criteria, distances: dict[int, float]):
-    def key(row):
-        by_name = (fold(row.name), row.id)
-        return {"nom": by_name,
-                "commune": (fold(row.commune_name), *by_name),
-                "distance": (distances.get(row.id, 0.0), *by_name),
-                "forme": (LEGAL_FORM_LABELS[row.legal_form] if row.legal_form else "~", *by_name),
-                "verifie": (row.verified_at or date.min, *by_name)}[c.sort]
-    return key
+    communes: dict[str, str] = {}  # few distinct names: fold each once
+
+    def commune(row) -> str:
+        if row.commune_name not in communes:
+            communes[row.commune_name] = _sort_text(row.commune_name)
+        return communes[row.commune_name]
+
+    first = {"nom": lambda row: (),
+             "commune": lambda row: (commune(row),),
+             "distance": lambda row: (distances.get(row.id, 0.0),),
+             "forme": lambda row: (LEGAL_FORM_LABELS[row.legal_form] if row.legal_form else "~",),
+             "verifie": lambda row: (row.verified_at or date.min,)}[c.sort]
+    return lambda row: (*first(row), _sort_text(row.name), row.id)
 
 
 def run(session: Session, criteria: Criteria) -> Results:
@@ -322,10 +338,13 @@ def run(session: Session, criteria: Criteria) -> Results:
 
     Candidates come from one indexed SQL query (territory, box, flags); the exact radius, labels
     (a JSON list, portable only in Python) and activities are applied to the light rows after.
+    Plain (Core) rows: tens of thousands of ORM objects would cost more than the search itself.
     """
     where = search.conditions(session, criteria.site_filter(), skip_activities=True) + _extra_conditions(criteria)
-    rows = session.exec(select(Site.id, Site.name, Site.commune_name, Site.legal_form, Site.verified_at,
-                               Site.lon, Site.lat, Site.labels, Site.credit).where(*where)).all()
+    columns = [Site.id, Site.name, Site.commune_name, Site.legal_form, Site.verified_at, Site.lon, Site.lat,
+               Site.credit] + ([Site.labels] if criteria.labels else [])
+    connection = session.connection()
+    rows = connection.execute(select(*columns).where(*where)).all()
     distances = {}
     if criteria.centre:
         distances = {r.id: round(distance_km(*criteria.centre, r.lon, r.lat), 3) for r in rows}
@@ -334,8 +353,8 @@ def run(session: Session, criteria: Criteria) -> Results:
     if criteria.labels:
         rows = [r for r in rows if criteria.labels & set(r.labels or ())]
     activities: dict[int, set[str]] = {}
-    for site_id, activity in session.exec(select(SiteActivity.site_id, SiteActivity.activity)
-                                          .join(Site, col(Site.id) == SiteActivity.site_id).where(*where)):
+    for site_id, activity in connection.execute(select(SiteActivity.site_id, SiteActivity.activity)
+                                                .join(Site, col(Site.id) == SiteActivity.site_id).where(*where)):
         activities.setdefault(site_id, set()).add(activity)
     counts: dict[str, int] = {}
     for r in rows:
@@ -350,23 +369,31 @@ def run(session: Session, criteria: Criteria) -> Results:
 
 
 def iter_rows(session: Session, results: Results, offset: int = 0, limit: int | None = None,
-              taxonomy: Taxonomy | None = None, batch: int = 500) -> Iterator[Row]:
+              taxonomy: Taxonomy | None = None, models: bool = False, batch: int = 500) -> Iterator[Row]:
     """Full rows of the results in order, read by batches (exports of the whole dataset stream).
-    With ``taxonomy``, each site's activities come in the taxonomy's order (as the map shows them)."""
+
+    Sites come as plain records with the columns of ``Site`` as attributes: fast, and nothing piles
+    up in the session during a long export. ``models``: ``Site`` objects instead (to serialise them
+    with ``carto.geojson``). With ``taxonomy``, each site's activities come in the taxonomy's order.
+    """
     rank = {slug: i for i, slug in enumerate(taxonomy.activities)} if taxonomy else {}
+    read = session.exec if models else session.connection().execute
+    query = select(Site) if models else select(Site.__table__)
     ids = results.ids[offset:None if limit is None else offset + limit]
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
-        sites = {s.id: s for s in session.exec(select(Site).where(col(Site.id).in_(chunk)))}
-        activities = search.activities_by_site(session, chunk)
+        sites = {s.id: s for s in read(query.where(col(Site.id).in_(chunk)))}
+        activities: dict[int, list[str]] = {i: [] for i in chunk}
+        for site_id, activity in session.connection().execute(
+                select(SiteActivity.site_id, SiteActivity.activity).where(col(SiteActivity.site_id).in_(chunk))):
+            activities[site_id].append(activity)
         for site_id in chunk:
-            ordered = sorted(activities[site_id], key=lambda a: rank.get(a, len(rank)))
-            yield Row(sites[site_id], ordered, results.distances.get(site_id))
+            yield Row(sites[site_id], sorted(activities[site_id], key=lambda a: (rank.get(a, len(rank)), a)),
+                      results.distances.get(site_id))
 
 
 def available_labels(session: Session) -> list[str]:
     """Networks and labels found on published sites (the choices of the label filter)."""
-    found: set[str] = set()
-    for labels in session.exec(select(Site.labels).where(*search.conditions(session, SiteFilter()))):
-        found.update(labels or ())
-    return sorted(found, key=fold)
+    # Few distinct lists among many sites: compare them as text, in SQL, on any backend.
+    lists = session.exec(select(cast(Site.labels, Text)).distinct().where(*search.conditions(session, SiteFilter())))
+    return sorted({label for text in lists if text for label in json.loads(text)}, key=fold)

@@ -69,7 +69,7 @@ def search_suppliers(carto: CartoDep, session: SessionDep, c: CriteriaDep,
                      offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                      format: Annotated[Literal["geojson", "compact"], Query()] = "geojson"):
     results = sourcing.run(session, c)
-    rows = list(sourcing.iter_rows(session, results, offset, limit, carto.taxonomy))
+    rows = list(sourcing.iter_rows(session, results, offset, limit, carto.taxonomy, models=format == "geojson"))
     if format == "compact":
         return {"total": results.total, "offset": offset,
                 "sites": [geojson.compact_site(r.site, r.activities) for r in rows]}
