@@ -4,9 +4,9 @@ from typing import Annotated
 
 import typer
 
-from carto import backup, bootstrap, poles
+from carto import backup, bootstrap, migrate, poles
 from carto.context import Carto
-from carto.db import session_scope
+from carto.db import engine_for, session_scope
 from carto.settings import get_settings
 from carto.territory_load import TerritoryLoadError
 
@@ -15,13 +15,30 @@ territories_app = typer.Typer(help="Communes, EPCI, pays et départements.", no_
 poles_app = typer.Typer(help="Pôles ESS et zones de couverture.", no_args_is_help=True)
 app.add_typer(territories_app, name="territories")
 app.add_typer(poles_app, name="poles")
+db_app = typer.Typer(help="Schéma de la base : migrations (Alembic).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 Port = Annotated[int, typer.Option(help="Port HTTP")]
 Host = Annotated[str, typer.Option(help="Adresse d'écoute")]
 
 
 def _carto() -> Carto:
-    return Carto.open(get_settings())
+    try:
+        return Carto.open(get_settings())
+    except migrate.SchemaOutdated as e:
+        raise _fail(e) from None
+
+
+def _upgraded_carto() -> Carto:
+    """For the commands that set a database up: create it, or bring its schema up to date first."""
+    engine = engine_for(get_settings())
+    try:
+        migrate.upgrade(engine)
+    except migrate.SchemaOutdated as e:
+        raise _fail(e) from None
+    finally:
+        engine.dispose()
+    return _carto()
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -38,8 +55,8 @@ def _say_territories_off(carto: Carto) -> None:
 
 @app.command()
 def init():
-    """Crée la base de données (tables et index) si elle n'existe pas."""
-    carto = _carto()
+    """Crée la base de données (tables et index), ou met à jour son schéma (carto db upgrade)."""
+    carto = _upgraded_carto()
     typer.echo(f"Base prête : {carto.settings.database_url}")
     _say_territories_off(carto)
 
@@ -60,7 +77,7 @@ def demo(port: Port = 8000, host: Host = "127.0.0.1",
          sites: Annotated[int, typer.Option(help="Nombre de sites fictifs")] = 500,
          no_serve: Annotated[bool, typer.Option("--no-serve", help="Préparer la base sans servir")] = False):
     """Crée la base, charge territoires, pôles et sites de démonstration, puis sert la carte."""
-    carto = _carto()
+    carto = _upgraded_carto()
     _say_territories_off(carto)
     report = bootstrap.setup_demo(carto, sites)
     if report.territories:
@@ -292,3 +309,37 @@ def export_cmd(
             raise _fail(e) from None
     typer.echo(f"{results.total} site{'s' if results.total > 1 else ''} exporté{'s' if results.total > 1 else ''} "
                f"dans {output} ({fmt})")
+
+
+# --- Database schema (migrations) ----------------------------------------------------------------
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Révision visée")] = "head"):
+    """Met le schéma de la base à jour (ou à REVISION) ; crée une base neuve. À lancer après chaque mise à jour du code."""
+    engine = engine_for(get_settings())
+    try:
+        before, after = migrate.upgrade(engine, revision)
+    except migrate.SchemaOutdated as e:
+        raise _fail(e) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"Schéma à jour : révision {after}" if before == after
+               else f"Schéma mis à jour : {before or 'base vide'} → {after}")
+
+
+@db_app.command("current")
+def db_current():
+    """Affiche la révision du schéma de la base et celle qu'attend ce code."""
+    engine = engine_for(get_settings())
+    with engine.connect() as conn:
+        revision = migrate.current(conn)
+    engine.dispose()
+    state = "à jour" if revision == migrate.head() else "à mettre à jour : carto db upgrade"
+    typer.echo(f"Base : {revision or 'aucune révision'} ; code : {migrate.head()} ({state})")
+
+
+@db_app.command("revision")
+def db_revision(message: Annotated[str, typer.Option("--message", "-m", help="Ce qui change, en une ligne")]):
+    """(Développement) Écrit une nouvelle migration d'après les différences entre carto/models.py et le schéma actuel."""
+    path = migrate.revision(message)
+    typer.echo(f"Migration écrite : {path}\nRelisez-la (valeurs par défaut des colonnes NOT NULL, données) avant de la committer.")

@@ -18,9 +18,7 @@ class Carto:
 
     @classmethod
     def open(cls, settings: Settings) -> "Carto":
-        engine = db.make_engine(settings.database_url, db.PoolOptions(
-            settings.database_pool_size, settings.database_max_overflow,
-            settings.database_pool_timeout, settings.database_pool_recycle))
+        engine = db.engine_for(settings)
         db.init_db(engine)
         return cls(settings, engine, taxonomy.load(settings.taxonomy_file))
 

@@ -10,10 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
-from carto import models  # noqa: F401  (registers the tables)
-from carto import search_index
+from carto import migrate
 
 
 @dataclass(frozen=True)
@@ -23,6 +22,13 @@ class PoolOptions:
     max_overflow: int = 10
     timeout: float = 30
     recycle: int = 1800
+
+
+def engine_for(settings) -> Engine:
+    """The engine of ``carto.settings.Settings``: its URL and pool settings."""
+    return make_engine(settings.database_url, PoolOptions(
+        settings.database_pool_size, settings.database_max_overflow,
+        settings.database_pool_timeout, settings.database_pool_recycle))
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -66,9 +72,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables and indexes; safe to run on an existing database."""
-    SQLModel.metadata.create_all(engine)
-    search_index.create(engine)
+    """Create a new database at the newest schema, or check that an existing one is up to date
+    (``carto.migrate.SchemaOutdated`` otherwise: ``carto db upgrade``); safe to run at every start."""
+    migrate.prepare(engine)
 
 
 @contextmanager
