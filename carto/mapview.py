@@ -1,8 +1,8 @@
 """Folium maps of the public pages, with every asset served by the app itself.
 
-The map page is rendered server-side by folium (base layer, pôle coverage, an empty marker
-cluster, layer control); ``web/static/js/map.js`` fills the cluster with the sites of the current
-view. A site's page carries a small map of its own (``site_detail_map``).
+The map page is rendered server-side by folium (base layer, an empty marker cluster, layer
+control); ``web/static/js/map.js`` fills the cluster with the sites of the current view and adds
+the pôle areas. A site's page carries a small map of its own (``site_detail_map``).
 """
 import re
 from dataclasses import dataclass
@@ -19,12 +19,11 @@ from carto.settings import Settings
 
 BRITTANY_BOUNDS = [[47.25, -5.2], [48.9, -1.0]]
 BOUNDARY_CREDIT = "Contours : IGN Admin Express, INSEE COG"
-POLES_LAYER = "Zones des pôles ESS"
 SITES_LAYER = "Sites de l'ESS"
-# Our pages only use Leaflet and Font Awesome (icons of the markers); folium also links jQuery,
-# Bootstrap and awesome-markers by default (~80 KB gzip of the first load) which nothing here needs.
+# Our pages only use Leaflet from folium's defaults; jQuery, Bootstrap, awesome-markers and the whole
+# of Font Awesome (~250 KB gzip) are left out: marker icons come from ``carto.icons`` (/icones.css).
 PAGE_JS = ("leaflet",)
-PAGE_CSS = ("leaflet_css", "awesome_markers_font_css")
+PAGE_CSS = ("leaflet_css",)
 # folium's header sets maximum-scale=1 / user-scalable=no: that forbids zooming the page (WCAG
 # 1.4.4); base.html has its own viewport tag, so folium's is dropped.
 _VIEWPORT_META = re.compile(r"<meta\s+name=\"viewport\"[^>]*>", re.S)
@@ -66,27 +65,22 @@ def base_map(settings: Settings, location=(48.2, -3.0), zoom: int = 8, **options
     return m
 
 
-def site_map(settings: Settings, poles_geojson: dict | None, view: tuple[float, float, int] | None = None
-             ) -> RenderedMap:
-    """The public map: an empty cluster of sites and the pôle areas (off by default).
+def site_map(settings: Settings, view: tuple[float, float, int] | None = None) -> RenderedMap:
+    """The public map: an empty cluster of sites and a layer control (map.js adds the pôle areas,
+    fetched only when switched on: they would weigh a third of the first load).
 
     ``view`` (lat, lon, zoom) comes from a shared address: the map starts there rather than fitting
-    Brittany, whose zoom animation would swallow any later move (Leaflet ignores setView meanwhile).
+    Brittany.
     """
     if view:
         m = base_map(settings, location=view[:2], zoom=view[2])
     else:
         m = base_map(settings)
-        # Not animated: the view is final before map.js loads the sites (one request, not two).
+        # Not animated: the view is final before map.js loads the sites (one request, not two, and
+        # Leaflet would ignore a setView during the zoom animation).
         fit = FitBounds(BRITTANY_BOUNDS)
         fit.options["animate"] = False
         m.add_child(fit)
-    if poles_geojson and poles_geojson["features"]:
-        folium.GeoJson(
-            poles_geojson, name=POLES_LAYER, show=False,
-            style_function=lambda _f: {"color": "#6a1b9a", "weight": 1.5, "fillOpacity": 0.08},
-            tooltip=folium.GeoJsonTooltip(fields=["nom"], aliases=["Pôle ESS"]),
-        ).add_to(m)
     cluster = MarkerCluster(name=SITES_LAYER, options={"maxClusterRadius": 50}).add_to(m)
     layers = folium.LayerControl(collapsed=False).add_to(m)
     return render(m, cluster.get_name(), layers.get_name())

@@ -206,3 +206,12 @@ def test_page_links_show_the_ends_and_the_neighbourhood_of_the_current_page():
 
 def test_distances_are_worded_the_french_way():
     assert [list_view.distance_fr(km) for km in (0.347, 2.44, 37.4)] == ["350 m", "2,4 km", "37 km"]
+
+
+def test_the_pole_areas_come_apart_from_the_page_in_light_outlines(client):
+    areas = client.get("/carte/zones-poles.geojson").json()
+    assert len(areas["features"]) == 19
+    assert {"id": "adesk", "nom": "ADESK Centre Ouest Bretagne"} in [
+        {"id": f["id"], "nom": f["properties"]["nom"]} for f in areas["features"]]
+    full = client.get("/api/poles").content
+    assert len(client.get("/carte/zones-poles.geojson").content) < len(full) / 3

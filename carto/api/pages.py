@@ -5,12 +5,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlmodel import select
 
-from carto import geojson, list_view, mapview, search, site_view, territory_names
+from carto import geojson, icons, list_view, mapview, search, site_view, territory_names
 from carto.api.deps import CartoDep, FilterDep, SessionDep
 from carto.models import Pole
 from carto.search import SiteFilter
@@ -52,7 +52,8 @@ def _messages(detail) -> list[str]:
 
 def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
     carto = request.app.state.carto
-    context |= {"taxonomy": carto.taxonomy, "territories_enabled": carto.locator.enabled}
+    context |= {"taxonomy": carto.taxonomy, "territories_enabled": carto.locator.enabled,
+                "icons_version": icons.for_taxonomy(carto.taxonomy).version}
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
@@ -90,12 +91,18 @@ def shared_view(request: Request) -> tuple[float, float, int] | None:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, carto: CartoDep, session: SessionDep, f: FilterDep):
+    rendered = mapview.site_map(carto.settings, shared_view(request))
+    return page(request, "map.html", map=rendered, list_query=filter_query(request),
+                **filter_context(session, f))
+
+
+@router.get("/carte/zones-poles.geojson")
+def pole_areas(session: SessionDep):
+    """The pôle areas as the map draws them (lighter outlines), fetched when that layer is shown."""
     poles = session.exec(select(Pole).order_by(Pole.nom)).all()
     features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.nom})
                 for p in poles if p.geometry]
-    rendered = mapview.site_map(carto.settings, geojson.collection(features), shared_view(request))
-    return page(request, "map.html", map=rendered, list_query=filter_query(request),
-                **filter_context(session, f))
+    return JSONResponse(geojson.collection(features), headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get("/sites/{site_id}", response_class=HTMLResponse)
@@ -122,3 +129,22 @@ def list_page(request: Request, carto: CartoDep, session: SessionDep, f: FilterD
                 page_url=lambda n: with_query("/liste", filter_query(request, **near, page=n if n > 1 else None)),
                 map_query=filter_query(request, **map_view),
                 **filter_context(session, f, search.activity_counts(session, f)))
+
+
+@router.get("/icones.css")
+def icon_stylesheet(carto: CartoDep, v: str | None = None):
+    icon_set = icons.for_taxonomy(carto.taxonomy)
+    return Response(icon_set.css, media_type="text/css", headers=_cache_headers(v == icon_set.version))
+
+
+@router.get("/icones/{version}.woff")
+def icon_font(version: str, carto: CartoDep):
+    icon_set = icons.for_taxonomy(carto.taxonomy)
+    if version != icon_set.version:
+        raise HTTPException(404, detail="police d'icônes inconnue (la taxonomie a changé ?)")
+    return Response(icon_set.font, media_type="font/woff", headers=_cache_headers(True))
+
+
+def _cache_headers(versioned: bool) -> dict[str, str]:
+    # A versioned address never changes content; the bare one may, after a taxonomy edit.
+    return {"Cache-Control": "public, max-age=31536000, immutable" if versioned else "public, max-age=3600"}

@@ -300,6 +300,25 @@
     if (/^\d+$/.test(q.get("site") || "")) openSite(q.get("site"), !hasView);
   }
 
+  // --- Pôle areas: a layer of the layer control, fetched the first time it is needed --------
+  let poleAreasRequest = null;
+  function poleAreas() {
+    if (!poleAreasRequest) poleAreasRequest = getJson("/carte/zones-poles.geojson");
+    return poleAreasRequest;
+  }
+
+  const poleLayer = L.geoJSON(null, {
+    style: () => ({ color: "#6a1b9a", weight: 1.5, fillOpacity: 0.08 }),
+    onEachFeature: (feature, layer) => layer.bindTooltip("Pôle ESS : " + escapeHtml(feature.properties.nom), { sticky: true }),
+  });
+  C.layers.addOverlay(poleLayer, "Zones des pôles ESS");
+  map.on("overlayadd", (e) => {
+    if (e.layer === poleLayer && poleLayer.getLayers().length === 0) {
+      poleAreas().then((areas) => poleLayer.addData(areas))
+        .catch(() => { statusBox.textContent = "Les zones des pôles n'ont pas pu être chargées."; });
+    }
+  });
+
   // --- Places: communes, territories, "autour de moi" ----------------------------------------
   const placeForm = document.getElementById("carto-place");
   const placeInput = document.getElementById("carto-place-q");
@@ -319,8 +338,9 @@
 
   function zoomToTerritory(level, code) {
     if (level === "pole") {
-      getJson("/api/poles/" + encodeURIComponent(code)).then((feature) => {
-        if (feature.geometry) map.fitBounds(L.geoJSON(feature).getBounds());
+      poleAreas().then((areas) => {
+        const area = areas.features.find((f) => f.id === code);
+        if (area && area.geometry) map.fitBounds(L.geoJSON(area).getBounds());
       }).catch(() => {});
       return;
     }
