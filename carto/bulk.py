@@ -6,7 +6,9 @@ text, FTS5/R*Tree entries, one history version per write — to batches of plain
 ("rows") in a few executemany statements, sharing the rules' code with ``carto.sites`` and
 ``carto.search_index``. The caller owns the transaction: a batch commits or rolls back whole.
 """
-from sqlalchemy import bindparam, delete, insert, select, update
+from operator import itemgetter
+
+from sqlalchemy import JSON, Float, Table, bindparam, delete, select, update
 from sqlmodel import Session
 
 from carto import search_index, sites
@@ -74,7 +76,7 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
         row.pop("id", None)
         row["created_at"] = row["updated_at"] = now
         row["search_text"] = search_index.search_text_of(row["name"], row["description"], row["commune_name"])
-    session.execute(insert(SITE), rows)
+    insert_rows(session, SITE, rows)
     ids = _ids_by_key(session, rows)
     for row in rows:
         row["id"] = ids[row["source"], row["source_key"]]
@@ -132,14 +134,55 @@ def changes(before: dict, row: dict, activities: list[str]) -> dict:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
+    """INSERT rows (dicts with the same keys) in one executemany of the driver.
+
+    Values go through SQLAlchemy's own bind processors of each column (enums, JSON, dates), so
+    they are stored exactly as Core would store them; what is skipped is Core's per-row statement
+    machinery, which costs more than the database's own work on a batch of thousands.
+    """
+    if not rows:
+        return
+    conn = session.connection()
+    dialect, keys = conn.dialect, list(rows[0])
+    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or keys)
+    if set(order) != set(keys):  # the statement would add defaults of its own: let Core do it
+        session.execute(table.insert(), rows)
+        return
+    processors = [(i, p if isinstance(table.c[k].type, (JSON, Float)) else _memoized(p)) for i, k in enumerate(order)
+                  if (p := table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    values = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
+    params = []
+    for row in rows:
+        converted = list(values(row))
+        for i, process in processors:
+            converted[i] = process(converted[i])
+        params.append(tuple(converted) if compiled.positional else dict(zip(order, converted)))
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def _memoized(process):
+    """A bind processor remembering its results: a batch repeats the same flags, enums and dates."""
+    results = {}
+
+    def cached(value):
+        try:
+            return results[value]
+        except KeyError:
+            results[value] = converted = process(value)
+            return converted
+    return cached
+
+
 def _write_dependents(session, rows, activities, actor, action, changes, now, new=False) -> None:
     """Activities, search index entries and the history version of freshly written rows."""
     links = [{"site_id": r["id"], "activity": a} for r, acts in zip(rows, activities) for a in acts]
     if links:
-        session.execute(insert(SiteActivity.__table__), links)
+        insert_rows(session, SiteActivity.__table__, links)
     search_index.index_entries(
         session, [{"id": r["id"], "body": r["search_text"], "x": r["lon"], "y": r["lat"]} for r in rows], new=new)
-    session.execute(insert(SiteVersion.__table__), [
+    insert_rows(session, SiteVersion.__table__, [
         {"site_id": r["id"], "version": r["version"], "action": action, "actor": actor, "contribution_id": None,
          "changed_at": now, "changes": diff, "snapshot": sites.snapshot_of(r, acts)}
         for r, acts, diff in zip(rows, activities, changes)])

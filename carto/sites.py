@@ -42,9 +42,12 @@ def snapshot(session: Session, site: Site) -> dict:
 
 def snapshot_of(columns: dict, activities: list[str]) -> dict:
     """A history snapshot from a site's column values and its (sorted) activities."""
-    data = {k: _jsonable(v) for k, v in columns.items() if k not in HISTORY_EXCLUDED}
+    data = {k: v if type(v) in _JSON_TYPES else _jsonable(v) for k, v in columns.items() if k not in HISTORY_EXCLUDED}
     data["activities"] = activities
     return data
+
+
+_JSON_TYPES = {str, int, float, bool, type(None), list, dict}  # stored as they are (the common case)
 
 
 def _jsonable(value):

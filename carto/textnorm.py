@@ -11,6 +11,8 @@ def fold(text: str | None) -> str:
     """Lower-case, ligatures expanded, diacritics removed: "Œuvre Réemploi" → "oeuvre reemploi"."""
     if not text:
         return ""
+    if text.isascii():  # nothing to fold but the case (and much faster: imports fold every name)
+        return text.lower()
     text = text.translate(_LIGATURES)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
