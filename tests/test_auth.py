@@ -128,7 +128,18 @@ def test_administrators_manage_accounts_and_moderators_cannot(client, demo_carto
     with demo_carto.session() as session:
         user = users.by_email(session, "nouvelle@pole.example")
         scope = users.scope_of(session, user)
-    assert (scope.poles, scope.domains) == ({"adesk"}, {"dechets"})
+    assert (scope.poles, scope.domains) == ({"adesk"}, {"dechets"}) and user.digest
+
+    updated = client.post(f"/moderation/comptes/{user.id}", data={
+        "csrf_token": csrf, "name": "Nouvelle", "role": "moderator", "poles": ["reso-solidaire"], "active": "1"})
+    assert updated.status_code == 200 and "Compte mis à jour" in updated.text
+    with demo_carto.session() as session:
+        user = users.by_email(session, "nouvelle@pole.example")
+        assert users.scope_of(session, user) == users.Scope(poles=frozenset({"reso-solidaire"}))
+        assert not user.digest
+        me = users.by_email(session, moderation_accounts["admin"])
+    myself = client.post(f"/moderation/comptes/{me.id}", data={"csrf_token": csrf, "role": "admin"})
+    assert myself.status_code == 422 and "votre propre compte" in myself.text
 
 
 def test_the_command_line_creates_accounts_with_a_scope(demo_carto, monkeypatch):

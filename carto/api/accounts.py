@@ -78,7 +78,7 @@ def _accounts_page(request, carto, status_code=200, error=None, done=None):
     with carto.session() as session:
         accounts = [(u, users.poles_of(session, u.id), users.domains_of(session, u.id))
                     for u in session.exec(select(User).order_by(User.email))]
-        poles = session.exec(select(Pole).order_by(Pole.nom)).all()
+        poles = session.exec(select(Pole.id, Pole.nom).order_by(Pole.nom)).all()
     return render(request, "moderation/accounts.html", status_code, accounts=accounts, poles=poles,
                   roles=list(UserRole), error=error, done=done)
 
@@ -116,6 +116,7 @@ def update_account(request: Request, carto: CartoDep, me: PageAdmin, form: Check
             users.set_scope(session, carto.taxonomy, user, [str(p) for p in form.getlist("poles")],
                             [str(d) for d in form.getlist("domains")])
             users.set_active(session, user, bool(form.get("active")))
+            user.digest = bool(form.get("digest"))
             if form.get("password"):
                 users.set_password(session, user, str(form.get("password")))
             email = user.email
