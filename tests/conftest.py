@@ -71,7 +71,7 @@ def demo_db(test_databases, reference_db, tmp_path_factory) -> str:
 
 def _opened_copy(test_databases, source: str, tmp_path: Path):
     url = test_databases.copy(source, tmp_path, "test")
-    c = Carto.open(settings_for(url))
+    c = Carto.open(settings_for(url, outbox_dir=tmp_path / "outbox"))  # as beside a SQLite file
     yield c
     c.engine.dispose()
     test_databases.drop(url)

@@ -139,7 +139,8 @@ def test_a_change_to_fields_edited_since_cannot_be_applied_blindly(client, demo_
     csrf = sign_in(client, moderation_accounts["admin"])
     assert decide(client, csrf, first.id, "accept").status_code == 200
     stale = decide(client, csrf, second.id, "accept")
-    assert stale.status_code == 409 and "la fiche a changé depuis la proposition (champs : Nom)" in stale.json()["detail"]
+    assert stale.status_code == 409
+    assert "la fiche a changé depuis la proposition (champs : Nom)" in stale.json()["detail"]
     assert client.get(f"/api/moderation/contributions/{second.id}").json()["status"] == "pending"
 
 
@@ -326,6 +327,7 @@ def test_carto_notify_sends_the_queued_mails_and_the_digests(demo_carto, moderat
     from carto.settings import get_settings
     propose(demo_carto)  # queues the contributor's acknowledgement
     monkeypatch.setenv("CARTO_DATABASE_URL", demo_carto.settings.database_url)
+    monkeypatch.setenv("CARTO_OUTBOX_DIR", str(mail.outbox_dir(demo_carto.settings)))  # any backend
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(cli, ["notify"])
