@@ -1,6 +1,6 @@
 """The public list of sites: one page of a filtered search, and the filters said in French."""
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
@@ -11,6 +11,7 @@ from carto.search import SiteFilter
 from carto.taxonomy import Activity, Domain, Taxonomy
 
 PER_PAGE = 20
+SEARCH_RADII_KM = (5, 20, 80)
 
 
 @dataclass
@@ -41,7 +42,7 @@ class ListPage:
 def list_page(session: Session, taxonomy: Taxonomy, locator: Locator, f: SiteFilter, page: int = 1,
               per_page: int = PER_PAGE) -> ListPage:
     """Page ``page`` (from 1) of the sites matching ``f``: by distance with ``near``, else by name."""
-    found = search.find(session, f, limit=per_page, offset=(page - 1) * per_page)
+    found = _find(session, f, per_page, (page - 1) * per_page)
     slugs = search.activities_by_site(session, [s.id for s in found.sites])
     known = taxonomy.activities
     items = []
@@ -51,6 +52,20 @@ def list_page(session: Session, taxonomy: Taxonomy, locator: Locator, f: SiteFil
         items.append(ListItem(site, activities, domain, found.distances.get(site.id)))
     near = locator.locate(*f.near) if f.near else None
     return ListPage(items, found.total, page, per_page, near.commune_name if near else None)
+
+
+def _find(session: Session, f: SiteFilter, limit: int, offset: int) -> search.Page:
+    """``search.find``, quicker around a point: sorting every site of the region by distance costs
+    ~1 s at 100,000 sites, so circles of growing radius are tried first. The first circle holding
+    ``offset + limit`` sites holds the nearest ones, hence exactly the page a full sort would give."""
+    if not f.near or f.radius_km:
+        return search.find(session, f, limit, offset)
+    for radius in SEARCH_RADII_KM:
+        found = search.find(session, replace(f, radius_km=radius), limit, offset)
+        if found.total >= offset + limit:
+            everywhere = search.find(session, replace(f, near=None), limit=0).total
+            return search.Page(everywhere, found.sites, found.distances)
+    return search.find(session, f, limit, offset)
 
 
 def describe(session: Session, taxonomy: Taxonomy, f: SiteFilter) -> list[str]:

@@ -4,8 +4,9 @@ import re
 
 import pytest
 
-from carto import folium_assets, list_view, sites
+from carto import folium_assets, list_view, search, sites
 from carto.models import SiteStatus
+from carto.search import SiteFilter
 from carto.site_schema import SiteData
 
 RENNES = (-1.6778, 48.1173)
@@ -149,6 +150,17 @@ def test_the_list_is_sorted_by_distance_from_the_map_centre(client):
     assert 'href="/liste?domain=mobilite&amp;near=-1.6778%2C48.1173&amp;page=3"' in page_two
     # "Carte" goes back to the map, centred where the list was sorted, with the same filters.
     assert 'href="/?domain=mobilite&amp;lat=48.1173&amp;lon=-1.6778&amp;zoom=13"' in html
+
+
+@pytest.mark.parametrize("near", [(-1.6778, 48.1173), (-3.5736, 48.2764), (-5.1, 48.45)])
+def test_sorting_around_a_point_gives_the_pages_of_a_full_sort(demo_carto, near):
+    with demo_carto.session() as session:
+        for page in (1, 3, 25):
+            quick = list_view.list_page(session, demo_carto.taxonomy, demo_carto.locator, SiteFilter(near=near), page)
+            full = search.find(session, SiteFilter(near=near), limit=20, offset=(page - 1) * 20)
+            assert quick.total == full.total == 500
+            assert [i.site.id for i in quick.items] == [s.id for s in full.sites]
+            assert [i.distance_km for i in quick.items] == [full.distances[s.id] for s in full.sites]
 
 
 def test_a_bad_filter_in_a_hand_made_address_gets_a_french_error_page(client):
