@@ -131,9 +131,10 @@ def _contributions_query(scope, queue, f, taxonomy, what):
 def _stale_where(scope, f, taxonomy, today: date | None) -> list:
     days = max(STALE_AFTER_DAYS, f.min_age_days or 0)
     cutoff = (today or date.today()) - timedelta(days=days)
+    cutoff_moment = datetime.combine(cutoff, time.min, timezone.utc)
     return [Site.status == SiteStatus.published, *_site_where(scope, f, taxonomy),
             or_(Site.verified_at < cutoff,
-                (col(Site.verified_at).is_(None)) & (Site.created_at < datetime.combine(cutoff, time.min, timezone.utc)))]
+                (col(Site.verified_at).is_(None)) & (Site.created_at < cutoff_moment))]
 
 
 def counts(session: Session, scope: Scope, f: QueueFilter, taxonomy: Taxonomy,
@@ -164,7 +165,8 @@ def stale(session: Session, scope: Scope, f: QueueFilter, taxonomy: Taxonomy, to
     return total, list(rows)
 
 
-def pending_sites(session: Session, scope: Scope, taxonomy: Taxonomy, limit: int = 1000) -> list[tuple[Contribution, Site]]:
+def pending_sites(session: Session, scope: Scope, taxonomy: Taxonomy,
+                  limit: int = 1000) -> list[tuple[Contribution, Site]]:
     """Proposed new sites awaiting a decision, for the moderators' map."""
     rows = session.exec(select(Contribution, Site).join(Site, Site.id == Contribution.site_id)
                         .where(Contribution.kind == ContributionKind.new_site,

@@ -82,7 +82,8 @@ def create(session: Session, taxonomy: Taxonomy, email: str, password: str, *, r
         raise UserError(f"un compte existe déjà pour {email}", "email")
     if len(name) > 120:
         raise UserError("nom trop long (120 caractères au plus)", "name")
-    user = User(email=email, name=name.strip(), role=UserRole(role), password_hash=auth.hash_password(check_password(password)))
+    user = User(email=email, name=name.strip(), role=UserRole(role),
+                password_hash=auth.hash_password(check_password(password)))
     session.add(user)
     session.flush()
     set_scope(session, taxonomy, user, poles, domains)

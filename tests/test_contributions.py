@@ -45,7 +45,9 @@ def contribution(carto, token) -> Contribution:
 def outbox(carto) -> list:
     mail.deliver_pending(carto.engine, carto.settings)
     directory = mail.outbox_dir(carto.settings)
-    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(directory.glob("*.eml"))] if directory.exists() else []
+    if not directory.exists():
+        return []
+    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(directory.glob("*.eml"))]
 
 
 def test_a_proposed_site_waits_unseen_then_shows_on_the_map_once_accepted(client, demo_carto, moderation_accounts,
@@ -77,7 +79,7 @@ def test_a_change_is_kept_as_a_diff_and_a_refusal_reason_reaches_the_contributor
     form = client.get(f"/sites/{site.id}/modifier").text
     assert f'value="{site.name}"' in form.replace("&#39;", "'")
     values = {"name": "Nouveau nom", "phone": "02 99 00 00 00", "street": site.street, "postcode": site.postcode,
-              "commune": f"Rennes (35238)", "lon": repr(site.lon), "lat": repr(site.lat),
+              "commune": "Rennes (35238)", "lon": repr(site.lon), "lat": repr(site.lat),
               "description": site.description, "website": site.website or "", "siret": site.siret or "",
               "opening_hours": site.opening_hours or "", "legal_form": site.legal_form.value if site.legal_form else "",
               "labels": ", ".join(site.labels), "activities": _activities(demo_carto, site.id),
@@ -113,7 +115,8 @@ def test_an_unchanged_form_is_not_a_proposal(client, demo_carto):
         site = session.exec(select(Site).order_by(Site.id)).first()
     form = client.get(f"/sites/{site.id}/modifier").text
     data = dict(re.findall(r'<input id="f-(\w+)" name="\w+" type="(?:text|url|email|tel)" value="([^"]*)"', form))
-    data = {k: v.replace("&#39;", "'").replace("&amp;", "&") for k, v in data.items() if not k.startswith("contributor")}
+    data = {k: v.replace("&#39;", "'").replace("&amp;", "&") for k, v in data.items()
+            if not k.startswith("contributor")}
     data["description"] = site.description
     data["activities"] = _activities(demo_carto, site.id)
     data["legal_form"] = site.legal_form.value if site.legal_form else ""

@@ -72,7 +72,8 @@ def summary(session: Session, carto: Carto, c: Contribution) -> dict:
         "decided_by": display_name(decided_by) if c.decided_by else None,
         "decided_at": c.decided_at.isoformat() if c.decided_at else None,
         "decision_reason": c.decision_reason, "merged_into": c.merged_into,
-        "actions": sorted(a.value for a in moderation.ALLOWED[c.kind]) if c.status == ContributionStatus.pending else [],
+        "actions": (sorted(a.value for a in moderation.ALLOWED[c.kind])
+                    if c.status == ContributionStatus.pending else []),
     }
 
 
@@ -316,7 +317,8 @@ def _unprocessable(field: str, message: str) -> HTTPException:
 
 
 @api.post("/contributions/{contribution_id}/decision", dependencies=[CsrfHeader],
-          summary="Décider : accepter, refuser (motif obligatoire), fusionner, archiver, classer (409 si déjà décidée)")
+          summary="Décider : accepter, refuser (motif obligatoire), fusionner, archiver, classer "
+                  "(409 si déjà décidée)")
 def decide_api(carto: CartoDep, me: ApiModerator, background: BackgroundTasks, contribution_id: int,
                decision: Decision):
     try:
