@@ -29,11 +29,15 @@ PAGE_CSS = ("leaflet_css",)
 _VIEWPORT_META = re.compile(r"<meta\s+name=\"viewport\"[^>]*>", re.S)
 
 
-class MetricScale(MacroElement):
-    """Leaflet's scale bar in metres only (folium's ``control_scale`` adds miles)."""
-    _template = Template("{% macro script(this, kwargs) %}"
-                         "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
-                         "{% endmacro %}")
+class FrenchControls(MacroElement):
+    """Zoom buttons named in French (Leaflet's say "Zoom in") and a scale in metres only (folium's
+    ``control_scale`` adds miles)."""
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        'L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"})'
+        ".addTo({{ this._parent.get_name() }});"
+        "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}")
 
 
 @dataclass
@@ -55,8 +59,8 @@ def display_geometry(geometry: str, tolerance: float = 0.002) -> str:
 
 
 def base_map(settings: Settings, location=(48.2, -3.0), zoom: int = 8, **options) -> folium.Map:
-    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, **options)
-    m.add_child(MetricScale())
+    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, zoom_control=False, **options)
+    m.add_child(FrenchControls())
     m.default_js = [(name, url) for name, url in m.default_js if name in PAGE_JS]
     m.default_css = [(name, url) for name, url in m.default_css if name in PAGE_CSS]
     base = folium_assets.tile_layer(settings.tiles, max_zoom=19, control=False)

@@ -270,6 +270,8 @@
   }
 
   map.on("popupopen", (e) => {
+    const close = e.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", "Fermer"); close.title = "Fermer"; }
     if (e.popup.options.siteId) { selectedSite = e.popup.options.siteId; writeUrl(); }
   });
   map.on("popupclose", (e) => {
@@ -281,8 +283,8 @@
     getJson("/api/sites/" + encodeURIComponent(id)).then((feature) => {
       const [lon, lat] = feature.geometry.coordinates;
       if (centre) map.setView([lat, lon], 16);
-      openPopup([feature.id, lon, lat, feature.properties.name, feature.properties.activities], centre);
-    }).catch(() => { statusBox.textContent = "Ce site n'est plus publié."; });
+      openPopup([feature.id, lon, lat, feature.properties.name, feature.properties.activities], true);
+    }).catch(() => say("Le site de cette adresse n'est plus publié."));
   }
 
   function restoreView() {
