@@ -2,6 +2,7 @@
 import pytest
 
 from carto import search, sites
+from carto.api import http_cache
 from carto.models import SiteStatus
 from carto.site_schema import SiteData
 
@@ -247,6 +248,37 @@ def test_the_etag_changes_when_a_site_is_written(client, demo_carto):
         session.commit()
     after = client.get("/api/sites?limit=5", headers={"If-None-Match": etag})
     assert after.status_code == 200 and after.headers["ETag"] != etag
+
+
+def test_a_stored_response_is_replayed_only_while_the_data_is_unchanged(client, demo_carto):
+    url = "/api/sites?format=compact&limit=1000"
+    first = client.get(url)
+    assert client.get(url).content == first.content
+    site_id = first.json()["sites"][0][0]
+    with demo_carto.session() as session:
+        sites.update(session, session.get(sites.Site, site_id), {"name": "[Démo] Renommé"}, demo_carto.locator,
+                     actor="test")
+        session.commit()
+    renamed = {row[0]: row[3] for row in client.get(url).json()["sites"]}
+    assert renamed[site_id] == "[Démo] Renommé"
+
+
+def test_stored_responses_depend_on_the_host_their_links_name(client):
+    url = "/api/sites?limit=10"
+    assert client.get(url).json()["next"].startswith("http://testserver/")
+    assert client.get(url, headers={"Host": "carte.example"}).json()["next"].startswith("http://carte.example/")
+
+
+def test_the_response_store_keeps_within_its_byte_budget():
+    store = http_cache.ResponseStore(max_bytes=10, max_entry=6)
+    store.put(("a",), "v1", [], b"12345")
+    store.put(("b",), "v1", [], b"12345")
+    assert store.get(("a",), "v1") == ([], b"12345")  # a is now the most recently used
+    store.put(("c",), "v1", [], b"123")  # over budget: b goes
+    assert store.get(("b",), "v1") is None and store.get(("c",), "v1") is not None
+    assert store.get(("a",), "v2") is None  # another data version: not valid any more
+    store.put(("d",), "v1", [], b"1234567")  # larger than an entry may be: not kept
+    assert store.get(("d",), "v1") is None and store.size <= 10
 
 
 def test_errors_are_not_cached(client):

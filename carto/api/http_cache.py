@@ -1,12 +1,19 @@
-"""Read endpoints of the open data: CORS for any origin, and cache validation (weak ETag, 304).
+"""Read endpoints of the open data: CORS for any origin, cache validation (weak ETag, 304) and a
+small store of recent responses.
 
 Only the public read paths listed here get these headers; pages, forms and moderation do not.
 The ETag is the data version (``carto.freshness``) — the same for every read URL, which is right
 since an ETag only compares representations of one URL — mixed with the Accept header where the
 representation is negotiated (OGC API: HTML or JSON). A request whose If-None-Match still matches
 gets a 304 before any query runs. Responses may be kept a minute by browsers and proxies.
+
+Every visitor's first map view asks for the same URL; with 100,000 sites that response costs a
+count and a sort over all of them. So recent 200 responses are also kept in memory, keyed by URL
+and ETag: they are replayed until the data version moves on. ``Cache-Control: no-cache`` in a
+request bypasses the store (and the benchmarks use it to time the real work).
 """
 import hashlib
+from collections import OrderedDict
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
@@ -21,6 +28,32 @@ CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ET
 PREFLIGHT = CORS | {"Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
                     "Access-Control-Allow-Headers": "Accept, Accept-Language, If-None-Match, Cache-Control",
                     "Access-Control-Max-Age": "86400"}
+
+
+class ResponseStore:
+    """Recent responses by key, each valid for one ETag; least recently used dropped past a byte budget."""
+
+    def __init__(self, max_bytes: int = 32 * 2**20, max_entry: int = 2 * 2**20):
+        self.max_bytes, self.max_entry = max_bytes, max_entry
+        self.entries: OrderedDict[tuple, tuple[str, list, bytes]] = OrderedDict()
+        self.size = 0
+
+    def get(self, key: tuple, etag: str) -> tuple[list, bytes] | None:
+        entry = self.entries.get(key)
+        if entry is None or entry[0] != etag:
+            return None
+        self.entries.move_to_end(key)
+        return list(entry[1]), entry[2]  # a copy: outer middlewares edit header lists in place
+
+    def put(self, key: tuple, etag: str, headers: list, body: bytes) -> None:
+        if len(body) > self.max_entry:
+            return
+        if key in self.entries:
+            self.size -= len(self.entries.pop(key)[2])
+        self.entries[key] = (etag, headers, body)
+        self.size += len(body)
+        while self.size > self.max_bytes:
+            self.size -= len(self.entries.popitem(last=False)[1][2])
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
@@ -40,20 +73,28 @@ class ReadEndpoints:
     def __init__(self, app: ASGIApp, paths: tuple[str, ...] = READ_PATHS):
         self.app = app
         self.paths = paths
+        self.store = ResponseStore()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _under(scope["path"], self.paths):
             return await self.app(scope, receive, send)
         if scope["method"] == "OPTIONS":
-            return await self._reply(send, 204, PREFLIGHT)
+            return await self._reply(send, 204, _raw(PREFLIGHT))
         if scope["method"] not in ("GET", "HEAD"):
             return await self.app(scope, receive, send)
         request_headers = Headers(scope=scope)
         negotiated = _under(scope["path"], NEGOTIATED_PATHS)
-        etag = await run_in_threadpool(self._etag, scope, request_headers.get("accept", "") if negotiated else "")
+        variant = request_headers.get("accept", "") if negotiated else ""
+        etag = await run_in_threadpool(self._etag, scope, variant)
         validators = {"ETag": etag, "Cache-Control": CACHE_CONTROL} | ({"Vary": "Accept"} if negotiated else {})
         if etag_matches(request_headers.get("if-none-match"), etag):
-            return await self._reply(send, 304, CORS | validators)
+            return await self._reply(send, 304, _raw(CORS | validators))
+        # Links in the bodies are absolute: the host is part of what a response depends on.
+        key = (scope["scheme"], request_headers.get("host", ""), scope["path"], scope["query_string"], variant)
+        use_store = scope["method"] == "GET" and "no-cache" not in request_headers.get("cache-control", "")
+        if use_store and (stored := self.store.get(key, etag)):
+            return await self._reply(send, 200, *stored)
+        response: dict = {"body": []}
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
@@ -64,6 +105,11 @@ class ReadEndpoints:
                     for name, value in validators.items():
                         if name not in headers:
                             headers[name] = value
+                    response["headers"] = list(message["headers"])
+            elif "headers" in response:
+                response["body"].append(message.get("body", b""))
+                if not message.get("more_body") and scope["method"] == "GET":
+                    self.store.put(key, etag, response["headers"], b"".join(response["body"]))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -78,7 +124,10 @@ class ReadEndpoints:
         return f'W/"{version}"'
 
     @staticmethod
-    async def _reply(send: Send, status: int, headers: dict[str, str]) -> None:
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]})
-        await send({"type": "http.response.body", "body": b""})
+    async def _reply(send: Send, status: int, headers: list, body: bytes = b"") -> None:
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode(), v.encode()) for k, v in headers.items()]
