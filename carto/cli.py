@@ -281,7 +281,7 @@ def export_cmd(
         legal_form: Annotated[list[str] | None, typer.Option(help="association, cooperative, mutuelle, fondation, esus, autre")] = None,
         reserved: Annotated[list[str] | None, typer.Option(help="Marchés réservés : siae, ea")] = None,
         public: Annotated[list[str] | None, typer.Option(help="particuliers, professionnels")] = None,
-        label: ExportValues = None,
+        label: Annotated[list[str] | None, typer.Option(help="Réseau ou label (répétable)")] = None,
         q: Annotated[str | None, typer.Option(help="Mots-clés")] = None,
         sort: Annotated[str | None, typer.Option(help="nom, commune, distance, forme, verifie (- : décroissant)")] = None):
     """Exporte les sites publiés (tous, ou ceux d'une recherche) en GeoJSON, CSV, XLSX ou GeoPackage, avec licence et crédits."""

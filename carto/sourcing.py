@@ -175,11 +175,14 @@ def _choice(field_name: str, values, allowed, what: str) -> frozenset:
     return frozenset(values)
 
 
+def repeated(values) -> list[str]:
+    """A parameter given once (text) or repeated (list), blanks left out."""
+    return [v.strip() for v in ([values] if isinstance(values, str) else values or ()) if v.strip()]
+
+
 def split(values) -> list[str]:
-    """Repeated parameters and comma-separated lists are the same thing."""
-    if isinstance(values, str):
-        values = [values]
-    return [v.strip() for raw in values or () for v in str(raw).split(",") if v.strip()]
+    """Repeated parameters and comma-separated lists are the same thing (codes and slugs only)."""
+    return [v.strip() for raw in repeated(values) for v in raw.split(",") if v.strip()]
 
 
 def _float(field_name: str, raw: str | None, low: float, high: float) -> float | None:
@@ -258,7 +261,7 @@ def parse(carto: Carto, session: Session, *, territory: str | None = None, zone:
                     activities=frozenset(activities), legal_forms=frozenset(LegalForm(f) for f in forms),
                     reserved=_choice("reserved", split(reserved), list(RESERVED), "marché réservé"),
                     publics=_choice("public", split(public), list(PUBLICS), "public"),
-                    labels=frozenset(split(label)), q=(q or "").strip() or None,
+                    labels=frozenset(repeated(label)), q=(q or "").strip() or None,  # a label may hold a comma
                     sort=sort_key, descending=descending)
 
 

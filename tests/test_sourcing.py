@@ -117,6 +117,7 @@ def test_reserved_contracts_public_legal_form_and_labels(carto, session):
     assert names(public="particuliers") == ["Chantier d'insertion", "Coop vélo"]
     assert names(legal_form=["association", "cooperative"]) == ["Coop vélo", "ESAT des Vergers"]
     assert names(label=["Mob'In Bretagne", "Le Rab"]) == ["Chantier d'insertion", "Coop vélo"]
+    assert names(label="Emmaüs, Le Rab") == []  # a label is taken whole: it may hold a comma
     assert names(activity="velo", reserved="siae") == []
 
 

@@ -92,7 +92,7 @@ def _checked(params: SourcingQuery, c: Criteria | None) -> dict[str, set[str]]:
     """The boxes to tick: what the search understood, or what was typed when it could not run."""
     if c is None:
         return {name: set(sourcing.split(getattr(params, name)))
-                for name in ("activity", "reserved", "public", "legal_form", "label")}
+                for name in ("activity", "reserved", "public", "legal_form")} | {"label": set(params.label)}
     return {"activity": set(c.activities), "reserved": set(c.reserved), "public": set(c.publics),
             "legal_form": {f.value for f in c.legal_forms}, "label": set(c.labels)}
 
