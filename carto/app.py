@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from carto.api import docs, ogc, pages, poles, sites, taxonomy, territories
 from carto.api import exports as exports_api, poles_pages, sourcing as sourcing_api, stats as stats_api
 from carto.api import accounts, contribute, moderation as moderation_api, security
+from carto.api import imports as imports_api
 from carto.api.headers import SecurityHeaders
 from carto.api.http_cache import ReadEndpoints
 from carto.context import Carto
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, carto: Carto | None = None) -> 
         app.include_router(router)
     for router in (contribute.router, contribute.api, accounts.router, moderation_api.pages, moderation_api.api):
         app.include_router(router)
+    app.include_router(imports_api.router)
     security.install_error_pages(app)
     app.add_exception_handler(RequestValidationError, _validation_error)
     return app

@@ -47,9 +47,12 @@ def resolve(session: Session, conflict_id: int, *, apply: bool, actor: str, loca
     return conflict
 
 
+def missing_query(source: str | None = None):
+    """Sites whose import source stopped listing them (a query, to count or to page through)."""
+    query = select(Site).where(col(Site.missing_from_source_at).is_not(None))
+    return query.where(Site.source == source) if source is not None else query
+
+
 def missing_sites(session: Session, source: str | None = None) -> list[Site]:
     """Sites whose import source stopped listing them, longest missing first."""
-    query = select(Site).where(col(Site.missing_from_source_at).is_not(None))
-    if source is not None:
-        query = query.where(Site.source == source)
-    return list(session.exec(query.order_by(Site.missing_from_source_at, Site.id)))
+    return list(session.exec(missing_query(source).order_by(Site.missing_from_source_at, Site.id)))
