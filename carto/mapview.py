@@ -69,12 +69,14 @@ def base_map(settings: Settings, location=(48.2, -3.0), zoom: int = 8, **options
     return m
 
 
-def site_map(settings: Settings, view: tuple[float, float, int] | None = None) -> RenderedMap:
+def site_map(settings: Settings, view: tuple[float, float, int] | None = None,
+             bounds: list[list[float]] | None = None, sites_layer: str = SITES_LAYER) -> RenderedMap:
     """The public map: an empty cluster of sites and a layer control (map.js adds the pôle areas,
     fetched only when switched on: they would weigh a third of the first load).
 
     ``view`` (lat, lon, zoom) comes from a shared address: the map starts there rather than fitting
-    Brittany.
+    Brittany, or ``bounds`` ([[south, west], [north, east]], an embed preset to a territory).
+    ``sites_layer`` names the sites in the layer control (an embed may be in English).
     """
     if view:
         m = base_map(settings, location=view[:2], zoom=view[2])
@@ -82,10 +84,10 @@ def site_map(settings: Settings, view: tuple[float, float, int] | None = None) -
         m = base_map(settings)
         # Not animated: the view is final before map.js loads the sites (one request, not two, and
         # Leaflet would ignore a setView during the zoom animation).
-        fit = FitBounds(BRITTANY_BOUNDS)
+        fit = FitBounds(bounds or BRITTANY_BOUNDS)
         fit.options["animate"] = False
         m.add_child(fit)
-    cluster = MarkerCluster(name=SITES_LAYER, options={"maxClusterRadius": 50}).add_to(m)
+    cluster = MarkerCluster(name=sites_layer, options={"maxClusterRadius": 50}).add_to(m)
     layers = folium.LayerControl(collapsed=False).add_to(m)
     return render(m, cluster.get_name(), layers.get_name())
 
