@@ -1,16 +1,19 @@
 """The public list of sites: one page of a filtered search, and the filters said in French."""
 import math
+import re
 from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
-from carto import search, territory_names
+from carto import search, territories, territory_names
+from carto.context import Carto
 from carto.locator import Locator
 from carto.models import Site
 from carto.search import SiteFilter
 from carto.taxonomy import Activity, Domain, Taxonomy
 
 PER_PAGE = 20
+POSTCODE = re.compile(r"\d{5}")
 SEARCH_RADII_KM = (5, 20, 80)
 
 
@@ -66,6 +69,16 @@ def _find(session: Session, f: SiteFilter, limit: int, offset: int) -> search.Pa
             everywhere = search.find(session, replace(f, near=None), limit=0).total
             return search.Page(everywhere, found.sites, found.distances)
     return search.find(session, f, limit, offset)
+
+
+def find_place(carto: Carto, text: str) -> territories.Entry | None:
+    """The commune a visitor means by a name (accents optional) or a postcode: the best match.
+    Five digits are read as a postcode first (people know theirs, rarely an INSEE code)."""
+    text = text.strip()
+    found = territories.search(carto, "communes", postcode=text, limit=1) if POSTCODE.fullmatch(text) else None
+    if not (found and found.entries):
+        found = territories.search(carto, "communes", q=text, limit=1)
+    return found.entries[0] if found.entries else None
 
 
 def describe(session: Session, taxonomy: Taxonomy, f: SiteFilter) -> list[str]:

@@ -152,6 +152,19 @@ def test_the_list_is_sorted_by_distance_from_the_map_centre(client):
     assert 'href="/?domain=mobilite&amp;lat=48.1173&amp;lon=-1.6778&amp;zoom=13"' in html
 
 
+def test_without_the_map_the_list_can_be_sorted_around_a_commune_or_a_postcode(client):
+    html = client.get("/liste?autour=chateaulin&domain=mobilite").text
+    assert "du plus proche au plus éloigné de Châteaulin" in html
+    assert 'name="autour" type="search" value="chateaulin"' in html
+    assert 'href="/liste?domain=mobilite&amp;autour=chateaulin&amp;page=2"' in html
+    # Five digits are a postcode before an INSEE code: 22300 is Lannion's postcode (and another commune's code).
+    assert "du plus proche au plus éloigné de Lannion" in client.get("/liste?autour=22300").text
+    # What the visitor types wins over the map's centre; an unknown place says so and sorts by name.
+    assert "de Quimper" in client.get("/liste?autour=quimper&near=-1.6778,48.1173").text
+    html = client.get("/liste?autour=Xyzzy").text
+    assert "Aucune commune ne correspond à « Xyzzy »" in html and "par ordre alphabétique" in html
+
+
 @pytest.mark.parametrize("near", [(-1.6778, 48.1173), (-3.5736, 48.2764), (-5.1, 48.45)])
 def test_sorting_around_a_point_gives_the_pages_of_a_full_sort(demo_carto, near):
     with demo_carto.session() as session:

@@ -1,5 +1,6 @@
 """Server-rendered public pages (French): the map, a site's page and the list of sites."""
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -121,13 +122,19 @@ def site_page(request: Request, site_id: str, carto: CartoDep, session: SessionD
 
 @router.get("/liste", response_class=HTMLResponse)
 def list_page(request: Request, carto: CartoDep, session: SessionDep, f: FilterDep,
-              page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1):
-    listing = list_view.list_page(session, carto.taxonomy, carto.locator, f, page_number)
-    near = {"near": request.query_params.get("near")} if f.near else {}
+              page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+              autour: Annotated[str | None, Query(max_length=80)] = None):
+    # "autour": a commune or postcode typed in the list's form; it wins over the map's centre (near).
+    place = list_view.find_place(carto, autour) if autour and autour.strip() else None
+    if place:
+        f = replace(f, near=place.centre)
+    sort = {"autour": autour} if place else {"near": request.query_params.get("near") if f.near else None}
     map_view = {"lat": f.near[1], "lon": f.near[0], "zoom": 13} if f.near else {}
+    listing = list_view.list_page(session, carto.taxonomy, carto.locator, f, page_number)
     return page(request, "list.html", listing=listing, description=list_view.describe(session, carto.taxonomy, f),
-                page_url=lambda n: with_query("/liste", filter_query(request, **near, page=n if n > 1 else None)),
-                map_query=filter_query(request, **map_view),
+                page_url=lambda n: with_query("/liste", filter_query(request, **sort, page=n if n > 1 else None)),
+                map_query=filter_query(request, **map_view), autour=autour,
+                unknown_place=autour if autour and not place else None, place_sort=True,
                 **filter_context(session, f, search.activity_counts(session, f)))
 
 

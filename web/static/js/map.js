@@ -386,7 +386,12 @@
     const q = placeInput.value.trim();
     if (!q) return;
     say("Recherche…");
-    getJson("/api/territories/communes?q=" + encodeURIComponent(q)).then((data) => {
+    const byName = () => getJson("/api/territories/communes?q=" + encodeURIComponent(q));
+    // Five digits: a postcode first (people know theirs, rarely an INSEE code), else a code.
+    const search = /^\d{5}$/.test(q)
+      ? getJson("/api/territories/communes?postcode=" + q).then((data) => (data.total ? data : byName()))
+      : byName();
+    search.then((data) => {
       const items = data.territories;
       const exact = items.filter((t) => fold(t.nom) === fold(q));
       if (items.length === 0) say("Aucune commune ne correspond à « " + q + " ».");
