@@ -14,6 +14,13 @@ TERRITORY_KEYS = ("pole", "epci", "pays", "departement")
 TRUE, FALSE = {"1", "true", "oui", "yes", "on"}, {"0", "false", "non", "no", "off"}
 LANGUAGES = ("fr", "en")
 VIEWS = ("map", "list")
+MAX_TEXT = 200  # characters of the text search, as the public API
+# Options that are filters of the public pages too (same names as /api/sites, / and /liste).
+FILTER_KEYS = ("activity", "domain", *TERRITORY_KEYS, "q", "siae", "ea", "near")
+TITLES = {"fr": "Carte des acteurs de l'ESS en Bretagne",
+          "en": "Map of the social and solidarity economy in Brittany"}
+HEIGHTS = (250, 2000)  # px, the snippet's iframe
+DEFAULT_HEIGHT = 600
 
 
 @dataclass
@@ -30,6 +37,11 @@ class EmbedOptions:
     header: bool = False
     contribute: bool = True  # "proposer un site" / "signaler" links, opening in a new tab
     lang: str = "fr"
+    # The visitor's own narrowing, carried when the embed switches between map and list.
+    q: str | None = None
+    siae: bool = False
+    ea: bool = False
+    near: tuple[float, float] | None = None  # lon, lat: the list sorted around the map's centre
 
     def query(self) -> dict[str, str]:
         """The query string that gives back these options (non-default values only)."""
@@ -55,7 +67,20 @@ class EmbedOptions:
                                      ("contrib", self.contribute, True)):
             if value != default:
                 out[name] = "1" if value else "0"
+        if self.q:
+            out["q"] = self.q
+        out |= {name: "true" for name, on in (("siae", self.siae), ("ea", self.ea)) if on}
+        if self.near:
+            out["near"] = f"{self.near[0]:g},{self.near[1]:g}"
         return out
+
+    def filters(self) -> dict[str, str]:
+        """The part of ``query()`` that the public map and list understand as their filters."""
+        return {k: v for k, v in self.query().items() if k in FILTER_KEYS}
+
+    def display(self) -> dict[str, str]:
+        """The rest of ``query()``: how the embed looks (view, language, legend, lock, framing…)."""
+        return {k: v for k, v in self.query().items() if k not in FILTER_KEYS}
 
 
 def _flag(raw: str | None, default: bool) -> bool:
@@ -89,6 +114,18 @@ def _center(raw: str | None):
     return None
 
 
+def _near(raw: str | None):
+    values = _numbers(raw, 2)
+    if values and -180 <= values[0] <= 180 and -90 <= values[1] <= 90:
+        return values[0], values[1]
+    return None
+
+
+def _text(raw: str | None) -> str | None:
+    printable = "".join(c for c in (raw or "") if c.isprintable() or c.isspace())
+    return " ".join(printable.split())[:MAX_TEXT] or None
+
+
 def _zoom(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() and 1 <= int(raw) <= 19 else None
 
@@ -115,6 +152,10 @@ def parse(params, taxonomy: Taxonomy, territory_exists) -> EmbedOptions:
         header=_flag(params.get("header"), False),
         contribute=_flag(params.get("contrib"), True),
         lang=params.get("lang") if params.get("lang") in LANGUAGES else "fr",
+        q=_text(params.get("q")),
+        siae=_flag(params.get("siae"), False),
+        ea=_flag(params.get("ea"), False),
+        near=_near(params.get("near")),
     )
 
 
@@ -123,8 +164,16 @@ def embed_url(base_url: str, options: EmbedOptions) -> str:
     return f"{base_url.rstrip('/')}/embed" + (f"?{query}" if query else "")
 
 
-def snippet(base_url: str, options: EmbedOptions, title: str = "Carte des acteurs de l'ESS en Bretagne",
-            height: int = 600, resize_script: bool = False) -> str:
+def snippet_settings(params, lang: str = "fr") -> dict:
+    """Title, height and resizer of the snippet (``title``, ``height``, ``resize``), leniently."""
+    raw = (params.get("height") or "").strip()
+    height = min(max(int(raw), HEIGHTS[0]), HEIGHTS[1]) if raw.isdigit() and len(raw) <= 9 else DEFAULT_HEIGHT
+    return {"title": _text(params.get("title")) or TITLES.get(lang, TITLES["fr"]), "height": height,
+            "resize_script": _flag(params.get("resize"), False)}
+
+
+def snippet(base_url: str, options: EmbedOptions, title: str = TITLES["fr"],
+            height: int = DEFAULT_HEIGHT, resize_script: bool = False) -> str:
     """The HTML a partner pastes: a responsive iframe with a title, and optionally the resizer."""
     src = html.escape(embed_url(base_url, options), quote=True)
     code = (f'<iframe src="{src}" title="{html.escape(title, quote=True)}" '

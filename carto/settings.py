@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     # Tile URL template; "blank" serves a local grey tile (offline use and tests).
     tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    # Sites allowed to frame /embed, space separated CSP sources ("*": any; "" : none).
+    # Sites allowed to frame /embed, space separated CSP sources ("*": any; "": only our own pages).
     embed_frame_ancestors: str = "*"
     # Outgoing mail. Without an SMTP host, mails are written as .eml files to the outbox directory
     # (default: "outbox" beside the SQLite database, else data/outbox), so none is lost in development.

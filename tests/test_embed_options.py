@@ -20,8 +20,14 @@ def test_presets_are_read_from_the_url():
 
 def test_unknown_options_and_bad_values_fall_back_to_defaults():
     o = parse("activity=teleportation&pole=nope&bbox=5,1,2,3&center=200,0&zoom=99&view=3d&legend=peut-etre"
-              "&lang=xx&unknown=1&lock=%00")
+              "&lang=xx&unknown=1&lock=%00&q=%00%20&siae=peut-etre&near=1,2,3")
     assert o == embed.EmbedOptions()
+
+
+def test_the_visitors_search_is_kept_tidy_and_short():
+    o = parse("q=" + "  r%C3%A9emploi%0A%00v%C3%A9lo " + "x" * 300 + "&siae=1&ea=true&near=-1.68,48.11")
+    assert o.q.startswith("réemploi vélo x") and len(o.q) == embed.MAX_TEXT
+    assert o.siae and o.ea and o.near == (-1.68, 48.11)
 
 
 def test_a_valid_box_centre_and_zoom_are_kept():
@@ -31,7 +37,7 @@ def test_a_valid_box_centre_and_zoom_are_kept():
 
 
 def test_options_round_trip_through_their_query_string():
-    o = parse("activity=velo&pole=adesk&legend=0&header=1&view=list")
+    o = parse("activity=velo&pole=adesk&legend=0&header=1&view=list&q=atelier&siae=1&near=-3.5,48.2")
     assert parse(str(QueryParams(o.query()))) == o
 
 
@@ -41,3 +47,18 @@ def test_the_snippet_is_a_titled_responsive_iframe_with_escaped_attributes():
     assert code.startswith('<iframe src="https://carto.example/embed?activity=velo&amp;pole=adesk"')
     assert 'title="Carte &quot;ESS&quot;"' in code and "width:100%" in code
     assert "embed-resize.js" in code
+
+
+def test_filters_and_display_options_split_the_query():
+    o = parse("activity=velo&pole=adesk&q=atelier&lang=en&lock=1&view=list&zoom=9&center=48,-3")
+    assert o.filters() == {"activity": "velo", "pole": "adesk", "q": "atelier"}
+    assert o.display() == {"lock": "1", "center": "48,-3", "zoom": "9", "view": "list", "lang": "en"}
+
+
+def test_snippet_settings_are_read_leniently():
+    assert embed.snippet_settings(QueryParams("height=abc&title=%20&resize=peut-etre")) == {
+        "title": embed.TITLES["fr"], "height": embed.DEFAULT_HEIGHT, "resize_script": False}
+    assert embed.snippet_settings(QueryParams("height=99999999&resize=1"), "en") == {
+        "title": embed.TITLES["en"], "height": embed.HEIGHTS[1], "resize_script": True}
+    assert embed.snippet_settings(QueryParams("height=10&title=Nos+ateliers"))["height"] == embed.HEIGHTS[0]
+    assert embed.snippet_settings(QueryParams("title=Nos+ateliers"))["title"] == "Nos ateliers"

@@ -1,7 +1,8 @@
 """Security headers on every response, and the framing policy.
 
 Embed pages (``/embed``) may be framed by the partner sites in ``CARTO_EMBED_FRAME_ANCESTORS``
-(default: any site); every other page refuses to be framed (clickjacking of forms and moderation).
+(default: any site) and by our own pages (the builder's preview); every other page, the builder
+included, refuses to be framed (clickjacking of forms and moderation).
 """
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -15,8 +16,11 @@ def is_embed(path: str) -> bool:
 
 
 def frame_ancestors(allow_list: str) -> str:
+    """The embed's policy: the allow-list, and always our own pages (the builder's live preview)."""
     sources = allow_list.split()
-    return "frame-ancestors " + (" ".join(sources) if sources else "'none'")
+    if "*" in sources:
+        return "frame-ancestors *"
+    return "frame-ancestors " + " ".join(["'self'", *(s for s in sources if s != "'self'")])
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
