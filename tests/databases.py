@@ -2,12 +2,14 @@
 
 ``CARTO_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:PORT/carto_test`` runs the suite
 on PostgreSQL (see ``scripts/pg-test-cluster.sh``): the reference databases are built once, then
-every test gets ``CREATE DATABASE … TEMPLATE reference``, dropped after it. The role needs the
+every test gets ``CREATE DATABASE … TEMPLATE reference`` (made ahead, while the previous test runs),
+dropped after it. The role needs the
 CREATEDB privilege and PostGIS must be installed on the server.
 """
 import itertools
 import os
 import sqlite3
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -53,6 +55,9 @@ class PostgresDatabases:
         self.prefix = f"carto_t{os.getpid()}_"
         self.counter = itertools.count()
         self.created: set[str] = set()
+        # The next copy of each template is made while the current test runs (a copy takes ~0.3 s).
+        self.background = ThreadPoolExecutor(max_workers=1)
+        self.ready: dict[str, Future] = {}
 
     def _name(self, name: str) -> str:
         return f"{self.prefix}{name}_{next(self.counter)}"
@@ -69,7 +74,11 @@ class PostgresDatabases:
         return self._create(self._name(name))
 
     def copy(self, source: str, directory: Path, name: str) -> str:
-        return self._create(self._name(name), template=normalize_url(source).database)
+        template = normalize_url(source).database
+        ahead = self.ready.pop(template, None)
+        url = ahead.result() if ahead else self._create(self._name(name), template)
+        self.ready[template] = self.background.submit(self._create, self._name(name), template)
+        return url
 
     def drop(self, url: str) -> None:
         name = normalize_url(url).database
@@ -78,6 +87,7 @@ class PostgresDatabases:
         self.created.discard(name)
 
     def close(self) -> None:
+        self.background.shutdown(wait=True)
         for name in sorted(self.created):
             self.drop(self.url.set(database=name).render_as_string(hide_password=False))
         self.admin.dispose()
