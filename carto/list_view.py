@@ -85,7 +85,7 @@ def describe(session: Session, taxonomy: Taxonomy, f: SiteFilter) -> list[str]:
     """The active filters as short French phrases, e.g. ["Mobilité durable", "EPCI : Rennes Métropole"]."""
     phrases = _activity_phrases(taxonomy, f.activities)
     if f.q:
-        phrases.append(f"Recherche : « {f.q} »")
+        phrases.append(f"Recherche : «\u00a0{f.q}\u00a0»")
     for level, code in (("commune", f.commune), ("pole", f.pole), ("epci", f.epci), ("pays", f.pays),
                         ("departement", f.departement)):
         if code:

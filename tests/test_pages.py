@@ -130,7 +130,7 @@ def test_the_list_takes_the_same_filters_as_the_map_and_the_api(client):
 
 def test_the_list_says_which_filters_are_active_and_prefills_the_form(client):
     html = client.get("/liste?domain=mobilite&activity=textile&epci=243500139&q=v%C3%A9lo&siae=true").text
-    assert ("Filtres : Textile seconde vie · Mobilité durable · Recherche : « vélo » · EPCI : Rennes Métropole · "
+    assert ("Filtres : Textile seconde vie · Mobilité durable · Recherche : «\u00a0vélo\u00a0» · EPCI : Rennes Métropole · "
             "Structures d&#39;insertion (SIAE).") in html
     assert 'name="q" type="search" value="vélo"' in html
     assert re.search(r'name="activity" value="textile" checked', html)
@@ -162,7 +162,7 @@ def test_without_the_map_the_list_can_be_sorted_around_a_commune_or_a_postcode(c
     # What the visitor types wins over the map's centre; an unknown place says so and sorts by name.
     assert "de Quimper" in client.get("/liste?autour=quimper&near=-1.6778,48.1173").text
     html = client.get("/liste?autour=Xyzzy").text
-    assert "Aucune commune ne correspond à « Xyzzy »" in html and "par ordre alphabétique" in html
+    assert "Aucune commune ne correspond à «&nbsp;Xyzzy&nbsp;»" in html and "par ordre alphabétique" in html
 
 
 @pytest.mark.parametrize("near", [(-1.6778, 48.1173), (-3.5736, 48.2764), (-5.1, 48.45)])

@@ -110,7 +110,7 @@ def pole_areas(session: SessionDep):
 def site_page(request: Request, site_id: str, carto: CartoDep, session: SessionDep):
     found = site_view.details(session, carto.taxonomy, int(site_id)) if site_id.isdigit() else None
     if found is None:
-        return error_page(request, 404, [f"Aucun site publié ne porte le numéro « {site_id} » : "
+        return error_page(request, 404, [f"Aucun site publié ne porte le numéro «\u00a0{site_id}\u00a0» : "
                                                "il n'existe pas ou n'est plus publié."])
     domain = found.main_domain
     small_map = mapview.site_detail_map(carto.settings, found.site.lon, found.site.lat,

@@ -4,7 +4,7 @@
  * loads the sites of the current view (/api/sites, compact format, by bounding box), the number of
  * sites per activity (/api/taxonomy), keeps the state of the map in the URL (centre, zoom, filters,
  * search, selected site), and drives the place search and "autour de moi".
- * It needs window.CARTO = {map, cluster, layers, taxonomy}.
+ * It needs window.CARTO = {map, cluster, layers, taxonomy} and may take {words} (see W below).
  */
 (function () {
   "use strict";
@@ -14,6 +14,36 @@
   const LIMIT = 1000; // markers per view; beyond, the status asks to zoom in
   const SEARCH_DELAY_MS = 350;
   const TERRITORY_API = { commune: "communes", epci: "epci", pays: "pays", departement: "departements" };
+  // Every word the script shows; a page may pass its own (window.CARTO.words, e.g. in English).
+  const W = Object.assign({
+    sites: (n) => n + " site" + (n > 1 ? "s" : ""),
+    inView: (n) => (n === 0 ? "Aucun site dans la vue" : W.sites(n) + " dans la vue"),
+    countInView: (n) => (n > 1 ? " sites" : " site") + " dans la vue",
+    tooMany: (shown) => " — " + shown + " affichés : zoomez pour voir les autres",
+    noActivity: "Aucune activité sélectionnée.",
+    loadFailed: "Les sites n'ont pas pu être chargés. Réessayez dans un instant.",
+    seeSite: "Voir la fiche",
+    seeSiteOf: " de ",
+    close: "Fermer",
+    siteGone: "Le site de cette adresse n'est plus publié.",
+    poleLayer: "Zones des pôles ESS",
+    poleTooltip: "Pôle ESS : ",
+    polesFailed: "Les zones des pôles n'ont pas pu être chargées.",
+    layers: "Couches de la carte",
+    centredOn: (name) => "Carte centrée sur " + name + ".",
+    searching: "Recherche…",
+    noCommune: (q) => "Aucune commune ne correspond à « " + q + " ».",
+    choose: (total, shown) => total + " communes correspondent" +
+      (total > shown ? " (les plus peuplées d'abord) : choisissez dans la liste ou précisez le nom."
+        : " : choisissez dans la liste."),
+    communeFailed: "La recherche de commune n'a pas abouti. Réessayez.",
+    noGeolocation: "Votre navigateur ne donne pas votre position.",
+    locating: "Recherche de votre position…",
+    located: "Carte centrée sur votre position.",
+    locationDenied: "Vous n'avez pas autorisé l'accès à votre position.",
+    locationFailed: "Votre position n'a pas pu être déterminée.",
+    here: "Votre position",
+  }, C.words || {});
   const form = document.getElementById("carto-filters");
   const statusBox = document.getElementById("carto-status");
   document.body.classList.add("carto-js");
@@ -136,7 +166,7 @@
       .map((a) => '<li style="--domain:' + a.domain.color + '"><i class="fa-solid fa-' + a.icon +
         '" aria-hidden="true"></i> ' + escapeHtml(a.label) + "</li>").join("");
     return '<div class="carto-popup"><h2>' + escapeHtml(name) + "</h2><ul>" + items +
-      '</ul><p><a href="/sites/' + encodeURIComponent(id) + '">Voir la fiche<span class="carto-sr"> de ' +
+      '</ul><p><a href="/sites/' + encodeURIComponent(id) + '">' + W.seeSite + '<span class="carto-sr">' + W.seeSiteOf +
       escapeHtml(name) + "</span></a></p></div>";
   }
 
@@ -175,21 +205,20 @@
       for (const a of domain.activities) {
         const span = form.querySelector('.carto-count[data-activity="' + a.slug + '"]');
         if (!span) continue;
-        span.innerHTML = '<span class="carto-sr">, </span>' + a.count + '<span class="carto-sr"> site' +
-          (a.count > 1 ? "s" : "") + " dans la vue</span>";
+        span.innerHTML = '<span class="carto-sr">, </span>' + a.count + '<span class="carto-sr">' +
+          W.countInView(a.count) + "</span>";
         span.classList.toggle("is-zero", a.count === 0);
       }
     }
   }
 
   function showStatus(total, shown, none) {
-    if (none) { statusBox.textContent = "Aucune activité sélectionnée."; return; }
-    let text = total === 0 ? "Aucun site dans la vue" : total + " site" + (total > 1 ? "s" : "") + " dans la vue";
-    statusBox.textContent = text;
+    if (none) { statusBox.textContent = W.noActivity; return; }
+    statusBox.textContent = W.inView(total);
     if (total > shown) {
       const warn = document.createElement("span");
       warn.className = "carto-warn";
-      warn.textContent = " — " + shown + " affichés : zoomez pour voir les autres";
+      warn.textContent = W.tooMany(shown);
       statusBox.appendChild(warn);
     }
   }
@@ -228,7 +257,7 @@
       })
       .catch((e) => {
         if (e.name === "AbortError") return;
-        statusBox.textContent = "Les sites n'ont pas pu être chargés. Réessayez dans un instant.";
+        statusBox.textContent = W.loadFailed;
         console.error(e);
       });
     writeUrl();
@@ -271,7 +300,7 @@
 
   map.on("popupopen", (e) => {
     const close = e.popup.getElement().querySelector(".leaflet-popup-close-button");
-    if (close) { close.setAttribute("aria-label", "Fermer"); close.title = "Fermer"; }
+    if (close) { close.setAttribute("aria-label", W.close); close.title = W.close; }
     if (e.popup.options.siteId) { selectedSite = e.popup.options.siteId; writeUrl(); }
   });
   map.on("popupclose", (e) => {
@@ -284,7 +313,7 @@
       const [lon, lat] = feature.geometry.coordinates;
       if (centre) map.setView([lat, lon], 16);
       openPopup([feature.id, lon, lat, feature.properties.name, feature.properties.activities], true);
-    }).catch(() => say("Le site de cette adresse n'est plus publié."));
+    }).catch(() => say(W.siteGone));
   }
 
   function restoreView() {
@@ -311,13 +340,13 @@
 
   const poleLayer = L.geoJSON(null, {
     style: () => ({ color: "#6a1b9a", weight: 1.5, fillOpacity: 0.08 }),
-    onEachFeature: (feature, layer) => layer.bindTooltip("Pôle ESS : " + escapeHtml(feature.properties.nom), { sticky: true }),
+    onEachFeature: (feature, layer) => layer.bindTooltip(W.poleTooltip + escapeHtml(feature.properties.nom), { sticky: true }),
   });
-  C.layers.addOverlay(poleLayer, "Zones des pôles ESS");
+  C.layers.addOverlay(poleLayer, W.poleLayer);
   map.on("overlayadd", (e) => {
     if (e.layer === poleLayer && poleLayer.getLayers().length === 0) {
       poleAreas().then((areas) => poleLayer.addData(areas))
-        .catch(() => { statusBox.textContent = "Les zones des pôles n'ont pas pu être chargées."; });
+        .catch(() => { statusBox.textContent = W.polesFailed; });
     }
   });
 
@@ -353,7 +382,7 @@
   function goToPlace(place) {
     fitPlace(place, 14);
     placeResults.hidden = true;
-    say("Carte centrée sur " + place.nom + ".");
+    say(W.centredOn(place.nom));
     closePanelOnPhone();
   }
 
@@ -375,8 +404,7 @@
       placeResults.appendChild(li);
     }
     placeResults.hidden = false;
-    say(total + " communes correspondent" + (total > items.length ? " (les plus peuplées d'abord)" : "") +
-      " : choisissez dans la liste" + (total > items.length ? " ou précisez le nom." : "."));
+    say(W.choose(total, Math.min(items.length, 10)));
     placeResults.querySelector("button").focus();
   }
 
@@ -385,7 +413,7 @@
     e.preventDefault();
     const q = placeInput.value.trim();
     if (!q) return;
-    say("Recherche…");
+    say(W.searching);
     const byName = () => getJson("/api/territories/communes?q=" + encodeURIComponent(q));
     // Five digits: a postcode first (people know theirs, rarely an INSEE code), else a code.
     const search = /^\d{5}$/.test(q)
@@ -394,28 +422,27 @@
     search.then((data) => {
       const items = data.territories;
       const exact = items.filter((t) => fold(t.nom) === fold(q));
-      if (items.length === 0) say("Aucune commune ne correspond à « " + q + " ».");
+      if (items.length === 0) say(W.noCommune(q));
       else if (items.length === 1 || exact.length === 1) goToPlace(exact[0] || items[0]);
       else showPlaceChoices(items, data.total);
-    }).catch(() => say("La recherche de commune n'a pas abouti. Réessayez."));
+    }).catch(() => say(W.communeFailed));
   });
 
   let hereMarker = null;
   document.getElementById("carto-locate").addEventListener("click", () => {
-    if (!navigator.geolocation) { say("Votre navigateur ne donne pas votre position."); return; }
-    say("Recherche de votre position…");
+    if (!navigator.geolocation) { say(W.noGeolocation); return; }
+    say(W.locating);
     navigator.geolocation.getCurrentPosition((pos) => {
       const here = [pos.coords.latitude, pos.coords.longitude];
       if (hereMarker) hereMarker.remove();
       hereMarker = L.marker(here, {
-        icon: L.divIcon({ className: "carto-here", iconSize: [16, 16] }), title: "Votre position", keyboard: false,
+        icon: L.divIcon({ className: "carto-here", iconSize: [16, 16] }), title: W.here, keyboard: false,
       }).addTo(map);
       map.setView(here, 14);
-      say("Carte centrée sur votre position.");
+      say(W.located);
       closePanelOnPhone();
     }, (err) => {
-      say(err.code === err.PERMISSION_DENIED ? "Vous n'avez pas autorisé l'accès à votre position."
-        : "Votre position n'a pas pu être déterminée.");
+      say(err.code === err.PERMISSION_DENIED ? W.locationDenied : W.locationFailed);
     }, { timeout: 15000, maximumAge: 60000 });
   });
 
@@ -438,8 +465,8 @@
 
   // --- Layer control: French, and folded on phones where it would hide the map ---------------
   const layersToggle = C.layers.getContainer().querySelector(".leaflet-control-layers-toggle");
-  layersToggle.title = "Couches de la carte";
-  layersToggle.setAttribute("aria-label", "Couches de la carte");
+  layersToggle.title = W.layers;
+  layersToggle.setAttribute("aria-label", W.layers);
   if (phone.matches) {
     C.layers.collapse();
     map.on("click", () => C.layers.collapse());
