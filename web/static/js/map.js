@@ -4,7 +4,8 @@
  * loads the sites of the current view (/api/sites, compact format, by bounding box), the number of
  * sites per activity (/api/taxonomy), keeps the state of the map in the URL (centre, zoom, filters,
  * search, selected site), and drives the place search and "autour de moi".
- * It needs window.CARTO = {map, cluster, layers, taxonomy} and may take {words} (see W below).
+ * It needs window.CARTO = {map, cluster, layers, taxonomy} and may take {words} (see W below)
+ * and {embed} (see EMBED below).
  */
 (function () {
   "use strict";
@@ -14,6 +15,10 @@
   const LIMIT = 1000; // markers per view; beyond, the status asks to zoom in
   const SEARCH_DELAY_MS = 350;
   const TERRITORY_API = { commune: "communes", epci: "epci", pays: "pays", departement: "departements" };
+  // The map inside a partner's iframe (/embed): its links open a new tab (embed.linkTarget), its list
+  // is the embed's own (embed.listUrl, to which the filters are appended), and the server already
+  // set its first view from the embed's options: the address is neither read nor rewritten.
+  const EMBED = C.embed || null;
   // Every word the script shows; a page may pass its own (window.CARTO.words, e.g. in English).
   const W = Object.assign({
     sites: (n) => n + " site" + (n > 1 ? "s" : ""),
@@ -166,7 +171,8 @@
       .map((a) => '<li style="--domain:' + a.domain.color + '"><i class="fa-solid fa-' + a.icon +
         '" aria-hidden="true"></i> ' + escapeHtml(a.label) + "</li>").join("");
     return '<div class="carto-popup"><h2>' + escapeHtml(name) + "</h2><ul>" + items +
-      '</ul><p><a href="/sites/' + encodeURIComponent(id) + '">' + W.seeSite + '<span class="carto-sr">' + W.seeSiteOf +
+      '</ul><p><a href="/sites/' + encodeURIComponent(id) + '"' +
+      (EMBED ? ' target="' + EMBED.linkTarget + '" rel="noopener"' : "") + ">" + W.seeSite + '<span class="carto-sr">' + W.seeSiteOf +
       escapeHtml(name) + "</span></a></p></div>";
   }
 
@@ -270,7 +276,7 @@
     const p = filterParams();
     const c = map.getCenter();
     p.set("near", c.lng.toFixed(5) + "," + c.lat.toFixed(5));
-    return "/liste?" + p;
+    return (EMBED ? EMBED.listUrl + "&" : "/liste?") + p;
   }
 
   /* The view as the address gave it: kept while the map has not moved by a pixel, so that the
@@ -293,7 +299,7 @@
     p.set("lon", lon);
     p.set("zoom", zoom);
     if (selectedSite) p.set("site", selectedSite);
-    history.replaceState(null, "", window.location.pathname + "?" + p);
+    if (!EMBED) history.replaceState(null, "", window.location.pathname + "?" + p);
     const listLink = document.getElementById("carto-list-link");
     if (listLink) listLink.href = listUrl();
   }
@@ -473,7 +479,7 @@
   }
 
   // --- Start ---------------------------------------------------------------------------------
-  restoreView();
+  if (!EMBED) restoreView();
   map.on("moveend", refresh);
   refresh();
 })();
