@@ -173,27 +173,30 @@ def import_cmd(
         mapping: Annotated[Path | None, typer.Option(help="Fichier de correspondance (YAML)")] = None,
         source: Annotated[str | None, typer.Option(help="Nom de la source (par défaut celui de la correspondance)")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Tout vérifier sans rien écrire")] = False,
-        rapport: Annotated[Path | None, typer.Option(help="CSV de toutes les lignes écartées")] = None):
+        report: Annotated[Path | None, typer.Option(help="CSV de toutes les lignes écartées")] = None,
+        read_ahead: Annotated[bool | None, typer.Option(
+            "--read-ahead/--no-read-ahead",
+            help="Lire et valider le fichier dans un second processus (par défaut : gros fichier et cœur libre)")] = None):
     """Importe des sites (LVAO, CSV, GeoJSON, GoGoCarto) : crée, met à jour, écarte en disant pourquoi."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
     from carto.importers import ImportFileError, run_import, summary
     carto = _carto()
     _say_territories_off(carto)
     try:
-        with file.open("rb") as stream, Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                                                 TimeRemainingColumn(), transient=True) as bar:
+        with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                      transient=True) as bar:
             task = bar.add_task("Import", total=file.stat().st_size)
-            report = run_import(carto, stream, format, mapping=mapping, source=source, dry_run=dry_run,
-                                actor="cli", filename=file.name,
-                                progress=lambda rows: bar.update(task, completed=stream.tell(),
-                                                                 description=f"{rows} lignes lues"))
+            result = run_import(carto, file, format, mapping=mapping, source=source, dry_run=dry_run, actor="cli",
+                                read_ahead=read_ahead,
+                                progress=lambda rows, done: bar.update(task, completed=done,
+                                                                       description=f"{rows} lignes lues"))
     except (ImportFileError, OSError) as e:
         raise _fail(e) from None
-    for line in summary.lines(report):
+    for line in summary.lines(result):
         typer.echo(line)
-    if rapport:
-        summary.write_csv(report, rapport)
-        typer.echo(f"Rapport complet : {rapport}")
+    if report:
+        summary.write_csv(result, report)
+        typer.echo(f"Rapport complet : {report}")
 
 
 # --- Accounts and moderation mail ---------------------------------------------------------------

@@ -9,7 +9,7 @@ def test_carto_import_reports_created_and_skipped_rows(monkeypatch, tmp_path):
     assert run(monkeypatch, tmp_path, "territories", "load", str(DATA.parent.parent.parent / "shared" / "geodata"
                                                                 / "communes_bretagne_2026.geojson")).exit_code == 0
     rapport = tmp_path / "rapport.csv"
-    result = run(monkeypatch, tmp_path, "import", str(SAMPLE), "--format", "lvao", "--rapport", str(rapport))
+    result = run(monkeypatch, tmp_path, "import", str(SAMPLE), "--format", "lvao", "--report", str(rapport))
     assert result.exit_code == 0, result.output
     assert "Import « lvao » (lvao) : 8 lignes lues" in result.output
     assert "créées : 7" in result.output

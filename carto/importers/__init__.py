@@ -3,45 +3,57 @@ file, and GoGoCarto exports. ``run_import`` reads a file with the format's reade
 rows to the batch pipeline (``carto.importers.pipeline``); conflicts with moderators' corrections
 are listed and resolved with ``carto.importers.conflicts``.
 """
+import os
 from contextlib import closing
 from pathlib import Path
 from typing import BinaryIO
 
 from carto.context import Carto
-from carto.importers import csv_generic, geojson, gogocarto, lvao
-from carto.importers import mapping as mapping_file
+from carto.importers.formats import FORMATS, open_format
 from carto.importers.pipeline import BATCH_SIZE, ImportReport, Pipeline, Progress
+from carto.importers.prefetch import ReadAhead
 from carto.importers.records import REASONS, ImportFileError, Skip
-
-FORMATS = {"lvao": lvao, "csv": csv_generic, "geojson": geojson, "gogocarto": gogocarto}
+from carto.importers.validate import check
 
 __all__ = ["FORMATS", "REASONS", "ImportFileError", "ImportReport", "Skip", "run_import"]
+READ_AHEAD_MIN_BYTES = 4_000_000  # below, starting a second process costs more than it saves
 
 
 def run_import(carto: Carto, file: Path | BinaryIO, fmt: str, *, mapping: Path | None = None,
                source: str | None = None, dry_run: bool = False, actor: str | None = None,
                filename: str | None = None, progress: Progress | None = None,
-               batch_size: int = BATCH_SIZE) -> ImportReport:
+               batch_size: int = BATCH_SIZE, read_ahead: bool | None = None) -> ImportReport:
     """Import a file (a path or a binary stream) of format ``fmt``; raises ``ImportFileError``
-    when the file or the mapping cannot be read at all."""
-    reader = FORMATS.get(fmt)
-    if reader is None:
-        raise ImportFileError(f"format inconnu « {fmt} » (possibles : {', '.join(FORMATS)})")
-    if fmt == "lvao":
-        rules = lvao.load_mapping(mapping, carto.taxonomy)
-    elif mapping is None:
-        raise ImportFileError(f"le format {fmt} demande un fichier de correspondance (--mapping)")
-    else:
-        rules = mapping_file.load(mapping, carto.taxonomy)
+    when the file or the mapping cannot be read at all.
+
+    ``read_ahead``: parse and validate in a second process (a path only); by default for big
+    files when a core is idle.
+    """
+    reader, rules = open_format(fmt, mapping, carto.taxonomy)
     source = source or rules.source or fmt
     report = ImportReport(source=source, format=fmt, unit=reader.UNIT, dry_run=dry_run)
     pipeline = Pipeline(carto, report, actor=actor or f"import:{source}", batch_size=batch_size)
     if not isinstance(file, Path):
         with closing(reader.read(file, rules)) as rows:  # a reader stopped early lets go of the stream
-            return pipeline.run(rows, filename or "", progress)
+            return pipeline.run((check(r) for r in rows), filename or "", progress, file.tell)
     try:
+        size = file.stat().st_size
         stream = file.open("rb")
     except OSError as e:
         raise ImportFileError(f"fichier illisible : {e}") from None
+    if read_ahead is None:
+        read_ahead = size >= READ_AHEAD_MIN_BYTES and _spare_core()
+    if read_ahead:
+        stream.close()
+        ahead = ReadAhead(file, fmt, mapping, carto.settings.taxonomy_file, batch_size)
+        try:
+            return pipeline.run(ahead, filename or file.name, progress, lambda: ahead.position)
+        finally:
+            ahead.close()
     with stream, closing(reader.read(stream, rules)) as rows:
-        return pipeline.run(rows, filename or file.name, progress)
+        return pipeline.run((check(r) for r in rows), filename or file.name, progress, stream.tell)
+
+
+def _spare_core() -> bool:
+    """Whether a second process would have a core to itself (else both would only take turns)."""
+    return os.getloadavg()[0] < (os.cpu_count() or 1) - 1

@@ -6,8 +6,6 @@ hash) costs one indexed lookup. After a complete run, the source's sites the fil
 lists are flagged (``Site.missing_from_source_at``), never deleted.
 """
 import gc
-import hashlib
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -21,8 +19,8 @@ from carto import bulk, sites
 from carto.context import Carto
 from carto.db import session_scope
 from carto.importers import reconcile
-from carto.importers.records import REASONS, ImportFileError, Record, Skip
-from carto.importers.validate import validate
+from carto.importers.records import REASONS, ImportFileError, Skip
+from carto.importers.validate import Checked
 from carto.models import (ImportConflict, ImportConflictStatus, ImportRun, ImportRunStatus, ImportState,
                           SiteActivity, SiteVersion, utcnow)
 
@@ -89,13 +87,7 @@ class Outcome:
     warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
-Progress = Callable[[int], None]  # called with the number of rows read so far
-
-
-def content_hash(record: Record) -> str:
-    """A digest of what the source says of a row: equal digests, nothing to write."""
-    payload = json.dumps([record.fields, record.extra], sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+Progress = Callable[[int, int], None]  # called with the rows and the bytes read so far
 
 
 @contextmanager
@@ -118,13 +110,15 @@ class Pipeline:
         self.actor = actor
         self.seen: dict[str, int] = {}  # source key → position where it was first read
 
-    def run(self, items: Iterable[Record | Skip], filename: str = "", progress: Progress | None = None) -> ImportReport:
+    def run(self, items: Iterable[Checked | Skip], filename: str = "", progress: Progress | None = None,
+            position: Callable[[], int] = lambda: 0) -> ImportReport:
+        """Import the checked rows (``validate.check``); ``position()``: bytes of the file read."""
         started = time.perf_counter()
         if not self.report.dry_run:
             self.report.run_id = self._open_run(filename)
         try:
             with _fewer_collections():
-                self._feed(items, progress)
+                self._feed(items, progress and (lambda: progress(self.report.rows, position())))
             if not self.report.rows:
                 raise ImportFileError("le fichier ne contient aucune ligne à importer")
             self._flag_missing()
@@ -138,8 +132,8 @@ class Pipeline:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _feed(self, items: Iterable[Record | Skip], progress: Progress | None) -> None:
-        batch: list[Record] = []
+    def _feed(self, items: Iterable[Checked | Skip], progress: Callable[[], None] | None) -> None:
+        batch: list[Checked] = []
         for item in items:
             self.report.rows += 1
             first = self.seen.setdefault(item.key, item.position) if item.key else item.position
@@ -154,19 +148,18 @@ class Pipeline:
                 self._process(batch)
                 batch = []
                 if progress:
-                    progress(self.report.rows)
+                    progress()
         if batch:
             self._process(batch)
         if progress:
-            progress(self.report.rows)
+            progress()
 
-    def _process(self, batch: list[Record]) -> None:
-        digests = [content_hash(r) for r in batch]
+    def _process(self, batch: list[Checked]) -> None:
         for attempt in range(STALE_RETRIES):
             outcome = Outcome()
             try:
                 with session_scope(self.carto.engine) as session:
-                    self._write_batch(session, batch, digests, outcome)
+                    self._write_batch(session, batch, outcome)
                 break
             except bulk.StaleSite:  # a moderator saved a site of this batch meanwhile: read again
                 if attempt == STALE_RETRIES - 1:
@@ -178,17 +171,17 @@ class Pipeline:
         report.skipped.extend(outcome.skipped)
         report.warnings.extend(outcome.warnings)
 
-    def _write_batch(self, session: Session, batch: list[Record], digests: list[str], outcome: Outcome) -> None:
-        stored = self._stored(session, [r.key for r in batch])
+    def _write_batch(self, session: Session, batch: list[Checked], outcome: Outcome) -> None:
+        stored = self._stored(session, [c.key for c in batch])
         todo = []
-        for record, digest in zip(batch, digests):
-            known = stored.get(record.key)
-            if known and known.digest == digest:  # the source says the same as last time
+        for checked in batch:
+            known = stored.get(checked.key)
+            if known and known.digest == checked.digest:  # the source says the same as last time
                 outcome.unchanged += 1
                 if known.missing:
                     outcome.reappeared.append(known.site_id)
             else:
-                todo.append((record, digest))
+                todo.append(checked)
         placed = self._prepare(todo, outcome)
         new = [p for p in placed if p.key not in stored]
         changed = [p for p in placed if p.key in stored]
@@ -202,19 +195,20 @@ class Pipeline:
             session.execute(update(SITE).where(SITE.c.id.in_(outcome.reappeared)).values(missing_from_source_at=None))
         self._update(session, plans)
 
-    def _prepare(self, todo: list[tuple[Record, str]], outcome: Outcome) -> list[Prepared]:
+    def _prepare(self, todo: list[Checked], outcome: Outcome) -> list[Prepared]:
         """Validate and place new or changed rows; the others become skipped rows."""
         prepared = []
-        for record, digest in todo:
-            result = validate(record)
+        for checked in todo:
+            result = checked.validated()
             if isinstance(result, Skip):
                 outcome.skipped.append(result)
                 continue
             fields, warnings = result
-            outcome.warnings.extend((record.position, w) for w in warnings)
+            outcome.warnings.extend((checked.position, w) for w in warnings)
+            fields = dict(fields)  # a result read ahead is reused if the batch is read again
             activities = fields.pop("activities")
-            row = bulk.new_row(fields, **record.extra, source=self.source, source_key=record.key)
-            prepared.append(Prepared(record.position, record.key, row, activities, digest))
+            row = bulk.new_row(fields, **checked.record.extra, source=self.source, source_key=checked.key)
+            prepared.append(Prepared(checked.position, checked.key, row, activities, checked.digest))
         placed = []
         for p, error in zip(prepared, bulk.place([p.row for p in prepared], self.carto.locator)):
             if error is None:

@@ -3,6 +3,10 @@
 A bad secondary field (web address, phone, opening hours…) is dropped with a warning and the row
 is imported; a bad essential one (name, SIRET, position) skips the row with the reason.
 """
+import hashlib
+import json
+from dataclasses import dataclass
+
 from pydantic import ValidationError
 
 from carto.importers.records import Record, Skip
@@ -19,6 +23,44 @@ SOFT = {"description", "street", "postcode", "website", "email", "phone", "openi
         "labels", "verified_at"}
 # Cut to the maximum length rather than refused.
 TRUNCATED = {"name", "description", "street"}
+
+
+@dataclass(slots=True)
+class Checked:
+    """A record, the digest of what it says and, when read ahead, its validation (``validate``)."""
+    record: Record
+    digest: str
+    result: "tuple[dict, list[str]] | Skip | None" = None
+
+    @property
+    def key(self) -> str:
+        return self.record.key
+
+    @property
+    def position(self) -> int:
+        return self.record.position
+
+    def validated(self) -> tuple[dict, list[str]] | Skip:
+        return self.result if self.result is not None else validate(self.record)
+
+
+def content_hash(record: Record) -> str:
+    """A digest of what the source says of a row: equal digests, nothing to write."""
+    payload = json.dumps([record.fields, record.extra], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+def check(item: Record | Skip, *, ahead: bool = False) -> Checked | Skip:
+    """Digest a record; ``ahead``: validate it now too (in the process reading ahead), and drop
+    the raw fields the validated ones replace, so less crosses between processes."""
+    if isinstance(item, Skip):
+        return item
+    checked = Checked(item, content_hash(item))
+    if ahead:
+        checked.result = validate(item)
+        if not isinstance(checked.result, Skip):
+            item.fields = {}
+    return checked
 
 
 def validate(record: Record) -> tuple[dict, list[str]] | Skip:
