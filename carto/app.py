@@ -5,10 +5,11 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from carto.api import docs, ogc, pages, poles, sites, taxonomy, territories
+from carto.api import clusters, docs, ogc, pages, poles, sites, taxonomy, territories
 from carto.api import exports as exports_api, poles_pages, sourcing as sourcing_api, stats as stats_api
 from carto.api import accounts, contribute, moderation as moderation_api, security
 from carto.api import imports as imports_api
+from carto.api import embed as embed_api
 from carto.api.headers import SecurityHeaders
 from carto.api.http_cache import ReadEndpoints
 from carto.context import Carto
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, carto: Carto | None = None) -> 
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=carto.settings.embed_frame_ancestors)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(clusters.router)  # before sites: /api/sites/clusters is not a site id
     for module in (sites, taxonomy, poles, territories, ogc, pages, docs):
         app.include_router(module.router)
     for router in (sourcing_api.router, sourcing_api.pages, exports_api.router, poles_pages.router,
@@ -34,6 +36,8 @@ def create_app(settings: Settings | None = None, carto: Carto | None = None) -> 
     for router in (contribute.router, contribute.api, accounts.router, moderation_api.pages, moderation_api.api):
         app.include_router(router)
     app.include_router(imports_api.router)
+    app.include_router(embed_api.router)
+    app.include_router(embed_api.api)
     security.install_error_pages(app)
     app.add_exception_handler(RequestValidationError, _validation_error)
     return app

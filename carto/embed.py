@@ -175,10 +175,15 @@ def snippet_settings(params, lang: str = "fr") -> dict:
 def snippet(base_url: str, options: EmbedOptions, title: str = TITLES["fr"],
             height: int = DEFAULT_HEIGHT, resize_script: bool = False) -> str:
     """The HTML a partner pastes: a responsive iframe with a title, and optionally the resizer."""
-    src = html.escape(embed_url(base_url, options), quote=True)
-    code = (f'<iframe src="{src}" title="{html.escape(title, quote=True)}" '
+    src = _attribute(embed_url(base_url, options))
+    code = (f'<iframe src="{src}" title="{_attribute(title)}" '
             f'style="width:100%;max-width:100%;height:{int(height)}px;border:0" '
             f'loading="lazy" allow="geolocation"></iframe>')
     if resize_script:
-        code += f'\n<script src="{html.escape(base_url.rstrip("/"), quote=True)}/static/js/embed-resize.js" defer></script>'
+        code += f'\n<script src="{_attribute(base_url.rstrip("/"))}/static/js/embed-resize.js" defer></script>'
     return code
+
+
+def _attribute(value: str) -> str:
+    """A double-quoted attribute value; apostrophes stay readable in the partner's copy."""
+    return html.escape(value, quote=False).replace('"', "&quot;")

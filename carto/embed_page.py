@@ -3,13 +3,14 @@ site filter they preset, the first view of its map and the domains of its legend
 
 Lenient like ``carto.embed``: a partner's URL never gets an error, only defaults.
 """
+import json
 import re
 from dataclasses import dataclass
 
 import shapely
 from sqlmodel import Session
 
-from carto import embed, list_view, territories
+from carto import embed, list_view, mapview, territories
 from carto.context import Carto
 from carto.embed import EmbedOptions
 from carto.models import Pole
@@ -65,6 +66,17 @@ def territory_box(carto: Carto, session: Session, level: str, code: str) -> tupl
         return shapely.from_geojson(pole.geometry).bounds if pole and pole.geometry else None
     entry = territories.get(carto, TERRITORY_LEVELS[level], code)
     return entry.bbox if entry else None
+
+
+def territory_outline(session: Session, level: str, code: str) -> dict | None:
+    """The preset territory's outline as the map draws it (lightened, GeoJSON geometry)."""
+    if level == "pole":
+        pole = session.get(Pole, code)
+        geometry = pole.geometry if pole else None
+    else:
+        found = territories.geometries(session, TERRITORY_LEVELS[level], [code]).get(code)
+        geometry = json.dumps(found) if found else None
+    return json.loads(mapview.display_geometry(geometry)) if geometry else None
 
 
 def _bounds(box) -> list[list[float]]:

@@ -1,8 +1,8 @@
 """The words of an embed in English (``lang=en``), for partner sites that publish in English.
 
-French stays where it is shown (templates, map.js), as the default; this module only holds the
-English replacements, by the key the template or script looks up (``t.key or "Français"`` in the
-templates, ``T.key`` in map.js). Data (activity names, territories, sites) stays in French.
+French stays where it is shown (the templates), as the default; this module only holds the English
+replacements, by the key the template looks up (``t.key or "Français"``). map.js's words in English
+are in web/static/js/words-en.js. Data (activity names, territories, sites) stays in French.
 """
 
 # Templates: the embed's own bar, panel and list, and the shared includes it uses
@@ -66,46 +66,11 @@ PAGE_EN = {
 LEVELS_EN = {"pole": "Pôle ESS (ESS hub)", "epci": "Intercommunality (EPCI)", "pays": "Pays (local area)",
              "departement": "Département"}
 
-# map.js: status line, popups, layers, place search.
-SCRIPT_EN = {
-    "site": "site",
-    "sites": "sites",
-    "inView": "in view",
-    "noSite": "No site in view",
-    "noActivity": "No activity selected.",
-    "zoomIn": "shown: zoom in to see the others",
-    "loadError": "The sites could not be loaded. Please try again in a moment.",
-    "details": "See details",
-    "detailsOf": "of",
-    "layers": "Map layers",
-    "poleLayer": "Areas of the pôles ESS",
-    "poleTooltip": "Pôle ESS:",
-    "poleError": "The areas of the pôles could not be loaded.",
-    "centredOn": "Map centred on",
-    "searching": "Searching…",
-    "noCommune": "No town matches",
-    "communesMatch": "towns match",
-    "mostPopulous": "(most populous first)",
-    "choose": ": choose from the list",
-    "orRefine": "or refine the name.",
-    "placeError": "The town search failed. Please try again.",
-    "noGeolocation": "Your browser does not give your position.",
-    "locating": "Finding your position…",
-    "here": "Your position",
-    "centredOnYou": "Map centred on your position.",
-    "geoDenied": "You did not allow access to your position.",
-    "geoFailed": "Your position could not be determined.",
-}
-
 SITES_LAYER_EN = "ESS sites"
 
 
 def page_words(lang: str) -> dict[str, str]:
     return PAGE_EN if lang == "en" else {}
-
-
-def script_words(lang: str) -> dict[str, str]:
-    return SCRIPT_EN if lang == "en" else {}
 
 
 def levels(lang: str, french: dict[str, str]) -> dict[str, str]:

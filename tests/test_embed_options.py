@@ -46,6 +46,7 @@ def test_the_snippet_is_a_titled_responsive_iframe_with_escaped_attributes():
                          resize_script=True)
     assert code.startswith('<iframe src="https://carto.example/embed?activity=velo&amp;pole=adesk"')
     assert 'title="Carte &quot;ESS&quot;"' in code and "width:100%" in code
+    assert 'title="Carte de l\'ESS"' in embed.snippet("https://carto.example", parse(""), title="Carte de l'ESS")
     assert "embed-resize.js" in code
 
 

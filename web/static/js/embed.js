@@ -1,0 +1,36 @@
+/* Carto ESS — an embed page (/embed), usually inside a partner's iframe.
+ *
+ * On the map (after map.js): draws the outline of the territory the embed is preset to, and folds
+ * the legend on small frames, where it would hide the map.
+ * In an iframe: tells the partner's page how tall the list view is, so that an iframe using our
+ * resizer (embed-resize.js) grows with the list rather than scrolling inside it. The map fills
+ * whatever height it is given: it asks for the snippet's own height back (height 0). The message
+ * carries a number only, so it may go to any parent (targetOrigin "*").
+ */
+(function () {
+  "use strict";
+  const C = window.CARTO;
+  if (C && C.embed) {
+    if (C.embed.outline) {
+      L.geoJSON(C.embed.outline, {
+        interactive: false, style: { color: "#1b3a4b", weight: 2, dashArray: "6 4", fill: false },
+      }).addTo(C.map);
+    }
+    const legend = document.querySelector(".embed-legend");
+    if (legend && window.matchMedia("(max-width: 50rem)").matches) legend.open = false;
+  }
+
+  if (window.parent === window) return;
+  const isList = document.body.classList.contains("carto-embed-list");
+  let sent = -1;
+
+  function post() {
+    const height = isList ? Math.ceil(document.body.getBoundingClientRect().height) : 0;
+    if (height === sent) return;
+    sent = height;
+    window.parent.postMessage({ type: "carto-embed:height", height: height }, "*");
+  }
+
+  post();
+  if (isList && window.ResizeObserver) new ResizeObserver(post).observe(document.body);
+})();
