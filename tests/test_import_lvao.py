@@ -101,7 +101,7 @@ def test_skipped_rows_give_their_line_number_and_a_french_reason(carto, tmp_path
         5: ("siret", "SIRET invalide : « 30968373800054 » (clé de contrôle incorrecte)"),
         6: ("position", "ni position ni commune connue : commune inconnue : « 99999 »"),
         7: ("territoire", "hors du territoire : le point (2.34700, 48.85900) n'est dans aucune commune chargée"),
-        8: ("exclu", "écarté par la correspondance : acteur uniquement en ligne (type acteur_digital)"),
+        8: ("exclu", "hors du champ de l'import : acteur uniquement en ligne (type acteur_digital)"),
         9: ("doublon", f"identifiant en double dans le fichier : « {CAP} », déjà ligne 2"),
         10: ("identifiant", "identifiant manquant : colonne identifiant vide"),
     }

@@ -1,9 +1,10 @@
-"""The import pipeline, by batch: validate → place → compare with what is stored → write.
+"""The import pipeline, by batch: match stored sites → validate and place what changed → write.
 
 Each batch is one transaction: a failure leaves the batches before it in place and nothing of
 its own. Rows are matched to stored sites by (source, source key); an unchanged row (same content
-hash) costs one indexed lookup. After a complete run, the source's sites the file no longer
-lists are flagged (``Site.missing_from_source_at``), never deleted.
+digest) costs one indexed lookup. Changed rows go through ``reconcile``, which keeps moderators'
+corrections. After a complete run, the source's sites the file no longer lists are flagged
+(``Site.missing_from_source_at``), never deleted.
 """
 import gc
 import time
@@ -19,7 +20,7 @@ from carto import bulk, sites
 from carto.context import Carto
 from carto.db import session_scope
 from carto.importers import reconcile
-from carto.importers.records import REASONS, ImportFileError, Skip
+from carto.importers.records import ImportFileError, Skip
 from carto.importers.validate import Checked
 from carto.models import (ImportConflict, ImportConflictStatus, ImportRun, ImportRunStatus, ImportState,
                           SiteActivity, SiteVersion, utcnow)
@@ -50,9 +51,6 @@ class ImportReport:
     def skipped_by_reason(self) -> dict[str, int]:
         return dict(Counter(s.reason for s in self.skipped).most_common())
 
-    def skipped_labels(self) -> dict[str, int]:
-        return {REASONS[k]: n for k, n in self.skipped_by_reason().items()}
-
 
 @dataclass(slots=True)
 class Prepared:
@@ -73,6 +71,16 @@ class Stored:
     digest: str | None
     state_version: int | None
     overrides: dict | None
+
+
+@dataclass(slots=True)
+class Plan:
+    """How a changed row rewrites its site."""
+    prepared: Prepared
+    row: dict  # the site's columns after the import
+    activities: list[str]
+    before: dict  # the site's snapshot before
+    decision: reconcile.Decision
 
 
 @dataclass
@@ -236,8 +244,8 @@ class Pipeline:
                 for i, p in zip(ids, new)])
 
     def _plan_updates(self, session: Session, changed: list[Prepared], stored: dict[str, Stored],
-                      outcome: Outcome) -> list[tuple[Prepared, dict, list[str], dict, reconcile.Decision]]:
-        """For each changed row: the site's new columns, activities, current snapshot and decision."""
+                      outcome: Outcome) -> list[Plan]:
+        """For each changed row, what to write: the source's values but where a moderator corrected."""
         if not changed:
             return []
         ids = [stored[p.key].site_id for p in changed]
@@ -255,19 +263,19 @@ class Pipeline:
             current = sites.snapshot_of(row, activities[s.site_id])
             decision = reconcile.decide(current, reconcile.baseline(current, earlier.get(s.site_id), s.overrides),
                                         sites.snapshot_of(p.row, p.activities))
-            new_row, new_activities = dict(row), activities[s.site_id]
+            plan = Plan(p, dict(row), activities[s.site_id], current, decision)
             for key in decision.apply:
                 if key == "activities":
-                    new_activities = p.activities
+                    plan.activities = p.activities
                 else:
-                    new_row[key] = p.row[key]
-            if "lon" in decision.apply:
-                new_row.update({k: p.row[k] for k in reconcile.TERRITORY})
-            diff = bulk.changes(current, new_row, new_activities)
-            outcome.updated += bool(diff)
-            outcome.unchanged += not diff
+                    plan.row[key] = p.row[key]
+            if "lon" in decision.apply:  # the commune and its territories follow the point
+                plan.row.update({k: p.row[k] for k in reconcile.TERRITORY})
+            written = bool(bulk.changes(current, plan.row, plan.activities))
+            outcome.updated += written
+            outcome.unchanged += not written
             outcome.conflicts += len(decision.conflicts)
-            plans.append((p, new_row, new_activities, current, decision))
+            plans.append(plan)
         return plans
 
     def _import_snapshots(self, session: Session, stored: list[Stored], rows: dict[int, dict]) -> dict[int, dict]:
@@ -280,19 +288,17 @@ class Pipeline:
             tuple_(SiteVersion.site_id, SiteVersion.version).in_(wanted))
         return dict(session.execute(query).all())
 
-    def _update(self, session: Session, plans: list) -> None:
+    def _update(self, session: Session, plans: list[Plan]) -> None:
         if not plans:
             return
-        bulk.rewrite_sites(session, [p[1] for p in plans], [p[2] for p in plans], [p[3] for p in plans],
+        bulk.rewrite_sites(session, [p.row for p in plans], [p.activities for p in plans], [p.before for p in plans],
                            actor=self.site_actor, action="import")
-        ids = [row["id"] for _, row, _, _, _ in plans]
-        session.execute(STATE.delete().where(STATE.c.site_id.in_(ids)))
+        session.execute(STATE.delete().where(STATE.c.site_id.in_([p.row["id"] for p in plans])))
         bulk.insert_rows(session, STATE, [
-            {"site_id": row["id"], "content_hash": p.digest, "site_version": row["version"],
-             "overrides": decision.overrides, "run_id": self.report.run_id}
-            for p, row, _, _, decision in plans])
-        conflicts = [(row["id"], group, now, new) for _, row, _, _, decision in plans
-                     for group, now, new in decision.conflicts]
+            {"site_id": p.row["id"], "content_hash": p.prepared.digest, "site_version": p.row["version"],
+             "overrides": p.decision.overrides, "run_id": self.report.run_id}
+            for p in plans])
+        conflicts = [(p.row["id"], group, now, new) for p in plans for group, now, new in p.decision.conflicts]
         if conflicts:
             self._record_conflicts(session, conflicts)
 

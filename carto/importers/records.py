@@ -11,7 +11,7 @@ REASONS = {
     "invalide": "champ invalide",
     "identifiant": "identifiant manquant",
     "doublon": "identifiant en double dans le fichier",
-    "exclu": "écarté par la correspondance",
+    "exclu": "hors du champ de l'import",
 }
 
 
