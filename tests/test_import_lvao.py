@@ -133,6 +133,8 @@ def test_a_bad_secondary_field_is_dropped_with_a_warning(carto, tmp_path):
     ({"type_de_services": "", "propositions_de_services": '[{"action": "louer", "sous_categories": ["velo"]}]',
       "qualites_et_labels": "reparacteur"}, ["reparation"]),  # renting bikes is not a bike workshop
     ({"type_de_services": "", "propositions_de_services": "", "reparer": "velo"}, ["reparation", "velo"]),
+    ({"type_de_services": "", "propositions_de_services":
+      '[{"action": "donner", "sous_categories": [{"odd": 1}, "velo"]}]'}, ["reemploi", "velo"]),  # odd items ignored
 ])
 def test_the_lvao_mapping_rules(carto, tmp_path, changes, expected):
     path = variant(tmp_path, **{LOCARMOR: changes})

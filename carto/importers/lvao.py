@@ -139,7 +139,8 @@ def _actions(row: dict) -> dict[str, list[str]]:
     actions: dict[str, list[str]] = {}
     for proposal in proposals:
         subs = proposal.get("sous_categories")
-        actions.setdefault(str(proposal.get("action")), []).extend(subs if isinstance(subs, list) else ())
+        actions.setdefault(str(proposal.get("action")), []).extend(
+            sub for sub in (subs if isinstance(subs, list) else ()) if isinstance(sub, str))
     return actions
 
 
