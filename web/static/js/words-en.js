@@ -27,4 +27,6 @@ window.CARTO_WORDS_EN = {
   locationDenied: "You did not allow access to your position.",
   locationFailed: "Your position could not be determined.",
   here: "Your position",
+  zoomIn: "Zoom in",  // the zoom buttons (embed.js)
+  zoomOut: "Zoom out",
 };
