@@ -229,10 +229,12 @@ def test_contribution_links_can_be_switched_off(client):
         assert "/proposer" not in html and "/signaler" not in html
 
 
-def test_the_pole_page_links_to_its_embed(client):
+def test_the_pole_page_links_to_its_embed_and_to_the_builder(client):
     page = Page(client.get("/poles/adesk").text)
     assert page.link("/embed?pole=adesk") is not None
     assert get(client, "/embed?pole=adesk").selected["pole"] == "adesk"
+    assert page.link("/embed/builder?pole=adesk") is not None
+    assert get(client, "/embed/builder?pole=adesk").selected["pole"] == "adesk"
 
 
 def test_without_geodata_the_embed_still_opens(tmp_path):
