@@ -346,3 +346,25 @@ def db_revision(message: Annotated[str, typer.Option("--message", "-m", help="Ce
     """(Développement) Écrit une nouvelle migration d'après les différences entre carto/models.py et le schéma actuel."""
     path = migrate.revision(message)
     typer.echo(f"Migration écrite : {path}\nRelisez-la (valeurs par défaut des colonnes NOT NULL, données) avant de la committer.")
+
+
+# --- Contributors' personal data ------------------------------------------------------------------
+
+contributors_app = typer.Typer(help="Contributeurs : leurs données personnelles.", no_args_is_help=True)
+app.add_typer(contributors_app, name="contributors")
+
+
+@contributors_app.command("purge")
+def contributors_purge(email: Annotated[str, typer.Argument(help="E-mail du contributeur")],
+                       yes: Annotated[bool, typer.Option("--yes", help="Ne pas demander de confirmation")] = False):
+    """Efface les données personnelles d'un contributeur (nom, e-mail, liens de suivi, e-mails envoyés) ;
+    garde les décisions de modération et l'historique des fiches."""
+    from carto import privacy, users
+    if not yes:
+        typer.confirm(f"Effacer définitivement les données personnelles de {email} ?", abort=True)
+    try:
+        done = privacy.purge(_carto(), email)
+    except users.UserError as e:
+        raise _fail(e) from None
+    typer.echo(f"Propositions anonymisées : {done.contributions} ; e-mails effacés : {done.mails} "
+               f"(+ {done.outbox_files} fichier(s) de la boîte d'envoi)")
