@@ -2,13 +2,21 @@
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
+import shapely
 from playwright.sync_api import expect
+
+from carto import bulk
+from carto.app import create_app
+from carto.site_schema import SiteData
+from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
 SHOWN_SITES = """() => {
-  const clusters = Array.from(document.querySelectorAll('.marker-cluster span'), (s) => parseInt(s.textContent, 10));
+  const clusters = Array.from(document.querySelectorAll('.marker-cluster span'),
+                              (s) => parseInt(s.textContent.replace(/\\D/g, ''), 10));
   return clusters.reduce((a, b) => a + b, 0) + document.querySelectorAll('.carto-marker').length;
 }"""
 
@@ -18,7 +26,9 @@ def status(page):
 
 
 def sites_in_view(page) -> int:
-    return int(re.match(r"(\d+) sites? dans la vue", status(page).inner_text()).group(1))
+    """The number the status line gives (French thousands are separated by a narrow space)."""
+    number = re.match(r"([\d\s\u202f]+) sites? dans la vue", status(page).inner_text()).group(1)
+    return int(re.sub(r"\D", "", number))
 
 
 def shown_sites(page) -> int:
@@ -209,3 +219,41 @@ def test_at_phone_width_the_panel_folds_behind_a_button(live_server, browser):
     assert page.locator(".folium-map").bounding_box()["width"] == 390
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+@pytest.fixture
+def crowded_server(demo_carto):
+    """The 500 demo sites and 700 more in Rennes: more than the map shows one by one (1,000)."""
+    rennes = demo_carto.locator.geometries[list(demo_carto.locator.codes).index("35238")]
+    rng = np.random.default_rng(7)
+    west, south, east, north = rennes.bounds
+    xs, ys = rng.uniform(west, east, 3000), rng.uniform(south, north, 3000)
+    inside = shapely.contains_xy(rennes, xs, ys)
+    points = list(zip(xs[inside], ys[inside]))[:700]
+    data = [SiteData(name=f"Atelier n° {i}", activities=["velo"], lon=lon, lat=lat) for i, (lon, lat) in enumerate(points)]
+    rows = [bulk.new_row(d.model_dump(exclude={"activities"}), source="test", source_key=str(i)) for i, d in enumerate(data)]
+    assert not any(bulk.place(rows, demo_carto.locator))
+    with demo_carto.session() as session:
+        bulk.insert_sites(session, rows, [d.activities for d in data], actor="test")
+        session.commit()
+    with LiveServer(create_app(carto=demo_carto)) as server:
+        yield server
+
+
+def test_a_crowded_view_is_counted_per_sector_until_one_zooms_in(crowded_server, page):
+    open_map(page, crowded_server)
+    expect(status(page)).to_contain_text("regroupés par secteur : zoomez pour voir chaque site")
+    assert sites_in_view(page) == 1200
+    assert page.locator(".carto-marker").count() == 0  # no arbitrary thousand: every site is counted
+    assert shown_sites(page) == 1200
+    biggest = max(page.locator(".marker-cluster").all(), key=lambda c: sites_of(c))
+    biggest.focus()
+    page.keyboard.press("Enter")  # a sector zooms in on its sites
+    expect(status(page)).not_to_contain_text("regroupés")
+    assert url_view(page)[2] > 8
+    assert shown_sites(page) == sites_in_view(page) > 0
+    assert page.errors == [] and page.external_requests == []
+
+
+def sites_of(cluster) -> int:
+    return int(re.sub(r"\D", "", cluster.inner_text()))

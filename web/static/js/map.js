@@ -1,7 +1,8 @@
 /* Carto ESS — the public map.
  *
  * The page is rendered by the server (folium map, filter form pre-filled from the URL); this script
- * loads the sites of the current view (/api/sites, compact format, by bounding box), the number of
+ * loads the sites of the current view (/api/sites, compact format, by bounding box; counted per
+ * cell by /api/sites/clusters when there are too many to show one by one), the number of
  * sites per activity (/api/taxonomy), keeps the state of the map in the URL (centre, zoom, filters,
  * search, selected site), and drives the place search and "autour de moi".
  * It needs window.CARTO = {map, cluster, layers, taxonomy} and may take {words} (see W below)
@@ -12,7 +13,7 @@
   const C = window.CARTO;
   const map = C.map;
   const cluster = C.cluster;
-  const LIMIT = 1000; // markers per view; beyond, the status asks to zoom in
+  const LIMIT = 1000; // sites shown one by one; beyond, counted per cell, and the status asks to zoom in
   const SEARCH_DELAY_MS = 350;
   const TERRITORY_API = { commune: "communes", epci: "epci", pays: "pays", departement: "departements" };
   // The map inside a partner's iframe (/embed): its links open a new tab (embed.linkTarget), its list
@@ -21,10 +22,11 @@
   const EMBED = C.embed || null;
   // Every word the script shows; a page may pass its own (window.CARTO.words, e.g. in English).
   const W = Object.assign({
-    sites: (n) => n + " site" + (n > 1 ? "s" : ""),
+    sites: (n) => n.toLocaleString("fr-FR") + " site" + (n > 1 ? "s" : ""),
     inView: (n) => (n === 0 ? "Aucun site dans la vue" : W.sites(n) + " dans la vue"),
     countInView: (n) => (n > 1 ? " sites" : " site") + " dans la vue",
-    tooMany: (shown) => " — " + shown + " affichés : zoomez pour voir les autres",
+    grouped: " — regroupés par secteur : zoomez pour voir chaque site",
+    cellTitle: (n) => W.sites(n) + " : zoomer sur ce secteur",
     noActivity: "Aucune activité sélectionnée.",
     loadFailed: "Les sites n'ont pas pu être chargés. Réessayez dans un instant.",
     seeSite: "Voir la fiche",
@@ -205,6 +207,34 @@
     cluster.addLayers(added);
   }
 
+  // --- Crowded views: more than LIMIT sites, counted per cell by the server ------------------
+  const cells = L.layerGroup().addTo(map); // not in the MarkerCluster: it would group the groups again
+  map.on("overlayadd overlayremove", (e) => {
+    if (e.layer === cluster) { if (e.type === "overlayadd") cells.addTo(map); else cells.remove(); }
+  });
+
+  function cellIcon(count) {
+    const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    return L.divIcon({ html: "<div><span>" + count.toLocaleString("fr-FR") + "</span></div>", iconSize: [40, 40],
+      className: "marker-cluster marker-cluster-" + size });
+  }
+
+  function zoomToCell(cell) {
+    if (cell.id !== undefined) { openSite(cell.id, false); return; }
+    const [w, s, e, n] = cell.bbox;
+    map.fitBounds([[s, w], [n, e]], { maxZoom: 18, padding: [30, 30] });
+  }
+
+  function showCells(list) {
+    cells.clearLayers();
+    for (const cell of list) {
+      L.marker([cell.lat, cell.lon], { icon: cellIcon(cell.count), title: W.cellTitle(cell.count), keyboard: true })
+        .on("click", () => zoomToCell(cell))
+        .on("keypress", (e) => { if (e.originalEvent.key === "Enter") zoomToCell(cell); })
+        .addTo(cells);
+    }
+  }
+
   // --- Counts and status ---------------------------------------------------------------------
   function showCounts(tree) {
     for (const domain of tree.domains) {
@@ -218,13 +248,13 @@
     }
   }
 
-  function showStatus(total, shown, none) {
+  function showStatus(total, grouped, none) {
     if (none) { statusBox.textContent = W.noActivity; return; }
     statusBox.textContent = W.inView(total);
-    if (total > shown) {
+    if (grouped) {
       const warn = document.createElement("span");
       warn.className = "carto-warn";
-      warn.textContent = W.tooMany(shown);
+      warn.textContent = W.grouped;
       statusBox.appendChild(warn);
     }
   }
@@ -243,6 +273,24 @@
     });
   }
 
+  /* The sites of the view one by one when there are at most LIMIT of them, else counted per cell.
+   * Zoomed out from a crowded view, ask for the cells first (one request instead of two). */
+  let crowdedZoom = null;
+  function loadSites(bbox, params, signal) {
+    const zoom = map.getZoom();
+    const query = "bbox=" + bbox + "&" + params;
+    const asCells = () => getJson("/api/sites/clusters?zoom=" + zoom + "&" + query, signal)
+      .then((grid) => ({ total: grid.total, cells: grid.clusters }));
+    const asSites = () => getJson("/api/sites?format=compact&limit=" + LIMIT + "&" + query, signal).then((data) => {
+      crowdedZoom = data.total > data.sites.length ? zoom : null;
+      return crowdedZoom === null ? data : asCells();
+    });
+    if (crowdedZoom !== null && zoom <= crowdedZoom) {
+      return asCells().then((grid) => (grid.total > LIMIT ? grid : asSites()));
+    }
+    return asSites();
+  }
+
   let pending = null;
   function refresh() {
     const bbox = bboxParam();
@@ -253,13 +301,13 @@
     if (pending) pending.abort();
     pending = new AbortController();
     const signal = pending.signal;
-    const sites = none ? Promise.resolve({ total: 0, sites: [] })
-      : getJson("/api/sites?format=compact&limit=" + LIMIT + "&bbox=" + bbox + "&" + params, signal);
+    const sites = none ? Promise.resolve({ total: 0, sites: [] }) : loadSites(bbox, params, signal);
     Promise.all([sites, getJson("/api/taxonomy?bbox=" + bbox + "&" + counts, signal)])
       .then(([data, tree]) => {
-        showSites(data.sites, data.total === data.sites.length);
+        showSites(data.sites || [], !data.cells);
+        showCells(data.cells || []);
         showCounts(tree);
-        showStatus(data.total, data.sites.length, none);
+        showStatus(data.total, Boolean(data.cells), none);
       })
       .catch((e) => {
         if (e.name === "AbortError") return;
