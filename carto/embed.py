@@ -160,7 +160,7 @@ def parse(params, taxonomy: Taxonomy, territory_exists) -> EmbedOptions:
 
 
 def embed_url(base_url: str, options: EmbedOptions) -> str:
-    query = urlencode(options.query())
+    query = urlencode(options.query(), safe=",")  # commas stay readable in a partner's copy
     return f"{base_url.rstrip('/')}/embed" + (f"?{query}" if query else "")
 
 

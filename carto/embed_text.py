@@ -22,7 +22,7 @@ PAGE_EN = {
     "open_full_list": "Full list",
     "new_tab": "(opens a new tab)",
     "legend": "Legend",
-    "preset": "Map limited to",
+    "preset": "Sites limited to",
     "site": "site",
     "sites": "sites",
     "by_name": "in alphabetical order",

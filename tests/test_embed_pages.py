@@ -126,7 +126,7 @@ def test_a_locked_embed_does_not_offer_its_presets_for_change(client):
     locked = client.get(ADESK_VELO + "&lock=1").text
     assert 'class="carto-tree" hidden' not in free and 'class="carto-tree" hidden' in locked
     assert 'class="carto-more" open hidden' in locked  # the territory section
-    assert "Carte limitée à :</strong> Atelier et réemploi de vélos · Pôle ESS : ADESK" in locked
+    assert "Sites limités à :</strong> Atelier et réemploi de vélos · Pôle ESS : ADESK" in locked
     # The preset still filters: the hidden fields keep their values for map.js.
     assert Page(locked).checked("activity") == {"velo"} and Page(locked).selected["pole"] == "adesk"
 
