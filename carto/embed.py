@@ -126,8 +126,17 @@ def _text(raw: str | None) -> str | None:
     return " ".join(printable.split())[:MAX_TEXT] or None
 
 
+def whole_number(raw: str | None, lowest: int, highest: int) -> int | None:
+    """A number of plain ASCII digits between ``lowest`` and ``highest``, else None (« ² » is a
+    digit to ``str.isdigit`` but not to ``int``)."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        return None
+    return int(raw) if lowest <= int(raw) <= highest else None
+
+
 def _zoom(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and 1 <= int(raw) <= 19 else None
+    return whole_number(raw, 1, 19)
 
 
 def _slugs(params, name: str, known) -> list[str]:
@@ -166,8 +175,8 @@ def embed_url(base_url: str, options: EmbedOptions) -> str:
 
 def snippet_settings(params, lang: str = "fr") -> dict:
     """Title, height and resizer of the snippet (``title``, ``height``, ``resize``), leniently."""
-    raw = (params.get("height") or "").strip()
-    height = min(max(int(raw), HEIGHTS[0]), HEIGHTS[1]) if raw.isdigit() and len(raw) <= 9 else DEFAULT_HEIGHT
+    asked = whole_number(params.get("height"), 0, 10**9)
+    height = DEFAULT_HEIGHT if asked is None else min(max(asked, HEIGHTS[0]), HEIGHTS[1])
     return {"title": _text(params.get("title")) or TITLES.get(lang, TITLES["fr"]), "height": height,
             "resize_script": _flag(params.get("resize"), False)}
 

@@ -20,7 +20,7 @@ def test_presets_are_read_from_the_url():
 
 def test_unknown_options_and_bad_values_fall_back_to_defaults():
     o = parse("activity=teleportation&pole=nope&bbox=5,1,2,3&center=200,0&zoom=99&view=3d&legend=peut-etre"
-              "&lang=xx&unknown=1&lock=%00&q=%00%20&siae=peut-etre&near=1,2,3")
+              "&lang=xx&unknown=1&lock=%00&q=%00%20&siae=peut-etre&near=1,2,3&zoom=%C2%B2")
     assert o == embed.EmbedOptions()
 
 
@@ -62,4 +62,5 @@ def test_snippet_settings_are_read_leniently():
     assert embed.snippet_settings(QueryParams("height=99999999&resize=1"), "en") == {
         "title": embed.TITLES["en"], "height": embed.HEIGHTS[1], "resize_script": True}
     assert embed.snippet_settings(QueryParams("height=10&title=Nos+ateliers"))["height"] == embed.HEIGHTS[0]
+    assert embed.snippet_settings(QueryParams("height=%C2%B2"))["height"] == embed.DEFAULT_HEIGHT
     assert embed.snippet_settings(QueryParams("title=Nos+ateliers"))["title"] == "Nos ateliers"

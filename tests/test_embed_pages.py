@@ -15,6 +15,7 @@ GARBAGE = [
     "/embed?pole=" + "a" * 5000 + "&q=" + "z" * 5000,
     "/embed?center=48.1,-1.7&bbox=-5,47,-1,49&zoom=abc&epci=243500139&header=2",
     "/embed?%ff%fe=%ff&contrib",
+    "/embed?view=list&page=%C2%B2&zoom=%C2%B2&center=48,-3",  # « ² »: a digit to str.isdigit, not to int
 ]
 
 

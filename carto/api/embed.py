@@ -24,8 +24,6 @@ def _path(path: str, params: dict) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else 1
 
 
 def _context(carto, session, options: EmbedOptions) -> dict:
@@ -68,7 +66,7 @@ def _map(request: Request, carto, session, options: EmbedOptions, context: dict)
 def _list(request: Request, carto, session, options: EmbedOptions, context: dict) -> HTMLResponse:
     f = context["f"]
     listing = list_view.list_page(session, carto.taxonomy, carto.locator, f,
-                                  _page_number(request.query_params.get("page")))
+                                  embed.whole_number(request.query_params.get("page"), 1, MAX_PAGE) or 1)
     page_query = options.query()
 
     def page_url(n: int) -> str:
