@@ -1,0 +1,139 @@
+"""Latency of /api/sites over HTTP with 100,000 sites, and the bytes of the first map load.
+
+    python bench/api_latency.py [--sites 100000] [--requests 200] [--workdir /tmp/carto-bench]
+
+1. Builds two SQLite databases: the 500 demo sites of ``carto demo``, and N generated sites
+   written through ``carto.bulk`` (territories, indexes and history, like any write).
+2. Serves each with uvicorn on loopback (one process) and times sequential requests from one
+   keep-alive client (gzip accepted, like a browser): median, 90th percentile, requests/s. Requests
+   carry ``Cache-Control: no-cache`` so that the server does the whole work each time; the map's
+   first call is then timed again as most visitors get it: replayed from the server's store.
+3. Loads the map page in headless Chromium and adds up what the first view costs: the page, its
+   assets and API calls (only the first /api/sites: later ones follow the user's moves), raw and
+   as sent (gzip). Map tiles are left out: they come from the tile server.
+
+Targets: p50 ≤ 10 ms for ≤ 500 features; first load ≤ 300 KB gzip with 500 sites, ≤ 1.5 MB with 100,000.
+"""
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+import httpx
+
+from common import generate, reference_db, server, write
+from carto import bootstrap
+
+BRITTANY = "-5.2,47.2,-1.0,48.9"
+RENNES = "-1.75,48.07,-1.60,48.15"  # the city, about 12 × 9 km
+SCENARIOS = [
+    ("Bretagne, compact, limit=1000 (la carte)", f"/api/sites?format=compact&limit=1000&bbox={BRITTANY}"),
+    ("Bretagne, compact, limit=500", f"/api/sites?format=compact&limit=500&bbox={BRITTANY}"),
+    ("Bretagne, GeoJSON, limit=100", f"/api/sites?bbox={BRITTANY}"),
+    ("Rennes, compact, limit=1000", f"/api/sites?format=compact&limit=1000&bbox={RENNES}"),
+    ("Rennes, compact, limit=500", f"/api/sites?format=compact&limit=500&bbox={RENNES}"),
+    ("Rennes, GeoJSON, limit=100", f"/api/sites?bbox={RENNES}"),
+    ("Rennes, vélo, compact, limit=500", f"/api/sites?format=compact&limit=500&activity=velo&bbox={RENNES}"),
+    ("Rennes, OGC items, limit=100", f"/ogc/collections/sites/items?bbox={RENNES}"),
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def time_requests(url: str, path: str, n: int, stored: bool = False) -> dict:
+    headers = {"Accept-Encoding": "gzip"} | ({} if stored else {"Cache-Control": "no-cache"})
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+        for _ in range(5):  # warm-up: territory index, SQLite page cache, code paths
+            client.get(path)
+        durations, start = [], time.perf_counter()
+        for _ in range(n):
+            t0 = time.perf_counter()
+            response = client.get(path)
+            durations.append(time.perf_counter() - t0)
+        elapsed = time.perf_counter() - start
+    response.raise_for_status()
+    body = response.json()
+    returned = len(body.get("sites", body.get("features", [])))
+    return {"p50": statistics.median(durations) * 1000, "p90": percentile(durations, 0.9) * 1000,
+            "rps": n / elapsed, "returned": returned,
+            "total": body.get("total", body.get("numberMatched")), "wire": response.num_bytes_downloaded}
+
+
+def first_load(url: str) -> dict:
+    """Bytes of the map's first view in Chromium: raw (decoded) and as transferred (gzip)."""
+    from playwright.sync_api import sync_playwright
+    seen: list = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.on("requestfinished", lambda request: seen.append(request))
+        with page.expect_response(lambda r: "/api/sites" in r.url, timeout=60_000):
+            page.goto(url + "/")
+        page.wait_for_load_state("networkidle")
+        counted, api_sites = {"page": [0, 0], "assets": [0, 0], "api": [0, 0]}, False
+        for request in seen:
+            path = request.url.removeprefix(url)
+            if not request.url.startswith(url) or path.startswith("/static/tiles/"):
+                continue
+            if path.startswith("/api/sites"):
+                if api_sites:
+                    continue  # only the first: later calls follow the user's moves
+                api_sites = True
+            response = request.response()
+            raw = len(response.body()) if response and response.status == 200 else 0
+            wire = request.sizes()["responseBodySize"]
+            kind = "page" if path in ("/", "") else "api" if path.startswith("/api/") else "assets"
+            counted[kind][0] += raw
+            counted[kind][1] += wire
+        browser.close()
+    return counted
+
+
+def kb(n: int) -> str:
+    return f"{n / 1024:,.0f} KB".replace(",", " ")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200, help="requests per scenario")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/carto-bench"))
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"Charge de la machine au départ (load average 1 min) : {os.getloadavg()[0]:.1f} sur {os.cpu_count()} cœurs")
+
+    t0 = time.perf_counter()
+    small = reference_db(args.workdir / "demo-500.db")
+    bootstrap.setup_demo(small, 500)
+    big_db = args.workdir / f"bench-{args.sites}.db"
+    big = reference_db(big_db)
+    print(f"Bases de référence et 500 sites de démo : {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    generated = generate(big, args.sites)
+    t1 = time.perf_counter()
+    write(big, generated)
+    t2 = time.perf_counter()
+    print(f"{args.sites} sites : générés en {t1 - t0:.1f} s, écrits (carto.bulk) en {t2 - t1:.1f} s "
+          f"({args.sites / (t2 - t1):,.0f} sites/s)")
+
+    for label, db in (("500 sites", args.workdir / "demo-500.db"), (f"{args.sites} sites", big_db)):
+        with server(db) as url:
+            print(f"\n## {label} — {args.requests} requêtes séquentielles par scénario")
+            print(f"{'scénario':44} {'p50 ms':>7} {'p90 ms':>7} {'req/s':>6} {'renvoyés':>8} {'total':>7} {'octets gzip':>11}")
+            for name, path, stored in [(n, p, False) for n, p in SCENARIOS] + [
+                    ("Bretagne, la carte, réponse gardée en mémoire", SCENARIOS[0][1], True)]:
+                r = time_requests(url, path, args.requests, stored)
+                print(f"{name:44} {r['p50']:7.1f} {r['p90']:7.1f} {r['rps']:6.0f} {r['returned']:8} "
+                      f"{r['total']:7} {r['wire']:11}")
+            load = first_load(url)
+            raw, wire = (sum(v[i] for v in load.values()) for i in (0, 1))
+            print(f"Premier affichage de la carte : {kb(raw)} bruts, {kb(wire)} transférés (gzip) — "
+                  + ", ".join(f"{k} {kb(v[0])} / {kb(v[1])}" for k, v in load.items()))
+
+
+if __name__ == "__main__":
+    main()

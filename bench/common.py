@@ -1,0 +1,122 @@
+"""Shared by the benchmarks: a database with Brittany's territories, many generated sites, a server.
+
+Sites go through ``carto.bulk`` (the set-at-a-time write path: same validation, territory keys,
+FTS5/R*Tree entries and one history version per site as ``carto.sites``), so a database of
+100,000 sites looks exactly like one grown site by site.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import numpy as np
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from carto import bootstrap, bulk, poles  # noqa: E402
+from carto.context import Carto  # noqa: E402
+from carto.db import session_scope  # noqa: E402
+from carto.settings import Settings  # noqa: E402
+from carto.site_schema import SiteData  # noqa: E402
+
+BATCH = 5000
+KINDS = ["Ressourcerie", "Repair café", "Atelier vélo", "Friperie solidaire", "Garage solidaire",
+         "Recyclerie", "Matériauthèque", "Covoiturage solidaire", "Épicerie solidaire"]
+
+
+def settings(db: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{db}", tiles="blank")
+
+
+def reference_db(db: Path) -> Carto:
+    """A new database with communes, EPCI, pays, départements and pôles (from CARTO_GEODATA)."""
+    db.unlink(missing_ok=True)
+    carto = Carto.open(settings(db))
+    if not carto.settings.territories_enabled:
+        sys.exit("Géodonnées introuvables : définir CARTO_GEODATA (voir ../shared/geodata/README.md)")
+    bootstrap.load_territories(carto)
+    bootstrap.load_poles(carto, carto.settings.geodata / poles.POLES_TABLE)
+    return carto
+
+
+def random_points_in(geometry, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` uniform points inside a polygon, by vectorised rejection within its bounds."""
+    shapely.prepare(geometry)
+    west, south, east, north = geometry.bounds
+    found = np.empty((0, 2))
+    while len(found) < n:
+        xs, ys = rng.uniform(west, east, 4 * n + 8), rng.uniform(south, north, 4 * n + 8)
+        keep = shapely.contains_xy(geometry, xs, ys)
+        found = np.vstack([found, np.column_stack([xs[keep], ys[keep]])])
+    return found[:n]
+
+
+def generate(carto: Carto, n: int, seed: int = 2024) -> list[SiteData]:
+    """Fictional sites spread over communes in proportion to population (towns get more)."""
+    rng = np.random.default_rng(seed)
+    locator = carto.locator
+    population = np.array([max(c.population, 50) for c in locator.communes], dtype=float)
+    chosen = rng.choice(len(locator.communes), size=n, p=population / population.sum())
+    activities = [a.slug for d in carto.taxonomy.domains if d.is_open() for a in d.activities]
+    out: list[SiteData] = []
+    for index in np.unique(chosen):
+        commune = locator.communes[index]
+        count = int((chosen == index).sum())
+        for lon, lat in random_points_in(locator.geometries[index], count, rng):
+            i = len(out)
+            kinds = rng.choice(activities, size=1 + int(rng.random() < 0.3), replace=False)
+            out.append(SiteData(
+                name=f"[Démo] {KINDS[i % len(KINDS)]} n° {i} de {commune.nom}", activities=list(kinds),
+                lon=round(float(lon), 6), lat=round(float(lat), 6),
+                description="Site fictif généré pour les mesures de performance.",
+                postcode=commune.codes_postaux.split(",")[0] if commune.codes_postaux else "",
+                siae=bool(rng.random() < 0.2), ea_esat=bool(rng.random() < 0.08)))
+    return out
+
+
+def write(carto: Carto, sites: list[SiteData], source: str = "bench") -> int:
+    """Write sites in batches through ``carto.bulk``, one transaction per batch."""
+    for start in range(0, len(sites), BATCH):
+        batch = sites[start:start + BATCH]
+        rows = [bulk.new_row(s.model_dump(exclude={"activities"}), is_demo=True, source=source,
+                             source_key=str(start + i), credit="Données fictives de démonstration")
+                for i, s in enumerate(batch)]
+        errors = bulk.place(rows, carto.locator)
+        if any(errors):
+            raise RuntimeError(next(e for e in errors if e))
+        with session_scope(carto.engine) as session:
+            bulk.insert_sites(session, rows, [s.activities for s in batch], actor="bench")
+    return len(sites)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(db: Path):
+    """``carto`` served by uvicorn in its own process on a free loopback port; yields its URL."""
+    port = free_port()
+    env = os.environ | {"CARTO_DATABASE_URL": f"sqlite:///{db}", "CARTO_TILES": "blank"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "carto.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"], env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(url + "/api/territories", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
