@@ -13,7 +13,7 @@ import re
 
 from sqlalchemy import and_, func, literal_column, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from carto.models import Site
 from carto.textnorm import fold, words
@@ -90,7 +90,7 @@ def rebuild(session: Session) -> int:
     if _sqlite(session.get_bind()):
         session.execute(text("DELETE FROM site_fts"))
         session.execute(text("DELETE FROM site_rtree"))
-    sites = session.query(Site).all()
+    sites = session.exec(select(Site)).all()
     for site in sites:
         index_site(session, site)
     return len(sites)

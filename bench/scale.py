@@ -1,0 +1,378 @@
+"""Scale benchmark, in one go: 100,000 sites on SQLite and 1,000,000 on PostgreSQL + PostGIS,
+side by side with pygeoapi serving the same sites from the same PostGIS table.
+
+    python bench/scale.py [--sqlite-sites 100000] [--pg-sites 1000000] [--pg-url postgresql://…]
+                          [--requests 1000] [--concurrency 8] [--workdir /tmp/carto-bench-scale] [--reuse]
+
+Without --pg-url a throwaway PostgreSQL cluster is started (scripts/pg-test-cluster.sh) and stopped
+at the end. pygeoapi is installed from PyPI into its own virtual environment (``--pygeoapi-venv``,
+created when missing). Every server is one uvicorn process on a free loopback port; every figure
+comes from a bounded number of requests (``--requests``) sent by ``--concurrency`` keep-alive
+clients. Our requests carry ``Cache-Control: no-cache`` so that the server does the whole work
+(no replay from its response store); pygeoapi has no such store.
+
+Printed: import throughput; point → commune/pôle assignment; viewport latency (a box holding at
+most 500 sites) on both stores; requests/s, p50, p95, p99 against pygeoapi and the ratio; the
+first map payload (clusters of the whole region, then of a town); server memory (RSS).
+"""
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+import scale_data  # noqa: E402
+from assign_points import BBOX as ASSIGN_BOX, assign  # noqa: E402
+from carto.db import make_engine, normalize_url  # noqa: E402
+from carto.locator import Locator  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+PYGEOAPI_PACKAGES = ["pygeoapi", "starlette", "uvicorn", "psycopg2-binary", "geoalchemy2"]
+VIEW_SQL = """
+CREATE OR REPLACE VIEW pygeoapi_sites AS
+SELECT s.id, s.name, s.commune_name, s.postcode, s.website, s.siae, s.ea_esat,
+       (SELECT string_agg(a.activity, ',' ORDER BY a.activity) FROM siteactivity a WHERE a.site_id = s.id)
+         AS activities,
+       ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) AS geom
+FROM site s WHERE s.status = 'published'
+"""
+# The view's point is the expression of carto's GiST index: both servers use the same index.
+
+
+# --- Servers ---------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(command: list[str], env: dict, port: int, ready_path: str):
+    """A server process on 127.0.0.1:port; yields the process once ``ready_path`` answers 200."""
+    process = subprocess.Popen(command, env=os.environ | env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} s'est arrêté : {process.stderr.read()[-2000:]}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", ready_path)
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def carto_server(url: str, port: int):
+    return serve([sys.executable, "-m", "uvicorn", "carto.app:create_app", "--factory", "--host", "127.0.0.1",
+                  "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                 {"CARTO_DATABASE_URL": url, "CARTO_TILES": "blank"}, port, "/api/taxonomy")
+
+
+def rss_mb(process: subprocess.Popen) -> float:
+    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# --- Load --------------------------------------------------------------------------------------
+
+def load(port: int, paths: list[str], requests: int, concurrency: int, headers: dict | None = None) -> dict:
+    """``requests`` GETs spread over ``concurrency`` keep-alive connections, cycling through ``paths``."""
+    headers = {"Accept-Encoding": "gzip"} | (headers or {})
+    durations: list[float] = []
+    sizes: list[int] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(requests))
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        mine, my_sizes = [], []
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            t0 = time.perf_counter()
+            conn.request("GET", paths[i % len(paths)], headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            mine.append(time.perf_counter() - t0)
+            my_sizes.append(len(body))
+            if response.status != 200:
+                errors.append(f"{response.status} {paths[i % len(paths)]}")
+        with lock:
+            durations.extend(mine)
+            sizes.extend(my_sizes)
+
+    for path in paths[:min(len(paths), 20)]:  # warm-up: caches, code paths, connections
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        c.request("GET", path, headers=headers)
+        c.getresponse().read()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise RuntimeError(f"{len(errors)} réponses en erreur, dont {errors[:3]}")
+    q = np.percentile(np.array(durations) * 1000, [50, 95, 99])
+    return {"rps": len(durations) / elapsed, "p50": q[0], "p95": q[1], "p99": q[2],
+            "bytes": statistics.median(sizes)}
+
+
+def get_json(port: int, path: str) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("GET", path, headers={"Cache-Control": "no-cache"})
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"{response.status} sur {path} : {body[:300]!r}")
+    return json.loads(body)
+
+
+# --- Views -------------------------------------------------------------------------------------
+
+def boxes_of_at_most(port: int, centres: list[tuple[float, float]], most: int = 500) -> list[str]:
+    """Around each centre, the largest square box (halving its side) holding at most ``most`` sites."""
+    out = []
+    for lon, lat in centres:
+        half = 0.4
+        while True:
+            bbox = f"{lon - half:.5f},{lat - half * 0.66:.5f},{lon + half:.5f},{lat + half * 0.66:.5f}"
+            total = get_json(port, f"/api/sites?limit=1&bbox={bbox}")["numberMatched"]
+            if total <= most:
+                out.append(bbox)
+                break
+            half /= 1.5
+    return out
+
+
+def row(label: str, r: dict) -> str:
+    return (f"{label:58} {r['rps']:8.0f} {r['p50']:7.1f} {r['p95']:7.1f} {r['p99']:7.1f} "
+            f"{r['bytes'] / 1024:8.1f}")
+
+
+HEADER = f"{'requête':58} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'Ko (gzip)':>9}"
+
+
+def measure_carto(url: str, label: str, centres, region_view: tuple[str, int], town_view: tuple[str, int],
+                  args) -> tuple[dict, list[str]]:
+    port = free_port()
+    with carto_server(url, port) as process:
+        boxes = boxes_of_at_most(port, centres)
+        counts = [get_json(port, f"/api/sites?limit=1&bbox={b}")["numberMatched"] for b in boxes]
+        print(f"\n## {label} — {len(boxes)} vues d'au plus 500 sites ({min(counts)} à {max(counts)} sites), "
+              f"{args.requests} requêtes, {args.concurrency} clients")
+        print(HEADER)
+        fresh = {"Cache-Control": "no-cache"}
+        results = {
+            "api": load(port, [f"/api/sites?bbox={b}&limit=500" for b in boxes], args.requests, args.concurrency, fresh),
+            "ogc": load(port, [f"/ogc/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes],
+                        args.requests, args.concurrency, fresh),
+            "compact": load(port, [f"/api/sites?bbox={b}&limit=500&format=compact" for b in boxes],
+                            args.requests, args.concurrency, fresh),
+        }
+        print(row("/api/sites GeoJSON, limit=500", results["api"]))
+        print(row("/ogc/collections/sites/items, limit=500", results["ogc"]))
+        print(row("/api/sites compact (marqueurs de la carte), limit=500", results["compact"]))
+        for name, (bbox, zoom) in (("région", region_view), ("ville", town_view)):
+            path = f"/api/sites/clusters?bbox={bbox}&zoom={zoom}"
+            answer = get_json(port, path)
+            results[f"clusters_{name}"] = r = load(port, [path], max(50, args.requests // 10), args.concurrency, fresh)
+            print(row(f"/api/sites/clusters, {name} (z{zoom}) : {len(answer['clusters'])} groupes, "
+                      f"{answer['total']} sites", r))
+        stored = load(port, [f"/api/sites/clusters?bbox={region_view[0]}&zoom={region_view[1]}"], 200,
+                      args.concurrency)
+        print(row("  même carte de la région, réponse gardée en mémoire", stored))
+        results["rss_mb"] = rss_mb(process)
+        print(f"Mémoire du serveur après la charge (RSS) : {results['rss_mb']:.0f} Mo")
+    return results, boxes
+
+
+# --- pygeoapi --------------------------------------------------------------------------------------
+
+def pygeoapi_venv(venv: Path) -> Path:
+    if not (venv / "bin" / "pygeoapi").exists():
+        print(f"Installation de pygeoapi (PyPI) dans {venv}…")
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *PYGEOAPI_PACKAGES], check=True)
+    version = subprocess.run([str(venv / "bin" / "pip"), "show", "pygeoapi"], capture_output=True, text=True)
+    print("pygeoapi " + next(line.split()[1] for line in version.stdout.splitlines() if line.startswith("Version")))
+    return venv
+
+
+def pygeoapi_config(workdir: Path, port: int, pg_url: str) -> dict:
+    url = normalize_url(pg_url)
+    server_url = f"http://127.0.0.1:{port}"
+    config = {
+        "server": {"bind": {"host": "127.0.0.1", "port": port}, "url": server_url,
+                   "mimetype": "application/json; charset=UTF-8", "encoding": "utf-8", "language": "fr-FR",
+                   "limits": {"default_items": 10, "max_items": 1000}, "pretty_print": False,
+                   "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": "OSM"}},
+        "logging": {"level": "ERROR"},
+        "metadata": {"identification": {"title": "bench", "description": "bench", "keywords": ["ess"],
+                                        "url": server_url, "terms_of_service": server_url},
+                     "license": {"name": "Etalab 2.0", "url": server_url},
+                     "provider": {"name": "bench", "url": server_url}, "contact": {"name": "bench"}},
+        "resources": {"sites": {
+            "type": "collection", "title": "Sites", "description": "Sites ESS", "keywords": ["ess"],
+            "extents": {"spatial": {"bbox": [-180, -90, 180, 90],
+                                    "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+            "providers": [{"type": "feature", "name": "PostgreSQL", "id_field": "id", "table": "pygeoapi_sites",
+                           "geom_field": "geom",
+                           "data": {"host": url.host, "port": url.port or 5432, "dbname": url.database,
+                                    "user": url.username, "password": url.password or ""}}]}},
+    }
+    path = workdir / "pygeoapi.yml"
+    path.write_text(json.dumps(config))  # JSON is YAML
+    return {"PYGEOAPI_CONFIG": str(path), "PYGEOAPI_OPENAPI": str(workdir / "pygeoapi-openapi.yml")}
+
+
+def measure_pygeoapi(venv: Path, workdir: Path, pg_url: str, boxes: list[str], args) -> dict:
+    engine = make_engine(pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(VIEW_SQL)
+    engine.dispose()
+    port = free_port()
+    env = pygeoapi_config(workdir, port, pg_url)
+    subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", env["PYGEOAPI_CONFIG"],
+                    "--output-file", env["PYGEOAPI_OPENAPI"]], check=True, env=os.environ | env,
+                   capture_output=True)
+    with serve([str(venv / "bin" / "uvicorn"), "pygeoapi.starlette_app:APP", "--host", "127.0.0.1",
+                "--port", str(port), "--log-level", "warning", "--no-access-log"], env, port,
+               "/collections/sites?f=json") as process:
+        counts = [get_json(port, f"/collections/sites/items?bbox={b}&limit=500&f=json")["numberReturned"]
+                  for b in boxes]
+        print(f"\n## pygeoapi, même table PostGIS — mêmes {len(boxes)} vues ({min(counts)} à {max(counts)} sites)")
+        print(HEADER)
+        r = load(port, [f"/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes],
+                 args.requests, args.concurrency)
+        print(row("pygeoapi /collections/sites/items, limit=500", r))
+        r["rss_mb"] = rss_mb(process)
+        print(f"Mémoire du serveur pygeoapi (RSS) : {r['rss_mb']:.0f} Mo")
+    return r
+
+
+# --- Main --------------------------------------------------------------------------------------------
+
+@contextmanager
+def postgres(args):
+    if args.pg_url:
+        yield args.pg_url
+        return
+    directory = args.workdir / "pg"
+    script = ROOT / "scripts" / "pg-test-cluster.sh"
+    try:
+        url = subprocess.run([str(script), "start", str(directory)], check=True, capture_output=True,
+                             text=True).stdout.strip()
+        yield url
+    finally:
+        subprocess.run([str(script), "stop", str(directory)], check=False)
+
+
+def database(url: str, n: int, region: str, reuse: bool) -> str:
+    if reuse:
+        try:
+            engine = make_engine(url)
+            with engine.connect() as conn:
+                stored = conn.exec_driver_sql("SELECT count(*) FROM site").scalar()
+            engine.dispose()
+            if stored == n:
+                print(f"{n:,} sites déjà en base ({url.split('@')[-1]}) : réutilisés".replace(",", " "))
+                return url
+        except Exception:  # noqa: BLE001 (no such database or table: build it)
+            pass
+    r = scale_data.build(url, n, region)
+    print(f"Import de {r['sites']:,} sites ({region}) par carto.bulk : {r['write_s']:.0f} s, "
+          f"{r['sites_per_s']:,.0f} sites/s (territoires et pôles : {r['reference_s']:.0f} s)".replace(",", " "))
+    return url
+
+
+def assignment(url: str, points: int = 100_000) -> None:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        locator = Locator.from_db(session)
+    engine.dispose()
+    rng = np.random.default_rng(7)
+    west, south, east, north = ASSIGN_BOX
+    lons, lats = rng.uniform(west, east, points), rng.uniform(south, north, points)
+    runs = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        codes, _poles = assign(locator, lons, lats)
+        runs.append(time.perf_counter() - t0)
+    print(f"Affectation point → commune, EPCI, pays, pôles : {points:,} points en {min(runs):.2f} s "
+          f"({points / min(runs):,.0f} points/s ; {int((codes != None).sum()):,} sur terre)".replace(",", " "))  # noqa: E711
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sqlite-sites", type=int, default=100_000)
+    parser.add_argument("--pg-sites", type=int, default=1_000_000)
+    parser.add_argument("--pg-url", help="an existing PostgreSQL + PostGIS database (else a throwaway cluster)")
+    parser.add_argument("--requests", type=int, default=1000, help="requests per measure")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/carto-bench-scale"))
+    parser.add_argument("--pygeoapi-venv", type=Path, default=Path("/tmp/pygeoapi-venv"))
+    parser.add_argument("--reuse", action="store_true", help="keep databases that already hold the sites")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"Machine : {os.cpu_count()} cœurs, charge au départ {os.getloadavg()[0]:.1f} (load average 1 min)")
+
+    sqlite_url = database(f"sqlite:///{args.workdir / f'bretagne-{args.sqlite_sites}.db'}",
+                          args.sqlite_sites, "bretagne", args.reuse)
+    assignment(sqlite_url)
+    brittany = ("-5.3,47.2,-1.0,48.95", 8)
+    rennes = ("-1.75,48.07,-1.60,48.15", 13)
+    towns = [(-1.6778, 48.1173), (-4.4861, 48.3904), (-2.7603, 47.6559), (-3.3667, 47.7500)]
+    ours_sqlite, _ = measure_carto(sqlite_url, f"carto, SQLite, {args.sqlite_sites:,} sites (Bretagne)".replace(",", " "),
+                                   towns, brittany, rennes, args)
+
+    venv = pygeoapi_venv(args.pygeoapi_venv)
+    with postgres(args) as pg_url:
+        pg_url = database(pg_url, args.pg_sites, "france", args.reuse)
+        france = ("-5.0,42.3,8.3,51.1", 6)
+        lyon = ("4.78,45.72,4.90,45.80", 13)
+        cities = [(-1.6778, 48.1173), (4.8357, 45.7640), (2.3522, 48.8566), (-0.5792, 44.8378), (3.0573, 50.6292)]
+        ours_pg, boxes = measure_carto(pg_url, f"carto, PostgreSQL + PostGIS, {args.pg_sites:,} sites (France)"
+                                       .replace(",", " "), cities, france, lyon, args)
+        theirs = measure_pygeoapi(venv, args.workdir, pg_url, boxes, args)
+
+    print("\n## Résumé")
+    for name, ours in (("GeoJSON /api/sites", ours_pg["api"]), ("OGC API items", ours_pg["ogc"])):
+        print(f"{name} contre pygeoapi (PostGIS, mêmes vues, {args.concurrency} clients) : "
+              f"{ours['rps']:.0f} contre {theirs['rps']:.0f} req/s = ×{ours['rps'] / theirs['rps']:.1f} ; "
+              f"p50 {ours['p50']:.1f} contre {theirs['p50']:.1f} ms ; p99 {ours['p99']:.1f} contre {theirs['p99']:.1f} ms")
+    print(f"Vue ≤ 500 sites, SQLite {args.sqlite_sites:,} : p50 {ours_sqlite['api']['p50']:.1f} ms (cible ≤ 10) ; "
+          f"PostGIS {args.pg_sites:,} : p95 {ours_pg['api']['p95']:.1f} ms (cible ≤ 50)".replace(",", " "))
+    print(f"RSS à {args.sqlite_sites:,} sites (SQLite) : {ours_sqlite['rss_mb']:.0f} Mo (cible ≤ 400) ; "
+          f"à {args.pg_sites:,} (PostGIS) : {ours_pg['rss_mb']:.0f} Mo".replace(",", " "))
+
+
+if __name__ == "__main__":
+    main()
