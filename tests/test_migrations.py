@@ -41,10 +41,20 @@ def differences(engine) -> list:
         return migrate.differences(conn)
 
 
+def search_indexes(engine) -> set[str]:
+    """The indexes kept beside the models by ``carto.search_index`` (virtual tables on SQLite)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            return set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL%'").scalars())
+        return set(conn.exec_driver_sql("SELECT indexname FROM pg_indexes WHERE tablename = 'site'").scalars())
+
+
 def test_the_migrations_build_exactly_the_tables_of_the_models(engine):
     """If this fails after a change to carto/models.py: ``carto db revision -m "…"``, read, commit."""
     assert migrate.upgrade(engine) == (None, migrate.head())
     assert differences(engine) == []
+    expected = set(search_index.SQLITE_TABLES if engine.dialect.name == "sqlite" else search_index.PG_INDEXES)
+    assert expected <= search_indexes(engine)
 
 
 def test_a_new_database_is_created_at_the_newest_revision(empty_database_url):
