@@ -25,7 +25,8 @@ def create_app(settings: Settings | None = None, carto: Carto | None = None) -> 
     app.state.carto = carto
     app.add_middleware(ReadEndpoints)  # CORS and ETag on the open data (innermost: gzip wraps it)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(SecurityHeaders, embed_frame_ancestors=carto.settings.embed_frame_ancestors)
+    app.add_middleware(SecurityHeaders, embed_frame_ancestors=carto.settings.embed_frame_ancestors,
+                       tiles=carto.settings.tiles)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(clusters.router)  # before sites: /api/sites/clusters is not a site id
     for module in (sites, taxonomy, poles, territories, ogc, pages, docs):

@@ -27,6 +27,11 @@ PAGE_CSS = ("leaflet_css",)
 # folium's header sets maximum-scale=1 / user-scalable=no: that forbids zooming the page (WCAG
 # 1.4.4); base.html has its own viewport tag, so folium's is dropped.
 _VIEWPORT_META = re.compile(r"<meta\s+name=\"viewport\"[^>]*>", re.S)
+# folium's header also sets two Leaflet flags to their default values in an inline script. Our
+# Content-Security-Policy runs only inline scripts carrying the response's nonce (carto.api.headers),
+# which the header cannot know: that script is dropped (same behaviour), and any other refused.
+_LEAFLET_FLAGS = re.compile(r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>", re.S)
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 
 
 class FrenchControls(MacroElement):
@@ -113,6 +118,14 @@ def marker_html(colour: str, icon: str) -> str:
 def render(m: folium.Map, cluster_name: str = "", layers_name: str = "") -> RenderedMap:
     root = m.get_root()
     folium_assets.render_offline(m)  # refuses a page that would still load a CDN asset
-    return RenderedMap(header=_VIEWPORT_META.sub("", root.header.render()), html=root.html.render(),
+    return RenderedMap(header=_header(root), html=root.html.render(),
                        script=root.script.render(), map_name=m.get_name(), cluster_name=cluster_name,
                        layers_name=layers_name)
+
+
+def _header(root) -> str:
+    header = _LEAFLET_FLAGS.sub("", _VIEWPORT_META.sub("", root.header.render()))
+    if _INLINE_SCRIPT.search(header):
+        raise ValueError("inline script in folium's header: the Content-Security-Policy would block it; "
+                         "move it to the map's script (see carto.mapview)")
+    return header

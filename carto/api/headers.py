@@ -1,9 +1,20 @@
-"""Security headers on every response, and the framing policy.
+"""Security headers on every response: the Content-Security-Policy and the framing policy.
 
 Embed pages (``/embed``) may be framed by the partner sites in ``CARTO_EMBED_FRAME_ANCESTORS``
-(default: any site) and by our own pages (the builder's preview); every other page, the builder
-included, refuses to be framed (clickjacking of forms and moderation).
+(default: any site); every other page refuses to be framed (clickjacking of forms and moderation).
+
+Scripts run only from our own files or from inline ``<script>`` tags that carry this response's
+nonce (``request.state.csp_nonce``, a fresh random value per request): an injected script has no
+nonce and does not run. Styles allow ``'unsafe-inline'``: Leaflet and our map markers set
+``style`` attributes in the HTML they build (marker colours, pin positions) and folium writes
+``<style>`` blocks; CSS cannot run code, and user text is escaped everywhere anyway. Images may
+come from the tile server of ``CARTO_TILES``. Plugins (``object-src``), ``<base>`` and form
+targets are locked to nothing or to this site. A page whose HTML is stored and replayed must not
+carry inline scripts: its nonce would be stale.
 """
+import secrets
+from urllib.parse import urlsplit
+
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 
@@ -16,26 +27,53 @@ def is_embed(path: str) -> bool:
 
 
 def frame_ancestors(allow_list: str) -> str:
-    """The embed's policy: the allow-list, and always our own pages (the builder's live preview)."""
     sources = allow_list.split()
-    if "*" in sources:
-        return "frame-ancestors *"
-    return "frame-ancestors " + " ".join(["'self'", *(s for s in sources if s != "'self'")])
+    return "frame-ancestors " + (" ".join(sources) if sources else "'none'")
+
+
+def tile_source(tiles: str) -> str:
+    """The CSP source of a tile URL template: its origin, ``{s}`` subdomains as a wildcard."""
+    if "://" not in tiles:
+        return ""  # "blank": our own grey tile
+    parts = urlsplit(tiles)
+    labels = parts.netloc.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    if any("{" in label for label in labels):
+        return f"{parts.scheme}:"  # a template CSP cannot express: the whole scheme
+    return f"{parts.scheme}://{'.'.join(labels)}"
+
+
+def content_security_policy(nonce: str, framing: str, tiles: str = "") -> str:
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        "style-src 'self' 'unsafe-inline'",
+        " ".join(filter(None, ["img-src 'self' data: blob:", tiles])),
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        framing,
+    ])
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
-    def __init__(self, app, embed_frame_ancestors: str = "*"):
+    def __init__(self, app, embed_frame_ancestors: str = "*", tiles: str = "blank"):
         super().__init__(app)
         self.embed_policy = frame_ancestors(embed_frame_ancestors)
+        self.tiles = tile_source(tiles)
 
     async def dispatch(self, request: Request, call_next):
+        nonce = request.state.csp_nonce = secrets.token_urlsafe(18)
         response = await call_next(request)
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if is_embed(request.url.path):
-            headers["Content-Security-Policy"] = self.embed_policy
-        else:
-            headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        embed = is_embed(request.url.path)
+        framing = self.embed_policy if embed else frame_ancestors("")
+        headers["Content-Security-Policy"] = content_security_policy(nonce, framing, self.tiles)
+        if not embed:
             headers["X-Frame-Options"] = "DENY"
         return response
