@@ -1,6 +1,6 @@
 """Latency of /api/sites over HTTP with 100,000 sites, and the bytes of the first map load.
 
-    python bench/api_latency.py [--sites 100000] [--requests 200] [--workdir /tmp/carto-bench]
+    python bench/api_latency.py [--sites 100000] [--requests 200] [--workdir /tmp/carto-bench] [--reuse]
 
 1. Builds two SQLite databases: the 500 demo sites of ``carto demo``, and N generated sites
    written through ``carto.bulk`` (territories, indexes and history, like any write).
@@ -8,6 +8,8 @@
    keep-alive client (gzip accepted, like a browser): median, 90th percentile, requests/s. Requests
    carry ``Cache-Control: no-cache`` so that the server does the whole work each time; the map's
    first call is then timed again as most visitors get it: replayed from the server's store.
+   "CPU ms" is the server process's CPU time per request (from /proc): unlike wall-clock latency,
+   it hardly moves when other jobs share the machine.
 3. Loads the map page in headless Chromium and adds up what the first view costs: the page, its
    assets and API calls (only the first /api/sites: later ones follow the user's moves), raw and
    as sent (gzip). Map tiles are left out: they come from the tile server.
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from common import generate, reference_db, server, write
+from common import Server, generate, reference_db, server, write
 from carto import bootstrap
 
 BRITTANY = "-5.2,47.2,-1.0,48.9"
@@ -44,22 +46,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def time_requests(url: str, path: str, n: int, stored: bool = False) -> dict:
+def time_requests(app: Server, path: str, n: int, stored: bool = False) -> dict:
     headers = {"Accept-Encoding": "gzip"} | ({} if stored else {"Cache-Control": "no-cache"})
-    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+    with httpx.Client(base_url=app.url, headers=headers, timeout=60) as client:
         for _ in range(5):  # warm-up: territory index, SQLite page cache, code paths
             client.get(path)
-        durations, start = [], time.perf_counter()
+        durations, start, cpu = [], time.perf_counter(), app.cpu_seconds()
         for _ in range(n):
             t0 = time.perf_counter()
             response = client.get(path)
             durations.append(time.perf_counter() - t0)
         elapsed = time.perf_counter() - start
+        cpu = app.cpu_seconds() - cpu
     response.raise_for_status()
     body = response.json()
     returned = len(body.get("sites", body.get("features", [])))
     return {"p50": statistics.median(durations) * 1000, "p90": percentile(durations, 0.9) * 1000,
-            "rps": n / elapsed, "returned": returned,
+            "rps": n / elapsed, "cpu": cpu / n * 1000, "returned": returned,
             "total": body.get("total", body.get("numberMatched")), "wire": response.num_bytes_downloaded}
 
 
@@ -97,39 +100,43 @@ def kb(n: int) -> str:
     return f"{n / 1024:,.0f} KB".replace(",", " ")
 
 
+def build(small_db: Path, big_db: Path, n: int) -> None:
+    t0 = time.perf_counter()
+    bootstrap.setup_demo(reference_db(small_db), 500)
+    big = reference_db(big_db)
+    print(f"Bases de référence et 500 sites de démo : {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    generated = generate(big, n)
+    t1 = time.perf_counter()
+    write(big, generated)
+    t2 = time.perf_counter()
+    print(f"{n} sites : générés en {t1 - t0:.1f} s, écrits (carto.bulk) en {t2 - t1:.1f} s ({n / (t2 - t1):,.0f} sites/s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200, help="requests per scenario")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/carto-bench"))
+    parser.add_argument("--reuse", action="store_true", help="reuse the databases of a previous run")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"Charge de la machine au départ (load average 1 min) : {os.getloadavg()[0]:.1f} sur {os.cpu_count()} cœurs")
 
-    t0 = time.perf_counter()
-    small = reference_db(args.workdir / "demo-500.db")
-    bootstrap.setup_demo(small, 500)
-    big_db = args.workdir / f"bench-{args.sites}.db"
-    big = reference_db(big_db)
-    print(f"Bases de référence et 500 sites de démo : {time.perf_counter() - t0:.1f} s")
-    t0 = time.perf_counter()
-    generated = generate(big, args.sites)
-    t1 = time.perf_counter()
-    write(big, generated)
-    t2 = time.perf_counter()
-    print(f"{args.sites} sites : générés en {t1 - t0:.1f} s, écrits (carto.bulk) en {t2 - t1:.1f} s "
-          f"({args.sites / (t2 - t1):,.0f} sites/s)")
-
-    for label, db in (("500 sites", args.workdir / "demo-500.db"), (f"{args.sites} sites", big_db)):
-        with server(db) as url:
+    small_db, big_db = args.workdir / "demo-500.db", args.workdir / f"bench-{args.sites}.db"
+    if not (args.reuse and small_db.exists() and big_db.exists()):
+        build(small_db, big_db, args.sites)
+    for label, db in (("500 sites", small_db), (f"{args.sites} sites", big_db)):
+        with server(db) as app:
             print(f"\n## {label} — {args.requests} requêtes séquentielles par scénario")
-            print(f"{'scénario':44} {'p50 ms':>7} {'p90 ms':>7} {'req/s':>6} {'renvoyés':>8} {'total':>7} {'octets gzip':>11}")
+            print(f"{'scénario':46} {'p50 ms':>7} {'p90 ms':>7} {'CPU ms':>7} {'req/s':>6} {'renvoyés':>8} "
+                  f"{'total':>7} {'octets gzip':>11}")
             for name, path, stored in [(n, p, False) for n, p in SCENARIOS] + [
                     ("Bretagne, la carte, réponse gardée en mémoire", SCENARIOS[0][1], True)]:
-                r = time_requests(url, path, args.requests, stored)
-                print(f"{name:44} {r['p50']:7.1f} {r['p90']:7.1f} {r['rps']:6.0f} {r['returned']:8} "
+                r = time_requests(app, path, args.requests, stored)
+                print(f"{name:46} {r['p50']:7.1f} {r['p90']:7.1f} {r['cpu']:7.1f} {r['rps']:6.0f} {r['returned']:8} "
                       f"{r['total']:7} {r['wire']:11}")
-            load = first_load(url)
+            load = first_load(app.url)
             raw, wire = (sum(v[i] for v in load.values()) for i in (0, 1))
             print(f"Premier affichage de la carte : {kb(raw)} bruts, {kb(wire)} transférés (gzip) — "
                   + ", ".join(f"{k} {kb(v[0])} / {kb(v[1])}" for k, v in load.items()))

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -100,9 +101,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class Server:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user + system), from /proc."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def server(db: Path):
-    """``carto`` served by uvicorn in its own process on a free loopback port; yields its URL."""
+    """``carto`` served by uvicorn in its own process on a free loopback port."""
     port = free_port()
     env = os.environ | {"CARTO_DATABASE_URL": f"sqlite:///{db}", "CARTO_TILES": "blank"}
     process = subprocess.Popen(
@@ -116,7 +128,7 @@ def server(db: Path):
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield url
+        yield Server(url, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
