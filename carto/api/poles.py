@@ -2,6 +2,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse
 from sqlmodel import select
 
 from carto import geojson
@@ -17,9 +18,10 @@ def list_poles(session: SessionDep, geometry: bool = True):
     for link in session.exec(select(PoleCommune)):
         counts[link.pole_id] = counts.get(link.pole_id, 0) + 1
     poles = session.exec(select(Pole).order_by(Pole.nom)).all()
-    return geojson.collection([geojson.geometry_feature(p.id, p.geometry if geometry else None,
+    # Straight to JSON: FastAPI's jsonable_encoder would walk every coordinate of 19 outlines.
+    return JSONResponse(geojson.collection([geojson.geometry_feature(p.id, p.geometry if geometry else None,
                                                         geojson.pole_properties(p, counts.get(p.id, 0)))
-                               for p in poles])
+                                            for p in poles]))
 
 
 @router.get("/at", summary="Commune et pôles couvrant un point")
@@ -41,5 +43,5 @@ def get_pole(pole_id: str, session: SessionDep):
     if pole is None:
         raise HTTPException(404, detail=error_detail("path", "pole_id", f"pôle inconnu : « {pole_id} »", "not_found"))
     communes = session.exec(select(PoleCommune.commune_code).where(PoleCommune.pole_id == pole_id)).all()
-    return geojson.geometry_feature(pole.id, pole.geometry, geojson.pole_properties(pole, len(communes))
-                                    | {"communes": sorted(communes)})
+    return JSONResponse(geojson.geometry_feature(pole.id, pole.geometry, geojson.pole_properties(
+        pole, len(communes)) | {"communes": sorted(communes)}))

@@ -2,6 +2,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import JSONResponse
 
 from carto import territories
 from carto.api.deps import CartoDep, SessionDep, bad_request, error_detail
@@ -45,8 +46,9 @@ def search_territories(
         raise bad_request("postcode", "le code postal ne s'applique qu'aux communes")
     page = territories.search(carto, level, q=q, codes=split_values(code), postcode=postcode,
                               limit=limit, offset=offset)
-    return {"level": level, "total": page.total, "limit": limit, "offset": offset,
-            "territories": _items(session, level, page.entries, geometry)}
+    # Straight to JSON: FastAPI's jsonable_encoder would walk every coordinate of the outlines.
+    return JSONResponse({"level": level, "total": page.total, "limit": limit, "offset": offset,
+                         "territories": _items(session, level, page.entries, geometry)})
 
 
 @router.get("/{level}/{code}", summary="Un territoire, avec son contour")
@@ -55,4 +57,4 @@ def get_territory(level: LevelPath, code: str, carto: CartoDep, session: Session
     entry = territories.get(carto, level, code)
     if entry is None:
         raise HTTPException(404, detail=error_detail("path", "code", territories.unknown(level, code), "not_found"))
-    return {"level": level, **_items(session, level, [entry], geometry)[0]}
+    return JSONResponse({"level": level, **_items(session, level, [entry], geometry)[0]})
