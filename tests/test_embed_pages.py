@@ -204,6 +204,14 @@ def test_the_embed_may_be_framed_the_builder_may_not(client):
     assert builder["Content-Security-Policy"].endswith("; frame-ancestors 'none'") and builder["X-Frame-Options"] == "DENY"
 
 
+def test_an_allow_list_restricts_who_may_frame_the_embed(demo_carto):
+    from tests.conftest import make_client
+    demo_carto.settings.embed_frame_ancestors = "https://pole.example https://ville.example"
+    with make_client(demo_carto) as restricted:
+        policy = restricted.get("/embed").headers["Content-Security-Policy"]
+    assert policy.endswith("; frame-ancestors 'self' https://pole.example https://ville.example")
+
+
 @pytest.mark.parametrize("url", ["/embed", "/embed?view=list", "/embed?header=1&lock=1&pole=adesk",
                                  "/embed?view=list&header=1&lang=en"])
 def test_every_link_leaving_the_embed_opens_a_new_tab_and_none_edits_or_moderates(client, url):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from carto.api.headers import content_security_policy, frame_ancestors, is_embed, tile_source
+from carto.api.headers import content_security_policy, embed_framing, frame_ancestors, is_embed, tile_source
 from tests.conftest import MODERATION_PASSWORD, csrf_of
 
 
@@ -29,6 +29,13 @@ def test_embed_pages_may_be_framed_by_the_configured_sites():
     assert frame_ancestors("https://pole.example https://ville.example") == (
         "frame-ancestors https://pole.example https://ville.example")
     assert frame_ancestors("") == "frame-ancestors 'none'"
+
+
+def test_our_own_builder_may_always_preview_the_embed():
+    assert embed_framing("*") == "frame-ancestors *"
+    assert embed_framing("") == "frame-ancestors 'self'"
+    assert embed_framing("https://pole.example") == "frame-ancestors 'self' https://pole.example"
+    assert embed_framing("'self' https://pole.example") == "frame-ancestors 'self' https://pole.example"
 
 
 PAGES = ["/", "/liste", "/sites/1", "/sourcing?zone=commune:35238", "/poles/reso-solidaire", "/territoires",

@@ -1,7 +1,8 @@
 """Security headers on every response: the Content-Security-Policy and the framing policy.
 
 Embed pages (``/embed``) may be framed by the partner sites in ``CARTO_EMBED_FRAME_ANCESTORS``
-(default: any site); every other page refuses to be framed (clickjacking of forms and moderation).
+(default: any site) and by our own pages (the builder's live preview); every other page, the
+builder included, refuses to be framed (clickjacking of forms and moderation).
 
 Scripts run only from our own files or from inline ``<script>`` tags that carry this response's
 nonce (``request.state.csp_nonce``, a fresh random value per request): an injected script has no
@@ -29,6 +30,14 @@ def is_embed(path: str) -> bool:
 def frame_ancestors(allow_list: str) -> str:
     sources = allow_list.split()
     return "frame-ancestors " + (" ".join(sources) if sources else "'none'")
+
+
+def embed_framing(allow_list: str) -> str:
+    """The embed's policy: the allow-list, and always our own pages (the builder's preview)."""
+    sources = allow_list.split()
+    if "*" in sources:
+        return "frame-ancestors *"
+    return frame_ancestors(" ".join(["'self'", *(s for s in sources if s != "'self'")]))
 
 
 def tile_source(tiles: str) -> str:
@@ -62,7 +71,7 @@ def content_security_policy(nonce: str, framing: str, tiles: str = "") -> str:
 class SecurityHeaders(BaseHTTPMiddleware):
     def __init__(self, app, embed_frame_ancestors: str = "*", tiles: str = "blank"):
         super().__init__(app)
-        self.embed_policy = frame_ancestors(embed_frame_ancestors)
+        self.embed_policy = embed_framing(embed_frame_ancestors)
         self.tiles = tile_source(tiles)
 
     async def dispatch(self, request: Request, call_next):
