@@ -79,7 +79,10 @@ def grid(session: Session, f: SiteFilter, zoom: int) -> Grid:
     while _cells(f.bbox, cell) > MAX_CELLS:
         cell *= 2
     wide = snap(f.bbox, cell)
-    where = search.conditions(session, replace(f, bbox=wide))
+    # The box as plain ranges, not the R*Tree/GiST filter: a wide view holds a large share of the
+    # sites, which the index on (status, lon, lat, id) hands over without reading the table.
+    where = search.conditions(session, replace(f, bbox=None))
+    where += [Site.lon.between(wide[0], wide[2]), Site.lat.between(wide[1], wide[3])]
     if f.near and f.radius_km:
         where.append(distance_km(Site.lon, Site.lat, *f.near) <= f.radius_km)
     # The cell size is written into the SQL (a float we computed), so that GROUP BY and SELECT
@@ -90,11 +93,11 @@ def grid(session: Session, f: SiteFilter, zoom: int) -> Grid:
     west, south, east, north = f.bbox
     in_box = case((and_(Site.lon.between(west, east), Site.lat.between(south, north)), 1), else_=0)
     rows = session.exec(
-        select(func.count(), func.avg(Site.lon), func.avg(Site.lat), func.min(Site.lon), func.min(Site.lat),
+        select(func.count(), func.sum(Site.lon), func.sum(Site.lat), func.min(Site.lon), func.min(Site.lat),
                func.max(Site.lon), func.max(Site.lat), func.min(Site.id), func.sum(in_box))
         .where(*where).group_by(cx, cy)).all()
-    clusters = [Cluster(lon, lat, n, (w, s, e, n_), first if n == 1 else None)
-                for n, lon, lat, w, s, e, n_, first, _ in rows]
+    clusters = [Cluster(sum_lon / n, sum_lat / n, n, (w, s, e, n_), first if n == 1 else None)
+                for n, sum_lon, sum_lat, w, s, e, n_, first, _ in rows]
     clusters.sort(key=lambda c: (-c.count, c.lon, c.lat))
     return Grid(zoom, cell, wide, sum(int(r[-1] or 0) for r in rows), clusters)
 

@@ -99,7 +99,9 @@ class PoleCommune(SQLModel, table=True):
 class Site(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("source", "source_key", name="uq_site_source_key"),
-        Index("ix_site_lon_lat", "lon", "lat"),
+        # Status first: the map's aggregates (carto.clusters) read published sites of a lon/lat range
+        # from this index alone. Text and box filters use carto.search_index's indexes.
+        Index("ix_site_status_lon_lat", "status", "lon", "lat", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
