@@ -99,7 +99,8 @@ class Sites(Collection):
         return ItemsPage(page.total, self._features(carto, session, page.sites))
 
     def item(self, carto, session, fid):
-        site = session.get(Site, int(fid)) if fid.isdigit() else None
+        number = params.parse_id(fid)
+        site = session.get(Site, number) if number is not None else None
         if site is None or site.status != SiteStatus.published:
             return None
         return self._features(carto, session, [site])[0]

@@ -20,6 +20,9 @@ from carto.taxonomy import UnknownActivity
 TERRITORY_FILTERS = {"commune": "communes", "epci": "epci", "pays": "pays", "departement": "departements"}
 TRUE, FALSE = {"true", "1", "oui", "yes"}, {"false", "0", "non", "no"}
 MAX_RADIUS_KM = 1000
+# Row ids and versions are INTEGER columns (32-bit on PostgreSQL): a larger number names no row, and
+# must not reach the database driver, which fails on it (a 500 instead of "not found").
+MAX_ID = 2**31 - 1
 
 
 class ParamError(ValueError):
@@ -29,6 +32,14 @@ class ParamError(ValueError):
         super().__init__(message)
         self.param = param
         self.status = status
+
+
+def parse_id(text: str | None) -> int | None:
+    """A row id (or version) written in a URL or a form, or None when it cannot name a row."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+        return None
+    return int(text)
 
 
 def split_values(raw: Iterable[str] | str | None) -> list[str]:

@@ -6,7 +6,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from carto import auth, ratelimit, users
-from carto.api.deps import CartoDep
+from carto.api.deps import CartoDep, RowId
 from carto.api.security import (CheckedForm, PageAdmin, VisitorDep, close_session_cookie, open_session_cookie,
                                 render)
 from carto.db import session_scope
@@ -103,7 +103,7 @@ def create_account(request: Request, carto: CartoDep, _me: PageAdmin, form: Chec
 
 
 @router.post("/moderation/comptes/{user_id}")
-def update_account(request: Request, carto: CartoDep, me: PageAdmin, form: CheckedForm, user_id: int):
+def update_account(request: Request, carto: CartoDep, me: PageAdmin, form: CheckedForm, user_id: RowId):
     try:
         with session_scope(carto.engine) as session:
             user = session.get(User, user_id)

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import RedirectResponse
 
-from carto import contributions, mail, ratelimit, sites
-from carto.api.deps import CartoDep
+from carto import contributions, mail, params, ratelimit, sites
+from carto.api.deps import CartoDep, RowId
 from carto.api.security import CheckedForm, PageError, render
 from carto.context import Carto
 from carto.db import session_scope
@@ -156,7 +156,7 @@ def duplicates_api(carto: CartoDep, name: Annotated[str, Query(min_length=2, max
 # --- Change to a site ---------------------------------------------------------------------------
 
 @router.get("/sites/{site_id}/modifier")
-def change_form(request: Request, carto: CartoDep, site_id: int):
+def change_form(request: Request, carto: CartoDep, site_id: RowId):
     with carto.session() as session:
         site = _published(session, site_id)
         values = values_from_snapshot(sites.snapshot(session, site), commune_text(carto, site.commune_code))
@@ -170,14 +170,14 @@ def commune_text(carto: Carto, code: str | None) -> str:
 
 
 def _base_version(form) -> int:
-    try:
-        return int(str(form.get("base_version") or ""))
-    except ValueError:
-        raise FormErrors([FieldError("", "version de la fiche manquante : rechargez la page")]) from None
+    version = params.parse_id(str(form.get("base_version") or ""))
+    if version is None:
+        raise FormErrors([FieldError("", "version de la fiche manquante : rechargez la page")])
+    return version
 
 
 @router.post("/sites/{site_id}/modifier")
-def change(request: Request, carto: CartoDep, form: CheckedForm, background: BackgroundTasks, site_id: int):
+def change(request: Request, carto: CartoDep, form: CheckedForm, background: BackgroundTasks, site_id: RowId):
     _guard(request, form)
     values, contact = values_from_form(form), _contact(form)
     with session_scope(carto.engine) as session:
@@ -197,7 +197,7 @@ def change(request: Request, carto: CartoDep, form: CheckedForm, background: Bac
 # --- Report -------------------------------------------------------------------------------------
 
 @router.get("/sites/{site_id}/signaler")
-def report_form(request: Request, carto: CartoDep, site_id: int):
+def report_form(request: Request, carto: CartoDep, site_id: RowId):
     with carto.session() as session:
         site = _published(session, site_id)
         return render(request, "contribute/report.html", site=site, reasons=contributions.REPORT_REASONS,
@@ -205,7 +205,7 @@ def report_form(request: Request, carto: CartoDep, site_id: int):
 
 
 @router.post("/sites/{site_id}/signaler")
-def report(request: Request, carto: CartoDep, form: CheckedForm, background: BackgroundTasks, site_id: int):
+def report(request: Request, carto: CartoDep, form: CheckedForm, background: BackgroundTasks, site_id: RowId):
     _guard(request, form)
     contact = _contact(form)
     reason = str(form.get("reason") or "")

@@ -2,12 +2,16 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlmodel import Session
 
 from carto import params
 from carto.context import Carto
 from carto.search import SiteFilter
+
+
+# An id in a path: a number beyond the id columns' range is refused (422) rather than looked up.
+RowId = Annotated[int, Path(ge=-params.MAX_ID, le=params.MAX_ID)]
 
 
 def error_detail(where: str, param: str, message: str, kind: str = "value_error") -> list[dict]:

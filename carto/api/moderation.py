@@ -8,9 +8,9 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from carto import contributions, geojson, mail, moderation, search, sites
+from carto import contributions, geojson, mail, moderation, params, search, sites
 from carto.api.contribute import SITE_FIELDS, commune_text, form_page, map_options
-from carto.api.deps import CartoDep
+from carto.api.deps import CartoDep, RowId
 from carto.api.security import (ApiModerator, CheckedForm, CsrfHeader, PageModerator, Visitor, csrf_token, render)
 from carto.context import Carto
 from carto.db import session_scope
@@ -113,7 +113,7 @@ def console(request: Request, carto: CartoDep, me: PageModerator, f: FilterDep,
 
 
 @pages.get("/moderation/propositions/{contribution_id}")
-def contribution_page(request: Request, carto: CartoDep, me: PageModerator, contribution_id: int):
+def contribution_page(request: Request, carto: CartoDep, me: PageModerator, contribution_id: RowId):
     return _contribution_page(request, carto, me, contribution_id)
 
 
@@ -135,12 +135,12 @@ def _contribution_page(request, carto, me, contribution_id, status_code=200, err
 
 @pages.post("/moderation/propositions/{contribution_id}/decision")
 def decide_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm,
-                background: BackgroundTasks, contribution_id: int):
-    target = str(form.get("target_site_id") or "").strip()
+                background: BackgroundTasks, contribution_id: RowId):
+    target = params.parse_id(str(form.get("target_site_id") or ""))
     try:
         with session_scope(carto.engine) as session:
             c = moderation.decide(session, carto, me.user, me.scope, contribution_id, str(form.get("action") or ""),
-                                  str(form.get("reason") or ""), int(target) if target.isdigit() else None)
+                                  str(form.get("reason") or ""), target)
             message = f"Proposition n° {c.id} : {contributions.STATUS_LABELS[c.status].lower()}"
     except (moderation.DecisionError, FormErrors) as e:
         errors = e.by_field() if isinstance(e, FormErrors) else {e.field: str(e)}
@@ -159,7 +159,7 @@ def _queue_of(form) -> Queue:
 @pages.post("/moderation/decisions")
 def decide_many_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm,
                      background: BackgroundTasks):
-    ids = [int(i) for i in form.getlist("ids") if str(i).isdigit()][:500]
+    ids = [i for i in (params.parse_id(str(v)) for v in form.getlist("ids")) if i is not None][:500]
     results = moderation.decide_many(carto, me.user, ids, str(form.get("action") or ""), str(form.get("reason") or ""))
     _deliver(background, carto)
     with carto.session() as session:
@@ -171,7 +171,7 @@ def decide_many_page(request: Request, carto: CartoDep, me: PageModerator, form:
 # --- Sites: history, edit, verify, archive, restore -------------------------------------------------
 
 @pages.get("/moderation/sites/{site_id}")
-def site_page(request: Request, carto: CartoDep, me: PageModerator, site_id: int,
+def site_page(request: Request, carto: CartoDep, me: PageModerator, site_id: RowId,
               fait: Annotated[str | None, Query(max_length=300)] = None):
     return _site_page(request, carto, me, site_id, done=fait)
 
@@ -204,14 +204,14 @@ def _site_action(request, carto, me, site_id, work, message: str):
 
 
 @pages.post("/moderation/sites/{site_id}/verifier")
-def verify_page(request: Request, carto: CartoDep, me: PageModerator, _form: CheckedForm, site_id: int):
+def verify_page(request: Request, carto: CartoDep, me: PageModerator, _form: CheckedForm, site_id: RowId):
     return _site_action(request, carto, me, site_id,
                         lambda s, site: moderation.mark_verified(s, carto, me.user, me.scope, site),
                         "Fiche marquée vérifiée aujourd'hui")
 
 
 @pages.post("/moderation/sites/{site_id}/archiver")
-def archive_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm, site_id: int):
+def archive_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm, site_id: RowId):
     archived = form.get("archive") == "1"
     return _site_action(request, carto, me, site_id,
                         lambda s, site: moderation.set_archived(s, me.user, site, archived),
@@ -219,17 +219,17 @@ def archive_page(request: Request, carto: CartoDep, me: PageModerator, form: Che
 
 
 @pages.post("/moderation/sites/{site_id}/restaurer")
-def restore_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm, site_id: int):
-    version = str(form.get("version") or "")
-    if not version.isdigit():
+def restore_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm, site_id: RowId):
+    version = params.parse_id(str(form.get("version") or ""))
+    if version is None:
         return _site_page(request, carto, me, site_id, 422, error="version à restaurer manquante")
     return _site_action(request, carto, me, site_id,
-                        lambda s, site: moderation.restore(s, carto, me.user, me.scope, site, int(version)),
+                        lambda s, site: moderation.restore(s, carto, me.user, me.scope, site, version),
                         f"Version {version} restaurée")
 
 
 @pages.get("/moderation/sites/{site_id}/modifier")
-def edit_page(request: Request, carto: CartoDep, me: PageModerator, site_id: int,
+def edit_page(request: Request, carto: CartoDep, me: PageModerator, site_id: RowId,
               signalement: Annotated[int | None, Query(ge=1)] = None):
     with carto.session() as session:
         site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
@@ -240,17 +240,16 @@ def edit_page(request: Request, carto: CartoDep, me: PageModerator, site_id: int
 
 @pages.post("/moderation/sites/{site_id}/modifier")
 def edit(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm, background: BackgroundTasks,
-         site_id: int):
+         site_id: RowId):
     values = values_from_form(form)
-    report = str(form.get("report_id") or "")
-    report_id = int(report) if report.isdigit() else None
+    report_id = params.parse_id(str(form.get("report_id") or ""))
     version = str(form.get("base_version") or "")
     try:
         with session_scope(carto.engine) as session:
             site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
             data = site_data(session, values)
             moderation.correct(session, carto, me.user, me.scope, site, data,
-                               int(version) if version.isdigit() else -1, report_id)
+                               params.parse_id(version) or -1, report_id)
     except (FormErrors, moderation.DecisionError, moderation.Conflict) as e:
         with carto.session() as session:
             site = session.get(Site, site_id)
@@ -295,7 +294,7 @@ def queue_api(carto: CartoDep, me: ApiModerator, f: FilterDep, queue: Queue,
 
 
 @api.get("/contributions/{contribution_id}", summary="Une proposition (403 hors périmètre)")
-def contribution_api(carto: CartoDep, me: ApiModerator, contribution_id: int):
+def contribution_api(carto: CartoDep, me: ApiModerator, contribution_id: RowId):
     with carto.session() as session:
         return summary(session, carto, moderation.item(session, me.scope, contribution_id, carto.taxonomy))
 
@@ -303,11 +302,11 @@ def contribution_api(carto: CartoDep, me: ApiModerator, contribution_id: int):
 class Decision(BaseModel):
     action: Action
     reason: str = Field(default="", max_length=moderation.MAX_REASON)
-    target_site_id: int | None = Field(default=None, ge=1)
+    target_site_id: int | None = Field(default=None, ge=1, le=params.MAX_ID)
 
 
 class BatchDecision(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=500)
+    ids: list[Annotated[int, Field(ge=1, le=params.MAX_ID)]] = Field(min_length=1, max_length=500)
     action: Literal["accept", "refuse", "archive", "dismiss"]
     reason: str = Field(default="", max_length=moderation.MAX_REASON)
 
@@ -319,7 +318,7 @@ def _unprocessable(field: str, message: str) -> HTTPException:
 @api.post("/contributions/{contribution_id}/decision", dependencies=[CsrfHeader],
           summary="Décider : accepter, refuser (motif obligatoire), fusionner, archiver, classer "
                   "(409 si déjà décidée)")
-def decide_api(carto: CartoDep, me: ApiModerator, background: BackgroundTasks, contribution_id: int,
+def decide_api(carto: CartoDep, me: ApiModerator, background: BackgroundTasks, contribution_id: RowId,
                decision: Decision):
     try:
         with session_scope(carto.engine) as session:
@@ -342,7 +341,7 @@ def decide_many_api(carto: CartoDep, me: ApiModerator, background: BackgroundTas
 
 
 @api.get("/sites/{site_id}/history", summary="L'historique d'une fiche : qui, quand, quoi, par quelle proposition")
-def history_api(carto: CartoDep, me: ApiModerator, site_id: int):
+def history_api(carto: CartoDep, me: ApiModerator, site_id: RowId):
     with carto.session() as session:
         moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
         return {"versions": [{"version": e.version.version, "action": e.version.action, "actor": e.actor,
@@ -352,11 +351,11 @@ def history_api(carto: CartoDep, me: ApiModerator, site_id: int):
 
 
 class Restore(BaseModel):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=params.MAX_ID)
 
 
 @api.post("/sites/{site_id}/restore", dependencies=[CsrfHeader], summary="Restaurer une version antérieure")
-def restore_api(carto: CartoDep, me: ApiModerator, site_id: int, body: Restore):
+def restore_api(carto: CartoDep, me: ApiModerator, site_id: RowId, body: Restore):
     try:
         with session_scope(carto.engine) as session:
             site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)

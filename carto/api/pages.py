@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlmodel import select
 
-from carto import geojson, icons, list_view, mapview, search, site_view, territory_names
+from carto import geojson, icons, list_view, mapview, params, search, site_view, territory_names
 from carto.api.deps import CartoDep, FilterDep, SessionDep
 from carto.models import Pole
 from carto.search import SiteFilter
@@ -108,7 +108,8 @@ def pole_areas(session: SessionDep):
 
 @router.get("/sites/{site_id}", response_class=HTMLResponse)
 def site_page(request: Request, site_id: str, carto: CartoDep, session: SessionDep):
-    found = site_view.details(session, carto.taxonomy, int(site_id)) if site_id.isdigit() else None
+    number = params.parse_id(site_id)
+    found = site_view.details(session, carto.taxonomy, number) if number is not None else None
     if found is None:
         return error_page(request, 404, [f"Aucun site publié ne porte le numéro «\u00a0{site_id}\u00a0» : "
                                                "il n'existe pas ou n'est plus publié."])

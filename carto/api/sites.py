@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from carto import geojson, paging
-from carto.api.deps import CartoDep, FilterDep, SessionDep, bad_request, error_detail
+from carto.api.deps import CartoDep, FilterDep, RowId, SessionDep, bad_request, error_detail
 from carto.models import Site, SiteStatus
 
 router = APIRouter(prefix="/api", tags=["sites"])
@@ -69,7 +69,7 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
 
 
 @router.get("/sites/{site_id}", summary="Un site publié (GeoJSON Feature)")
-def get_site(site_id: int, carto: CartoDep, session: SessionDep):
+def get_site(site_id: RowId, carto: CartoDep, session: SessionDep):
     site = session.get(Site, site_id)
     if site is None or site.status != SiteStatus.published:
         raise HTTPException(404, detail=error_detail("path", "site_id", f"site {site_id} introuvable", "not_found"))
