@@ -38,7 +38,9 @@ class Locator:
 
     @classmethod
     def from_db(cls, session: Session) -> "Locator":
-        return cls(list(session.exec(select(Commune))), list(session.exec(select(PoleCommune))))
+        # Ordered, so that everything drawn from the communes (demo data) is the same on every backend.
+        return cls(list(session.exec(select(Commune).order_by(Commune.code))),
+                   list(session.exec(select(PoleCommune))))
 
     @property
     def enabled(self) -> bool:

@@ -112,7 +112,8 @@ def test_a_locked_embed_in_english_hides_its_presets_and_keeps_them(live_server,
 def test_links_leave_the_partner_page_in_a_new_tab(live_server, partner, page):
     page.goto(embed_page(partner, live_server, "activity=velo&pole=adesk"))
     frame = page.frame_locator("iframe")
-    expect(frame.locator("#carto-status")).to_have_text(in_view(1))
+    expect(frame.locator("#carto-status")).to_have_text(
+        in_view(api_total(page, live_server, "activity=velo&pole=adesk")))
     frame.locator(".carto-marker").first.click()
     see = frame.get_by_role("link", name=re.compile("^Voir la fiche"))
     with page.context.expect_page() as opened:
