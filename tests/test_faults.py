@@ -1,0 +1,149 @@
+"""Faults: processes killed with SIGKILL at the worst moment (no clean-up code runs).
+
+An import killed half-way leaves only whole sites (the batches it committed), and running it again
+completes it. A server killed right after moderators accepted proposals has lost none of them.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlmodel import func, select
+
+from carto.models import Contribution, ContributionStatus, ImportRun, ImportRunStatus, OutgoingMail, Site, SiteStatus
+from carto.importers.pipeline import BATCH_SIZE
+from tests.conftest import GEODATA, MODERATION_PASSWORD, csrf_of
+from tests.import_helpers import import_lvao, sample_rows, write_lvao
+from tests.test_import_failure import assert_every_site_is_whole
+
+COPIES = 4000  # of the 8-row LVAO sample: 32,000 rows, 28,000 sites, many batches
+RENNES = (-1.6778, 48.1173)
+
+
+def carto_process(carto, *args: str) -> subprocess.Popen:
+    """The ``carto`` command on the test's database, in its own process group (its import reader too)."""
+    env = os.environ | {"CARTO_DATABASE_URL": carto.settings.database_url, "CARTO_GEODATA": str(GEODATA),
+                        "CARTO_TILES": "blank", "CARTO_OUTBOX_DIR": str(carto.settings.outbox_dir)}
+    return subprocess.Popen([sys.executable, "-c", "from carto.cli import app; app()", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def kill(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def wait_for(condition, what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def big_lvao_file(path: Path) -> Path:
+    """The sample's rows again and again, each copy with its own identifiers, a metre apart."""
+    rows = []
+    for n in range(COPIES):
+        for row in sample_rows():
+            lon, lat = row.get("longitude"), row.get("latitude")
+            row["identifiant"] = f"{row['identifiant']}-{n}"
+            if lon and lat:
+                row |= {"longitude": f"{float(lon) + n * 1e-7:.7f}", "latitude": f"{float(lat) + n * 1e-7:.7f}"}
+            rows.append(row)
+    return write_lvao(path, rows)
+
+
+def sites(carto) -> int:
+    with carto.session() as session:
+        return session.exec(select(func.count()).select_from(Site)).one()
+
+
+def test_an_import_killed_half_way_leaves_only_whole_sites_and_can_be_run_again(carto, tmp_path):
+    data = big_lvao_file(tmp_path / "lvao.csv")
+    expected = import_lvao(carto, data, dry_run=True)  # what a complete import writes
+    importing = carto_process(carto, "import", str(data), "--format", "lvao")
+    # Killed while writing: after a few committed batches, at whatever point the next one is.
+    wait_for(lambda: sites(carto) >= 3 * BATCH_SIZE or importing.poll() is not None, "three committed batches")
+    kill(importing)
+    assert importing.returncode == -signal.SIGKILL, importing.stderr.read().decode()[-2000:]
+
+    written = sites(carto)
+    assert 0 < written < expected.created  # killed half-way
+    assert written % BATCH_SIZE == 0  # whole batches only
+    with carto.session() as session:
+        assert_every_site_is_whole(session)
+        if session.get_bind().dialect.name == "sqlite":
+            assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        killed = session.exec(select(ImportRun).where(ImportRun.status == ImportRunStatus.running)).one()
+        assert killed.filename == data.name  # left "running": nothing was left to say otherwise
+
+    again = import_lvao(carto, data)
+    assert again.created + again.unchanged + again.updated == expected.created
+    assert sites(carto) == expected.created
+    with carto.session() as session:
+        assert_every_site_is_whole(session)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(carto) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    server = carto_process(carto, "serve", "--port", str(port))
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        assert server.poll() is None, server.stderr.read().decode()[-2000:]
+        try:
+            return httpx.get(url + "/api/taxonomy", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+    wait_for(up, "the server")
+    return server, url
+
+
+def test_a_server_killed_right_after_decisions_has_lost_none(demo_carto, moderation_accounts):
+    server, url = serve(demo_carto)
+    try:
+        with httpx.Client(base_url=url, timeout=30) as public, httpx.Client(base_url=url, timeout=30) as cress:
+            for n in range(5):
+                csrf = csrf_of(public.get("/proposer").text)
+                answer = public.post("/proposer", data={
+                    "csrf_token": csrf, "name": f"Recyclerie survivante {n}", "activities": ["reemploi"],
+                    "lon": str(RENNES[0] + 0.004 * n), "lat": str(RENNES[1]), "not_duplicate": "1",
+                    "contributor_name": "Jeanne", "contributor_email": "jeanne@exemple.org", "consent": "1"})
+                assert answer.status_code == 303
+            cress.post("/connexion", data={"csrf_token": csrf_of(cress.get("/connexion").text),
+                                           "email": moderation_accounts["admin"], "password": MODERATION_PASSWORD})
+            token = cress.get("/api/moderation/me").json()["csrf_token"]
+            items = cress.get("/api/moderation/queues/nouveaux").json()["items"]
+            assert len(items) == 5
+            for item in items:  # the last answer is barely out when the server dies
+                decided = cress.post(f"/api/moderation/contributions/{item['id']}/decision",
+                                     json={"action": "accept"}, headers={"X-CSRF-Token": token})
+                assert decided.status_code == 200
+    finally:
+        kill(server)
+
+    server, url = serve(demo_carto)
+    try:
+        found = httpx.get(url + "/api/sites", params={"q": "Recyclerie survivante", "limit": 10}).json()
+        assert sorted(f["properties"]["name"] for f in found["features"]) == [
+            f"Recyclerie survivante {n}" for n in range(5)]
+    finally:
+        kill(server)
+    with demo_carto.session() as session:
+        assert set(session.exec(select(Contribution.status)).all()) == {ContributionStatus.accepted}
+        assert session.exec(select(func.count()).select_from(Site).where(
+            Site.name.like("Recyclerie survivante %"), Site.status == SiteStatus.published)).one() == 5
+        # The mails of the decisions were queued with them: sent later if the server died first.
+        assert session.exec(select(func.count()).select_from(OutgoingMail).where(
+            OutgoingMail.to == "jeanne@exemple.org")).one() == 10
