@@ -116,7 +116,8 @@ def proposal_name(t: Targets) -> str:
 
 def import_files(_t: Targets) -> dict:
     csv, mapping = DATA / "reemploi_materiaux.csv", DATA / "reemploi_materiaux_mapping.yaml"
-    return {"file": (csv.name, csv.read_bytes(), "text/csv"), "mapping": (mapping.name, mapping.read_bytes(), "text/yaml")}
+    return {"file": (csv.name, csv.read_bytes(), "text/csv"),
+            "mapping": (mapping.name, mapping.read_bytes(), "text/yaml")}
 
 
 ROUTES: dict[tuple[str, str], Route] = {

@@ -227,7 +227,8 @@ def outbox_texts(carto) -> list[str]:
 def test_purging_a_contributor_erases_their_data_and_keeps_the_moderated_history(demo_carto, story, monkeypatch,
                                                                                  moderation_accounts, sign_in):
     other = contributions_by(demo_carto, name="Autre Personne", email="autre@personne.example",
-                             comment="Un autre message", public_name="Atelier Sans Rapport Aucun", phone="02 99 00 33 44")
+                             comment="Un autre message", public_name="Atelier Sans Rapport Aucun",
+                             phone="02 99 00 33 44")
     mail.deliver_pending(demo_carto.engine, demo_carto.settings)  # acknowledgements and decisions, as .eml files
     assert any(EMAIL in text for text in outbox_texts(demo_carto))
     with demo_carto.session() as session:

@@ -20,8 +20,9 @@ MARK = "XSSTEMOIN"  # one searchable word in the name
 NAME = (f'{MARK} <img src=x onerror=alert(1)> "><svg onload=alert(2)> </script><script>alert(3)</script>'
         " ' onmouseover='alert(4)' ＜script＞alert(5)＜/script＞ \u2028 \u202egnp.exe")
 DESCRIPTION = ("<script>alert(11)</script><img src=x onerror=alert(12)><svg/onload=alert(13)>"
-               '" onmouseover="alert(14)" x="</textarea></title></style></noscript><a href="javascript:alert(15)">lien</a>'
-               "\u2028\u2029{{7*7}} ${alert(16)} <iframe src=javascript:alert(17)></iframe> ＜img src=x onerror=alert(18)＞")
+               '" onmouseover="alert(14)" x="</textarea></title></style></noscript>'
+               '<a href="javascript:alert(15)">lien</a>\u2028\u2029{{7*7}} ${alert(16)} '
+               "<iframe src=javascript:alert(17)></iframe> ＜img src=x onerror=alert(18)＞")
 FIELDS = {
     "name": NAME,
     "description": DESCRIPTION,
@@ -56,7 +57,8 @@ INJECTED = """() => {
   if (window.__xss) found.push("window.__xss");
   return found;
 }"""
-FIND_MARKER = """(name) => [...document.querySelectorAll(".leaflet-marker-icon")].find((m) => m.title === name) || null"""
+FIND_MARKER = """(name) =>
+  [...document.querySelectorAll(".leaflet-marker-icon")].find((m) => m.title === name) || null"""
 
 
 @dataclass
