@@ -37,6 +37,7 @@ sys.path.insert(0, str(BENCH))
 
 import scale_data  # noqa: E402
 from assign_points import BBOX as ASSIGN_BOX, assign  # noqa: E402
+from carto import migrate  # noqa: E402
 from carto.db import make_engine, normalize_url  # noqa: E402
 from carto.locator import Locator  # noqa: E402
 from sqlmodel import Session  # noqa: E402
@@ -89,6 +90,12 @@ def carto_server(url: str, port: int):
                  {"CARTO_DATABASE_URL": url, "CARTO_TILES": "blank"}, port, "/api/taxonomy")
 
 
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """User + system CPU time of a server process so far (its threads included), from /proc."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(process: subprocess.Popen) -> float:
     for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -98,8 +105,12 @@ def rss_mb(process: subprocess.Popen) -> float:
 
 # --- Load --------------------------------------------------------------------------------------
 
-def load(port: int, paths: list[str], requests: int, concurrency: int, headers: dict | None = None) -> dict:
-    """``requests`` GETs spread over ``concurrency`` keep-alive connections, cycling through ``paths``."""
+def load(server: tuple[int, subprocess.Popen], paths: list[str], requests: int, concurrency: int,
+         headers: dict | None = None) -> dict:
+    """``requests`` GETs spread over ``concurrency`` keep-alive connections, cycling through ``paths``;
+    with the server's CPU time per request (the machine may be shared: wall-clock times move with
+    the other jobs, CPU time hardly does)."""
+    port, process = server
     headers = {"Accept-Encoding": "gzip"} | (headers or {})
     durations: list[float] = []
     sizes: list[int] = []
@@ -132,17 +143,17 @@ def load(port: int, paths: list[str], requests: int, concurrency: int, headers: 
         c.request("GET", path, headers=headers)
         c.getresponse().read()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    start = time.perf_counter()
+    cpu, start = cpu_seconds(process), time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, cpu_seconds(process) - cpu
     if errors:
         raise RuntimeError(f"{len(errors)} réponses en erreur, dont {errors[:3]}")
     q = np.percentile(np.array(durations) * 1000, [50, 95, 99])
     return {"rps": len(durations) / elapsed, "p50": q[0], "p95": q[1], "p99": q[2],
-            "bytes": statistics.median(sizes)}
+            "cpu_ms": cpu / len(durations) * 1000, "bytes": statistics.median(sizes)}
 
 
 def get_json(port: int, path: str) -> dict:
@@ -173,17 +184,18 @@ def boxes_of_at_most(port: int, centres: list[tuple[float, float]], most: int = 
 
 
 def row(label: str, r: dict) -> str:
-    return (f"{label:58} {r['rps']:8.0f} {r['p50']:7.1f} {r['p95']:7.1f} {r['p99']:7.1f} "
-            f"{r['bytes'] / 1024:8.1f}")
+    return (f"{label:58} {r['rps']:8.0f} {r['p50']:7.1f} {r['p95']:7.1f} {r['p99']:7.1f} {r['cpu_ms']:7.1f} "
+            f"{r['bytes'] / 1024:9.1f}")
 
 
-HEADER = f"{'requête':58} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'Ko (gzip)':>9}"
+HEADER = f"{'requête':58} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'CPU ms':>7} {'Ko envoyés':>9}"
 
 
 def measure_carto(url: str, label: str, centres, region_view: tuple[str, int], town_view: tuple[str, int],
                   args) -> tuple[dict, list[str]]:
     port = free_port()
     with carto_server(url, port) as process:
+        server = (port, process)
         boxes = boxes_of_at_most(port, centres)
         counts = [get_json(port, f"/api/sites?limit=1&bbox={b}")["numberMatched"] for b in boxes]
         print(f"\n## {label} — {len(boxes)} vues d'au plus 500 sites ({min(counts)} à {max(counts)} sites), "
@@ -191,10 +203,10 @@ def measure_carto(url: str, label: str, centres, region_view: tuple[str, int], t
         print(HEADER)
         fresh = {"Cache-Control": "no-cache"}
         results = {
-            "api": load(port, [f"/api/sites?bbox={b}&limit=500" for b in boxes], args.requests, args.concurrency, fresh),
-            "ogc": load(port, [f"/ogc/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes],
+            "api": load(server, [f"/api/sites?bbox={b}&limit=500" for b in boxes], args.requests, args.concurrency, fresh),
+            "ogc": load(server, [f"/ogc/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes],
                         args.requests, args.concurrency, fresh),
-            "compact": load(port, [f"/api/sites?bbox={b}&limit=500&format=compact" for b in boxes],
+            "compact": load(server, [f"/api/sites?bbox={b}&limit=500&format=compact" for b in boxes],
                             args.requests, args.concurrency, fresh),
         }
         print(row("/api/sites GeoJSON, limit=500", results["api"]))
@@ -203,10 +215,10 @@ def measure_carto(url: str, label: str, centres, region_view: tuple[str, int], t
         for name, (bbox, zoom) in (("région", region_view), ("ville", town_view)):
             path = f"/api/sites/clusters?bbox={bbox}&zoom={zoom}"
             answer = get_json(port, path)
-            results[f"clusters_{name}"] = r = load(port, [path], max(50, args.requests // 10), args.concurrency, fresh)
+            results[f"clusters_{name}"] = r = load(server, [path], max(50, args.requests // 10), args.concurrency, fresh)
             print(row(f"/api/sites/clusters, {name} (z{zoom}) : {len(answer['clusters'])} groupes, "
                       f"{answer['total']} sites", r))
-        stored = load(port, [f"/api/sites/clusters?bbox={region_view[0]}&zoom={region_view[1]}"], 200,
+        stored = load(server, [f"/api/sites/clusters?bbox={region_view[0]}&zoom={region_view[1]}"], 200,
                       args.concurrency)
         print(row("  même carte de la région, réponse gardée en mémoire", stored))
         results["rss_mb"] = rss_mb(process)
@@ -270,7 +282,7 @@ def measure_pygeoapi(venv: Path, workdir: Path, pg_url: str, boxes: list[str], a
                   for b in boxes]
         print(f"\n## pygeoapi, même table PostGIS — mêmes {len(boxes)} vues ({min(counts)} à {max(counts)} sites)")
         print(HEADER)
-        r = load(port, [f"/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes],
+        r = load((port, process), [f"/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes],
                  args.requests, args.concurrency)
         print(row("pygeoapi /collections/sites/items, limit=500", r))
         r["rss_mb"] = rss_mb(process)
@@ -296,17 +308,19 @@ def postgres(args):
 
 
 def database(url: str, n: int, region: str, reuse: bool) -> str:
-    if reuse:
-        try:
-            engine = make_engine(url)
-            with engine.connect() as conn:
-                stored = conn.exec_driver_sql("SELECT count(*) FROM site").scalar()
-            engine.dispose()
-            if stored == n:
-                print(f"{n:,} sites déjà en base ({url.split('@')[-1]}) : réutilisés".replace(",", " "))
-                return url
-        except Exception:  # noqa: BLE001 (no such database or table: build it)
-            pass
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT count(*) FROM site").scalar() if reuse else None
+    except Exception:  # noqa: BLE001 (no such database or table yet: built below)
+        stored = None
+    if stored == n:
+        before, after = migrate.upgrade(engine)  # a database of an older revision is brought up to date
+        engine.dispose()
+        print(f"{n:,} sites déjà en base ({url.split('@')[-1]}, révision {before} → {after}) : réutilisés"
+              .replace(",", " "))
+        return url
+    engine.dispose()
     r = scale_data.build(url, n, region)
     print(f"Import de {r['sites']:,} sites ({region}) par carto.bulk : {r['write_s']:.0f} s, "
           f"{r['sites_per_s']:,.0f} sites/s (territoires et pôles : {r['reference_s']:.0f} s)".replace(",", " "))
