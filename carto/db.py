@@ -46,12 +46,14 @@ def normalize_url(url: str | URL) -> URL:
 def make_engine(url: str | URL, pool: PoolOptions = PoolOptions()) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(
+        engine = create_engine(
             parsed, pool_pre_ping=True, pool_size=pool.size, max_overflow=pool.max_overflow,
             pool_timeout=pool.timeout, pool_recycle=pool.recycle,
             # UTC: dates are compared and shown in UTC whatever the server's zone. No JIT: our queries
             # are short, and compiling them costs more (~0.25 s) than it saves.
             connect_args={"options": "-c timezone=UTC -c jit=off", "application_name": "carto"})
+        event.listen(engine, "connect", _postgresql_text)
+        return engine
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
@@ -59,6 +61,18 @@ def make_engine(url: str | URL, pool: PoolOptions = PoolOptions()) -> Engine:
     engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _postgresql_text(dbapi_conn, _record) -> None:
+    """PostgreSQL text cannot hold NUL characters (SQLite can): they are dropped from parameters, so
+    that a NUL typed into a filter finds nothing, as on SQLite, instead of failing the request."""
+    from psycopg.types.string import StrDumperUnknown
+
+    class WithoutNul(StrDumperUnknown):
+        def dump(self, obj: str):
+            return super().dump(obj.replace("\x00", "") if "\x00" in obj else obj)
+
+    dbapi_conn.adapters.register_dumper(str, WithoutNul)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
