@@ -212,6 +212,10 @@ def measure_carto(url: str, label: str, centres, region_view: tuple[str, int], t
         print(row("/api/sites GeoJSON, limit=500", results["api"]))
         print(row("/ogc/collections/sites/items, limit=500", results["ogc"]))
         print(row("/api/sites compact (marqueurs de la carte), limit=500", results["compact"]))
+        sequential = max(100, args.requests // 5)
+        for key, label, fmt in (("api_seq", "GeoJSON", ""), ("compact_seq", "compact", "&format=compact")):
+            results[key] = load(server, [f"/api/sites?bbox={b}&limit=500{fmt}" for b in boxes], sequential, 1, fresh)
+            print(row(f"  /api/sites {label}, un seul client (latence de la vue)", results[key]))
         for name, (bbox, zoom) in (("région", region_view), ("ville", town_view)):
             path = f"/api/sites/clusters?bbox={bbox}&zoom={zoom}"
             answer = get_json(port, path)
@@ -282,9 +286,11 @@ def measure_pygeoapi(venv: Path, workdir: Path, pg_url: str, boxes: list[str], a
                   for b in boxes]
         print(f"\n## pygeoapi, même table PostGIS — mêmes {len(boxes)} vues ({min(counts)} à {max(counts)} sites)")
         print(HEADER)
-        r = load((port, process), [f"/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes],
-                 args.requests, args.concurrency)
+        paths = [f"/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes]
+        r = load((port, process), paths, args.requests, args.concurrency)
         print(row("pygeoapi /collections/sites/items, limit=500", r))
+        r["seq"] = load((port, process), paths, max(100, args.requests // 5), 1)
+        print(row("  pygeoapi, un seul client", r["seq"]))
         r["rss_mb"] = rss_mb(process)
         print(f"Mémoire du serveur pygeoapi (RSS) : {r['rss_mb']:.0f} Mo")
     return r
@@ -382,8 +388,11 @@ def main() -> None:
         print(f"{name} contre pygeoapi (PostGIS, mêmes vues, {args.concurrency} clients) : "
               f"{ours['rps']:.0f} contre {theirs['rps']:.0f} req/s = ×{ours['rps'] / theirs['rps']:.1f} ; "
               f"p50 {ours['p50']:.1f} contre {theirs['p50']:.1f} ms ; p99 {ours['p99']:.1f} contre {theirs['p99']:.1f} ms")
-    print(f"Vue ≤ 500 sites, SQLite {args.sqlite_sites:,} : p50 {ours_sqlite['api']['p50']:.1f} ms (cible ≤ 10) ; "
-          f"PostGIS {args.pg_sites:,} : p95 {ours_pg['api']['p95']:.1f} ms (cible ≤ 50)".replace(",", " "))
+    print(f"CPU du serveur par requête : GeoJSON {ours_pg['api']['cpu_ms']:.1f} ms, OGC {ours_pg['ogc']['cpu_ms']:.1f} ms, "
+          f"compact {ours_pg['compact']['cpu_ms']:.1f} ms ; pygeoapi {theirs['cpu_ms']:.1f} ms")
+    for name, key in (("compact (la carte)", "compact_seq"), ("GeoJSON", "api_seq")):
+        print(f"Vue ≤ 500 sites, {name}, un client : SQLite {args.sqlite_sites:,} p50 {ours_sqlite[key]['p50']:.1f} ms "
+              f"(cible ≤ 10) ; PostGIS {args.pg_sites:,} p95 {ours_pg[key]['p95']:.1f} ms (cible ≤ 50)".replace(",", " "))
     print(f"RSS à {args.sqlite_sites:,} sites (SQLite) : {ours_sqlite['rss_mb']:.0f} Mo (cible ≤ 400) ; "
           f"à {args.pg_sites:,} (PostGIS) : {ours_pg['rss_mb']:.0f} Mo".replace(",", " "))
 
