@@ -15,6 +15,7 @@ from carto import geojson, sourcing, thematic_maps
 from carto.api.deps import CartoDep, SessionDep, bad_request
 from carto.api.pages import PageRoute, page
 from carto.context import Carto
+from carto.list_view import page_numbers
 from carto.models import LEGAL_FORM_LABELS
 from carto.sourcing import Criteria, SourcingError
 
@@ -125,17 +126,6 @@ def _exports(request: Request) -> list[tuple[str, str, str]]:
             ("GeoPackage", link.format("gpkg"), "Pour QGIS")]
 
 
-def page_window(current: int, count: int, width: int = 2) -> list[int | None]:
-    """Page numbers to link: the first, the last and a few around the current one (None: a gap)."""
-    shown = sorted({1, count, *range(max(1, current - width), min(count, current + width) + 1)})
-    out: list[int | None] = []
-    for n in shown:
-        if out and n - out[-1] > 1:
-            out.append(None)
-        out.append(n)
-    return out
-
-
 @pages.get("/sourcing", response_class=HTMLResponse)
 def sourcing_page(request: Request, carto: CartoDep, session: SessionDep, params: QueryDep,
                   page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1):
@@ -164,6 +154,6 @@ def sourcing_page(request: Request, carto: CartoDep, session: SessionDep, params
     return page(request, "sourcing.html", criteria=c, results=results, rows=rows, markers=markers,
                 map=search_map, description=c.describe(carto.taxonomy), exports=_exports(request),
                 share_url=share, page_number=page_number, pages_count=pages_count,
-                page_numbers=page_window(page_number, pages_count),
+                page_numbers=page_numbers(page_number, pages_count),
                 page_url=lambda n: "/sourcing?" + query_string(request, page=n if n > 1 else None),
                 **_sorting(request, c), **context)
