@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from carto import backup, bootstrap, migrate, poles
+from carto import backup, bootstrap, migrate, poles, search_index
 from carto.context import Carto
 from carto.db import engine_for, session_scope
 from carto.settings import get_settings
@@ -19,13 +19,15 @@ db_app = typer.Typer(help="Schéma de la base : migrations (Alembic).", no_args_
 app.add_typer(db_app, name="db")
 
 Port = Annotated[int, typer.Option(help="Port HTTP")]
+# A database this code cannot use yet: older schema, or PostgreSQL without PostGIS.
+NOT_READY = (migrate.SchemaOutdated, search_index.MissingExtension)
 Host = Annotated[str, typer.Option(help="Adresse d'écoute")]
 
 
 def _carto() -> Carto:
     try:
         return Carto.open(get_settings())
-    except migrate.SchemaOutdated as e:
+    except NOT_READY as e:
         raise _fail(e) from None
 
 
@@ -34,7 +36,7 @@ def _upgraded_carto() -> Carto:
     engine = engine_for(get_settings())
     try:
         migrate.upgrade(engine)
-    except migrate.SchemaOutdated as e:
+    except NOT_READY as e:
         raise _fail(e) from None
     finally:
         engine.dispose()
@@ -322,7 +324,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Révision visée")]
     engine = engine_for(get_settings())
     try:
         before, after = migrate.upgrade(engine, revision)
-    except migrate.SchemaOutdated as e:
+    except NOT_READY as e:
         raise _fail(e) from None
     finally:
         engine.dispose()

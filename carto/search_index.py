@@ -13,6 +13,7 @@ import re
 
 from sqlalchemy import and_, func, literal_column, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from carto.models import Site
@@ -30,6 +31,10 @@ PG_INDEXES = {
 }
 SQLITE_TABLES = ("site_fts", "site_rtree")
 _PG_EXTENSIONS = ("postgis",)
+
+
+class MissingExtension(RuntimeError):
+    """PostgreSQL without PostGIS, and a role that may not install it."""
 
 
 def _sqlite(bind) -> bool:
@@ -51,7 +56,13 @@ def create(engine: Engine) -> None:
         installed = set(conn.exec_driver_sql("SELECT extname FROM pg_extension").scalars())
         for extension in _PG_EXTENSIONS:
             if extension not in installed:
-                conn.exec_driver_sql(f"CREATE EXTENSION IF NOT EXISTS {extension}")
+                try:
+                    with conn.begin_nested():
+                        conn.exec_driver_sql(f"CREATE EXTENSION IF NOT EXISTS {extension}")
+                except DBAPIError as e:
+                    raise MissingExtension(
+                        f"extension {extension} absente de la base et non installable par ce rôle : "
+                        f"« CREATE EXTENSION {extension} » par un administrateur ({e.orig})") from None
         for ddl in PG_INDEXES.values():
             conn.exec_driver_sql(ddl)
 
