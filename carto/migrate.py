@@ -141,12 +141,6 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     return before, after
 
 
-def stamp(engine: Engine, revision: str) -> None:
-    """Record ``revision`` as the database's without running anything (a database made by hand)."""
-    with engine.begin() as conn:
-        command.stamp(config(conn), revision)
-
-
 def revision(message: str) -> Path:
     """Write a new revision with the changes autogenerate finds against a database at head."""
     from sqlalchemy import create_engine
