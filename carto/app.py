@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None, carto: Carto | None = None) -> 
                   version="0.1.0", docs_url=None, redoc_url=None)
     app.state.carto = carto
     app.add_middleware(ReadEndpoints)  # CORS and ETag on the open data (innermost: gzip wraps it)
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)  # 9 costs 2.5× the CPU for 1 % fewer bytes
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=carto.settings.embed_frame_ancestors,
                        tiles=carto.settings.tiles)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

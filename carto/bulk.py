@@ -180,8 +180,7 @@ def _write_dependents(session, rows, activities, actor, action, changes, now, ne
     links = [{"site_id": r["id"], "activity": a} for r, acts in zip(rows, activities) for a in acts]
     if links:
         insert_rows(session, SiteActivity.__table__, links)
-    search_index.index_entries(
-        session, [{"id": r["id"], "body": r["search_text"], "x": r["lon"], "y": r["lat"]} for r in rows], new=new)
+    search_index.index_entries(session, [{"id": r["id"], "body": r["search_text"]} for r in rows], new=new)
     insert_rows(session, SiteVersion.__table__, [
         {"site_id": r["id"], "version": r["version"], "action": action, "actor": actor, "contribution_id": None,
          "changed_at": now, "changes": diff, "snapshot": sites.snapshot_of(r, acts)}

@@ -3,6 +3,11 @@
 Only public fields leave the service: never a contributor's name or e-mail.
 """
 import json
+import operator
+from datetime import date, datetime
+from enum import Enum
+
+from sqlalchemy import Row
 
 from carto.models import Pole, Site
 from carto.taxonomy import Taxonomy
@@ -14,20 +19,45 @@ PUBLIC_FIELDS = ("name", "description", "street", "postcode", "commune_code", "c
                  "source", "credit", "verified_at", "updated_at", "version")
 
 
-def site_properties(site: Site, activities: list[str], taxonomy: Taxonomy) -> dict:
-    props = site.model_dump(include=set(PUBLIC_FIELDS), mode="json")
+# What a feature is built from, for reading pages as plain rows rather than Site objects (several
+# times faster for hundreds of features). Rows and Site objects have the same attributes.
+FEATURE_COLUMNS = (Site.id, Site.lon, Site.lat, *(getattr(Site, name) for name in PUBLIC_FIELDS))
+
+
+def json_value(value):
+    """A column value as pydantic's JSON mode writes it (``Site.model_dump(mode="json")``)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+_public_values = operator.attrgetter(*PUBLIC_FIELDS)
+_JSON_READY = {str, int, float, bool, list, type(None)}  # exact types: a str Enum is not ready
+
+
+def site_properties(site, activities: list[str], taxonomy: Taxonomy) -> dict:
+    """``site``: a Site, or a row of ``FEATURE_COLUMNS`` (its public fields come after id, lon, lat,
+    and are read by position: a row's attributes cost ten times more)."""
+    values = site[3:] if isinstance(site, Row) else _public_values(site)
+    props = {name: value if type(value) in _JSON_READY else json_value(value)
+             for name, value in zip(PUBLIC_FIELDS, values)}
     props["activities"] = activities
     props["domains"] = sorted({taxonomy.activity(a).domain for a in activities if a in taxonomy.activities})
     return props
 
 
-def site_feature(site: Site, activities: list[str], taxonomy: Taxonomy, **extra) -> dict:
+def site_feature(site, activities: list[str], taxonomy: Taxonomy, **extra) -> dict:
     return {"type": "Feature", "id": site.id,
             "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
             "properties": site_properties(site, activities, taxonomy) | extra}
 
 
-def compact_site(site: Site, activities: list[str]) -> list:
+def compact_site(site, activities: list[str]) -> list:
     """The map's marker payload: [id, lon, lat, name, activities]."""
     return [site.id, round(site.lon, 5), round(site.lat, 5), site.name, activities]
 

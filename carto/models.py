@@ -99,9 +99,12 @@ class PoleCommune(SQLModel, table=True):
 class Site(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("source", "source_key", name="uq_site_source_key"),
-        # Status first: the map's aggregates (carto.clusters) read published sites of a lon/lat range
-        # from this index alone. Text and box filters use carto.search_index's indexes.
+        # Status first, as every public read asks for published sites. (status, lon, lat, id): boxes
+        # are counted and grouped (carto.clusters) from this index alone. (status, name, …): pages
+        # in name order without sorting. (status, lat): with the first, the extent in four lookups.
         Index("ix_site_status_lon_lat", "status", "lon", "lat", "id"),
+        Index("ix_site_status_name", "status", "name", "id", "lon", "lat"),
+        Index("ix_site_status_lat", "status", "lat"),
     )
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)

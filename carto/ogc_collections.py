@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import shapely
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from carto import geojson, paging, params, search, territories
 from carto.context import Carto
@@ -83,10 +83,7 @@ class Sites(Collection):
     columns = (("Nom", "name"), ("Commune", "commune_name"), ("Activités", "activities"))
 
     def extent(self, carto, session):
-        published = Site.status == SiteStatus.published
-        row = session.exec(select(func.min(Site.lon), func.min(Site.lat), func.max(Site.lon), func.max(Site.lat))
-                           .where(published)).one()
-        return tuple(row) if row[0] is not None else _region_extent(carto)
+        return search.extent(session) or _region_extent(carto)
 
     def items(self, carto, session, filters, bbox, limit, offset):
         f = params.site_filter(
@@ -95,7 +92,7 @@ class Sites(Collection):
             departement=filters.get("departement"), pole=filters.get("pole"),
             siae=params.parse_bool(filters.get("siae"), "siae"), ea=params.parse_bool(filters.get("ea"), "ea"))
         f.bbox = bbox
-        page = search.find(session, f, limit=limit, offset=offset)
+        page, _ = paging.find(session, f, limit, offset, columns=geojson.FEATURE_COLUMNS)
         return ItemsPage(page.total, self._features(carto, session, page.sites))
 
     def item(self, carto, session, fid):
@@ -106,7 +103,7 @@ class Sites(Collection):
         return self._features(carto, session, [site])[0]
 
     @staticmethod
-    def _features(carto, session, sites: list[Site]) -> list[dict]:
+    def _features(carto, session, sites: list) -> list[dict]:
         activities = paging.activities(session, [s.id for s in sites])
         return [geojson.site_feature(s, activities[s.id], carto.taxonomy) for s in sites]
 

@@ -13,7 +13,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from carto import search
@@ -66,8 +66,9 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
         more = start + len(page.sites) < page.total
         return page, Cursor(position=start + len(page.sites)) if more and page.sites else None
     where = search.conditions(session, f)
-    total = session.exec(select(func.count()).select_from(Site).where(*where)).one()
-    query = select(*(columns or (Site,))).where(*where)
+    total = search.count(session, where)
+    rows = limit + 1 + (0 if cursor is not None else offset)
+    query = select(*(columns or (Site,))).where(*search.name_order_conditions(session, f, where, total, rows))
     if cursor is not None:
         query = query.where(tuple_(col(Site.name), col(Site.id)) > tuple_(*cursor.after))
     else:

@@ -9,6 +9,7 @@ from carto import search_index
 from carto.models import PoleCommune, Site, SiteActivity, SiteStatus
 
 EARTH_RADIUS_KM = 6371.0088
+Box = tuple[float, float, float, float]  # west, south, east, north
 
 
 @dataclass
@@ -41,8 +42,13 @@ def radius_bbox(lon: float, lat: float, km: float) -> tuple[float, float, float,
     return lon - dlon, lat - dlat, lon + dlon, lat + dlat
 
 
-def conditions(session: Session, f: SiteFilter, *, skip_activities: bool = False) -> list:
-    """SQL conditions on Site for a filter (the radius is refined in Python, see ``find``)."""
+def conditions(session: Session, f: SiteFilter, *, skip_activities: bool = False, box_index: bool = True) -> list:
+    """SQL conditions on Site for a filter (the radius is refined in Python, see ``find``).
+
+    A box that holds every site of the statuses asked for is left out: a region-wide view then
+    counts from the status index instead of testing each position. ``box_index``: see
+    ``search_index.bbox_clause``.
+    """
     where = [col(Site.status).in_(f.statuses)]
     if f.activities and not skip_activities:
         where.append(col(Site.id).in_(select(SiteActivity.site_id)
@@ -62,9 +68,31 @@ def conditions(session: Session, f: SiteFilter, *, skip_activities: bool = False
         if value is not None:
             where.append(column == value)
     boxes = [b for b in (f.bbox, _near_box(f)) if b]
-    for box in boxes:
-        where.append(search_index.bbox_clause(session, *box))
+    if boxes:
+        every_site = extent(session, f.statuses)
+        for box in boxes:
+            if every_site is None or not _contains(box, every_site):
+                where.append(search_index.bbox_clause(session, *box, indexed=box_index))
     return where
+
+
+def extent(session: Session, statuses: tuple[SiteStatus, ...] = (SiteStatus.published,)) -> Box | None:
+    """West, south, east, north of the sites of these statuses; None without any. Each bound is one
+    lookup in a (status, lon…) or (status, lat) index, so this is cheap enough for every request."""
+    boxes = []
+    for status in statuses:
+        row = session.exec(select(*(select(bound(column)).where(Site.status == status).scalar_subquery()
+                                    for bound, column in ((func.min, Site.lon), (func.min, Site.lat),
+                                                          (func.max, Site.lon), (func.max, Site.lat))))).one()
+        if row[0] is not None:
+            boxes.append(tuple(row))
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _contains(outer: Box, inner: Box) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
 
 
 def _near_box(f: SiteFilter):
@@ -85,11 +113,37 @@ def find(session: Session, f: SiteFilter, limit: int = 100, offset: int = 0, ord
     where = conditions(session, f)
     if f.near:
         return _find_near(session, f, where, limit, offset)
-    total = session.exec(select(func.count()).select_from(Site).where(*where)).one()
-    order_by = {"name": (col(Site.name), col(Site.id)), "updated": (col(Site.updated_at).desc(), col(Site.id))}
-    sites = session.exec(select(Site).where(*where).order_by(*order_by.get(order, order_by["name"]))
-                         .offset(offset).limit(limit)).all()
+    total = count(session, where)
+    if order == "updated":
+        order_by = (col(Site.updated_at).desc(), col(Site.id))
+    else:
+        where, order_by = name_order_conditions(session, f, where, total, offset + limit), (col(Site.name), col(Site.id))
+    sites = session.exec(select(Site).where(*where).order_by(*order_by).offset(offset).limit(limit)).all()
     return Page(total, list(sites))
+
+
+def count(session: Session, where: list) -> int:
+    return session.exec(select(func.count()).select_from(Site).where(*where)).one()
+
+
+# Walking the name index in order and testing each site's position on the way costs about a twelfth
+# of fetching a matching site to sort it (SQLite, 100,000 sites: 0.3 ms against 60 ms for the first
+# 500 names of a region-wide box; 0.7 ms against 8 ms in a city).
+NAME_WALK_ADVANTAGE = 12
+
+
+def name_order_conditions(session: Session, f: SiteFilter, where: list, total: int, rows: int) -> list:
+    """The conditions with which to read the first ``rows`` of ``total`` matching sites in name order.
+
+    The walk reads about ``rows × sites / total`` index entries; sorting reads ``total`` sites. When
+    the walk is cheaper, the box is hidden from the planner (see ``search_index.bbox_clause``).
+    """
+    if not f.bbox or total <= rows:
+        return where
+    sites = session.exec(select(func.max(Site.id))).one() or 0  # an upper bound, read from the end of the key
+    if rows * sites < total * total * NAME_WALK_ADVANTAGE:
+        return conditions(session, f, box_index=False)
+    return where
 
 
 def _find_near(session, f, where, limit, offset) -> Page:

@@ -96,6 +96,7 @@ def insert_first_release_data(engine) -> int:
             site_id=site_id, version=1, action="create", actor="cli", changed_at=now, changes={}, snapshot={"name": site["name"]})])
         if engine.dialect.name == "sqlite":  # what the first release's write path indexed beside the row
             conn.exec_driver_sql("INSERT INTO site_fts(rowid, body) VALUES (?, ?)", (site_id, site["search_text"]))
+            conn.exec_driver_sql("CREATE VIRTUAL TABLE site_rtree USING rtree(id, minx, maxx, miny, maxy)")
             conn.exec_driver_sql("INSERT INTO site_rtree VALUES (?, -1.6778, -1.6778, 48.1173, 48.1173)", (site_id,))
     return site_id
 

@@ -1,6 +1,9 @@
 """Reading sites: text search insensitive to accents, case and ligatures; territory and box filters."""
+import pytest
+from sqlmodel import select
+
 from carto import search, sites
-from carto.models import SiteStatus
+from carto.models import Site, SiteStatus
 from carto.search import SiteFilter
 from carto.site_schema import SiteData
 
@@ -67,3 +70,29 @@ def test_activity_counts_ignore_the_activity_filter_itself(carto, session):
     add(carto, session, "Site C", lon=-3.5736, lat=48.2764, activities=["reemploi"])
     counts = search.activity_counts(session, SiteFilter(activities={"velo"}, departement="35"))
     assert counts == {"velo": 2, "garage-solidaire": 1}
+
+
+def test_a_box_holding_every_site_finds_them_all_and_a_smaller_one_does_not(carto, session):
+    add(carto, session, "A Rennes")
+    add(carto, session, "B Carhaix", lon=-3.5736, lat=48.2764)
+    box = (-4.0, 48.0, -1.0, 48.5)
+    assert names(session, bbox=box) == ["A Rennes", "B Carhaix"]
+    add(carto, session, "C Saint-Malo", lon=-2.0065, lat=48.6493)  # north of the box
+    assert names(session, bbox=box) == ["A Rennes", "B Carhaix"]
+    assert search.extent(session) == (-3.5736, 48.1173, -1.6778, 48.6493)
+
+
+@pytest.mark.parametrize("walk_names", [True, False], ids=["name index walked", "matches sorted"])
+def test_a_page_in_name_order_is_the_same_however_the_box_is_read(demo_carto, monkeypatch, walk_names):
+    monkeypatch.setattr(search, "NAME_WALK_ADVANTAGE", 10**9 if walk_names else 0)
+    with demo_carto.session() as session:
+        every = session.exec(select(Site.id, Site.name, Site.lon, Site.lat)
+                             .where(Site.status == SiteStatus.published)).all()
+        for box in [(-5.2, 47.2, -1.0, 48.9), (-1.75, 48.07, -1.60, 48.15), (-3.0, 47.5, -2.5, 48.0)]:
+            west, south, east, north = box
+            inside = sorted((s.name, s.id) for s in every if west <= s.lon <= east and south <= s.lat <= north)
+            assert inside
+            for limit, offset in [(10, 0), (100, 0), (25, 20)]:
+                page = search.find(session, SiteFilter(bbox=box), limit=limit, offset=offset)
+                assert page.total == len(inside)
+                assert [(s.name, s.id) for s in page.sites] == inside[offset:offset + limit]

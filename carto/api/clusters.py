@@ -2,10 +2,10 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from carto import clusters
 from carto.api.deps import FilterDep, SessionDep, bad_request
+from carto.api.json_response import FastJSONResponse
 
 router = APIRouter(prefix="/api", tags=["sites"])
 
@@ -28,5 +28,5 @@ def site_clusters(session: SessionDep, f: FilterDep,
     if f.bbox is None:
         raise bad_request("bbox", "la vue est obligatoire : ouest,sud,est,nord (WGS84)")
     grid = clusters.grid(session, f, zoom)
-    return JSONResponse({"zoom": grid.zoom, "cell": grid.cell, "bbox": list(grid.bbox), "total": grid.total,
+    return FastJSONResponse({"zoom": grid.zoom, "cell": grid.cell, "bbox": list(grid.bbox), "total": grid.total,
                          "clusters": [c.as_json() for c in grid.clusters]})

@@ -8,6 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from carto import ogc
 from carto.api.deps import CartoDep, SessionDep
+from carto.api.json_response import FastJSONResponse
 from carto.settings import PROJECT_ROOT
 
 PREFIX = "/ogc"
@@ -35,7 +36,7 @@ def _serve(request: Request, carto, path: str, call: Callable[[ogc.Request], ogc
         return JSONResponse(e.body(), status_code=e.status)
     if answer.format == "html":
         return _page(request, carto, answer.template, {"doc": answer.document, **answer.context})
-    return JSONResponse(answer.document, media_type=answer.media_type)
+    return FastJSONResponse(answer.document, media_type=answer.media_type)
 
 
 def _format_or_json(req: ogc.Request) -> str:

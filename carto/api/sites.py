@@ -2,10 +2,9 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
-
 from carto import geojson, paging
 from carto.api.deps import CartoDep, FilterDep, RowId, SessionDep, bad_request, error_detail
+from carto.api.json_response import FastJSONResponse
 from carto.models import Site, SiteStatus
 
 router = APIRouter(prefix="/api", tags=["sites"])
@@ -48,7 +47,7 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
     compact = format == "compact"
     try:
         page, next_cursor = paging.find(session, f, limit, offset, _cursor(cursor, offset),
-                                        columns=paging.MARKER_COLUMNS if compact else None)
+                                        columns=paging.MARKER_COLUMNS if compact else geojson.FEATURE_COLUMNS)
     except paging.BadCursor as e:
         raise bad_request("cursor", str(e)) from None
     token = next_cursor.encode() if next_cursor else None
@@ -60,11 +59,11 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
     # Plain JSON (no jsonable_encoder pass): everything here is already JSON-ready, and a page of
     # 1,000 markers is the map's hottest request.
     if compact:
-        return JSONResponse(paging_members | {"sites": [geojson.compact_site(s, activities[s.id]) for s in page.sites]})
+        return FastJSONResponse(paging_members | {"sites": [geojson.compact_site(s, activities[s.id]) for s in page.sites]})
     features = [geojson.site_feature(s, activities[s.id], carto.taxonomy,
                                      **({"distance_km": page.distances[s.id]} if s.id in page.distances else {}))
                 for s in page.sites]
-    return JSONResponse(geojson.collection(features, numberMatched=page.total, numberReturned=len(features),
+    return FastJSONResponse(geojson.collection(features, numberMatched=page.total, numberReturned=len(features),
                                            **paging_members))
 
 
