@@ -9,6 +9,7 @@ from enum import Enum
 
 from sqlalchemy import Row
 
+from carto import search
 from carto.models import Pole, Site
 from carto.taxonomy import Taxonomy
 
@@ -21,7 +22,8 @@ PUBLIC_FIELDS = ("name", "description", "street", "postcode", "commune_code", "c
 
 # What a feature is built from, for reading pages as plain rows rather than Site objects (several
 # times faster for hundreds of features). Rows and Site objects have the same attributes.
-FEATURE_COLUMNS = (Site.id, Site.lon, Site.lat, *(getattr(Site, name) for name in PUBLIC_FIELDS))
+FEATURE_COLUMNS = (Site.id, Site.lon, Site.lat, *(getattr(Site, name) for name in PUBLIC_FIELDS),
+                   search.ACTIVITIES_COLUMN)
 
 
 def json_value(value):
@@ -41,9 +43,9 @@ _JSON_READY = {str, int, float, bool, list, type(None)}  # exact types: a str En
 
 
 def site_properties(site, activities: list[str], taxonomy: Taxonomy) -> dict:
-    """``site``: a Site, or a row of ``FEATURE_COLUMNS`` (its public fields come after id, lon, lat,
-    and are read by position: a row's attributes cost ten times more)."""
-    values = site[3:] if isinstance(site, Row) else _public_values(site)
+    """``site``: a Site, or a row of ``FEATURE_COLUMNS`` (its public fields come between id, lon, lat
+    and the activities, and are read by position: a row's attributes cost ten times more)."""
+    values = site[3:-1] if isinstance(site, Row) else _public_values(site)
     props = {name: value if type(value) in _JSON_READY else json_value(value)
              for name, value in zip(PUBLIC_FIELDS, values)}
     props["activities"] = activities
@@ -60,6 +62,17 @@ def site_feature(site, activities: list[str], taxonomy: Taxonomy, **extra) -> di
 def compact_site(site, activities: list[str]) -> list:
     """The map's marker payload: [id, lon, lat, name, activities]."""
     return [site.id, round(site.lon, 5), round(site.lat, 5), site.name, activities]
+
+
+def row_feature(row, taxonomy: Taxonomy, **extra) -> dict:
+    """The feature of a row of ``FEATURE_COLUMNS``."""
+    return site_feature(row, search.activity_list(row.activities), taxonomy, **extra)
+
+
+def row_marker(row) -> list:
+    """The marker of a row of ``paging.MARKER_COLUMNS`` (id, lon, lat, name, activities), read by
+    position: the map's hottest loop, and a row's attributes cost several times more."""
+    return [row[0], round(row[1], 5), round(row[2], 5), row[3], search.activity_list(row[4])]
 
 
 def pole_properties(pole: Pole, n_communes: int | None = None) -> dict:

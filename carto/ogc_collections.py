@@ -93,19 +93,14 @@ class Sites(Collection):
             siae=params.parse_bool(filters.get("siae"), "siae"), ea=params.parse_bool(filters.get("ea"), "ea"))
         f.bbox = bbox
         page, _ = paging.find(session, f, limit, offset, columns=geojson.FEATURE_COLUMNS)
-        return ItemsPage(page.total, self._features(carto, session, page.sites))
+        return ItemsPage(page.total, [geojson.row_feature(row, carto.taxonomy) for row in page.sites])
 
     def item(self, carto, session, fid):
         number = params.parse_id(fid)
         site = session.get(Site, number) if number is not None else None
         if site is None or site.status != SiteStatus.published:
             return None
-        return self._features(carto, session, [site])[0]
-
-    @staticmethod
-    def _features(carto, session, sites: list) -> list[dict]:
-        activities = paging.activities(session, [s.id for s in sites])
-        return [geojson.site_feature(s, activities[s.id], carto.taxonomy) for s in sites]
+        return geojson.site_feature(site, search.activities_by_site(session, [site.id])[site.id], carto.taxonomy)
 
 
 class Poles(Collection):

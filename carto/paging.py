@@ -6,7 +6,8 @@ skipping ``offset`` rows. Sorted by distance (``near``) there is no stored key, 
 holds the position. Cursors are opaque to clients (URL-safe base64 of a small JSON).
 
 The map asks for up to 1,000 markers at a time: reading only the columns a marker needs, as plain
-rows, is several times faster than building ORM objects, hence ``columns``.
+rows with their activities (``search.ACTIVITIES_COLUMN``), is several times faster than building
+ORM objects and reading activities apart, hence ``columns``.
 """
 import base64
 import binascii
@@ -17,10 +18,10 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from carto import search
-from carto.models import Site, SiteActivity
+from carto.models import Site
 from carto.search import Page, SiteFilter
 
-MARKER_COLUMNS = (Site.id, Site.lon, Site.lat, Site.name)
+MARKER_COLUMNS = (Site.id, Site.lon, Site.lat, Site.name, search.ACTIVITIES_COLUMN)
 
 
 class BadCursor(ValueError):
@@ -52,40 +53,28 @@ class Cursor:
 
 
 def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: Cursor | None = None,
-         columns: tuple | None = None) -> tuple[Page, Cursor | None]:
-    """A page of sites, by name (or by distance with ``near``), and the cursor of the next page.
-
-    With ``columns``, name-ordered pages hold rows of those columns instead of ``Site`` objects
-    (both have attributes of the same names); distance-ordered pages always hold ``Site`` objects.
-    """
+         columns: tuple = MARKER_COLUMNS) -> tuple[Page, Cursor | None]:
+    """A page of sites as rows of ``columns``, by name (or by distance with ``near``), and the cursor
+    of the next page."""
     if cursor is not None and (cursor.position is not None) != bool(f.near):
         raise BadCursor("ce curseur vient d'une liste triée autrement (avec ou sans near)")
     if f.near:
         start = cursor.position if cursor is not None else offset
-        page = search.find(session, f, limit=limit, offset=start)
+        page = search.find(session, f, limit=limit, offset=start, columns=columns)
         more = start + len(page.sites) < page.total
         return page, Cursor(position=start + len(page.sites)) if more and page.sites else None
     where = search.conditions(session, f)
-    total = search.count(session, where)
+    total = search.count(session, f, where)
     rows = limit + 1 + (0 if cursor is not None else offset)
-    query = select(*(columns or (Site,))).where(*search.name_order_conditions(session, f, where, total, rows))
+    query = select(*columns).where(*search.name_order_conditions(session, f, where, total, rows))
     if cursor is not None:
         query = query.where(tuple_(col(Site.name), col(Site.id)) > tuple_(*cursor.after))
     else:
         query = query.offset(offset)
-    rows = session.exec(query.order_by(col(Site.name), col(Site.id)).limit(limit + 1)).all()
+    rows = search.rows(session, query.order_by(col(Site.name), col(Site.id)).limit(limit + 1))
     page = Page(total, list(rows[:limit]))
     if len(rows) <= limit:
         return page, None
     last = page.sites[-1]
     return page, Cursor(after=(last.name, last.id))
 
-
-def activities(session: Session, site_ids: list[int]) -> dict[int, list[str]]:
-    """Activity slugs of each site, sorted: ``search.activities_by_site`` as plain rows (faster)."""
-    out: dict[int, list[str]] = {i: [] for i in site_ids}
-    query = (select(SiteActivity.site_id, SiteActivity.activity).where(col(SiteActivity.site_id).in_(site_ids))
-             .order_by(SiteActivity.site_id, SiteActivity.activity))
-    for site_id, activity in session.exec(query):
-        out[site_id].append(activity)
-    return out

@@ -96,3 +96,16 @@ def test_a_page_in_name_order_is_the_same_however_the_box_is_read(demo_carto, mo
                 page = search.find(session, SiteFilter(bbox=box), limit=limit, offset=offset)
                 assert page.total == len(inside)
                 assert [(s.name, s.id) for s in page.sites] == inside[offset:offset + limit]
+
+
+def test_the_number_of_all_sites_follows_every_write(carto, session):
+    add(carto, session, "A Rennes")
+    b = add(carto, session, "B Carhaix", lon=-3.5736, lat=48.2764)
+    everything = (-6.0, 47.0, 0.0, 49.0)
+    assert [search.find(session, SiteFilter(bbox=box)).total for box in (None, everything)] == [2, 2]
+    sites.set_status(session, b, SiteStatus.pending, actor="test")
+    assert [search.find(session, SiteFilter(bbox=box)).total for box in (None, everything)] == [1, 1]
+    sites.set_status(session, b, SiteStatus.published, actor="test")
+    add(carto, session, "C Pontivy", lon=-2.9633, lat=48.0681)
+    assert [search.find(session, SiteFilter(bbox=box)).total for box in (None, everything)] == [3, 3]
+    assert search.find(session, SiteFilter(statuses=(SiteStatus.published, SiteStatus.pending))).total == 3

@@ -48,7 +48,9 @@ CartoDep = Annotated[Carto, Depends(_carto)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def site_filter(
+# async: it only checks names and codes in memory (a pôle by primary key), and a sync dependency would
+# cost every read a trip to the thread pool.
+async def site_filter(
     carto: CartoDep,
     session: SessionDep,
     activity: Annotated[list[str], Query(description="Slug d'activité (répétable, ou séparés par des virgules)")] = [],

@@ -2,7 +2,7 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from carto import geojson, paging
+from carto import geojson, paging, search
 from carto.api.deps import CartoDep, FilterDep, RowId, SessionDep, bad_request, error_detail
 from carto.api.json_response import FastJSONResponse
 from carto.models import Site, SiteStatus
@@ -55,13 +55,12 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
                       "next_cursor": token,
                       "next": str(request.url.remove_query_params("offset").include_query_params(cursor=token))
                       if token else None}
-    activities = paging.activities(session, [s.id for s in page.sites])
     # Plain JSON (no jsonable_encoder pass): everything here is already JSON-ready, and a page of
     # 1,000 markers is the map's hottest request.
     if compact:
-        return FastJSONResponse(paging_members | {"sites": [geojson.compact_site(s, activities[s.id]) for s in page.sites]})
-    features = [geojson.site_feature(s, activities[s.id], carto.taxonomy,
-                                     **({"distance_km": page.distances[s.id]} if s.id in page.distances else {}))
+        return FastJSONResponse(paging_members | {"sites": [geojson.row_marker(s) for s in page.sites]})
+    features = [geojson.row_feature(s, carto.taxonomy,
+                                    **({"distance_km": page.distances[s.id]} if s.id in page.distances else {}))
                 for s in page.sites]
     return FastJSONResponse(geojson.collection(features, numberMatched=page.total, numberReturned=len(features),
                                            **paging_members))
@@ -72,5 +71,4 @@ def get_site(site_id: RowId, carto: CartoDep, session: SessionDep):
     site = session.get(Site, site_id)
     if site is None or site.status != SiteStatus.published:
         raise HTTPException(404, detail=error_detail("path", "site_id", f"site {site_id} introuvable", "not_found"))
-    activities = paging.activities(session, [site.id])[site.id]
-    return geojson.site_feature(site, activities, carto.taxonomy)
+    return geojson.site_feature(site, search.activities_by_site(session, [site.id])[site.id], carto.taxonomy)
