@@ -27,7 +27,6 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlencode
 
 import numpy as np
 
@@ -39,19 +38,27 @@ import scale_data  # noqa: E402
 from assign_points import BBOX as ASSIGN_BOX, assign  # noqa: E402
 from carto import migrate  # noqa: E402
 from carto.db import make_engine, normalize_url  # noqa: E402
+from carto.geojson import PUBLIC_FIELDS  # noqa: E402
 from carto.locator import Locator  # noqa: E402
+from carto import taxonomy  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 PYGEOAPI_PACKAGES = ["pygeoapi", "starlette", "uvicorn", "psycopg2-binary", "geoalchemy2"]
-VIEW_SQL = """
-CREATE OR REPLACE VIEW pygeoapi_sites AS
-SELECT s.id, s.name, s.commune_name, s.postcode, s.website, s.siae, s.ea_esat,
-       (SELECT string_agg(a.activity, ',' ORDER BY a.activity) FROM siteactivity a WHERE a.site_id = s.id)
-         AS activities,
+def view_sql(taxonomy) -> str:
+    """The table pygeoapi serves: the published sites with the same properties as our features (every
+    public field, activities and domains), so that both servers send the same data. The point is the
+    expression of carto's GiST index: both servers use the same index."""
+    domain_of = " ".join(f"WHEN '{slug}' THEN '{a.domain}'" for slug, a in taxonomy.activities.items())
+    return f"""
+DROP VIEW IF EXISTS pygeoapi_sites;
+CREATE VIEW pygeoapi_sites AS
+SELECT s.id, {", ".join(f"s.{name}" for name in PUBLIC_FIELDS)},
+       (SELECT json_agg(a.activity ORDER BY a.activity) FROM siteactivity a WHERE a.site_id = s.id) AS activities,
+       (SELECT json_agg(DISTINCT CASE a.activity {domain_of} END) FROM siteactivity a WHERE a.site_id = s.id)
+         AS domains,
        ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) AS geom
 FROM site s WHERE s.status = 'published'
 """
-# The view's point is the expression of carto's GiST index: both servers use the same index.
 
 
 # --- Servers ---------------------------------------------------------------------------------------
@@ -272,7 +279,7 @@ def pygeoapi_config(workdir: Path, port: int, pg_url: str) -> dict:
 def measure_pygeoapi(venv: Path, workdir: Path, pg_url: str, boxes: list[str], args) -> dict:
     engine = make_engine(pg_url)
     with engine.begin() as conn:
-        conn.exec_driver_sql(VIEW_SQL)
+        conn.exec_driver_sql(view_sql(taxonomy.load()))
     engine.dispose()
     port = free_port()
     env = pygeoapi_config(workdir, port, pg_url)

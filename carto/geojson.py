@@ -39,15 +39,17 @@ def json_value(value):
 
 
 _public_values = operator.attrgetter(*PUBLIC_FIELDS)
-_JSON_READY = {str, int, float, bool, list, type(None)}  # exact types: a str Enum is not ready
+# Public fields whose values are not JSON as read (enums, dates); the others are copied as they are.
+# A field missing here fails tests/test_geojson.py, which compares with pydantic's JSON mode.
+_CONVERTED = ("position_precision", "legal_form", "status", "verified_at", "updated_at")
 
 
 def site_properties(site, activities: list[str], taxonomy: Taxonomy) -> dict:
     """``site``: a Site, or a row of ``FEATURE_COLUMNS`` (its public fields come between id, lon, lat
     and the activities, and are read by position: a row's attributes cost ten times more)."""
-    values = site[3:-1] if isinstance(site, Row) else _public_values(site)
-    props = {name: value if type(value) in _JSON_READY else json_value(value)
-             for name, value in zip(PUBLIC_FIELDS, values)}
+    props = dict(zip(PUBLIC_FIELDS, site[3:-1] if isinstance(site, Row) else _public_values(site)))
+    for name in _CONVERTED:
+        props[name] = json_value(props[name])
     props["activities"] = activities
     props["domains"] = sorted({taxonomy.activity(a).domain for a in activities if a in taxonomy.activities})
     return props

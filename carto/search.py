@@ -78,7 +78,11 @@ def conditions(session: Session, f: SiteFilter, *, skip_activities: bool = False
 
 def extent(session: Session, statuses: tuple[SiteStatus, ...] = (SiteStatus.published,)) -> Box | None:
     """West, south, east, north of the sites of these statuses; None without any. Each bound is one
-    lookup in a (status, lon…) or (status, lat) index, so this is cheap enough for every request."""
+    lookup in a (status, lon…) or (status, lat) index, and the answer is kept for the data version."""
+    return _per_version(session, ("extent", statuses), lambda: _extent(session, statuses))
+
+
+def _extent(session: Session, statuses: tuple[SiteStatus, ...]) -> Box | None:
     boxes = []
     for status in statuses:
         row = session.exec(select(*(select(bound(column)).where(Site.status == status).scalar_subquery()
@@ -142,15 +146,21 @@ def count(session: Session, f: SiteFilter, where: list) -> int:
     query = select(func.count()).select_from(Site).where(*where)
     if len(where) > 1:
         return session.exec(query).one()
-    key = (str(session.get_bind().url), f.statuses)
+    return _per_version(session, ("count", f.statuses), lambda: session.exec(query).one())
+
+
+_known: dict[tuple, tuple[str, object]] = {}  # (database, question) → (data version, answer)
+
+
+def _per_version(session: Session, question: tuple, compute):
+    """The answer to a question about all sites, computed once per data version (``carto.freshness``):
+    only a write changes it, and a write moves the version."""
+    key = (str(session.get_bind().url), *question)
     version = freshness.data_version(session)
-    known = _status_counts.get(key)
+    known = _known.get(key)
     if known is None or known[0] != version:
-        known = _status_counts[key] = (version, session.exec(query).one())
+        known = _known[key] = (version, compute())
     return known[1]
-
-
-_status_counts: dict[tuple, tuple[str, int]] = {}  # (database, statuses) → (data version, count)
 
 
 # Walking the name index in order and testing each site's position on the way costs about a twelfth
@@ -165,7 +175,7 @@ def name_order_conditions(session: Session, f: SiteFilter, where: list, total: i
     The walk reads about ``rows × sites / total`` index entries; sorting reads ``total`` sites. When
     the walk is cheaper, the box is hidden from the planner (see ``search_index.bbox_clause``).
     """
-    if not f.bbox or total <= rows:
+    if not f.bbox or total <= rows or not search_index.box_index_hides(session):
         return where
     sites = session.exec(select(func.max(Site.id))).one() or 0  # an upper bound, read from the end of the key
     if rows * sites < total * total * NAME_WALK_ADVANTAGE:

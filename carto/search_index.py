@@ -133,6 +133,12 @@ def text_clause(session: Session, q: str):
     return _pg_text_vector(col(Site.search_text)).op("@@")(func.to_tsquery(_SIMPLE, query))
 
 
+def box_index_hides(session: Session) -> bool:
+    """Whether ``bbox_clause(indexed=False)`` changes the plan (SQLite); PostgreSQL's planner weighs
+    the box against the name order by itself, from its statistics."""
+    return _sqlite(session.get_bind())
+
+
 def bbox_clause(session: Session, west: float, south: float, east: float, north: float, *, indexed: bool = True):
     """SQL condition on Site keeping the points of a box.
 
