@@ -2,7 +2,7 @@
 
 ``carto.sites`` writes one site at a time through the ORM. This module applies the same rules —
 commune centre when there is no point, commune and territory keys from the point, folded search
-text, FTS5/R*Tree entries, one history version per write — to batches of plain column dicts
+text, FTS5 entries, one history version per write — to batches of plain column dicts
 ("rows") in a few executemany statements, sharing the rules' code with ``carto.sites`` and
 ``carto.search_index``. The caller owns the transaction: a batch commits or rolls back whole.
 """

@@ -79,7 +79,7 @@ def grid(session: Session, f: SiteFilter, zoom: int) -> Grid:
     while _cells(f.bbox, cell) > MAX_CELLS:
         cell *= 2
     wide = snap(f.bbox, cell)
-    # The box as plain ranges, not the R*Tree/GiST filter: a wide view holds a large share of the
+    # The box as plain ranges, not PostgreSQL's GiST filter: a wide view holds a large share of the
     # sites, which the index on (status, lon, lat, id) hands over without reading the table.
     where = search.conditions(session, replace(f, bbox=None))
     where += [Site.lon.between(wide[0], wide[2]), Site.lat.between(wide[1], wide[3])]

@@ -2,7 +2,7 @@
 
 The revisions live in ``carto/migrations/versions``. A new database is created from the models and
 stamped at the newest revision (the same schema, checked by the tests); an existing one is brought
-up to date by ``carto db upgrade``. Indexes outside the models (FTS5 and R*Tree tables on SQLite,
+up to date by ``carto db upgrade``. Indexes outside the models (the FTS5 table on SQLite,
 expression indexes on PostgreSQL) belong to ``carto.search_index``; migrations ignore them and
 ``upgrade`` recreates any that are missing.
 

@@ -66,12 +66,13 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
     where = search.conditions(session, f)
     total = search.count(session, f, where)
     rows = limit + 1 + (0 if cursor is not None else offset)
-    query = select(*columns).where(*search.name_order_conditions(session, f, where, total, rows))
+    where, order_by = search.name_order(session, f, where, total, rows)
+    query = select(*columns).where(*where)
     if cursor is not None:
         query = query.where(tuple_(col(Site.name), col(Site.id)) > tuple_(*cursor.after))
     else:
         query = query.offset(offset)
-    rows = search.rows(session, query.order_by(col(Site.name), col(Site.id)).limit(limit + 1))
+    rows = search.rows(session, query.order_by(*order_by).limit(limit + 1))
     page = Page(total, list(rows[:limit]))
     if len(rows) <= limit:
         return page, None

@@ -126,7 +126,7 @@ def find(session: Session, f: SiteFilter, limit: int = 100, offset: int = 0, ord
     if order == "updated":
         order_by = (col(Site.updated_at).desc(), col(Site.id))
     else:
-        where, order_by = name_order_conditions(session, f, where, total, offset + limit), (col(Site.name), col(Site.id))
+        where, order_by = name_order(session, f, where, total, offset + limit)
     query = select(*(columns or (Site,))).where(*where).order_by(*order_by).offset(offset).limit(limit)
     return Page(total, rows(session, query) if columns else list(session.exec(query)))
 
@@ -169,18 +169,20 @@ def _per_version(session: Session, question: tuple, compute):
 NAME_WALK_ADVANTAGE = 12
 
 
-def name_order_conditions(session: Session, f: SiteFilter, where: list, total: int, rows: int) -> list:
-    """The conditions with which to read the first ``rows`` of ``total`` matching sites in name order.
+def name_order(session: Session, f: SiteFilter, where: list, total: int, rows: int) -> tuple[list, tuple]:
+    """The conditions and ORDER BY with which to read the first ``rows`` of ``total`` matching sites
+    in name order, steering SQLite's planner, which cannot weigh a box (see ``search_index``).
 
-    The walk reads about ``rows × sites / total`` index entries; sorting reads ``total`` sites. When
-    the walk is cheaper, the box is hidden from the planner (see ``search_index.bbox_clause``).
+    Walking the name index reads about ``rows × sites / total`` entries; sorting reads ``total``
+    sites. When the walk is cheaper the box is hidden from the planner, else the name order is.
     """
-    if not f.bbox or total <= rows or not search_index.box_index_hides(session):
-        return where
+    by_name = (col(Site.name), col(Site.id))
+    if not search_index.box_index_hides(session):
+        return where, by_name
     sites = session.exec(select(func.max(Site.id))).one() or 0  # an upper bound, read from the end of the key
-    if rows * sites < total * total * NAME_WALK_ADVANTAGE:
-        return conditions(session, f, box_index=False)
-    return where
+    if total > rows and rows * sites < total * total * NAME_WALK_ADVANTAGE:
+        return (conditions(session, f, box_index=False) if f.bbox else where), by_name
+    return where, search_index.unindexed(session, *by_name)
 
 
 def _find_near(session, f, where, limit, offset, columns=None) -> Page:

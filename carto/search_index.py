@@ -13,7 +13,7 @@ start of a word of the folded text (name, description, commune); a box keeps the
 """
 import re
 
-from sqlalchemy import and_, func, literal_column, text
+from sqlalchemy import String, and_, func, literal_column, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
@@ -134,9 +134,18 @@ def text_clause(session: Session, q: str):
 
 
 def box_index_hides(session: Session) -> bool:
-    """Whether ``bbox_clause(indexed=False)`` changes the plan (SQLite); PostgreSQL's planner weighs
-    the box against the name order by itself, from its statistics."""
+    """Whether ``bbox_clause(indexed=False)`` and ``unindexed`` change the plan (SQLite); PostgreSQL's
+    planner weighs a box against the name order by itself, from its statistics."""
     return _sqlite(session.get_bind())
+
+
+def unindexed(session: Session, *columns) -> tuple:
+    """ORDER BY terms in the same order that SQLite's planner cannot read from an index (``name || ''``,
+    ``id + 0``), so that it uses the filters' indexes and sorts the few matching sites instead of
+    walking the whole name index to find them."""
+    if not _sqlite(session.get_bind()):
+        return columns
+    return tuple(c.concat("") if isinstance(c.type, String) else c + 0 for c in columns)
 
 
 def bbox_clause(session: Session, west: float, south: float, east: float, north: float, *, indexed: bool = True):
