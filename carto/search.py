@@ -169,9 +169,10 @@ def _per_version(session: Session, question: tuple, compute):
 NAME_WALK_ADVANTAGE = 12
 
 
-def name_order(session: Session, f: SiteFilter, where: list, total: int, rows: int) -> tuple[list, tuple]:
+def name_order(session: Session, f: SiteFilter, where: list, total: int | None, rows: int) -> tuple[list, tuple]:
     """The conditions and ORDER BY with which to read the first ``rows`` of ``total`` matching sites
-    in name order, steering SQLite's planner, which cannot weigh a box (see ``search_index``).
+    in name order, steering SQLite's planner, which cannot weigh a box (see ``search_index``);
+    other databases plan by themselves (``total`` may then be None).
 
     Walking the name index reads about ``rows × sites / total`` entries; sorting reads ``total``
     sites. When the walk is cheaper the box is hidden from the planner, else the name order is.

@@ -109,3 +109,18 @@ def test_the_number_of_all_sites_follows_every_write(carto, session):
     add(carto, session, "C Pontivy", lon=-2.9633, lat=48.0681)
     assert [search.find(session, SiteFilter(bbox=box)).total for box in (None, everything)] == [3, 3]
     assert search.find(session, SiteFilter(statuses=(SiteStatus.published, SiteStatus.pending))).total == 3
+
+
+def test_a_page_always_tells_the_number_of_all_matches(carto, session):
+    from carto import paging
+    for i in range(5):
+        add(carto, session, f"Site {i}", lon=-1.6778 + i / 1000)
+    box = SiteFilter(bbox=(-1.7, 48.0, -1.6, 48.2))
+    first, cursor = paging.find(session, box, limit=10)
+    assert (first.total, len(first.sites), cursor) == (5, 5, None)
+    page, cursor = paging.find(session, box, limit=2)
+    assert (page.total, [s.name for s in page.sites]) == (5, ["Site 0", "Site 1"])
+    page, _ = paging.find(session, box, limit=2, cursor=cursor)
+    assert (page.total, [s.name for s in page.sites]) == (5, ["Site 2", "Site 3"])
+    assert [paging.find(session, box, limit=2, offset=offset)[0].total for offset in (4, 5, 50)] == [5, 5, 5]
+    assert paging.find(session, SiteFilter(bbox=(0.0, 40.0, 1.0, 41.0)), limit=10)[0].total == 0
