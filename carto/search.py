@@ -2,7 +2,7 @@
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
 
 from carto import freshness, search_index
@@ -50,9 +50,6 @@ def conditions(session: Session, f: SiteFilter, *, skip_activities: bool = False
     ``search_index.bbox_clause``.
     """
     where = [col(Site.status).in_(f.statuses)]
-    if f.activities and not skip_activities:
-        where.append(col(Site.id).in_(select(SiteActivity.site_id)
-                                      .where(col(SiteActivity.activity).in_(f.activities))))
     if f.q:
         clause = search_index.text_clause(session, f.q)
         if clause is not None:
@@ -70,15 +67,33 @@ def conditions(session: Session, f: SiteFilter, *, skip_activities: bool = False
     boxes = [b for b in (f.bbox, _near_box(f)) if b]
     if boxes:
         every_site = extent(session, f.statuses)
-        for box in boxes:
-            if every_site is None or not _contains(box, every_site):
-                where.append(search_index.bbox_clause(session, *box, indexed=box_index))
-    return where
+        boxes = [box for box in boxes if every_site is None or not _contains(box, every_site)]
+    if f.activities and not skip_activities:
+        where.append(_activity_clause(session, f, where + [search_index.bbox_clause(session, *b) for b in boxes]))
+    return where + [search_index.bbox_clause(session, *box, indexed=box_index) for box in boxes]
+
+
+def _activity_clause(session: Session, f: SiteFilter, where: list):
+    """Sites with one of ``f.activities``: from the list of the activities' sites, or, when the other
+    conditions keep fewer sites than that list holds, by looking up each of those sites' activities.
+    PostgreSQL chooses between the two by itself; SQLite always builds the list (10,000 sites of
+    « vélo » at 100,000 sites, 8 ms, to keep 785 of a town: looking them up takes 3 ms)."""
+    chosen = col(SiteActivity.activity).in_(f.activities)
+    if search_index.box_index_hides(session) and len(where) > 1:
+        listed = sum(_per_version(session, ("links",), lambda: _links_per_activity(session)).get(a, 0)
+                     for a in f.activities)
+        if count(session, f, where) * len(f.activities) < listed:
+            return exists().where(SiteActivity.site_id == Site.id, chosen)
+    return col(Site.id).in_(select(SiteActivity.site_id).where(chosen))
+
+
+def _links_per_activity(session: Session) -> dict[str, int]:
+    return dict(session.exec(select(SiteActivity.activity, func.count()).group_by(SiteActivity.activity)).all())
 
 
 def extent(session: Session, statuses: tuple[SiteStatus, ...] = (SiteStatus.published,)) -> Box | None:
-    """West, south, east, north of the sites of these statuses; None without any. Each bound is one
-    lookup in a (status, lon…) or (status, lat) index, and the answer is kept for the data version."""
+    """West, south, east, north of the sites of these statuses; None without any. Kept for the data
+    version: the latitudes have no index of their own (see ``Site``), so they are read in full."""
     return _per_version(session, ("extent", statuses), lambda: _extent(session, statuses))
 
 

@@ -13,7 +13,7 @@ start of a word of the folded text (name, description, commune); a box keeps the
 """
 import re
 
-from sqlalchemy import String, and_, func, literal_column, text
+from sqlalchemy import Integer, and_, func, literal_column, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
@@ -145,7 +145,7 @@ def unindexed(session: Session, *columns) -> tuple:
     walking the whole name index to find them."""
     if not _sqlite(session.get_bind()):
         return columns
-    return tuple(c.concat("") if isinstance(c.type, String) else c + 0 for c in columns)
+    return tuple(c + 0 if isinstance(c.type, Integer) else c.op("||")(literal_column("''")) for c in columns)
 
 
 def bbox_clause(session: Session, west: float, south: float, east: float, north: float, *, indexed: bool = True):

@@ -124,3 +124,15 @@ def test_a_page_always_tells_the_number_of_all_matches(carto, session):
     assert (page.total, [s.name for s in page.sites]) == (5, ["Site 2", "Site 3"])
     assert [paging.find(session, box, limit=2, offset=offset)[0].total for offset in (4, 5, 50)] == [5, 5, 5]
     assert paging.find(session, SiteFilter(bbox=(0.0, 40.0, 1.0, 41.0)), limit=10)[0].total == 0
+
+
+@pytest.mark.parametrize("plan", ["list of the activity's sites", "each site's activities looked up"])
+def test_an_activity_filter_finds_the_same_sites_whichever_way_it_is_read(demo_carto, monkeypatch, plan):
+    listed = 10**9 if plan.startswith("each") else 0  # what the choice weighs against the sites in view
+    monkeypatch.setattr(search, "_links_per_activity", lambda session: dict.fromkeys(["velo", "reemploi"], listed))
+    with demo_carto.session() as session:
+        rennes = (-1.75, 48.07, -1.60, 48.15)
+        expected = {s.id for s in search.find(session, SiteFilter(bbox=rennes), limit=1000).sites
+                    if {"velo", "reemploi"} & set(search.activities_by_site(session, [s.id])[s.id])}
+        page = search.find(session, SiteFilter(bbox=rennes, activities={"velo", "reemploi"}), limit=1000)
+        assert {s.id for s in page.sites} == expected and page.total == len(expected) > 0
