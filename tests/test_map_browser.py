@@ -164,6 +164,23 @@ def test_a_shared_address_gives_back_the_same_view(live_server, page, browser):
     other.context.close()
 
 
+def test_unticking_every_activity_is_kept_in_the_address(live_server, page, browser):
+    open_map(page, live_server)
+    for button in page.locator('[data-select="none"]').all():
+        button.click()
+    expect(status(page)).to_have_text("Aucune activité sélectionnée.")
+    assert "no_activity=1" in page.url
+
+    other = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR").new_page()
+    other.goto(page.url)
+    expect(status(other)).to_have_text("Aucune activité sélectionnée.")
+    assert not other.get_by_role("checkbox", name="Atelier et réemploi de vélos").is_checked()
+    other.get_by_role("button", name="tout : Mobilité durable").click()
+    expect(status(other)).to_have_text(f"{api_total(other, live_server, 'domain=mobilite')} sites dans la vue")
+    assert "no_activity" not in other.url
+    other.context.close()
+
+
 def bbox(page) -> str:
     return page.evaluate("""() => { const b = CARTO.map.getBounds();
       return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(','); }""")

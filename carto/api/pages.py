@@ -73,10 +73,12 @@ def with_query(path: str, query: str) -> str:
     return f"{path}?{query}" if query else path
 
 
-def filter_context(session, f: SiteFilter, counts: dict[str, int] | None = None) -> dict:
-    """What the filter form (``_filters.html``) needs to show the current filters."""
+def filter_context(session, f: SiteFilter, counts: dict[str, int] | None = None, no_activity: bool = False) -> dict:
+    """What the filter form (``_filters.html``) needs to show the current filters. ``no_activity``:
+    every activity unticked (a map address says so with ``no_activity=1``: no activity at all in
+    the filter would mean all of them)."""
     return {"f": f, "counts": counts, "territory_options": territory_names.options(session),
-            "levels": territory_names.LEVELS}
+            "levels": territory_names.LEVELS, "no_activity": no_activity}
 
 
 def shared_view(request: Request) -> tuple[float, float, int] | None:
@@ -94,7 +96,7 @@ def shared_view(request: Request) -> tuple[float, float, int] | None:
 def home(request: Request, carto: CartoDep, session: SessionDep, f: FilterDep):
     rendered = mapview.site_map(carto.settings, shared_view(request))
     return page(request, "map.html", map=rendered, list_query=filter_query(request),
-                **filter_context(session, f))
+                **filter_context(session, f, no_activity=request.query_params.get("no_activity") == "1"))
 
 
 @router.get("/carte/zones-poles.geojson")

@@ -346,6 +346,7 @@
     p.set("lat", lat);
     p.set("lon", lon);
     p.set("zoom", zoom);
+    if (activityParams().none) p.set("no_activity", "1"); // else an address without activity means all of them
     if (selectedSite) p.set("site", selectedSite);
     if (!EMBED) history.replaceState(null, "", window.location.pathname + "?" + p);
     const listLink = document.getElementById("carto-list-link");
