@@ -288,10 +288,17 @@ def test_errors_are_not_cached(client):
 
 @pytest.mark.parametrize("path", ["/api/sites?limit=1", "/api/sites/1", "/api/taxonomy", "/api/poles?geometry=false",
                                   "/api/poles/at?lon=-1.6&lat=48.1", "/api/territories/communes?q=brest",
-                                  "/api/sites?bbox=1,2,0,3"])
+                                  "/api/sites?bbox=1,2,0,3", "/api/sourcing?territory=Rennes+M%C3%A9tropole",
+                                  "/api/stats/pole"])
 def test_read_endpoints_may_be_called_from_any_origin(client, path):
     response = client.get(path, headers={"Origin": "https://partenaire.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("path", ["/api/sourcing?territory=Rennes+M%C3%A9tropole", "/api/stats/pole"])
+def test_buyers_and_statistics_answers_are_cacheable_too(client, path):
+    etag = client.get(path).headers["ETag"]
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
 
 
 def test_a_preflight_request_is_answered_for_read_endpoints_only(client):

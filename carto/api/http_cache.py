@@ -21,7 +21,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from carto import freshness
 
-READ_PATHS = ("/api/sites", "/api/taxonomy", "/api/territories", "/api/poles", "/ogc")
+# Exports are left out: files of any size, which the store would hold whole while they stream.
+READ_PATHS = ("/api/sites", "/api/taxonomy", "/api/territories", "/api/poles", "/api/sourcing", "/api/stats", "/ogc")
 NEGOTIATED_PATHS = ("/ogc",)
 CACHE_CONTROL = "public, max-age=60"
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Link"}
