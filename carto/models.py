@@ -279,6 +279,7 @@ class ImportRun(SQLModel, table=True):
     actor: str  # "import:lvao", or the administrator who uploaded it ("user:3")
     status: ImportRunStatus = ImportRunStatus.running
     started_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime | None = None  # each committed batch: a run long silent was interrupted
     finished_at: datetime | None = None
     created: int = 0
     updated: int = 0

@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import text
 
 from carto import bulk, search_index
-from carto.models import ImportRun, ImportRunStatus
+from carto.importers import interrupted
+from carto.models import ImportRun, ImportRunStatus, utcnow
 from tests.import_helpers import count, import_lvao
 
 
@@ -25,12 +26,12 @@ def crash_on_call(monkeypatch, module, name: str, call: int) -> None:
 
 
 def index_tables(session) -> tuple[str, ...]:
-    """SQLite's index tables (FTS5, R*Tree); PostgreSQL's indexes live in the site table itself."""
+    """SQLite's text index table (FTS5); PostgreSQL's indexes live in the site table itself."""
     return search_index.SQLITE_TABLES if session.get_bind().dialect.name == "sqlite" else ()
 
 
 def assert_every_site_is_whole(session) -> None:
-    """Each stored site has its activities, its text and box index entries, its history and state."""
+    """Each stored site has its activities, its text index entry, its history and state."""
     sites = count(session, "site")
     assert [count(session, table) for table in index_tables(session)] == [sites] * len(index_tables(session))
     assert count(session, "siteversion") == count(session, "importstate") == sites
@@ -61,3 +62,23 @@ def test_a_crash_after_the_site_rows_of_a_batch_leaves_none_of_them(carto, monke
     with carto.session() as session:
         for table in ("site", "siteactivity", "siteversion", *index_tables(session), "importstate"):
             assert count(session, table) == 0, table
+
+
+def test_a_killed_import_shows_as_interrupted_and_the_next_one_closes_it(carto):
+    with carto.session() as session:
+        silent = ImportRun(source="lvao", format="lvao", actor="cli", started_at=utcnow() - 2 * interrupted.SILENT_FOR,
+                           heartbeat_at=utcnow() - 2 * interrupted.SILENT_FOR)
+        other_source = ImportRun(source="autre", format="csv", actor="cli", heartbeat_at=utcnow() - 2 * interrupted.SILENT_FOR)
+        alive = ImportRun(source="lvao", format="lvao", actor="cli", heartbeat_at=utcnow())
+        session.add_all([silent, other_source, alive])
+        session.commit()
+        assert [interrupted.is_interrupted(run) for run in (silent, other_source, alive)] == [True, True, False]
+        ids = silent.id, other_source.id, alive.id
+
+    report = import_lvao(carto, batch_size=3)
+    with carto.session() as session:
+        silent, other_source, alive = (session.get(ImportRun, i) for i in ids)
+        assert (silent.status, silent.error) == (ImportRunStatus.failed, interrupted.MESSAGE)
+        assert other_source.status == alive.status == ImportRunStatus.running  # not this source / still alive
+        new = session.get(ImportRun, report.run_id)
+        assert new.status == ImportRunStatus.finished and new.heartbeat_at >= new.started_at

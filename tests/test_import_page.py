@@ -1,7 +1,8 @@
 """The administrators' upload page: same import, same report as the command line."""
 from sqlmodel import select
 
-from carto.models import ImportRun, Site, User
+from carto.importers import interrupted
+from carto.models import ImportRun, Site, User, utcnow
 from tests.conftest import csrf_of
 from tests.import_helpers import DATA, SAMPLE, site
 
@@ -55,3 +56,14 @@ def test_a_file_that_cannot_be_imported_is_explained(client, moderation_accounts
     assert response.status_code == 422
     assert "Import impossible : le format csv demande un fichier de correspondance (--mapping)" in response.text
     assert upload(client, "faux-jeton", SAMPLE, "lvao").status_code == 403
+
+
+def test_an_import_that_stopped_answering_is_shown_interrupted(client, demo_carto, moderation_accounts, sign_in):
+    with demo_carto.session() as session:
+        session.add(ImportRun(source="reseau", format="csv", actor="cli", filename="membres.csv",
+                              heartbeat_at=utcnow() - 2 * interrupted.SILENT_FOR))
+        session.add(ImportRun(source="lvao", format="lvao", actor="cli", filename="en-cours.csv", heartbeat_at=utcnow()))
+        session.commit()
+    sign_in(client, moderation_accounts["admin"])
+    text = client.get("/moderation/imports").text
+    assert text.count(interrupted.LABEL) == 1 and "en cours" in text

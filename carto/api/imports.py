@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 
 from carto.api.deps import CartoDep
 from carto.api.security import CheckedForm, PageAdmin, render
-from carto.importers import FORMATS, ImportFileError, conflicts, run_import, summary
+from carto.importers import FORMATS, ImportFileError, conflicts, interrupted, run_import, summary
 from carto.models import ImportRun
 
 router = APIRouter(include_in_schema=False)
@@ -20,6 +20,7 @@ FORMAT_LABELS = {"lvao": "Longue vie aux objets (ADEME, CSV)", "csv": "CSV avec 
                  "geojson": "GeoJSON avec correspondance de propriétés",
                  "gogocarto": "Export GoGoCarto (elements.json, Carteco)"}
 RECENT_RUNS = 20
+STATUS_LABELS = {"running": "en cours", "finished": "terminé", "failed": "échoué"}
 
 
 def _page(request: Request, carto, status_code: int = 200, **context):
@@ -28,8 +29,10 @@ def _page(request: Request, carto, status_code: int = 200, **context):
         open_conflicts = len(conflicts.open_conflicts(session))
         missing = session.exec(select(func.count()).select_from(conflicts.missing_query().subquery())).one()
     context = {"report": None, "error": None, "form": {}} | context
+    status_of = {run.id: interrupted.LABEL if interrupted.is_interrupted(run)
+                 else STATUS_LABELS[run.status.value] for run in runs}
     return render(request, "moderation/imports.html", status_code, formats=FORMAT_LABELS, runs=runs,
-                  open_conflicts=open_conflicts, missing=missing, **context)
+                  status_of=status_of, open_conflicts=open_conflicts, missing=missing, **context)
 
 
 @router.get("/moderation/imports")

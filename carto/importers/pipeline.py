@@ -19,7 +19,7 @@ from sqlmodel import Session
 from carto import bulk, sites
 from carto.context import Carto
 from carto.db import session_scope
-from carto.importers import reconcile
+from carto.importers import interrupted, reconcile
 from carto.importers.records import ImportFileError, Skip
 from carto.importers.validate import Checked
 from carto.models import (ImportConflict, ImportConflictStatus, ImportRun, ImportRunStatus, ImportState,
@@ -198,6 +198,9 @@ class Pipeline:
         plans = self._plan_updates(session, changed, stored, outcome)
         if self.report.dry_run:
             return
+        # In the batch's transaction: a heartbeat means a whole batch more is written.
+        session.execute(update(ImportRun.__table__).where(ImportRun.__table__.c.id == self.report.run_id)
+                        .values(heartbeat_at=utcnow()))
         self._insert(session, new)
         if outcome.reappeared:
             session.execute(update(SITE).where(SITE.c.id.in_(outcome.reappeared)).values(missing_from_source_at=None))
@@ -331,7 +334,9 @@ class Pipeline:
 
     def _open_run(self, filename: str) -> int:
         with session_scope(self.carto.engine) as session:
-            run = ImportRun(source=self.source, format=self.report.format, filename=filename, actor=self.actor)
+            interrupted.close_stale(session, self.source)
+            run = ImportRun(source=self.source, format=self.report.format, filename=filename, actor=self.actor,
+                            heartbeat_at=utcnow())
             session.add(run)
             session.flush()
             return run.id
