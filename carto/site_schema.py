@@ -42,6 +42,8 @@ def check_url(value: str) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ValueError("l'adresse web doit commencer par http:// ou https://")
+    if any(c.isspace() for c in value) or "." not in (parsed.hostname or "").strip("."):
+        raise ValueError("l'adresse web ne peut contenir d'espace et son nom de domaine s'écrit exemple.fr")
     return value
 
 
