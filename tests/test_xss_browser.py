@@ -28,7 +28,7 @@ FIELDS = {
     "description": DESCRIPTION,
     "street": '1 rue " onfocus="alert(21)" autofocus x="</script><script>alert(22)</script>',
     "labels": "<svg onload=alert(31)>, \" onmouseover=alert(32) x=\", ＜script＞alert(33)＜/script＞",
-    "website": "https://exemple.org/?q=\"><script>alert(41)</script>&x=' onmouseover='alert(42)",
+    "website": "https://exemple.org/?q=\"><script>alert(41)</script>&x='onmouseover='alert(42)",  # no space: refused
     "email": "javascript:alert(51)//@exemple.org",
     "opening_hours": 'Mo-Fr 09:00-18:00 "<script>alert(61)</script><img src=x onerror=alert(62)>"',
 }
