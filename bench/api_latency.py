@@ -1,11 +1,12 @@
 """Latency of /api/sites over HTTP with 100,000 sites, and the bytes of the first map load.
 
-    python bench/api_latency.py [--sites 100000] [--requests 200] [--workdir /tmp/carto-bench] [--reuse]
+    python bench/api_latency.py [--sites 100000] [--requests 200] [--rounds 3] [--workdir /tmp/carto-bench] [--reuse]
 
 1. Builds two SQLite databases: the 500 demo sites of ``carto demo``, and N generated sites
    written through ``carto.bulk`` (territories, indexes and history, like any write).
 2. Serves each with uvicorn on loopback (one process) and times sequential requests from one
-   keep-alive client (gzip accepted, like a browser): median, 90th percentile, requests/s. Requests
+   keep-alive client (gzip accepted, like a browser): median, 90th percentile, requests/s, in
+   ``--rounds`` rounds over every scenario, each figure being the median of its rounds. Requests
    carry ``Cache-Control: no-cache`` so that the server does the whole work each time; the map's
    first call is then timed again as most visitors get it: replayed from the server's store.
    "CPU ms" is the server process's CPU time per request (from /proc): unlike wall-clock latency,
@@ -25,7 +26,8 @@ from pathlib import Path
 import httpx
 
 from common import Server, generate, reference_db, server, write
-from carto import bootstrap
+from carto import bootstrap, migrate
+from carto.db import make_engine
 
 BRITTANY = "-5.2,47.2,-1.0,48.9"
 RENNES = "-1.75,48.07,-1.60,48.15"  # the city, about 12 × 9 km
@@ -116,7 +118,9 @@ def build(small_db: Path, big_db: Path, n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=200, help="requests per scenario")
+    parser.add_argument("--requests", type=int, default=200, help="requests per scenario and round")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds over every scenario; each figure is the median of its rounds")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/carto-bench"))
     parser.add_argument("--reuse", action="store_true", help="reuse the databases of a previous run")
     args = parser.parse_args()
@@ -126,16 +130,26 @@ def main() -> None:
     small_db, big_db = args.workdir / "demo-500.db", args.workdir / f"bench-{args.sites}.db"
     if not (args.reuse and small_db.exists() and big_db.exists()):
         build(small_db, big_db, args.sites)
+    for db in (small_db, big_db):  # a database of an earlier run is brought to the current schema
+        engine = make_engine(f"sqlite:///{db}")
+        migrate.upgrade(engine)
+        engine.dispose()
     for label, db in (("500 sites", small_db), (f"{args.sites} sites", big_db)):
         with server(db) as app:
             print(f"\n## {label} — {args.requests} requêtes séquentielles par scénario")
             print(f"{'scénario':46} {'p50 ms':>7} {'p90 ms':>7} {'CPU ms':>7} {'req/s':>6} {'renvoyés':>8} "
                   f"{'total':>7} {'octets gzip':>11}")
-            for name, path, stored in [(n, p, False) for n, p in SCENARIOS] + [
-                    ("Bretagne, la carte, réponse gardée en mémoire", SCENARIOS[0][1], True)]:
-                r = time_requests(app, path, args.requests, stored)
+            scenarios = [(n, p, False) for n, p in SCENARIOS] + [
+                ("Bretagne, la carte, réponse gardée en mémoire", SCENARIOS[0][1], True)]
+            # Rounds over all scenarios rather than one long series each: a noisy minute of the
+            # machine then weighs on one round of every scenario, and the median drops it.
+            rounds = [[time_requests(app, path, args.requests, stored) for _, path, stored in scenarios]
+                      for _ in range(args.rounds)]
+            for (name, _, _), runs in zip(scenarios, zip(*rounds)):
+                r = runs[0] | {k: statistics.median(run[k] for run in runs) for k in ("p50", "p90", "cpu", "rps")}
+                p50s = "/".join(f"{run['p50']:.1f}" for run in runs)
                 print(f"{name:46} {r['p50']:7.1f} {r['p90']:7.1f} {r['cpu']:7.1f} {r['rps']:6.0f} {r['returned']:8} "
-                      f"{r['total']:7} {r['wire']:11}")
+                      f"{r['total']:7} {r['wire']:11}   (p50 des tours : {p50s})")
             load = first_load(app.url)
             raw, wire = (sum(v[i] for v in load.values()) for i in (0, 1))
             print(f"Premier affichage de la carte : {kb(raw)} bruts, {kb(wire)} transférés (gzip) — "
