@@ -63,11 +63,15 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
         page = search.find(session, f, limit=limit, offset=start, columns=columns)
         more = start + len(page.sites) < page.total
         return page, Cursor(position=start + len(page.sites)) if more and page.sites else None
-    matching = search.conditions(session, f)
+    matching = search.conditions_of(session, f)
+
+    def counted() -> int:
+        return search.count(session, f, matching.clauses(session))
+
     # SQLite's plan depends on the count (see search.name_order); elsewhere the count waits: a first
     # page that holds every match is its own count, as in most town views.
-    total = search.count(session, f, matching) if search_index.box_index_hides(session) else None
-    where, order_by = search.name_order(session, f, matching, total, limit + 1 + (0 if cursor else offset))
+    total = counted() if search_index.box_index_hides(session) else None
+    where, order_by = search.name_order(session, matching, total, limit + 1 + (0 if cursor else offset))
     query = select(*columns).where(*where)
     if cursor is not None:
         query = query.where(tuple_(col(Site.name), col(Site.id)) > tuple_(*cursor.after))
@@ -76,7 +80,7 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
     rows = search.rows(session, query.order_by(*order_by).limit(limit + 1))
     if total is None:
         whole = cursor is None and len(rows) <= limit and (rows or offset == 0)
-        total = offset + len(rows) if whole else search.count(session, f, matching)
+        total = offset + len(rows) if whole else counted()
     page = Page(total, list(rows[:limit]))
     if len(rows) <= limit:
         return page, None

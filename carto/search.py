@@ -42,13 +42,26 @@ def radius_bbox(lon: float, lat: float, km: float) -> tuple[float, float, float,
     return lon - dlon, lat - dlat, lon + dlon, lat + dlat
 
 
-def conditions(session: Session, f: SiteFilter, *, skip_activities: bool = False, box_index: bool = True) -> list:
-    """SQL conditions on Site for a filter (the radius is refined in Python, see ``find``).
+@dataclass
+class Conditions:
+    """SQL conditions on Site for a filter, its boxes apart: SQLite must sometimes be kept from
+    reading them through their index (``search_index.bbox_clause``, ``name_order``)."""
+    others: list
+    boxes: list[Box]
 
-    A box that holds every site of the statuses asked for is left out: a region-wide view then
-    counts from the status index instead of testing each position. ``box_index``: see
-    ``search_index.bbox_clause``.
-    """
+    def clauses(self, session: Session, *, box_index: bool = True) -> list:
+        return self.others + [search_index.bbox_clause(session, *box, indexed=box_index) for box in self.boxes]
+
+
+def conditions(session: Session, f: SiteFilter, *, skip_activities: bool = False) -> list:
+    """SQL conditions on Site for a filter (the radius is refined in Python, see ``find``)."""
+    return conditions_of(session, f, skip_activities=skip_activities).clauses(session)
+
+
+def conditions_of(session: Session, f: SiteFilter, *, skip_activities: bool = False) -> Conditions:
+    """The conditions of a filter, boxes apart. A box that holds every site of the statuses asked
+    for is left out: a region-wide view then counts from the status index instead of testing each
+    position."""
     where = [col(Site.status).in_(f.statuses)]
     if f.q:
         clause = search_index.text_clause(session, f.q)
@@ -69,8 +82,8 @@ def conditions(session: Session, f: SiteFilter, *, skip_activities: bool = False
         every_site = extent(session, f.statuses)
         boxes = [box for box in boxes if every_site is None or not _contains(box, every_site)]
     if f.activities and not skip_activities:
-        where.append(_activity_clause(session, f, where + [search_index.bbox_clause(session, *b) for b in boxes]))
-    return where + [search_index.bbox_clause(session, *box, indexed=box_index) for box in boxes]
+        where.append(_activity_clause(session, f, Conditions(where, boxes).clauses(session)))
+    return Conditions(where, boxes)
 
 
 def _activity_clause(session: Session, f: SiteFilter, where: list):
@@ -134,14 +147,15 @@ def find(session: Session, f: SiteFilter, limit: int = 100, offset: int = 0, ord
     With ``columns``, the page holds rows of those columns (attributes of the same names as a Site's)
     instead of Site objects: several times faster for hundreds of sites.
     """
-    where = conditions(session, f)
+    matching = conditions_of(session, f)
+    where = matching.clauses(session)
     if f.near:
         return _find_near(session, f, where, limit, offset, columns)
     total = count(session, f, where)
     if order == "updated":
         order_by = (col(Site.updated_at).desc(), col(Site.id))
     else:
-        where, order_by = name_order(session, f, where, total, offset + limit)
+        where, order_by = name_order(session, matching, total, offset + limit)
     query = select(*(columns or (Site,))).where(*where).order_by(*order_by).offset(offset).limit(limit)
     return Page(total, rows(session, query) if columns else list(session.exec(query)))
 
@@ -184,7 +198,7 @@ def _per_version(session: Session, question: tuple, compute):
 NAME_WALK_ADVANTAGE = 12
 
 
-def name_order(session: Session, f: SiteFilter, where: list, total: int | None, rows: int) -> tuple[list, tuple]:
+def name_order(session: Session, matching: Conditions, total: int | None, rows: int) -> tuple[list, tuple]:
     """The conditions and ORDER BY with which to read the first ``rows`` of ``total`` matching sites
     in name order, steering SQLite's planner, which cannot weigh a box (see ``search_index``);
     other databases plan by themselves (``total`` may then be None).
@@ -194,11 +208,11 @@ def name_order(session: Session, f: SiteFilter, where: list, total: int | None, 
     """
     by_name = (col(Site.name), col(Site.id))
     if not search_index.box_index_hides(session):
-        return where, by_name
+        return matching.clauses(session), by_name
     sites = session.exec(select(func.max(Site.id))).one() or 0  # an upper bound, read from the end of the key
     if total > rows and rows * sites < total * total * NAME_WALK_ADVANTAGE:
-        return (conditions(session, f, box_index=False) if f.bbox else where), by_name
-    return where, search_index.unindexed(session, *by_name)
+        return matching.clauses(session, box_index=False), by_name
+    return matching.clauses(session), search_index.unindexed(session, *by_name)
 
 
 def _find_near(session, f, where, limit, offset, columns=None) -> Page:

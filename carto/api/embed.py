@@ -24,8 +24,6 @@ def _path(path: str, params: dict) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
-
-
 def _context(carto, session, options: EmbedOptions) -> dict:
     """What both views show: the bar, the filter form (with the options it must carry) and the words."""
     ui = embed_text.page_words(options.lang)
