@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from carto.params import whole_number
 from carto.taxonomy import Taxonomy
 
 TERRITORY_KEYS = ("pole", "epci", "pays", "departement")
@@ -126,15 +127,6 @@ def _text(raw: str | None) -> str | None:
     return " ".join(printable.split())[:MAX_TEXT] or None
 
 
-def whole_number(raw: str | None, lowest: int, highest: int) -> int | None:
-    """A number of plain ASCII digits between ``lowest`` and ``highest``, else None (« ² » is a
-    digit to ``str.isdigit`` but not to ``int``)."""
-    raw = (raw or "").strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
-        return None
-    return int(raw) if lowest <= int(raw) <= highest else None
-
-
 def _zoom(raw: str | None) -> int | None:
     return whole_number(raw, 1, 19)
 
@@ -175,7 +167,7 @@ def embed_url(base_url: str, options: EmbedOptions) -> str:
 
 def snippet_settings(params, lang: str = "fr") -> dict:
     """Title, height and resizer of the snippet (``title``, ``height``, ``resize``), leniently."""
-    asked = whole_number(params.get("height"), 0, 10**9)
+    asked = whole_number(params.get("height"), 0, 10**9 - 1)
     height = DEFAULT_HEIGHT if asked is None else min(max(asked, HEIGHTS[0]), HEIGHTS[1])
     return {"title": _text(params.get("title")) or TITLES.get(lang, TITLES["fr"]), "height": height,
             "resize_script": _flag(params.get("resize"), False)}

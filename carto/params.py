@@ -34,12 +34,18 @@ class ParamError(ValueError):
         self.status = status
 
 
+def whole_number(raw: str | None, lowest: int, highest: int) -> int | None:
+    """A number of plain ASCII digits between ``lowest`` and ``highest``, else None (« ² » is a
+    digit to ``str.isdigit`` but not to ``int``; a thousand digits are not worth converting)."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(highest))):
+        return None
+    return int(raw) if lowest <= int(raw) <= highest else None
+
+
 def parse_id(text: str | None) -> int | None:
     """A row id (or version) written in a URL or a form, or None when it cannot name a row."""
-    text = (text or "").strip()
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
-        return None
-    return int(text)
+    return whole_number(text, 0, MAX_ID)
 
 
 def split_values(raw: Iterable[str] | str | None) -> list[str]:

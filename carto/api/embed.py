@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from carto import embed, embed_page, embed_text, list_view, mapview, search, territory_names
+from carto import embed, embed_page, embed_text, list_view, mapview, params, search, territory_names
 from carto.api.deps import CartoDep, SessionDep
 from carto.api.pages import page
 from carto.embed import EmbedOptions
@@ -64,7 +64,7 @@ def _map(request: Request, carto, session, options: EmbedOptions, context: dict)
 def _list(request: Request, carto, session, options: EmbedOptions, context: dict) -> HTMLResponse:
     f = context["f"]
     listing = list_view.list_page(session, carto.taxonomy, carto.locator, f,
-                                  embed.whole_number(request.query_params.get("page"), 1, MAX_PAGE) or 1)
+                                  params.whole_number(request.query_params.get("page"), 1, MAX_PAGE) or 1)
     page_query = options.query()
 
     def page_url(n: int) -> str:
