@@ -1,9 +1,10 @@
 """Shared by the benchmarks: a database with Brittany's territories, many generated sites, a server.
 
 Sites go through ``carto.bulk`` (the set-at-a-time write path: same validation, territory keys,
-FTS5/R*Tree entries and one history version per site as ``carto.sites``), so a database of
+FTS5 entries and one history version per site as ``carto.sites``), so a database of
 100,000 sites looks exactly like one grown site by site.
 """
+import http.client
 import os
 import socket
 import subprocess
@@ -13,11 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import numpy as np
 import shapely
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from carto import bootstrap, bulk, poles  # noqa: E402
 from carto.context import Carto  # noqa: E402
@@ -101,34 +102,53 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system, its threads included), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     url: str
     pid: int
 
     def cpu_seconds(self) -> float:
-        """CPU time the server process has used so far (user + system), from /proc."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.pid)
+
+
+@contextmanager
+def serve(command: list[str], env: dict, port: int, ready_path: str):
+    """A server process on 127.0.0.1:port; yields the process once ``ready_path`` answers 200. Its
+    output goes to the terminal (a pipe nobody reads would stop a chatty server once full)."""
+    process = subprocess.Popen(command, env=os.environ | env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} s'est arrêté (code {process.returncode}) : voir sa sortie ci-dessus")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", ready_path)
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def carto_command(port: int) -> list[str]:
+    """``carto`` served by uvicorn in one process, as ``carto serve`` does."""
+    return [sys.executable, "-m", "uvicorn", "carto.app:create_app", "--factory", "--host", "127.0.0.1",
+            "--port", str(port), "--log-level", "warning", "--no-access-log"]
 
 
 @contextmanager
 def server(db: Path):
-    """``carto`` served by uvicorn in its own process on a free loopback port."""
+    """``carto`` on a SQLite database, in its own process on a free loopback port."""
     port = free_port()
-    env = os.environ | {"CARTO_DATABASE_URL": f"sqlite:///{db}", "CARTO_TILES": "blank"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "carto.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"], env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(url + "/api/territories", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield Server(url, process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    env = {"CARTO_DATABASE_URL": f"sqlite:///{db}", "CARTO_TILES": "blank"}
+    with serve(carto_command(port), env, port, "/api/territories") as process:
+        yield Server(f"http://127.0.0.1:{port}", process.pid)

@@ -19,7 +19,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import scale_data  # noqa: E402
+from common import carto_command, cpu_seconds, free_port, serve  # noqa: E402
 from assign_points import BBOX as ASSIGN_BOX, assign  # noqa: E402
 from carto import migrate  # noqa: E402
 from carto.db import make_engine, normalize_url  # noqa: E402
@@ -63,44 +63,8 @@ FROM site s WHERE s.status = 'published'
 
 # --- Servers ---------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serve(command: list[str], env: dict, port: int, ready_path: str):
-    """A server process on 127.0.0.1:port; yields the process once ``ready_path`` answers 200."""
-    process = subprocess.Popen(command, env=os.environ | env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        for _ in range(600):
-            if process.poll() is not None:
-                raise RuntimeError(f"{command[0]} s'est arrêté : {process.stderr.read()[-2000:]}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", ready_path)
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
 def carto_server(url: str, port: int):
-    return serve([sys.executable, "-m", "uvicorn", "carto.app:create_app", "--factory", "--host", "127.0.0.1",
-                  "--port", str(port), "--log-level", "warning", "--no-access-log"],
-                 {"CARTO_DATABASE_URL": url, "CARTO_TILES": "blank"}, port, "/api/taxonomy")
-
-
-def cpu_seconds(process: subprocess.Popen) -> float:
-    """User + system CPU time of a server process so far (its threads included), from /proc."""
-    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return serve(carto_command(port), {"CARTO_DATABASE_URL": url, "CARTO_TILES": "blank"}, port, "/api/taxonomy")
 
 
 def rss_mb(process: subprocess.Popen) -> float:
@@ -150,12 +114,12 @@ def load(server: tuple[int, subprocess.Popen], paths: list[str], requests: int, 
         c.request("GET", path, headers=headers)
         c.getresponse().read()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    cpu, start = cpu_seconds(process), time.perf_counter()
+    cpu, start = cpu_seconds(process.pid), time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed, cpu = time.perf_counter() - start, cpu_seconds(process) - cpu
+    elapsed, cpu = time.perf_counter() - start, cpu_seconds(process.pid) - cpu
     if errors:
         raise RuntimeError(f"{len(errors)} réponses en erreur, dont {errors[:3]}")
     q = np.percentile(np.array(durations) * 1000, [50, 95, 99])
