@@ -19,13 +19,12 @@ from sqlmodel import Session, select
 
 from carto import search
 from carto.models import Site
-from carto.search import SiteFilter
+from carto.search import Box, SiteFilter
 
 CELL_PX = 60  # screen pixels per cell side at the zoom asked (Leaflet.markercluster groups within 80)
 TILE_PX = 256
 MAX_ZOOM = 22
 MAX_CELLS = 2000  # per answer: a box much larger than a screen gets coarser cells, not more of them
-Box = tuple[float, float, float, float]
 
 
 @dataclass

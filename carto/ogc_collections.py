@@ -13,8 +13,7 @@ from sqlmodel import Session, select
 from carto import geojson, paging, params, search, territories
 from carto.context import Carto
 from carto.models import Pole, PoleCommune, Site, SiteStatus
-
-Box = tuple[float, float, float, float]
+from carto.search import Box
 
 
 @dataclass(frozen=True)
