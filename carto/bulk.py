@@ -11,7 +11,7 @@ from operator import itemgetter
 from sqlalchemy import JSON, Float, Table, bindparam, delete, select, update
 from sqlmodel import Session
 
-from carto import search_index, sites
+from carto import search_index, site_json, sites
 from carto.locator import Locator
 from carto.models import Site, SiteActivity, SiteVersion, utcnow
 
@@ -76,6 +76,8 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
         row.pop("id", None)
         row["created_at"] = row["updated_at"] = now
         row["search_text"] = search_index.search_text_of(row["name"], row["description"], row["commune_name"])
+    for row, acts in zip(rows, activities):
+        row.update(site_json.stored(row, acts))
     insert_rows(session, SITE, rows)
     ids = _ids_by_key(session, rows)
     for row in rows:
@@ -111,6 +113,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
             row["expected_version"] = row["version"]
             row["version"] += 1
             row["updated_at"] = now
+            row.update(site_json.stored(row, acts))
             changed.append(row)
             changed_acts.append(acts)
     if changed:

@@ -1,10 +1,11 @@
 """The running service's shared objects: settings, database engine, taxonomy and locator."""
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from carto import db, taxonomy
+from carto import db, site_json, taxonomy
 from carto.locator import Locator
 from carto.settings import Settings
 
@@ -24,6 +25,11 @@ class Carto:
 
     def session(self) -> Session:
         return Session(self.engine)
+
+    @cached_property
+    def pieces(self) -> site_json.Pieces:
+        """Sites' stored JSON put together with this taxonomy's activities and domains."""
+        return site_json.Pieces(self.taxonomy)
 
     @property
     def locator(self) -> Locator:

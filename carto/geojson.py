@@ -7,9 +7,6 @@ import operator
 from datetime import date, datetime
 from enum import Enum
 
-from sqlalchemy import Row
-
-from carto import search
 from carto.models import Pole, Site
 from carto.taxonomy import Taxonomy
 
@@ -18,12 +15,6 @@ PUBLIC_FIELDS = ("name", "description", "street", "postcode", "commune_code", "c
                  "phone", "opening_hours", "siret", "legal_form", "siae", "ea_esat",
                  "serves_individuals", "serves_professionals", "labels", "status", "is_demo",
                  "source", "credit", "verified_at", "updated_at", "version")
-
-
-# What a feature is built from, for reading pages as plain rows rather than Site objects (several
-# times faster for hundreds of features). Rows and Site objects have the same attributes.
-FEATURE_COLUMNS = (Site.id, Site.lon, Site.lat, *(getattr(Site, name) for name in PUBLIC_FIELDS),
-                   search.ACTIVITIES_COLUMN)
 
 
 def json_value(value):
@@ -44,10 +35,8 @@ _public_values = operator.attrgetter(*PUBLIC_FIELDS)
 _CONVERTED = ("position_precision", "legal_form", "status", "verified_at", "updated_at")
 
 
-def site_properties(site, activities: list[str], taxonomy: Taxonomy) -> dict:
-    """``site``: a Site, or a row of ``FEATURE_COLUMNS`` (its public fields come between id, lon, lat
-    and the activities, and are read by position: a row's attributes cost ten times more)."""
-    props = dict(zip(PUBLIC_FIELDS, site[3:-1] if isinstance(site, Row) else _public_values(site)))
+def site_properties(site: Site, activities: list[str], taxonomy: Taxonomy) -> dict:
+    props = dict(zip(PUBLIC_FIELDS, _public_values(site)))
     for name in _CONVERTED:
         props[name] = json_value(props[name])
     props["activities"] = activities
@@ -55,26 +44,15 @@ def site_properties(site, activities: list[str], taxonomy: Taxonomy) -> dict:
     return props
 
 
-def site_feature(site, activities: list[str], taxonomy: Taxonomy, **extra) -> dict:
+def site_feature(site: Site, activities: list[str], taxonomy: Taxonomy, **extra) -> dict:
     return {"type": "Feature", "id": site.id,
             "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
             "properties": site_properties(site, activities, taxonomy) | extra}
 
 
-def compact_site(site, activities: list[str]) -> list:
+def compact_site(site: Site, activities: list[str]) -> list:
     """The map's marker payload: [id, lon, lat, name, activities]."""
     return [site.id, round(site.lon, 5), round(site.lat, 5), site.name, activities]
-
-
-def row_feature(row, taxonomy: Taxonomy, **extra) -> dict:
-    """The feature of a row of ``FEATURE_COLUMNS``."""
-    return site_feature(row, search.activity_list(row.activities), taxonomy, **extra)
-
-
-def row_marker(row) -> list:
-    """The marker of a row of ``paging.MARKER_COLUMNS`` (id, lon, lat, name, activities), read by
-    position: the map's hottest loop, and a row's attributes cost several times more."""
-    return [row[0], round(row[1], 5), round(row[2], 5), row[3], search.activity_list(row[4])]
 
 
 def pole_properties(pole: Pole, n_communes: int | None = None) -> dict:

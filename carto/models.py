@@ -117,6 +117,10 @@ class Site(SQLModel, table=True):
     dep_code: str | None = Field(default=None, index=True)
     commune_name: str = ""  # denormalised for display and text search
     search_text: str = Field(default="", sa_column=Column(Text))  # folded name, description, commune
+    # Its public JSON, written with it (carto.site_json): pages read these instead of 31 columns.
+    activity_slugs: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    marker_json: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    feature_json: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     outside_territory: bool = False  # accepted by an administrator outside every commune
     lon: float
     lat: float

@@ -70,6 +70,7 @@ class Response:
     document: dict  # the JSON document; the HTML template gets it too
     template: str = ""
     context: dict = field(default_factory=dict)  # more for the HTML template
+    features: list[str] | None = None  # a collection's features, as JSON texts: the document's last member
 
 
 def negotiate(f: str | None, accept: str | None) -> str:
@@ -230,9 +231,9 @@ class API:
             {"rel": "collection", "type": JSON, "title": c.title,
              "href": self.url(req, f"/collections/{c.id}", f="json")}]
         document = {"type": "FeatureCollection", "links": links, "timeStamp": _now(),
-                    "numberMatched": page.total, "numberReturned": len(page.features), "features": page.features}
+                    "numberMatched": page.total, "numberReturned": len(page.features)}
         return Response(fmt, GEOJSON, document, "items",
-                        {"collection": c, "limit": limit, "offset": offset})
+                        {"collection": c, "limit": limit, "offset": offset}, page.features)
 
     @staticmethod
     def _paging_links(req: Request, limit: int, offset: int, total: int) -> list[dict]:

@@ -6,11 +6,12 @@ arrive as plain strings and are checked here; a bad one raises ``params.ParamErr
 """
 from dataclasses import dataclass, field
 
+import pydantic_core
 import shapely
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from carto import geojson, paging, params, search, territories
+from carto import geojson, paging, params, search, site_json, territories
 from carto.context import Carto
 from carto.models import Pole, PoleCommune, Site, SiteStatus
 from carto.search import Box
@@ -25,7 +26,11 @@ class Queryable:
 @dataclass
 class ItemsPage:
     total: int
-    features: list[dict]
+    features: list[str]  # each feature's JSON text (sites come stored as such: carto.site_json)
+
+
+def _encoded(features: list[dict]) -> list[str]:
+    return [pydantic_core.to_json(feature).decode() for feature in features]
 
 
 def _union(boxes: list[Box]) -> Box | None:
@@ -91,8 +96,8 @@ class Sites(Collection):
             departement=filters.get("departement"), pole=filters.get("pole"),
             siae=params.parse_bool(filters.get("siae"), "siae"), ea=params.parse_bool(filters.get("ea"), "ea"))
         f.bbox = bbox
-        page, _ = paging.find(session, f, limit, offset, columns=geojson.FEATURE_COLUMNS)
-        return ItemsPage(page.total, [geojson.row_feature(row, carto.taxonomy) for row in page.sites])
+        page, _ = paging.find(session, f, limit, offset, columns=site_json.FEATURE_COLUMNS)
+        return ItemsPage(page.total, [carto.pieces.feature(row) for row in page.sites])
 
     def item(self, carto, session, fid):
         number = params.parse_id(fid)
@@ -117,8 +122,8 @@ class Poles(Collection):
             inside = dict(zip([p.id for p in poles if p.geometry], _intersecting(shapes, bbox)))
             poles = [p for p in poles if inside.get(p.id)]
         counts = dict(session.exec(select(PoleCommune.pole_id, func.count()).group_by(PoleCommune.pole_id)).all())
-        return ItemsPage(len(poles), [geojson.geometry_feature(p.id, p.geometry, geojson.pole_properties(
-            p, counts.get(p.id, 0))) for p in poles[offset:offset + limit]])
+        return ItemsPage(len(poles), _encoded([geojson.geometry_feature(p.id, p.geometry, geojson.pole_properties(
+            p, counts.get(p.id, 0))) for p in poles[offset:offset + limit]]))
 
     def item(self, carto, session, fid):
         pole = session.get(Pole, fid)
@@ -157,7 +162,7 @@ class Communes(Collection):
             entries.sort(key=lambda e: e.code)  # a stable order to page through
         if bbox:
             entries = self._in_box(carto, entries, bbox)
-        return ItemsPage(len(entries), self._features(session, entries[offset:offset + limit]))
+        return ItemsPage(len(entries), _encoded(self._features(session, entries[offset:offset + limit])))
 
     def item(self, carto, session, fid):
         entry = territories.get(carto, "communes", fid)

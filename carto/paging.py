@@ -5,9 +5,9 @@ pages stay stable while sites are added or removed, and going deep costs an inde
 skipping ``offset`` rows. Sorted by distance (``near``) there is no stored key, so the cursor
 holds the position. Cursors are opaque to clients (URL-safe base64 of a small JSON).
 
-The map asks for up to 1,000 markers at a time: reading only the columns a marker needs, as plain
-rows with their activities (``search.ACTIVITIES_COLUMN``), is several times faster than building
-ORM objects and reading activities apart, hence ``columns``.
+The map asks for up to 1,000 markers at a time: reading only the few columns a page needs (the
+sites' stored JSON, ``carto.site_json``) as plain rows is many times faster than building ORM
+objects, hence ``columns``.
 """
 import base64
 import binascii
@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
-from carto import search, search_index
+from carto import search, search_index, site_json
 from carto.models import Site
 from carto.search import Page, SiteFilter
-
-MARKER_COLUMNS = (Site.id, Site.lon, Site.lat, Site.name, search.ACTIVITIES_COLUMN)
 
 
 class BadCursor(ValueError):
@@ -53,7 +51,7 @@ class Cursor:
 
 
 def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: Cursor | None = None,
-         columns: tuple = MARKER_COLUMNS) -> tuple[Page, Cursor | None]:
+         columns: tuple = site_json.MARKER_COLUMNS) -> tuple[Page, Cursor | None]:
     """A page of sites as rows of ``columns``, by name (or by distance with ``near``), and the cursor
     of the next page."""
     if cursor is not None and (cursor.position is not None) != bool(f.near):

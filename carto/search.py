@@ -247,14 +247,3 @@ def activities_by_site(session: Session, site_ids: list[int]) -> dict[int, list[
     for site_id, activity in session.exec(query):
         out[site_id].append(activity)
     return out
-
-
-# A page's activities read with its rows: one index lookup per site within the same query, cheaper
-# than a second query naming hundreds of ids. ``activity_list`` turns the value into sorted slugs.
-ACTIVITIES_COLUMN = (select(func.aggregate_strings(SiteActivity.activity, ","))
-                     .where(SiteActivity.site_id == Site.id).correlate(Site).scalar_subquery().label("activities"))
-
-
-def activity_list(value: str | None) -> list[str]:
-    return sorted(value.split(",")) if value else []
-

@@ -8,13 +8,13 @@ from enum import Enum
 
 from sqlmodel import Session, delete, select
 
-from carto import search_index
+from carto import search_index, site_json
 from carto.locator import Locator, Placement
 from carto.models import PositionPrecision, Site, SiteActivity, SiteStatus, SiteVersion, utcnow
 from carto.site_schema import SiteData
 
 # Fields a snapshot keeps (everything a restore needs); derived and bookkeeping columns excluded.
-HISTORY_EXCLUDED = {"search_text", "version", "updated_at", "created_at"}
+HISTORY_EXCLUDED = {"search_text", "version", "updated_at", "created_at", *site_json.COLUMNS}
 
 
 class SiteError(ValueError):
@@ -106,6 +106,7 @@ def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
     session.flush()
     _set_activities(session, site.id, activities)
     search_index.index_site(session, site)
+    site_json.store(site, activities)
     _record(session, site, "create", actor, {}, contribution_id)
     return site
 
@@ -153,6 +154,7 @@ def _bump(session, site, action, actor, diff, contribution_id) -> None:
     site.updated_at = utcnow()
     session.add(site)
     search_index.index_site(session, site)
+    site_json.store(site, activities_of(session, site.id))
     _record(session, site, action, actor, diff, contribution_id)
 
 

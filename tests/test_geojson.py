@@ -1,13 +1,25 @@
-"""Public GeoJSON of a site: the same whether built from a Site or from a row of its columns."""
+"""Public GeoJSON of a site: the JSON stored with each write (carto.site_json) is the feature of the
+site as read back, whichever path wrote it, and pages put it together into valid documents."""
+import json
 import random
 from datetime import date
 
 from sqlmodel import select
 
-from carto import geojson, sites
+from carto import bulk, geojson, search, site_json, sites
+from carto.db import session_scope
 from carto.demo import fake_siret
-from carto.models import LegalForm, PositionPrecision, Site
+from carto.models import LegalForm, PositionPrecision, Site, SiteStatus
 from carto.site_schema import SiteData
+from carto.taxonomy import Activity, Domain, Taxonomy
+
+FULL = SiteData(
+    name="Atelier « Œuvre » complet", activities=["velo", "reemploi"], description="Tout rempli\n\"cité\"",
+    street="1 rue de Rennes", postcode="35000", lon=-1.6778, lat=48.1173,
+    position_precision=PositionPrecision.address, website="https://exemple.fr", email="contact@exemple.fr",
+    phone="02 99 00 00 00", opening_hours="Mo-Fr 09:00-18:00", siret=fake_siret(random.Random(1)),
+    legal_form=LegalForm.cooperative, siae=True, ea_esat=True, serves_professionals=True,
+    labels=["ess", "refashion"], verified_at=date(2026, 3, 1))
 
 
 def reference(site: Site) -> dict:
@@ -15,29 +27,80 @@ def reference(site: Site) -> dict:
     return site.model_dump(include=set(geojson.PUBLIC_FIELDS), mode="json")
 
 
-def public(properties: dict) -> dict:
-    return {name: properties[name] for name in geojson.PUBLIC_FIELDS}
+def assert_stored_json_is_the_feature(carto, session, ids=None) -> int:
+    """Every site's stored feature and marker, put together, against the site read back."""
+    query = select(Site).where(Site.id.in_(ids)) if ids else select(Site)
+    objects = {s.id: s for s in session.exec(query)}
+    activities = search.activities_by_site(session, list(objects))
+    rows = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.id.in_(list(objects)))).all()
+    markers = {r.id: r for r in session.exec(select(*site_json.MARKER_COLUMNS).where(Site.id.in_(list(objects))))}
+    assert len(rows) == len(objects)
+    for row in rows:
+        site = objects[row.id]
+        feature = json.loads(carto.pieces.feature(row))
+        assert feature == geojson.site_feature(site, activities[site.id], carto.taxonomy)
+        assert {k: feature["properties"][k] for k in geojson.PUBLIC_FIELDS} == reference(site)
+        assert json.loads(carto.pieces.marker(markers[row.id])) == geojson.compact_site(site, activities[site.id])
+    return len(rows)
 
 
-def test_a_feature_read_from_a_row_is_the_feature_of_the_site(demo_carto):
+def test_the_stored_json_of_every_demo_site_is_its_feature(demo_carto):
     with demo_carto.session() as session:
-        full = sites.create(session, SiteData(
-            name="Atelier « Œuvre » complet", activities=["velo", "reemploi"], description="Tout rempli",
-            street="1 rue de Rennes", postcode="35000", lon=-1.6778, lat=48.1173,
-            position_precision=PositionPrecision.address, website="https://exemple.fr", email="contact@exemple.fr",
-            phone="02 99 00 00 00", opening_hours="Mo-Fr 09:00-18:00", siret=fake_siret(random.Random(1)),
-            legal_form=LegalForm.cooperative, siae=True, ea_esat=True, serves_professionals=True,
-            labels=["ess", "refashion"], verified_at=date(2026, 3, 1)), demo_carto.locator, actor="test")
-        fresh = geojson.site_properties(full, ["reemploi", "velo"], demo_carto.taxonomy)
-        assert public(fresh) == reference(full)  # datetimes still aware, as written
-        session.commit()
+        assert assert_stored_json_is_the_feature(demo_carto, session) == 500
 
-        objects = {s.id: s for s in session.exec(select(Site))}
-        rows = session.exec(select(*geojson.FEATURE_COLUMNS)).all()
-        assert len(rows) == len(objects) > 500
-        for row in rows:
-            site = objects[row.id]
-            from_row = geojson.site_feature(row, ["velo"], demo_carto.taxonomy)
-            assert from_row == geojson.site_feature(site, ["velo"], demo_carto.taxonomy)
-            assert public(from_row["properties"]) == reference(site)
-        assert public(geojson.site_properties(objects[full.id], [], demo_carto.taxonomy))["verified_at"] == "2026-03-01"
+
+def test_the_stored_json_follows_each_write_of_a_site(carto):
+    with session_scope(carto.engine) as session:
+        site_id = sites.create(session, FULL, carto.locator, actor="test").id
+    with session_scope(carto.engine) as session:
+        assert_stored_json_is_the_feature(carto, session, [site_id])
+        site = session.get(Site, site_id)
+        sites.update(session, site, {"name": "Atelier renommé", "activities": ["textile"], "lon": -1.68,
+                                     "lat": 48.11, "website": None}, carto.locator, actor="user:1")
+        sites.set_status(session, site, SiteStatus.archived, actor="user:1")
+    with carto.session() as session:
+        assert assert_stored_json_is_the_feature(carto, session, [site_id]) == 1
+        row = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.id == site_id)).one()
+        properties = json.loads(carto.pieces.feature(row))["properties"]
+        assert (properties["name"], properties["activities"], properties["status"], properties["version"]) == (
+            "Atelier renommé", ["textile"], "archived", 3)
+
+
+def test_bulk_writes_store_the_same_json(carto):
+    with session_scope(carto.engine) as session:
+        fields = FULL.model_dump()
+        acts = fields.pop("activities")
+        rows = [bulk.new_row(dict(fields, name=f"Lot {i}"), source="lot", source_key=str(i)) for i in range(3)]
+        assert bulk.place(rows, carto.locator) == [None] * 3
+        ids = bulk.insert_sites(session, rows, [acts] * 3, actor="test")
+    with session_scope(carto.engine) as session:
+        assert_stored_json_is_the_feature(carto, session, ids)
+        stored = [session.get(Site, i) for i in ids]
+        before = [sites.snapshot(session, s) for s in stored]
+        rewritten = [s.model_dump() | {"phone": "02 23 00 00 00"} for s in stored]
+        bulk.rewrite_sites(session, rewritten, [["velo"]] * 3, before, actor="import:lot")
+    with carto.session() as session:
+        assert assert_stored_json_is_the_feature(carto, session, ids) == 3
+        assert {s.version for s in session.exec(select(Site).where(Site.id.in_(ids)))} == {2}
+
+
+def test_domains_follow_the_taxonomy_without_rewriting_sites(demo_carto):
+    moved = Taxonomy((Domain("tout", "Tout", "#000000", "black", "circle", None, tuple(
+        Activity(a.slug, a.label, a.icon, "tout") for a in demo_carto.taxonomy.activities.values())),))
+    with demo_carto.session() as session:
+        row = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.activity_slugs != "").limit(1)).one()
+        assert json.loads(demo_carto.pieces.feature(row))["properties"]["domains"] != ["tout"]
+        assert json.loads(site_json.Pieces(moved).feature(row))["properties"]["domains"] == ["tout"]
+
+
+def test_a_page_is_one_valid_document_with_its_items_last():
+    body = site_json.document({"total": 2, "next": None}, "sites", ['[1,-1.6,48.1,"A",[]]', '[2,-1.7,48.2,"B «»",[]]'])
+    assert json.loads(body) == {"total": 2, "next": None, "sites": [[1, -1.6, 48.1, "A", []], [2, -1.7, 48.2, "B «»", []]]}
+    assert json.loads(site_json.document({"total": 0}, "sites", [])) == {"total": 0, "sites": []}
+
+
+def test_a_distance_is_the_last_property_of_a_feature(demo_carto):
+    with demo_carto.session() as session:
+        row = session.exec(select(*site_json.FEATURE_COLUMNS).limit(1)).one()
+    properties = json.loads(demo_carto.pieces.feature(row, 1.234))["properties"]
+    assert list(properties)[-3:] == ["activities", "domains", "distance_km"] and properties["distance_km"] == 1.234

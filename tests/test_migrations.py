@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import MetaData, insert, text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 from typer.testing import CliRunner
 
-from carto import migrate, search, search_index, sites
+from carto import geojson, migrate, search, search_index, site_json, sites
 from carto.cli import app
 from carto.context import Carto
 from carto.db import make_engine
@@ -116,6 +116,8 @@ def test_an_old_database_is_upgraded_with_its_data_intact(engine, empty_database
         assert [(old.id, old.name, old.lon, old.lat, old.status.value, old.labels)] == [
             (i, n, x, y, s, json.loads(labels) if isinstance(labels, str) else labels) for i, n, x, y, s, labels in before]
         assert old.ess is False  # a column added later, filled for the old rows
+        [row] = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.id == site_id)).all()
+        assert json.loads(carto.pieces.feature(row)) == geojson.site_feature(old, ["velo"], carto.taxonomy)
         assert [s.id for s in search.find(session, SiteFilter(q="oeuvre velo", bbox=(-2, 48, -1, 49))).sites] == [site_id]
         assert [s.id for s in search.find(session, SiteFilter(pole="reso-solidaire")).sites] == [site_id]
         new = sites.create(session, SiteData(name="Recyclerie neuve", activities=["reemploi"], lon=-1.68, lat=48.11),

@@ -2,11 +2,12 @@
 from collections.abc import Callable
 from urllib.parse import quote
 
+import pydantic_core
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from carto import ogc
+from carto import ogc, site_json
 from carto.api.deps import CartoDep, SessionDep
 from carto.api.json_response import FastJSONResponse
 from carto.settings import PROJECT_ROOT
@@ -35,7 +36,13 @@ def _serve(request: Request, carto, path: str, call: Callable[[ogc.Request], ogc
             return _page(request, carto, "error", {"error": e}, e.status)
         return JSONResponse(e.body(), status_code=e.status)
     if answer.format == "html":
-        return _page(request, carto, answer.template, {"doc": answer.document, **answer.context})
+        document = answer.document
+        if answer.features is not None:
+            document = document | {"features": [pydantic_core.from_json(f) for f in answer.features]}
+        return _page(request, carto, answer.template, {"doc": document, **answer.context})
+    if answer.features is not None:
+        return Response(site_json.document(answer.document, "features", answer.features),
+                        media_type=answer.media_type)
     return FastJSONResponse(answer.document, media_type=answer.media_type)
 
 

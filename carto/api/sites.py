@@ -1,10 +1,9 @@
 """Read API of sites: GeoJSON for everyone, a compact format for the map."""
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from carto import geojson, paging, search
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from carto import geojson, paging, search, site_json
 from carto.api.deps import CartoDep, FilterDep, RowId, SessionDep, bad_request, error_detail
-from carto.api.json_response import FastJSONResponse
 from carto.models import Site, SiteStatus
 
 router = APIRouter(prefix="/api", tags=["sites"])
@@ -47,7 +46,7 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
     compact = format == "compact"
     try:
         page, next_cursor = paging.find(session, f, limit, offset, _cursor(cursor, offset),
-                                        columns=paging.MARKER_COLUMNS if compact else geojson.FEATURE_COLUMNS)
+                                        columns=site_json.MARKER_COLUMNS if compact else site_json.FEATURE_COLUMNS)
     except paging.BadCursor as e:
         raise bad_request("cursor", str(e)) from None
     token = next_cursor.encode() if next_cursor else None
@@ -55,15 +54,16 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
                       "next_cursor": token,
                       "next": str(request.url.remove_query_params("offset").include_query_params(cursor=token))
                       if token else None}
-    # Plain JSON (no jsonable_encoder pass): everything here is already JSON-ready, and a page of
-    # 1,000 markers is the map's hottest request.
+    # The sites' stored JSON, put together (carto.site_json): a page of 1,000 markers is the map's
+    # hottest request, and 500 features built field by field cost more than the rest of it.
+    pieces = carto.pieces
     if compact:
-        return FastJSONResponse(paging_members | {"sites": [geojson.row_marker(s) for s in page.sites]})
-    features = [geojson.row_feature(s, carto.taxonomy,
-                                    **({"distance_km": page.distances[s.id]} if s.id in page.distances else {}))
-                for s in page.sites]
-    return FastJSONResponse(geojson.collection(features, numberMatched=page.total, numberReturned=len(features),
-                                           **paging_members))
+        body = site_json.document(paging_members, "sites", [pieces.marker(s) for s in page.sites])
+    else:
+        members = {"type": "FeatureCollection", "numberMatched": page.total, "numberReturned": len(page.sites)}
+        body = site_json.document(members | paging_members, "features",
+                                  [pieces.feature(s, page.distances.get(s.id)) for s in page.sites])
+    return Response(body, media_type="application/json")
 
 
 @router.get("/sites/{site_id}", summary="Un site publié (GeoJSON Feature)")
