@@ -37,6 +37,20 @@ SELECT (SELECT max(id) FROM siteversion),
 """)
 
 
+# A session may be given the version it answers for, read once already (``answering_for``): a read
+# request's ETag, so that the answers kept per version (``carto.search``) belong to that same version.
+_ANSWERING_FOR = "data_version"
+
+
 def data_version(session: Session) -> str:
-    row = session.execute(VERSION_SQL).one()
+    known = session.info.get(_ANSWERING_FOR)
+    if known is not None:
+        return known
+    row = session.connection().execute(VERSION_SQL).one()
     return f"{code_token()}-" + hashlib.blake2b(repr(tuple(row)).encode(), digest_size=8).hexdigest()
+
+
+def answering_for(session: Session, version: str) -> None:
+    """Have ``session`` answer for ``version`` (read by the caller in the same request) instead of
+    reading it again: a session that does not write."""
+    session.info[_ANSWERING_FOR] = version

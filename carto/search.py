@@ -209,7 +209,8 @@ def name_order(session: Session, matching: Conditions, total: int | None, rows: 
     by_name = (col(Site.name), col(Site.id))
     if not search_index.box_index_hides(session):
         return matching.clauses(session), by_name
-    sites = session.exec(select(func.max(Site.id))).one() or 0  # an upper bound, read from the end of the key
+    # An upper bound of the number of sites, read from the end of the key.
+    sites = _per_version(session, ("max id",), lambda: session.exec(select(func.max(Site.id))).one() or 0)
     if total > rows and rows * sites < total * total * NAME_WALK_ADVANTAGE:
         return matching.clauses(session, box_index=False), by_name
     return matching.clauses(session), search_index.unindexed(session, *by_name)

@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlmodel import Session
 
-from carto import params
+from carto import freshness, params
+from carto.api import http_cache
 from carto.context import Carto
 from carto.search import SiteFilter
 
@@ -39,8 +40,10 @@ async def _carto(request: Request) -> Carto:
     return get_carto(request)
 
 
-async def get_session(carto: Annotated[Carto, Depends(_carto)]) -> AsyncIterator[Session]:
+async def get_session(request: Request, carto: Annotated[Carto, Depends(_carto)]) -> AsyncIterator[Session]:
     with carto.session() as session:  # connects lazily, on the first query (in the route's thread)
+        if (version := http_cache.version_of(request)) is not None:
+            freshness.answering_for(session, version)
         yield session
 
 

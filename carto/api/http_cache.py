@@ -17,6 +17,7 @@ from collections import OrderedDict
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from carto import freshness
@@ -25,6 +26,7 @@ from carto import freshness
 READ_PATHS = ("/api/sites", "/api/taxonomy", "/api/territories", "/api/poles", "/api/sourcing", "/api/stats", "/ogc")
 NEGOTIATED_PATHS = ("/ogc",)
 CACHE_CONTROL = "public, max-age=60"
+_VERSION = "carto.data_version"  # in the request's state: what the ETag was made of
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Link"}
 PREFLIGHT = CORS | {"Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
                     "Access-Control-Allow-Headers": "Accept, Accept-Language, If-None-Match, Cache-Control",
@@ -86,7 +88,9 @@ class ReadEndpoints:
         request_headers = Headers(scope=scope)
         negotiated = _under(scope["path"], NEGOTIATED_PATHS)
         variant = request_headers.get("accept", "") if negotiated else ""
-        etag = await run_in_threadpool(self._etag, scope, variant)
+        version = await run_in_threadpool(self._version, scope)
+        scope.setdefault("state", {})[_VERSION] = version
+        etag = _etag(version, variant)
         validators = {"ETag": etag, "Cache-Control": CACHE_CONTROL} | ({"Vary": "Accept"} if negotiated else {})
         if etag_matches(request_headers.get("if-none-match"), etag):
             return await self._reply(send, 304, _raw(CORS | validators))
@@ -116,18 +120,25 @@ class ReadEndpoints:
         await self.app(scope, receive, send_with_headers)
 
     @staticmethod
-    def _etag(scope: Scope, variant: str) -> str:
-        carto = scope["app"].state.carto
-        with carto.session() as session:
-            version = freshness.data_version(session)
-        if variant:
-            version += "-" + hashlib.blake2b(variant.encode(), digest_size=4).hexdigest()
-        return f'W/"{version}"'
+    def _version(scope: Scope) -> str:
+        with scope["app"].state.carto.session() as session:
+            return freshness.data_version(session)
 
     @staticmethod
     async def _reply(send: Send, status: int, headers: list, body: bytes = b"") -> None:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _etag(version: str, variant: str) -> str:
+    if variant:
+        version += "-" + hashlib.blake2b(variant.encode(), digest_size=4).hexdigest()
+    return f'W/"{version}"'
+
+
+def version_of(request: Request) -> str | None:
+    """The data version a read request's ETag was made of: its answer must be of the same version."""
+    return request.scope.get("state", {}).get(_VERSION)
 
 
 def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
