@@ -24,7 +24,9 @@ def create_app(settings: Settings | None = None, carto: Carto | None = None) -> 
                   version="0.1.0", docs_url=None, redoc_url=None)
     app.state.carto = carto
     app.add_middleware(ReadEndpoints)  # CORS and ETag on the open data (innermost: gzip wraps it)
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)  # 9 costs 2.5× the CPU for 1 % fewer bytes
+    # Level 3: a page of 500 markers (51 KB) takes 0.18 ms to 9.9 KB, where 6 takes 0.75 ms to 8.5 KB;
+    # 500 features (388 KB) 0.55 ms to 15 KB against 1.4 ms to 12 KB: CPU is what a busy server lacks.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=3)
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=carto.settings.embed_frame_ancestors,
                        tiles=carto.settings.tiles)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
