@@ -180,7 +180,8 @@ def _memoized(process):
 
 def _write_dependents(session, rows, activities, actor, action, changes, now, new=False) -> None:
     """Activities, search index entries and the history version of freshly written rows."""
-    links = [{"site_id": r["id"], "activity": a} for r, acts in zip(rows, activities) for a in acts]
+    links = [{"site_id": r["id"], "activity": a, "status": r["status"], "lon": r["lon"], "lat": r["lat"]}
+             for r, acts in zip(rows, activities) for a in acts]
     if links:
         insert_rows(session, SiteActivity.__table__, links)
     search_index.index_entries(session, [{"id": r["id"], "body": r["search_text"]} for r in rows], new=new)

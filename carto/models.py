@@ -152,8 +152,15 @@ class Site(SQLModel, table=True):
 
 
 class SiteActivity(SQLModel, table=True):
+    """A site's activity, with the site's status and position (kept in step by the write path): an
+    activity filter within a box then reads only the box's links of those activities, from the
+    index, instead of testing every site of the box or listing every site of the activity."""
+    __table_args__ = (Index("ix_siteactivity_activity_status_lon_lat", "activity", "status", "lon", "lat", "site_id"),)
     site_id: int = Field(primary_key=True, foreign_key="site.id")
-    activity: str = Field(primary_key=True, index=True)
+    activity: str = Field(primary_key=True)
+    status: SiteStatus
+    lon: float
+    lat: float
 
 
 class SiteVersion(SQLModel, table=True):

@@ -6,6 +6,7 @@ Every write of a site goes through ``create`` or ``update``/``set_status`` so th
 from datetime import date, datetime
 from enum import Enum
 
+from sqlalchemy import update as update_statement
 from sqlmodel import Session, delete, select
 
 from carto import search_index, site_json
@@ -104,7 +105,7 @@ def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
     _place(site, locator, allow_outside)
     session.add(site)
     session.flush()
-    _set_activities(session, site.id, activities)
+    _set_activities(session, site, activities)
     search_index.index_site(session, site)
     site_json.store(site, activities)
     _record(session, site, "create", actor, {}, contribution_id)
@@ -130,7 +131,7 @@ def update(session: Session, site: Site, changes: dict, locator: Locator, *, act
     for name, value in data.items():
         setattr(site, name, value)
     _place(site, locator, allow_outside)
-    _set_activities(session, site.id, activities)
+    _set_activities(session, site, activities)
     diff = _diff(before, snapshot(session, site))
     if diff:
         _bump(session, site, action, actor, diff, contribution_id)
@@ -145,6 +146,7 @@ def set_status(session: Session, site: Site, status: SiteStatus, *, actor: str,
         return {}
     diff = {"status": [site.status.value, status.value]}
     site.status = status
+    session.exec(update_statement(SiteActivity).where(SiteActivity.site_id == site.id).values(status=status))
     _bump(session, site, "status", actor, diff, contribution_id)
     return diff
 
@@ -158,9 +160,10 @@ def _bump(session, site, action, actor, diff, contribution_id) -> None:
     _record(session, site, action, actor, diff, contribution_id)
 
 
-def _set_activities(session: Session, site_id: int, activities: list[str]) -> None:
-    session.exec(delete(SiteActivity).where(SiteActivity.site_id == site_id))
-    session.add_all(SiteActivity(site_id=site_id, activity=a) for a in activities)
+def _set_activities(session: Session, site: Site, activities: list[str]) -> None:
+    session.exec(delete(SiteActivity).where(SiteActivity.site_id == site.id))
+    session.add_all(SiteActivity(site_id=site.id, activity=a, status=site.status, lon=site.lon, lat=site.lat)
+                    for a in activities)
     session.flush()
 
 

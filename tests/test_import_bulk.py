@@ -1,9 +1,10 @@
 """carto.bulk writes many sites at once by the same rules as carto.sites, one at a time."""
 import pytest
 
-from carto import bulk, sites
+from carto import bulk, search, sites
 from carto.db import session_scope
 from carto.models import Site
+from carto.search import SiteFilter
 from carto.site_schema import SiteData
 
 SITES = [
@@ -64,3 +65,22 @@ def test_rows_without_a_source_key_are_refused(carto):
     with session_scope(carto.engine) as session, pytest.raises(ValueError, match="source_key"):
         bulk.insert_sites(session, [bulk.new_row({"name": "X", "lon": -1.68, "lat": 48.11})], [["velo"]],
                           actor="test")
+
+
+def test_bulk_written_sites_are_found_by_an_activity_filter_in_their_box(carto):
+    rennes, poher = (-1.75, 48.07, -1.60, 48.15), (-3.6, 48.2, -3.5, 48.3)
+
+    def found(box) -> list[int]:
+        with carto.session() as session:
+            return [s.id for s in search.find(session, SiteFilter(bbox=box, activities={"reemploi"})).sites]
+
+    with session_scope(carto.engine) as session:
+        [site_id, _] = bulk_insert(session, SITES, carto.locator)
+    assert found(rennes) == [site_id] and found(poher) == []
+    with session_scope(carto.engine) as session:
+        site = session.get(Site, site_id)
+        before = sites.snapshot(session, site)
+        moved = site.model_dump() | {"lon": -3.57, "lat": 48.27}
+        assert bulk.place([moved], carto.locator) == [None]
+        bulk.rewrite_sites(session, [moved], [before["activities"]], [before], actor="test")
+    assert found(rennes) == [] and found(poher) == [site_id]
