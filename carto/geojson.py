@@ -32,12 +32,12 @@ def json_value(value):
 _public_values = operator.attrgetter(*PUBLIC_FIELDS)
 # Public fields whose values are not JSON as read (enums, dates); the others are copied as they are.
 # A field missing here fails tests/test_geojson.py, which compares with pydantic's JSON mode.
-_CONVERTED = ("position_precision", "legal_form", "status", "verified_at", "updated_at")
+CONVERTED_FIELDS = ("position_precision", "legal_form", "status", "verified_at", "updated_at")
 
 
 def site_properties(site: Site, activities: list[str], taxonomy: Taxonomy) -> dict:
     props = dict(zip(PUBLIC_FIELDS, _public_values(site)))
-    for name in _CONVERTED:
+    for name in CONVERTED_FIELDS:
         props[name] = json_value(props[name])
     props["activities"] = activities
     props["domains"] = sorted({taxonomy.activity(a).domain for a in activities if a in taxonomy.activities})

@@ -17,10 +17,11 @@ written; ``Pieces`` keeps each combination of activities it has seen). The text 
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
+from operator import attrgetter, itemgetter
 
 import pydantic_core
 
-from carto.geojson import PUBLIC_FIELDS, json_value
+from carto.geojson import CONVERTED_FIELDS, PUBLIC_FIELDS, json_value
 from carto.models import Site
 from carto.taxonomy import Taxonomy
 
@@ -30,14 +31,21 @@ MARKER_COLUMNS = (Site.id, Site.name, Site.marker_json, Site.activity_slugs)
 FEATURE_COLUMNS = (Site.id, Site.name, Site.feature_json, Site.activity_slugs)
 
 
+_READ = ("lon", "lat", *PUBLIC_FIELDS)
+_from_mapping, _from_object = itemgetter(*_READ), attrgetter(*_READ)
+
+
 def stored(values, activities: list[str]) -> dict[str, str]:
-    """The stored JSON columns of a site from its column values: a Site, or a row dict of ``carto.bulk``."""
-    get = values.get if isinstance(values, Mapping) else values.__getattribute__
-    lon, lat = get("lon"), get("lat")
-    properties = {name: _as_read(get(name)) for name in PUBLIC_FIELDS}
+    """The stored JSON columns of a site from its column values: a Site, or a row dict of ``carto.bulk``
+    (imports write hundreds of thousands: the values are read in one call, and only those that are
+    not JSON as they are get converted)."""
+    lon, lat, *public = (_from_mapping if isinstance(values, Mapping) else _from_object)(values)
+    properties = dict(zip(PUBLIC_FIELDS, public))
+    for name in CONVERTED_FIELDS:
+        properties[name] = _as_read(properties[name])
     feature = {"geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": properties}
     return {"activity_slugs": ",".join(sorted(activities)),
-            "marker_json": pydantic_core.to_json([round(lon, 5), round(lat, 5), get("name")])[1:-1].decode(),
+            "marker_json": pydantic_core.to_json([round(lon, 5), round(lat, 5), properties["name"]])[1:-1].decode(),
             "feature_json": pydantic_core.to_json(feature)[1:-2].decode()}
 
 
