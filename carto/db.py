@@ -50,8 +50,10 @@ def make_engine(url: str | URL, pool: PoolOptions = PoolOptions()) -> Engine:
             parsed, pool_pre_ping=True, pool_size=pool.size, max_overflow=pool.max_overflow,
             pool_timeout=pool.timeout, pool_recycle=pool.recycle,
             # UTC: dates are compared and shown in UTC whatever the server's zone. No JIT: our queries
-            # are short, and compiling them costs more (~0.25 s) than it saves.
-            connect_args={"options": "-c timezone=UTC -c jit=off", "application_name": "carto"})
+            # are short, and compiling them costs more (~0.25 s) than it saves. work_mem 16 MB (the
+            # default is 4): a text search matching 100,000 of 1,000,000 sites otherwise gets a lossy
+            # bitmap and rechecks every row of its pages, 3.2 s instead of 0.5 s.
+            connect_args={"options": "-c timezone=UTC -c jit=off -c work_mem=16MB", "application_name": "carto"})
         event.listen(engine, "connect", _postgresql_text)
         return engine
     if parsed.get_backend_name() != "sqlite":
