@@ -44,6 +44,8 @@ from carto import taxonomy  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 PYGEOAPI_PACKAGES = ["pygeoapi", "starlette", "uvicorn", "psycopg2-binary", "geoalchemy2"]
+
+
 def view_sql(taxonomy) -> str:
     """The table pygeoapi serves: the published sites with the same properties as our features (every
     public field, activities and domains), so that both servers send the same data. The point is the

@@ -72,11 +72,10 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
     if not all(row.get("source") and row.get("source_key") for row in rows):
         raise ValueError("bulk.insert_sites: every row needs a source and a source_key")
     now = utcnow()
-    for row in rows:
+    for row, acts in zip(rows, activities):
         row.pop("id", None)
         row["created_at"] = row["updated_at"] = now
         row["search_text"] = search_index.search_text_of(row["name"], row["description"], row["commune_name"])
-    for row, acts in zip(rows, activities):
         row.update(site_json.stored(row, acts))
     insert_rows(session, SITE, rows)
     ids = _ids_by_key(session, rows)

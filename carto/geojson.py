@@ -32,13 +32,19 @@ def json_value(value):
 _public_values = operator.attrgetter(*PUBLIC_FIELDS)
 # Public fields whose values are not JSON as read (enums, dates); the others are copied as they are.
 # A field missing here fails tests/test_geojson.py, which compares with pydantic's JSON mode.
-CONVERTED_FIELDS = ("position_precision", "legal_form", "status", "verified_at", "updated_at")
+_CONVERTED = ("position_precision", "legal_form", "status", "verified_at", "updated_at")
+
+
+def public_properties(values) -> dict:
+    """The public fields of a site as JSON values, from its values in ``PUBLIC_FIELDS`` order."""
+    props = dict(zip(PUBLIC_FIELDS, values))
+    for name in _CONVERTED:
+        props[name] = json_value(props[name])
+    return props
 
 
 def site_properties(site: Site, activities: list[str], taxonomy: Taxonomy) -> dict:
-    props = dict(zip(PUBLIC_FIELDS, _public_values(site)))
-    for name in CONVERTED_FIELDS:
-        props[name] = json_value(props[name])
+    props = public_properties(_public_values(site))
     props["activities"] = activities
     props["domains"] = sorted({taxonomy.activity(a).domain for a in activities if a in taxonomy.activities})
     return props

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from carto import geojson, paging, params, search, site_json, territories
 from carto.context import Carto
-from carto.models import Pole, PoleCommune, Site, SiteStatus
+from carto.models import Pole, PoleCommune
 from carto.search import Box
 
 
@@ -101,10 +101,8 @@ class Sites(Collection):
 
     def item(self, carto, session, fid):
         number = params.parse_id(fid)
-        site = session.get(Site, number) if number is not None else None
-        if site is None or site.status != SiteStatus.published:
-            return None
-        return geojson.site_feature(site, search.activities_by_site(session, [site.id])[site.id], carto.taxonomy)
+        feature = site_json.published_feature(session, carto.pieces, number) if number is not None else None
+        return pydantic_core.from_json(feature) if feature else None
 
 
 class Poles(Collection):

@@ -140,9 +140,10 @@ def box_index_hides(session: Session) -> bool:
 
 
 def unindexed(session: Session, *columns) -> tuple:
-    """ORDER BY terms in the same order that SQLite's planner cannot read from an index (``name || ''``,
-    ``id + 0``), so that it uses the filters' indexes and sorts the few matching sites instead of
-    walking the whole name index to find them."""
+    """The same columns as terms SQLite's planner cannot read from an index (``name || ''``,
+    ``id + 0``): in an ORDER BY, so that it uses the filters' indexes and sorts the few matching
+    sites instead of walking the whole name index; in a condition (the status), so that it starts
+    from another one (``search.name_order``)."""
     if not _sqlite(session.get_bind()):
         return columns
     return tuple(c + 0 if isinstance(c.type, Integer) else c.op("||")(literal_column("''")) for c in columns)

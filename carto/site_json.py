@@ -15,14 +15,14 @@ written; ``Pieces`` keeps each combination of activities it has seen). The text 
 ``carto.geojson.site_feature`` gives for the site as read back from the database (tested).
 """
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 
 import pydantic_core
+from sqlmodel import Session, select
 
-from carto.geojson import CONVERTED_FIELDS, PUBLIC_FIELDS, json_value
-from carto.models import Site
+from carto.geojson import PUBLIC_FIELDS, public_properties
+from carto.models import Site, SiteStatus
 from carto.taxonomy import Taxonomy
 
 COLUMNS = ("activity_slugs", "marker_json", "feature_json")
@@ -40,9 +40,7 @@ def stored(values, activities: list[str]) -> dict[str, str]:
     (imports write hundreds of thousands: the values are read in one call, and only those that are
     not JSON as they are get converted)."""
     lon, lat, *public = (_from_mapping if isinstance(values, Mapping) else _from_object)(values)
-    properties = dict(zip(PUBLIC_FIELDS, public))
-    for name in CONVERTED_FIELDS:
-        properties[name] = _as_read(properties[name])
+    properties = public_properties(public)
     feature = {"geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": properties}
     return {"activity_slugs": ",".join(sorted(activities)),
             "marker_json": pydantic_core.to_json([round(lon, 5), round(lat, 5), properties["name"]])[1:-1].decode(),
@@ -52,13 +50,6 @@ def stored(values, activities: list[str]) -> dict[str, str]:
 def store(site: Site, activities: list[str]) -> None:
     for name, value in stored(site, activities).items():
         setattr(site, name, value)
-
-
-def _as_read(value):
-    """A value in JSON as the database gives it back: times in UTC (the models store them so)."""
-    if isinstance(value, datetime):
-        value = value.astimezone(timezone.utc)
-    return json_value(value)
 
 
 class Pieces:
@@ -87,6 +78,13 @@ class Pieces:
         known = self.taxonomy.activities
         domains = sorted({known[a].domain for a in activities if a in known})
         return f'"activities":{self._activities(slugs)},"domains":{pydantic_core.to_json(domains).decode()}'
+
+
+def published_feature(session: Session, pieces: Pieces, site_id: int) -> str | None:
+    """The feature of a published site, from its stored JSON; None for any other id."""
+    query = select(*FEATURE_COLUMNS).where(Site.id == site_id, Site.status == SiteStatus.published)
+    row = session.connection().execute(query).first()
+    return pieces.feature(row) if row else None
 
 
 def document(members: dict, key: str, items: list[str]) -> bytes:

@@ -108,7 +108,7 @@ def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
     _set_activities(session, site, activities)
     search_index.index_site(session, site)
     site_json.store(site, activities)
-    _record(session, site, "create", actor, {}, contribution_id)
+    _record(session, site, activities, "create", actor, {}, contribution_id)
     return site
 
 
@@ -132,9 +132,9 @@ def update(session: Session, site: Site, changes: dict, locator: Locator, *, act
         setattr(site, name, value)
     _place(site, locator, allow_outside)
     _set_activities(session, site, activities)
-    diff = _diff(before, snapshot(session, site))
+    diff = _diff(before, snapshot_of(site.model_dump(), activities))
     if diff:
-        _bump(session, site, action, actor, diff, contribution_id)
+        _bump(session, site, activities, action, actor, diff, contribution_id)
     return diff
 
 
@@ -147,17 +147,18 @@ def set_status(session: Session, site: Site, status: SiteStatus, *, actor: str,
     diff = {"status": [site.status.value, status.value]}
     site.status = status
     session.exec(update_statement(SiteActivity).where(SiteActivity.site_id == site.id).values(status=status))
-    _bump(session, site, "status", actor, diff, contribution_id)
+    _bump(session, site, activities_of(session, site.id), "status", actor, diff, contribution_id)
     return diff
 
 
-def _bump(session, site, action, actor, diff, contribution_id) -> None:
+def _bump(session, site, activities, action, actor, diff, contribution_id) -> None:
+    """A new version of a site whose activities (sorted) are ``activities``."""
     site.version += 1
     site.updated_at = utcnow()
     session.add(site)
     search_index.index_site(session, site)
-    site_json.store(site, activities_of(session, site.id))
-    _record(session, site, action, actor, diff, contribution_id)
+    site_json.store(site, activities)
+    _record(session, site, activities, action, actor, diff, contribution_id)
 
 
 def _set_activities(session: Session, site: Site, activities: list[str]) -> None:
@@ -171,10 +172,10 @@ def _diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
 
 
-def _record(session, site, action, actor, changes, contribution_id) -> None:
+def _record(session, site, activities, action, actor, changes, contribution_id) -> None:
     session.add(SiteVersion(site_id=site.id, version=site.version, action=action, actor=actor,
                             contribution_id=contribution_id, changes=changes,
-                            snapshot=snapshot(session, site)))
+                            snapshot=snapshot_of(site.model_dump(), activities)))
     session.flush()
 
 

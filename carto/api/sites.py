@@ -2,9 +2,9 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from carto import geojson, paging, search, site_json
+
+from carto import paging, site_json
 from carto.api.deps import CartoDep, FilterDep, RowId, SessionDep, bad_request, error_detail
-from carto.models import Site, SiteStatus
 
 router = APIRouter(prefix="/api", tags=["sites"])
 MAX_LIMIT = 1000
@@ -68,7 +68,7 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
 
 @router.get("/sites/{site_id}", summary="Un site publié (GeoJSON Feature)")
 def get_site(site_id: RowId, carto: CartoDep, session: SessionDep):
-    site = session.get(Site, site_id)
-    if site is None or site.status != SiteStatus.published:
+    feature = site_json.published_feature(session, carto.pieces, site_id)
+    if feature is None:
         raise HTTPException(404, detail=error_detail("path", "site_id", f"site {site_id} introuvable", "not_found"))
-    return geojson.site_feature(site, search.activities_by_site(session, [site.id])[site.id], carto.taxonomy)
+    return Response(feature, media_type="application/json")
