@@ -3,7 +3,7 @@
     python bench/api_latency.py [--sites 100000] [--requests 200] [--rounds 3] [--workdir /tmp/carto-bench] [--reuse]
 
 1. Builds two SQLite databases: the 500 demo sites of ``carto demo``, and N generated sites
-   written through ``carto.bulk`` (territories, indexes and history, like any write).
+   written through ``carto.directory.bulk`` (territories, indexes and history, like any write).
 2. Serves each with uvicorn on loopback (one process) and times sequential requests from one
    keep-alive client (gzip accepted, like a browser): median, 90th percentile, requests/s, in
    ``--rounds`` rounds over every scenario, each figure being the median of its rounds. Requests
@@ -26,8 +26,9 @@ from pathlib import Path
 import httpx
 
 from common import Server, generate, reference_db, server, write
-from carto import bootstrap, migrate
-from carto.db import make_engine
+from carto.directory import bootstrap
+from carto.storage import migrate
+from carto.storage.db import make_engine
 
 BRITTANY = "-5.2,47.2,-1.0,48.9"
 RENNES = "-1.75,48.07,-1.60,48.15"  # the city, about 12 × 9 km
@@ -112,7 +113,7 @@ def build(small_db: Path, big_db: Path, n: int) -> None:
     t1 = time.perf_counter()
     write(big, generated)
     t2 = time.perf_counter()
-    print(f"{n} sites : générés en {t1 - t0:.1f} s, écrits (carto.bulk) en {t2 - t1:.1f} s ({n / (t2 - t1):,.0f} sites/s)")
+    print(f"{n} sites : générés en {t1 - t0:.1f} s, écrits (carto.directory.bulk) en {t2 - t1:.1f} s ({n / (t2 - t1):,.0f} sites/s)")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Assign random points of Brittany's bounding box to communes and pôles ESS with ``carto.locator``.
+"""Assign random points of Brittany's bounding box to communes and pôles ESS with ``carto.territory.locator``.
 
     python bench/assign_points.py [--points 100000] [--repeat 5] [--workdir /tmp/carto-bench]
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from common import reference_db
-from carto.locator import Locator
+from carto.territory.locator import Locator
 
 BBOX = (-5.2, 47.2, -1.0, 48.9)  # west, south, east, north: land and a good deal of sea
 KNOWN = {(-1.6778, 48.1173): ("35238", ("reso-solidaire",)), (-3.5736, 48.2764): ("29024", ("adesk",))}

@@ -1,7 +1,7 @@
 """Shared by the benchmarks: a database with Brittany's territories, many generated sites, a server.
 
-Sites go through ``carto.bulk`` (the set-at-a-time write path: same validation, territory keys,
-FTS5 entries and one history version per site as ``carto.sites``), so a database of
+Sites go through ``carto.directory.bulk`` (the set-at-a-time write path: same validation, territory keys,
+FTS5 entries and one history version per site as ``carto.directory.sites``), so a database of
 100,000 sites looks exactly like one grown site by site.
 """
 import http.client
@@ -20,11 +20,13 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from carto import bootstrap, bulk, poles  # noqa: E402
-from carto.context import Carto  # noqa: E402
-from carto.db import session_scope  # noqa: E402
-from carto.settings import Settings  # noqa: E402
-from carto.site_schema import SiteData  # noqa: E402
+from carto.territory import poles  # noqa: E402
+
+from carto.directory import bootstrap, bulk
+from carto.directory.context import Carto  # noqa: E402
+from carto.storage.db import session_scope  # noqa: E402
+from carto.core.settings import Settings  # noqa: E402
+from carto.directory.site_schema import SiteData  # noqa: E402
 
 BATCH = 5000
 KINDS = ["Ressourcerie", "Repair café", "Atelier vélo", "Friperie solidaire", "Garage solidaire",
@@ -82,7 +84,7 @@ def generate(carto: Carto, n: int, seed: int = 2024) -> list[SiteData]:
 
 
 def write(carto: Carto, sites: list[SiteData], source: str = "bench") -> int:
-    """Write sites in batches through ``carto.bulk``, one transaction per batch."""
+    """Write sites in batches through ``carto.directory.bulk``, one transaction per batch."""
     for start in range(0, len(sites), BATCH):
         batch = sites[start:start + BATCH]
         rows = [bulk.new_row(s.model_dump(exclude={"activities"}), is_demo=True, source=source,

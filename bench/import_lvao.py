@@ -33,10 +33,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from carto import bootstrap  # noqa: E402
-from carto.context import Carto  # noqa: E402
-from carto.demo import fake_siret  # noqa: E402
-from carto.settings import SHARED_GEODATA, Settings  # noqa: E402
+from carto.directory import bootstrap  # noqa: E402
+from carto.directory.context import Carto  # noqa: E402
+from carto.directory.demo import fake_siret  # noqa: E402
+from carto.core.settings import SHARED_GEODATA, Settings  # noqa: E402
 
 SAMPLE = ROOT.parent / "shared" / "data" / "lvao_acteurs_bretagne_sample.csv"
 ID_ALPHABET = string.ascii_letters + string.digits

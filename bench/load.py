@@ -23,7 +23,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import reference_db, server  # noqa: E402
 
-from carto import bootstrap  # noqa: E402
+from carto.directory import bootstrap  # noqa: E402
 
 # What a visitor's session asks for, in order (cycled): the map page and its calls, then reading.
 VISIT = [

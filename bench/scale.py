@@ -36,11 +36,11 @@ sys.path.insert(0, str(BENCH))
 import scale_data  # noqa: E402
 from common import carto_command, cpu_seconds, free_port, serve  # noqa: E402
 from assign_points import BBOX as ASSIGN_BOX, assign  # noqa: E402
-from carto import migrate  # noqa: E402
-from carto.db import make_engine, normalize_url  # noqa: E402
-from carto.geojson import PUBLIC_FIELDS  # noqa: E402
-from carto.locator import Locator  # noqa: E402
-from carto import taxonomy  # noqa: E402
+from carto.storage import migrate  # noqa: E402
+from carto.storage.db import make_engine, normalize_url  # noqa: E402
+from carto.directory.geojson import PUBLIC_FIELDS  # noqa: E402
+from carto.territory.locator import Locator  # noqa: E402
+from carto.core import taxonomy  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 PYGEOAPI_PACKAGES = ["pygeoapi", "starlette", "uvicorn", "psycopg2-binary", "geoalchemy2"]
@@ -301,7 +301,7 @@ def database(url: str, n: int, region: str, reuse: bool) -> str:
         return url
     engine.dispose()
     r = scale_data.build(url, n, region)
-    print(f"Import de {r['sites']:,} sites ({region}) par carto.bulk : {r['write_s']:.0f} s, "
+    print(f"Import de {r['sites']:,} sites ({region}) par carto.directory.bulk : {r['write_s']:.0f} s, "
           f"{r['sites_per_s']:,.0f} sites/s (territoires et pôles : {r['reference_s']:.0f} s)".replace(",", " "))
     return url
 

@@ -7,7 +7,7 @@ Brittany: sites spread over the communes by population (``common.generate``), pl
 commune like any write. France: sites around the larger towns by population plus a rural
 background inside a rough outline of metropolitan France; outside Brittany they have no commune
 (``outside_territory``), as in a national instance loaded with Brittany's territories only.
-Everything is written through ``carto.bulk`` (indexes and one history version per site).
+Everything is written through ``carto.directory.bulk`` (indexes and one history version per site).
 """
 import argparse
 import sys
@@ -21,13 +21,14 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import BATCH, KINDS, generate  # noqa: E402
-from carto import bootstrap, bulk, poles  # noqa: E402
-from carto.context import Carto  # noqa: E402
-from carto.db import session_scope  # noqa: E402
-from carto.models import Site  # noqa: E402
+from carto.territory import poles  # noqa: E402
+from carto.directory import bootstrap, bulk
+from carto.directory.context import Carto  # noqa: E402
+from carto.storage.db import session_scope  # noqa: E402
+from carto.storage.models import Site  # noqa: E402
 from sqlmodel import func, select  # noqa: E402
-from carto.settings import Settings  # noqa: E402
-from carto.site_schema import SiteData  # noqa: E402
+from carto.core.settings import Settings  # noqa: E402
+from carto.directory.site_schema import SiteData  # noqa: E402
 
 # Larger French towns (lon, lat, population in thousands, urban area order of magnitude).
 TOWNS = [
@@ -109,7 +110,7 @@ def brittany_sites(carto: Carto, n: int) -> Iterator[list[SiteData]]:
 
 
 def write(carto: Carto, batches: Iterator[list[SiteData]], allow_outside: bool) -> int:
-    """Each batch placed (commune, EPCI, pays…) and written by ``carto.bulk`` in one transaction."""
+    """Each batch placed (commune, EPCI, pays…) and written by ``carto.directory.bulk`` in one transaction."""
     written = 0
     for batch in batches:
         rows = [bulk.new_row(s.model_dump(exclude={"activities"}), is_demo=True, source="bench",

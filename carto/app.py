@@ -12,8 +12,8 @@ from carto.api import imports as imports_api
 from carto.api import embed as embed_api
 from carto.api.headers import SecurityHeaders
 from carto.api.http_cache import ReadEndpoints
-from carto.context import Carto
-from carto.settings import PROJECT_ROOT, Settings, get_settings
+from carto.directory.context import Carto
+from carto.core.settings import PROJECT_ROOT, Settings, get_settings
 
 STATIC_DIR = PROJECT_ROOT / "web" / "static"
 

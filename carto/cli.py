@@ -4,11 +4,15 @@ from typing import Annotated
 
 import typer
 
-from carto import backup, bootstrap, migrate, poles, search_index
-from carto.context import Carto
-from carto.db import engine_for, session_scope
-from carto.settings import get_settings
-from carto.territory_load import TerritoryLoadError
+from carto.directory import bootstrap
+
+from carto.storage import backup, migrate, search_index
+
+from carto.territory import poles
+from carto.directory.context import Carto
+from carto.storage.db import engine_for, session_scope
+from carto.core.settings import get_settings
+from carto.territory.territory_load import TerritoryLoadError
 
 app = typer.Typer(help="Carto ESS : annuaire et carte de l'ESS en Bretagne.", no_args_is_help=True)
 territories_app = typer.Typer(help="Communes, EPCI, pays et départements.", no_args_is_help=True)
@@ -215,8 +219,8 @@ def users_add(email: Annotated[str, typer.Argument(help="E-mail du compte")],
               name: Annotated[str, typer.Option(help="Nom affiché")] = "",
               password: Annotated[str | None, typer.Option(help="Mot de passe (demandé s'il manque)")] = None):
     """Crée un compte : un administrateur voit tout ; un modérateur, ses pôles et/ou ses domaines."""
-    from carto import users
-    from carto.models import UserRole
+    from carto.community import users
+    from carto.storage.models import UserRole
     if role not in {r.value for r in UserRole}:
         raise _fail(ValueError(f"rôle inconnu : « {role} » (admin ou moderator)"))
     if password is None:
@@ -235,8 +239,8 @@ def users_add(email: Annotated[str, typer.Argument(help="E-mail du compte")],
 def users_list():
     """Liste les comptes et leur périmètre."""
     from sqlmodel import select
-    from carto import users
-    from carto.models import User
+    from carto.community import users
+    from carto.storage.models import User
     carto = _carto()
     with carto.session() as session:
         for user in session.exec(select(User).order_by(User.email)):
@@ -255,7 +259,7 @@ def _scope_text(scope) -> str:
 @app.command()
 def notify(digests: Annotated[bool, typer.Option(help="Envoyer aussi le résumé de file de chaque modérateur")] = True):
     """Envoie les e-mails en attente (et les résumés des files de modération) ; dit ce qui a échoué."""
-    from carto import mail, moderation
+    from carto.community import mail, moderation
     carto = _carto()
     queued = moderation.queue_digests(carto) if digests else 0
     sent, failed = mail.deliver_pending(carto.engine, carto.settings)
@@ -290,7 +294,8 @@ def export_cmd(
         q: Annotated[str | None, typer.Option(help="Mots-clés")] = None,
         sort: Annotated[str | None, typer.Option(help="nom, commune, distance, forme, verifie (- : décroissant)")] = None):
     """Exporte les sites publiés (tous, ou ceux d'une recherche) en GeoJSON, CSV, XLSX ou GeoPackage, avec licence et crédits."""
-    from carto import exports, sourcing
+    from carto.publish import exports
+    from carto.query import sourcing
     fmt = (format or output.suffix.lstrip(".")).lower()
     if fmt not in exports.FORMATS:
         raise _fail(ValueError(f"--format : « {fmt} » inconnu (valeurs : {', '.join(exports.FORMATS)})"))
@@ -361,7 +366,7 @@ def contributors_purge(email: Annotated[str, typer.Argument(help="E-mail du cont
                        yes: Annotated[bool, typer.Option("--yes", help="Ne pas demander de confirmation")] = False):
     """Efface les données personnelles d'un contributeur (nom, e-mail, liens de suivi, e-mails envoyés) ;
     garde les décisions de modération et l'historique des fiches."""
-    from carto import privacy, users
+    from carto.community import privacy, users
     if not yes:
         typer.confirm(f"Effacer définitivement les données personnelles de {email} ?", abort=True)
     try:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from carto import bootstrap
-from carto.context import Carto
-from carto.settings import SHARED_GEODATA, Settings
+from carto.directory import bootstrap
+from carto.directory.context import Carto
+from carto.core.settings import SHARED_GEODATA, Settings
 from tests.databases import TEST_DATABASE_URL, open_databases
 
 GEODATA = SHARED_GEODATA
@@ -199,15 +199,15 @@ MODERATION_ACCOUNTS = {
 
 @pytest.fixture(scope="session")
 def moderation_password_hash() -> str:
-    from carto import auth
+    from carto.community import auth
     return auth.hash_password(MODERATION_PASSWORD)
 
 
 @pytest.fixture
 def moderation_accounts(demo_carto, moderation_password_hash, monkeypatch) -> dict[str, str]:
     """The accounts of MODERATION_ACCOUNTS in ``demo_carto``: name -> e-mail (password MODERATION_PASSWORD)."""
-    from carto import auth, users
-    from carto.db import session_scope
+    from carto.community import auth, users
+    from carto.storage.db import session_scope
     # argon2 is slow on purpose: hash the shared test password once per run.
     real_hash = auth.hash_password
     monkeypatch.setattr(auth, "hash_password",

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
-from carto.db import normalize_url
+from carto.storage.db import normalize_url
 
 TEST_DATABASE_URL = os.environ.get("CARTO_TEST_DATABASE_URL") or None
 

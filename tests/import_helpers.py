@@ -5,10 +5,10 @@ from pathlib import Path
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from carto import sites
+from carto.directory import sites
 from carto.importers import run_import
-from carto.models import Site
-from carto.settings import PROJECT_ROOT
+from carto.storage.models import Site
+from carto.core.settings import PROJECT_ROOT
 
 SAMPLE = PROJECT_ROOT.parent / "shared" / "data" / "lvao_acteurs_bretagne_sample.csv"
 DATA = Path(__file__).parent / "data"

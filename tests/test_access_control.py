@@ -15,13 +15,15 @@ from functools import cached_property
 import pytest
 from sqlalchemy import update
 
-from carto import auth, contributions, sites, users
+from carto.community import auth, contributions, users
+
+from carto.directory import sites
 from carto.api.accounts import LOGIN_FAILURES_PER_IP, LOGIN_WINDOW
-from carto.db import session_scope
-from carto.models import Contribution, ContributionStatus, LoginSession, Site, SiteStatus, User, utcnow
-from carto.ratelimit import RateLimiter
-from carto.site_form import values_from_snapshot
-from carto.site_schema import SiteData
+from carto.storage.db import session_scope
+from carto.storage.models import Contribution, ContributionStatus, LoginSession, Site, SiteStatus, User, utcnow
+from carto.community.ratelimit import RateLimiter
+from carto.community.site_form import values_from_snapshot
+from carto.directory.site_schema import SiteData
 from tests.app_routes import app_routes
 from tests.conftest import MODERATION_PASSWORD, csrf_of, make_client
 from tests.import_helpers import DATA

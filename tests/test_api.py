@@ -1,10 +1,12 @@
 """The read API on the 500 demo sites: filters, formats, paging, errors naming the parameter, caching, CORS."""
 import pytest
 
-from carto import search, sites
+from carto.directory import sites
+
+from carto.query import search
 from carto.api import http_cache
-from carto.models import SiteStatus
-from carto.site_schema import SiteData
+from carto.storage.models import SiteStatus
+from carto.directory.site_schema import SiteData
 
 RENNES = (-1.6778, 48.1173)
 BRITTANY = "-5.2,47.2,-1.0,48.9"

@@ -5,9 +5,9 @@ from sqlalchemy import update
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from carto import auth, users
+from carto.community import auth, users
 from carto.cli import app as cli
-from carto.models import LoginSession, User, utcnow
+from carto.storage.models import LoginSession, User, utcnow
 from tests.conftest import MODERATION_PASSWORD, csrf_of
 
 
@@ -144,7 +144,7 @@ def test_administrators_manage_accounts_and_moderators_cannot(client, demo_carto
 
 def test_the_command_line_creates_accounts_with_a_scope(demo_carto, monkeypatch):
     monkeypatch.setenv("CARTO_DATABASE_URL", demo_carto.settings.database_url)
-    from carto.settings import get_settings
+    from carto.core.settings import get_settings
     get_settings.cache_clear()
     try:
         runner = CliRunner()

@@ -2,9 +2,13 @@
 import pytest
 from sqlmodel import select
 
-from carto import backup, search, sites
-from carto.models import Site, SiteVersion
-from carto.search import SiteFilter
+from carto.directory import sites
+
+from carto.query import search
+
+from carto.storage import backup
+from carto.storage.models import Site, SiteVersion
+from carto.query.search import SiteFilter
 
 
 def dump(carto) -> list:

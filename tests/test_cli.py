@@ -2,7 +2,7 @@
 from typer.testing import CliRunner
 
 from carto.cli import app
-from carto.settings import get_settings
+from carto.core.settings import get_settings
 from tests.conftest import GEODATA
 
 runner = CliRunner()

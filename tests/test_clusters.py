@@ -1,7 +1,7 @@
 """Sites grouped per grid cell for large maps: bounded answers whose counts agree with the list."""
 import pytest
 
-from carto import clusters
+from carto.query import clusters
 
 BRITTANY = "-5.3,47.2,-1.0,48.95"
 RENNES_VIEW = "-1.75,48.05,-1.6,48.15"

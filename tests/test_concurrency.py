@@ -11,9 +11,9 @@ from sqlalchemy import text
 from sqlmodel import func, select
 
 from carto.app import create_app
-from carto.db import is_sqlite
-from carto.models import Contribution, ContributionStatus, Site, SiteStatus
-from carto.ratelimit import RateLimiter
+from carto.storage.db import is_sqlite
+from carto.storage.models import Contribution, ContributionStatus, Site, SiteStatus
+from carto.community.ratelimit import RateLimiter
 from tests.conftest import MODERATION_PASSWORD, LiveServer, csrf_of
 
 WRITERS, PROPOSALS_EACH = 6, 8

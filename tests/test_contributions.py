@@ -5,8 +5,8 @@ from email import message_from_bytes, policy
 import pytest
 from sqlmodel import select
 
-from carto import mail
-from carto.models import Contribution, ContributionStatus, Site, SiteStatus
+from carto.community import mail
+from carto.storage.models import Contribution, ContributionStatus, Site, SiteStatus
 from tests.conftest import csrf_of
 
 RENNES = (-1.6778, 48.1173)
@@ -37,7 +37,7 @@ def decide(client, csrf, contribution_id, action, **extra):
 
 
 def contribution(carto, token) -> Contribution:
-    from carto.contributions import by_token
+    from carto.community.contributions import by_token
     with carto.session() as session:
         return by_token(session, token)
 
@@ -105,7 +105,7 @@ def test_a_change_is_kept_as_a_diff_and_a_refusal_reason_reaches_the_contributor
 
 
 def _activities(carto, site_id):
-    from carto.sites import activities_of
+    from carto.directory.sites import activities_of
     with carto.session() as session:
         return activities_of(session, site_id)
 

@@ -3,8 +3,8 @@ from collections import Counter
 
 from sqlmodel import select
 
-from carto import demo
-from carto.models import Site, SiteActivity
+from carto.directory import demo
+from carto.storage.models import Site, SiteActivity
 
 
 def test_demo_sites_are_flagged_and_named_as_demonstration(demo_carto):

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from starlette.datastructures import QueryParams
 
-from carto import embed
-from carto.taxonomy import load
+from carto.publish import embed
+from carto.core.taxonomy import load
 
 pytestmark = pytest.mark.browser
 

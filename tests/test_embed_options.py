@@ -1,8 +1,8 @@
 """Embed options from a partner's URL: lenient parsing, round trip, and the snippet."""
 from starlette.datastructures import QueryParams
 
-from carto import embed
-from carto.taxonomy import load
+from carto.publish import embed
+from carto.core.taxonomy import load
 
 POLES = {("pole", "adesk"), ("departement", "29")}
 

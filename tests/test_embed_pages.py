@@ -4,7 +4,9 @@ import re
 from html.parser import HTMLParser
 import pytest
 
-from carto import embed, embed_page
+from carto.publish import embed
+
+from carto.views import embed_page
 
 ADESK_VELO = "/embed?activity=velo&pole=adesk"
 GARBAGE = [
@@ -247,7 +249,7 @@ def test_the_pole_page_links_to_its_embed_and_to_the_builder(client):
 
 
 def test_without_geodata_the_embed_still_opens(tmp_path):
-    from carto.context import Carto
+    from carto.directory.context import Carto
     from tests.conftest import make_client, settings_for
     settings = settings_for(tmp_path / "bare.db")
     settings.geodata = tmp_path / "no-geodata"

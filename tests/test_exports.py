@@ -11,11 +11,15 @@ import pyogrio
 import pytest
 from typer.testing import CliRunner
 
-from carto import exports, sites, sourcing
+from carto.directory import sites
+
+from carto.publish import exports
+
+from carto.query import sourcing
 from carto.cli import app
-from carto.models import LegalForm, SiteStatus
-from carto.settings import get_settings
-from carto.site_schema import SiteData
+from carto.storage.models import LegalForm, SiteStatus
+from carto.core.settings import get_settings
+from carto.directory.site_schema import SiteData
 from tests.conftest import make_client
 
 TRICKY_NAME = 'L\'Œuvre « Gaël » — réemploi, "meubles" #2'

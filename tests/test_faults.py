@@ -15,7 +15,7 @@ import httpx
 from sqlalchemy import text
 from sqlmodel import func, select
 
-from carto.models import Contribution, ContributionStatus, ImportRun, ImportRunStatus, OutgoingMail, Site, SiteStatus
+from carto.storage.models import Contribution, ContributionStatus, ImportRun, ImportRunStatus, OutgoingMail, Site, SiteStatus
 from carto.importers.pipeline import BATCH_SIZE
 from tests.conftest import GEODATA, MODERATION_PASSWORD, csrf_of
 from tests.import_helpers import import_lvao, sample_rows, write_lvao

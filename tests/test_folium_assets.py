@@ -7,7 +7,7 @@ from branca.element import JavascriptLink
 from folium import plugins
 from folium.elements import JSCSSMixin
 
-from carto.folium_assets import (
+from carto.views.folium_assets import (
     OSM_ATTRIBUTION,
     STATIC_DIR,
     VENDORED,

@@ -1,4 +1,4 @@
-"""Public GeoJSON of a site: the JSON stored with each write (carto.site_json) is the feature of the
+"""Public GeoJSON of a site: the JSON stored with each write (carto.directory.site_json) is the feature of the
 site as read back, whichever path wrote it, and pages put it together into valid documents."""
 import json
 import random
@@ -6,12 +6,14 @@ from datetime import date
 
 from sqlmodel import select
 
-from carto import bulk, geojson, search, site_json, sites
-from carto.db import session_scope
-from carto.demo import fake_siret
-from carto.models import LegalForm, PositionPrecision, Site, SiteStatus
-from carto.site_schema import SiteData
-from carto.taxonomy import Activity, Domain, Taxonomy
+from carto.directory import bulk, geojson, site_json, sites
+
+from carto.query import search
+from carto.storage.db import session_scope
+from carto.directory.demo import fake_siret
+from carto.storage.models import LegalForm, PositionPrecision, Site, SiteStatus
+from carto.directory.site_schema import SiteData
+from carto.core.taxonomy import Activity, Domain, Taxonomy
 
 FULL = SiteData(
     name="Atelier « Œuvre » complet", activities=["velo", "reemploi"], description="Tout rempli\n\"cité\"",

@@ -3,7 +3,9 @@ import io
 
 from fontTools.ttLib import TTFont
 
-from carto import icons, taxonomy
+from carto.core import taxonomy
+
+from carto.views import icons
 
 
 def test_every_icon_the_taxonomy_names_exists_in_font_awesome():

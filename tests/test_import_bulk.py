@@ -1,11 +1,13 @@
-"""carto.bulk writes many sites at once by the same rules as carto.sites, one at a time."""
+"""carto.directory.bulk writes many sites at once by the same rules as carto.directory.sites, one at a time."""
 import pytest
 
-from carto import bulk, search, sites
-from carto.db import session_scope
-from carto.models import Site
-from carto.search import SiteFilter
-from carto.site_schema import SiteData
+from carto.directory import bulk, sites
+
+from carto.query import search
+from carto.storage.db import session_scope
+from carto.storage.models import Site
+from carto.query.search import SiteFilter
+from carto.directory.site_schema import SiteData
 
 SITES = [
     SiteData(name="Ressourcerie de Rennes", activities=["reemploi", "textile"], lon=-1.6778, lat=48.1173,

@@ -2,9 +2,11 @@
 import pytest
 from sqlalchemy import text
 
-from carto import bulk, search_index
+from carto.directory import bulk
+
+from carto.storage import search_index
 from carto.importers import interrupted
-from carto.models import ImportRun, ImportRunStatus, utcnow
+from carto.storage.models import ImportRun, ImportRunStatus, utcnow
 from tests.import_helpers import count, import_lvao
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from carto.importers import ImportFileError, csv_generic, geojson, mapping, run_import
 from carto.importers.records import Record
-from carto.models import PositionPrecision, SiteStatus
-from carto.taxonomy import load
+from carto.storage.models import PositionPrecision, SiteStatus
+from carto.core.taxonomy import load
 from tests.import_helpers import DATA, activities, site
 
 

@@ -1,9 +1,9 @@
 """Importing the ADEME « Longue vie aux objets » file: the real sample, the mapping, skipped rows."""
 import pytest
 
-from carto import search
+from carto.query import search
 from carto.importers import ImportFileError
-from carto.models import PositionPrecision, SiteVersion
+from carto.storage.models import PositionPrecision, SiteVersion
 from sqlmodel import select
 from tests.import_helpers import (AFE56, ALRE, CAP, COUTURE, FRANKLIN, LOCARMOR, POULBENN, RELAIS, activities,
                                   count, import_lvao, sample_rows, site, variant, write_lvao)

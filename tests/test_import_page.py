@@ -2,7 +2,7 @@
 from sqlmodel import select
 
 from carto.importers import interrupted
-from carto.models import ImportRun, Site, User, utcnow
+from carto.storage.models import ImportRun, Site, User, utcnow
 from tests.conftest import csrf_of
 from tests.import_helpers import DATA, SAMPLE, site
 

@@ -2,7 +2,7 @@
 import pytest
 
 from carto.importers import ImportFileError
-from carto.models import ImportRun, ImportRunStatus
+from carto.storage.models import ImportRun, ImportRunStatus
 from tests.import_helpers import CAP, POULBENN, activities, count, import_lvao, sample_rows, site, write_lvao
 
 

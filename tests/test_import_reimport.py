@@ -2,10 +2,10 @@
 import pytest
 from sqlmodel import select
 
-from carto import sites
-from carto.db import session_scope
+from carto.directory import sites
+from carto.storage.db import session_scope
 from carto.importers import ImportFileError, conflicts
-from carto.models import ImportConflictStatus, SiteVersion
+from carto.storage.models import ImportConflictStatus, SiteVersion
 from tests.import_helpers import (ALRE, CAP, FRANKLIN, POULBENN, RELAIS, count, import_lvao, sample_rows, site,
                                   variant, write_lvao)
 

@@ -7,9 +7,9 @@ import pytest
 import shapely
 from playwright.sync_api import expect
 
-from carto import bulk
+from carto.directory import bulk
 from carto.app import create_app
-from carto.site_schema import SiteData
+from carto.directory.site_schema import SiteData
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser

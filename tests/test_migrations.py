@@ -10,14 +10,18 @@ from sqlalchemy import MetaData, insert, text
 from sqlmodel import SQLModel, select
 from typer.testing import CliRunner
 
-from carto import geojson, migrate, search, search_index, site_json, sites
+from carto.directory import geojson, site_json, sites
+
+from carto.query import search
+
+from carto.storage import migrate, search_index
 from carto.cli import app
-from carto.context import Carto
-from carto.db import make_engine
-from carto.models import Site
-from carto.search import SiteFilter
-from carto.settings import get_settings
-from carto.site_schema import SiteData
+from carto.directory.context import Carto
+from carto.storage.db import make_engine
+from carto.storage.models import Site
+from carto.query.search import SiteFilter
+from carto.core.settings import get_settings
+from carto.directory.site_schema import SiteData
 from tests.conftest import settings_for
 
 FIRST = "0001"
@@ -42,7 +46,7 @@ def differences(engine) -> list:
 
 
 def search_indexes(engine) -> set[str]:
-    """The indexes kept beside the models by ``carto.search_index`` (virtual tables on SQLite)."""
+    """The indexes kept beside the models by ``carto.storage.search_index`` (virtual tables on SQLite)."""
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             return set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL%'").scalars())

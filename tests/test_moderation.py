@@ -7,10 +7,12 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from carto import contributions, mail, moderation, sites
-from carto.db import session_scope
-from carto.models import Contribution, ContributionStatus, OutgoingMail, Site, SiteStatus, SiteVersion
-from carto.site_schema import SiteData
+from carto.community import contributions, mail, moderation
+
+from carto.directory import sites
+from carto.storage.db import session_scope
+from carto.storage.models import Contribution, ContributionStatus, OutgoingMail, Site, SiteStatus, SiteVersion
+from carto.directory.site_schema import SiteData
 from tests.conftest import csrf_of, make_client
 
 RENNES = (-1.6778, 48.1173)
@@ -273,7 +275,7 @@ def test_decisions_mail_the_contributor_and_moderators_get_a_digest_over_smtp(de
 
     c = propose(demo_carto)
     with session_scope(demo_carto.engine) as session:
-        from carto.models import User
+        from carto.storage.models import User
         admin = session.exec(select(User).where(User.email == moderation_accounts["admin"])).one()
         moderation.decide(session, demo_carto, admin, moderation.Scope(everything=True), c.id, "refuse",
                           "Ce lieu n'est pas dans la charte")
@@ -324,7 +326,7 @@ def test_a_refusal_needs_a_reason_and_a_report_cannot_be_accepted(client, demo_c
 def test_carto_notify_sends_the_queued_mails_and_the_digests(demo_carto, moderation_accounts, monkeypatch):
     from typer.testing import CliRunner
     from carto.cli import app as cli
-    from carto.settings import get_settings
+    from carto.core.settings import get_settings
     propose(demo_carto)  # queues the contributor's acknowledgement
     monkeypatch.setenv("CARTO_DATABASE_URL", demo_carto.settings.database_url)
     monkeypatch.setenv("CARTO_OUTBOX_DIR", str(mail.outbox_dir(demo_carto.settings)))  # any backend

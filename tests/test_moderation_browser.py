@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from carto.models import Site
+from carto.storage.models import Site
 from tests.conftest import MODERATION_PASSWORD
 
 pytestmark = pytest.mark.browser

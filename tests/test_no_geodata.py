@@ -1,5 +1,5 @@
 """Without reference geography the service still starts, and says territory features are off."""
-from carto.context import Carto
+from carto.directory.context import Carto
 from tests.conftest import make_client, settings_for
 
 

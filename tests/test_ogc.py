@@ -6,8 +6,10 @@ import sys
 import pytest
 from openapi_spec_validator import validate
 
-from carto import ogc, sites
-from carto.site_schema import SiteData
+from carto.directory import sites
+
+from carto.publish import ogc
+from carto.directory.site_schema import SiteData
 
 CONFORMANCE = {f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{c}"
                for c in ("core", "geojson", "html", "oas30")}

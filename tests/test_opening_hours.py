@@ -1,4 +1,4 @@
-"""Specification of carto.opening_hours: OSM opening_hours, checked and told in French.
+"""Specification of carto.core.opening_hours: OSM opening_hours, checked and told in French.
 
 Reference dates (2025): Monday 7 July, Saturday 12 July, Sunday 13 July;
 Thursday 1 May and Thursday 25 December are public holidays.
@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from carto.opening_hours import (
+from carto.core.opening_hours import (
     MAX_LENGTH,
     OpeningHours,
     OpeningHoursError,

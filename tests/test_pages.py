@@ -4,10 +4,14 @@ import re
 
 import pytest
 
-from carto import folium_assets, list_view, search, sites
-from carto.models import SiteStatus
-from carto.search import SiteFilter
-from carto.site_schema import SiteData
+from carto.directory import sites
+
+from carto.query import search
+
+from carto.views import folium_assets, list_view
+from carto.storage.models import SiteStatus
+from carto.query.search import SiteFilter
+from carto.directory.site_schema import SiteData
 
 RENNES = (-1.6778, 48.1173)
 RESULT = re.compile(r'<li class="carto-result"')

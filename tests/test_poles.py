@@ -4,8 +4,8 @@ import json
 import pytest
 import shapely
 
-from carto import poles
-from carto.locator import Locator
+from carto.territory import poles
+from carto.territory.locator import Locator
 
 
 def test_the_nineteen_poles_cover_brittany_but_three_communes(session):

@@ -6,10 +6,10 @@ state what both backends must agree on.
 import pytest
 from sqlalchemy import select, text
 
-from carto import search_index
-from carto.db import normalize_url
-from carto.models import Site
-from carto.search import SiteFilter, conditions
+from carto.storage import search_index
+from carto.storage.db import normalize_url
+from carto.storage.models import Site
+from carto.query.search import SiteFilter, conditions
 
 def plan(session, f: SiteFilter) -> str:
     """The plan of the filter's query, statistics fresh and sequential scans discouraged (500 rows

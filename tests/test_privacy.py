@@ -15,13 +15,15 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from carto import mail, sites
+from carto.community import mail
+
+from carto.directory import sites
 from carto.cli import app as cli
-from carto.contributions import by_token
-from carto.icons import for_taxonomy
-from carto.models import Contribution, OutgoingMail, Site, SiteStatus, SiteVersion
-from carto.privacy import REMOVED
-from carto.site_form import values_from_snapshot
+from carto.community.contributions import by_token
+from carto.views.icons import for_taxonomy
+from carto.storage.models import Contribution, OutgoingMail, Site, SiteStatus, SiteVersion
+from carto.community.privacy import REMOVED
+from carto.community.site_form import values_from_snapshot
 from tests.app_routes import app_routes
 from tests.conftest import csrf_of, make_client
 from tests.test_access_control import PROTECTED_PREFIXES
@@ -202,7 +204,7 @@ def test_no_public_page_api_or_export_holds_a_contributors_name_email_or_message
 def purge_with_cli(carto, monkeypatch, email: str):
     monkeypatch.setenv("CARTO_DATABASE_URL", carto.settings.database_url)
     monkeypatch.setenv("CARTO_OUTBOX_DIR", str(carto.settings.outbox_dir))
-    from carto.settings import get_settings
+    from carto.core.settings import get_settings
     get_settings.cache_clear()
     try:
         return CliRunner().invoke(cli, ["contributors", "purge", email, "--yes"])

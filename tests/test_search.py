@@ -2,11 +2,13 @@
 import pytest
 from sqlmodel import select
 
-from carto import search, sites
-from carto.db import session_scope
-from carto.models import Site, SiteStatus
-from carto.search import SiteFilter
-from carto.site_schema import SiteData
+from carto.directory import sites
+
+from carto.query import search
+from carto.storage.db import session_scope
+from carto.storage.models import Site, SiteStatus
+from carto.query.search import SiteFilter
+from carto.directory.site_schema import SiteData
 
 
 def add(carto, session, name, lon=-1.6778, lat=48.1173, activities=("velo",), description="", **kw):
@@ -113,7 +115,7 @@ def test_the_number_of_all_sites_follows_every_write(carto, session):
 
 
 def test_a_page_always_tells_the_number_of_all_matches(carto, session):
-    from carto import paging
+    from carto.query import paging
     for i in range(5):
         add(carto, session, f"Site {i}", lon=-1.6778 + i / 1000)
     box = SiteFilter(bbox=(-1.7, 48.0, -1.6, 48.2))

@@ -2,9 +2,9 @@
 import pytest
 from pydantic import ValidationError
 
-from carto import sites
-from carto.models import PositionPrecision, SiteStatus
-from carto.site_schema import SiteData, check_siret
+from carto.directory import sites
+from carto.storage.models import PositionPrecision, SiteStatus
+from carto.directory.site_schema import SiteData, check_siret
 
 RENNES = (-1.6778, 48.1173)
 

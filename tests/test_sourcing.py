@@ -2,10 +2,12 @@
 import pytest
 from sqlmodel import select
 
-from carto import search, sites, sourcing
-from carto.models import Commune, LegalForm, Site, SiteStatus
-from carto.site_schema import SiteData
-from carto.sourcing import SourcingError
+from carto.directory import sites
+
+from carto.query import search, sourcing
+from carto.storage.models import Commune, LegalForm, Site, SiteStatus
+from carto.directory.site_schema import SiteData
+from carto.query.sourcing import SourcingError
 
 RENNES_METROPOLE = "243500139"
 BREST = (-4.4861, 48.3904)

@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from carto import taxonomy
-from carto.taxonomy import UnknownActivity
+from carto.core import taxonomy
+from carto.core.taxonomy import UnknownActivity
 
 
 def test_the_three_domains_and_their_opening_dates():

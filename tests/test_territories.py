@@ -2,8 +2,8 @@
 import shapely
 from sqlmodel import select
 
-from carto.locator import Locator
-from carto.models import Commune, Territory
+from carto.territory.locator import Locator
+from carto.storage.models import Commune, Territory
 
 
 def test_levels_of_brittany_are_built_from_the_communes(session):
@@ -58,8 +58,8 @@ def test_points_outside_brittany_have_no_commune(session):
 def test_any_layer_with_an_insee_column_can_be_loaded(tmp_path, carto):
     """A GeoPackage in Lambert 93 with ADMIN EXPRESS column names, completed from the attributes table."""
     import geopandas as gpd
-    from carto import bootstrap
-    from carto.settings import SHARED_GEODATA
+    from carto.directory import bootstrap
+    from carto.core.settings import SHARED_GEODATA
     layer = gpd.read_file(SHARED_GEODATA / "communes_bretagne_2026.geojson")
     layer = layer[layer["dep"] == "35"][["code", "geometry"]].rename(columns={"code": "INSEE_COM"})
     path = tmp_path / "communes_35.gpkg"
@@ -72,8 +72,8 @@ def test_any_layer_with_an_insee_column_can_be_loaded(tmp_path, carto):
 def test_a_layer_without_insee_code_is_refused_clearly(tmp_path, carto):
     import geopandas as gpd
     import pytest
-    from carto import bootstrap
-    from carto.territory_load import TerritoryLoadError
+    from carto.directory import bootstrap
+    from carto.territory.territory_load import TerritoryLoadError
     path = tmp_path / "bad.geojson"
     gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(path)
     with pytest.raises(TerritoryLoadError, match="code INSEE"):

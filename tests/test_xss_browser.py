@@ -80,8 +80,8 @@ def propose(client, at, **fields) -> int:
 
 @pytest.fixture
 def stored(demo_carto, moderation_accounts, sign_in) -> Stored:
-    from carto.contributions import by_token
-    from carto.models import Site
+    from carto.community.contributions import by_token
+    from carto.storage.models import Site
     with make_client(demo_carto) as client:
         accepted = propose(client, AT, **FIELDS)
         pending = propose(client, PENDING, **FIELDS | {"name": NAME.replace(MARK, "EN ATTENTE")})

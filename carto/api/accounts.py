@@ -5,12 +5,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
-from carto import auth, ratelimit, users
+from carto.community import auth, ratelimit, users
 from carto.api.deps import CartoDep, RowId
 from carto.api.security import (CheckedForm, PageAdmin, VisitorDep, close_session_cookie, open_session_cookie,
                                 render)
-from carto.db import session_scope
-from carto.models import Pole, User, UserRole
+from carto.storage.db import session_scope
+from carto.storage.models import Pole, User, UserRole
 
 router = APIRouter(include_in_schema=False)
 

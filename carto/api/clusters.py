@@ -1,9 +1,9 @@
-"""Sites counted per grid cell of the map view (see ``carto.clusters``)."""
+"""Sites counted per grid cell of the map view (see ``carto.query.clusters``)."""
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from carto import clusters
+from carto.query import clusters
 from carto.api.deps import FilterDep, SessionDep, bad_request
 from carto.api.json_response import FastJSONResponse
 

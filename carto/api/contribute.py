@@ -8,16 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import RedirectResponse
 
-from carto import contributions, mail, params, ratelimit, sites
+from carto.community import contributions, mail, ratelimit
+
+from carto.directory import sites
+
+from carto.query import params
 from carto.api.deps import CartoDep, RowId
 from carto.api.security import CheckedForm, PageError, render
-from carto.context import Carto
-from carto.db import session_scope
-from carto.models import (LEGAL_FORM_LABELS, ContributionKind, ContributionStatus, ReportReason, Site,
+from carto.directory.context import Carto
+from carto.storage.db import session_scope
+from carto.storage.models import (LEGAL_FORM_LABELS, ContributionKind, ContributionStatus, ReportReason, Site,
                           SiteStatus)
-from carto.site_form import FieldError, FormErrors, commune_label, diff_rows, display, empty_values, site_data
-from carto.site_form import values_from_form, values_from_snapshot
-from carto.site_schema import check_siret
+from carto.community.site_form import FieldError, FormErrors, commune_label, diff_rows, display, empty_values, site_data
+from carto.community.site_form import values_from_form, values_from_snapshot
+from carto.directory.site_schema import check_siret
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/contributions", tags=["contributions"])

@@ -5,10 +5,12 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlmodel import Session
 
-from carto import freshness, params
+from carto.query import params
+
+from carto.storage import freshness
 from carto.api import http_cache
-from carto.context import Carto
-from carto.search import SiteFilter
+from carto.directory.context import Carto
+from carto.query.search import SiteFilter
 
 
 # An id in a path: a number beyond the id columns' range is refused (422) rather than looked up.

@@ -1,7 +1,7 @@
 """The embeddable map for partner sites (``/embed``), its builder (``/embed/builder``) and the
 snippet API (``/api/embed/snippet``).
 
-Every option is read leniently (``carto.embed``): a partner's page never shows our error page, so
+Every option is read leniently (``carto.publish.embed``): a partner's page never shows our error page, so
 these routes read the raw query string instead of declaring typed parameters.
 """
 from dataclasses import replace
@@ -10,10 +10,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from carto import embed, embed_page, embed_text, list_view, mapview, params, search, territory_names
+from carto.publish import embed
+
+from carto.query import params, search
+
+from carto.territory import territory_names
+
+from carto.views import embed_page, embed_text, list_view, mapview
 from carto.api.deps import CartoDep, SessionDep
 from carto.api.pages import page
-from carto.embed import EmbedOptions
+from carto.publish.embed import EmbedOptions
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/embed", tags=["intégration"])

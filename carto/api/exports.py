@@ -13,11 +13,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-from carto import exports, sourcing
+from carto.publish import exports
+
+from carto.query import sourcing
 from carto.api.deps import CartoDep, SessionDep
 from carto.api.sourcing import CriteriaDep
-from carto.context import Carto
-from carto.sourcing import Results
+from carto.directory.context import Carto
+from carto.query.sourcing import Results
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 Format = Literal["csv", "xlsx", "geojson", "gpkg"]

@@ -2,7 +2,7 @@
 small store of recent responses.
 
 Only the public read paths listed here get these headers; pages, forms and moderation do not.
-The ETag is the data version (``carto.freshness``) — the same for every read URL, which is right
+The ETag is the data version (``carto.storage.freshness``) — the same for every read URL, which is right
 since an ETag only compares representations of one URL — mixed with the Accept header where the
 representation is negotiated (OGC API: HTML or JSON). A request whose If-None-Match still matches
 gets a 304 before any query runs. Responses may be kept a minute by browsers and proxies.
@@ -20,7 +20,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from carto import freshness
+from carto.storage import freshness
 
 # Exports are left out: files of any size, which the store would hold whole while they stream.
 READ_PATHS = ("/api/sites", "/api/taxonomy", "/api/territories", "/api/poles", "/api/sourcing", "/api/stats", "/ogc")

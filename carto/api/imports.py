@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from carto.api.deps import CartoDep
 from carto.api.security import CheckedForm, PageAdmin, render
 from carto.importers import FORMATS, ImportFileError, conflicts, interrupted, run_import, summary
-from carto.models import ImportRun
+from carto.storage.models import ImportRun
 
 router = APIRouter(include_in_schema=False)
 FORMAT_LABELS = {"lvao": "Longue vie aux objets (ADEME, CSV)", "csv": "CSV avec correspondance de colonnes",

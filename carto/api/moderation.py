@@ -8,16 +8,20 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from carto import contributions, geojson, mail, moderation, params, search, sites
+from carto.community import contributions, mail, moderation
+
+from carto.directory import geojson, sites
+
+from carto.query import params, search
 from carto.api.contribute import SITE_FIELDS, commune_text, form_page, map_options
 from carto.api.deps import CartoDep, RowId
 from carto.api.security import (ApiModerator, CheckedForm, CsrfHeader, PageModerator, Visitor, csrf_token, render)
-from carto.context import Carto
-from carto.db import session_scope
-from carto.models import Contribution, ContributionStatus, Pole, Site, User
-from carto.moderation import Action, Queue, QueueFilter
-from carto.site_form import FormErrors, diff_rows, display, site_data, values_from_form, values_from_snapshot
-from carto.users import display_name
+from carto.directory.context import Carto
+from carto.storage.db import session_scope
+from carto.storage.models import Contribution, ContributionStatus, Pole, Site, User
+from carto.community.moderation import Action, Queue, QueueFilter
+from carto.community.site_form import FormErrors, diff_rows, display, site_data, values_from_form, values_from_snapshot
+from carto.community.users import display_name
 
 def _private(response: Response) -> None:
     # Moderation data holds contributors' personal data: never kept by a browser or proxy cache.

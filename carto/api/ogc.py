@@ -1,4 +1,4 @@
-"""OGC API – Features under /ogc: translates HTTP to ``carto.ogc`` and renders JSON or HTML."""
+"""OGC API – Features under /ogc: translates HTTP to ``carto.publish.ogc`` and renders JSON or HTML."""
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -7,10 +7,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from carto import ogc, site_json
+from carto.directory import site_json
+
+from carto.publish import ogc
 from carto.api.deps import CartoDep, SessionDep
 from carto.api.json_response import FastJSONResponse
-from carto.settings import PROJECT_ROOT
+from carto.core.settings import PROJECT_ROOT
 
 PREFIX = "/ogc"
 router = APIRouter(prefix=PREFIX, include_in_schema=False)  # described by its own OpenAPI 3.0, /ogc/api

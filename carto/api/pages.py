@@ -11,11 +11,17 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlmodel import select
 
-from carto import geojson, icons, list_view, mapview, params, search, site_view, territory_names
+from carto.directory import geojson
+
+from carto.query import params, search
+
+from carto.territory import territory_names
+
+from carto.views import icons, list_view, mapview, site_view
 from carto.api.deps import CartoDep, FilterDep, SessionDep
-from carto.models import Pole
-from carto.search import SiteFilter
-from carto.settings import PROJECT_ROOT
+from carto.storage.models import Pole
+from carto.query.search import SiteFilter
+from carto.core.settings import PROJECT_ROOT
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
 templates.env.globals.update(distance_fr=list_view.distance_fr, page_numbers=list_view.page_numbers,

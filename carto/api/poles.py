@@ -5,9 +5,9 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from sqlmodel import select
 
-from carto import geojson
+from carto.directory import geojson
 from carto.api.deps import CartoDep, SessionDep, error_detail
-from carto.models import Pole, PoleCommune
+from carto.storage.models import Pole, PoleCommune
 
 router = APIRouter(prefix="/api/poles", tags=["pôles"])
 

@@ -3,12 +3,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
 
-from carto import geojson, sourcing, stats, thematic_maps
+from carto.directory import geojson
+
+from carto.query import sourcing
+
+from carto.territory import stats
+
+from carto.views import thematic_maps
 from carto.api.deps import CartoDep, SessionDep
 from carto.api.pages import PageRoute, error_page, page
 from carto.api.sourcing import MAP_LIMIT
-from carto.models import Commune, Pole, PoleCommune, Territory
-from carto.sourcing import Criteria, Place
+from carto.storage.models import Commune, Pole, PoleCommune, Territory
+from carto.query.sourcing import Criteria, Place
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 LISTED_SITES = 300  # beyond, the page sends the reader to the sourcing search of the pôle

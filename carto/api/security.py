@@ -17,13 +17,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from carto import auth, users
+from carto.community import auth, users
 from carto.api.deps import get_carto
-from carto.models import User, UserRole
-from carto.moderation import Conflict, Forbidden, NotFound
-from carto.settings import PROJECT_ROOT
-from carto.site_form import LABELS
-from carto.users import Scope
+from carto.storage.models import User, UserRole
+from carto.community.moderation import Conflict, Forbidden, NotFound
+from carto.core.settings import PROJECT_ROOT
+from carto.community.site_form import LABELS
+from carto.community.users import Scope
 
 SESSION_COOKIE = "carto_session"
 CSRF_COOKIE = "carto_csrf"

@@ -3,7 +3,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from carto import paging, site_json
+from carto.directory import site_json
+
+from carto.query import paging
 from carto.api.deps import CartoDep, FilterDep, RowId, SessionDep, bad_request, error_detail
 
 router = APIRouter(prefix="/api", tags=["sites"])
@@ -54,7 +56,7 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
                       "next_cursor": token,
                       "next": str(request.url.remove_query_params("offset").include_query_params(cursor=token))
                       if token else None}
-    # The sites' stored JSON, put together (carto.site_json): a page of 1,000 markers is the map's
+    # The sites' stored JSON, put together (carto.directory.site_json): a page of 1,000 markers is the map's
     # hottest request, and 500 features built field by field cost more than the rest of it.
     pieces = carto.pieces
     if compact:

@@ -11,13 +11,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from carto import geojson, sourcing, thematic_maps
+from carto.directory import geojson
+
+from carto.query import sourcing
+
+from carto.views import thematic_maps
 from carto.api.deps import CartoDep, SessionDep, bad_request
 from carto.api.pages import PageRoute, page
-from carto.context import Carto
-from carto.list_view import page_numbers
-from carto.models import LEGAL_FORM_LABELS
-from carto.sourcing import Criteria, SourcingError
+from carto.directory.context import Carto
+from carto.views.list_view import page_numbers
+from carto.storage.models import LEGAL_FORM_LABELS
+from carto.query.sourcing import Criteria, SourcingError
 
 router = APIRouter(tags=["sourcing"])
 pages = APIRouter(include_in_schema=False, route_class=PageRoute)

@@ -6,11 +6,15 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func
 from sqlmodel import select
 
-from carto import geojson, mapview, poles, stats, thematic_maps
+from carto.directory import geojson
+
+from carto.territory import poles, stats
+
+from carto.views import mapview, thematic_maps
 from carto.api.deps import CartoDep, SessionDep, bad_request
 from carto.api.pages import PageRoute, page
-from carto.models import Commune, Pole
-from carto.taxonomy import Taxonomy
+from carto.storage.models import Commune, Pole
+from carto.core.taxonomy import Taxonomy
 
 router = APIRouter(prefix="/api/stats", tags=["statistiques"])
 pages = APIRouter(include_in_schema=False, route_class=PageRoute)

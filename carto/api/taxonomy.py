@@ -1,7 +1,7 @@
 """The activity taxonomy, with the number of matching sites per activity."""
 from fastapi import APIRouter
 
-from carto import search
+from carto.query import search
 from carto.api.deps import CartoDep, FilterDep, SessionDep
 
 router = APIRouter(prefix="/api", tags=["taxonomie"])

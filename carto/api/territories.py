@@ -4,9 +4,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
 
-from carto import territories
+from carto.query import territories
 from carto.api.deps import CartoDep, SessionDep, bad_request, error_detail
-from carto.params import split_values
+from carto.query.params import split_values
 
 router = APIRouter(prefix="/api/territories", tags=["territoires"])
 LevelPath = Annotated[str, Path(description="communes, epci, pays ou departements")]

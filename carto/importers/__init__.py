@@ -8,7 +8,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import BinaryIO
 
-from carto.context import Carto
+from carto.directory.context import Carto
 from carto.importers.formats import FORMATS, open_format
 from carto.importers.pipeline import BATCH_SIZE, ImportReport, Pipeline, Progress
 from carto.importers.prefetch import ReadAhead

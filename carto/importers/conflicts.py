@@ -1,16 +1,16 @@
 """For the moderation queue: fields a re-import wanted to change after a moderator corrected them,
 and sites their source no longer lists.
 
-A conflict is resolved by applying the source's value (a normal write through ``carto.sites``,
+A conflict is resolved by applying the source's value (a normal write through ``carto.directory.sites``,
 in the moderator's name) or by keeping the current one; either way the next import will not ask
 again unless the source changes the field once more.
 """
 from sqlmodel import Session, col, select
 
-from carto import sites
+from carto.directory import sites
 from carto.importers.reconcile import GROUPS
-from carto.locator import Locator
-from carto.models import ImportConflict, ImportConflictStatus, Site, utcnow
+from carto.territory.locator import Locator
+from carto.storage.models import ImportConflict, ImportConflictStatus, Site, utcnow
 
 
 class ConflictError(ValueError):

@@ -5,7 +5,7 @@ from types import ModuleType
 from carto.importers import csv_generic, geojson, gogocarto, lvao
 from carto.importers import mapping as mapping_file
 from carto.importers.records import ImportFileError
-from carto.taxonomy import Taxonomy
+from carto.core.taxonomy import Taxonomy
 
 FORMATS = {"lvao": lvao, "csv": csv_generic, "geojson": geojson, "gogocarto": gogocarto}
 

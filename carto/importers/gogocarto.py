@@ -13,7 +13,7 @@ from typing import BinaryIO
 from carto.importers import mapping as mapping_file
 from carto.importers.geojson import read_items
 from carto.importers.records import Record, Skip
-from carto.models import SiteStatus
+from carto.storage.models import SiteStatus
 
 UNIT = "élément"
 DEFAULT_PATHS = dict(name="name", description=["description", "descriptionMore"], street="address.streetAddress",

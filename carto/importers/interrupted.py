@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session
 
-from carto.models import ImportRun, ImportRunStatus, utcnow
+from carto.storage.models import ImportRun, ImportRunStatus, utcnow
 
 SILENT_FOR = timedelta(minutes=10)
 MESSAGE = "interrompu : plus aucun lot écrit après le dernier signe de vie"

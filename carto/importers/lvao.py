@@ -17,9 +17,9 @@ import yaml
 from carto.importers import values
 from carto.importers.csv_generic import text_of
 from carto.importers.records import ImportFileError, Record, Skip
-from carto.settings import PROJECT_GEODATA
-from carto.taxonomy import Taxonomy, UnknownActivity
-from carto.textnorm import fold
+from carto.core.settings import PROJECT_GEODATA
+from carto.core.taxonomy import Taxonomy, UnknownActivity
+from carto.core.textnorm import fold
 
 DEFAULT_MAPPING = PROJECT_GEODATA / "import" / "lvao_mapping.yaml"
 UNIT = "ligne"

@@ -40,9 +40,9 @@ import yaml
 
 from carto.importers import values
 from carto.importers.records import ImportFileError, Record, Skip
-from carto.models import SiteStatus
-from carto.taxonomy import Taxonomy, UnknownActivity
-from carto.textnorm import fold
+from carto.storage.models import SiteStatus
+from carto.core.taxonomy import Taxonomy, UnknownActivity
+from carto.core.textnorm import fold
 
 TEXT_FIELDS = {"name", "description", "street", "postcode", "commune_code", "website", "email", "phone",
                "opening_hours", "siret", "legal_form", "verified_at"}

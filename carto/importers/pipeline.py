@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, tuple_, update
 from sqlmodel import Session
 
-from carto import bulk, sites
-from carto.context import Carto
-from carto.db import session_scope
+from carto.directory import bulk, sites
+from carto.directory.context import Carto
+from carto.storage.db import session_scope
 from carto.importers import interrupted, reconcile
 from carto.importers.records import ImportFileError, Skip
 from carto.importers.validate import Checked
-from carto.models import (ImportConflict, ImportConflictStatus, ImportRun, ImportRunStatus, ImportState,
+from carto.storage.models import (ImportConflict, ImportConflictStatus, ImportRun, ImportRunStatus, ImportState,
                           SiteActivity, SiteVersion, utcnow)
 
 SITE, STATE = bulk.SITE, ImportState.__table__

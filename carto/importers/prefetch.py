@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
-from carto import taxonomy
+from carto.core import taxonomy
 from carto.importers.formats import open_format
 from carto.importers.records import ImportFileError, Skip
 from carto.importers.validate import Checked, check

@@ -26,7 +26,7 @@ class Decision:
 
 
 def decide(current: dict, baseline: dict, incoming: dict) -> Decision:
-    """Snapshots (``carto.sites.snapshot_of``) in, what to write and what to ask out."""
+    """Snapshots (``carto.directory.sites.snapshot_of``) in, what to write and what to ask out."""
     decision = Decision(apply=list(SOURCE_OWNED))
     for group, keys in GROUPS.items():
         now, before, new = (tuple(snap.get(k) for k in keys) for snap in (current, baseline, incoming))

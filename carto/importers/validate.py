@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from carto.importers.records import Record, Skip
-from carto.site_schema import SiteData
+from carto.directory.site_schema import SiteData
 
 LABELS = {
     "name": "nom", "activities": "activités", "description": "description", "street": "adresse",

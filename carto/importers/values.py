@@ -1,7 +1,7 @@
 """Small cleaners of the text values found in source files."""
 import re
 
-from carto.textnorm import fold
+from carto.core.textnorm import fold
 
 TRUE_WORDS = {"1", "true", "vrai", "oui", "yes", "x", "o"}
 _SPACES = re.compile(r"\s+")

@@ -1,0 +1,46 @@
+"""The French text of every mail the service sends (plain text, no markup to escape)."""
+from carto.storage.models import Contribution, ContributionKind, ContributionStatus
+
+SIGNATURE = "\n-- \nCarto ESS Bretagne — l'économie sociale et solidaire près de chez vous\n"
+_WHAT = {ContributionKind.new_site: "votre proposition de nouveau site",
+         ContributionKind.change: "votre proposition de modification",
+         ContributionKind.report: "votre signalement"}
+
+
+def _hello(c: Contribution) -> str:
+    return f"Bonjour {c.contributor_name}," if c.contributor_name else "Bonjour,"
+
+
+def received(c: Contribution, site_name: str, follow_url: str) -> tuple[str, str]:
+    subject = f"Carto ESS : {_WHAT[c.kind]} « {site_name} » est bien reçue"
+    body = (f"{_hello(c)}\n\nMerci ! Nous avons bien reçu {_WHAT[c.kind]} pour « {site_name} ».\n"
+            "Elle sera examinée par l'équipe de modération.\n\n"
+            f"Suivre son avancement (lien personnel, ne le partagez pas) :\n{follow_url}\n{SIGNATURE}")
+    return subject, body
+
+
+def decided(c: Contribution, site_name: str, site_url: str | None) -> tuple[str, str]:
+    outcome = {
+        ContributionStatus.accepted: "a été acceptée et publiée",
+        ContributionStatus.refused: "n'a pas été retenue",
+        ContributionStatus.merged: "a été fusionnée avec une fiche existante",
+        ContributionStatus.archived: "a été pris en compte : la fiche est archivée",
+        ContributionStatus.corrected: "a été pris en compte : la fiche a été corrigée",
+        ContributionStatus.dismissed: "a été examiné et classé sans suite",
+    }[c.status]
+    lines = [_hello(c), "", f"{_WHAT[c.kind].capitalize()} pour « {site_name} » {outcome}."]
+    if c.decision_reason:
+        lines += ["", "Message de l'équipe de modération :", c.decision_reason]
+    if site_url:
+        lines += ["", f"La fiche : {site_url}"]
+    lines += ["", "Merci pour votre contribution.", SIGNATURE]
+    return f"Carto ESS : {_WHAT[c.kind]} « {site_name} »", "\n".join(lines)
+
+
+def digest(name: str, counts: list[tuple[str, int]], console_url: str) -> tuple[str, str]:
+    total = sum(n for _, n in counts)
+    lines = [f"Bonjour {name},", "", f"{total} élément{'s' if total > 1 else ''} en attente dans votre file de "
+             "modération :", ""]
+    lines += [f"  - {label} : {n}" for label, n in counts]
+    lines += ["", f"La console de modération : {console_url}", SIGNATURE]
+    return f"Carto ESS : {total} élément{'s' if total > 1 else ''} à modérer", "\n".join(lines)

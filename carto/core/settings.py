@@ -1,0 +1,60 @@
+"""Runtime settings, read from environment variables prefixed with ``CARTO_``."""
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Reference geography shipped beside every checkout (and in CI); see ../shared/geodata/README.md.
+SHARED_GEODATA = PROJECT_ROOT.parent / "shared" / "geodata"
+PROJECT_GEODATA = PROJECT_ROOT / "geodata"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CARTO_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'carto.storage.db'}"
+    # Server mode (postgresql://…): connections kept per process, extra ones allowed under load,
+    # seconds to wait for a free one, seconds after which a connection is replaced.
+    database_pool_size: int = 10
+    database_max_overflow: int = 10
+    database_pool_timeout: float = 30
+    database_pool_recycle: int = 1800
+    # Directory holding the commune layer and the pôles table. None: territory features off.
+    geodata: Path | None = None
+    secret_key: str = "change-me-in-production"
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Tile URL template; "blank" serves a local grey tile (offline use and tests).
+    tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # Sites allowed to frame /embed, space separated CSP sources ("*": any; "": only our own pages).
+    embed_frame_ancestors: str = "*"
+    # Outgoing mail. Without an SMTP host, mails are written as .eml files to the outbox directory
+    # (default: "outbox" beside the SQLite database, else data/outbox), so none is lost in development.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_security: str = "starttls"  # starttls | ssl | none
+    mail_from: str = "Carto ESS Bretagne <ne-pas-repondre@carto-ess.invalid>"
+    outbox_dir: Path | None = None
+
+    @field_validator("geodata", mode="before")
+    @classmethod
+    def _default_geodata(cls, value):
+        if value in (None, ""):
+            return SHARED_GEODATA if SHARED_GEODATA.is_dir() else None
+        return value
+
+    @property
+    def taxonomy_file(self) -> Path:
+        return PROJECT_GEODATA / "taxonomy.yaml"
+
+    @property
+    def territories_enabled(self) -> bool:
+        return self.geodata is not None and self.geodata.is_dir()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,192 @@
+"""Writing many sites at once (imports, benchmarks), by the rules of ``carto.directory.sites``.
+
+``carto.directory.sites`` writes one site at a time through the ORM. This module applies the same rules —
+commune centre when there is no point, commune and territory keys from the point, folded search
+text, FTS5 entries, one history version per write — to batches of plain column dicts
+("rows") in a few executemany statements, sharing the rules' code with ``carto.directory.sites`` and
+``carto.storage.search_index``. The caller owns the transaction: a batch commits or rolls back whole.
+"""
+from operator import itemgetter
+
+from sqlalchemy import JSON, Float, Table, bindparam, delete, select, update
+from sqlmodel import Session
+
+from carto.directory import site_json, sites
+
+from carto.storage import search_index
+from carto.territory.locator import Locator
+from carto.storage.models import Site, SiteActivity, SiteVersion, utcnow
+
+SITE = Site.__table__
+_FACTORIES = {name for name, f in Site.model_fields.items() if f.default_factory is not None}
+_TEMPLATE = {name: f.get_default() for name, f in Site.model_fields.items()
+             if name not in _FACTORIES and f.is_required() is False}
+
+
+class StaleSite(RuntimeError):
+    """A site changed between the read of a batch and its write (its version moved on)."""
+
+
+def new_row(fields: dict, **extra) -> dict:
+    """Every column of a new site from validated ``SiteData`` fields (without activities) and extras
+    (source, source_key, credit, ess, status, is_demo…). Fields given as None keep the default."""
+    row = dict(_TEMPLATE, labels=[])
+    row.update((k, v) for k, v in fields.items() if v is not None)
+    row.update(extra)
+    return row
+
+
+def place(rows: list[dict], locator: Locator, *, allow_outside: bool = False) -> list[sites.SiteError | None]:
+    """Resolve each row's position and territory keys in place, vectorised over the batch.
+
+    Returns, per row, None or the ``SiteError`` ``carto.directory.sites`` would raise for it: field
+    ``commune_code`` (no point and unknown commune) or ``lon`` (outside every commune).
+    """
+    errors: list[sites.SiteError | None] = [None] * len(rows)
+    for i, row in enumerate(rows):
+        try:
+            sites.resolve_position(row, locator)
+        except sites.SiteError as e:
+            errors[i] = e
+        row["commune_code"] = None  # an input only: the point decides the commune
+    if not locator.enabled:
+        return errors
+    todo = [i for i, e in enumerate(errors) if e is None]
+    codes = locator.locate_many([rows[i]["lon"] for i in todo], [rows[i]["lat"] for i in todo])
+    for i, code in zip(todo, codes):
+        placement = locator.placement(code) if code is not None else None
+        if placement is None and not allow_outside:
+            errors[i] = sites.SiteError(sites.OUTSIDE_MESSAGE, "lon")
+        else:
+            rows[i].update(sites.territory_fields(placement))
+    return errors
+
+
+def insert_sites(session: Session, rows: list[dict], activities: list[list[str]], *, actor: str,
+                 action: str = "create") -> list[int]:
+    """Insert placed rows with their activities, indexes and first history version; returns ids.
+
+    Every row needs a ``source`` and a ``source_key`` (unique together): the new ids are read back
+    by them, which is portable and twice as fast as a RETURNING clause over a batch.
+    """
+    if not rows:
+        return []
+    if not all(row.get("source") and row.get("source_key") for row in rows):
+        raise ValueError("bulk.insert_sites: every row needs a source and a source_key")
+    now = utcnow()
+    for row, acts in zip(rows, activities):
+        row.pop("id", None)
+        row["created_at"] = row["updated_at"] = now
+        row["search_text"] = search_index.search_text_of(row["name"], row["description"], row["commune_name"])
+        row.update(site_json.stored(row, acts))
+    insert_rows(session, SITE, rows)
+    ids = _ids_by_key(session, rows)
+    for row in rows:
+        row["id"] = ids[row["source"], row["source_key"]]
+    _write_dependents(session, rows, activities, actor, action, [{}] * len(rows), now, new=True)
+    return [row["id"] for row in rows]
+
+
+def _ids_by_key(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
+    ids = {}
+    for source in {row["source"] for row in rows}:
+        keys = [row["source_key"] for row in rows if row["source"] == source]
+        ids.update(((source, key), site_id) for site_id, key in session.execute(
+            select(SITE.c.id, SITE.c.source_key).where(SITE.c.source == source, SITE.c.source_key.in_(keys))))
+    return ids
+
+
+def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]], before: list[dict], *,
+                  actor: str, action: str = "update") -> list[dict]:
+    """Write new values of existing sites, given their snapshots ``before`` (``sites.snapshot``).
+
+    A row carries the site's id and the version it was read at; a site that moved on since raises
+    ``StaleSite`` (roll the batch back and read again). Only rows that changed are written, each
+    with a new version. Returns each row's diff ``{field: [old, new]}`` ({} when unchanged).
+    """
+    now = utcnow()
+    diffs, changed, changed_acts = [], [], []
+    for row, acts, old in zip(rows, activities, before):
+        row["search_text"] = search_index.search_text_of(row["name"], row["description"], row["commune_name"])
+        diff = changes(old, row, acts)
+        diffs.append(diff)
+        if diff:
+            row["expected_version"] = row["version"]
+            row["version"] += 1
+            row["updated_at"] = now
+            row.update(site_json.stored(row, acts))
+            changed.append(row)
+            changed_acts.append(acts)
+    if changed:
+        statement = (update(SITE).where(SITE.c.id == bindparam("site_id"))
+                     .where(SITE.c.version == bindparam("expected_version")))
+        params = [{k: v for k, v in row.items() if k != "id"} | {"site_id": row["id"]} for row in changed]
+        result = session.execute(statement, params)
+        if result.rowcount != len(changed):
+            raise StaleSite("une fiche a été modifiée pendant l'écriture du lot")
+        for row in changed:
+            del row["expected_version"]
+        session.execute(delete(SiteActivity.__table__).where(
+            SiteActivity.__table__.c.site_id.in_([r["id"] for r in changed])))
+        _write_dependents(session, changed, changed_acts, actor, action, [d for d in diffs if d], now)
+    return diffs
+
+
+def changes(before: dict, row: dict, activities: list[str]) -> dict:
+    """``{field: [old, new]}`` from a site's snapshot to new column values and activities."""
+    after = sites.snapshot_of(row, activities)
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
+    """INSERT rows (dicts with the same keys) in one executemany of the driver.
+
+    Values go through SQLAlchemy's own bind processors of each column (enums, JSON, dates), so
+    they are stored exactly as Core would store them; what is skipped is Core's per-row statement
+    machinery, which costs more than the database's own work on a batch of thousands.
+    """
+    if not rows:
+        return
+    conn = session.connection()
+    dialect, keys = conn.dialect, list(rows[0])
+    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or keys)
+    if set(order) != set(keys):  # the statement would add defaults of its own: let Core do it
+        session.execute(table.insert(), rows)
+        return
+    processors = [(i, p if isinstance(table.c[k].type, (JSON, Float)) else _memoized(p)) for i, k in enumerate(order)
+                  if (p := table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    values = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
+    params = []
+    for row in rows:
+        converted = list(values(row))
+        for i, process in processors:
+            converted[i] = process(converted[i])
+        params.append(tuple(converted) if compiled.positional else dict(zip(order, converted)))
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def _memoized(process):
+    """A bind processor remembering its results: a batch repeats the same flags, enums and dates."""
+    results = {}
+
+    def cached(value):
+        try:
+            return results[value]
+        except KeyError:
+            results[value] = converted = process(value)
+            return converted
+    return cached
+
+
+def _write_dependents(session, rows, activities, actor, action, changes, now, new=False) -> None:
+    """Activities, search index entries and the history version of freshly written rows."""
+    links = [{"site_id": r["id"], "activity": a, "status": r["status"], "lon": r["lon"], "lat": r["lat"]}
+             for r, acts in zip(rows, activities) for a in acts]
+    if links:
+        insert_rows(session, SiteActivity.__table__, links)
+    search_index.index_entries(session, [{"id": r["id"], "body": r["search_text"]} for r in rows], new=new)
+    insert_rows(session, SiteVersion.__table__, [
+        {"site_id": r["id"], "version": r["version"], "action": action, "actor": actor, "contribution_id": None,
+         "changed_at": now, "changes": diff, "snapshot": sites.snapshot_of(r, acts)}
+        for r, acts, diff in zip(rows, activities, changes)])

@@ -1,0 +1,93 @@
+"""The public JSON of each site, written with the site and put together into pages by the read API.
+
+Building a page of 500 features from rows cost more than everything else of a request: 31 columns
+converted, a dictionary per feature, then encoded. So, as GoGoCarto keeps a serialised copy of each
+element, every write of a site (``carto.directory.sites``, ``carto.directory.bulk``) also stores, from the same values:
+
+- ``activity_slugs``: its activities, sorted, comma-separated (``"reemploi,velo"``);
+- ``marker_json``: the middle of its map marker, ``lon,lat,"name"`` (5 decimals, about a metre);
+- ``feature_json``: its GeoJSON feature from the geometry to the last public field,
+  ``"geometry":{…},"properties":{"name":…,"version":3`` — the properties object left open.
+
+A page adds the rest as it reads them: the id (unknown before a bulk insert) and the activities
+with their domains, which come from the taxonomy (a deploy may change it without any site being
+written; ``Pieces`` keeps each combination of activities it has seen). The text is exactly what
+``carto.directory.geojson.site_feature`` gives for the site as read back from the database (tested).
+"""
+from collections.abc import Mapping
+from functools import lru_cache
+from operator import attrgetter, itemgetter
+
+import pydantic_core
+from sqlmodel import Session, select
+
+from carto.directory.geojson import PUBLIC_FIELDS, public_properties
+from carto.storage.models import Site, SiteStatus
+from carto.core.taxonomy import Taxonomy
+
+COLUMNS = ("activity_slugs", "marker_json", "feature_json")
+# What pages read: the name and id also carry the cursor of the next page.
+MARKER_COLUMNS = (Site.id, Site.name, Site.marker_json, Site.activity_slugs)
+FEATURE_COLUMNS = (Site.id, Site.name, Site.feature_json, Site.activity_slugs)
+
+
+_READ = ("lon", "lat", *PUBLIC_FIELDS)
+_from_mapping, _from_object = itemgetter(*_READ), attrgetter(*_READ)
+
+
+def stored(values, activities: list[str]) -> dict[str, str]:
+    """The stored JSON columns of a site from its column values: a Site, or a row dict of ``carto.directory.bulk``
+    (imports write hundreds of thousands: the values are read in one call, and only those that are
+    not JSON as they are get converted)."""
+    lon, lat, *public = (_from_mapping if isinstance(values, Mapping) else _from_object)(values)
+    properties = public_properties(public)
+    feature = {"geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": properties}
+    return {"activity_slugs": ",".join(sorted(activities)),
+            "marker_json": pydantic_core.to_json([round(lon, 5), round(lat, 5), properties["name"]])[1:-1].decode(),
+            "feature_json": pydantic_core.to_json(feature)[1:-2].decode()}
+
+
+def store(site: Site, activities: list[str]) -> None:
+    for name, value in stored(site, activities).items():
+        setattr(site, name, value)
+
+
+class Pieces:
+    """Turns rows of ``MARKER_COLUMNS`` or ``FEATURE_COLUMNS`` into JSON text, for one taxonomy."""
+
+    def __init__(self, taxonomy: Taxonomy):
+        self.taxonomy = taxonomy
+        # A few hundred combinations of activities in practice; bounded all the same.
+        self._activities = lru_cache(maxsize=20_000)(self._activities_json)
+        self._properties = lru_cache(maxsize=20_000)(self._activity_properties)
+
+    def marker(self, row) -> str:
+        """``[id, lon, lat, name, activities]``: the map's marker."""
+        return f"[{row[0]},{row[2]},{self._activities(row[3])}]"
+
+    def feature(self, row, distance_km: float | None = None) -> str:
+        extra = "" if distance_km is None else f',"distance_km":{pydantic_core.to_json(distance_km).decode()}'
+        return f'{{"type":"Feature","id":{row[0]},{row[2]},{self._properties(row[3])}{extra}}}}}'
+
+    @staticmethod
+    def _activities_json(slugs: str) -> str:
+        return pydantic_core.to_json(slugs.split(",") if slugs else []).decode()
+
+    def _activity_properties(self, slugs: str) -> str:
+        activities = slugs.split(",") if slugs else []
+        known = self.taxonomy.activities
+        domains = sorted({known[a].domain for a in activities if a in known})
+        return f'"activities":{self._activities(slugs)},"domains":{pydantic_core.to_json(domains).decode()}'
+
+
+def published_feature(session: Session, pieces: Pieces, site_id: int) -> str | None:
+    """The feature of a published site, from its stored JSON; None for any other id."""
+    query = select(*FEATURE_COLUMNS).where(Site.id == site_id, Site.status == SiteStatus.published)
+    row = session.connection().execute(query).first()
+    return pieces.feature(row) if row else None
+
+
+def document(members: dict, key: str, items: list[str]) -> bytes:
+    """The JSON of ``members`` with a last member ``key``: the list of the already encoded ``items``."""
+    head = pydantic_core.to_json(members)[:-1]
+    return b"".join((head, b',"' if members else b'"', key.encode(), b'":[', ",".join(items).encode(), b"]}"))

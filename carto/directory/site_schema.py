@@ -1,0 +1,129 @@
+"""What a site may contain: validation of every field written, from any channel (API, forms, import).
+
+Errors name the field and say why, in French, so they can be shown to a contributor as they are.
+"""
+import re
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from carto.storage.models import LegalForm, PositionPrecision
+from carto.core.taxonomy import UnknownActivity, load as load_taxonomy
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+_PHONE = re.compile(r"^[+0-9 ().-]{4,30}$")
+# La Poste's establishments share SIREN 356000000 and follow their own key (digit sum % 5).
+LA_POSTE_SIREN = "356000000"
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def check_siret(value: str) -> str:
+    siret = re.sub(r"[\s.]", "", value)
+    if not re.fullmatch(r"\d{14}", siret):
+        raise ValueError("le SIRET doit compter 14 chiffres")
+    la_poste = siret.startswith(LA_POSTE_SIREN) and sum(map(int, siret)) % 5 == 0
+    if not (luhn_ok(siret) or la_poste):
+        raise ValueError("SIRET invalide (clé de contrôle incorrecte)")
+    return siret
+
+
+def check_url(value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError("l'adresse web doit commencer par http:// ou https://")
+    if any(c.isspace() for c in value) or "." not in (parsed.hostname or "").strip("."):
+        raise ValueError("l'adresse web ne peut contenir d'espace et son nom de domaine s'écrit exemple.fr")
+    return value
+
+
+class SiteData(BaseModel):
+    """Every writable field of a site. Used whole for creation and partially for updates."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    activities: list[str] = Field(min_length=1, max_length=20)
+    description: str = Field(default="", max_length=5000)
+    street: ShortText = ""
+    postcode: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{5})?$")] = ""
+    commune_code: Annotated[str, StringConstraints(pattern=r"^[0-9AB]{5}$")] | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    position_precision: PositionPrecision | None = None
+    website: Annotated[str, StringConstraints(max_length=500)] | None = None
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    phone: Annotated[str, StringConstraints(max_length=30)] | None = None
+    opening_hours: Annotated[str, StringConstraints(max_length=255)] | None = None
+    siret: str | None = None
+    legal_form: LegalForm | None = None
+    siae: bool = False
+    ea_esat: bool = False
+    serves_individuals: bool = True
+    serves_professionals: bool = False
+    labels: list[Label] = Field(default_factory=list, max_length=20)
+    verified_at: date | None = None
+
+    @field_validator("website", "email", "phone", "opening_hours", "siret", "legal_form",
+                     "commune_code", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("activities")
+    @classmethod
+    def _known_activities(cls, value: list[str]) -> list[str]:
+        taxonomy = load_taxonomy()
+        try:
+            return sorted({taxonomy.activity(a.strip()).slug for a in value})
+        except UnknownActivity as e:
+            raise ValueError(str(e)) from None
+
+    @field_validator("website")
+    @classmethod
+    def _url(cls, value):
+        return check_url(value) if value else value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value):
+        if value and not _EMAIL.match(value):
+            raise ValueError("adresse e-mail invalide")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value):
+        if value and not _PHONE.match(value):
+            raise ValueError("numéro de téléphone invalide")
+        return value
+
+    @field_validator("siret")
+    @classmethod
+    def _siret(cls, value):
+        return check_siret(value) if value else value
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours(cls, value):
+        if value:
+            from carto.core import opening_hours
+            opening_hours.parse(value)  # raises a French ValueError
+        return value
+
+    @model_validator(mode="after")
+    def _position(self):
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("lon et lat vont ensemble : donnez les deux ou aucun")
+        if self.lon is None and not self.commune_code:
+            raise ValueError("position manquante : donnez lon/lat ou la commune (commune_code)")
+        return self

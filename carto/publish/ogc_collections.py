@@ -1,0 +1,187 @@
+"""The feature collections of OGC API – Features: sites, pôles and communes.
+
+Each collection is a provider behind one small interface (as in pygeoapi): metadata, the property
+filters it accepts (its queryables), a spatial extent, a page of features and one feature. Filters
+arrive as plain strings and are checked here; a bad one raises ``params.ParamError``.
+"""
+from dataclasses import dataclass, field
+
+import pydantic_core
+import shapely
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from carto.directory import geojson, site_json
+
+from carto.query import paging, params, search, territories
+from carto.directory.context import Carto
+from carto.storage.models import Pole, PoleCommune
+from carto.query.search import Box
+
+
+@dataclass(frozen=True)
+class Queryable:
+    description: str
+    schema: dict = field(default_factory=lambda: {"type": "string"})
+
+
+@dataclass
+class ItemsPage:
+    total: int
+    features: list[str]  # each feature's JSON text (sites come stored as such: carto.directory.site_json)
+
+
+def _encoded(features: list[dict]) -> list[str]:
+    return [pydantic_core.to_json(feature).decode() for feature in features]
+
+
+def _union(boxes: list[Box]) -> Box | None:
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _region_extent(carto: Carto) -> Box | None:
+    return _union([e.bbox for e in territories.index(carto).levels["departements"]])
+
+
+def _intersecting(geometries: list, box: Box) -> list[bool]:
+    return list(shapely.intersects(geometries, shapely.box(*box)))
+
+
+class Collection:
+    id: str
+    title: str
+    description: str
+    queryables: dict[str, Queryable] = {}
+    columns: tuple[tuple[str, str], ...] = ()  # (label, property) shown in the HTML table
+    keywords: tuple[str, ...] = ()
+
+    def extent(self, carto: Carto, session: Session) -> Box | None:
+        return _region_extent(carto)
+
+    def items(self, carto: Carto, session: Session, filters: dict[str, str], bbox: Box | None,
+              limit: int, offset: int) -> ItemsPage:
+        raise NotImplementedError
+
+    def item(self, carto: Carto, session: Session, fid: str) -> dict | None:
+        raise NotImplementedError
+
+
+class Sites(Collection):
+    id = "sites"
+    title = "Sites de l'ESS en Bretagne"
+    description = ("Structures de l'économie sociale et solidaire (réemploi, réparation, mobilité durable…), "
+                   "avec leurs activités et leurs territoires. Les sites « [Démo] » sont fictifs.")
+    keywords = ("ESS", "économie sociale et solidaire", "réemploi", "Bretagne")
+    queryables = {
+        "activity": Queryable("Activité (slug de la taxonomie ; plusieurs séparées par des virgules)"),
+        "domain": Queryable("Domaine (slug de la taxonomie)"),
+        "q": Queryable("Recherche plein texte dans le nom, la description et la commune"),
+        "commune": Queryable("Code INSEE de la commune"),
+        "epci": Queryable("SIREN de l'EPCI"),
+        "pays": Queryable("Code du pays"),
+        "departement": Queryable("Code du département"),
+        "pole": Queryable("Identifiant du pôle ESS"),
+        "siae": Queryable("Structure d'insertion par l'activité économique", {"type": "boolean"}),
+        "ea": Queryable("Entreprise adaptée ou ESAT", {"type": "boolean"}),
+    }
+    columns = (("Nom", "name"), ("Commune", "commune_name"), ("Activités", "activities"))
+
+    def extent(self, carto, session):
+        return search.extent(session) or _region_extent(carto)
+
+    def items(self, carto, session, filters, bbox, limit, offset):
+        f = params.site_filter(
+            carto, session, activity=filters.get("activity"), domain=filters.get("domain"), q=filters.get("q"),
+            commune=filters.get("commune"), epci=filters.get("epci"), pays=filters.get("pays"),
+            departement=filters.get("departement"), pole=filters.get("pole"),
+            siae=params.parse_bool(filters.get("siae"), "siae"), ea=params.parse_bool(filters.get("ea"), "ea"))
+        f.bbox = bbox
+        page, _ = paging.find(session, f, limit, offset, columns=site_json.FEATURE_COLUMNS)
+        return ItemsPage(page.total, [carto.pieces.feature(row) for row in page.sites])
+
+    def item(self, carto, session, fid):
+        number = params.parse_id(fid)
+        feature = site_json.published_feature(session, carto.pieces, number) if number is not None else None
+        return pydantic_core.from_json(feature) if feature else None
+
+
+class Poles(Collection):
+    id = "poles"
+    title = "Pôles ESS de Bretagne et leurs zones de couverture"
+    description = ("Les 19 pôles de développement de l'ESS et le territoire que chacun couvre "
+                   "(ensemble de pays, ou zone dessinée).")
+    keywords = ("ESS", "pôles ESS", "Bretagne")
+    columns = (("Nom", "nom"), ("Départements", "departements"), ("Communes couvertes", "n_communes"))
+
+    def items(self, carto, session, filters, bbox, limit, offset):
+        poles = session.exec(select(Pole).order_by(Pole.nom)).all()
+        if bbox:
+            shapes = shapely.from_geojson([p.geometry for p in poles if p.geometry])
+            inside = dict(zip([p.id for p in poles if p.geometry], _intersecting(shapes, bbox)))
+            poles = [p for p in poles if inside.get(p.id)]
+        counts = dict(session.exec(select(PoleCommune.pole_id, func.count()).group_by(PoleCommune.pole_id)).all())
+        return ItemsPage(len(poles), _encoded([geojson.geometry_feature(p.id, p.geometry, geojson.pole_properties(
+            p, counts.get(p.id, 0))) for p in poles[offset:offset + limit]]))
+
+    def item(self, carto, session, fid):
+        pole = session.get(Pole, fid)
+        if pole is None:
+            return None
+        n_communes = session.exec(select(func.count()).select_from(PoleCommune)
+                                  .where(PoleCommune.pole_id == fid)).one()
+        return geojson.geometry_feature(pole.id, pole.geometry, geojson.pole_properties(pole, n_communes))
+
+
+class Communes(Collection):
+    id = "communes"
+    title = "Communes de Bretagne"
+    description = ("Les communes de Bretagne (IGN Admin Express, INSEE COG 2026) avec leur EPCI, "
+                   "leur pays et leur département.")
+    keywords = ("communes", "Bretagne", "Admin Express")
+    queryables = {
+        "code": Queryable("Code INSEE (plusieurs séparés par des virgules)"),
+        "nom": Queryable("Début du nom (accents et casse ignorés)"),
+        "epci": Queryable("SIREN de l'EPCI"),
+        "pays": Queryable("Code du pays"),
+        "departement": Queryable("Code du département"),
+    }
+    columns = (("Code", "code"), ("Nom", "nom"), ("Population", "population"))
+    parents = {"epci": "epci", "pays": "pays", "departement": "departements"}
+
+    def items(self, carto, session, filters, bbox, limit, offset):
+        for name, level in self.parents.items():
+            if filters.get(name) and not territories.exists(carto, level, filters[name]):
+                raise params.ParamError(name, territories.unknown(level, filters[name]))
+        entries = territories.search(carto, "communes", q=filters.get("nom"),
+                                     codes=params.split_values(filters.get("code")), limit=10**6).entries
+        entries = [e for e in entries if all(e.parents[name] == filters[name] for name in self.parents
+                                             if filters.get(name))]
+        if not filters.get("nom"):
+            entries.sort(key=lambda e: e.code)  # a stable order to page through
+        if bbox:
+            entries = self._in_box(carto, entries, bbox)
+        return ItemsPage(len(entries), _encoded(self._features(session, entries[offset:offset + limit])))
+
+    def item(self, carto, session, fid):
+        entry = territories.get(carto, "communes", fid)
+        return self._features(session, [entry])[0] if entry else None
+
+    @staticmethod
+    def _in_box(carto, entries, bbox: Box):
+        west, south, east, north = bbox
+        near = [e for e in entries if e.bbox[0] <= east and e.bbox[2] >= west
+                and e.bbox[1] <= north and e.bbox[3] >= south]
+        shapes = dict(zip(carto.locator.codes, carto.locator.geometries))
+        return [e for e, hit in zip(near, _intersecting([shapes[e.code] for e in near], bbox)) if hit]
+
+    @staticmethod
+    def _features(session, entries) -> list[dict]:
+        shapes = territories.geometries(session, "communes", [e.code for e in entries])
+        return [{"type": "Feature", "id": e.code, "geometry": shapes[e.code],
+                 "properties": {k: v for k, v in e.as_dict().items() if k not in ("centre", "bbox")}}
+                for e in entries]
+
+
+COLLECTIONS: dict[str, Collection] = {c.id: c for c in (Sites(), Poles(), Communes())}

@@ -1,0 +1,91 @@
+"""Pages of filtered sites for the read API: offset or cursor, whole sites or a few columns.
+
+A cursor carries the sort key of the last site of a page, so the next page starts right after it:
+pages stay stable while sites are added or removed, and going deep costs an index seek instead of
+skipping ``offset`` rows. Sorted by distance (``near``) there is no stored key, so the cursor
+holds the position. Cursors are opaque to clients (URL-safe base64 of a small JSON).
+
+The map asks for up to 1,000 markers at a time: reading only the few columns a page needs (the
+sites' stored JSON, ``carto.directory.site_json``) as plain rows is many times faster than building ORM
+objects, hence ``columns``.
+"""
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import tuple_
+from sqlmodel import Session, col, select
+
+from carto.directory import site_json
+
+from carto.query import search
+
+from carto.storage import search_index
+from carto.storage.models import Site
+from carto.query.search import Page, SiteFilter
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Cursor:
+    after: tuple[str, int] | None = None  # (name, id) of the last site shown, in name order
+    position: int | None = None  # in distance order
+
+    def encode(self) -> str:
+        data = {"a": list(self.after)} if self.after else {"p": self.position}
+        return base64.urlsafe_b64encode(json.dumps(data, ensure_ascii=False).encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, raw: str) -> "Cursor":
+        try:
+            data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+            if "a" in data:
+                name, site_id = data["a"]
+                if isinstance(name, str) and isinstance(site_id, int):
+                    return cls(after=(name, site_id))
+            elif isinstance(data.get("p"), int) and data["p"] >= 0:
+                return cls(position=data["p"])
+        except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, AttributeError):
+            pass
+        raise BadCursor("curseur illisible : reprenez le « next_cursor » d'une réponse précédente")
+
+
+def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: Cursor | None = None,
+         columns: tuple = site_json.MARKER_COLUMNS) -> tuple[Page, Cursor | None]:
+    """A page of sites as rows of ``columns``, by name (or by distance with ``near``), and the cursor
+    of the next page."""
+    if cursor is not None and (cursor.position is not None) != bool(f.near):
+        raise BadCursor("ce curseur vient d'une liste triée autrement (avec ou sans near)")
+    if f.near:
+        start = cursor.position if cursor is not None else offset
+        page = search.find(session, f, limit=limit, offset=start, columns=columns)
+        more = start + len(page.sites) < page.total
+        return page, Cursor(position=start + len(page.sites)) if more and page.sites else None
+    matching = search.conditions_of(session, f)
+
+    def counted() -> int:
+        return search.count(session, f, matching.clauses(session))
+
+    # SQLite's plan depends on the count (see search.name_order); elsewhere the count waits: a first
+    # page that holds every match is its own count, as in most town views.
+    total = counted() if search_index.box_index_hides(session) else None
+    where, order_by = search.name_order(session, matching, total, limit + 1 + (0 if cursor else offset))
+    query = select(*columns).where(*where)
+    if cursor is not None:
+        query = query.where(tuple_(col(Site.name), col(Site.id)) > tuple_(*cursor.after))
+    else:
+        query = query.offset(offset)
+    rows = search.rows(session, query.order_by(*order_by).limit(limit + 1))
+    if total is None:
+        whole = cursor is None and len(rows) <= limit and (rows or offset == 0)
+        total = offset + len(rows) if whole else counted()
+    page = Page(total, list(rows[:limit]))
+    if len(rows) <= limit:
+        return page, None
+    last = page.sites[-1]
+    return page, Cursor(after=(last.name, last.id))
+

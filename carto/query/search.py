@@ -1,0 +1,248 @@
+"""Read queries over sites: one filter object, used by the API, the map, the list and exports."""
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from carto.storage import freshness, search_index
+from carto.storage.models import PoleCommune, Site, SiteActivity, SiteStatus
+
+EARTH_RADIUS_KM = 6371.0088
+Box = tuple[float, float, float, float]  # west, south, east, north
+
+
+@dataclass
+class SiteFilter:
+    activities: set[str] = field(default_factory=set)  # already expanded from domains
+    q: str | None = None
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    commune: str | None = None
+    epci: str | None = None
+    pays: str | None = None
+    departement: str | None = None
+    pole: str | None = None
+    near: tuple[float, float] | None = None  # lon, lat
+    radius_km: float | None = None
+    siae: bool | None = None
+    ea_esat: bool | None = None
+    statuses: tuple[SiteStatus, ...] = (SiteStatus.published,)
+
+
+def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def radius_bbox(lon: float, lat: float, km: float) -> tuple[float, float, float, float]:
+    dlat = math.degrees(km / EARTH_RADIUS_KM)
+    dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
+
+
+@dataclass
+class Conditions:
+    """SQL conditions on Site for a filter, its statuses and boxes apart: SQLite must sometimes be kept
+    from reading them through their index (``search_index.bbox_clause``, ``name_order``)."""
+    statuses: tuple[SiteStatus, ...]
+    others: list
+    boxes: list[Box]
+    by_links: bool = False  # an activity filter, whose links hold the statuses and boxes too
+
+    def clauses(self, session: Session, *, box_index: bool = True, status_index: bool = True) -> list:
+        status = col(Site.status) if status_index else search_index.unindexed(session, col(Site.status))[0]
+        return ([status.in_(self.statuses)] + self.others
+                + [search_index.bbox_clause(session, *box, indexed=box_index) for box in self.boxes])
+
+
+def conditions(session: Session, f: SiteFilter, *, skip_activities: bool = False) -> list:
+    """SQL conditions on Site for a filter (the radius is refined in Python, see ``find``)."""
+    return conditions_of(session, f, skip_activities=skip_activities).clauses(session)
+
+
+def conditions_of(session: Session, f: SiteFilter, *, skip_activities: bool = False) -> Conditions:
+    """The conditions of a filter, boxes apart. A box that holds every site of the statuses asked
+    for is left out: a region-wide view then counts from the status index instead of testing each
+    position."""
+    where = []
+    if f.q:
+        clause = search_index.text_clause(session, f.q)
+        if clause is not None:
+            where.append(clause)
+    for column, value in ((Site.commune_code, f.commune), (Site.epci_code, f.epci),
+                          (Site.pays_code, f.pays), (Site.dep_code, f.departement)):
+        if value:
+            where.append(column == value)
+    if f.pole:
+        where.append(col(Site.commune_code).in_(
+            select(PoleCommune.commune_code).where(PoleCommune.pole_id == f.pole)))
+    for column, value in ((Site.siae, f.siae), (Site.ea_esat, f.ea_esat)):
+        if value is not None:
+            where.append(column == value)
+    boxes = [b for b in (f.bbox, _near_box(f)) if b]
+    if boxes:
+        every_site = extent(session, f.statuses)
+        boxes = [box for box in boxes if every_site is None or not _contains(box, every_site)]
+    if f.activities and not skip_activities:
+        # The links of the activities hold the boxes: the sites' own positions need not be tested.
+        return Conditions(f.statuses, where + [_activity_clause(f, boxes)], [], by_links=True)
+    return Conditions(f.statuses, where, boxes)
+
+
+def _activity_clause(f: SiteFilter, boxes: list[Box]):
+    """Sites with one of ``f.activities`` of the statuses asked for, within ``boxes``: read from the
+    index of activities alone (``SiteActivity`` holds each site's status and position)."""
+    links = select(SiteActivity.site_id).where(col(SiteActivity.activity).in_(f.activities),
+                                               col(SiteActivity.status).in_(f.statuses))
+    for west, south, east, north in boxes:
+        links = links.where(col(SiteActivity.lon).between(west, east), col(SiteActivity.lat).between(south, north))
+    return col(Site.id).in_(links)
+
+
+def extent(session: Session, statuses: tuple[SiteStatus, ...] = (SiteStatus.published,)) -> Box | None:
+    """West, south, east, north of the sites of these statuses; None without any. Kept for the data
+    version: the latitudes have no index of their own (see ``Site``), so they are read in full."""
+    return _per_version(session, ("extent", statuses), lambda: _extent(session, statuses))
+
+
+def _extent(session: Session, statuses: tuple[SiteStatus, ...]) -> Box | None:
+    boxes = []
+    for status in statuses:
+        row = session.exec(select(*(select(bound(column)).where(Site.status == status).scalar_subquery()
+                                    for bound, column in ((func.min, Site.lon), (func.min, Site.lat),
+                                                          (func.max, Site.lon), (func.max, Site.lat))))).one()
+        if row[0] is not None:
+            boxes.append(tuple(row))
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _contains(outer: Box, inner: Box) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
+
+
+def _near_box(f: SiteFilter):
+    if f.near and f.radius_km:
+        return radius_bbox(*f.near, f.radius_km)
+    return None
+
+
+@dataclass
+class Page:
+    total: int
+    sites: list[Site]
+    distances: dict[int, float] = field(default_factory=dict)  # km from ``near``
+
+
+def find(session: Session, f: SiteFilter, limit: int = 100, offset: int = 0, order: str = "name",
+         columns: tuple | None = None) -> Page:
+    """Sites matching ``f``; with ``near``, sorted by distance (and cut at ``radius_km``).
+
+    With ``columns``, the page holds rows of those columns (attributes of the same names as a Site's)
+    instead of Site objects: several times faster for hundreds of sites.
+    """
+    matching = conditions_of(session, f)
+    where = matching.clauses(session)
+    if f.near:
+        return _find_near(session, f, where, limit, offset, columns)
+    total = count(session, f, where)
+    if order == "updated":
+        order_by = (col(Site.updated_at).desc(), col(Site.id))
+    else:
+        where, order_by = name_order(session, matching, total, offset + limit)
+    query = select(*(columns or (Site,))).where(*where).order_by(*order_by).offset(offset).limit(limit)
+    return Page(total, rows(session, query) if columns else list(session.exec(query)))
+
+
+def rows(session: Session, query) -> list:
+    """Plain rows of a query of columns, without the ORM's per-row work (a fifth faster)."""
+    return session.connection().execute(query).all()
+
+
+def count(session: Session, f: SiteFilter, where: list) -> int:
+    """The number of sites matching ``where``, the conditions of ``f``.
+
+    With nothing but a status to match (no filter, or a box holding every site), the count of the
+    current data version is reused: at 100,000 sites it costs 4 ms on SQLite, 50 ms at 1,000,000 on
+    PostgreSQL, for a number that only a write changes (and a write changes the version).
+    """
+    def counted() -> int:  # through the connection, as ``rows``: a page counts every time
+        return session.connection().execute(select(func.count()).select_from(Site).where(*where)).scalar_one()
+
+    return counted() if len(where) > 1 else _per_version(session, ("count", f.statuses), counted)
+
+
+_known: dict[tuple, tuple[str, object]] = {}  # (database, question) → (data version, answer)
+
+
+def _per_version(session: Session, question: tuple, compute):
+    """The answer to a question about all sites, computed once per data version (``carto.storage.freshness``):
+    only a write changes it, and a write moves the version."""
+    key = (str(session.get_bind().url), *question)
+    version = freshness.data_version(session)
+    known = _known.get(key)
+    if known is None or known[0] != version:
+        known = _known[key] = (version, compute())
+    return known[1]
+
+
+# Walking the name index in order and testing each site's position on the way costs about a twelfth
+# of fetching a matching site to sort it (SQLite, 100,000 sites: 0.3 ms against 60 ms for the first
+# 500 names of a region-wide box; 0.7 ms against 8 ms in a city).
+NAME_WALK_ADVANTAGE = 12
+
+
+def name_order(session: Session, matching: Conditions, total: int | None, rows: int) -> tuple[list, tuple]:
+    """The conditions and ORDER BY with which to read the first ``rows`` of ``total`` matching sites
+    in name order, steering SQLite's planner, which cannot weigh a box (see ``search_index``);
+    other databases plan by themselves (``total`` may then be None).
+
+    Walking the name index reads about ``rows × sites / total`` entries; sorting reads ``total``
+    sites. When the walk is cheaper the box is hidden from the planner, else the name order is.
+    """
+    by_name = (col(Site.name), col(Site.id))
+    if not search_index.box_index_hides(session):
+        return matching.clauses(session), by_name
+    # An upper bound of the number of sites, read from the end of the key.
+    sites = _per_version(session, ("max id",), lambda: session.exec(select(func.max(Site.id))).one() or 0)
+    if total > rows and rows * sites < total * total * NAME_WALK_ADVANTAGE:
+        return matching.clauses(session, box_index=False), by_name
+    # Sorting: SQLite is to start from the links of an activity filter, not walk the status index.
+    return matching.clauses(session, status_index=not matching.by_links), search_index.unindexed(session, *by_name)
+
+
+def _find_near(session, f, where, limit, offset, columns=None) -> Page:
+    positions = rows(session, select(Site.id, Site.lon, Site.lat).where(*where))
+    lon, lat = f.near
+    dist = {r.id: distance_km(lon, lat, r.lon, r.lat) for r in positions}
+    if f.radius_km:
+        dist = {k: d for k, d in dist.items() if d <= f.radius_km}
+    ordered = sorted(dist, key=lambda k: (dist[k], k))
+    ids = ordered[offset:offset + limit]
+    query = select(*(columns or (Site,))).where(col(Site.id).in_(ids))
+    by_id = {s.id: s for s in (rows(session, query) if columns else session.exec(query))}
+    return Page(len(ordered), [by_id[i] for i in ids], {i: round(dist[i], 3) for i in ids})
+
+
+def activity_counts(session: Session, f: SiteFilter) -> dict[str, int]:
+    """Number of matching sites per activity, ignoring the activity filter itself (facets)."""
+    where = conditions(session, f, skip_activities=True)
+    query = (select(SiteActivity.activity, func.count()).join(Site, Site.id == SiteActivity.site_id)
+             .where(*where).group_by(SiteActivity.activity))
+    if f.near and f.radius_km:
+        ids = set(_find_near(session, f, where, 10**9, 0).distances)
+        query = query.where(col(Site.id).in_(ids))
+    return dict(session.exec(query).all())
+
+
+def activities_by_site(session: Session, site_ids: list[int]) -> dict[int, list[str]]:
+    """Activity slugs of each site, sorted (read as plain rows: several times faster than objects)."""
+    out: dict[int, list[str]] = {i: [] for i in site_ids}
+    query = (select(SiteActivity.site_id, SiteActivity.activity).where(col(SiteActivity.site_id).in_(site_ids))
+             .order_by(SiteActivity.site_id, SiteActivity.activity))
+    for site_id, activity in session.exec(query):
+        out[site_id].append(activity)
+    return out

@@ -1,0 +1,402 @@
+"""Supplier search for public buyers (sourcing): ESS suppliers of some activities in a territory.
+
+A buyer names a territory (commune, EPCI, pays, département or pôle ESS) and/or a radius around
+a commune or a point, picks activities, and narrows the list to what a public contract needs:
+legal form, structures able to answer reserved contracts (SIAE: article L2113-13 of the code de
+la commande publique; entreprises adaptées and ESAT: article L2113-12), the public served and
+networks or labels. The same ``Criteria`` drive the search page, its API and every export, so an
+export always holds exactly the rows the buyer saw.
+"""
+import json
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Text, cast, or_
+from sqlmodel import Session, col, select
+
+from carto.query import search, territories
+from carto.directory.context import Carto
+from carto.storage.models import LEGAL_FORM_LABELS, Commune, LegalForm, Pole, Site, SiteActivity, Territory
+from carto.query.search import SiteFilter, distance_km
+from carto.core.taxonomy import Taxonomy, UnknownActivity
+from carto.core.textnorm import fold, words
+
+LEVEL_LABELS = {"commune": "commune", "epci": "EPCI", "pays": "pays", "departement": "département",
+                "pole": "pôle ESS"}
+RESERVED = {"siae": "Structure d'insertion (SIAE) — marchés réservés, art. L2113-13",
+            "ea": "Entreprise adaptée ou ESAT — marchés réservés, art. L2113-12"}
+PUBLICS = {"particuliers": "Particuliers", "professionnels": "Professionnels"}
+SORTS = {"nom": "nom", "commune": "commune", "distance": "distance", "forme": "forme juridique",
+         "verifie": "date de vérification"}
+MAX_RADIUS_KM = 300
+MAX_CHOICES = 10
+
+
+class SourcingError(ValueError):
+    """A search that cannot run as asked; ``field`` names the parameter, ``choices`` any candidates."""
+
+    def __init__(self, field: str, message: str, choices: list["Place"] | None = None):
+        super().__init__(message)
+        self.field = field
+        self.choices = choices or []
+
+
+@dataclass(frozen=True)
+class Place:
+    """A territory a buyer can search in."""
+    level: str  # commune | epci | pays | departement | pole
+    code: str
+    nom: str
+    dep: str = ""  # communes only: tells apart the two Plouhinec
+
+    @property
+    def key(self) -> str:
+        return f"{self.level}:{self.code}"
+
+    @property
+    def label(self) -> str:
+        detail = LEVEL_LABELS[self.level] + (f", {self.dep}" if self.dep else "")
+        return f"{self.nom} ({detail})"
+
+
+# Our level names are the stored ones; ``carto.query.territories`` names its levels in the plural.
+_PUBLIC_LEVEL = {level: public for public, level in territories.LEVELS.items()}
+
+
+def _poles_matching(session: Session, text: str) -> list[Place]:
+    """Pôles whose name has a word starting with each word typed (« reso » → RÉSO solidaire)."""
+    typed = words(text)
+    found = [Place("pole", pid, nom) for pid, nom in session.exec(select(Pole.id, Pole.nom))
+             if typed and all(any(w.startswith(t) for w in words(nom)) for t in typed)]
+    return sorted(found, key=lambda p: fold(p.nom))
+
+
+def find_places(carto: Carto, session: Session, text: str,
+                levels: tuple[str, ...] = tuple(LEVEL_LABELS)) -> list[Place]:
+    """Places named (or coded) ``text``, accents and case ignored: exact names only when there are.
+
+    A label as the page shows it, « Plouhinec (commune, 29) », names exactly one place.
+    """
+    name = text.partition(" (")[0]
+    found = []
+    for level in levels:
+        if level == "pole":
+            found += _poles_matching(session, name)
+            continue
+        page = territories.search(carto, _PUBLIC_LEVEL[level], q=name, limit=MAX_CHOICES)
+        found += [Place(level, e.code, e.nom, e.parents.get("departement", "") if level == "commune" else "")
+                  for e in page.entries]
+    labelled = [p for p in found if p.label == text.strip()]
+    wanted = _compact(name)
+    exact = [p for p in found if wanted in (_compact(p.nom), p.code.lower())]
+    return labelled or exact or found
+
+
+def _compact(name: str) -> str:
+    """« St-Malo », « saint malo » and « Saint-Malo » all give « saintmalo »."""
+    return "".join(territories.ABBREVIATIONS.get(w, w) for w in words(name))
+
+
+def place_from_key(carto: Carto, session: Session, key: str, field_name: str = "zone") -> Place:
+    level, _, code = key.partition(":")
+    if level not in LEVEL_LABELS or not code:
+        raise SourcingError(field_name, "forme attendue : niveau:code (commune, epci, pays, departement "
+                                        "ou pole), par exemple epci:243500139")
+    if level == "pole":
+        pole = session.get(Pole, code)
+        entry = Place(level, pole.id, pole.nom) if pole else None
+    else:
+        found = territories.get(carto, _PUBLIC_LEVEL[level], code)
+        entry = found and Place(level, found.code, found.nom,
+                                found.parents.get("departement", "") if level == "commune" else "")
+    if entry is None:
+        raise SourcingError(field_name, f"{LEVEL_LABELS[level]} inconnu : « {code} »")
+    return entry
+
+
+def resolve_place(carto: Carto, session: Session, text: str, field_name: str = "territory",
+                  levels: tuple[str, ...] = tuple(LEVEL_LABELS)) -> Place:
+    """The one place named ``text``; several or none is the buyer's to settle (with choices)."""
+    found = find_places(carto, session, text, levels)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise SourcingError(field_name, f"aucun territoire ne s'appelle « {text} »")
+    raise SourcingError(field_name, f"plusieurs territoires répondent à « {text} » : précisez lequel",
+                        found[:MAX_CHOICES])
+
+
+@dataclass(frozen=True)
+class Criteria:
+    place: Place | None = None
+    centre: tuple[float, float] | None = None  # lon, lat
+    centre_label: str = ""
+    radius_km: float | None = None
+    activities: frozenset[str] = frozenset()
+    legal_forms: frozenset[LegalForm] = frozenset()
+    reserved: frozenset[str] = frozenset()  # any of RESERVED
+    publics: frozenset[str] = frozenset()  # any of PUBLICS
+    labels: frozenset[str] = frozenset()  # any of these networks / labels
+    q: str | None = None
+    sort: str = "nom"
+    descending: bool = False
+
+    def site_filter(self) -> SiteFilter:
+        """The part of the search that ``carto.query.search`` knows, activities left to ``run``."""
+        territory = {self.place.level: self.place.code} if self.place else {}
+        return SiteFilter(q=self.q, near=self.centre, radius_km=self.radius_km, **territory)
+
+    def describe(self, taxonomy: Taxonomy) -> list[str]:
+        """The search in plain French, one line per criterion (page heading, export credits)."""
+        lines = []
+        if self.place:
+            lines.append(f"Territoire : {self.place.label}")
+        if self.centre and self.radius_km:
+            lines.append(f"Dans un rayon de {self.radius_km:g} km autour de {self.centre_label}")
+        elif self.centre:
+            lines.append(f"Triés par distance à {self.centre_label}")
+        named = [("Activités", sorted(taxonomy.activity(a).label for a in self.activities)),
+                 ("Marchés réservés", [RESERVED[r] for r in sorted(self.reserved)]),
+                 ("Public", [PUBLICS[p] for p in sorted(self.publics)]),
+                 ("Forme juridique", sorted(LEGAL_FORM_LABELS[f] for f in self.legal_forms)),
+                 ("Réseaux et labels", sorted(self.labels))]
+        lines += [f"{title} : {' ; '.join(values)}" for title, values in named if values]
+        if self.q:
+            lines.append(f"Mots-clés : {self.q}")
+        return lines
+
+
+def _choice(field_name: str, values, allowed, what: str) -> frozenset:
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise SourcingError(field_name, f"{what} inconnu : « {unknown[0]} » (valeurs : {', '.join(allowed)})")
+    return frozenset(values)
+
+
+def repeated(values) -> list[str]:
+    """A parameter given once (text) or repeated (list), blanks left out."""
+    return [v.strip() for v in ([values] if isinstance(values, str) else values or ()) if v.strip()]
+
+
+def split(values) -> list[str]:
+    """Repeated parameters and comma-separated lists are the same thing (codes and slugs only)."""
+    return [v.strip() for raw in repeated(values) for v in raw.split(",") if v.strip()]
+
+
+def _float(field_name: str, raw: str | None, low: float, high: float) -> float | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = float(str(raw).replace(",", "."))
+    except ValueError:
+        raise SourcingError(field_name, "un nombre est attendu") from None
+    if not low < value <= high:
+        raise SourcingError(field_name, f"valeur attendue entre {low:g} (exclu) et {high:g}")
+    return value
+
+
+def _point(raw: str) -> tuple[float, float]:
+    parts = split([raw])
+    try:
+        lon, lat = (float(v) for v in parts)
+    except ValueError:
+        raise SourcingError("near", "forme attendue : longitude,latitude (WGS84)") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise SourcingError("near", "point hors limites : longitude entre -180 et 180, latitude entre -90 et 90")
+    return lon, lat
+
+
+def _centre(carto: Carto, session: Session, around: str | None,
+            near: str | None) -> tuple[tuple[float, float] | None, str]:
+    if near:
+        lon, lat = _point(near)
+        return (lon, lat), f"{lat:.4f}, {lon:.4f}"
+    if around:
+        commune = resolve_place(carto, session, around, "around", levels=("commune",))
+        return territories.get(carto, "communes", commune.code).centre, commune.label
+    return None, ""
+
+
+def _sort(raw: str | None, has_centre: bool) -> tuple[str, bool]:
+    if not raw:
+        return ("distance" if has_centre else "nom"), False
+    key, descending = raw.lstrip("-"), raw.startswith("-")
+    if key not in SORTS:
+        raise SourcingError("sort", f"tri inconnu : « {raw} » (valeurs : {', '.join(SORTS)}, précédées de - "
+                                    "pour l'ordre décroissant)")
+    if key == "distance" and not has_centre:
+        raise SourcingError("sort", "le tri par distance demande un centre (around ou near)")
+    return key, descending
+
+
+def parse(carto: Carto, session: Session, *, territory: str | None = None, zone: str | None = None,
+          around: str | None = None, near: str | None = None, radius_km: str | float | None = None,
+          activity=(), domain=(), legal_form=(), reserved=(), public=(), label=(), q: str | None = None,
+          sort: str | None = None) -> Criteria:
+    """Criteria from what a buyer typed (page, API or command line), checked field by field.
+
+    ``zone`` (``epci:243500139``) names a territory exactly, as the autocomplete fills it in;
+    otherwise ``territory`` is a name or code to resolve. Multiple values may be repeated or
+    comma-separated.
+    """
+    place = (place_from_key(carto, session, zone) if zone
+             else resolve_place(carto, session, territory) if territory else None)
+    centre, centre_label = _centre(carto, session, around, near)
+    radius = _float("radius_km", radius_km, 0, MAX_RADIUS_KM)
+    if radius and not centre:
+        raise SourcingError("radius_km", "un rayon demande un centre : une commune (around) ou un point (near)")
+    try:
+        activities = carto.taxonomy.expand(split(activity), [])
+    except UnknownActivity as e:
+        raise SourcingError("activity", str(e)) from None
+    try:
+        activities |= carto.taxonomy.expand([], split(domain))
+    except UnknownActivity as e:
+        raise SourcingError("domain", str(e)) from None
+    forms = _choice("legal_form", split(legal_form), [f.value for f in LegalForm], "forme juridique")
+    sort_key, descending = _sort(sort, centre is not None)
+    return Criteria(place=place, centre=centre, centre_label=centre_label, radius_km=radius,
+                    activities=frozenset(activities), legal_forms=frozenset(LegalForm(f) for f in forms),
+                    reserved=_choice("reserved", split(reserved), list(RESERVED), "marché réservé"),
+                    publics=_choice("public", split(public), list(PUBLICS), "public"),
+                    labels=frozenset(repeated(label)), q=(q or "").strip() or None,  # a label may hold a comma
+                    sort=sort_key, descending=descending)
+
+
+def place_geometry(session: Session, place: Place) -> str | None:
+    """The outline of a place (GeoJSON text), to draw it on a map."""
+    if place.level == "pole":
+        return session.exec(select(Pole.geometry).where(Pole.id == place.code)).first()
+    if place.level == "commune":
+        return session.exec(select(Commune.geometry).where(Commune.code == place.code)).first()
+    return session.exec(select(Territory.geometry).where(Territory.level == place.level)
+                        .where(Territory.code == place.code)).first()
+
+
+# --- Running a search ------------------------------------------------------------------------
+
+@dataclass
+class Results:
+    criteria: Criteria
+    ids: list[int]  # every matching site, in the requested order
+    distances: dict[int, float] = field(default_factory=dict)  # km from the centre, when there is one
+    activity_counts: dict[str, int] = field(default_factory=dict)  # before the activity filter (facets)
+    credits: list[str] = field(default_factory=list)  # distinct source credit lines of the results
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class Row:
+    site: Site  # or a plain record with the same attributes (see ``iter_rows``)
+    activities: list[str]
+    distance_km: float | None
+
+
+def _extra_conditions(c: Criteria) -> list:
+    """SQL for the buyer-specific filters that ``SiteFilter`` does not have."""
+    where = []
+    if c.legal_forms:
+        where.append(col(Site.legal_form).in_(c.legal_forms))
+    if c.reserved:
+        columns = {"siae": Site.siae, "ea": Site.ea_esat}
+        where.append(or_(*(col(columns[r]).is_(True) for r in sorted(c.reserved))))
+    if c.publics:
+        columns = {"particuliers": Site.serves_individuals, "professionnels": Site.serves_professionals}
+        where.append(or_(*(col(columns[p]).is_(True) for p in sorted(c.publics))))
+    return where
+
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae"})
+
+
+def _sort_text(text: str) -> str:
+    """Case- and accent-free text to order by; cheaper than ``fold`` (run on every result), and a
+    letter without an ASCII base (ø) only moves within its neighbours."""
+    return unicodedata.normalize("NFKD", text.translate(_LIGATURES)).encode("ascii", "ignore").decode().lower()
+
+
+def _sort_key(c: Criteria, distances: dict[int, float]):
+    communes: dict[str, str] = {}  # few distinct names: fold each once
+
+    def commune(row) -> str:
+        if row.commune_name not in communes:
+            communes[row.commune_name] = _sort_text(row.commune_name)
+        return communes[row.commune_name]
+
+    first = {"nom": lambda row: (),
+             "commune": lambda row: (commune(row),),
+             "distance": lambda row: (distances.get(row.id, 0.0),),
+             "forme": lambda row: (LEGAL_FORM_LABELS[row.legal_form] if row.legal_form else "~",),
+             "verifie": lambda row: (row.verified_at or date.min,)}[c.sort]
+    return lambda row: (*first(row), _sort_text(row.name), row.id)
+
+
+def run(session: Session, criteria: Criteria) -> Results:
+    """Every site matching ``criteria``, ordered; with per-activity counts and source credits.
+
+    Candidates come from one indexed SQL query (territory, box, flags); the exact radius, labels
+    (a JSON list, portable only in Python) and activities are applied to the light rows after.
+    Plain (Core) rows: tens of thousands of ORM objects would cost more than the search itself.
+    """
+    where = search.conditions(session, criteria.site_filter(), skip_activities=True) + _extra_conditions(criteria)
+    columns = [Site.id, Site.name, Site.commune_name, Site.legal_form, Site.verified_at, Site.lon, Site.lat,
+               Site.credit] + ([Site.labels] if criteria.labels else [])
+    connection = session.connection()
+    rows = connection.execute(select(*columns).where(*where)).all()
+    distances = {}
+    if criteria.centre:
+        distances = {r.id: round(distance_km(*criteria.centre, r.lon, r.lat), 3) for r in rows}
+        if criteria.radius_km:
+            rows = [r for r in rows if distances[r.id] <= criteria.radius_km]
+    if criteria.labels:
+        rows = [r for r in rows if criteria.labels & set(r.labels or ())]
+    activities: dict[int, set[str]] = {}
+    for site_id, activity in connection.execute(select(SiteActivity.site_id, SiteActivity.activity)
+                                                .join(Site, col(Site.id) == SiteActivity.site_id).where(*where)):
+        activities.setdefault(site_id, set()).add(activity)
+    counts: dict[str, int] = {}
+    for r in rows:
+        for a in activities.get(r.id, ()):
+            counts[a] = counts.get(a, 0) + 1
+    if criteria.activities:
+        rows = [r for r in rows if criteria.activities & activities.get(r.id, set())]
+    rows.sort(key=_sort_key(criteria, distances), reverse=criteria.descending)
+    ids = [r.id for r in rows]
+    return Results(criteria, ids, {i: distances[i] for i in ids} if distances else {}, counts,
+                   sorted({r.credit for r in rows if r.credit}))
+
+
+def iter_rows(session: Session, results: Results, offset: int = 0, limit: int | None = None,
+              taxonomy: Taxonomy | None = None, models: bool = False, batch: int = 500) -> Iterator[Row]:
+    """Full rows of the results in order, read by batches (exports of the whole dataset stream).
+
+    Sites come as plain records with the columns of ``Site`` as attributes: fast, and nothing piles
+    up in the session during a long export. ``models``: ``Site`` objects instead (to serialise them
+    with ``carto.directory.geojson``). With ``taxonomy``, each site's activities come in the taxonomy's order.
+    """
+    rank = {slug: i for i, slug in enumerate(taxonomy.activities)} if taxonomy else {}
+    read = session.exec if models else session.connection().execute
+    query = select(Site) if models else select(Site.__table__)
+    ids = results.ids[offset:None if limit is None else offset + limit]
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        sites = {s.id: s for s in read(query.where(col(Site.id).in_(chunk)))}
+        activities: dict[int, list[str]] = {i: [] for i in chunk}
+        for site_id, activity in session.connection().execute(
+                select(SiteActivity.site_id, SiteActivity.activity).where(col(SiteActivity.site_id).in_(chunk))):
+            activities[site_id].append(activity)
+        for site_id in chunk:
+            yield Row(sites[site_id], sorted(activities[site_id], key=lambda a: (rank.get(a, len(rank)), a)),
+                      results.distances.get(site_id))
+
+
+def available_labels(session: Session) -> list[str]:
+    """Networks and labels found on published sites (the choices of the label filter)."""
+    # Few distinct lists among many sites: compare them as text, in SQL, on any backend.
+    lists = session.exec(select(cast(Site.labels, Text)).distinct().where(*search.conditions(session, SiteFilter())))
+    return sorted({label for text in lists if text for label in json.loads(text)}, key=fold)

@@ -1,0 +1,339 @@
+"""Every table of Carto ESS, in one place (SQLModel).
+
+Portable by design: plain columns and JSON only, so that the same models run on SQLite (embedded
+default) and PostgreSQL + PostGIS (server mode). Geometry is stored as GeoJSON text; spatial
+indexes live beside the tables (see ``carto.storage.search_index``).
+"""
+from datetime import date, datetime, timezone
+from enum import Enum
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SiteStatus(str, Enum):
+    published = "published"
+    pending = "pending"
+    refused = "refused"
+    archived = "archived"
+
+
+class LegalForm(str, Enum):
+    association = "association"
+    cooperative = "cooperative"  # SCOP, SCIC, coopérative
+    mutuelle = "mutuelle"
+    fondation = "fondation"
+    esus = "esus"  # entreprise agréée ESUS
+    autre = "autre"
+
+
+LEGAL_FORM_LABELS = {
+    LegalForm.association: "Association",
+    LegalForm.cooperative: "Coopérative (SCOP, SCIC…)",
+    LegalForm.mutuelle: "Mutuelle",
+    LegalForm.fondation: "Fondation",
+    LegalForm.esus: "Entreprise agréée ESUS",
+    LegalForm.autre: "Autre",
+}
+
+
+class PositionPrecision(str, Enum):
+    address = "address"  # geocoded or clicked on a map
+    commune = "commune"  # only the commune is known: its centre
+
+
+# --- Territories -------------------------------------------------------------------------------
+
+class Commune(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=5)  # INSEE code, text
+    nom: str
+    dep: str = Field(index=True)
+    population: int = 0
+    codes_postaux: str = ""  # comma separated
+    epci_code: str | None = Field(default=None, index=True)
+    pays_code: str | None = Field(default=None, index=True)
+    lon: float  # a point inside the commune, used as its centre
+    lat: float
+    geometry: str = Field(sa_column=Column(Text))  # GeoJSON, WGS84
+
+
+class Territory(SQLModel, table=True):
+    """EPCI, pays and départements, each the dissolved union of its communes."""
+    level: str = Field(primary_key=True)  # epci | pays | departement
+    code: str = Field(primary_key=True)
+    nom: str
+    population: int = 0
+    n_communes: int = 0
+    kind: str | None = None  # EPCI type (CA, CC, METRO)
+    geometry: str = Field(sa_column=Column(Text))
+
+
+class Pole(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    nom: str
+    departements: str = ""
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    address: str | None = None
+    source: str | None = None
+    # Coverage is data: a set of pays, or an uploaded polygon (GeoJSON) which takes precedence.
+    coverage_pays: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    coverage_geojson: str | None = Field(default=None, sa_column=Column(Text))
+    geometry: str | None = Field(default=None, sa_column=Column(Text))  # computed coverage
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PoleCommune(SQLModel, table=True):
+    """Which communes a pôle covers: computed from its coverage, joined at read time."""
+    pole_id: str = Field(primary_key=True, foreign_key="pole.id")
+    commune_code: str = Field(primary_key=True, index=True)
+
+
+# --- Sites -----------------------------------------------------------------------------------
+
+class Site(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("source", "source_key", name="uq_site_source_key"),
+        # Status first, as every public read asks for published sites. (status, lon, lat, id): boxes
+        # are counted and grouped (carto.query.clusters) from this index alone. (status, name, …): pages
+        # in name order without sorting, and the map's markers read from the index alone (a row
+        # of the table holds ~1.5 KB: 500 lookups cost SQLite as much as the rest of the page).
+        # No index on lat alone: SQLite would take it for a box, reading the whole strip of
+        # latitudes table row by row.
+        Index("ix_site_status_lon_lat", "status", "lon", "lat", "id"),
+        Index("ix_site_status_name", "status", "name", "id", "lon", "lat", "marker_json", "activity_slugs"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text))
+    street: str = ""
+    postcode: str = ""
+    commune_code: str | None = Field(default=None, index=True)
+    epci_code: str | None = Field(default=None, index=True)
+    pays_code: str | None = Field(default=None, index=True)
+    dep_code: str | None = Field(default=None, index=True)
+    commune_name: str = ""  # denormalised for display and text search
+    search_text: str = Field(default="", sa_column=Column(Text))  # folded name, description, commune
+    # Its public JSON, written with it (carto.directory.site_json): pages read these instead of 31 columns.
+    activity_slugs: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    marker_json: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    feature_json: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    outside_territory: bool = False  # accepted by an administrator outside every commune
+    lon: float
+    lat: float
+    position_precision: PositionPrecision = PositionPrecision.address
+    website: str | None = None
+    email: str | None = None  # public contact e-mail of the structure
+    phone: str | None = None
+    opening_hours: str | None = None  # OpenStreetMap opening_hours syntax
+    siret: str | None = Field(default=None, index=True, max_length=14)
+    legal_form: LegalForm | None = None
+    siae: bool = Field(default=False, index=True)  # structure d'insertion par l'activité économique
+    ea_esat: bool = Field(default=False, index=True)  # entreprise adaptée / ESAT
+    serves_individuals: bool = True
+    serves_professionals: bool = False
+    labels: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # networks, labels
+    status: SiteStatus = Field(default=SiteStatus.published, index=True)
+    is_demo: bool = False
+    source: str | None = None
+    source_key: str | None = None
+    credit: str | None = None  # credit line of the source (e.g. LVAO "paternite"), shown on reuse
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    verified_at: date | None = None
+    version: int = 1  # optimistic locking: every write checks and increments it
+    ess: bool = Field(default=False, index=True)  # an ESS structure (e.g. LVAO type_dacteur or label "ess")
+    missing_from_source_at: datetime | None = None  # its import source stopped listing it (for moderators)
+
+
+class SiteActivity(SQLModel, table=True):
+    """A site's activity, with the site's status and position (kept in step by the write path): an
+    activity filter within a box then reads only the box's links of those activities, from the
+    index, instead of testing every site of the box or listing every site of the activity."""
+    __table_args__ = (Index("ix_siteactivity_activity_status_lon_lat", "activity", "status", "lon", "lat", "site_id"),)
+    site_id: int = Field(primary_key=True, foreign_key="site.id")
+    activity: str = Field(primary_key=True)
+    status: SiteStatus
+    lon: float
+    lat: float
+
+
+class SiteVersion(SQLModel, table=True):
+    """History: one row per write of a site, with the changed fields and a full snapshot."""
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(index=True, foreign_key="site.id")
+    version: int
+    action: str  # create | update | status | restore | import
+    actor: str  # "user:12", "import:lvao", "cli", "contribution:34" …
+    contribution_id: int | None = None
+    changed_at: datetime = Field(default_factory=utcnow)
+    changes: dict = Field(default_factory=dict, sa_column=Column(JSON))  # field -> [old, new]
+    snapshot: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+# --- Accounts, contributions and moderation -----------------------------------------------------
+
+class UserRole(str, Enum):
+    admin = "admin"  # the Cress: sees and decides everything, manages accounts
+    moderator = "moderator"  # a pôle or a domain team: sees and decides only its scope
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True, max_length=254)  # stored lower-cased
+    name: str = Field(default="", max_length=120)
+    role: UserRole = UserRole.moderator
+    password_hash: str
+    active: bool = True
+    digest: bool = True  # wants the e-mail digest of its queue (``carto notify``)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class UserPole(SQLModel, table=True):
+    """A moderator's pôles: it moderates sites whose commune the pôle covers."""
+    user_id: int = Field(primary_key=True, foreign_key="user.id")
+    pole_id: str = Field(primary_key=True, foreign_key="pole.id")
+
+
+class UserDomain(SQLModel, table=True):
+    """A moderator's domains (taxonomy slugs): it moderates sites with an activity of the domain."""
+    user_id: int = Field(primary_key=True, foreign_key="user.id")
+    domain: str = Field(primary_key=True)
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(index=True, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class ContributionKind(str, Enum):
+    new_site = "new_site"  # the proposed site is a Site row with status pending until decided
+    change = "change"  # a field-by-field diff against the version it was based on
+    report = "report"
+
+
+class ContributionStatus(str, Enum):
+    pending = "pending"
+    accepted = "accepted"
+    refused = "refused"
+    merged = "merged"  # a new site merged into an existing one (``merged_into``)
+    archived = "archived"  # report: the site was archived
+    corrected = "corrected"  # report: a moderator corrected the site
+    dismissed = "dismissed"  # report: nothing to do
+
+
+class ReportReason(str, Enum):
+    closed = "closed"
+    wrong = "wrong"
+    duplicate = "duplicate"
+    off_charter = "off_charter"
+
+
+class Contribution(SQLModel, table=True):
+    """A proposal from the public: a new site, a change or a report, and its moderation decision.
+
+    The contributor's name and e-mail are private: they never leave the moderation side.
+    """
+    id: int | None = Field(default=None, primary_key=True)
+    kind: ContributionKind = Field(index=True)
+    status: ContributionStatus = Field(default=ContributionStatus.pending, index=True)
+    site_id: int | None = Field(default=None, index=True, foreign_key="site.id")
+    base_version: int | None = None  # change: the site version the contributor saw
+    changes: dict = Field(default_factory=dict, sa_column=Column(JSON))  # change: field -> [old, new]
+    reason: ReportReason | None = None  # report
+    comment: str = Field(default="", sa_column=Column(Text))  # contributor's message to moderators
+    duplicates: list[int] = Field(default_factory=list, sa_column=Column(JSON))  # new site: likely duplicates
+    likely_duplicate: bool = Field(default=False, index=True)  # duplicates is not empty (portable filter)
+    contributor_name: str = Field(default="", max_length=120)
+    contributor_email: str | None = Field(default=None, max_length=254)
+    token_hash: str = Field(unique=True, max_length=64)  # SHA-256 of the follow-up token
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    decided_at: datetime | None = None
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decision_reason: str = Field(default="", sa_column=Column(Text))
+    merged_into: int | None = Field(default=None, foreign_key="site.id")
+
+
+class OutgoingMail(SQLModel, table=True):
+    """Mails are written here in the transaction that causes them, then delivered: never lost silently."""
+    id: int | None = Field(default=None, primary_key=True)
+    to: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    sent_at: datetime | None = Field(default=None, index=True)
+    attempts: int = 0
+    last_error: str | None = None
+
+
+# --- Imports (LVAO, CSV, GeoJSON, GoGoCarto) ----------------------------------------------------
+
+class ImportRunStatus(str, Enum):
+    running = "running"
+    finished = "finished"
+    failed = "failed"  # the batches committed before the failure stay, the failing one left nothing
+
+
+class ImportRun(SQLModel, table=True):
+    """One import of a file: what it did, for the record and the moderators."""
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True)
+    format: str
+    filename: str = ""
+    actor: str  # "import:lvao", or the administrator who uploaded it ("user:3")
+    status: ImportRunStatus = ImportRunStatus.running
+    started_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime | None = None  # each committed batch: a run long silent was interrupted
+    finished_at: datetime | None = None
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    missing: int = 0  # sites of the source that this file no longer lists (flagged, not deleted)
+    conflicts: int = 0
+    skipped_by_reason: dict = Field(default_factory=dict, sa_column=Column(JSON))  # reason -> count
+    error: str | None = None
+
+
+class ImportState(SQLModel, table=True):
+    """What the source said when it last wrote a site, to tell moderators' corrections from its own.
+
+    The source's last values are the site's snapshot at ``site_version`` overlaid with
+    ``overrides`` (the fields where a moderator's value was kept against the source).
+    """
+    site_id: int = Field(primary_key=True, foreign_key="site.id")
+    content_hash: str = Field(max_length=32)
+    site_version: int
+    overrides: dict = Field(default_factory=dict, sa_column=Column(JSON))  # field -> source value
+    run_id: int | None = None
+
+
+class ImportConflictStatus(str, Enum):
+    open = "open"
+    applied = "applied"  # a moderator took the source's value
+    kept = "kept"  # a moderator kept the current value
+    superseded = "superseded"  # the source changed the field again: a newer conflict replaces it
+
+
+class ImportConflict(SQLModel, table=True):
+    """A field corrected by hand that a later import would change: for the moderation queue."""
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(index=True, foreign_key="site.id")
+    run_id: int | None = None
+    source: str
+    field: str
+    current: dict | list | str | float | int | bool | None = Field(default=None, sa_column=Column(JSON))
+    incoming: dict | list | str | float | int | bool | None = Field(default=None, sa_column=Column(JSON))
+    status: ImportConflictStatus = Field(default=ImportConflictStatus.open, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None

@@ -1,0 +1,70 @@
+"""Point → commune → EPCI, pays, département and pôles, in memory (shapely STRtree).
+
+Built once from the database and used by the write path, so territory filters are plain indexed
+columns at read time. Vectorised for bulk work (imports, benchmarks).
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from sqlmodel import Session, select
+
+from carto.storage.models import Commune, PoleCommune
+
+
+@dataclass(frozen=True)
+class Placement:
+    commune_code: str
+    commune_name: str
+    epci_code: str | None
+    pays_code: str | None
+    dep_code: str
+    poles: tuple[str, ...] = field(default=())
+
+
+class Locator:
+    def __init__(self, communes: list[Commune], pole_links: list[PoleCommune]):
+        self.communes = communes
+        self._by_code = {c.code: c for c in communes}
+        self.codes = np.array([c.code for c in communes], dtype=object)
+        self.geometries = shapely.from_geojson([c.geometry for c in communes]) if communes else np.array([])
+        self.tree = shapely.STRtree(self.geometries)
+        poles: dict[str, list[str]] = {}
+        for link in pole_links:
+            poles.setdefault(link.commune_code, []).append(link.pole_id)
+        self.placements = {
+            c.code: Placement(c.code, c.nom, c.epci_code, c.pays_code, c.dep, tuple(sorted(poles.get(c.code, ()))))
+            for c in communes}
+
+    @classmethod
+    def from_db(cls, session: Session) -> "Locator":
+        # Ordered, so that everything drawn from the communes (demo data) is the same on every backend.
+        return cls(list(session.exec(select(Commune).order_by(Commune.code))),
+                   list(session.exec(select(PoleCommune))))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.communes)
+
+    def locate_many(self, lons, lats) -> np.ndarray:
+        """INSEE code of the commune containing each point (None outside every commune)."""
+        points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+        result = np.full(len(points), None, dtype=object)
+        if not self.enabled:
+            return result
+        point_idx, commune_idx = self.tree.query(points, predicate="intersects")
+        # A point on a shared border touches two communes; keep the first, deterministically.
+        result[point_idx[::-1]] = self.codes[commune_idx[::-1]]
+        return result
+
+    def locate(self, lon: float, lat: float) -> Placement | None:
+        code = self.locate_many([lon], [lat])[0]
+        return self.placements[code] if code is not None else None
+
+    def placement(self, commune_code: str) -> Placement | None:
+        return self.placements.get(commune_code)
+
+    def centre(self, commune_code: str) -> tuple[float, float] | None:
+        """The point used as a commune's centre (inside it, unlike a centroid)."""
+        commune = self._by_code.get(commune_code)
+        return (commune.lon, commune.lat) if commune else None

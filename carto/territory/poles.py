@@ -1,0 +1,158 @@
+"""Pôles ESS and their coverage areas.
+
+A pôle covers a set of pays (the network's table) or an uploaded polygon, which takes precedence.
+Coverage is turned into the list of communes covered (``PoleCommune``), so that filtering sites
+by pôle is a join on the commune code; a commune is covered by a polygon when its inner point is.
+"""
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+from sqlalchemy import func
+from sqlmodel import Session, delete, select
+
+from carto.storage.models import Commune, Pole, PoleCommune, Site, SiteStatus
+
+POLES_TABLE = "poles_ess_bretagne.csv"
+
+
+class PoleError(ValueError):
+    pass
+
+
+def read_csv(path: Path) -> list[Pole]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    required = {"pole_id", "nom", "pays_codes"}
+    if not rows or not required <= set(rows[0]):
+        raise PoleError(f"{path}: colonnes attendues {sorted(required)}")
+    return [Pole(id=r["pole_id"].strip(), nom=r["nom"].strip(),
+                 coverage_pays=[p.strip().zfill(2) for p in r["pays_codes"].split("|") if p.strip()],
+                 departements=r.get("departements", ""), source=r.get("source") or None,
+                 email=r.get("email") or None, phone=r.get("telephone") or None,
+                 website=r.get("site_web") or None, address=r.get("adresse") or None)
+            for r in rows]
+
+
+def load_csv(session: Session, path: Path) -> int:
+    """Create or update the pôles of a table (other pôles are kept), then recompute coverage."""
+    for pole in read_csv(path):
+        existing = session.get(Pole, pole.id)
+        if existing:
+            for name in ("nom", "coverage_pays", "departements", "source"):
+                setattr(existing, name, getattr(pole, name))
+        else:
+            session.add(pole)
+    session.flush()
+    return recompute_coverage(session)
+
+
+def parse_polygon(geojson: str) -> shapely.Geometry:
+    """A (Multi)Polygon from GeoJSON text: a geometry, a Feature or a FeatureCollection."""
+    try:
+        data = json.loads(geojson)
+    except json.JSONDecodeError as e:
+        raise PoleError(f"GeoJSON illisible : {e}") from None
+    if data.get("type") == "FeatureCollection":
+        geoms = [shapely.geometry.shape(f["geometry"]) for f in data.get("features", [])]
+        geom = shapely.union_all(geoms) if geoms else None
+    elif data.get("type") == "Feature":
+        geom = shapely.geometry.shape(data["geometry"])
+    else:
+        geom = shapely.geometry.shape(data)
+    if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise PoleError("la zone de couverture doit être un polygone (Polygon ou MultiPolygon)")
+    return shapely.make_valid(geom)
+
+
+def set_coverage(session: Session, pole_id: str, pays: list[str] | None = None,
+                 geojson: str | None = None) -> Pole:
+    pole = session.get(Pole, pole_id)
+    if pole is None:
+        raise PoleError(f"pôle inconnu : « {pole_id} »")
+    if geojson is not None:
+        parse_polygon(geojson)
+    pole.coverage_pays, pole.coverage_geojson = list(pays or []), geojson
+    session.add(pole)
+    session.flush()
+    recompute_coverage(session)
+    return pole
+
+
+def covered_communes(pole: Pole, communes: list[Commune]) -> list[Commune]:
+    if pole.coverage_geojson:
+        area = parse_polygon(pole.coverage_geojson)
+        shapely.prepare(area)
+        return [c for c in communes if area.contains(shapely.Point(c.lon, c.lat))]
+    pays = set(pole.coverage_pays)
+    return [c for c in communes if c.pays_code in pays]
+
+
+def recompute_coverage(session: Session) -> int:
+    """Rebuild every pôle's commune list and geometry; returns the number of links."""
+    communes = list(session.exec(select(Commune)))
+    shapes = dict(zip((c.code for c in communes), shapely.from_geojson([c.geometry for c in communes])))
+    session.exec(delete(PoleCommune))
+    links = 0
+    for pole in session.exec(select(Pole)).all():
+        covered = covered_communes(pole, communes)
+        for commune in covered:
+            session.add(PoleCommune(pole_id=pole.id, commune_code=commune.code))
+        links += len(covered)
+        if pole.coverage_geojson:
+            pole.geometry = shapely.to_geojson(parse_polygon(pole.coverage_geojson))
+        elif covered:
+            pole.geometry = shapely.to_geojson(shapely.union_all([shapes[c.code] for c in covered]))
+        else:
+            pole.geometry = None
+        session.add(pole)
+    session.flush()
+    return links
+
+
+def communes_of(session: Session, pole_id: str) -> list[str]:
+    return list(session.exec(select(PoleCommune.commune_code).where(PoleCommune.pole_id == pole_id)))
+
+
+@dataclass
+class PoleSummary:
+    pole: Pole
+    communes: int
+    population: int
+    sites: int
+
+
+@dataclass
+class CoverageReport:
+    poles: list[PoleSummary]
+    uncovered: list[Commune]
+    covered_twice: list[tuple[Commune, list[str]]]
+    sites_outside: list[Site]
+
+
+def coverage_report(session: Session) -> CoverageReport:
+    links = session.exec(select(PoleCommune)).all()
+    by_commune: dict[str, list[str]] = {}
+    for link in links:
+        by_commune.setdefault(link.commune_code, []).append(link.pole_id)
+    communes = {c.code: c for c in session.exec(select(Commune).order_by(Commune.code))}
+    site_counts = dict(session.exec(
+        select(Site.commune_code, func.count()).where(Site.status == SiteStatus.published)
+        .group_by(Site.commune_code)).all())
+    summaries = []
+    for pole in session.exec(select(Pole).order_by(Pole.nom)):
+        codes = [l.commune_code for l in links if l.pole_id == pole.id]
+        summaries.append(PoleSummary(pole, len(codes), sum(communes[c].population for c in codes if c in communes),
+                                     sum(site_counts.get(c, 0) for c in codes)))
+    outside = session.exec(
+        select(Site).where(Site.status == SiteStatus.published)
+        .where((Site.commune_code.is_(None)) | Site.commune_code.not_in(select(PoleCommune.commune_code)))
+        .order_by(Site.name)).all()
+    return CoverageReport(
+        poles=summaries,
+        uncovered=[c for code, c in communes.items() if code not in by_commune],
+        covered_twice=[(communes[code], sorted(p)) for code, p in sorted(by_commune.items())
+                       if len(p) > 1 and code in communes],
+        sites_outside=list(outside))

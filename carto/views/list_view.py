@@ -1,0 +1,134 @@
+"""The public list of sites: one page of a filtered search, and the filters said in French."""
+import math
+import re
+from dataclasses import dataclass, replace
+
+from sqlmodel import Session
+
+from carto.query import search, territories
+
+from carto.territory import territory_names
+from carto.directory.context import Carto
+from carto.territory.locator import Locator
+from carto.storage.models import Site
+from carto.query.search import SiteFilter
+from carto.core.taxonomy import Activity, Domain, Taxonomy
+
+PER_PAGE = 20
+POSTCODE = re.compile(r"\d{5}")
+SEARCH_RADII_KM = (5, 20, 80)
+
+
+@dataclass
+class ListItem:
+    site: Site
+    activities: list[Activity]
+    domain: Domain | None  # of the first activity: colour and icon of the entry
+    distance_km: float | None
+
+
+@dataclass
+class ListPage:
+    items: list[ListItem]
+    total: int
+    page: int
+    per_page: int
+    near_name: str | None  # commune the list is sorted around, when sorted by distance
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first_rank(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+
+def list_page(session: Session, taxonomy: Taxonomy, locator: Locator, f: SiteFilter, page: int = 1,
+              per_page: int = PER_PAGE) -> ListPage:
+    """Page ``page`` (from 1) of the sites matching ``f``: by distance with ``near``, else by name."""
+    found = _find(session, f, per_page, (page - 1) * per_page)
+    slugs = search.activities_by_site(session, [s.id for s in found.sites])
+    known = taxonomy.activities
+    items = []
+    for site in found.sites:
+        activities = [known[a] for a in slugs[site.id] if a in known]
+        domain = taxonomy.domain(activities[0].domain) if activities else None
+        items.append(ListItem(site, activities, domain, found.distances.get(site.id)))
+    near = locator.locate(*f.near) if f.near else None
+    return ListPage(items, found.total, page, per_page, near.commune_name if near else None)
+
+
+def _find(session: Session, f: SiteFilter, limit: int, offset: int) -> search.Page:
+    """``search.find``, quicker around a point: sorting every site of the region by distance costs
+    ~1 s at 100,000 sites, so circles of growing radius are tried first. The first circle holding
+    ``offset + limit`` sites holds the nearest ones, hence exactly the page a full sort would give."""
+    if not f.near or f.radius_km:
+        return search.find(session, f, limit, offset)
+    for radius in SEARCH_RADII_KM:
+        found = search.find(session, replace(f, radius_km=radius), limit, offset)
+        if found.total >= offset + limit:
+            everywhere = search.find(session, replace(f, near=None), limit=0).total
+            return search.Page(everywhere, found.sites, found.distances)
+    return search.find(session, f, limit, offset)
+
+
+def find_place(carto: Carto, text: str) -> territories.Entry | None:
+    """The commune a visitor means by a name (accents optional) or a postcode: the best match.
+    Five digits are read as a postcode first (people know theirs, rarely an INSEE code)."""
+    text = text.strip()
+    found = territories.search(carto, "communes", postcode=text, limit=1) if POSTCODE.fullmatch(text) else None
+    if not (found and found.entries):
+        found = territories.search(carto, "communes", q=text, limit=1)
+    return found.entries[0] if found.entries else None
+
+
+def describe(session: Session, taxonomy: Taxonomy, f: SiteFilter) -> list[str]:
+    """The active filters as short French phrases, e.g. ["Mobilité durable", "EPCI : Rennes Métropole"]."""
+    phrases = _activity_phrases(taxonomy, f.activities)
+    if f.q:
+        phrases.append(f"Recherche : «\u00a0{f.q}\u00a0»")
+    for level, code in (("commune", f.commune), ("pole", f.pole), ("epci", f.epci), ("pays", f.pays),
+                        ("departement", f.departement)):
+        if code:
+            label = "Commune" if level == "commune" else territory_names.LEVELS[level]
+            phrases.append(f"{label} : {territory_names.name(session, level, code) or code}")
+    if f.siae:
+        phrases.append("Structures d'insertion (SIAE)")
+    if f.ea_esat:
+        phrases.append("Entreprises adaptées et ESAT")
+    if f.radius_km:
+        phrases.append(f"Dans un rayon de {f.radius_km:g} km")
+    return phrases
+
+
+def _activity_phrases(taxonomy: Taxonomy, selected: set[str]) -> list[str]:
+    """Whole domains by their name, other activities one by one; nothing when all are selected."""
+    if not selected or selected >= set(taxonomy.activities):
+        return []
+    phrases = []
+    for domain in taxonomy.domains:
+        slugs = {a.slug for a in domain.activities}
+        if slugs <= selected:
+            phrases.append(domain.label)
+        else:
+            phrases += [a.label for a in domain.activities if a.slug in selected]
+    return phrases
+
+
+def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """Page links to show: the first, the last and ``around`` each side of ``page``; None is a gap."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+def distance_fr(km: float) -> str:
+    """« 350 m », « 2,4 km », « 37 km »."""
+    if km < 1:
+        return f"{round(km * 1000, -1):.0f} m"
+    return f"{km:.1f} km".replace(".", ",") if km < 10 else f"{km:.0f} km"

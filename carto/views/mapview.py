@@ -1,0 +1,131 @@
+"""Folium maps of the public pages, with every asset served by the app itself.
+
+The map page is rendered server-side by folium (base layer, an empty marker cluster, layer
+control); ``web/static/js/map.js`` fills the cluster with the sites of the current view and adds
+the pôle areas. A site's page carries a small map of its own (``site_detail_map``).
+"""
+import re
+from dataclasses import dataclass
+
+import folium
+import shapely
+from branca.element import MacroElement
+from folium.map import FitBounds
+from folium.plugins import MarkerCluster
+from jinja2 import Template
+
+from carto.views import folium_assets
+from carto.core.settings import Settings
+
+BRITTANY_BOUNDS = [[47.25, -5.2], [48.9, -1.0]]
+BOUNDARY_CREDIT = "Contours : IGN Admin Express, INSEE COG"
+SITES_LAYER = "Sites de l'ESS"
+# Our pages only use Leaflet from folium's defaults; jQuery, Bootstrap, awesome-markers and the whole
+# of Font Awesome (~250 KB gzip) are left out: marker icons come from ``carto.views.icons`` (/icones.css).
+PAGE_JS = ("leaflet",)
+PAGE_CSS = ("leaflet_css",)
+# folium's header sets maximum-scale=1 / user-scalable=no: that forbids zooming the page (WCAG
+# 1.4.4); base.html has its own viewport tag, so folium's is dropped.
+_VIEWPORT_META = re.compile(r"<meta\s+name=\"viewport\"[^>]*>", re.S)
+# folium's header also sets two Leaflet flags to their default values in an inline script. Our
+# Content-Security-Policy runs only inline scripts carrying the response's nonce (carto.api.headers),
+# which the header cannot know: that script is dropped (same behaviour), and any other refused.
+_LEAFLET_FLAGS = re.compile(r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>", re.S)
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+
+
+class FrenchControls(MacroElement):
+    """Zoom buttons named in French (Leaflet's say "Zoom in") and a scale in metres only (folium's
+    ``control_scale`` adds miles)."""
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        'L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"})'
+        ".addTo({{ this._parent.get_name() }});"
+        "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}")
+
+
+@dataclass
+class RenderedMap:
+    """The pieces of a folium page, to place inside our own templates."""
+    header: str
+    html: str
+    script: str
+    map_name: str
+    cluster_name: str = ""
+    layers_name: str = ""
+
+
+def display_geometry(geometry: str, tolerance: float = 0.002) -> str:
+    """A lighter outline for display (~200 m, coordinates to ~10 m): the page carries 19 pôle
+    areas, not 1,202 communes."""
+    simple = shapely.simplify(shapely.from_geojson(geometry), tolerance, preserve_topology=True)
+    return shapely.to_geojson(shapely.set_precision(simple, 1e-4))
+
+
+def base_map(settings: Settings, location=(48.2, -3.0), zoom: int = 8, **options) -> folium.Map:
+    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, zoom_control=False, **options)
+    m.add_child(FrenchControls())
+    m.default_js = [(name, url) for name, url in m.default_js if name in PAGE_JS]
+    m.default_css = [(name, url) for name, url in m.default_css if name in PAGE_CSS]
+    base = folium_assets.tile_layer(settings.tiles, max_zoom=19, control=False)
+    base.options["attribution"] = f"{base.options['attribution']} | {BOUNDARY_CREDIT}"
+    base.add_to(m)
+    return m
+
+
+def site_map(settings: Settings, view: tuple[float, float, int] | None = None,
+             bounds: list[list[float]] | None = None, sites_layer: str = SITES_LAYER) -> RenderedMap:
+    """The public map: an empty cluster of sites and a layer control (map.js adds the pôle areas,
+    fetched only when switched on: they would weigh a third of the first load).
+
+    ``view`` (lat, lon, zoom) comes from a shared address: the map starts there rather than fitting
+    Brittany, or ``bounds`` ([[south, west], [north, east]], an embed preset to a territory).
+    ``sites_layer`` names the sites in the layer control (an embed may be in English).
+    """
+    if view:
+        m = base_map(settings, location=view[:2], zoom=view[2])
+    else:
+        m = base_map(settings)
+        # Not animated: the view is final before map.js loads the sites (one request, not two, and
+        # Leaflet would ignore a setView during the zoom animation).
+        fit = FitBounds(bounds or BRITTANY_BOUNDS)
+        fit.options["animate"] = False
+        m.add_child(fit)
+    cluster = MarkerCluster(name=sites_layer, options={"maxClusterRadius": 50}).add_to(m)
+    layers = folium.LayerControl(collapsed=False).add_to(m)
+    return render(m, cluster.get_name(), layers.get_name())
+
+
+def site_detail_map(settings: Settings, lon: float, lat: float, colour: str, icon: str) -> RenderedMap:
+    """A small map centred on one site, with a marker in its domain's colour and icon.
+
+    No user text goes into the map (folium does not escape it): the page around it names the site.
+    """
+    m = base_map(settings, location=(lat, lon), zoom=15)
+    folium.Marker([lat, lon], icon=folium.DivIcon(
+        html=marker_html(colour, icon), class_name="carto-marker",
+        icon_size=(30, 30), icon_anchor=(15, 30)), keyboard=False).add_to(m)
+    return render(m)
+
+
+def marker_html(colour: str, icon: str) -> str:
+    """The pin of a site (same markup as map.js draws): taxonomy colour and Font Awesome icon."""
+    return (f'<span class="carto-pin" style="--pin:{colour}">'
+            f'<i class="fa-solid fa-{icon}" aria-hidden="true"></i></span>')
+
+
+def render(m: folium.Map, cluster_name: str = "", layers_name: str = "") -> RenderedMap:
+    root = m.get_root()
+    folium_assets.render_offline(m)  # refuses a page that would still load a CDN asset
+    return RenderedMap(header=_header(root), html=root.html.render(),
+                       script=root.script.render(), map_name=m.get_name(), cluster_name=cluster_name,
+                       layers_name=layers_name)
+
+
+def _header(root) -> str:
+    header = _LEAFLET_FLAGS.sub("", _VIEWPORT_META.sub("", root.header.render()))
+    if _INLINE_SCRIPT.search(header):
+        raise ValueError("inline script in folium's header: the Content-Security-Policy would block it; "
+                         "move it to the map's script (see carto.views.mapview)")
+    return header

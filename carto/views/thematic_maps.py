@@ -1,0 +1,82 @@
+"""Maps of the buyers' and territories' pages: a search area with its sites, and the choropleth.
+
+Built on ``carto.views.mapview`` (base layer with credits, assets served locally). Sites are added in the
+browser by ``web/static/js/sites-layer.js`` from a list the page carries, into the empty cluster
+made here. Only reference data (territory names) goes into the map itself: folium does not escape.
+"""
+import json
+
+import folium
+import shapely
+from folium.plugins import MarkerCluster
+
+from carto.views import mapview
+from carto.core.settings import Settings
+
+OUTLINE_STYLE = {"color": "#6a1b9a", "weight": 2, "fillOpacity": 0.05}
+# ColorBrewer YlGnBu, 5 classes (colour-blind safe, prints in grey); grey: no population.
+PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+NO_DATA = "#bdbdbd"
+
+
+def _bounds(geometry) -> list[list[float]]:
+    west, south, east, north = shapely.bounds(geometry)
+    return [[south, west], [north, east]]
+
+
+def area_map(settings: Settings, outline: str | None = None, centre: tuple[float, float] | None = None,
+             radius_km: float | None = None) -> mapview.RenderedMap:
+    """The searched area (a territory's outline and/or a circle) and an empty cluster for its sites."""
+    m = mapview.base_map(settings, zoom_snap=0.25)  # fractional zoom: the region fills the frame
+    shapes = []
+    if outline:
+        geometry = mapview.display_geometry(outline)
+        folium.GeoJson(json.loads(geometry), name="Territoire", style_function=lambda _f: OUTLINE_STYLE,
+                       control=False).add_to(m)
+        shapes.append(shapely.from_geojson(geometry))
+    if centre and radius_km:
+        lon, lat = centre
+        folium.Circle([lat, lon], radius=radius_km * 1000, color="#0b6e99", weight=2, fill_opacity=0.04,
+                      interactive=False).add_to(m)
+        # The circle's box, from a buffer in degrees stretched by the latitude (good enough to frame it).
+        shapes.append(shapely.Point(lon, lat).buffer(radius_km / 111.2).envelope)
+    m.fit_bounds(_bounds(shapely.union_all(shapes)) if shapes else mapview.BRITTANY_BOUNDS)
+    cluster = MarkerCluster(name=mapview.SITES_LAYER, options={"maxClusterRadius": 40}).add_to(m)
+    return mapview.render(m, cluster.get_name())
+
+
+def colour(class_index: int | None) -> str:
+    return NO_DATA if class_index is None else PALETTE[class_index]
+
+
+def choropleth(settings: Settings, features: list[dict]) -> mapview.RenderedMap:
+    """Territories coloured by class. ``features``: GeoJSON features whose properties hold ``nom``,
+    ``sites``, ``per_10k`` (text) and ``classe`` (index into PALETTE, or None)."""
+    m = mapview.base_map(settings, zoom_snap=0.25)  # fractional zoom: the region fills the frame
+    m.fit_bounds(mapview.BRITTANY_BOUNDS)
+    if features:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features}, name="Territoires", control=False,
+            style_function=lambda f: {"fillColor": colour(f["properties"]["classe"]), "fillOpacity": 0.75,
+                                      "color": "#555", "weight": 0.8},
+            highlight_function=lambda _f: {"weight": 3, "color": "#000"},
+            tooltip=folium.GeoJsonTooltip(fields=["nom", "sites", "per_10k"],
+                                          aliases=["Territoire", "Sites", "Pour 10 000 hab."]),
+        ).add_to(m)
+    return mapview.render(m)
+
+
+def coverage_map(settings: Settings, poles: list[dict], uncovered: list[dict], twice: list[dict]) -> mapview.RenderedMap:
+    """Pôle areas, with the communes no pôle covers (red) and those covered twice (orange)."""
+    m = mapview.base_map(settings, zoom_snap=0.25)  # fractional zoom: the region fills the frame
+    m.fit_bounds(mapview.BRITTANY_BOUNDS)
+    layers = [(poles, "Zones des pôles ESS", {"color": "#6a1b9a", "weight": 1, "fillOpacity": 0.08}),
+              (twice, "Communes couvertes par plusieurs pôles", {"color": "#e65100", "weight": 2, "fillOpacity": 0.5}),
+              (uncovered, "Communes couvertes par aucun pôle", {"color": "#b3261e", "weight": 2, "fillOpacity": 0.6})]
+    for features, name, style in layers:
+        if features:
+            folium.GeoJson({"type": "FeatureCollection", "features": features}, name=name,
+                           style_function=lambda _f, style=style: style,
+                           tooltip=folium.GeoJsonTooltip(fields=["nom"], aliases=[""])).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return mapview.render(m)
