@@ -39,9 +39,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/carto-bench"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    carto = reference_db(args.workdir / "reference.db")
+    service = reference_db(args.workdir / "reference.db")
     t0 = time.perf_counter()
-    with carto.session() as session:
+    with service.session() as session:
         locator = Locator.from_db(session)
     print(f"Localisateur construit (1 202 communes, STRtree) : {time.perf_counter() - t0:.2f} s")
 

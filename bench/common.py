@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from carto.territory import poles  # noqa: E402
 
 from carto.directory import bootstrap, bulk
-from carto.directory.context import Carto  # noqa: E402
+from carto.directory.service import Service  # noqa: E402
 from carto.storage.db import session_scope  # noqa: E402
 from carto.core.settings import Settings  # noqa: E402
 from carto.directory.site_schema import SiteData  # noqa: E402
@@ -37,15 +37,15 @@ def settings(db: Path) -> Settings:
     return Settings(database_url=f"sqlite:///{db}", tiles="blank")
 
 
-def reference_db(db: Path) -> Carto:
+def reference_db(db: Path) -> Service:
     """A new database with communes, EPCI, pays, départements and pôles (from CARTO_GEODATA)."""
     db.unlink(missing_ok=True)
-    carto = Carto.open(settings(db))
-    if not carto.settings.territories_enabled:
+    service = Service.open(settings(db))
+    if not service.settings.territories_enabled:
         sys.exit("Géodonnées introuvables : définir CARTO_GEODATA (voir ../shared/geodata/README.md)")
-    bootstrap.load_territories(carto)
-    bootstrap.load_poles(carto, carto.settings.geodata / poles.POLES_TABLE)
-    return carto
+    bootstrap.load_territories(service)
+    bootstrap.load_poles(service, service.settings.geodata / poles.POLES_TABLE)
+    return service
 
 
 def random_points_in(geometry, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -60,13 +60,13 @@ def random_points_in(geometry, n: int, rng: np.random.Generator) -> np.ndarray:
     return found[:n]
 
 
-def generate(carto: Carto, n: int, seed: int = 2024) -> list[SiteData]:
+def generate(service: Service, n: int, seed: int = 2024) -> list[SiteData]:
     """Fictional sites spread over communes in proportion to population (towns get more)."""
     rng = np.random.default_rng(seed)
-    locator = carto.locator
+    locator = service.locator
     population = np.array([max(c.population, 50) for c in locator.communes], dtype=float)
     chosen = rng.choice(len(locator.communes), size=n, p=population / population.sum())
-    activities = [a.slug for d in carto.taxonomy.domains if d.is_open() for a in d.activities]
+    activities = [a.slug for d in service.taxonomy.domains if d.is_open() for a in d.activities]
     out: list[SiteData] = []
     for index in np.unique(chosen):
         commune = locator.communes[index]
@@ -83,17 +83,17 @@ def generate(carto: Carto, n: int, seed: int = 2024) -> list[SiteData]:
     return out
 
 
-def write(carto: Carto, sites: list[SiteData], source: str = "bench") -> int:
+def write(service: Service, sites: list[SiteData], source: str = "bench") -> int:
     """Write sites in batches through ``carto.directory.bulk``, one transaction per batch."""
     for start in range(0, len(sites), BATCH):
         batch = sites[start:start + BATCH]
         rows = [bulk.new_row(s.model_dump(exclude={"activities"}), is_demo=True, source=source,
                              source_key=str(start + i), credit="Données fictives de démonstration")
                 for i, s in enumerate(batch)]
-        errors = bulk.place(rows, carto.locator)
+        errors = bulk.place(rows, service.locator)
         if any(errors):
             raise RuntimeError(next(e for e in errors if e))
-        with session_scope(carto.engine) as session:
+        with session_scope(service.engine) as session:
             bulk.insert_sites(session, rows, [s.activities for s in batch], actor="bench")
     return len(sites)
 

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from carto.directory import bootstrap  # noqa: E402
-from carto.directory.context import Carto  # noqa: E402
+from carto.directory.service import Service  # noqa: E402
 from carto.directory.demo import fake_siret  # noqa: E402
 from carto.core.settings import SHARED_GEODATA, Settings  # noqa: E402
 
@@ -75,15 +75,15 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     reference, data = workdir / "reference.db", workdir / f"lvao_bench_{args.rows}.csv"
     if not reference.exists():
-        carto = Carto.open(Settings(database_url=f"sqlite:///{reference}", geodata=SHARED_GEODATA))
-        bootstrap.load_territories(carto)
-        bootstrap.load_poles(carto, SHARED_GEODATA / "poles_ess_bretagne.csv")
+        service = Service.open(Settings(database_url=f"sqlite:///{reference}", geodata=SHARED_GEODATA))
+        bootstrap.load_territories(service)
+        bootstrap.load_poles(service, SHARED_GEODATA / "poles_ess_bretagne.csv")
         if not data.exists():
             started = time.perf_counter()
-            generate(carto, data, args.rows)
+            generate(service, data, args.rows)
             print(f"{args.rows} lignes LVAO générées en {time.perf_counter() - started:.1f} s "
                   f"({data.stat().st_size / 1e6:.0f} Mo) : {data}")
-        carto.engine.dispose()
+        service.engine.dispose()
     print(f"Fichier : {data} ({data.stat().st_size / 1e6:.0f} Mo)")
     for mode in ("on", "off") if args.read_ahead == "both" else (args.read_ahead,):
         db = fresh_copy(reference, workdir / f"bench-{mode}.db")
@@ -160,18 +160,18 @@ def _rss_mb(pid: int) -> float:
     return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0.0)
 
 
-def generate(carto: Carto, path: Path, n: int, seed: int = 6) -> None:
+def generate(service: Service, path: Path, n: int, seed: int = 6) -> None:
     rng, nrng = random.Random(seed), np.random.default_rng(seed)
-    communes = carto.locator.communes
+    communes = service.locator.communes
     weights = np.array([max(c.population, 50) for c in communes], dtype=float)
     picked = nrng.choice(len(communes), size=n, p=weights / weights.sum())
-    bounds = np.array([g.bounds for g in carto.locator.geometries])[picked]
+    bounds = np.array([g.bounds for g in service.locator.geometries])[picked]
     lons, lats = np.empty(n), np.empty(n)
     todo = np.arange(n)
     for _ in range(20):  # a point drawn in the commune's box, again until it falls on land
         lons[todo] = nrng.uniform(bounds[todo, 0], bounds[todo, 2])
         lats[todo] = nrng.uniform(bounds[todo, 1], bounds[todo, 3])
-        todo = todo[carto.locator.locate_many(lons[todo], lats[todo]) == None]  # noqa: E711 (numpy)
+        todo = todo[service.locator.locate_many(lons[todo], lats[todo]) == None]  # noqa: E711 (numpy)
     profiles, profile_weights = PROFILES, [p[1] for p in PROFILES]
     with SAMPLE.open(encoding="utf-8") as f:
         columns = next(csv.reader(f))

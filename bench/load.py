@@ -102,9 +102,9 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = args.workdir / f"load-{args.sites}.db"
     if not (args.reuse and db.exists()):
-        carto = reference_db(db)
-        bootstrap.setup_demo(carto, args.sites)
-        carto.engine.dispose()
+        service = reference_db(db)
+        bootstrap.setup_demo(service, args.sites)
+        service.engine.dispose()
     with server(db) as app:
         site_ids = [f["id"] for f in httpx.get(app.url + "/api/sites?limit=200").json()["features"]]
         cpu_before = app.cpu_seconds()

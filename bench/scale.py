@@ -164,7 +164,7 @@ def row(label: str, r: dict) -> str:
 HEADER = f"{'requête':58} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'CPU ms':>7} {'Ko envoyés':>9}"
 
 
-def measure_carto(url: str, label: str, centres, region_view: tuple[str, int], town_view: tuple[str, int],
+def measure_service(url: str, label: str, centres, region_view: tuple[str, int], town_view: tuple[str, int],
                   args) -> tuple[dict, list[str]]:
     port = free_port()
     with carto_server(url, port) as process:
@@ -343,7 +343,7 @@ def main() -> None:
     brittany = ("-5.3,47.2,-1.0,48.95", 8)
     rennes = ("-1.75,48.07,-1.60,48.15", 13)
     towns = [(-1.6778, 48.1173), (-4.4861, 48.3904), (-2.7603, 47.6559), (-3.3667, 47.7500)]
-    ours_sqlite, _ = measure_carto(sqlite_url, f"carto, SQLite, {args.sqlite_sites:,} sites (Bretagne)".replace(",", " "),
+    ours_sqlite, _ = measure_service(sqlite_url, f"carto, SQLite, {args.sqlite_sites:,} sites (Bretagne)".replace(",", " "),
                                    towns, brittany, rennes, args)
 
     venv = pygeoapi_venv(args.pygeoapi_venv)
@@ -352,7 +352,7 @@ def main() -> None:
         france = ("-5.0,42.3,8.3,51.1", 6)
         lyon = ("4.78,45.72,4.90,45.80", 13)
         cities = [(-1.6778, 48.1173), (4.8357, 45.7640), (2.3522, 48.8566), (-0.5792, 44.8378), (3.0573, 50.6292)]
-        ours_pg, boxes = measure_carto(pg_url, f"carto, PostgreSQL + PostGIS, {args.pg_sites:,} sites (France)"
+        ours_pg, boxes = measure_service(pg_url, f"carto, PostgreSQL + PostGIS, {args.pg_sites:,} sites (France)"
                                        .replace(",", " "), cities, france, lyon, args)
         theirs = measure_pygeoapi(venv, args.workdir, pg_url, boxes, args)
 

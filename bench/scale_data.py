@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BATCH, KINDS, generate  # noqa: E402
 from carto.territory import poles  # noqa: E402
 from carto.directory import bootstrap, bulk
-from carto.directory.context import Carto  # noqa: E402
+from carto.directory.service import Service  # noqa: E402
 from carto.storage.db import session_scope  # noqa: E402
 from carto.storage.models import Site  # noqa: E402
 from sqlmodel import func, select  # noqa: E402
@@ -60,14 +60,14 @@ def settings(url: str) -> Settings:
     return Settings(database_url=url, tiles="blank")
 
 
-def reference(url: str) -> Carto:
+def reference(url: str) -> Service:
     """An empty database (new SQLite file, or an empty PostgreSQL one) with territories and pôles."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    carto = Carto.open(settings(url))
-    bootstrap.load_territories(carto)
-    bootstrap.load_poles(carto, carto.settings.geodata / poles.POLES_TABLE)
-    return carto
+    service = Service.open(settings(url))
+    bootstrap.load_territories(service)
+    bootstrap.load_poles(service, service.settings.geodata / poles.POLES_TABLE)
+    return service
 
 
 def france_points(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -86,10 +86,10 @@ def france_points(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.vstack([around, rural[:n - urban]])
 
 
-def france_sites(carto: Carto, n: int, seed: int = 2024) -> Iterator[list[SiteData]]:
+def france_sites(service: Service, n: int, seed: int = 2024) -> Iterator[list[SiteData]]:
     """Batches of fictional sites over France, with the attributes of ``common.generate``."""
     rng = np.random.default_rng(seed)
-    activities = [a.slug for d in carto.taxonomy.domains if d.is_open() for a in d.activities]
+    activities = [a.slug for d in service.taxonomy.domains if d.is_open() for a in d.activities]
     points = np.round(france_points(n, rng), 6)
     for start in range(0, n, BATCH):
         batch = []
@@ -103,23 +103,23 @@ def france_sites(carto: Carto, n: int, seed: int = 2024) -> Iterator[list[SiteDa
         yield batch
 
 
-def brittany_sites(carto: Carto, n: int) -> Iterator[list[SiteData]]:
-    sites = generate(carto, n)
+def brittany_sites(service: Service, n: int) -> Iterator[list[SiteData]]:
+    sites = generate(service, n)
     for start in range(0, n, BATCH):
         yield sites[start:start + BATCH]
 
 
-def write(carto: Carto, batches: Iterator[list[SiteData]], allow_outside: bool) -> int:
+def write(service: Service, batches: Iterator[list[SiteData]], allow_outside: bool) -> int:
     """Each batch placed (commune, EPCI, pays…) and written by ``carto.directory.bulk`` in one transaction."""
     written = 0
     for batch in batches:
         rows = [bulk.new_row(s.model_dump(exclude={"activities"}), is_demo=True, source="bench",
                              source_key=str(written + i), credit="Données fictives de démonstration")
                 for i, s in enumerate(batch)]
-        errors = bulk.place(rows, carto.locator, allow_outside=allow_outside)
+        errors = bulk.place(rows, service.locator, allow_outside=allow_outside)
         if any(errors):
             raise RuntimeError(next(e for e in errors if e))
-        with session_scope(carto.engine) as session:
+        with session_scope(service.engine) as session:
             bulk.insert_sites(session, rows, [s.activities for s in batch], actor="bench")
         written += len(batch)
     return written
@@ -128,17 +128,17 @@ def write(carto: Carto, batches: Iterator[list[SiteData]], allow_outside: bool) 
 def build(url: str, n: int, region: str) -> dict:
     """A new benchmark database; returns its timings (s) and import throughput (sites/s)."""
     t0 = time.perf_counter()
-    carto = reference(url)
+    service = reference(url)
     t1 = time.perf_counter()
-    batches = france_sites(carto, n) if region == "france" else brittany_sites(carto, n)
-    written = write(carto, batches, allow_outside=region == "france")
+    batches = france_sites(service, n) if region == "france" else brittany_sites(service, n)
+    written = write(service, batches, allow_outside=region == "france")
     t2 = time.perf_counter()
-    if carto.engine.dialect.name == "postgresql":
-        with carto.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    if service.engine.dialect.name == "postgresql":
+        with service.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")  # fresh statistics, visibility map for index-only scans
-    with carto.session() as session:
+    with service.session() as session:
         stored = session.exec(select(func.count()).select_from(Site)).one()
-    carto.engine.dispose()
+    service.engine.dispose()
     return {"sites": stored, "reference_s": t1 - t0, "write_s": t2 - t1, "sites_per_s": written / (t2 - t1)}
 
 

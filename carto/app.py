@@ -12,23 +12,23 @@ from carto.api import imports as imports_api
 from carto.api import embed as embed_api
 from carto.api.headers import SecurityHeaders
 from carto.api.http_cache import ReadEndpoints
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.core.settings import PROJECT_ROOT, Settings, get_settings
 
 STATIC_DIR = PROJECT_ROOT / "web" / "static"
 
 
-def create_app(settings: Settings | None = None, carto: Carto | None = None) -> FastAPI:
-    carto = carto or Carto.open(settings or get_settings())
+def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
+    service = service or Service.open(settings or get_settings())
     app = FastAPI(title="Carto ESS", description="Annuaire et carte de l'économie sociale et solidaire en Bretagne",
                   version="0.1.0", docs_url=None, redoc_url=None)
-    app.state.carto = carto
+    app.state.service = service
     app.add_middleware(ReadEndpoints)  # CORS and ETag on the open data (innermost: gzip wraps it)
     # Level 3: a page of 500 markers (51 KB) takes 0.18 ms to 9.9 KB, where 6 takes 0.75 ms to 8.5 KB;
     # 500 features (388 KB) 0.55 ms to 15 KB against 1.4 ms to 12 KB: CPU is what a busy server lacks.
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=3)
-    app.add_middleware(SecurityHeaders, embed_frame_ancestors=carto.settings.embed_frame_ancestors,
-                       tiles=carto.settings.tiles)
+    app.add_middleware(SecurityHeaders, embed_frame_ancestors=service.settings.embed_frame_ancestors,
+                       tiles=service.settings.tiles)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(clusters.router)  # before sites: /api/sites/clusters is not a site id
     for module in (sites, taxonomy, poles, territories, ogc, pages, docs):

@@ -9,7 +9,7 @@ from carto.directory import bootstrap
 from carto.storage import backup, migrate, search_index
 
 from carto.territory import poles
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.storage.db import engine_for, session_scope
 from carto.core.settings import get_settings
 from carto.territory.territory_load import TerritoryLoadError
@@ -28,14 +28,14 @@ NOT_READY = (migrate.SchemaOutdated, search_index.MissingExtension)
 Host = Annotated[str, typer.Option(help="Adresse d'écoute")]
 
 
-def _carto() -> Carto:
+def _service() -> Service:
     try:
-        return Carto.open(get_settings())
+        return Service.open(get_settings())
     except NOT_READY as e:
         raise _fail(e) from None
 
 
-def _upgraded_carto() -> Carto:
+def _upgraded_service() -> Service:
     """For the commands that set a database up: create it, or bring its schema up to date first."""
     engine = engine_for(get_settings())
     try:
@@ -44,7 +44,7 @@ def _upgraded_carto() -> Carto:
         raise _fail(e) from None
     finally:
         engine.dispose()
-    return _carto()
+    return _service()
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -53,8 +53,8 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _say_territories_off(carto: Carto) -> None:
-    if not carto.settings.territories_enabled:
+def _say_territories_off(service: Service) -> None:
+    if not service.settings.territories_enabled:
         typer.secho("Aucun répertoire de géodonnées (CARTO_GEODATA) : fonctions territoriales désactivées.",
                     fg="yellow", err=True)
 
@@ -62,9 +62,9 @@ def _say_territories_off(carto: Carto) -> None:
 @app.command()
 def init():
     """Crée la base de données (tables et index), ou met à jour son schéma (carto db upgrade)."""
-    carto = _upgraded_carto()
-    typer.echo(f"Base prête : {carto.settings.database_url}")
-    _say_territories_off(carto)
+    service = _upgraded_service()
+    typer.echo(f"Base prête : {service.settings.database_url}")
+    _say_territories_off(service)
 
 
 @app.command()
@@ -72,10 +72,10 @@ def serve(port: Port = 8000, host: Host = "127.0.0.1"):
     """Sert la carte et l'API."""
     import uvicorn
     from carto.app import create_app
-    carto = _carto()
-    _say_territories_off(carto)
+    service = _service()
+    _say_territories_off(service)
     typer.echo(f"Carte : http://{host}:{port}/   API : http://{host}:{port}/docs")
-    uvicorn.run(create_app(carto=carto), host=host, port=port)
+    uvicorn.run(create_app(service=service), host=host, port=port)
 
 
 @app.command()
@@ -83,9 +83,9 @@ def demo(port: Port = 8000, host: Host = "127.0.0.1",
          sites: Annotated[int, typer.Option(help="Nombre de sites fictifs")] = 500,
          no_serve: Annotated[bool, typer.Option("--no-serve", help="Préparer la base sans servir")] = False):
     """Crée la base, charge territoires, pôles et sites de démonstration, puis sert la carte."""
-    carto = _upgraded_carto()
-    _say_territories_off(carto)
-    report = bootstrap.setup_demo(carto, sites)
+    service = _upgraded_service()
+    _say_territories_off(service)
+    report = bootstrap.setup_demo(service, sites)
     if report.territories:
         typer.echo("Territoires chargés : " + ", ".join(f"{v} {k}" for k, v in report.territories.items()))
     typer.echo(f"Pôles ESS : {report.poles} ; sites de démonstration créés : {report.demo_sites}")
@@ -97,7 +97,7 @@ def demo(port: Port = 8000, host: Host = "127.0.0.1",
 def territories_load(path: Annotated[Path, typer.Argument(help="Couche des communes (GeoJSON, GeoPackage, Shapefile…)")]):
     """Charge une couche de communes avec une colonne de code INSEE et construit EPCI, pays, départements."""
     try:
-        counts = bootstrap.load_territories(_carto(), path)
+        counts = bootstrap.load_territories(_service(), path)
     except (TerritoryLoadError, OSError) as e:
         raise _fail(e) from None
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -107,7 +107,7 @@ def territories_load(path: Annotated[Path, typer.Argument(help="Couche des commu
 def poles_load(csv: Annotated[Path, typer.Argument(help="Table des pôles (pole_id, nom, pays_codes…)")]):
     """Crée ou met à jour les pôles ESS et recalcule leurs zones de couverture."""
     try:
-        typer.echo(f"{bootstrap.load_poles(_carto(), csv)} pôles")
+        typer.echo(f"{bootstrap.load_poles(_service(), csv)} pôles")
     except (poles.PoleError, OSError, KeyError) as e:
         raise _fail(e) from None
 
@@ -119,10 +119,10 @@ def poles_coverage(
     geojson: Annotated[Path | None, typer.Option(help="Zone de couverture (polygone GeoJSON)")] = None,
 ):
     """Change la zone de couverture d'un pôle : une liste de pays, ou un polygone GeoJSON."""
-    carto = _carto()
+    service = _service()
     try:
         text = geojson.read_text(encoding="utf-8") if geojson else None
-        with session_scope(carto.engine) as session:
+        with session_scope(service.engine) as session:
             poles.set_coverage(session, pole_id, pays=[p.zfill(2) for p in pays], geojson=text)
             communes = len(poles.communes_of(session, pole_id))
     except (poles.PoleError, OSError) as e:
@@ -134,7 +134,7 @@ def poles_coverage(
 def backup_cmd(target: Annotated[Path, typer.Argument(help="Fichier de sauvegarde à créer")]):
     """Sauvegarde la base SQLite pendant que le service tourne."""
     try:
-        typer.echo(f"Sauvegarde écrite : {backup.backup(_carto().engine, target)}")
+        typer.echo(f"Sauvegarde écrite : {backup.backup(_service().engine, target)}")
     except backup.BackupError as e:
         raise _fail(e) from None
 
@@ -146,7 +146,7 @@ def restore_cmd(source: Annotated[Path, typer.Argument(help="Fichier de sauvegar
     if not yes:
         typer.confirm("Remplacer tout le contenu de la base par cette sauvegarde ?", abort=True)
     try:
-        backup.restore(_carto().engine, source)
+        backup.restore(_service().engine, source)
     except backup.BackupError as e:
         raise _fail(e) from None
     typer.echo("Base restaurée.")
@@ -155,8 +155,8 @@ def restore_cmd(source: Annotated[Path, typer.Argument(help="Fichier de sauvegar
 @app.command()
 def coverage():
     """Couverture des pôles : communes, population et sites ; puis communes non couvertes ou en double."""
-    carto = _carto()
-    with carto.session() as session:
+    service = _service()
+    with service.session() as session:
         report = poles.coverage_report(session)
     typer.echo(f"{'Pôle':<40} {'communes':>8} {'population':>11} {'sites':>6}")
     for s in report.poles:
@@ -186,13 +186,13 @@ def import_cmd(
     """Importe des sites (LVAO, CSV, GeoJSON, GoGoCarto) : crée, met à jour, écarte en disant pourquoi."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
     from carto.importers import ImportFileError, run_import, summary
-    carto = _carto()
-    _say_territories_off(carto)
+    service = _service()
+    _say_territories_off(service)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                       transient=True) as bar:
             task = bar.add_task("Import", total=file.stat().st_size)
-            result = run_import(carto, file, format, mapping=mapping, source=source, dry_run=dry_run, actor="cli",
+            result = run_import(service, file, format, mapping=mapping, source=source, dry_run=dry_run, actor="cli",
                                 read_ahead=read_ahead,
                                 progress=lambda rows, done: bar.update(task, completed=done,
                                                                        description=f"{rows} lignes lues"))
@@ -225,10 +225,10 @@ def users_add(email: Annotated[str, typer.Argument(help="E-mail du compte")],
         raise _fail(ValueError(f"rôle inconnu : « {role} » (admin ou moderator)"))
     if password is None:
         password = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
-    carto = _carto()
+    service = _service()
     try:
-        with session_scope(carto.engine) as session:
-            user = users.create(session, carto.taxonomy, email, password, role=UserRole(role), name=name,
+        with session_scope(service.engine) as session:
+            user = users.create(session, service.taxonomy, email, password, role=UserRole(role), name=name,
                                 poles=pole or [], domains=domain or [])
             typer.echo(f"Compte créé : {user.email} ({role}) — périmètre : {_scope_text(users.scope_of(session, user))}")
     except users.UserError as e:
@@ -241,8 +241,8 @@ def users_list():
     from sqlmodel import select
     from carto.community import users
     from carto.storage.models import User
-    carto = _carto()
-    with carto.session() as session:
+    service = _service()
+    with service.session() as session:
         for user in session.exec(select(User).order_by(User.email)):
             state = "" if user.active else " [désactivé]"
             typer.echo(f"{user.email:<40} {user.role.value:<10} {_scope_text(users.scope_of(session, user))}{state}")
@@ -260,12 +260,12 @@ def _scope_text(scope) -> str:
 def notify(digests: Annotated[bool, typer.Option(help="Envoyer aussi le résumé de file de chaque modérateur")] = True):
     """Envoie les e-mails en attente (et les résumés des files de modération) ; dit ce qui a échoué."""
     from carto.community import mail, moderation
-    carto = _carto()
-    queued = moderation.queue_digests(carto) if digests else 0
-    sent, failed = mail.deliver_pending(carto.engine, carto.settings)
-    where = carto.settings.smtp_host or mail.outbox_dir(carto.settings)
+    service = _service()
+    queued = moderation.queue_digests(service) if digests else 0
+    sent, failed = mail.deliver_pending(service.engine, service.settings)
+    where = service.settings.smtp_host or mail.outbox_dir(service.settings)
     typer.echo(f"Résumés préparés : {queued} ; e-mails envoyés : {sent} (vers {where}) ; en échec : {failed}")
-    with carto.session() as session:
+    with service.session() as session:
         for m in mail.undelivered(session):
             typer.secho(f"  non envoyé n° {m.id} à {m.to} ({m.attempts} essais) : {m.last_error}", fg="yellow", err=True)
     if failed:
@@ -301,10 +301,10 @@ def export_cmd(
         raise _fail(ValueError(f"--format : « {fmt} » inconnu (valeurs : {', '.join(exports.FORMATS)})"))
     if separator not in exports.SEPARATORS:
         raise _fail(ValueError("--separator : « , » ou « ; » attendu"))
-    carto = _carto()
-    with carto.session() as session:
+    service = _service()
+    with service.session() as session:
         try:
-            criteria = sourcing.parse(carto, session, territory=territory, zone=zone, around=around, near=near,
+            criteria = sourcing.parse(service, session, territory=territory, zone=zone, around=around, near=near,
                                       radius_km=radius_km, activity=activity, domain=domain,
                                       legal_form=legal_form, reserved=reserved, public=public, label=label,
                                       q=q, sort=sort)
@@ -313,7 +313,7 @@ def export_cmd(
             raise _fail(ValueError(f"--{e.field.replace('_', '-')} : {e}{choices}")) from None
         results = sourcing.run(session, criteria)
         try:
-            exports.write(exports.table(session, carto.taxonomy, results, carto.settings.public_base_url),
+            exports.write(exports.table(session, service.taxonomy, results, service.settings.public_base_url),
                           fmt, output, separator)
         except OSError as e:
             raise _fail(e) from None
@@ -370,7 +370,7 @@ def contributors_purge(email: Annotated[str, typer.Argument(help="E-mail du cont
     if not yes:
         typer.confirm(f"Effacer définitivement les données personnelles de {email} ?", abort=True)
     try:
-        done = privacy.purge(_carto(), email)
+        done = privacy.purge(_service(), email)
     except users.UserError as e:
         raise _fail(e) from None
     typer.echo(f"Propositions anonymisées : {done.contributions} ; e-mails effacés : {done.mails} "

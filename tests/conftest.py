@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session
 
 from carto.directory import bootstrap
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.core.settings import SHARED_GEODATA, Settings
 from tests.databases import TEST_DATABASE_URL, open_databases
 
@@ -52,10 +52,10 @@ def test_databases():
 def reference_db(test_databases, tmp_path_factory) -> str:
     """URL of the database with territories and pôles (never written by tests)."""
     url = test_databases.new(tmp_path_factory.mktemp("ref"), "reference")
-    carto = Carto.open(settings_for(url))
-    bootstrap.load_territories(carto)
-    bootstrap.load_poles(carto, GEODATA / "poles_ess_bretagne.csv")
-    carto.engine.dispose()
+    service = Service.open(settings_for(url))
+    bootstrap.load_territories(service)
+    bootstrap.load_poles(service, GEODATA / "poles_ess_bretagne.csv")
+    service.engine.dispose()
     return url
 
 
@@ -63,28 +63,28 @@ def reference_db(test_databases, tmp_path_factory) -> str:
 def demo_db(test_databases, reference_db, tmp_path_factory) -> str:
     """URL of the reference database plus the 500 demonstration sites (never written by tests)."""
     url = test_databases.copy(reference_db, tmp_path_factory.mktemp("demo"), "demo")
-    carto = Carto.open(settings_for(url))
-    bootstrap.setup_demo(carto, 500)
-    carto.engine.dispose()
+    service = Service.open(settings_for(url))
+    bootstrap.setup_demo(service, 500)
+    service.engine.dispose()
     return url
 
 
 def _opened_copy(test_databases, source: str, tmp_path: Path):
     url = test_databases.copy(source, tmp_path, "test")
-    c = Carto.open(settings_for(url, outbox_dir=tmp_path / "outbox"))  # as beside a SQLite file
+    c = Service.open(settings_for(url, outbox_dir=tmp_path / "outbox"))  # as beside a SQLite file
     yield c
     c.engine.dispose()
     test_databases.drop(url)
 
 
 @pytest.fixture
-def carto(test_databases, reference_db, tmp_path) -> Carto:
+def service(test_databases, reference_db, tmp_path) -> Service:
     """Territories and pôles loaded, no site."""
     yield from _opened_copy(test_databases, reference_db, tmp_path)
 
 
 @pytest.fixture
-def demo_carto(test_databases, demo_db, tmp_path) -> Carto:
+def demo_service(test_databases, demo_db, tmp_path) -> Service:
     """Territories, pôles and the 500 demonstration sites."""
     yield from _opened_copy(test_databases, demo_db, tmp_path)
 
@@ -98,20 +98,20 @@ def empty_database_url(test_databases, tmp_path) -> str:
 
 
 @pytest.fixture
-def session(carto) -> Session:
-    with carto.session() as s:
+def session(service) -> Session:
+    with service.session() as s:
         yield s
 
 
-def make_client(carto: Carto):
+def make_client(service: Service):
     from fastapi.testclient import TestClient
     from carto.app import create_app
-    return TestClient(create_app(carto=carto))
+    return TestClient(create_app(service=service))
 
 
 @pytest.fixture
-def client(demo_carto):
-    with make_client(demo_carto) as c:
+def client(demo_service):
+    with make_client(demo_service) as c:
         yield c
 
 
@@ -152,9 +152,9 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(demo_carto):
+def live_server(demo_service):
     from carto.app import create_app
-    with LiveServer(create_app(carto=demo_carto)) as server:
+    with LiveServer(create_app(service=demo_service)) as server:
         yield server
 
 
@@ -204,7 +204,7 @@ def moderation_password_hash() -> str:
 
 
 @pytest.fixture
-def moderation_accounts(demo_carto, moderation_password_hash, monkeypatch) -> dict[str, str]:
+def moderation_accounts(demo_service, moderation_password_hash, monkeypatch) -> dict[str, str]:
     """The accounts of MODERATION_ACCOUNTS in ``demo_carto``: name -> e-mail (password MODERATION_PASSWORD)."""
     from carto.community import auth, users
     from carto.storage.db import session_scope
@@ -213,9 +213,9 @@ def moderation_accounts(demo_carto, moderation_password_hash, monkeypatch) -> di
     monkeypatch.setattr(auth, "hash_password",
                         lambda pw: moderation_password_hash if pw == MODERATION_PASSWORD else real_hash(pw))
     emails = {}
-    with session_scope(demo_carto.engine) as session:
+    with session_scope(demo_service.engine) as session:
         for name, (role, poles, domains) in MODERATION_ACCOUNTS.items():
-            user = users.create(session, demo_carto.taxonomy, f"{name}@moderation.example", MODERATION_PASSWORD,
+            user = users.create(session, demo_service.taxonomy, f"{name}@moderation.example", MODERATION_PASSWORD,
                                 role=role, name=f"Modération {name}", poles=poles, domains=domains)
             emails[name] = user.email
     return emails

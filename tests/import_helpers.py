@@ -46,8 +46,8 @@ def variant(tmp_path: Path, name: str = "lvao.csv", **changes: dict) -> Path:
     return write_lvao(tmp_path / name, rows)
 
 
-def import_lvao(carto, path: Path = SAMPLE, **options):
-    return run_import(carto, path, "lvao", **options)
+def import_lvao(service, path: Path = SAMPLE, **options):
+    return run_import(service, path, "lvao", **options)
 
 
 def site(session: Session, key: str, source: str = "lvao") -> Site | None:

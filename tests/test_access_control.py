@@ -41,8 +41,8 @@ counter = itertools.count(1)
 class Targets:
     """Fresh things to act on, in Rennes (made on first use, so each call of a route gets its own)."""
 
-    def __init__(self, carto):
-        self.carto = carto
+    def __init__(self, service):
+        self.service = service
         self.n = next(counter)
 
     @cached_property
@@ -51,8 +51,8 @@ class Targets:
         # Each on its own spot (~300 m apart): never a likely duplicate of another, so in the "nouveaux" queue.
         lon, lat = RENNES[0] - 0.02 + 0.004 * (self.n % 12), RENNES[1] - 0.02 + 0.003 * (self.n // 12 % 12)
         data = SiteData(name=f"Proposition témoin {self.n}", activities=["velo"], lon=lon, lat=lat)
-        with session_scope(self.carto.engine) as session:
-            c = contributions.propose_site(session, self.carto, data, who).contribution
+        with session_scope(self.service.engine) as session:
+            c = contributions.propose_site(session, self.service, data, who).contribution
             session.flush()
             session.expunge(c)
         return c
@@ -61,30 +61,30 @@ class Targets:
     def site(self) -> Site:
         """A published site at its second version (so there is a version to restore)."""
         data = SiteData(name=f"Fiche témoin {self.n}", activities=["reemploi"], lon=RENNES[0], lat=RENNES[1])
-        with session_scope(self.carto.engine) as session:
-            site = sites.create(session, data, self.carto.locator, actor="test")
-            sites.update(session, site, {"description": "Deuxième version"}, self.carto.locator, actor="test")
+        with session_scope(self.service.engine) as session:
+            site = sites.create(session, data, self.service.locator, actor="test")
+            sites.update(session, site, {"description": "Deuxième version"}, self.service.locator, actor="test")
             session.flush()
             session.expunge(site)
         return site
 
     @cached_property
     def user(self) -> User:
-        with session_scope(self.carto.engine) as session:
-            user = users.create(session, self.carto.taxonomy, f"compte{self.n}@moderation.example",
+        with session_scope(self.service.engine) as session:
+            user = users.create(session, self.service.taxonomy, f"compte{self.n}@moderation.example",
                                 MODERATION_PASSWORD, role="moderator", name="Avant", poles=["adesk"])
             session.flush()
             session.expunge(user)
         return user
 
     def edit_form(self) -> dict:
-        with self.carto.session() as session:
+        with self.service.session() as session:
             site = session.get(Site, self.site.id)
             values = values_from_snapshot(sites.snapshot(session, site), "Rennes (35238)")
         return values | {"name": f"Fiche corrigée {self.n}", "base_version": str(site.version)}
 
     def now(self, model, key):
-        with self.carto.session() as session:
+        with self.service.session() as session:
             return session.get(model, key)
 
 
@@ -173,7 +173,7 @@ ROUTES: dict[tuple[str, str], Route] = {
 
 
 def _user_exists(t: Targets, email: str) -> bool:
-    with t.carto.session() as session:
+    with t.service.session() as session:
         return users.by_email(session, email) is not None
 
 
@@ -206,7 +206,7 @@ def allowed(route: Route, visitor: str) -> bool:
 class Caller:
     """A signed-in (or not) browser of one visitor, posting with its own valid CSRF token."""
 
-    def __init__(self, carto, client, account: str | None, sign_in, emails):
+    def __init__(self, service, client, account: str | None, sign_in, emails):
         self.client = client
         if account:
             self.csrf = sign_in(client, emails[account])
@@ -227,11 +227,11 @@ class Caller:
 
 
 @pytest.fixture
-def callers(demo_carto, moderation_accounts, sign_in):
-    clients = {name: make_client(demo_carto).__enter__() for name in VISITORS}
-    made = {name: Caller(demo_carto, clients[name], account, sign_in, moderation_accounts)
+def callers(demo_service, moderation_accounts, sign_in):
+    clients = {name: make_client(demo_service).__enter__() for name in VISITORS}
+    made = {name: Caller(demo_service, clients[name], account, sign_in, moderation_accounts)
             for name, account in VISITORS.items()}
-    with session_scope(demo_carto.engine) as session:  # the "expired" moderator's session runs out
+    with session_scope(demo_service.engine) as session:  # the "expired" moderator's session runs out
         user = users.by_email(session, moderation_accounts[VISITORS["expired"]])
         session.execute(update(LoginSession).where(LoginSession.user_id == user.id)
                         .values(expires_at=utcnow() - timedelta(minutes=1)))
@@ -245,12 +245,12 @@ def url_of(path: str, route: Route, t: Targets) -> str:
     return path.format(**{name: make(t) for name, make in route.path.items()})
 
 
-def test_each_route_answers_each_visitor_as_the_table_says(demo_carto, callers):
+def test_each_route_answers_each_visitor_as_the_table_says(demo_service, callers):
     wrong = []
     for (method, path), route in ROUTES.items():
         api = path.startswith("/api/")
         for visitor, caller in callers.items():
-            t = Targets(demo_carto)
+            t = Targets(demo_service)
             shown = route.shows(t) if route.shows else None  # the item exists before the list is asked for
             response = caller.call(method, url_of(path, route, t), route, t)
             want = expected(route, visitor, api)
@@ -269,7 +269,7 @@ def test_each_route_answers_each_visitor_as_the_table_says(demo_carto, callers):
     assert not wrong, "\n".join(wrong)
 
 
-def test_every_write_is_refused_without_the_right_csrf_token(demo_carto, callers):
+def test_every_write_is_refused_without_the_right_csrf_token(demo_service, callers):
     """Signed in as administrator (allowed everything): no token, a forged one, another browser's."""
     admin, other = callers["admin"], callers["inside"]
     wrong = []
@@ -278,7 +278,7 @@ def test_every_write_is_refused_without_the_right_csrf_token(demo_carto, callers
             continue
         for label, token in (("no token", None), ("forged token", admin.csrf[:-2] + "xx"),
                              ("another browser's token", other.csrf)):
-            t = Targets(demo_carto)
+            t = Targets(demo_service)
             response = admin.call(method, url_of(path, route, t), route, t, csrf=token)
             if response.status_code != 403 or "CSRF" not in response.text:
                 wrong.append(f"{method} {path} with {label}: {response.status_code}")

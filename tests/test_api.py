@@ -111,12 +111,12 @@ def test_cursor_pages_of_a_distance_sorted_list(client):
     assert [s[0] for s in first["sites"] + second["sites"]] == [s[0] for s in whole["sites"]]
 
 
-def test_a_cursor_page_is_not_shifted_by_a_site_added_before_it(client, demo_carto):
+def test_a_cursor_page_is_not_shifted_by_a_site_added_before_it(client, demo_service):
     first = client.get("/api/sites?limit=100").json()
     expected = client.get("/api/sites?limit=100&offset=100").json()["features"]
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         sites.create(session, SiteData(name="[Démo] AAA en tête de liste", activities=["velo"],
-                                       lon=RENNES[0], lat=RENNES[1]), demo_carto.locator, actor="test")
+                                       lon=RENNES[0], lat=RENNES[1]), demo_service.locator, actor="test")
         session.commit()
     after = client.get(first["next"]).json()
     assert [f["id"] for f in after["features"]] == [f["id"] for f in expected]
@@ -169,11 +169,11 @@ def test_an_empty_territory_is_an_empty_list_not_an_error(client):
     assert body["total"] == 0 and body["features"] == []
 
 
-def test_one_site_by_id_and_only_if_published(client, demo_carto):
+def test_one_site_by_id_and_only_if_published(client, demo_service):
     site_id = client.get("/api/sites?limit=1").json()["features"][0]["id"]
     feature = client.get(f"/api/sites/{site_id}").json()
     assert feature["type"] == "Feature" and feature["id"] == site_id
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         sites.set_status(session, session.get(sites.Site, site_id), SiteStatus.pending, actor="test")
         session.commit()
     hidden = client.get(f"/api/sites/{site_id}")
@@ -242,23 +242,23 @@ def test_responses_carry_a_weak_etag_and_a_matching_request_gets_304(client):
     assert other.status_code == 200
 
 
-def test_the_etag_changes_when_a_site_is_written(client, demo_carto):
+def test_the_etag_changes_when_a_site_is_written(client, demo_service):
     etag = client.get("/api/sites?limit=5").headers["ETag"]
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         site = session.get(sites.Site, search.find(session, search.SiteFilter(), limit=1).sites[0].id)
-        sites.update(session, site, {"name": "[Démo] Nouveau nom"}, demo_carto.locator, actor="test")
+        sites.update(session, site, {"name": "[Démo] Nouveau nom"}, demo_service.locator, actor="test")
         session.commit()
     after = client.get("/api/sites?limit=5", headers={"If-None-Match": etag})
     assert after.status_code == 200 and after.headers["ETag"] != etag
 
 
-def test_a_stored_response_is_replayed_only_while_the_data_is_unchanged(client, demo_carto):
+def test_a_stored_response_is_replayed_only_while_the_data_is_unchanged(client, demo_service):
     url = "/api/sites?format=compact&limit=1000"
     first = client.get(url)
     assert client.get(url).content == first.content
     site_id = first.json()["sites"][0][0]
-    with demo_carto.session() as session:
-        sites.update(session, session.get(sites.Site, site_id), {"name": "[Démo] Renommé"}, demo_carto.locator,
+    with demo_service.session() as session:
+        sites.update(session, session.get(sites.Site, site_id), {"name": "[Démo] Renommé"}, demo_service.locator,
                      actor="test")
         session.commit()
     renamed = {row[0]: row[3] for row in client.get(url).json()["sites"]}

@@ -17,8 +17,8 @@ def login(client, email, password=MODERATION_PASSWORD, **extra):
                        follow_redirects=False)
 
 
-def test_passwords_are_stored_as_argon2_hashes(demo_carto, moderation_accounts):
-    with demo_carto.session() as session:
+def test_passwords_are_stored_as_argon2_hashes(demo_service, moderation_accounts):
+    with demo_service.session() as session:
         user = users.by_email(session, moderation_accounts["reso"])
     assert user.password_hash.startswith("$argon2id$") and MODERATION_PASSWORD not in user.password_hash
     assert auth.verify_password(user.password_hash, MODERATION_PASSWORD)
@@ -40,10 +40,10 @@ def test_signing_in_sets_a_protected_session_cookie_and_signing_out_ends_it(clie
     assert client.get("/api/moderation/me").status_code == 401
 
 
-def test_the_session_cookie_is_secure_when_served_over_https(demo_carto, moderation_accounts):
+def test_the_session_cookie_is_secure_when_served_over_https(demo_service, moderation_accounts):
     from fastapi.testclient import TestClient
     from carto.app import create_app
-    with TestClient(create_app(carto=demo_carto), base_url="https://carto.example") as client:
+    with TestClient(create_app(service=demo_service), base_url="https://carto.example") as client:
         response = login(client, moderation_accounts["admin"])
         cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("carto_session="))
         assert "Secure" in cookie and "HttpOnly" in cookie
@@ -65,10 +65,10 @@ def test_login_attempts_are_throttled_per_account(client, moderation_accounts):
     assert login(client, moderation_accounts["admin"]).status_code == 303  # other accounts are not locked out
 
 
-def test_an_expired_session_must_sign_in_again(client, demo_carto, moderation_accounts):
+def test_an_expired_session_must_sign_in_again(client, demo_service, moderation_accounts):
     login(client, moderation_accounts["reso"])
     assert client.get("/api/moderation/me").status_code == 200
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         session.execute(update(LoginSession).values(expires_at=utcnow() - timedelta(minutes=1)))
         session.commit()
     assert client.get("/api/moderation/me").status_code == 401
@@ -83,8 +83,8 @@ def test_a_tampered_session_cookie_is_ignored(client, moderation_accounts):
     assert client.get("/api/moderation/me").status_code == 401
 
 
-def test_a_deactivated_account_cannot_sign_in(client, demo_carto, moderation_accounts):
-    with demo_carto.session() as session:
+def test_a_deactivated_account_cannot_sign_in(client, demo_service, moderation_accounts):
+    with demo_service.session() as session:
         users.set_active(session, users.by_email(session, moderation_accounts["reso"]), False)
         session.commit()
     assert login(client, moderation_accounts["reso"]).status_code == 401
@@ -112,7 +112,7 @@ def test_after_signing_in_only_local_pages_are_followed(client, moderation_accou
         "/moderation/sites/3"
 
 
-def test_administrators_manage_accounts_and_moderators_cannot(client, demo_carto, moderation_accounts, sign_in):
+def test_administrators_manage_accounts_and_moderators_cannot(client, demo_service, moderation_accounts, sign_in):
     sign_in(client, moderation_accounts["reso"])
     assert client.get("/moderation/comptes").status_code == 403
     csrf = sign_in(client, moderation_accounts["admin"])
@@ -125,7 +125,7 @@ def test_administrators_manage_accounts_and_moderators_cannot(client, demo_carto
     too_short = client.post("/moderation/comptes", data={"csrf_token": csrf, "email": "court@pole.example",
                                                          "password": "court", "role": "moderator"})
     assert too_short.status_code == 422 and "10 à 200 caractères" in too_short.text
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         user = users.by_email(session, "nouvelle@pole.example")
         scope = users.scope_of(session, user)
     assert (scope.poles, scope.domains) == ({"adesk"}, {"dechets"}) and user.digest
@@ -133,7 +133,7 @@ def test_administrators_manage_accounts_and_moderators_cannot(client, demo_carto
     updated = client.post(f"/moderation/comptes/{user.id}", data={
         "csrf_token": csrf, "name": "Nouvelle", "role": "moderator", "poles": ["reso-solidaire"], "active": "1"})
     assert updated.status_code == 200 and "Compte mis à jour" in updated.text
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         user = users.by_email(session, "nouvelle@pole.example")
         assert users.scope_of(session, user) == users.Scope(poles=frozenset({"reso-solidaire"}))
         assert not user.digest
@@ -142,8 +142,8 @@ def test_administrators_manage_accounts_and_moderators_cannot(client, demo_carto
     assert myself.status_code == 422 and "votre propre compte" in myself.text
 
 
-def test_the_command_line_creates_accounts_with_a_scope(demo_carto, monkeypatch):
-    monkeypatch.setenv("CARTO_DATABASE_URL", demo_carto.settings.database_url)
+def test_the_command_line_creates_accounts_with_a_scope(demo_service, monkeypatch):
+    monkeypatch.setenv("CARTO_DATABASE_URL", demo_service.settings.database_url)
     from carto.core.settings import get_settings
     get_settings.cache_clear()
     try:
@@ -161,5 +161,5 @@ def test_the_command_line_creates_accounts_with_a_scope(demo_carto, monkeypatch)
         assert "cress@cress.example" in listing.output and "pole@brest.example" in listing.output
     finally:
         get_settings.cache_clear()
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         assert session.exec(select(User).where(User.email == "pole@brest.example")).one().role.value == "moderator"

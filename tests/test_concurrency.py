@@ -75,8 +75,8 @@ def moderate(base: str, log: Log, email: str, done: threading.Event) -> int:
                 return accepted
 
 
-def test_concurrent_proposals_reads_and_decisions_all_succeed(demo_carto, moderation_accounts):
-    app = create_app(carto=demo_carto)
+def test_concurrent_proposals_reads_and_decisions_all_succeed(demo_service, moderation_accounts):
+    app = create_app(service=demo_service)
     app.state.rate_limiters = {"submissions": RateLimiter(10_000, 3600)}  # one address here, many people
     log, done = Log(), threading.Event()
     with LiveServer(app) as server, ThreadPoolExecutor(WRITERS + READERS + 1) as pool:
@@ -91,13 +91,13 @@ def test_concurrent_proposals_reads_and_decisions_all_succeed(demo_carto, modera
     proposals = WRITERS * PROPOSALS_EACH
     assert log.count >= 2 * proposals + READERS * READS_EACH + proposals  # every request was made
     assert accepted == proposals
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         statuses = session.exec(select(Contribution.status, func.count()).group_by(Contribution.status)).all()
         assert dict(statuses) == {ContributionStatus.accepted: proposals}
         published = set(session.exec(select(Site.name).where(Site.name.like("Atelier concurrent %"),
                                                              Site.status == SiteStatus.published)).all())
         assert published == {f"Atelier concurrent {w}-{n}" for w in range(WRITERS) for n in range(PROPOSALS_EACH)}
-        if is_sqlite(demo_carto.engine):  # what makes this work on SQLite
+        if is_sqlite(demo_service.engine):  # what makes this work on SQLite
             assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
 

@@ -36,26 +36,26 @@ def decide(client, csrf, contribution_id, action, **extra):
                        headers={"X-CSRF-Token": csrf})
 
 
-def contribution(carto, token) -> Contribution:
+def contribution(service, token) -> Contribution:
     from carto.community.contributions import by_token
-    with carto.session() as session:
+    with service.session() as session:
         return by_token(session, token)
 
 
-def outbox(carto) -> list:
-    mail.deliver_pending(carto.engine, carto.settings)
-    directory = mail.outbox_dir(carto.settings)
+def outbox(service) -> list:
+    mail.deliver_pending(service.engine, service.settings)
+    directory = mail.outbox_dir(service.settings)
     if not directory.exists():
         return []
     return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(directory.glob("*.eml"))]
 
 
-def test_a_proposed_site_waits_unseen_then_shows_on_the_map_once_accepted(client, demo_carto, moderation_accounts,
+def test_a_proposed_site_waits_unseen_then_shows_on_the_map_once_accepted(client, demo_service, moderation_accounts,
                                                                            sign_in):
     token = follow_token(new_site(client))
     page = client.get(f"/suivi/{token}?merci=1")
     assert "Merci" in page.text and "En attente de modération" in page.text
-    c = contribution(demo_carto, token)
+    c = contribution(demo_service, token)
     assert client.get(f"/api/sites/{c.site_id}").status_code == 404
     assert client.get("/api/sites", params={"q": "Lices"}).json()["features"] == []
 
@@ -68,13 +68,13 @@ def test_a_proposed_site_waits_unseen_then_shows_on_the_map_once_accepted(client
     assert [f["id"] for f in features] == [c.site_id]
     assert features[0]["properties"]["commune_code"] == "35238"
     assert "Acceptée" in client.get(f"/suivi/{token}").text
-    subjects = [m["Subject"] for m in outbox(demo_carto) if m["To"] == CONTRIBUTOR["contributor_email"]]
+    subjects = [m["Subject"] for m in outbox(demo_service) if m["To"] == CONTRIBUTOR["contributor_email"]]
     assert len(subjects) == 2 and "bien reçue" in subjects[0]
 
 
-def test_a_change_is_kept_as_a_diff_and_a_refusal_reason_reaches_the_contributor(client, demo_carto,
+def test_a_change_is_kept_as_a_diff_and_a_refusal_reason_reaches_the_contributor(client, demo_service,
                                                                                   moderation_accounts, sign_in):
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         site = session.exec(select(Site).where(Site.commune_code == "35238").order_by(Site.id)).first()
     form = client.get(f"/sites/{site.id}/modifier").text
     assert f'value="{site.name}"' in form.replace("&#39;", "'")
@@ -82,11 +82,11 @@ def test_a_change_is_kept_as_a_diff_and_a_refusal_reason_reaches_the_contributor
               "commune": "Rennes (35238)", "lon": repr(site.lon), "lat": repr(site.lat),
               "description": site.description, "website": site.website or "", "siret": site.siret or "",
               "opening_hours": site.opening_hours or "", "legal_form": site.legal_form.value if site.legal_form else "",
-              "labels": ", ".join(site.labels), "activities": _activities(demo_carto, site.id),
+              "labels": ", ".join(site.labels), "activities": _activities(demo_service, site.id),
               "base_version": str(site.version),
               **{f: "1" for f in ("siae", "ea_esat", "serves_individuals", "serves_professionals") if getattr(site, f)}}
     token = follow_token(propose(client, f"/sites/{site.id}/modifier", **values))
-    c = contribution(demo_carto, token)
+    c = contribution(demo_service, token)
     assert c.changes == {"name": [site.name, "Nouveau nom"], "phone": [None, "02 99 00 00 00"]}
     assert c.base_version == site.version
 
@@ -100,25 +100,25 @@ def test_a_change_is_kept_as_a_diff_and_a_refusal_reason_reaches_the_contributor
     follow = client.get(f"/suivi/{token}").text
     assert "Refusée" in follow and "Le nom actuel est le bon &lt;b&gt;merci&lt;/b&gt;" in follow
     assert client.get(f"/api/sites/{site.id}").json()["properties"]["name"] == site.name
-    refusal = [m for m in outbox(demo_carto) if "n'a pas été retenue" in m.get_content()]
+    refusal = [m for m in outbox(demo_service) if "n'a pas été retenue" in m.get_content()]
     assert "Le nom actuel est le bon <b>merci</b>" in refusal[0].get_content()
 
 
-def _activities(carto, site_id):
+def _activities(service, site_id):
     from carto.directory.sites import activities_of
-    with carto.session() as session:
+    with service.session() as session:
         return activities_of(session, site_id)
 
 
-def test_an_unchanged_form_is_not_a_proposal(client, demo_carto):
-    with demo_carto.session() as session:
+def test_an_unchanged_form_is_not_a_proposal(client, demo_service):
+    with demo_service.session() as session:
         site = session.exec(select(Site).order_by(Site.id)).first()
     form = client.get(f"/sites/{site.id}/modifier").text
     data = dict(re.findall(r'<input id="f-(\w+)" name="\w+" type="(?:text|url|email|tel)" value="([^"]*)"', form))
     data = {k: v.replace("&#39;", "'").replace("&amp;", "&") for k, v in data.items()
             if not k.startswith("contributor")}
     data["description"] = site.description
-    data["activities"] = _activities(demo_carto, site.id)
+    data["activities"] = _activities(demo_service, site.id)
     data["legal_form"] = site.legal_form.value if site.legal_form else ""
     data["base_version"] = str(site.version)
     data.update({f: "1" for f in ("siae", "ea_esat", "serves_individuals", "serves_professionals") if getattr(site, f)})
@@ -127,13 +127,13 @@ def test_an_unchanged_form_is_not_a_proposal(client, demo_carto):
     assert "aucun changement" in response.text
 
 
-def test_a_report_leads_to_archiving_the_site(client, demo_carto, moderation_accounts, sign_in):
-    with demo_carto.session() as session:
+def test_a_report_leads_to_archiving_the_site(client, demo_service, moderation_accounts, sign_in):
+    with demo_service.session() as session:
         site = session.exec(select(Site).where(Site.commune_code == "35238").order_by(Site.id)).first()
     token = csrf_of(client.get(f"/sites/{site.id}/signaler").text)
     response = client.post(f"/sites/{site.id}/signaler", follow_redirects=False,
                            data={"csrf_token": token, "reason": "closed", "comment": "Fermé depuis mars"})
-    c = contribution(demo_carto, follow_token(response))
+    c = contribution(demo_service, follow_token(response))
     assert c.reason.value == "closed" and c.contributor_email is None  # a report may be anonymous
 
     csrf = sign_in(client, moderation_accounts["reso"])
@@ -144,16 +144,16 @@ def test_a_report_leads_to_archiving_the_site(client, demo_carto, moderation_acc
     assert history[0]["actor"] == "Modération reso" and history[0]["contribution_id"] == c.id
 
 
-def test_a_domain_whose_moderation_is_not_open_refuses_proposals(client, demo_carto):
+def test_a_domain_whose_moderation_is_not_open_refuses_proposals(client, demo_service):
     response = new_site(client, activities=["epicerie-solidaire"])
     assert response.status_code == 422
     assert "Alimentation et agriculture" in response.text and "pas encore ouverte" in response.text
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         assert session.exec(select(Contribution)).all() == []
 
 
-def test_a_nearby_site_with_a_similar_name_is_shown_before_submitting(client, demo_carto):
-    with demo_carto.session() as session:
+def test_a_nearby_site_with_a_similar_name_is_shown_before_submitting(client, demo_service):
+    with demo_service.session() as session:
         site = session.exec(select(Site).where(Site.commune_code == "35238").order_by(Site.id)).first()
     name = site.name.removeprefix("[Démo] ")
     near = {"lon": str(site.lon + 0.001), "lat": str(site.lat)}  # ~75 m east
@@ -167,24 +167,24 @@ def test_a_nearby_site_with_a_similar_name_is_shown_before_submitting(client, de
     assert far.json()["duplicates"] == []
 
     token = follow_token(new_site(client, name=name, activities=["velo"], not_duplicate="1", **near))
-    c = contribution(demo_carto, token)
+    c = contribution(demo_service, token)
     assert c.duplicates == [site.id] and c.likely_duplicate
 
 
-def test_the_same_siret_is_a_duplicate_wherever_the_site_is(client, demo_carto):
-    with demo_carto.session() as session:
+def test_the_same_siret_is_a_duplicate_wherever_the_site_is(client, demo_service):
+    with demo_service.session() as session:
         site = session.exec(select(Site).where(Site.siret.is_not(None)).order_by(Site.id)).first()
     found = client.get("/api/contributions/duplicates",
                        params={"name": "Tout autre nom", "lon": -4.4861, "lat": 48.3904, "siret": site.siret})
     assert site.id in [d["id"] for d in found.json()["duplicates"]]
 
 
-def test_a_site_known_only_by_its_commune_sits_at_its_centre(client, demo_carto):
+def test_a_site_known_only_by_its_commune_sits_at_its_centre(client, demo_service):
     token = follow_token(new_site(client, lon="", lat="", commune="Carhaix-Plouguer"))
     page = client.get(f"/suivi/{token}").text
     assert "centre de la commune" in page
-    with demo_carto.session() as session:
-        site = session.get(Site, contribution(demo_carto, token).site_id)
+    with demo_service.session() as session:
+        site = session.get(Site, contribution(demo_service, token).site_id)
         assert (site.commune_code, site.status) == ("29024", SiteStatus.pending)
 
 
@@ -195,12 +195,12 @@ def test_a_site_known_only_by_its_commune_sits_at_its_centre(client, demo_carto)
     ("commune", "Atlantide", "commune inconnue"),
     ("contributor_email", "pas-une-adresse", "e-mail invalide"),
 ])
-def test_bad_fields_are_named_and_nothing_is_stored(client, demo_carto, field, value, message):
+def test_bad_fields_are_named_and_nothing_is_stored(client, demo_service, field, value, message):
     fields = {field: value} | ({"lon": "", "lat": ""} if field == "commune" else {})
     response = new_site(client, **fields)
     assert response.status_code == 422
     assert re.search(rf'id="err-{field}">[^<]*{re.escape(message)}', response.text), response.text[-3000:]
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         assert session.exec(select(Contribution)).all() == []
 
 
@@ -210,16 +210,16 @@ def test_consent_and_contact_are_required_for_a_proposal(client):
     assert 'id="err-consent"' in response.text and 'id="err-contributor_email"' in response.text
 
 
-def test_robots_filling_the_honeypot_are_refused(client, demo_carto):
+def test_robots_filling_the_honeypot_are_refused(client, demo_service):
     response = new_site(client, url_confirmation="https://spam.example")
     assert response.status_code == 400
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         assert session.exec(select(Contribution)).all() == []
 
 
-def test_submissions_are_limited_per_address(client, demo_carto):
+def test_submissions_are_limited_per_address(client, demo_service):
     from carto.api.contribute import SUBMISSIONS_PER_HOUR
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         site = session.exec(select(Site).order_by(Site.id)).first()
     token = csrf_of(client.get(f"/sites/{site.id}/signaler").text)
     codes = [client.post(f"/sites/{site.id}/signaler", data={"csrf_token": token, "reason": "wrong"},
@@ -227,7 +227,7 @@ def test_submissions_are_limited_per_address(client, demo_carto):
     assert codes == [303] * SUBMISSIONS_PER_HOUR + [429]
 
 
-def test_a_form_posted_without_its_csrf_token_is_refused(client, demo_carto):
+def test_a_form_posted_without_its_csrf_token_is_refused(client, demo_service):
     client.get("/proposer")  # the visitor has its CSRF cookie, but the token is missing
     response = client.post("/proposer", data={"name": "Sans jeton", "activities": ["velo"], "commune": "Rennes",
                                               **CONTRIBUTOR}, follow_redirects=False)
@@ -235,13 +235,13 @@ def test_a_form_posted_without_its_csrf_token_is_refused(client, demo_carto):
     forged = client.post("/proposer", data={"csrf_token": "forged", "name": "Faux jeton", "activities": ["velo"],
                                             "commune": "Rennes", **CONTRIBUTOR}, follow_redirects=False)
     assert forged.status_code == 403
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         assert session.exec(select(Contribution)).all() == []
 
 
-def test_contributors_never_appear_in_public_pages_or_apis(client, demo_carto, moderation_accounts, sign_in):
+def test_contributors_never_appear_in_public_pages_or_apis(client, demo_service, moderation_accounts, sign_in):
     token = follow_token(new_site(client))
-    c = contribution(demo_carto, token)
+    c = contribution(demo_service, token)
     csrf = sign_in(client, moderation_accounts["admin"])
     decide(client, csrf, c.id, "accept")
     client.cookies.clear()
@@ -258,9 +258,9 @@ def test_an_unknown_follow_up_link_is_404(client):
     assert client.get("/suivi/pas-un-vrai-jeton").status_code == 404
 
 
-def test_only_published_sites_take_changes_and_reports(client, demo_carto):
+def test_only_published_sites_take_changes_and_reports(client, demo_service):
     token = follow_token(new_site(client))
-    pending = contribution(demo_carto, token).site_id
+    pending = contribution(demo_service, token).site_id
     assert client.get(f"/sites/{pending}/modifier").status_code == 404
     assert client.get(f"/sites/{pending}/signaler").status_code == 404
-    assert ContributionStatus.pending == contribution(demo_carto, token).status
+    assert ContributionStatus.pending == contribution(demo_service, token).status

@@ -7,31 +7,31 @@ from carto.directory import demo
 from carto.storage.models import Site, SiteActivity
 
 
-def test_demo_sites_are_flagged_and_named_as_demonstration(demo_carto):
-    with demo_carto.session() as session:
+def test_demo_sites_are_flagged_and_named_as_demonstration(demo_service):
+    with demo_service.session() as session:
         sites = session.exec(select(Site)).all()
     assert len(sites) == 500
     assert all(s.is_demo and s.name.startswith("[Démo] ") for s in sites)
     assert all(s.commune_code for s in sites)
 
 
-def test_demo_covers_every_open_domain_and_activity(demo_carto):
-    with demo_carto.session() as session:
+def test_demo_covers_every_open_domain_and_activity(demo_service):
+    with demo_service.session() as session:
         used = set(session.exec(select(SiteActivity.activity)))
-    opened = {a.slug for d in demo_carto.taxonomy.domains if d.is_open() for a in d.activities}
+    opened = {a.slug for d in demo_service.taxonomy.domains if d.is_open() for a in d.activities}
     assert opened <= used
 
 
-def test_demo_is_deterministic_and_follows_population(carto):
-    first = demo.generate(carto.locator, carto.taxonomy, 300, seed=7)
-    again = demo.generate(carto.locator, carto.taxonomy, 300, seed=7)
+def test_demo_is_deterministic_and_follows_population(service):
+    first = demo.generate(service.locator, service.taxonomy, 300, seed=7)
+    again = demo.generate(service.locator, service.taxonomy, 300, seed=7)
     assert [s.model_dump() for s in first] == [s.model_dump() for s in again]
-    communes = Counter(carto.locator.locate(s.lon, s.lat).commune_code for s in first)
+    communes = Counter(service.locator.locate(s.lon, s.lat).commune_code for s in first)
     # Rennes and Brest, the two largest cities, hold the most sites.
     assert {code for code, _ in communes.most_common(2)} == {"35238", "29019"}
 
 
-def test_loading_the_demo_twice_adds_nothing(carto):
-    with carto.session() as session:
-        assert demo.load(session, carto.locator, carto.taxonomy, 20) == 20
-        assert demo.load(session, carto.locator, carto.taxonomy, 20) == 0
+def test_loading_the_demo_twice_adds_nothing(service):
+    with service.session() as session:
+        assert demo.load(session, service.locator, service.taxonomy, 20) == 20
+        assert demo.load(session, service.locator, service.taxonomy, 20) == 0

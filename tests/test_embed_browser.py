@@ -169,11 +169,11 @@ def test_ordinary_pages_refuse_to_be_framed_by_a_partner(live_server, partner, p
         expect(page.frame_locator(blocked).locator("#carto-status, .embed-builder")).to_have_count(0)
 
 
-def test_with_an_allow_list_other_partners_are_refused_and_the_builder_still_previews(demo_carto, partner, page):
+def test_with_an_allow_list_other_partners_are_refused_and_the_builder_still_previews(demo_service, partner, page):
     from carto.app import create_app
     from tests.conftest import LiveServer
-    demo_carto.settings.embed_frame_ancestors = "https://pole.example"
-    with LiveServer(create_app(carto=demo_carto)) as server:
+    demo_service.settings.embed_frame_ancestors = "https://pole.example"
+    with LiveServer(create_app(service=demo_service)) as server:
         page.goto(partner.publish("/refus.html", f'<iframe src="{server.url}/embed" title="Carte"></iframe>'))
         page.wait_for_load_state("load")
         assert page.locator("iframe").element_handle().content_frame().url.startswith("chrome-error://")

@@ -92,13 +92,13 @@ def fitted_bounds(html: str) -> list[float]:
 
 # --- Options honoured -------------------------------------------------------------------------------
 
-def test_preset_activities_and_pole_fill_the_filters_and_frame_the_map(client, demo_carto):
+def test_preset_activities_and_pole_fill_the_filters_and_frame_the_map(client, demo_service):
     html = client.get(ADESK_VELO).text
     page = Page(html)
     assert page.checked("activity") == {"velo"}
     assert page.selected["pole"] == "adesk"
-    with demo_carto.session() as session:
-        west, south, east, north = embed_page.territory_box(demo_carto, session, "pole", "adesk")
+    with demo_service.session() as session:
+        west, south, east, north = embed_page.territory_box(demo_service, session, "pole", "adesk")
     assert fitted_bounds(html) == pytest.approx([south, west, north, east])
     # map.js gets the embed's settings: new tabs, its own list, the pôle's outline.
     assert page.config["linkTarget"] == "_blank"
@@ -106,11 +106,11 @@ def test_preset_activities_and_pole_fill_the_filters_and_frame_the_map(client, d
     assert page.config["outline"]["type"] in ("Polygon", "MultiPolygon")
 
 
-def test_an_epci_a_box_or_a_centre_set_the_first_view(client, demo_carto):
+def test_an_epci_a_box_or_a_centre_set_the_first_view(client, demo_service):
     epci = client.get("/embed?epci=243500139").text
     assert Page(epci).selected["epci"] == "243500139"
-    with demo_carto.session() as session:
-        west, south, east, north = embed_page.territory_box(demo_carto, session, "epci", "243500139")
+    with demo_service.session() as session:
+        west, south, east, north = embed_page.territory_box(demo_service, session, "epci", "243500139")
     assert fitted_bounds(epci) == pytest.approx([south, west, north, east])
     assert fitted_bounds(client.get("/embed?bbox=-4.6,48.2,-4.3,48.5").text) == [48.2, -4.6, 48.5, -4.3]
     # An explicit centre wins over the territory's bounds (but the territory still filters).
@@ -119,9 +119,9 @@ def test_an_epci_a_box_or_a_centre_set_the_first_view(client, demo_carto):
     assert Page(centred).selected["epci"] == "243500139"
 
 
-def test_a_domain_preset_ticks_all_its_activities(client, demo_carto):
+def test_a_domain_preset_ticks_all_its_activities(client, demo_service):
     page = get(client, "/embed?domain=mobilite")
-    assert page.checked("activity") == {a.slug for a in demo_carto.taxonomy.domain("mobilite").activities}
+    assert page.checked("activity") == {a.slug for a in demo_service.taxonomy.domain("mobilite").activities}
 
 
 def test_a_locked_embed_does_not_offer_its_presets_for_change(client):
@@ -206,10 +206,10 @@ def test_the_embed_may_be_framed_the_builder_may_not(client):
     assert builder["Content-Security-Policy"].endswith("; frame-ancestors 'none'") and builder["X-Frame-Options"] == "DENY"
 
 
-def test_an_allow_list_restricts_who_may_frame_the_embed(demo_carto):
+def test_an_allow_list_restricts_who_may_frame_the_embed(demo_service):
     from tests.conftest import make_client
-    demo_carto.settings.embed_frame_ancestors = "https://pole.example https://ville.example"
-    with make_client(demo_carto) as restricted:
+    demo_service.settings.embed_frame_ancestors = "https://pole.example https://ville.example"
+    with make_client(demo_service) as restricted:
         policy = restricted.get("/embed").headers["Content-Security-Policy"]
     assert policy.endswith("; frame-ancestors 'self' https://pole.example https://ville.example")
 
@@ -249,35 +249,35 @@ def test_the_pole_page_links_to_its_embed_and_to_the_builder(client):
 
 
 def test_without_geodata_the_embed_still_opens(tmp_path):
-    from carto.directory.context import Carto
+    from carto.directory.service import Service
     from tests.conftest import make_client, settings_for
     settings = settings_for(tmp_path / "bare.db")
     settings.geodata = tmp_path / "no-geodata"
-    with make_client(Carto.open(settings)) as bare:
+    with make_client(Service.open(settings)) as bare:
         for url in ("/embed?epci=243500139&pole=adesk", "/embed?view=list&departement=29", "/embed/builder"):
             assert bare.get(url).status_code == 200
 
 
 # --- Builder and snippet ----------------------------------------------------------------------------
 
-def test_the_builder_starts_from_its_address_and_shows_code_and_preview(client, demo_carto):
+def test_the_builder_starts_from_its_address_and_shows_code_and_preview(client, demo_service):
     html = client.get("/embed/builder?pole=adesk&domain=mobilite&lang=en&height=450&legend=0").text
     page = Page(html)
     assert page.selected["pole"] == "adesk" and page.selected["lang"] == "en"
-    mobility = {a.slug for a in demo_carto.taxonomy.domain("mobilite").activities}
+    mobility = {a.slug for a in demo_service.taxonomy.domain("mobilite").activities}
     assert page.checked("activity") == mobility and page.checked("domain") == {"mobilite"}
     assert page.checked("legend") == set() and page.checked("contrib") == {"1"}
     options = embed.EmbedOptions(domains=["mobilite"], territory=("pole", "adesk"), legend=False, lang="en")
-    assert page.textarea == embed.snippet(demo_carto.settings.public_base_url, options,
+    assert page.textarea == embed.snippet(demo_service.settings.public_base_url, options,
                                           title=embed.TITLES["en"], height=450)
     assert page.iframes[0]["src"] == "/embed?domain=mobilite&pole=adesk&lang=en&legend=0"
     assert "height: 450px" in page.iframes[0]["style"]
 
 
-def test_the_snippet_api_applies_the_embed_rules(client, demo_carto):
+def test_the_snippet_api_applies_the_embed_rules(client, demo_service):
     data = client.get("/api/embed/snippet?activity=velo&activity=nope&pole=adesk&lock=1&zoom=abc"
                       "&title=Nos+ateliers&height=480&resize=1").json()
-    base = demo_carto.settings.public_base_url
+    base = demo_service.settings.public_base_url
     options = embed.EmbedOptions(activities=["velo"], territory=("pole", "adesk"), locked=True)
     assert data["options"] == {"activity": "velo", "lock": "1", "pole": "adesk"}
     assert data["url"] == f"{base}/embed?activity=velo&lock=1&pole=adesk"

@@ -34,23 +34,23 @@ HEADERS = ["Identifiant", "Nom", "Activités", "Domaines", "Codes des activités
 
 
 @pytest.fixture
-def tricky(carto):
+def tricky(service):
     """Two sites in Rennes whose text trips naive CSV writers, one from another source, one pending."""
-    with carto.session() as session:
+    with service.session() as session:
         sites.create(session, SiteData(
             name=TRICKY_NAME, activities=["reemploi", "mobilier-professionnel"], lon=-1.6778, lat=48.1173,
             description="Meubles ; vaisselle, jouets\nDeuxième ligne : « œuvre » #solidaire",
             street="12 bis, rue de l'Hôtel-Dieu", postcode="35000", siret="73282932000074",
             legal_form=LegalForm.association, siae=True, labels=["Emmaüs", "Le Rab"],
             opening_hours="Mo-Fr 09:00-12:00", verified_at=date(2026, 3, 2)),
-            carto.locator, actor="test", source="lvao", credit=LVAO_CREDIT)
+            service.locator, actor="test", source="lvao", credit=LVAO_CREDIT)
         sites.create(session, SiteData(name="Vélo-école", activities=["velo"], lon=-1.70, lat=48.11),
-                     carto.locator, actor="test")
+                     service.locator, actor="test")
         hidden = sites.create(session, SiteData(name="Pas encore publié", activities=["velo"], lon=-1.69, lat=48.12),
-                              carto.locator, actor="test")
+                              service.locator, actor="test")
         sites.set_status(session, hidden, SiteStatus.pending, actor="test")
         session.commit()
-    with make_client(carto) as client:
+    with make_client(service) as client:
         yield client
 
 
@@ -175,7 +175,7 @@ def test_bad_export_requests_get_a_4xx_naming_the_parameter(client):
     assert unknown.status_code == 400 and unknown.json()["detail"][0]["loc"] == ["query", "territory"]
 
 
-def test_exports_carry_only_public_fields_of_sites(demo_carto):
+def test_exports_carry_only_public_fields_of_sites(demo_service):
     """The columns are an explicit list of public fields: nothing of a contributor can slip in."""
     assert [c.header for c in exports.COLUMNS] == HEADERS
     keys = {c.key for c in exports.COLUMNS}
@@ -194,8 +194,8 @@ def run_cli(monkeypatch, db, *args):
 
 
 @pytest.mark.parametrize("fmt", list(exports.FORMATS))
-def test_cli_exports_the_whole_dataset_in_every_format(monkeypatch, demo_carto, tmp_path, fmt):
-    db = demo_carto.settings.database_url.removeprefix("sqlite:///")
+def test_cli_exports_the_whole_dataset_in_every_format(monkeypatch, demo_service, tmp_path, fmt):
+    db = demo_service.settings.database_url.removeprefix("sqlite:///")
     out = tmp_path / f"sites.{fmt}"
     result = run_cli(monkeypatch, db, out)
     assert result.exit_code == 0, result.output
@@ -208,19 +208,19 @@ def test_cli_exports_the_whole_dataset_in_every_format(monkeypatch, demo_carto, 
         assert len(read_csv_module(out.read_bytes(), ",")) == 501
 
 
-def test_cli_export_takes_the_search_filters(monkeypatch, demo_carto, tmp_path):
-    db = demo_carto.settings.database_url.removeprefix("sqlite:///")
+def test_cli_export_takes_the_search_filters(monkeypatch, demo_service, tmp_path):
+    db = demo_service.settings.database_url.removeprefix("sqlite:///")
     out = tmp_path / "rennes.csv"
     result = run_cli(monkeypatch, db, out, "--territory", "Rennes Métropole", "--reserved", "siae",
                      "--separator", ";", "--format", "csv")
     assert result.exit_code == 0, result.output
-    with demo_carto.session() as session:
-        expected = sourcing.run(session, sourcing.parse(demo_carto, session, zone="epci:243500139", reserved="siae"))
+    with demo_service.session() as session:
+        expected = sourcing.run(session, sourcing.parse(demo_service, session, zone="epci:243500139", reserved="siae"))
     assert [int(r[0]) for r in read_csv_module(out.read_bytes(), ";")[1:]] == expected.ids
 
 
-def test_cli_export_says_what_is_wrong(monkeypatch, demo_carto, tmp_path):
-    db = demo_carto.settings.database_url.removeprefix("sqlite:///")
+def test_cli_export_says_what_is_wrong(monkeypatch, demo_service, tmp_path):
+    db = demo_service.settings.database_url.removeprefix("sqlite:///")
     assert "« pdf » inconnu" in run_cli(monkeypatch, db, tmp_path / "x.pdf").output
     ambiguous = run_cli(monkeypatch, db, tmp_path / "x.csv", "--territory", "Plouhinec")
     assert ambiguous.exit_code == 1 and "--zone commune:29197" in ambiguous.output

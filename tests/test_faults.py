@@ -25,10 +25,10 @@ COPIES = 4000  # of the 8-row LVAO sample: 32,000 rows, 28,000 sites, many batch
 RENNES = (-1.6778, 48.1173)
 
 
-def carto_process(carto, *args: str) -> subprocess.Popen:
+def carto_process(service, *args: str) -> subprocess.Popen:
     """The ``carto`` command on the test's database, in its own process group (its import reader too)."""
-    env = os.environ | {"CARTO_DATABASE_URL": carto.settings.database_url, "CARTO_GEODATA": str(GEODATA),
-                        "CARTO_TILES": "blank", "CARTO_OUTBOX_DIR": str(carto.settings.outbox_dir)}
+    env = os.environ | {"CARTO_DATABASE_URL": service.settings.database_url, "CARTO_GEODATA": str(GEODATA),
+                        "CARTO_TILES": "blank", "CARTO_OUTBOX_DIR": str(service.settings.outbox_dir)}
     return subprocess.Popen([sys.executable, "-c", "from carto.cli import app; app()", *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
@@ -58,34 +58,34 @@ def big_lvao_file(path: Path) -> Path:
     return write_lvao(path, rows)
 
 
-def sites(carto) -> int:
-    with carto.session() as session:
+def sites(service) -> int:
+    with service.session() as session:
         return session.exec(select(func.count()).select_from(Site)).one()
 
 
-def test_an_import_killed_half_way_leaves_only_whole_sites_and_can_be_run_again(carto, tmp_path):
+def test_an_import_killed_half_way_leaves_only_whole_sites_and_can_be_run_again(service, tmp_path):
     data = big_lvao_file(tmp_path / "lvao.csv")
-    expected = import_lvao(carto, data, dry_run=True)  # what a complete import writes
-    importing = carto_process(carto, "import", str(data), "--format", "lvao")
+    expected = import_lvao(service, data, dry_run=True)  # what a complete import writes
+    importing = carto_process(service, "import", str(data), "--format", "lvao")
     # Killed while writing: after a few committed batches, at whatever point the next one is.
-    wait_for(lambda: sites(carto) >= 3 * BATCH_SIZE or importing.poll() is not None, "three committed batches")
+    wait_for(lambda: sites(service) >= 3 * BATCH_SIZE or importing.poll() is not None, "three committed batches")
     kill(importing)
     assert importing.returncode == -signal.SIGKILL, importing.stderr.read().decode()[-2000:]
 
-    written = sites(carto)
+    written = sites(service)
     assert 0 < written < expected.created  # killed half-way
     assert written % BATCH_SIZE == 0  # whole batches only
-    with carto.session() as session:
+    with service.session() as session:
         assert_every_site_is_whole(session)
         if session.get_bind().dialect.name == "sqlite":
             assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         killed = session.exec(select(ImportRun).where(ImportRun.status == ImportRunStatus.running)).one()
         assert killed.filename == data.name  # left "running": nothing was left to say otherwise
 
-    again = import_lvao(carto, data)
+    again = import_lvao(service, data)
     assert again.created + again.unchanged + again.updated == expected.created
-    assert sites(carto) == expected.created
-    with carto.session() as session:
+    assert sites(service) == expected.created
+    with service.session() as session:
         assert_every_site_is_whole(session)
 
 
@@ -95,9 +95,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(carto) -> tuple[subprocess.Popen, str]:
+def serve(service) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    server = carto_process(carto, "serve", "--port", str(port))
+    server = carto_process(service, "serve", "--port", str(port))
     url = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -110,8 +110,8 @@ def serve(carto) -> tuple[subprocess.Popen, str]:
     return server, url
 
 
-def test_a_server_killed_right_after_decisions_has_lost_none(demo_carto, moderation_accounts):
-    server, url = serve(demo_carto)
+def test_a_server_killed_right_after_decisions_has_lost_none(demo_service, moderation_accounts):
+    server, url = serve(demo_service)
     try:
         with httpx.Client(base_url=url, timeout=30) as public, httpx.Client(base_url=url, timeout=30) as cress:
             for n in range(5):
@@ -133,14 +133,14 @@ def test_a_server_killed_right_after_decisions_has_lost_none(demo_carto, moderat
     finally:
         kill(server)
 
-    server, url = serve(demo_carto)
+    server, url = serve(demo_service)
     try:
         found = httpx.get(url + "/api/sites", params={"q": "Recyclerie survivante", "limit": 10}).json()
         assert sorted(f["properties"]["name"] for f in found["features"]) == [
             f"Recyclerie survivante {n}" for n in range(5)]
     finally:
         kill(server)
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         assert set(session.exec(select(Contribution.status)).all()) == {ContributionStatus.accepted}
         assert session.exec(select(func.count()).select_from(Site).where(
             Site.name.like("Recyclerie survivante %"), Site.status == SiteStatus.published)).one() == 5

@@ -48,8 +48,8 @@ def fuzz(schema, calls: Counter, **credentials) -> list[str]:
 
 
 @pytest.fixture
-def app(demo_carto):
-    return create_app(carto=demo_carto)
+def app(demo_service):
+    return create_app(service=demo_service)
 
 
 def moderator_credentials(app, email, sign_in) -> dict:
@@ -59,7 +59,7 @@ def moderator_credentials(app, email, sign_in) -> dict:
                 "headers": {"X-CSRF-Token": csrf}}
 
 
-def test_the_api_never_fails_on_generated_input(app, demo_carto, moderation_accounts, sign_in):
+def test_the_api_never_fails_on_generated_input(app, demo_service, moderation_accounts, sign_in):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)

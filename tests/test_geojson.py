@@ -29,7 +29,7 @@ def reference(site: Site) -> dict:
     return site.model_dump(include=set(geojson.PUBLIC_FIELDS), mode="json")
 
 
-def assert_stored_json_is_the_feature(carto, session, ids=None) -> int:
+def assert_stored_json_is_the_feature(service, session, ids=None) -> int:
     """Every site's stored feature and marker, put together, against the site read back."""
     query = select(Site).where(Site.id.in_(ids)) if ids else select(Site)
     objects = {s.id: s for s in session.exec(query)}
@@ -39,59 +39,59 @@ def assert_stored_json_is_the_feature(carto, session, ids=None) -> int:
     assert len(rows) == len(objects)
     for row in rows:
         site = objects[row.id]
-        feature = json.loads(carto.pieces.feature(row))
-        assert feature == geojson.site_feature(site, activities[site.id], carto.taxonomy)
+        feature = json.loads(service.pieces.feature(row))
+        assert feature == geojson.site_feature(site, activities[site.id], service.taxonomy)
         assert {k: feature["properties"][k] for k in geojson.PUBLIC_FIELDS} == reference(site)
-        assert json.loads(carto.pieces.marker(markers[row.id])) == geojson.compact_site(site, activities[site.id])
+        assert json.loads(service.pieces.marker(markers[row.id])) == geojson.compact_site(site, activities[site.id])
     return len(rows)
 
 
-def test_the_stored_json_of_every_demo_site_is_its_feature(demo_carto):
-    with demo_carto.session() as session:
-        assert assert_stored_json_is_the_feature(demo_carto, session) == 500
+def test_the_stored_json_of_every_demo_site_is_its_feature(demo_service):
+    with demo_service.session() as session:
+        assert assert_stored_json_is_the_feature(demo_service, session) == 500
 
 
-def test_the_stored_json_follows_each_write_of_a_site(carto):
-    with session_scope(carto.engine) as session:
-        site_id = sites.create(session, FULL, carto.locator, actor="test").id
-    with session_scope(carto.engine) as session:
-        assert_stored_json_is_the_feature(carto, session, [site_id])
+def test_the_stored_json_follows_each_write_of_a_site(service):
+    with session_scope(service.engine) as session:
+        site_id = sites.create(session, FULL, service.locator, actor="test").id
+    with session_scope(service.engine) as session:
+        assert_stored_json_is_the_feature(service, session, [site_id])
         site = session.get(Site, site_id)
         sites.update(session, site, {"name": "Atelier renommé", "activities": ["textile"], "lon": -1.68,
-                                     "lat": 48.11, "website": None}, carto.locator, actor="user:1")
+                                     "lat": 48.11, "website": None}, service.locator, actor="user:1")
         sites.set_status(session, site, SiteStatus.archived, actor="user:1")
-    with carto.session() as session:
-        assert assert_stored_json_is_the_feature(carto, session, [site_id]) == 1
+    with service.session() as session:
+        assert assert_stored_json_is_the_feature(service, session, [site_id]) == 1
         row = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.id == site_id)).one()
-        properties = json.loads(carto.pieces.feature(row))["properties"]
+        properties = json.loads(service.pieces.feature(row))["properties"]
         assert (properties["name"], properties["activities"], properties["status"], properties["version"]) == (
             "Atelier renommé", ["textile"], "archived", 3)
 
 
-def test_bulk_writes_store_the_same_json(carto):
-    with session_scope(carto.engine) as session:
+def test_bulk_writes_store_the_same_json(service):
+    with session_scope(service.engine) as session:
         fields = FULL.model_dump()
         acts = fields.pop("activities")
         rows = [bulk.new_row(dict(fields, name=f"Lot {i}"), source="lot", source_key=str(i)) for i in range(3)]
-        assert bulk.place(rows, carto.locator) == [None] * 3
+        assert bulk.place(rows, service.locator) == [None] * 3
         ids = bulk.insert_sites(session, rows, [acts] * 3, actor="test")
-    with session_scope(carto.engine) as session:
-        assert_stored_json_is_the_feature(carto, session, ids)
+    with session_scope(service.engine) as session:
+        assert_stored_json_is_the_feature(service, session, ids)
         stored = [session.get(Site, i) for i in ids]
         before = [sites.snapshot(session, s) for s in stored]
         rewritten = [s.model_dump() | {"phone": "02 23 00 00 00"} for s in stored]
         bulk.rewrite_sites(session, rewritten, [["velo"]] * 3, before, actor="import:lot")
-    with carto.session() as session:
-        assert assert_stored_json_is_the_feature(carto, session, ids) == 3
+    with service.session() as session:
+        assert assert_stored_json_is_the_feature(service, session, ids) == 3
         assert {s.version for s in session.exec(select(Site).where(Site.id.in_(ids)))} == {2}
 
 
-def test_domains_follow_the_taxonomy_without_rewriting_sites(demo_carto):
+def test_domains_follow_the_taxonomy_without_rewriting_sites(demo_service):
     moved = Taxonomy((Domain("tout", "Tout", "#000000", "black", "circle", None, tuple(
-        Activity(a.slug, a.label, a.icon, "tout") for a in demo_carto.taxonomy.activities.values())),))
-    with demo_carto.session() as session:
+        Activity(a.slug, a.label, a.icon, "tout") for a in demo_service.taxonomy.activities.values())),))
+    with demo_service.session() as session:
         row = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.activity_slugs != "").limit(1)).one()
-        assert json.loads(demo_carto.pieces.feature(row))["properties"]["domains"] != ["tout"]
+        assert json.loads(demo_service.pieces.feature(row))["properties"]["domains"] != ["tout"]
         assert json.loads(site_json.Pieces(moved).feature(row))["properties"]["domains"] == ["tout"]
 
 
@@ -101,8 +101,8 @@ def test_a_page_is_one_valid_document_with_its_items_last():
     assert json.loads(site_json.document({"total": 0}, "sites", [])) == {"total": 0, "sites": []}
 
 
-def test_a_distance_is_the_last_property_of_a_feature(demo_carto):
-    with demo_carto.session() as session:
+def test_a_distance_is_the_last_property_of_a_feature(demo_service):
+    with demo_service.session() as session:
         row = session.exec(select(*site_json.FEATURE_COLUMNS).limit(1)).one()
-    properties = json.loads(demo_carto.pieces.feature(row, 1.234))["properties"]
+    properties = json.loads(demo_service.pieces.feature(row, 1.234))["properties"]
     assert list(properties)[-3:] == ["activities", "domains", "distance_km"] and properties["distance_km"] == 1.234

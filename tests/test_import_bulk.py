@@ -26,14 +26,14 @@ def bulk_insert(session, data: list[SiteData], locator, source="bulk") -> list[i
     return bulk.insert_sites(session, rows, acts, actor="test")
 
 
-def test_bulk_inserts_store_what_the_single_write_path_stores(carto):
-    with session_scope(carto.engine) as session:
-        one_by_one = [sites.create(session, d, carto.locator, actor="test", source="orm", source_key=str(i))
+def test_bulk_inserts_store_what_the_single_write_path_stores(service):
+    with session_scope(service.engine) as session:
+        one_by_one = [sites.create(session, d, service.locator, actor="test", source="orm", source_key=str(i))
                       for i, d in enumerate(SITES)]
         expected = [sites.snapshot(session, s) for s in one_by_one]
         expected_text = one_by_one[0].search_text
-        ids = bulk_insert(session, SITES, carto.locator)
-    with carto.session() as session:
+        ids = bulk_insert(session, SITES, service.locator)
+    with service.session() as session:
         for site_id, reference in zip(ids, expected):
             stored = sites.snapshot(session, session.get(Site, site_id))
             different = {k for k in reference if stored[k] != reference[k]}
@@ -43,46 +43,46 @@ def test_bulk_inserts_store_what_the_single_write_path_stores(carto):
         assert session.get(Site, ids[0]).search_text == expected_text
 
 
-def test_bulk_placement_refuses_what_the_single_write_path_refuses(carto):
+def test_bulk_placement_refuses_what_the_single_write_path_refuses(service):
     rows = [bulk.new_row({"name": "Paris", "lon": 2.35, "lat": 48.85}),
             bulk.new_row({"name": "Nulle part", "commune_code": "99999"})]
-    errors = bulk.place(rows, carto.locator)
+    errors = bulk.place(rows, service.locator)
     assert [(e.field, str(e)) for e in errors] == [("lon", sites.OUTSIDE_MESSAGE),
                                                    ("commune_code", "commune inconnue : « 99999 »")]
 
 
-def test_a_rewrite_of_a_site_saved_meanwhile_is_refused(carto):
-    with session_scope(carto.engine) as session:
-        [site_id, _] = bulk_insert(session, SITES, carto.locator)
-    with session_scope(carto.engine) as session:
+def test_a_rewrite_of_a_site_saved_meanwhile_is_refused(service):
+    with session_scope(service.engine) as session:
+        [site_id, _] = bulk_insert(session, SITES, service.locator)
+    with session_scope(service.engine) as session:
         site = session.get(Site, site_id)
         before = sites.snapshot(session, site)
         row = site.model_dump() | {"name": "Nouveau nom"}
-        sites.update(session, site, {"website": "https://exemple.org"}, carto.locator, actor="user:1")
+        sites.update(session, site, {"website": "https://exemple.org"}, service.locator, actor="user:1")
         with pytest.raises(bulk.StaleSite):
             bulk.rewrite_sites(session, [row], [before["activities"]], [before], actor="test")
 
 
-def test_rows_without_a_source_key_are_refused(carto):
-    with session_scope(carto.engine) as session, pytest.raises(ValueError, match="source_key"):
+def test_rows_without_a_source_key_are_refused(service):
+    with session_scope(service.engine) as session, pytest.raises(ValueError, match="source_key"):
         bulk.insert_sites(session, [bulk.new_row({"name": "X", "lon": -1.68, "lat": 48.11})], [["velo"]],
                           actor="test")
 
 
-def test_bulk_written_sites_are_found_by_an_activity_filter_in_their_box(carto):
+def test_bulk_written_sites_are_found_by_an_activity_filter_in_their_box(service):
     rennes, poher = (-1.75, 48.07, -1.60, 48.15), (-3.6, 48.2, -3.5, 48.3)
 
     def found(box) -> list[int]:
-        with carto.session() as session:
+        with service.session() as session:
             return [s.id for s in search.find(session, SiteFilter(bbox=box, activities={"reemploi"})).sites]
 
-    with session_scope(carto.engine) as session:
-        [site_id, _] = bulk_insert(session, SITES, carto.locator)
+    with session_scope(service.engine) as session:
+        [site_id, _] = bulk_insert(session, SITES, service.locator)
     assert found(rennes) == [site_id] and found(poher) == []
-    with session_scope(carto.engine) as session:
+    with session_scope(service.engine) as session:
         site = session.get(Site, site_id)
         before = sites.snapshot(session, site)
         moved = site.model_dump() | {"lon": -3.57, "lat": 48.27}
-        assert bulk.place([moved], carto.locator) == [None]
+        assert bulk.place([moved], service.locator) == [None]
         bulk.rewrite_sites(session, [moved], [before["activities"]], [before], actor="test")
     assert found(rennes) == [] and found(poher) == [site_id]

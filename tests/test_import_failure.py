@@ -42,32 +42,32 @@ def assert_every_site_is_whole(session) -> None:
     assert orphans == 0
 
 
-def test_a_crash_in_the_second_batch_keeps_the_first_whole_and_nothing_of_the_second(carto, monkeypatch):
+def test_a_crash_in_the_second_batch_keeps_the_first_whole_and_nothing_of_the_second(service, monkeypatch):
     crash_on_call(monkeypatch, search_index, "index_entries", call=2)  # midway through batch 2's writes
     with pytest.raises(Crash):
-        import_lvao(carto, batch_size=3)
-    with carto.session() as session:
+        import_lvao(service, batch_size=3)
+    with service.session() as session:
         assert count(session, "site") == 3
         assert count(session, "siteactivity") > 3
         assert_every_site_is_whole(session)
         run = session.get(ImportRun, 1)
         assert (run.status, run.error, run.created) == (ImportRunStatus.failed, "panne simulée", 3)
     monkeypatch.undo()
-    report = import_lvao(carto, batch_size=3)  # run again: picks up where it stopped
+    report = import_lvao(service, batch_size=3)  # run again: picks up where it stopped
     assert (report.created, report.unchanged) == (4, 3)
 
 
-def test_a_crash_after_the_site_rows_of_a_batch_leaves_none_of_them(carto, monkeypatch):
+def test_a_crash_after_the_site_rows_of_a_batch_leaves_none_of_them(service, monkeypatch):
     crash_on_call(monkeypatch, bulk, "_write_dependents", call=1)
     with pytest.raises(Crash):
-        import_lvao(carto)
-    with carto.session() as session:
+        import_lvao(service)
+    with service.session() as session:
         for table in ("site", "siteactivity", "siteversion", *index_tables(session), "importstate"):
             assert count(session, table) == 0, table
 
 
-def test_a_killed_import_shows_as_interrupted_and_the_next_one_closes_it(carto):
-    with carto.session() as session:
+def test_a_killed_import_shows_as_interrupted_and_the_next_one_closes_it(service):
+    with service.session() as session:
         silent = ImportRun(source="lvao", format="lvao", actor="cli", started_at=utcnow() - 2 * interrupted.SILENT_FOR,
                            heartbeat_at=utcnow() - 2 * interrupted.SILENT_FOR)
         other_source = ImportRun(source="autre", format="csv", actor="cli", heartbeat_at=utcnow() - 2 * interrupted.SILENT_FOR)
@@ -77,8 +77,8 @@ def test_a_killed_import_shows_as_interrupted_and_the_next_one_closes_it(carto):
         assert [interrupted.is_interrupted(run) for run in (silent, other_source, alive)] == [True, True, False]
         ids = silent.id, other_source.id, alive.id
 
-    report = import_lvao(carto, batch_size=3)
-    with carto.session() as session:
+    report = import_lvao(service, batch_size=3)
+    with service.session() as session:
         silent, other_source, alive = (session.get(ImportRun, i) for i in ids)
         assert (silent.status, silent.error) == (ImportRunStatus.failed, interrupted.MESSAGE)
         assert other_source.status == alive.status == ImportRunStatus.running  # not this source / still alive

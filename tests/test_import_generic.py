@@ -11,15 +11,15 @@ from carto.core.taxonomy import load
 from tests.import_helpers import DATA, activities, site
 
 
-def import_file(carto, name: str, fmt: str, mapping_name: str, **options):
-    return run_import(carto, DATA / name, fmt, mapping=DATA / mapping_name, **options)
+def import_file(service, name: str, fmt: str, mapping_name: str, **options):
+    return run_import(service, DATA / name, fmt, mapping=DATA / mapping_name, **options)
 
 
-def test_a_csv_with_its_column_mapping(carto):
-    report = import_file(carto, "reemploi_materiaux.csv", "csv", "reemploi_materiaux_mapping.yaml")
+def test_a_csv_with_its_column_mapping(service):
+    report = import_file(service, "reemploi_materiaux.csv", "csv", "reemploi_materiaux_mapping.yaml")
     assert (report.source, report.created) == ("reemploi-materiaux", 3)
     assert {s.position: s.reason for s in report.skipped} == {5: "activite", 6: "siret", 7: "territoire"}
-    with carto.session() as session:
+    with service.session() as session:
         brest = site(session, "M1", "reemploi-materiaux")
         assert (brest.name, brest.commune_code, brest.lon) == ("Matériauthèque du Pays de Brest", "29019", -4.4861)
         assert brest.website == "https://www.materiautheque-brest.fr"  # the scheme a spreadsheet dropped
@@ -31,12 +31,12 @@ def test_a_csv_with_its_column_mapping(carto):
         assert (carhaix.commune_code, carhaix.position_precision) == ("29024", PositionPrecision.commune)
 
 
-def test_a_geojson_with_its_property_mapping(carto):
-    report = import_file(carto, "velo_ateliers.geojson", "geojson", "velo_ateliers_mapping.yaml")
+def test_a_geojson_with_its_property_mapping(service):
+    report = import_file(service, "velo_ateliers.geojson", "geojson", "velo_ateliers_mapping.yaml")
     assert (report.source, report.created, report.unit) == ("mobin", 3, "élément")
     assert [(s.position, s.reason, s.detail) for s in report.skipped] == [(4, "activite", "location")]
     assert report.warnings[0][0] == 2 and "horaires" in report.warnings[0][1]
-    with carto.session() as session:
+    with service.session() as session:
         assert activities(session, "v-1", "mobin") == ["reparation", "velo"]
         rennes = site(session, "v-1", "mobin")
         assert (rennes.commune_code, rennes.opening_hours, rennes.ess) == ("35238", "Mo-Fr 14:00-19:00", True)
@@ -46,11 +46,11 @@ def test_a_geojson_with_its_property_mapping(carto):
         assert (brest.commune_code, brest.position_precision) == ("29019", PositionPrecision.commune)
 
 
-def test_a_gogocarto_export_migrates_published_and_pending_elements(carto):
-    report = import_file(carto, "gogocarto_elements.json", "gogocarto", "gogocarto_mapping.yaml")
+def test_a_gogocarto_export_migrates_published_and_pending_elements(service):
+    report = import_file(service, "gogocarto_elements.json", "gogocarto", "gogocarto_mapping.yaml")
     assert (report.source, report.created) == ("carteco", 2)
     assert [(s.position, s.reason) for s in report.skipped] == [(3, "exclu"), (4, "activite")]
-    with carto.session() as session:
+    with service.session() as session:
         odet = site(session, "a1B2", "carteco")
         assert (odet.name, odet.commune_code, odet.street, odet.postcode) == (
             "Recyclerie de l'Odet", "29232", "3 allée du Cap", "29000")
@@ -59,14 +59,14 @@ def test_a_gogocarto_export_migrates_published_and_pending_elements(carto):
         assert activities(session, "a1B2", "carteco") == ["reemploi"]
         tregor = site(session, "c3D4", "carteco")
         assert (tregor.status, tregor.commune_code) == (SiteStatus.pending, "22113")  # awaiting moderation
-    assert import_file(carto, "gogocarto_elements.json", "gogocarto", "gogocarto_mapping.yaml").unchanged == 2
+    assert import_file(service, "gogocarto_elements.json", "gogocarto", "gogocarto_mapping.yaml").unchanged == 2
 
 
-def test_a_bare_list_of_elements_is_read_too(carto, tmp_path):
+def test_a_bare_list_of_elements_is_read_too(service, tmp_path):
     elements = json.loads((DATA / "gogocarto_elements.json").read_text(encoding="utf-8"))["data"]
     path = tmp_path / "elements.json"
     path.write_text(json.dumps(elements), encoding="utf-8")
-    assert run_import(carto, path, "gogocarto", mapping=DATA / "gogocarto_mapping.yaml").created == 2
+    assert run_import(service, path, "gogocarto", mapping=DATA / "gogocarto_mapping.yaml").created == 2
 
 
 @pytest.mark.parametrize("text, message", [
@@ -74,22 +74,22 @@ def test_a_bare_list_of_elements_is_read_too(carto, tmp_path):
     ("activities:\n  values:\n    Recyclerie: [ressourcerie]\n", "activité inconnue : « ressourcerie »"),
     ("clef: id\n", "clé inconnue : clef"),
 ])
-def test_a_wrong_mapping_file_is_refused_with_the_reason(carto, tmp_path, text, message):
+def test_a_wrong_mapping_file_is_refused_with_the_reason(service, tmp_path, text, message):
     path = tmp_path / "mapping.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ImportFileError, match=message):
-        run_import(carto, DATA / "reemploi_materiaux.csv", "csv", mapping=path)
+        run_import(service, DATA / "reemploi_materiaux.csv", "csv", mapping=path)
 
 
-def test_generic_formats_need_a_mapping_and_its_columns(carto, tmp_path):
+def test_generic_formats_need_a_mapping_and_its_columns(service, tmp_path):
     with pytest.raises(ImportFileError, match="--mapping"):
-        run_import(carto, DATA / "reemploi_materiaux.csv", "csv")
+        run_import(service, DATA / "reemploi_materiaux.csv", "csv")
     path = tmp_path / "mapping.yaml"
     path.write_text("key: Identifiant\nfields:\n  name: Raison sociale\n", encoding="utf-8")
     with pytest.raises(ImportFileError, match="colonnes absentes du fichier : Raison sociale"):
-        run_import(carto, DATA / "reemploi_materiaux.csv", "csv", mapping=path)
+        run_import(service, DATA / "reemploi_materiaux.csv", "csv", mapping=path)
     with pytest.raises(ImportFileError, match="format inconnu « xls »"):
-        run_import(carto, DATA / "reemploi_materiaux.csv", "xls", mapping=path)
+        run_import(service, DATA / "reemploi_materiaux.csv", "xls", mapping=path)
 
 
 def test_readers_stream_rows_before_reaching_the_end_of_the_file():

@@ -19,10 +19,10 @@ EXPECTED_ACTIVITIES = {
 }
 
 
-def test_the_real_sample_imports_every_mapped_actor_with_activities_commune_and_credit(carto):
-    report = import_lvao(carto)
+def test_the_real_sample_imports_every_mapped_actor_with_activities_commune_and_credit(service):
+    report = import_lvao(service)
     assert (report.created, report.updated, report.unchanged) == (7, 0, 0)
-    with carto.session() as session:
+    with service.session() as session:
         for key, expected in EXPECTED_ACTIVITIES.items():
             assert activities(session, key) == expected, key
         for key in (CAP, POULBENN):
@@ -42,9 +42,9 @@ def test_the_real_sample_imports_every_mapped_actor_with_activities_commune_and_
         assert site(session, LOCARMOR) is None
 
 
-def test_imported_sites_have_history_and_are_found_by_text_search(carto):
-    import_lvao(carto)
-    with carto.session() as session:
+def test_imported_sites_have_history_and_are_found_by_text_search(service):
+    import_lvao(service)
+    with service.session() as session:
         versions = session.exec(select(SiteVersion)).all()
         assert len(versions) == 7
         assert {(v.version, v.action, v.actor) for v in versions} == {(1, "create", "import:lvao")}
@@ -55,33 +55,33 @@ def test_imported_sites_have_history_and_are_found_by_text_search(carto):
         assert {s.source_key for s in in_crach} == {CAP, POULBENN}
 
 
-def test_the_unmapped_actor_is_reported_with_its_line_and_reason(carto):
-    report = import_lvao(carto)
+def test_the_unmapped_actor_is_reported_with_its_line_and_reason(service):
+    report = import_lvao(service)
     [skip] = report.skipped
     assert (skip.position, skip.reason, skip.key) == (6, "activite", LOCARMOR)
     assert skip.message == "aucune activité correspondante : location_professionnel, louer"
 
 
-def test_reimporting_the_same_file_changes_nothing(carto):
-    import_lvao(carto)
-    report = import_lvao(carto)
+def test_reimporting_the_same_file_changes_nothing(service):
+    import_lvao(service)
+    report = import_lvao(service)
     assert (report.created, report.updated, report.unchanged, report.missing) == (0, 0, 7, 0)
-    with carto.session() as session:
+    with service.session() as session:
         assert count(session, "site") == 7
         assert count(session, "siteversion") == 7
         assert count(session, "importrun") == 2
 
 
-def test_a_dry_run_reports_without_writing(carto):
-    report = import_lvao(carto, dry_run=True)
+def test_a_dry_run_reports_without_writing(service):
+    report = import_lvao(service, dry_run=True)
     assert (report.created, len(report.skipped), report.run_id) == (7, 1, None)
-    with carto.session() as session:
-        indexes = ("site_fts",) if carto.engine.dialect.name == "sqlite" else ()  # PostgreSQL: in-table
+    with service.session() as session:
+        indexes = ("site_fts",) if service.engine.dialect.name == "sqlite" else ()  # PostgreSQL: in-table
         for table in ("site", "siteversion", "siteactivity", "importstate", "importrun", *indexes):
             assert count(session, table) == 0, table
 
 
-def test_skipped_rows_give_their_line_number_and_a_french_reason(carto, tmp_path):
+def test_skipped_rows_give_their_line_number_and_a_french_reason(service, tmp_path):
     rows = {r["identifiant"]: r for r in sample_rows()}
     multiline = dict(rows[CAP], description="Première ligne\nseconde ligne")  # one row, two lines
     broken_json = dict(rows[ALRE], propositions_de_services='[{"action": "reparer", ')
@@ -93,7 +93,7 @@ def test_skipped_rows_give_their_line_number_and_a_french_reason(carto, tmp_path
     no_key = dict(rows[COUTURE], identifiant="")
     path = write_lvao(tmp_path / "faulty.csv",
                       [multiline, broken_json, bad_siret, nowhere, in_paris, online, twice, no_key])
-    report = import_lvao(carto, path)
+    report = import_lvao(service, path)
     assert report.created == 1
     skipped = {s.position: (s.reason, s.message) for s in report.skipped}
     assert skipped == {
@@ -107,21 +107,21 @@ def test_skipped_rows_give_their_line_number_and_a_french_reason(carto, tmp_path
     }
 
 
-def test_without_a_point_a_known_commune_gives_its_centre(carto, tmp_path):
+def test_without_a_point_a_known_commune_gives_its_centre(service, tmp_path):
     path = variant(tmp_path, **{FRANKLIN: {"latitude": "", "longitude": ""}})
-    import_lvao(carto, path)
-    with carto.session() as session:
+    import_lvao(service, path)
+    with service.session() as session:
         lycee = site(session, FRANKLIN)
         assert (lycee.commune_code, lycee.position_precision) == ("56007", PositionPrecision.commune)
 
 
-def test_a_bad_secondary_field_is_dropped_with_a_warning(carto, tmp_path):
+def test_a_bad_secondary_field_is_dropped_with_a_warning(service, tmp_path):
     path = variant(tmp_path, **{ALRE: {"horaires_osm": "lundi matin", "site_web": "ftp://fichiers.example.org"}})
-    report = import_lvao(carto, path)
+    report = import_lvao(service, path)
     assert report.created == 7
     assert [position for position, _ in report.warnings] == [3, 3]
     assert any("horaires" in text for _, text in report.warnings)
-    with carto.session() as session:
+    with service.session() as session:
         assert site(session, ALRE).opening_hours is None
 
 
@@ -136,44 +136,44 @@ def test_a_bad_secondary_field_is_dropped_with_a_warning(carto, tmp_path):
     ({"type_de_services": "", "propositions_de_services":
       '[{"action": "donner", "sous_categories": [{"odd": 1}, "velo"]}]'}, ["reemploi", "velo"]),  # odd items ignored
 ])
-def test_the_lvao_mapping_rules(carto, tmp_path, changes, expected):
+def test_the_lvao_mapping_rules(service, tmp_path, changes, expected):
     path = variant(tmp_path, **{LOCARMOR: changes})
-    import_lvao(carto, path)
-    with carto.session() as session:
+    import_lvao(service, path)
+    with service.session() as session:
         assert activities(session, LOCARMOR) == expected
 
 
-def test_the_ess_flag_comes_from_the_actor_type_or_the_ess_label(carto, tmp_path):
+def test_the_ess_flag_comes_from_the_actor_type_or_the_ess_label(service, tmp_path):
     path = variant(tmp_path, **{ALRE: {"type_dacteur": "ess"}, POULBENN: {"qualites_et_labels": "ess|reparacteur"},
                                 AFE56: {"public_accueilli": "Particuliers et professionnels"}})
-    import_lvao(carto, path)
-    with carto.session() as session:
+    import_lvao(service, path)
+    with service.session() as session:
         assert site(session, ALRE).ess and site(session, POULBENN).ess
         assert site(session, POULBENN).labels == ["ESS", "Répar'Acteurs"]
         afe = site(session, AFE56)
         assert (afe.ess, afe.serves_individuals, afe.serves_professionals) == (False, True, True)
 
 
-def test_another_mapping_file_can_be_given(carto, tmp_path):
+def test_another_mapping_file_can_be_given(service, tmp_path):
     from carto.importers.lvao import DEFAULT_MAPPING
     mapping = tmp_path / "lvao.yaml"
     mapping.write_text(DEFAULT_MAPPING.read_text(encoding="utf-8").replace(
         "actions:\n", "actions:\n  louer: [transport-solidaire]\n", 1), encoding="utf-8")
-    report = import_lvao(carto, mapping=mapping)
+    report = import_lvao(service, mapping=mapping)
     assert report.created == 8
-    with carto.session() as session:
+    with service.session() as session:
         assert activities(session, LOCARMOR) == ["transport-solidaire"]
 
 
-def test_a_mapping_naming_an_unknown_activity_is_refused(carto, tmp_path):
+def test_a_mapping_naming_an_unknown_activity_is_refused(service, tmp_path):
     mapping = tmp_path / "lvao.yaml"
     mapping.write_text("services:\n  recyclerie: [ressourcerie]\n", encoding="utf-8")
     with pytest.raises(ImportFileError, match="activité inconnue : « ressourcerie »"):
-        import_lvao(carto, mapping=mapping)
+        import_lvao(service, mapping=mapping)
 
 
-def test_a_file_without_the_lvao_columns_is_refused(carto, tmp_path):
+def test_a_file_without_the_lvao_columns_is_refused(service, tmp_path):
     path = tmp_path / "autre.csv"
     path.write_text("id,nom\n1,Truc\n", encoding="utf-8")
     with pytest.raises(ImportFileError, match="il manque identifiant, paternite"):
-        import_lvao(carto, path)
+        import_lvao(service, path)

@@ -239,9 +239,9 @@ def test_at_phone_width_the_panel_folds_behind_a_button(live_server, browser):
 
 
 @pytest.fixture
-def crowded_server(demo_carto):
+def crowded_server(demo_service):
     """The 500 demo sites and 700 more in Rennes: more than the map shows one by one (1,000)."""
-    rennes = demo_carto.locator.geometries[list(demo_carto.locator.codes).index("35238")]
+    rennes = demo_service.locator.geometries[list(demo_service.locator.codes).index("35238")]
     rng = np.random.default_rng(7)
     west, south, east, north = rennes.bounds
     xs, ys = rng.uniform(west, east, 3000), rng.uniform(south, north, 3000)
@@ -249,11 +249,11 @@ def crowded_server(demo_carto):
     points = list(zip(xs[inside], ys[inside]))[:700]
     data = [SiteData(name=f"Atelier n° {i}", activities=["velo"], lon=lon, lat=lat) for i, (lon, lat) in enumerate(points)]
     rows = [bulk.new_row(d.model_dump(exclude={"activities"}), source="test", source_key=str(i)) for i, d in enumerate(data)]
-    assert not any(bulk.place(rows, demo_carto.locator))
-    with demo_carto.session() as session:
+    assert not any(bulk.place(rows, demo_service.locator))
+    with demo_service.session() as session:
         bulk.insert_sites(session, rows, [d.activities for d in data], actor="test")
         session.commit()
-    with LiveServer(create_app(carto=demo_carto)) as server:
+    with LiveServer(create_app(service=demo_service)) as server:
         yield server
 
 

@@ -16,7 +16,7 @@ from carto.query import search
 
 from carto.storage import migrate, search_index
 from carto.cli import app
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.storage.db import make_engine
 from carto.storage.models import Site
 from carto.query.search import SiteFilter
@@ -62,10 +62,10 @@ def test_the_migrations_build_exactly_the_tables_of_the_models(engine):
 
 
 def test_a_new_database_is_created_at_the_newest_revision(empty_database_url):
-    carto = Carto.open(settings_for(empty_database_url))
-    assert revision_of(carto.engine) == migrate.head()
-    assert differences(carto.engine) == []
-    carto.engine.dispose()
+    service = Service.open(settings_for(empty_database_url))
+    assert revision_of(service.engine) == migrate.head()
+    assert differences(service.engine) == []
+    service.engine.dispose()
 
 
 def test_a_database_made_before_migrations_is_adopted_when_it_matches_the_models(engine):
@@ -114,28 +114,28 @@ def test_an_old_database_is_upgraded_with_its_data_intact(engine, empty_database
     assert migrate.upgrade(engine) == (FIRST, migrate.head())
     assert differences(engine) == []
 
-    carto = Carto.open(settings_for(empty_database_url))
-    with carto.session() as session:
+    service = Service.open(settings_for(empty_database_url))
+    with service.session() as session:
         old = session.get(Site, site_id)
         assert [(old.id, old.name, old.lon, old.lat, old.status.value, old.labels)] == [
             (i, n, x, y, s, json.loads(labels) if isinstance(labels, str) else labels) for i, n, x, y, s, labels in before]
         assert old.ess is False  # a column added later, filled for the old rows
         [row] = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.id == site_id)).all()
-        assert json.loads(carto.pieces.feature(row)) == geojson.site_feature(old, ["velo"], carto.taxonomy)
+        assert json.loads(service.pieces.feature(row)) == geojson.site_feature(old, ["velo"], service.taxonomy)
         assert [s.id for s in search.find(session, SiteFilter(q="oeuvre velo", bbox=(-2, 48, -1, 49))).sites] == [site_id]
         assert [s.id for s in search.find(session, SiteFilter(pole="reso-solidaire")).sites] == [site_id]
         new = sites.create(session, SiteData(name="Recyclerie neuve", activities=["reemploi"], lon=-1.68, lat=48.11),
-                           carto.locator, actor="test")
+                           service.locator, actor="test")
         session.commit()
         assert new.id > site_id and new.commune_code == "35238"
         assert [v.actor for v in sites.history(session, site_id)] == ["cli"]
-    carto.engine.dispose()
+    service.engine.dispose()
 
 
 def test_an_outdated_database_is_refused_until_upgraded(engine, empty_database_url):
     migrate.upgrade(engine, FIRST)
     with pytest.raises(migrate.SchemaOutdated, match="carto db upgrade"):
-        Carto.open(settings_for(empty_database_url))
+        Service.open(settings_for(empty_database_url))
 
 
 def test_the_command_line_tells_and_upgrades_the_revision(monkeypatch, empty_database_url):

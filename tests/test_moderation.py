@@ -21,28 +21,28 @@ WHO = contributions.Contributor(contributor_name="Jeanne", contributor_email="je
                                 consent=True)
 
 
-def propose(carto, name="Atelier proposé", activities=("velo",), at=RENNES, **fields) -> Contribution:
+def propose(service, name="Atelier proposé", activities=("velo",), at=RENNES, **fields) -> Contribution:
     data = SiteData(name=name, activities=list(activities), lon=at[0], lat=at[1], **fields)
-    with session_scope(carto.engine) as session:
-        c = contributions.propose_site(session, carto, data, WHO).contribution
+    with session_scope(service.engine) as session:
+        c = contributions.propose_site(session, service, data, WHO).contribution
         session.flush()
         session.expunge(c)
     return c
 
 
-def propose_change(carto, site_id, **changes) -> Contribution:
-    with session_scope(carto.engine) as session:
+def propose_change(service, site_id, **changes) -> Contribution:
+    with session_scope(service.engine) as session:
         site = session.get(Site, site_id)
         current = sites.snapshot(session, site)
         fields = {k: v for k, v in current.items() if k in SiteData.model_fields} | changes
-        c = contributions.propose_change(session, carto, site, site.version, SiteData(**fields), WHO).contribution
+        c = contributions.propose_change(session, service, site, site.version, SiteData(**fields), WHO).contribution
         session.flush()
         session.expunge(c)
     return c
 
 
-def published_in(carto, commune_code) -> Site:
-    with carto.session() as session:
+def published_in(service, commune_code) -> Site:
+    with service.session() as session:
         return session.exec(select(Site).where(Site.commune_code == commune_code,
                                                Site.status == SiteStatus.published).order_by(Site.id)).first()
 
@@ -52,9 +52,9 @@ def decide(client, csrf, contribution_id, action, **extra):
                        headers={"X-CSRF-Token": csrf})
 
 
-def test_a_pole_moderator_cannot_see_or_decide_a_site_outside_its_area(client, demo_carto, moderation_accounts,
+def test_a_pole_moderator_cannot_see_or_decide_a_site_outside_its_area(client, demo_service, moderation_accounts,
                                                                        sign_in):
-    in_brest = propose(demo_carto, "Ressourcerie du port", ["reemploi"], at=BREST)
+    in_brest = propose(demo_service, "Ressourcerie du port", ["reemploi"], at=BREST)
     csrf = sign_in(client, moderation_accounts["reso"])
     assert client.get(f"/moderation/propositions/{in_brest.id}").status_code == 403
     assert client.get(f"/api/moderation/contributions/{in_brest.id}").status_code == 403
@@ -72,10 +72,10 @@ def test_a_pole_moderator_cannot_see_or_decide_a_site_outside_its_area(client, d
     assert decide(client, csrf, in_brest.id, "accept").status_code == 200
 
 
-def test_an_administrator_sees_everything_and_a_domain_moderator_only_its_domain(client, demo_carto,
+def test_an_administrator_sees_everything_and_a_domain_moderator_only_its_domain(client, demo_service,
                                                                                  moderation_accounts, sign_in):
-    velo = propose(demo_carto, "Vélo du port", ["velo"], at=BREST)
-    reemploi = propose(demo_carto, "Recyclerie du port", ["reemploi"], at=BREST)
+    velo = propose(demo_service, "Vélo du port", ["velo"], at=BREST)
+    reemploi = propose(demo_service, "Recyclerie du port", ["reemploi"], at=BREST)
     sign_in(client, moderation_accounts["mobilite"])
     assert [i["id"] for i in client.get("/api/moderation/queues/nouveaux").json()["items"]] == [velo.id]
     assert client.get(f"/api/moderation/contributions/{reemploi.id}").status_code == 403
@@ -83,17 +83,17 @@ def test_an_administrator_sees_everything_and_a_domain_moderator_only_its_domain
     assert [i["id"] for i in client.get("/api/moderation/queues/nouveaux").json()["items"]] == [velo.id, reemploi.id]
 
 
-def test_moderation_needs_a_signed_in_account(client, demo_carto):
-    c = propose(demo_carto)
+def test_moderation_needs_a_signed_in_account(client, demo_service):
+    c = propose(demo_service)
     assert client.get("/moderation", follow_redirects=False).headers["location"].startswith("/connexion")
     assert client.get(f"/api/moderation/contributions/{c.id}").status_code == 401
     assert client.post(f"/api/moderation/contributions/{c.id}/decision", json={"action": "accept"}).status_code in (
         401, 403)
 
 
-def test_the_second_moderator_to_decide_gets_a_conflict_naming_the_first(demo_carto, moderation_accounts, sign_in):
-    c = propose(demo_carto)
-    with make_client(demo_carto) as first, make_client(demo_carto) as second:
+def test_the_second_moderator_to_decide_gets_a_conflict_naming_the_first(demo_service, moderation_accounts, sign_in):
+    c = propose(demo_service)
+    with make_client(demo_service) as first, make_client(demo_service) as second:
         csrf1 = sign_in(first, moderation_accounts["reso"])
         csrf2 = sign_in(second, moderation_accounts["admin"])
         page = second.get(f"/moderation/propositions/{c.id}").text  # seen while still pending
@@ -104,16 +104,16 @@ def test_the_second_moderator_to_decide_gets_a_conflict_naming_the_first(demo_ca
         form = second.post(f"/moderation/propositions/{c.id}/decision",
                            data={"csrf_token": csrf_of(page), "action": "refuse", "reason": "Doublon"})
         assert form.status_code == 409 and "déjà décidée par Modération reso" in form.text
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         assert session.get(Site, c.site_id).status == SiteStatus.published
         statuses = session.exec(select(SiteVersion).where(SiteVersion.site_id == c.site_id,
                                                           SiteVersion.action == "status")).all()
         assert [v.changes for v in statuses] == [{"status": ["pending", "published"]}]
 
 
-def test_two_simultaneous_decisions_apply_once(demo_carto, moderation_accounts, sign_in):
-    c = propose_change(demo_carto, published_in(demo_carto, "35238").id, name="Nom changé une seule fois")
-    clients = [make_client(demo_carto).__enter__() for _ in range(2)]
+def test_two_simultaneous_decisions_apply_once(demo_service, moderation_accounts, sign_in):
+    c = propose_change(demo_service, published_in(demo_service, "35238").id, name="Nom changé une seule fois")
+    clients = [make_client(demo_service).__enter__() for _ in range(2)]
     tokens = [sign_in(cl, moderation_accounts[name]) for cl, name in zip(clients, ("reso", "admin"))]
     barrier, codes = threading.Barrier(2), []
 
@@ -129,15 +129,15 @@ def test_two_simultaneous_decisions_apply_once(demo_carto, moderation_accounts, 
     for cl in clients:
         cl.__exit__(None, None, None)
     assert sorted(codes) == [200, 409]
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         versions = session.exec(select(SiteVersion).where(SiteVersion.contribution_id == c.id)).all()
         assert len(versions) == 1 and versions[0].changes["name"][1] == "Nom changé une seule fois"
 
 
-def test_a_change_to_fields_edited_since_cannot_be_applied_blindly(client, demo_carto, moderation_accounts, sign_in):
-    site = published_in(demo_carto, "35238")
-    first = propose_change(demo_carto, site.id, name="Premier nom")
-    second = propose_change(demo_carto, site.id, name="Second nom", phone="02 99 11 22 33")
+def test_a_change_to_fields_edited_since_cannot_be_applied_blindly(client, demo_service, moderation_accounts, sign_in):
+    site = published_in(demo_service, "35238")
+    first = propose_change(demo_service, site.id, name="Premier nom")
+    second = propose_change(demo_service, site.id, name="Second nom", phone="02 99 11 22 33")
     csrf = sign_in(client, moderation_accounts["admin"])
     assert decide(client, csrf, first.id, "accept").status_code == 200
     stale = decide(client, csrf, second.id, "accept")
@@ -146,10 +146,10 @@ def test_a_change_to_fields_edited_since_cannot_be_applied_blindly(client, demo_
     assert client.get(f"/api/moderation/contributions/{second.id}").json()["status"] == "pending"
 
 
-def test_a_change_that_would_move_a_site_out_of_scope_needs_an_administrator(client, demo_carto,
+def test_a_change_that_would_move_a_site_out_of_scope_needs_an_administrator(client, demo_service,
                                                                              moderation_accounts, sign_in):
-    site = published_in(demo_carto, "35238")
-    c = propose_change(demo_carto, site.id, lon=BREST[0], lat=BREST[1])
+    site = published_in(demo_service, "35238")
+    c = propose_change(demo_service, site.id, lon=BREST[0], lat=BREST[1])
     csrf = sign_in(client, moderation_accounts["reso"])
     response = decide(client, csrf, c.id, "accept")
     assert response.status_code == 403 and "administrateur" in response.json()["detail"]
@@ -157,9 +157,9 @@ def test_a_change_that_would_move_a_site_out_of_scope_needs_an_administrator(cli
     assert client.get(f"/api/moderation/contributions/{c.id}").json()["status"] == "pending"
 
 
-def test_a_duplicate_is_merged_into_the_existing_site(client, demo_carto, moderation_accounts, sign_in):
-    existing = published_in(demo_carto, "35238")
-    c = propose(demo_carto, existing.name.removeprefix("[Démo] "), ["reparation"], at=(existing.lon, existing.lat),
+def test_a_duplicate_is_merged_into_the_existing_site(client, demo_service, moderation_accounts, sign_in):
+    existing = published_in(demo_service, "35238")
+    c = propose(demo_service, existing.name.removeprefix("[Démo] "), ["reparation"], at=(existing.lon, existing.lat),
                 phone="02 99 44 55 66")
     assert c.duplicates == [existing.id]
     csrf = sign_in(client, moderation_accounts["reso"])
@@ -172,9 +172,9 @@ def test_a_duplicate_is_merged_into_the_existing_site(client, demo_carto, modera
     assert client.get(f"/api/sites/{c.site_id}").status_code == 404
 
 
-def test_batch_decisions_report_each_item(client, demo_carto, moderation_accounts, sign_in):
-    ours = [propose(demo_carto, f"Atelier {i}") for i in range(3)]
-    theirs = propose(demo_carto, "Atelier brestois", at=BREST)
+def test_batch_decisions_report_each_item(client, demo_service, moderation_accounts, sign_in):
+    ours = [propose(demo_service, f"Atelier {i}") for i in range(3)]
+    theirs = propose(demo_service, "Atelier brestois", at=BREST)
     csrf = sign_in(client, moderation_accounts["reso"])
     results = client.post("/api/moderation/decisions", headers={"X-CSRF-Token": csrf},
                           json={"ids": [c.id for c in ours] + [theirs.id], "action": "refuse",
@@ -186,10 +186,10 @@ def test_batch_decisions_report_each_item(client, demo_carto, moderation_account
     assert page.status_code == 200 and "déjà décidée" in page.text
 
 
-def test_a_report_can_be_answered_by_correcting_the_site(client, demo_carto, moderation_accounts, sign_in):
-    site = published_in(demo_carto, "35238")
-    with session_scope(demo_carto.engine) as session:
-        report = contributions.report_site(session, demo_carto, session.get(Site, site.id), "wrong",
+def test_a_report_can_be_answered_by_correcting_the_site(client, demo_service, moderation_accounts, sign_in):
+    site = published_in(demo_service, "35238")
+    with session_scope(demo_service.engine) as session:
+        report = contributions.report_site(session, demo_service, session.get(Site, site.id), "wrong",
                                            "Le téléphone a changé", WHO).contribution.id
     sign_in(client, moderation_accounts["reso"])
     form = client.get(f"/moderation/sites/{site.id}/modifier?signalement={report}").text
@@ -197,7 +197,7 @@ def test_a_report_can_be_answered_by_correcting_the_site(client, demo_carto, mod
     values = {k: v.replace("&#39;", "'").replace("&amp;", "&") for k, v in values.items()}
     values |= {"csrf_token": csrf_of(form), "phone": "02 99 77 88 99", "report_id": str(report),
                "base_version": str(site.version), "description": site.description,
-               "activities": sites.activities_of(demo_carto.session(), site.id),
+               "activities": sites.activities_of(demo_service.session(), site.id),
                "legal_form": site.legal_form.value if site.legal_form else "",
                "lat": repr(site.lat), "lon": repr(site.lon)}
     values |= {f: "1" for f in ("siae", "ea_esat", "serves_individuals", "serves_professionals") if getattr(site, f)}
@@ -209,9 +209,9 @@ def test_a_report_can_be_answered_by_correcting_the_site(client, demo_carto, mod
     assert client.get(f"/api/moderation/contributions/{report}").json()["status"] == "corrected"
 
 
-def test_history_restore_archive_and_unarchive(client, demo_carto, moderation_accounts, sign_in):
-    site = published_in(demo_carto, "35238")
-    c = propose_change(demo_carto, site.id, name="Nom provisoire")
+def test_history_restore_archive_and_unarchive(client, demo_service, moderation_accounts, sign_in):
+    site = published_in(demo_service, "35238")
+    c = propose_change(demo_service, site.id, name="Nom provisoire")
     csrf = sign_in(client, moderation_accounts["admin"])
     decide(client, csrf, c.id, "accept")
     page = client.get(f"/moderation/sites/{site.id}").text
@@ -229,9 +229,9 @@ def test_history_restore_archive_and_unarchive(client, demo_carto, moderation_ac
     assert client.get(f"/api/sites/{site.id}").json()["properties"]["name"] == site.name
 
 
-def test_sites_not_verified_for_a_year_form_a_queue(client, demo_carto, moderation_accounts, sign_in):
+def test_sites_not_verified_for_a_year_form_a_queue(client, demo_service, moderation_accounts, sign_in):
     year_ago = date.today() - timedelta(days=365)
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         expected = [s.id for s in session.exec(select(Site).where(Site.verified_at < year_ago, Site.status ==
                                                                   SiteStatus.published))]
     assert expected
@@ -246,9 +246,9 @@ def test_sites_not_verified_for_a_year_form_a_queue(client, demo_carto, moderati
     assert client.get("/api/moderation/queues/a-verifier").json()["total"] == len(expected) - 1
 
 
-def test_queues_filter_by_domain_pole_commune_and_age(client, demo_carto, moderation_accounts, sign_in):
-    velo = propose(demo_carto, "Vélo rennais")
-    reemploi = propose(demo_carto, "Recyclerie brestoise", ["reemploi"], at=BREST)
+def test_queues_filter_by_domain_pole_commune_and_age(client, demo_service, moderation_accounts, sign_in):
+    velo = propose(demo_service, "Vélo rennais")
+    reemploi = propose(demo_service, "Recyclerie brestoise", ["reemploi"], at=BREST)
     sign_in(client, moderation_accounts["admin"])
 
     def ids(**params):
@@ -264,7 +264,7 @@ def test_queues_filter_by_domain_pole_commune_and_age(client, demo_carto, modera
     assert "Vélo rennais" in console and "Recyclerie brestoise" not in console
 
 
-def test_decisions_mail_the_contributor_and_moderators_get_a_digest_over_smtp(demo_carto, moderation_accounts):
+def test_decisions_mail_the_contributor_and_moderators_get_a_digest_over_smtp(demo_service, moderation_accounts):
     aiosmtpd = pytest.importorskip("aiosmtpd.controller")
     received = []
 
@@ -273,13 +273,13 @@ def test_decisions_mail_the_contributor_and_moderators_get_a_digest_over_smtp(de
             received.append((envelope.rcpt_tos, envelope.content.decode()))
             return "250 OK"
 
-    c = propose(demo_carto)
-    with session_scope(demo_carto.engine) as session:
+    c = propose(demo_service)
+    with session_scope(demo_service.engine) as session:
         from carto.storage.models import User
         admin = session.exec(select(User).where(User.email == moderation_accounts["admin"])).one()
-        moderation.decide(session, demo_carto, admin, moderation.Scope(everything=True), c.id, "refuse",
+        moderation.decide(session, demo_service, admin, moderation.Scope(everything=True), c.id, "refuse",
                           "Ce lieu n'est pas dans la charte")
-    assert moderation.queue_digests(demo_carto) >= 1  # the stale queue is never empty in the demo
+    assert moderation.queue_digests(demo_service) >= 1  # the stale queue is never empty in the demo
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -287,9 +287,9 @@ def test_decisions_mail_the_contributor_and_moderators_get_a_digest_over_smtp(de
     controller = aiosmtpd.Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        demo_carto.settings.smtp_host, demo_carto.settings.smtp_port = "127.0.0.1", port
-        demo_carto.settings.smtp_security = "none"
-        sent, failed = mail.deliver_pending(demo_carto.engine, demo_carto.settings)
+        demo_service.settings.smtp_host, demo_service.settings.smtp_port = "127.0.0.1", port
+        demo_service.settings.smtp_security = "none"
+        sent, failed = mail.deliver_pending(demo_service.engine, demo_service.settings)
     finally:
         controller.stop()
     assert failed == 0 and sent == len(received)
@@ -298,20 +298,20 @@ def test_decisions_mail_the_contributor_and_moderators_get_a_digest_over_smtp(de
     assert any(rcpt == [moderation_accounts["admin"]] for rcpt, _ in received)
 
 
-def test_an_undeliverable_mail_stays_queued_with_its_error(demo_carto):
-    propose(demo_carto)  # queues the acknowledgement
-    demo_carto.settings.smtp_host, demo_carto.settings.smtp_port = "127.0.0.1", 9  # nothing listens there
-    demo_carto.settings.smtp_security = "none"
-    sent, failed = mail.deliver_pending(demo_carto.engine, demo_carto.settings)
+def test_an_undeliverable_mail_stays_queued_with_its_error(demo_service):
+    propose(demo_service)  # queues the acknowledgement
+    demo_service.settings.smtp_host, demo_service.settings.smtp_port = "127.0.0.1", 9  # nothing listens there
+    demo_service.settings.smtp_security = "none"
+    sent, failed = mail.deliver_pending(demo_service.engine, demo_service.settings)
     assert (sent, failed) == (0, 1)
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         [queued] = mail.undelivered(session)
         assert queued.attempts == 1 and queued.last_error
         assert session.exec(select(OutgoingMail).where(OutgoingMail.sent_at.is_not(None))).all() == []
 
 
-def test_a_refusal_needs_a_reason_and_a_report_cannot_be_accepted(client, demo_carto, moderation_accounts, sign_in):
-    c = propose(demo_carto)
+def test_a_refusal_needs_a_reason_and_a_report_cannot_be_accepted(client, demo_service, moderation_accounts, sign_in):
+    c = propose(demo_service)
     csrf = sign_in(client, moderation_accounts["reso"])
     missing = decide(client, csrf, c.id, "refuse", reason="   ")
     assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "reason"]
@@ -323,13 +323,13 @@ def test_a_refusal_needs_a_reason_and_a_report_cannot_be_accepted(client, demo_c
     assert client.get(f"/api/moderation/contributions/{c.id}").json()["status"] == ContributionStatus.pending.value
 
 
-def test_carto_notify_sends_the_queued_mails_and_the_digests(demo_carto, moderation_accounts, monkeypatch):
+def test_carto_notify_sends_the_queued_mails_and_the_digests(demo_service, moderation_accounts, monkeypatch):
     from typer.testing import CliRunner
     from carto.cli import app as cli
     from carto.core.settings import get_settings
-    propose(demo_carto)  # queues the contributor's acknowledgement
-    monkeypatch.setenv("CARTO_DATABASE_URL", demo_carto.settings.database_url)
-    monkeypatch.setenv("CARTO_OUTBOX_DIR", str(mail.outbox_dir(demo_carto.settings)))  # any backend
+    propose(demo_service)  # queues the contributor's acknowledgement
+    monkeypatch.setenv("CARTO_DATABASE_URL", demo_service.settings.database_url)
+    monkeypatch.setenv("CARTO_OUTBOX_DIR", str(mail.outbox_dir(demo_service.settings)))  # any backend
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(cli, ["notify"])
@@ -337,6 +337,6 @@ def test_carto_notify_sends_the_queued_mails_and_the_digests(demo_carto, moderat
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "Résumés préparés : 4" in result.output and "en échec : 0" in result.output
-    outbox = mail.outbox_dir(demo_carto.settings)
+    outbox = mail.outbox_dir(demo_service.settings)
     texts = [p.read_text() for p in outbox.glob("*.eml")]
     assert len(texts) == 5 and any("reso@moderation.example" in t and "Nouveaux sites : 1" in t for t in texts)

@@ -48,7 +48,7 @@ def submit(page) -> str:
     return page.url.split("/suivi/")[1].split("?")[0]
 
 
-def test_html_and_script_in_every_text_field_stay_inert(live_server, page, demo_carto, moderation_accounts):
+def test_html_and_script_in_every_text_field_stay_inert(live_server, page, demo_service, moderation_accounts):
     dialogs = watch(page)
     base = live_server.url
 
@@ -62,7 +62,7 @@ def test_html_and_script_in_every_text_field_stay_inert(live_server, page, demo_
     assert page.get_by_text(PAYLOAD[:190], exact=True).count() >= 1  # shown as text, as typed
     assert_inert(page, dialogs, "follow-up of the new site")
 
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         target = session.exec(select(Site).where(Site.commune_code == "35238").order_by(Site.id)).first()
     page.goto(f"{base}/sites/{target.id}/modifier")
     fill_payloads(page)
@@ -117,8 +117,8 @@ def test_html_and_script_in_every_text_field_stay_inert(live_server, page, demo_
     assert page.errors == [] and page.external_requests == []
 
 
-def test_the_position_picker_and_the_early_duplicate_warning(live_server, page, demo_carto):
-    with demo_carto.session() as session:
+def test_the_position_picker_and_the_early_duplicate_warning(live_server, page, demo_service):
+    with demo_service.session() as session:
         existing = session.exec(select(Site).where(Site.commune_code == "35238").order_by(Site.id)).first()
     page.goto(live_server.url + "/proposer")
     assert "centre de sa commune" in page.inner_text("#cf-position-status")

@@ -241,10 +241,10 @@ def test_every_resource_has_a_plain_french_html_view(client, path, text):
     assert 'rel="alternate"' in response.text  # the JSON of the same resource
 
 
-def test_html_views_escape_what_contributors_wrote(client, demo_carto):
-    with demo_carto.session() as session:
+def test_html_views_escape_what_contributors_wrote(client, demo_service):
+    with demo_service.session() as session:
         site = sites.create(session, SiteData(name="Vélo <script>alert(1)</script> & Cie", activities=["velo"],
-                                              lon=-1.6778, lat=48.1173), demo_carto.locator, actor="test")
+                                              lon=-1.6778, lat=48.1173), demo_service.locator, actor="test")
         session.commit()
         site_id = site.id
     for path in (f"/ogc/collections/sites/items/{site_id}?f=html", "/ogc/collections/sites/items?q=cie&f=html"):

@@ -18,10 +18,10 @@ RESULT = re.compile(r'<li class="carto-result"')
 RESULT_LINK = re.compile(r'<h2><a href="/sites/(\d+)">')
 
 
-def add_site(carto, status=SiteStatus.published, credit=None, **fields):
+def add_site(service, status=SiteStatus.published, credit=None, **fields):
     data = {"name": "Atelier Vélo Solidaire", "activities": ["velo"], "lon": RENNES[0], "lat": RENNES[1]} | fields
-    with carto.session() as session:
-        site = sites.create(session, SiteData(**data), carto.locator, actor="test", status=status, credit=credit)
+    with service.session() as session:
+        site = sites.create(session, SiteData(**data), service.locator, actor="test", status=status, credit=credit)
         session.commit()
         return site.id
 
@@ -32,9 +32,9 @@ def result_ids(html: str) -> list[int]:
 
 # --- A site's page ------------------------------------------------------------------------------
 
-def test_a_site_page_shows_every_public_field_in_plain_french(client, demo_carto):
+def test_a_site_page_shows_every_public_field_in_plain_french(client, demo_service):
     site_id = add_site(
-        demo_carto, credit="Réseau Vélo Bretagne (licence ouverte)",
+        demo_service, credit="Réseau Vélo Bretagne (licence ouverte)",
         activities=["velo", "reparation"], description="Ateliers d'autoréparation.\nVente de vélos d'occasion.",
         street="12 rue de Paris", postcode="35000", website="https://velo.example.org", email="contact@velo.example.org",
         phone="02 99 00 00 00", opening_hours="Mo-Fr 09:00-12:00,14:00-18:00; Sa 10:00-12:00; PH off",
@@ -72,8 +72,8 @@ def test_a_site_page_has_a_small_map_served_by_us_and_lets_people_zoom(client):
     assert "user-scalable=no" not in html and "maximum-scale" not in html
 
 
-def test_the_source_credit_line_is_shown_only_when_there_is_one(client, demo_carto):
-    assert "Source :" not in client.get(f"/sites/{add_site(demo_carto)}").text
+def test_the_source_credit_line_is_shown_only_when_there_is_one(client, demo_service):
+    assert "Source :" not in client.get(f"/sites/{add_site(demo_service)}").text
     assert "Source : Données fictives de démonstration" in client.get("/sites/1").text
 
 
@@ -85,16 +85,16 @@ def test_an_unknown_site_is_a_french_404_page(client, path):
 
 
 @pytest.mark.parametrize("status", [SiteStatus.pending, SiteStatus.refused, SiteStatus.archived])
-def test_a_site_that_is_not_published_is_a_404(client, demo_carto, status):
-    site_id = add_site(demo_carto, status=status, name="Site en attente de modération")
+def test_a_site_that_is_not_published_is_a_404(client, demo_service, status):
+    site_id = add_site(demo_service, status=status, name="Site en attente de modération")
     r = client.get(f"/sites/{site_id}")
     assert r.status_code == 404 and "Site en attente de modération" not in r.text
     assert site_id not in result_ids(client.get("/liste?q=moderation").text)
 
 
-def test_a_name_with_markup_is_shown_as_text_everywhere(client, demo_carto):
+def test_a_name_with_markup_is_shown_as_text_everywhere(client, demo_service):
     evil = "<script>alert(1)</script>"
-    site_id = add_site(demo_carto, name=evil, description=f"</script>{evil}", street='"><img src=x onerror=alert(2)>')
+    site_id = add_site(demo_service, name=evil, description=f"</script>{evil}", street='"><img src=x onerror=alert(2)>')
     for path in (f"/sites/{site_id}", "/liste?q=alert", "/?q=" + evil, "/liste?q=" + evil):
         html = client.get(path).text
         assert "<script>alert" not in html and "<img src=x" not in html, path
@@ -170,10 +170,10 @@ def test_without_the_map_the_list_can_be_sorted_around_a_commune_or_a_postcode(c
 
 
 @pytest.mark.parametrize("near", [(-1.6778, 48.1173), (-3.5736, 48.2764), (-5.1, 48.45)])
-def test_sorting_around_a_point_gives_the_pages_of_a_full_sort(demo_carto, near):
-    with demo_carto.session() as session:
+def test_sorting_around_a_point_gives_the_pages_of_a_full_sort(demo_service, near):
+    with demo_service.session() as session:
         for page in (1, 3, 25):
-            quick = list_view.list_page(session, demo_carto.taxonomy, demo_carto.locator, SiteFilter(near=near), page)
+            quick = list_view.list_page(session, demo_service.taxonomy, demo_service.locator, SiteFilter(near=near), page)
             full = search.find(session, SiteFilter(near=near), limit=20, offset=(page - 1) * 20)
             assert quick.total == full.total == 500
             assert [i.site.id for i in quick.items] == [s.id for s in full.sites]

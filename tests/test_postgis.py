@@ -24,31 +24,31 @@ def plan(session, f: SiteFilter) -> str:
 
 
 @pytest.mark.postgis
-def test_text_and_box_filters_use_the_gin_and_gist_indexes(demo_carto):
-    with demo_carto.session() as session:
+def test_text_and_box_filters_use_the_gin_and_gist_indexes(demo_service):
+    with demo_service.session() as session:
         assert "ix_site_search_vector" in plan(session, SiteFilter(q="reemploi velo"))
         session.rollback()
         assert "ix_site_point" in plan(session, SiteFilter(bbox=(-2.0, 47.9, -1.4, 48.3)))
 
 
 @pytest.mark.postgis
-def test_the_indexes_exist_and_postgis_is_installed(demo_carto):
-    with demo_carto.engine.connect() as conn:
+def test_the_indexes_exist_and_postgis_is_installed(demo_service):
+    with demo_service.engine.connect() as conn:
         indexes = set(conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'site'")).scalars())
         assert set(search_index.PG_INDEXES) <= indexes
         assert conn.execute(text("SELECT postgis_lib_version()")).scalar()
 
 
 @pytest.mark.postgis
-def test_sessions_run_in_utc_whatever_the_server_zone(demo_carto):
-    with demo_carto.engine.connect() as conn:
+def test_sessions_run_in_utc_whatever_the_server_zone(demo_service):
+    with demo_service.engine.connect() as conn:
         assert conn.execute(text("SHOW timezone")).scalar() == "UTC"
 
 
-def test_text_search_is_a_word_prefix_match_like_fts5(carto, session):
+def test_text_search_is_a_word_prefix_match_like_fts5(service, session):
     """Both backends: punctuation splits words (as FTS5's tokenizer does); each query word is a prefix."""
     from tests.test_search import add, names
-    add(carto, session, "Répar'Café", description="contact@velo-solidaire.bzh, ouvert 3.5 jours")
+    add(service, session, "Répar'Café", description="contact@velo-solidaire.bzh, ouvert 3.5 jours")
     assert names(session, q="repar cafe") == ["Répar'Café"]
     assert names(session, q="solid") == ["Répar'Café"]  # inside an e-mail address
     assert names(session, q="3 5") == ["Répar'Café"]

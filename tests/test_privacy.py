@@ -52,44 +52,44 @@ def post_form(client, path: str, **fields) -> str:
     return re.match(r"/suivi/([^?]+)", response.headers["location"]).group(1)
 
 
-def contributions_by(carto, name=NAME, email=EMAIL, comment=MESSAGE, public_name=PUBLIC_NAME,
+def contributions_by(service, name=NAME, email=EMAIL, comment=MESSAGE, public_name=PUBLIC_NAME,
                      phone="02 99 00 11 22") -> Story:
     """Through the public forms: a new site, a second new site, a change and a report."""
     who = {"contributor_name": name, "contributor_email": email, "consent": "1", "comment": comment}
-    with carto.session() as session:
+    with service.session() as session:
         changed, reported = session.exec(select(Site).where(Site.commune_code == "35238",
                                                             Site.status == SiteStatus.published)
                                          .order_by(Site.id).limit(2)).all()
     story = Story()
     story.changed_site, story.reported_site = changed.id, reported.id
-    with make_client(carto) as client:
+    with make_client(service) as client:
         story.tokens = [
             post_form(client, "/proposer", name=public_name, activities=["reemploi"], lon=str(RENNES[0]),
                       lat=str(RENNES[1]), description="Ressourcerie de quartier", not_duplicate="1", **who),
             post_form(client, "/proposer", name=f"{public_name} refusée", activities=["velo"],
                       commune="Rennes (35238)", not_duplicate="1", **who),
             post_form(client, f"/sites/{changed.id}/modifier",
-                      **_change_form(carto, changed.id) | {"phone": phone}, **who),
+                      **_change_form(service, changed.id) | {"phone": phone}, **who),
             post_form(client, f"/sites/{reported.id}/signaler", reason="wrong", **who),
         ]
-    with carto.session() as session:
+    with service.session() as session:
         story.accepted_site = by_token(session, story.tokens[0]).site_id
     return story
 
 
-def _change_form(carto, site_id: int) -> dict:
+def _change_form(service, site_id: int) -> dict:
     """The change form as the page fills it in (the current values of the site)."""
-    with carto.session() as session:
+    with service.session() as session:
         site = session.get(Site, site_id)
         values = values_from_snapshot(sites.snapshot(session, site), "Rennes (35238)")
     return values | {"base_version": str(site.version)}
 
 
-def moderate(carto, story: Story, moderation_accounts, sign_in) -> None:
+def moderate(service, story: Story, moderation_accounts, sign_in) -> None:
     """Accept the first site and the change, refuse the second site, dismiss the report."""
-    with carto.session() as session:
+    with service.session() as session:
         ids = [by_token(session, t).id for t in story.tokens]
-    with make_client(carto) as client:
+    with make_client(service) as client:
         csrf = sign_in(client, moderation_accounts["admin"])
         for cid, action in zip(ids, ("accept", "refuse", "accept", "dismiss")):
             response = client.post(f"/api/moderation/contributions/{cid}/decision",
@@ -99,7 +99,7 @@ def moderate(carto, story: Story, moderation_accounts, sign_in) -> None:
         assert EMAIL in client.get(f"/api/moderation/contributions/{ids[0]}").text  # moderators do see it
 
 
-def public_urls(story: Story, carto) -> dict[str, list[str]]:
+def public_urls(story: Story, service) -> dict[str, list[str]]:
     """Every public GET route -> the URLs fetched for it."""
     site, q = story.accepted_site, "Recyclerie Temoin"
     near = f"lon={RENNES[0]}&lat={RENNES[1]}"
@@ -117,7 +117,7 @@ def public_urls(story: Story, carto) -> dict[str, list[str]]:
         "/sites/{site_id}": [f"/sites/{i}" for i in site_ids],
         "/carte/zones-poles.geojson": ["/carte/zones-poles.geojson"],
         "/icones.css": ["/icones.css"],
-        "/icones/{version}.woff": [f"/icones/{for_taxonomy(carto.taxonomy).version}.woff"],
+        "/icones/{version}.woff": [f"/icones/{for_taxonomy(service.taxonomy).version}.woff"],
         "/api/sites": [f"/api/sites?q={q}", "/api/sites?commune=35238&limit=1000",
                        "/api/sites?commune=35238&limit=1000&format=compact"],
         "/api/sites/{site_id}": [f"/api/sites/{i}" for i in site_ids],
@@ -174,15 +174,15 @@ def leaks(content: bytes) -> list[str]:
 
 
 @pytest.fixture
-def story(demo_carto, moderation_accounts, sign_in) -> Story:
-    s = contributions_by(demo_carto)
-    moderate(demo_carto, s, moderation_accounts, sign_in)
+def story(demo_service, moderation_accounts, sign_in) -> Story:
+    s = contributions_by(demo_service)
+    moderate(demo_service, s, moderation_accounts, sign_in)
     return s
 
 
-def test_no_public_page_api_or_export_holds_a_contributors_name_email_or_message(demo_carto, story):
-    urls = public_urls(story, demo_carto)
-    with make_client(demo_carto) as client:
+def test_no_public_page_api_or_export_holds_a_contributors_name_email_or_message(demo_service, story):
+    urls = public_urls(story, demo_service)
+    with make_client(demo_service) as client:
         public_gets = {p for m, p in app_routes(client.app) if m == "GET" and not p.startswith(PROTECTED_PREFIXES)}
         assert public_gets - urls.keys() == set(), "new public routes: add them to public_urls"
         found, fetched = [], {}
@@ -201,9 +201,9 @@ def test_no_public_page_api_or_export_holds_a_contributors_name_email_or_message
     assert [u for u in expected if PUBLIC_NAME.lower().encode() not in b"".join(bodies(fetched[u])).lower()] == []
 
 
-def purge_with_cli(carto, monkeypatch, email: str):
-    monkeypatch.setenv("CARTO_DATABASE_URL", carto.settings.database_url)
-    monkeypatch.setenv("CARTO_OUTBOX_DIR", str(carto.settings.outbox_dir))
+def purge_with_cli(service, monkeypatch, email: str):
+    monkeypatch.setenv("CARTO_DATABASE_URL", service.settings.database_url)
+    monkeypatch.setenv("CARTO_OUTBOX_DIR", str(service.settings.outbox_dir))
     from carto.core.settings import get_settings
     get_settings.cache_clear()
     try:
@@ -222,26 +222,26 @@ def moderation_record(session) -> dict:
     return {"decisions": decisions, "versions": versions}
 
 
-def outbox_texts(carto) -> list[str]:
-    return [p.read_text() for p in sorted(Path(mail.outbox_dir(carto.settings)).glob("*.eml"))]
+def outbox_texts(service) -> list[str]:
+    return [p.read_text() for p in sorted(Path(mail.outbox_dir(service.settings)).glob("*.eml"))]
 
 
-def test_purging_a_contributor_erases_their_data_and_keeps_the_moderated_history(demo_carto, story, monkeypatch,
+def test_purging_a_contributor_erases_their_data_and_keeps_the_moderated_history(demo_service, story, monkeypatch,
                                                                                  moderation_accounts, sign_in):
-    other = contributions_by(demo_carto, name="Autre Personne", email="autre@personne.example",
+    other = contributions_by(demo_service, name="Autre Personne", email="autre@personne.example",
                              comment="Un autre message", public_name="Atelier Sans Rapport Aucun",
                              phone="02 99 00 33 44")
-    mail.deliver_pending(demo_carto.engine, demo_carto.settings)  # acknowledgements and decisions, as .eml files
-    assert any(EMAIL in text for text in outbox_texts(demo_carto))
-    with demo_carto.session() as session:
+    mail.deliver_pending(demo_service.engine, demo_service.settings)  # acknowledgements and decisions, as .eml files
+    assert any(EMAIL in text for text in outbox_texts(demo_service))
+    with demo_service.session() as session:
         before = moderation_record(session)
         sites_before = session.exec(select(Site).order_by(Site.id)).all()
 
-    result = purge_with_cli(demo_carto, monkeypatch, EMAIL.upper())
+    result = purge_with_cli(demo_service, monkeypatch, EMAIL.upper())
     assert result.exit_code == 0, result.output
     assert "Propositions anonymisées : 4 ; e-mails effacés : 8" in result.output
 
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         mine = [by_token(session, t) for t in story.tokens]
         assert mine == [None] * 4  # the follow-up links are dead
         purged = session.exec(select(Contribution).where(Contribution.comment.contains(REMOVED))).all()
@@ -254,23 +254,23 @@ def test_purging_a_contributor_erases_their_data_and_keeps_the_moderated_history
         theirs = [by_token(session, t) for t in other.tokens]
         assert {(c.contributor_name, c.contributor_email) for c in theirs} == {("Autre Personne",
                                                                                  "autre@personne.example")}
-    assert all(make_client(demo_carto).get(f"/suivi/{t}").status_code == 404 for t in story.tokens)
-    texts = outbox_texts(demo_carto)
+    assert all(make_client(demo_service).get(f"/suivi/{t}").status_code == 404 for t in story.tokens)
+    texts = outbox_texts(demo_service)
     assert not any("vieprivee" in t.lower() for t in texts) and any("autre@personne.example" in t for t in texts)
-    with make_client(demo_carto) as client:
+    with make_client(demo_service) as client:
         sign_in(client, moderation_accounts["admin"])
         item = client.get(f"/api/moderation/contributions/{purged[0].id}").json()
         assert item["contributor"] == {"name": "", "email": None} and item["status"] == "accepted"
 
-    again = purge_with_cli(demo_carto, monkeypatch, EMAIL)
+    again = purge_with_cli(demo_service, monkeypatch, EMAIL)
     assert "Propositions anonymisées : 0 ; e-mails effacés : 0" in again.output
-    assert purge_with_cli(demo_carto, monkeypatch, "pas-un-email").exit_code == 1
+    assert purge_with_cli(demo_service, monkeypatch, "pas-un-email").exit_code == 1
 
 
 @pytest.mark.sqlite_only("erased values must not linger in the database file or its write-ahead log")
-def test_a_purge_leaves_no_trace_in_the_sqlite_files(demo_carto, story, monkeypatch):
-    db = Path(demo_carto.settings.database_url.removeprefix("sqlite:///"))
+def test_a_purge_leaves_no_trace_in_the_sqlite_files(demo_service, story, monkeypatch):
+    db = Path(demo_service.settings.database_url.removeprefix("sqlite:///"))
     files = lambda: b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*")).lower()  # noqa: E731
     assert b"vieprivee" in files()
-    assert purge_with_cli(demo_carto, monkeypatch, EMAIL).exit_code == 0
+    assert purge_with_cli(demo_service, monkeypatch, EMAIL).exit_code == 0
     assert [s for s in SECRETS[:-1] if s.encode() in files()] == []

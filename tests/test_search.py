@@ -11,19 +11,19 @@ from carto.query.search import SiteFilter
 from carto.directory.site_schema import SiteData
 
 
-def add(carto, session, name, lon=-1.6778, lat=48.1173, activities=("velo",), description="", **kw):
+def add(service, session, name, lon=-1.6778, lat=48.1173, activities=("velo",), description="", **kw):
     return sites.create(session, SiteData(name=name, activities=list(activities), lon=lon, lat=lat,
-                                          description=description, **kw), carto.locator, actor="test")
+                                          description=description, **kw), service.locator, actor="test")
 
 
 def names(session, **filters) -> list[str]:
     return sorted(s.name for s in search.find(session, SiteFilter(**filters)).sites)
 
 
-def test_text_search_ignores_accents_case_and_ligatures(carto, session):
-    add(carto, session, "Réemploi de vélos")
-    add(carto, session, "L'Œuvre solidaire", activities=["reemploi"])
-    add(carto, session, "Garage", description="Réparation automobile à prix solidaire", activities=["garage-solidaire"])
+def test_text_search_ignores_accents_case_and_ligatures(service, session):
+    add(service, session, "Réemploi de vélos")
+    add(service, session, "L'Œuvre solidaire", activities=["reemploi"])
+    add(service, session, "Garage", description="Réparation automobile à prix solidaire", activities=["garage-solidaire"])
     assert names(session, q="reemploi velo") == ["Réemploi de vélos"]
     assert names(session, q="OEUVRE") == ["L'Œuvre solidaire"]
     assert names(session, q="œuvre") == ["L'Œuvre solidaire"]
@@ -31,17 +31,17 @@ def test_text_search_ignores_accents_case_and_ligatures(carto, session):
     assert names(session, q="rennes") == ["Garage", "L'Œuvre solidaire", "Réemploi de vélos"]
 
 
-def test_text_search_treats_operators_as_plain_words(carto, session):
-    add(carto, session, "Vélo OR rien")
+def test_text_search_treats_operators_as_plain_words(service, session):
+    add(service, session, "Vélo OR rien")
     for q in ['"', "velo OR", "NEAR(", "*", "a AND -b", "'; DROP TABLE site; --"]:
         search.find(session, SiteFilter(q=q))  # never an FTS5 syntax error
     assert names(session, q="velo OR") == ["Vélo OR rien"]
 
 
-def test_filters_by_territory_pole_activity_and_box(carto, session):
-    add(carto, session, "A Rennes", activities=["velo"])
-    add(carto, session, "B Carhaix", lon=-3.5736, lat=48.2764, activities=["reemploi"])
-    add(carto, session, "C Pontivy", lon=-2.9633, lat=48.0681, activities=["reemploi", "textile"], siae=True)
+def test_filters_by_territory_pole_activity_and_box(service, session):
+    add(service, session, "A Rennes", activities=["velo"])
+    add(service, session, "B Carhaix", lon=-3.5736, lat=48.2764, activities=["reemploi"])
+    add(service, session, "C Pontivy", lon=-2.9633, lat=48.0681, activities=["reemploi", "textile"], siae=True)
     assert names(session, epci="243500139") == ["A Rennes"]
     assert names(session, pole="adesk") == ["B Carhaix"]
     assert names(session, departement="56") == ["C Pontivy"]
@@ -50,45 +50,45 @@ def test_filters_by_territory_pole_activity_and_box(carto, session):
     assert names(session, bbox=(-4.0, 48.0, -2.5, 48.5)) == ["B Carhaix", "C Pontivy"]
 
 
-def test_near_sorts_by_distance_and_cuts_at_the_radius(carto, session):
-    add(carto, session, "Loin", lon=-3.5736, lat=48.2764)
-    add(carto, session, "Près", lon=-1.70, lat=48.11)
+def test_near_sorts_by_distance_and_cuts_at_the_radius(service, session):
+    add(service, session, "Loin", lon=-3.5736, lat=48.2764)
+    add(service, session, "Près", lon=-1.70, lat=48.11)
     page = search.find(session, SiteFilter(near=(-1.6778, 48.1173)))
     assert [s.name for s in page.sites] == ["Près", "Loin"]
     assert page.distances[page.sites[0].id] < 2
     assert names(session, near=(-1.6778, 48.1173), radius_km=20) == ["Près"]
 
 
-def test_only_published_sites_are_found_by_default(carto, session):
-    add(carto, session, "Publié")
-    hidden = add(carto, session, "En attente")
+def test_only_published_sites_are_found_by_default(service, session):
+    add(service, session, "Publié")
+    hidden = add(service, session, "En attente")
     sites.set_status(session, hidden, SiteStatus.pending, actor="test")
     assert names(session) == ["Publié"]
     assert names(session, statuses=(SiteStatus.pending,)) == ["En attente"]
 
 
-def test_activity_counts_ignore_the_activity_filter_itself(carto, session):
-    add(carto, session, "Site A", activities=["velo"])
-    add(carto, session, "Site B", activities=["velo", "garage-solidaire"])
-    add(carto, session, "Site C", lon=-3.5736, lat=48.2764, activities=["reemploi"])
+def test_activity_counts_ignore_the_activity_filter_itself(service, session):
+    add(service, session, "Site A", activities=["velo"])
+    add(service, session, "Site B", activities=["velo", "garage-solidaire"])
+    add(service, session, "Site C", lon=-3.5736, lat=48.2764, activities=["reemploi"])
     counts = search.activity_counts(session, SiteFilter(activities={"velo"}, departement="35"))
     assert counts == {"velo": 2, "garage-solidaire": 1}
 
 
-def test_a_box_holding_every_site_finds_them_all_and_a_smaller_one_does_not(carto, session):
-    add(carto, session, "A Rennes")
-    add(carto, session, "B Carhaix", lon=-3.5736, lat=48.2764)
+def test_a_box_holding_every_site_finds_them_all_and_a_smaller_one_does_not(service, session):
+    add(service, session, "A Rennes")
+    add(service, session, "B Carhaix", lon=-3.5736, lat=48.2764)
     box = (-4.0, 48.0, -1.0, 48.5)
     assert names(session, bbox=box) == ["A Rennes", "B Carhaix"]
-    add(carto, session, "C Saint-Malo", lon=-2.0065, lat=48.6493)  # north of the box
+    add(service, session, "C Saint-Malo", lon=-2.0065, lat=48.6493)  # north of the box
     assert names(session, bbox=box) == ["A Rennes", "B Carhaix"]
     assert search.extent(session) == (-3.5736, 48.1173, -1.6778, 48.6493)
 
 
 @pytest.mark.parametrize("walk_names", [True, False], ids=["name index walked", "matches sorted"])
-def test_a_page_in_name_order_is_the_same_however_the_box_is_read(demo_carto, monkeypatch, walk_names):
+def test_a_page_in_name_order_is_the_same_however_the_box_is_read(demo_service, monkeypatch, walk_names):
     monkeypatch.setattr(search, "NAME_WALK_ADVANTAGE", 10**9 if walk_names else 0)
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         every = session.exec(select(Site.id, Site.name, Site.lon, Site.lat)
                              .where(Site.status == SiteStatus.published)).all()
         for box in [(-5.2, 47.2, -1.0, 48.9), (-1.75, 48.07, -1.60, 48.15), (-3.0, 47.5, -2.5, 48.0)]:
@@ -101,23 +101,23 @@ def test_a_page_in_name_order_is_the_same_however_the_box_is_read(demo_carto, mo
                 assert [(s.name, s.id) for s in page.sites] == inside[offset:offset + limit]
 
 
-def test_the_number_of_all_sites_follows_every_write(carto, session):
-    add(carto, session, "A Rennes")
-    b = add(carto, session, "B Carhaix", lon=-3.5736, lat=48.2764)
+def test_the_number_of_all_sites_follows_every_write(service, session):
+    add(service, session, "A Rennes")
+    b = add(service, session, "B Carhaix", lon=-3.5736, lat=48.2764)
     everything = (-6.0, 47.0, 0.0, 49.0)
     assert [search.find(session, SiteFilter(bbox=box)).total for box in (None, everything)] == [2, 2]
     sites.set_status(session, b, SiteStatus.pending, actor="test")
     assert [search.find(session, SiteFilter(bbox=box)).total for box in (None, everything)] == [1, 1]
     sites.set_status(session, b, SiteStatus.published, actor="test")
-    add(carto, session, "C Pontivy", lon=-2.9633, lat=48.0681)
+    add(service, session, "C Pontivy", lon=-2.9633, lat=48.0681)
     assert [search.find(session, SiteFilter(bbox=box)).total for box in (None, everything)] == [3, 3]
     assert search.find(session, SiteFilter(statuses=(SiteStatus.published, SiteStatus.pending))).total == 3
 
 
-def test_a_page_always_tells_the_number_of_all_matches(carto, session):
+def test_a_page_always_tells_the_number_of_all_matches(service, session):
     from carto.query import paging
     for i in range(5):
-        add(carto, session, f"Site {i}", lon=-1.6778 + i / 1000)
+        add(service, session, f"Site {i}", lon=-1.6778 + i / 1000)
     box = SiteFilter(bbox=(-1.7, 48.0, -1.6, 48.2))
     first, cursor = paging.find(session, box, limit=10)
     assert (first.total, len(first.sites), cursor) == (5, 5, None)
@@ -135,18 +135,18 @@ def expected_in_box(session, box, activities: set[str]) -> set[int]:
             if activities & set(search.activities_by_site(session, [s.id])[s.id])}
 
 
-def test_an_activity_filter_in_a_box_follows_every_write_of_its_sites(demo_carto):
+def test_an_activity_filter_in_a_box_follows_every_write_of_its_sites(demo_service):
     rennes, wanted = (-1.75, 48.07, -1.60, 48.15), {"velo", "reemploi"}
-    with session_scope(demo_carto.engine) as session:
+    with session_scope(demo_service.engine) as session:
         found = search.find(session, SiteFilter(bbox=rennes, activities=wanted), limit=1000)
         assert {s.id for s in found.sites} == expected_in_box(session, rennes, wanted) and found.total > 2
         moved, archived, changed = found.sites[:3]
         gone = {moved.id, archived.id, changed.id}
-        sites.update(session, moved, {"lon": -1.68, "lat": 48.20}, demo_carto.locator, actor="test")
+        sites.update(session, moved, {"lon": -1.68, "lat": 48.20}, demo_service.locator, actor="test")
         sites.set_status(session, archived, SiteStatus.archived, actor="test")
-        sites.update(session, changed, {"activities": ["textile"]}, demo_carto.locator, actor="test")
+        sites.update(session, changed, {"activities": ["textile"]}, demo_service.locator, actor="test")
         archived_id = archived.id
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         page = search.find(session, SiteFilter(bbox=rennes, activities=wanted), limit=1000)
         assert {s.id for s in page.sites} == expected_in_box(session, rennes, wanted)
         assert page.total == found.total - 3 and not gone & {s.id for s in page.sites}

@@ -14,39 +14,39 @@ def data(**overrides) -> SiteData:
     return SiteData(**(fields | overrides))
 
 
-def test_a_site_gets_its_territories_when_written(carto, session):
-    site = sites.create(session, data(), carto.locator, actor="test")
+def test_a_site_gets_its_territories_when_written(service, session):
+    site = sites.create(session, data(), service.locator, actor="test")
     assert (site.commune_code, site.commune_name, site.epci_code, site.pays_code, site.dep_code) == (
         "35238", "Rennes", "243500139", "15", "35")
     assert site.position_precision == PositionPrecision.address
     assert sites.activities_of(session, site.id) == ["velo"]
 
 
-def test_a_site_known_only_by_its_commune_sits_at_the_commune_centre(carto, session):
-    site = sites.create(session, data(lon=None, lat=None, commune_code="29024"), carto.locator, actor="test")
+def test_a_site_known_only_by_its_commune_sits_at_the_commune_centre(service, session):
+    site = sites.create(session, data(lon=None, lat=None, commune_code="29024"), service.locator, actor="test")
     assert site.commune_code == "29024"
     assert site.position_precision == PositionPrecision.commune
-    assert carto.locator.locate(site.lon, site.lat).commune_code == "29024"
+    assert service.locator.locate(site.lon, site.lat).commune_code == "29024"
 
 
-def test_an_unknown_commune_is_refused(carto, session):
+def test_an_unknown_commune_is_refused(service, session):
     with pytest.raises(sites.SiteError) as err:
-        sites.create(session, data(lon=None, lat=None, commune_code="99999"), carto.locator, actor="test")
+        sites.create(session, data(lon=None, lat=None, commune_code="99999"), service.locator, actor="test")
     assert err.value.field == "commune_code"
 
 
-def test_a_point_outside_brittany_is_refused_unless_an_administrator_flags_it(carto, session):
+def test_a_point_outside_brittany_is_refused_unless_an_administrator_flags_it(service, session):
     with pytest.raises(sites.SiteError, match="en dehors") as err:
-        sites.create(session, data(lon=2.35, lat=48.85), carto.locator, actor="test")
+        sites.create(session, data(lon=2.35, lat=48.85), service.locator, actor="test")
     assert err.value.field == "lon"
-    site = sites.create(session, data(lon=2.35, lat=48.85), carto.locator, actor="admin", allow_outside=True)
+    site = sites.create(session, data(lon=2.35, lat=48.85), service.locator, actor="admin", allow_outside=True)
     assert site.outside_territory and site.commune_code is None
 
 
-def test_every_write_is_a_version_with_what_changed(carto, session):
-    site = sites.create(session, data(), carto.locator, actor="test")
+def test_every_write_is_a_version_with_what_changed(service, session):
+    site = sites.create(session, data(), service.locator, actor="test")
     diff = sites.update(session, site, {"name": "Atelier Vélo de Carhaix", "lon": -3.5736, "lat": 48.2764},
-                        carto.locator, actor="user:1", expected_version=1)
+                        service.locator, actor="user:1", expected_version=1)
     assert diff["name"] == ["Atelier Vélo Solidaire", "Atelier Vélo de Carhaix"]
     assert diff["commune_code"] == ["35238", "29024"]
     assert site.version == 2 and site.pays_code == "06"
@@ -58,24 +58,24 @@ def test_every_write_is_a_version_with_what_changed(carto, session):
     assert versions[2].changes == {"status": ["published", "archived"]}
 
 
-def test_an_update_that_changes_nothing_writes_no_version(carto, session):
-    site = sites.create(session, data(), carto.locator, actor="test")
-    assert sites.update(session, site, {"name": "Atelier Vélo Solidaire"}, carto.locator, actor="t") == {}
+def test_an_update_that_changes_nothing_writes_no_version(service, session):
+    site = sites.create(session, data(), service.locator, actor="test")
+    assert sites.update(session, site, {"name": "Atelier Vélo Solidaire"}, service.locator, actor="t") == {}
     assert site.version == 1
 
 
-def test_a_write_based_on_an_old_version_is_refused(carto, session):
-    site = sites.create(session, data(), carto.locator, actor="test")
-    sites.update(session, site, {"name": "Nouveau nom"}, carto.locator, actor="a", expected_version=1)
+def test_a_write_based_on_an_old_version_is_refused(service, session):
+    site = sites.create(session, data(), service.locator, actor="test")
+    sites.update(session, site, {"name": "Nouveau nom"}, service.locator, actor="a", expected_version=1)
     with pytest.raises(sites.VersionConflict):
-        sites.update(session, site, {"name": "Autre nom"}, carto.locator, actor="b", expected_version=1)
+        sites.update(session, site, {"name": "Autre nom"}, service.locator, actor="b", expected_version=1)
     assert site.name == "Nouveau nom"
 
 
-def test_bad_values_in_an_update_leave_the_site_as_it_was(carto, session):
-    site = sites.create(session, data(), carto.locator, actor="test")
+def test_bad_values_in_an_update_leave_the_site_as_it_was(service, session):
+    site = sites.create(session, data(), service.locator, actor="test")
     with pytest.raises(ValidationError):
-        sites.update(session, site, {"name": "Ok", "website": "javascript:alert(1)"}, carto.locator, actor="t")
+        sites.update(session, site, {"name": "Ok", "website": "javascript:alert(1)"}, service.locator, actor="t")
     assert site.name == "Atelier Vélo Solidaire" and site.version == 1
 
 

@@ -17,31 +17,31 @@ def published(session) -> list[Site]:
     return list(session.exec(select(Site).where(Site.status == SiteStatus.published)))
 
 
-def run(carto, session, **params) -> sourcing.Results:
-    return sourcing.run(session, sourcing.parse(carto, session, **params))
+def run(service, session, **params) -> sourcing.Results:
+    return sourcing.run(session, sourcing.parse(service, session, **params))
 
 
-def add(carto, session, name, lon=-1.6778, lat=48.1173, activities=("reemploi",), **fields) -> Site:
+def add(service, session, name, lon=-1.6778, lat=48.1173, activities=("reemploi",), **fields) -> Site:
     return sites.create(session, SiteData(name=name, activities=list(activities), lon=lon, lat=lat, **fields),
-                        carto.locator, actor="test")
+                        service.locator, actor="test")
 
 
 # --- Territory ---------------------------------------------------------------------------------
 
-def test_search_by_epci_returns_exactly_the_sites_whose_commune_is_in_it(demo_carto):
-    with demo_carto.session() as session:
+def test_search_by_epci_returns_exactly_the_sites_whose_commune_is_in_it(demo_service):
+    with demo_service.session() as session:
         epci_of = dict(session.exec(select(Commune.code, Commune.epci_code)).all())
         expected = {s.id for s in published(session) if epci_of.get(s.commune_code) == RENNES_METROPOLE}
-        by_key = run(demo_carto, session, zone=f"epci:{RENNES_METROPOLE}")
-        by_name = run(demo_carto, session, territory="rennes metropole")
+        by_key = run(demo_service, session, zone=f"epci:{RENNES_METROPOLE}")
+        by_name = run(demo_service, session, territory="rennes metropole")
     assert len(expected) > 20
     assert set(by_key.ids) == expected
     assert by_name.ids == by_key.ids
 
 
-def test_a_pole_covers_the_sites_of_its_communes(demo_carto):
-    with demo_carto.session() as session:
-        results = run(demo_carto, session, territory="RÉSO solidaire")
+def test_a_pole_covers_the_sites_of_its_communes(demo_service):
+    with demo_service.session() as session:
+        results = run(demo_service, session, territory="RÉSO solidaire")
         found = session.exec(select(Site).where(Site.id.in_(results.ids))).all()
     assert results.criteria.place.key == "pole:reso-solidaire"
     assert {s.pays_code for s in found} == {"15"}  # the pôle covers the Pays de Rennes
@@ -51,38 +51,38 @@ def test_a_pole_covers_the_sites_of_its_communes(demo_carto):
     ("Rennes", "commune:35238"), ("35000", "commune:35238"), ("rennes métropole", f"epci:{RENNES_METROPOLE}"),
     ("Pays de Rennes", "pays:15"), ("ille-et-vilaine", "departement:35"), ("35", "departement:35"),
     ("st malo", "commune:35288"), ("ADESK", "pole:adesk"), ("Plouhinec (commune, 29)", "commune:29197")])
-def test_territories_are_found_by_name_or_code_accents_aside(carto, session, typed, key):
-    assert sourcing.resolve_place(carto, session, typed).key == key
+def test_territories_are_found_by_name_or_code_accents_aside(service, session, typed, key):
+    assert sourcing.resolve_place(service, session, typed).key == key
 
 
-def test_an_ambiguous_name_offers_the_choices_and_an_unknown_one_says_so(carto, session):
+def test_an_ambiguous_name_offers_the_choices_and_an_unknown_one_says_so(service, session):
     with pytest.raises(SourcingError) as ambiguous:
-        sourcing.parse(carto, session, territory="Plouhinec")
+        sourcing.parse(service, session, territory="Plouhinec")
     assert ambiguous.value.field == "territory"
     assert sorted(p.label for p in ambiguous.value.choices) == ["Plouhinec (commune, 29)", "Plouhinec (commune, 56)"]
     with pytest.raises(SourcingError, match="aucun territoire") as unknown:
-        sourcing.parse(carto, session, territory="Atlantide")
+        sourcing.parse(service, session, territory="Atlantide")
     assert unknown.value.field == "territory"
 
 
 # --- Radius ------------------------------------------------------------------------------------
 
-def test_a_radius_search_sorts_by_distance_and_keeps_exactly_the_sites_within(demo_carto):
-    with demo_carto.session() as session:
-        results = run(demo_carto, session, around="Brest", radius_km="15")
+def test_a_radius_search_sorts_by_distance_and_keeps_exactly_the_sites_within(demo_service):
+    with demo_service.session() as session:
+        results = run(demo_service, session, around="Brest", radius_km="15")
         centre = results.criteria.centre
         within = {s.id for s in published(session) if search.distance_km(*centre, s.lon, s.lat) <= 15}
-        farthest_first = run(demo_carto, session, around="Brest", radius_km="15", sort="-distance")
+        farthest_first = run(demo_service, session, around="Brest", radius_km="15", sort="-distance")
     distances = [results.distances[i] for i in results.ids]
     assert len(distances) > 10 and distances == sorted(distances) and distances[-1] <= 15
     assert set(results.ids) == within
     assert [farthest_first.distances[i] for i in farthest_first.ids] == sorted(distances, reverse=True)
 
 
-def test_a_radius_around_a_point_and_inside_a_territory_combine(demo_carto):
-    with demo_carto.session() as session:
-        around_point = run(demo_carto, session, near=f"{BREST[0]},{BREST[1]}", radius_km="30")
-        and_in_epci = run(demo_carto, session, near=f"{BREST[0]},{BREST[1]}", radius_km="30",
+def test_a_radius_around_a_point_and_inside_a_territory_combine(demo_service):
+    with demo_service.session() as session:
+        around_point = run(demo_service, session, near=f"{BREST[0]},{BREST[1]}", radius_km="30")
+        and_in_epci = run(demo_service, session, near=f"{BREST[0]},{BREST[1]}", radius_km="30",
                           territory="Brest Métropole")
         epci = session.exec(select(Site.epci_code).where(Site.id.in_(and_in_epci.ids))).all()
     assert 0 < and_in_epci.total < around_point.total
@@ -96,22 +96,22 @@ def test_a_radius_around_a_point_and_inside_a_territory_combine(demo_carto):
     ({"domain": "culture"}, "domain"), ({"reserved": "esat"}, "reserved"), ({"public": "enfants"}, "public"),
     ({"legal_form": "sarl"}, "legal_form"), ({"zone": "region:53"}, "zone"), ({"zone": "epci:000"}, "zone"),
     ({"around": "Plouhinec", "radius_km": "5"}, "around")])
-def test_bad_criteria_name_the_field_at_fault(carto, session, params, field):
+def test_bad_criteria_name_the_field_at_fault(service, session, params, field):
     with pytest.raises(SourcingError) as error:
-        sourcing.parse(carto, session, **params)
+        sourcing.parse(service, session, **params)
     assert error.value.field == field
 
 
 # --- Buyer filters -----------------------------------------------------------------------------
 
-def test_reserved_contracts_public_legal_form_and_labels(carto, session):
-    add(carto, session, "Chantier d'insertion", siae=True, labels=["Le Rab"])
-    add(carto, session, "ESAT des Vergers", ea_esat=True, legal_form=LegalForm.association,
+def test_reserved_contracts_public_legal_form_and_labels(service, session):
+    add(service, session, "Chantier d'insertion", siae=True, labels=["Le Rab"])
+    add(service, session, "ESAT des Vergers", ea_esat=True, legal_form=LegalForm.association,
         serves_individuals=False, serves_professionals=True)
-    add(carto, session, "Coop vélo", activities=["velo"], legal_form=LegalForm.cooperative, labels=["Mob'In Bretagne"])
+    add(service, session, "Coop vélo", activities=["velo"], legal_form=LegalForm.cooperative, labels=["Mob'In Bretagne"])
 
     def names(**params):
-        return sorted(session.get(Site, i).name for i in run(carto, session, **params).ids)
+        return sorted(session.get(Site, i).name for i in run(service, session, **params).ids)
 
     assert names(reserved=["siae"]) == ["Chantier d'insertion"]
     assert names(reserved=["siae", "ea"]) == ["Chantier d'insertion", "ESAT des Vergers"]  # either can answer
@@ -123,23 +123,23 @@ def test_reserved_contracts_public_legal_form_and_labels(carto, session):
     assert names(activity="velo", reserved="siae") == []
 
 
-def test_counts_per_activity_ignore_the_activity_filter_itself(carto, session):
-    add(carto, session, "Site A", activities=["velo"])
-    add(carto, session, "Site B", activities=["velo", "garage-solidaire"])
-    add(carto, session, "Site C", activities=["reemploi"])
-    results = run(carto, session, activity=["velo"])
+def test_counts_per_activity_ignore_the_activity_filter_itself(service, session):
+    add(service, session, "Site A", activities=["velo"])
+    add(service, session, "Site B", activities=["velo", "garage-solidaire"])
+    add(service, session, "Site C", activities=["reemploi"])
+    results = run(service, session, activity=["velo"])
     assert results.total == 2
     assert results.activity_counts == {"velo": 2, "garage-solidaire": 1, "reemploi": 1}
 
 
-def test_results_sort_by_name_commune_or_verification_date(carto, session):
+def test_results_sort_by_name_commune_or_verification_date(service, session):
     from datetime import date
-    add(carto, session, "Écocyclerie", lon=-3.5736, lat=48.2764, verified_at=date(2025, 1, 1))  # Carhaix
-    add(carto, session, "atelier", verified_at=date(2026, 3, 1))  # Rennes
-    add(carto, session, "Zéro déchet", lon=-2.9633, lat=48.0681)  # Pontivy, never verified
+    add(service, session, "Écocyclerie", lon=-3.5736, lat=48.2764, verified_at=date(2025, 1, 1))  # Carhaix
+    add(service, session, "atelier", verified_at=date(2026, 3, 1))  # Rennes
+    add(service, session, "Zéro déchet", lon=-2.9633, lat=48.0681)  # Pontivy, never verified
 
     def names(sort=None):
-        return [session.get(Site, i).name for i in run(carto, session, sort=sort).ids]
+        return [session.get(Site, i).name for i in run(service, session, sort=sort).ids]
 
     assert names() == ["atelier", "Écocyclerie", "Zéro déchet"]  # accents and case aside
     assert names("-nom") == ["Zéro déchet", "Écocyclerie", "atelier"]
@@ -147,11 +147,11 @@ def test_results_sort_by_name_commune_or_verification_date(carto, session):
     assert names("-verifie") == ["atelier", "Écocyclerie", "Zéro déchet"]
 
 
-def test_only_published_sites_are_suppliers(carto, session):
-    add(carto, session, "Publié")
-    hidden = add(carto, session, "En attente")
+def test_only_published_sites_are_suppliers(service, session):
+    add(service, session, "Publié")
+    hidden = add(service, session, "En attente")
     sites.set_status(session, hidden, SiteStatus.pending, actor="test")
-    assert [session.get(Site, i).name for i in run(carto, session).ids] == ["Publié"]
+    assert [session.get(Site, i).name for i in run(service, session).ids] == ["Publié"]
 
 
 # --- API and page ------------------------------------------------------------------------------

@@ -15,17 +15,17 @@ from tests.conftest import make_client
 RENNES, CARHAIX, PONTIVY = (-1.6778, 48.1173), (-3.5736, 48.2764), (-2.9633, 48.0681)
 
 
-def add(carto, session, name, point, activities):
+def add(service, session, name, point, activities):
     return sites.create(session, SiteData(name=name, activities=activities, lon=point[0], lat=point[1]),
-                        carto.locator, actor="test")
+                        service.locator, actor="test")
 
 
 @pytest.fixture
-def three_sites(carto, session):
-    add(carto, session, "Vélo Rennes", RENNES, ["velo", "garage-solidaire"])
-    add(carto, session, "Ressourcerie Rennes", RENNES, ["reemploi"])
-    add(carto, session, "Ressourcerie Carhaix", CARHAIX, ["reemploi", "textile"])
-    pending = add(carto, session, "En attente Pontivy", PONTIVY, ["reemploi"])
+def three_sites(service, session):
+    add(service, session, "Vélo Rennes", RENNES, ["velo", "garage-solidaire"])
+    add(service, session, "Ressourcerie Rennes", RENNES, ["reemploi"])
+    add(service, session, "Ressourcerie Carhaix", CARHAIX, ["reemploi", "textile"])
+    pending = add(service, session, "En attente Pontivy", PONTIVY, ["reemploi"])
     sites.set_status(session, pending, SiteStatus.pending, actor="test")
     session.flush()
     return session
@@ -35,8 +35,8 @@ def by_code(rows):
     return {r.code: r for r in rows}
 
 
-def test_counts_by_domain_and_activity_per_departement(carto, three_sites):
-    rows = by_code(stats.territory_stats(three_sites, carto.taxonomy, "departement"))
+def test_counts_by_domain_and_activity_per_departement(service, three_sites):
+    rows = by_code(stats.territory_stats(three_sites, service.taxonomy, "departement"))
     assert len(rows) == 4
     ille = rows["35"]
     assert (ille.sites, ille.by_domain, ille.by_activity) == (
@@ -46,22 +46,22 @@ def test_counts_by_domain_and_activity_per_departement(carto, three_sites):
     assert ille.per_10k == round(2 * 10_000 / ille.population, 2)
 
 
-def test_an_activity_or_a_domain_selects_what_is_counted(carto, three_sites):
-    velo = by_code(stats.territory_stats(three_sites, carto.taxonomy, "epci", frozenset({"velo"})))
+def test_an_activity_or_a_domain_selects_what_is_counted(service, three_sites):
+    velo = by_code(stats.territory_stats(three_sites, service.taxonomy, "epci", frozenset({"velo"})))
     assert velo["243500139"].sites == 1 and sum(r.sites for r in velo.values()) == 1
-    dechets = carto.taxonomy.expand([], ["dechets"])
+    dechets = service.taxonomy.expand([], ["dechets"])
     assert stats.region_total(three_sites, frozenset(dechets)) == 2
     assert stats.region_total(three_sites) == 3
 
 
-def test_a_site_counts_in_every_pole_covering_its_commune_but_once_in_the_region(carto, three_sites):
+def test_a_site_counts_in_every_pole_covering_its_commune_but_once_in_the_region(service, three_sites):
     square = shapely.box(-1.75, 48.05, -1.60, 48.15)  # Rennes, given to a second pôle as well
     poles.set_coverage(three_sites, "pole-ess-broceliande", geojson=json.dumps(shapely.geometry.mapping(square)))
-    rows = by_code(stats.territory_stats(three_sites, carto.taxonomy, "pole"))
+    rows = by_code(stats.territory_stats(three_sites, service.taxonomy, "pole"))
     assert len(rows) == 19
     assert rows["reso-solidaire"].sites == rows["pole-ess-broceliande"].sites == 2
     assert rows["adesk"].sites == 1 and rows["adesk"].population > 50_000
-    assert stats.territory_stats(three_sites, carto.taxonomy, "pole", only="adesk") == [rows["adesk"]]
+    assert stats.territory_stats(three_sites, service.taxonomy, "pole", only="adesk") == [rows["adesk"]]
     assert stats.region_total(three_sites) == 3
 
 
@@ -125,12 +125,12 @@ def test_a_pole_page_shows_its_territory_sites_contact_and_embed_link(client):
     assert "Mobilité durable" in html and "Atelier et réemploi de vélos" in html
 
 
-def test_a_pole_page_shows_its_contact_when_known(carto, session):
+def test_a_pole_page_shows_its_contact_when_known(service, session):
     pole = session.get(poles.Pole, "adesk")
     pole.email, pole.phone = "contact@adesk.example", "02 98 00 00 00"
     session.add(pole)
     session.commit()
-    with make_client(carto) as client:
+    with make_client(service) as client:
         html = client.get("/poles/adesk").text
     assert 'href="mailto:contact@adesk.example"' in html and "02 98 00 00 00" in html
     assert "Aucune structure publiée sur ce territoire" in html

@@ -55,7 +55,7 @@ def test_points_outside_brittany_have_no_commune(session):
     assert list(locator.locate_many([-1.6778, 2.35], [48.1173, 48.85])) == ["35238", None]
 
 
-def test_any_layer_with_an_insee_column_can_be_loaded(tmp_path, carto):
+def test_any_layer_with_an_insee_column_can_be_loaded(tmp_path, service):
     """A GeoPackage in Lambert 93 with ADMIN EXPRESS column names, completed from the attributes table."""
     import geopandas as gpd
     from carto.directory import bootstrap
@@ -64,12 +64,12 @@ def test_any_layer_with_an_insee_column_can_be_loaded(tmp_path, carto):
     layer = layer[layer["dep"] == "35"][["code", "geometry"]].rename(columns={"code": "INSEE_COM"})
     path = tmp_path / "communes_35.gpkg"
     layer.to_crs(2154).to_file(path)
-    counts = bootstrap.load_territories(carto, path)
+    counts = bootstrap.load_territories(service, path)
     assert counts["communes"] == len(layer) and counts["departement"] == 1
-    assert carto.locator.locate(-1.6778, 48.1173).epci_code == "243500139"
+    assert service.locator.locate(-1.6778, 48.1173).epci_code == "243500139"
 
 
-def test_a_layer_without_insee_code_is_refused_clearly(tmp_path, carto):
+def test_a_layer_without_insee_code_is_refused_clearly(tmp_path, service):
     import geopandas as gpd
     import pytest
     from carto.directory import bootstrap
@@ -77,4 +77,4 @@ def test_a_layer_without_insee_code_is_refused_clearly(tmp_path, carto):
     path = tmp_path / "bad.geojson"
     gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(path)
     with pytest.raises(TerritoryLoadError, match="code INSEE"):
-        bootstrap.load_territories(carto, path)
+        bootstrap.load_territories(service, path)

@@ -79,18 +79,18 @@ def propose(client, at, **fields) -> int:
 
 
 @pytest.fixture
-def stored(demo_carto, moderation_accounts, sign_in) -> Stored:
+def stored(demo_service, moderation_accounts, sign_in) -> Stored:
     from carto.community.contributions import by_token
     from carto.storage.models import Site
-    with make_client(demo_carto) as client:
+    with make_client(demo_service) as client:
         accepted = propose(client, AT, **FIELDS)
         pending = propose(client, PENDING, **FIELDS | {"name": NAME.replace(MARK, "EN ATTENTE")})
     tokens = [re.match(r"/suivi/([^?]+)", u).group(1) for u in (accepted, pending)]
-    with demo_carto.session() as session:
+    with demo_service.session() as session:
         first, second = (by_token(session, t) for t in tokens)
         ids = (first.id, first.site_id)
         names = (session.get(Site, first.site_id).name, session.get(Site, second.site_id).name)
-    with make_client(demo_carto) as client:
+    with make_client(demo_service) as client:
         csrf = sign_in(client, moderation_accounts["admin"])
         decided = client.post(f"/api/moderation/contributions/{ids[0]}/decision", json={"action": "accept"},
                               headers={"X-CSRF-Token": csrf})
@@ -203,7 +203,7 @@ EXPORT_TYPES = {"csv": "text/csv", "geojson": "application/geo+json",
                 "gpkg": "application/geopackage+sqlite3"}
 
 
-def test_exports_are_downloads_a_browser_never_renders_as_html(client, demo_carto, stored):
+def test_exports_are_downloads_a_browser_never_renders_as_html(client, demo_service, stored):
     for fmt, media_type in EXPORT_TYPES.items():
         response = client.get(f"/api/exports/sites.{fmt}?q={MARK}")
         assert response.status_code == 200

@@ -6,7 +6,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from carto.community import auth, ratelimit, users
-from carto.api.deps import CartoDep, RowId
+from carto.api.deps import ServiceDep, RowId
 from carto.api.security import (CheckedForm, PageAdmin, VisitorDep, close_session_cookie, open_session_cookie,
                                 render)
 from carto.storage.db import session_scope
@@ -39,7 +39,7 @@ def login_page(request: Request, suivant: Annotated[str | None, Query(max_length
 
 
 @router.post("/connexion")
-def login(request: Request, carto: CartoDep, form: CheckedForm):
+def login(request: Request, service: ServiceDep, form: CheckedForm):
     email = str(form.get("email") or "").strip().lower()[:254]
     password = str(form.get("password") or "")[:users.MAX_PASSWORD_LENGTH]
     target = _safe_next(str(form.get("next") or ""))
@@ -48,7 +48,7 @@ def login(request: Request, carto: CartoDep, form: CheckedForm):
     if by_email.blocked(email) or by_ip.blocked(ip):
         return render(request, "moderation/login.html", 429, next=target, email=email,
                       error="Trop de tentatives de connexion : réessayez dans un quart d'heure.")
-    with session_scope(carto.engine) as session:
+    with session_scope(service.engine) as session:
         user = users.authenticate(session, email, password)
         token = auth.open_session(session, user) if user else None
         if user:
@@ -65,17 +65,17 @@ def login(request: Request, carto: CartoDep, form: CheckedForm):
 
 
 @router.post("/deconnexion")
-def logout(request: Request, carto: CartoDep, me: VisitorDep, _form: CheckedForm):
+def logout(request: Request, service: ServiceDep, me: VisitorDep, _form: CheckedForm):
     if me.session_token:
-        with session_scope(carto.engine) as session:
+        with session_scope(service.engine) as session:
             auth.close_session(session, me.session_token)
     response = RedirectResponse("/connexion", status_code=303)
     close_session_cookie(request, response)
     return response
 
 
-def _accounts_page(request, carto, status_code=200, error=None, done=None):
-    with carto.session() as session:
+def _accounts_page(request, service, status_code=200, error=None, done=None):
+    with service.session() as session:
         accounts = [(u, users.poles_of(session, u.id), users.domains_of(session, u.id))
                     for u in session.exec(select(User).order_by(User.email))]
         poles = session.exec(select(Pole.id, Pole.nom).order_by(Pole.nom)).all()
@@ -84,28 +84,28 @@ def _accounts_page(request, carto, status_code=200, error=None, done=None):
 
 
 @router.get("/moderation/comptes")
-def accounts_page(request: Request, carto: CartoDep, _me: PageAdmin):
-    return _accounts_page(request, carto)
+def accounts_page(request: Request, service: ServiceDep, _me: PageAdmin):
+    return _accounts_page(request, service)
 
 
 @router.post("/moderation/comptes")
-def create_account(request: Request, carto: CartoDep, _me: PageAdmin, form: CheckedForm):
+def create_account(request: Request, service: ServiceDep, _me: PageAdmin, form: CheckedForm):
     try:
-        with session_scope(carto.engine) as session:
-            user = users.create(session, carto.taxonomy, str(form.get("email") or ""), str(form.get("password") or ""),
+        with session_scope(service.engine) as session:
+            user = users.create(session, service.taxonomy, str(form.get("email") or ""), str(form.get("password") or ""),
                                 role=_role(form), name=str(form.get("name") or ""),
                                 poles=[str(p) for p in form.getlist("poles")],
                                 domains=[str(d) for d in form.getlist("domains")])
             email = user.email
     except users.UserError as e:
-        return _accounts_page(request, carto, 422, error=str(e))
-    return _accounts_page(request, carto, done=f"Compte créé : {email}")
+        return _accounts_page(request, service, 422, error=str(e))
+    return _accounts_page(request, service, done=f"Compte créé : {email}")
 
 
 @router.post("/moderation/comptes/{user_id}")
-def update_account(request: Request, carto: CartoDep, me: PageAdmin, form: CheckedForm, user_id: RowId):
+def update_account(request: Request, service: ServiceDep, me: PageAdmin, form: CheckedForm, user_id: RowId):
     try:
-        with session_scope(carto.engine) as session:
+        with session_scope(service.engine) as session:
             user = session.get(User, user_id)
             if user is None:
                 raise users.UserError("compte introuvable", "user")
@@ -113,7 +113,7 @@ def update_account(request: Request, carto: CartoDep, me: PageAdmin, form: Check
                 raise users.UserError("vous ne pouvez ni désactiver votre propre compte ni lui retirer le rôle "
                                       "d'administrateur", "active")
             user.role, user.name = _role(form), str(form.get("name") or "")[:120]
-            users.set_scope(session, carto.taxonomy, user, [str(p) for p in form.getlist("poles")],
+            users.set_scope(session, service.taxonomy, user, [str(p) for p in form.getlist("poles")],
                             [str(d) for d in form.getlist("domains")])
             users.set_active(session, user, bool(form.get("active")))
             user.digest = bool(form.get("digest"))
@@ -121,8 +121,8 @@ def update_account(request: Request, carto: CartoDep, me: PageAdmin, form: Check
                 users.set_password(session, user, str(form.get("password")))
             email = user.email
     except users.UserError as e:
-        return _accounts_page(request, carto, 422, error=str(e))
-    return _accounts_page(request, carto, done=f"Compte mis à jour : {email}")
+        return _accounts_page(request, service, 422, error=str(e))
+    return _accounts_page(request, service, done=f"Compte mis à jour : {email}")
 
 
 def _role(form) -> UserRole:

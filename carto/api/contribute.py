@@ -13,9 +13,9 @@ from carto.community import contributions, mail, ratelimit
 from carto.directory import sites
 
 from carto.query import params
-from carto.api.deps import CartoDep, RowId
+from carto.api.deps import ServiceDep, RowId
 from carto.api.security import CheckedForm, PageError, render
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.storage.db import session_scope
 from carto.storage.models import (LEGAL_FORM_LABELS, ContributionKind, ContributionStatus, ReportReason, Site,
                           SiteStatus)
@@ -33,18 +33,18 @@ SITE_FIELDS = ("name", "activities", "description", "street", "postcode", "commu
                "serves_individuals", "serves_professionals", "labels")
 
 
-def map_options(carto: Carto) -> dict:
-    tiles = carto.settings.tiles
+def map_options(service: Service) -> dict:
+    tiles = service.settings.tiles
     if tiles == "blank":
         return {"tiles": "/static/tiles/blank.png", "attribution": "Fond neutre (hors ligne)"}
     return {"tiles": tiles, "attribution": "© contributeurs OpenStreetMap"}
 
 
-def form_page(request: Request, carto: Carto, template: str, status_code: int = 200, **context):
-    communes = sorted(carto.locator.communes, key=lambda c: (c.nom, c.code))
+def form_page(request: Request, service: Service, template: str, status_code: int = 200, **context):
+    communes = sorted(service.locator.communes, key=lambda c: (c.nom, c.code))
     context.setdefault("errors", {})
     return render(request, template, status_code, communes=[commune_label(c) for c in communes],
-                  legal_forms=LEGAL_FORM_LABELS, map=map_options(carto), **context)
+                  legal_forms=LEGAL_FORM_LABELS, map=map_options(service), **context)
 
 
 def _limiter(request: Request) -> ratelimit.RateLimiter:
@@ -64,9 +64,9 @@ def _guard(request: Request, form) -> None:
                              "Réessayez plus tard.")
 
 
-def _received(request: Request, carto: Carto, background: BackgroundTasks, token: str) -> RedirectResponse:
+def _received(request: Request, service: Service, background: BackgroundTasks, token: str) -> RedirectResponse:
     _limiter(request).hit(_ip(request))
-    background.add_task(mail.deliver_pending, carto.engine, carto.settings)
+    background.add_task(mail.deliver_pending, service.engine, service.settings)
     return RedirectResponse(f"/suivi/{token}?merci=1", status_code=303)
 
 
@@ -105,37 +105,37 @@ def _collect(*steps):
 # --- New site -----------------------------------------------------------------------------------
 
 @router.get("/proposer")
-def new_site_form(request: Request, carto: CartoDep):
-    return form_page(request, carto, "contribute/new.html", values=empty_values(), contact=_contact({}),
+def new_site_form(request: Request, service: ServiceDep):
+    return form_page(request, service, "contribute/new.html", values=empty_values(), contact=_contact({}),
                       duplicates=[])
 
 
 @router.post("/proposer")
-def new_site(request: Request, carto: CartoDep, form: CheckedForm, background: BackgroundTasks):
+def new_site(request: Request, service: ServiceDep, form: CheckedForm, background: BackgroundTasks):
     _guard(request, form)
     values, contact = values_from_form(form), _contact(form)
     try:
-        with carto.session() as session:
+        with service.session() as session:
             data, who = _collect(lambda: site_data(session, values), lambda: _who(form, True))
-        contributions.check_domains_open(carto.taxonomy, data.activities)
+        contributions.check_domains_open(service.taxonomy, data.activities)
         if not form.get("not_duplicate"):
-            found = _duplicates(carto, data.name, data.lon, data.lat, data.commune_code, data.siret)
+            found = _duplicates(service, data.name, data.lon, data.lat, data.commune_code, data.siret)
             if found:
-                return form_page(request, carto, "contribute/new.html", values=values, contact=contact,
+                return form_page(request, service, "contribute/new.html", values=values, contact=contact,
                                   duplicates=found)
-        with session_scope(carto.engine) as session:
-            receipt = contributions.propose_site(session, carto, data, who, contact["comment"])
+        with session_scope(service.engine) as session:
+            receipt = contributions.propose_site(session, service, data, who, contact["comment"])
     except FormErrors as e:
-        return form_page(request, carto, "contribute/new.html", 422, values=values, contact=contact,
+        return form_page(request, service, "contribute/new.html", 422, values=values, contact=contact,
                           duplicates=[], errors=e.by_field())
-    return _received(request, carto, background, receipt.token)
+    return _received(request, service, background, receipt.token)
 
 
-def _duplicates(carto: Carto, name, lon, lat, commune_code, siret) -> list[Site]:
-    site = contributions.probe(carto, name, lon, lat, commune_code, siret)
+def _duplicates(service: Service, name, lon, lat, commune_code, siret) -> list[Site]:
+    site = contributions.probe(service, name, lon, lat, commune_code, siret)
     if site is None:
         return []
-    with carto.session() as session:
+    with service.session() as session:
         found = contributions.duplicates(session, site)
         for s in found:
             session.expunge(s)
@@ -143,7 +143,7 @@ def _duplicates(carto: Carto, name, lon, lat, commune_code, siret) -> list[Site]
 
 
 @api.get("/duplicates", summary="Sites publiés ressemblant à une proposition (même SIRET, ou nom proche à ~200 m)")
-def duplicates_api(carto: CartoDep, name: Annotated[str, Query(min_length=2, max_length=200)],
+def duplicates_api(service: ServiceDep, name: Annotated[str, Query(min_length=2, max_length=200)],
                    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
                    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
                    commune: Annotated[str | None, Query(pattern=r"^[0-9AB]{5}$")] = None,
@@ -152,7 +152,7 @@ def duplicates_api(carto: CartoDep, name: Annotated[str, Query(min_length=2, max
         siret = check_siret(siret) if siret else None
     except ValueError:
         siret = None
-    found = _duplicates(carto, name, lon, lat, commune, siret)
+    found = _duplicates(service, name, lon, lat, commune, siret)
     return {"duplicates": [{"id": s.id, "name": s.name, "commune": s.commune_name, "url": f"/sites/{s.id}",
                             "change_url": f"/sites/{s.id}/modifier"} for s in found]}
 
@@ -160,16 +160,16 @@ def duplicates_api(carto: CartoDep, name: Annotated[str, Query(min_length=2, max
 # --- Change to a site ---------------------------------------------------------------------------
 
 @router.get("/sites/{site_id}/modifier")
-def change_form(request: Request, carto: CartoDep, site_id: RowId):
-    with carto.session() as session:
+def change_form(request: Request, service: ServiceDep, site_id: RowId):
+    with service.session() as session:
         site = _published(session, site_id)
-        values = values_from_snapshot(sites.snapshot(session, site), commune_text(carto, site.commune_code))
-        return form_page(request, carto, "contribute/change.html", site=site, base_version=site.version,
+        values = values_from_snapshot(sites.snapshot(session, site), commune_text(service, site.commune_code))
+        return form_page(request, service, "contribute/change.html", site=site, base_version=site.version,
                           values=values, contact=_contact({}))
 
 
-def commune_text(carto: Carto, code: str | None) -> str:
-    placement = carto.locator.placement(code or "")
+def commune_text(service: Service, code: str | None) -> str:
+    placement = service.locator.placement(code or "")
     return f"{placement.commune_name} ({code})" if placement else ""
 
 
@@ -181,48 +181,48 @@ def _base_version(form) -> int:
 
 
 @router.post("/sites/{site_id}/modifier")
-def change(request: Request, carto: CartoDep, form: CheckedForm, background: BackgroundTasks, site_id: RowId):
+def change(request: Request, service: ServiceDep, form: CheckedForm, background: BackgroundTasks, site_id: RowId):
     _guard(request, form)
     values, contact = values_from_form(form), _contact(form)
-    with session_scope(carto.engine) as session:
+    with session_scope(service.engine) as session:
         site = _published(session, site_id)
         try:
             data, who, base = _collect(lambda: site_data(session, values), lambda: _who(form, True),
                                        lambda: _base_version(form))
-            receipt = contributions.propose_change(session, carto, site, base, data, who, contact["comment"])
+            receipt = contributions.propose_change(session, service, site, base, data, who, contact["comment"])
         except FormErrors as e:
             session.rollback()
-            return form_page(request, carto, "contribute/change.html", 422, site=site,
+            return form_page(request, service, "contribute/change.html", 422, site=site,
                               base_version=form.get("base_version") or site.version, values=values,
                               contact=contact, errors=e.by_field())
-    return _received(request, carto, background, receipt.token)
+    return _received(request, service, background, receipt.token)
 
 
 # --- Report -------------------------------------------------------------------------------------
 
 @router.get("/sites/{site_id}/signaler")
-def report_form(request: Request, carto: CartoDep, site_id: RowId):
-    with carto.session() as session:
+def report_form(request: Request, service: ServiceDep, site_id: RowId):
+    with service.session() as session:
         site = _published(session, site_id)
         return render(request, "contribute/report.html", site=site, reasons=contributions.REPORT_REASONS,
                       reason="", contact=_contact({}), errors={})
 
 
 @router.post("/sites/{site_id}/signaler")
-def report(request: Request, carto: CartoDep, form: CheckedForm, background: BackgroundTasks, site_id: RowId):
+def report(request: Request, service: ServiceDep, form: CheckedForm, background: BackgroundTasks, site_id: RowId):
     _guard(request, form)
     contact = _contact(form)
     reason = str(form.get("reason") or "")
-    with session_scope(carto.engine) as session:
+    with session_scope(service.engine) as session:
         site = _published(session, site_id)
         try:
             who, reason_value = _collect(lambda: _who(form, False), lambda: _reason(reason))
-            receipt = contributions.report_site(session, carto, site, reason_value, contact["comment"], who)
+            receipt = contributions.report_site(session, service, site, reason_value, contact["comment"], who)
         except FormErrors as e:
             session.rollback()
             return render(request, "contribute/report.html", 422, site=site, reasons=contributions.REPORT_REASONS,
                           reason=reason, contact=contact, errors=e.by_field())
-    return _received(request, carto, background, receipt.token)
+    return _received(request, service, background, receipt.token)
 
 
 def _reason(raw: str) -> ReportReason:
@@ -235,8 +235,8 @@ def _reason(raw: str) -> ReportReason:
 # --- Follow-up ----------------------------------------------------------------------------------
 
 @router.get("/suivi/{token}")
-def follow(request: Request, carto: CartoDep, token: str, merci: bool = False):
-    with carto.session() as session:
+def follow(request: Request, service: ServiceDep, token: str, merci: bool = False):
+    with service.session() as session:
         c = contributions.by_token(session, token)
         if c is None:
             raise PageError(404, "Lien de suivi inconnu : vérifiez qu'il est complet.")
@@ -245,11 +245,11 @@ def follow(request: Request, carto: CartoDep, token: str, merci: bool = False):
         proposal = []
         if c.kind == ContributionKind.new_site:
             snap = sites.snapshot(session, site)
-            proposal = [(f, display(f, snap.get(f), carto.taxonomy, carto.locator)) for f in SITE_FIELDS]
+            proposal = [(f, display(f, snap.get(f), service.taxonomy, service.locator)) for f in SITE_FIELDS]
         response = render(request, "contribute/follow.html", c=c, site=site, public_id=public_id, thanks=merci,
                           kind=contributions.KIND_LABELS[c.kind], status=contributions.STATUS_LABELS[c.status],
                           pending=c.status == ContributionStatus.pending, proposal=proposal,
-                          changes=diff_rows(c.changes, carto.taxonomy, carto.locator),
+                          changes=diff_rows(c.changes, service.taxonomy, service.locator),
                           reason=contributions.REPORT_REASONS.get(c.reason) if c.reason else None)
     # The token is the only key to this page: never send it on as a referrer, never index it.
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -9,7 +9,7 @@ from carto.query import params
 
 from carto.storage import freshness
 from carto.api import http_cache
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.query.search import SiteFilter
 
 
@@ -32,31 +32,31 @@ def param_error(e: params.ParamError) -> HTTPException:
                                                        "not_found" if e.status == 404 else "value_error"))
 
 
-def get_carto(request: Request) -> Carto:
-    return request.app.state.carto
+def get_service(request: Request) -> Service:
+    return request.app.state.service
 
 
 # The dependencies are async although they do no I/O of their own: FastAPI runs sync dependencies
 # in the thread pool, and on a busy two-core machine each hop there costs more than the work itself.
-async def _carto(request: Request) -> Carto:
-    return get_carto(request)
+async def _service(request: Request) -> Service:
+    return get_service(request)
 
 
-async def get_session(request: Request, carto: Annotated[Carto, Depends(_carto)]) -> AsyncIterator[Session]:
-    with carto.session() as session:  # connects lazily, on the first query (in the route's thread)
+async def get_session(request: Request, service: Annotated[Service, Depends(_service)]) -> AsyncIterator[Session]:
+    with service.session() as session:  # connects lazily, on the first query (in the route's thread)
         if (version := http_cache.version_of(request)) is not None:
             freshness.answering_for(session, version)
         yield session
 
 
-CartoDep = Annotated[Carto, Depends(_carto)]
+ServiceDep = Annotated[Service, Depends(_service)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
 # async: it only checks names and codes in memory (a pôle by primary key), and a sync dependency would
 # cost every read a trip to the thread pool.
 async def site_filter(
-    carto: CartoDep,
+    service: ServiceDep,
     session: SessionDep,
     activity: Annotated[list[str], Query(description="Slug d'activité (répétable, ou séparés par des virgules)")] = [],
     domain: Annotated[list[str], Query(description="Slug de domaine (répétable)")] = [],
@@ -73,7 +73,7 @@ async def site_filter(
     ea: Annotated[bool | None, Query(description="Entreprises adaptées / ESAT")] = None,
 ) -> SiteFilter:
     try:
-        return params.site_filter(carto, session, activity=activity, domain=domain, q=q, bbox=bbox,
+        return params.site_filter(service, session, activity=activity, domain=domain, q=q, bbox=bbox,
                                   commune=commune, epci=epci, pays=pays, departement=departement, pole=pole,
                                   near=near, radius_km=radius_km, siae=siae, ea=ea)
     except params.ParamError as e:

@@ -121,7 +121,7 @@ class ReadEndpoints:
 
     @staticmethod
     def _version(scope: Scope) -> str:
-        with scope["app"].state.carto.session() as session:
+        with scope["app"].state.service.session() as session:
             return freshness.data_version(session)
 
     @staticmethod

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from sqlmodel import func, select
 from starlette.datastructures import UploadFile
 
-from carto.api.deps import CartoDep
+from carto.api.deps import ServiceDep
 from carto.api.security import CheckedForm, PageAdmin, render
 from carto.importers import FORMATS, ImportFileError, conflicts, interrupted, run_import, summary
 from carto.storage.models import ImportRun
@@ -23,8 +23,8 @@ RECENT_RUNS = 20
 STATUS_LABELS = {"running": "en cours", "finished": "terminé", "failed": "échoué"}
 
 
-def _page(request: Request, carto, status_code: int = 200, **context):
-    with carto.session() as session:
+def _page(request: Request, service, status_code: int = 200, **context):
+    with service.session() as session:
         runs = session.exec(select(ImportRun).order_by(ImportRun.id.desc()).limit(RECENT_RUNS)).all()
         open_conflicts = len(conflicts.open_conflicts(session))
         missing = session.exec(select(func.count()).select_from(conflicts.missing_query().subquery())).one()
@@ -36,27 +36,27 @@ def _page(request: Request, carto, status_code: int = 200, **context):
 
 
 @router.get("/moderation/imports")
-def imports_page(request: Request, carto: CartoDep, _me: PageAdmin):
-    return _page(request, carto)
+def imports_page(request: Request, service: ServiceDep, _me: PageAdmin):
+    return _page(request, service)
 
 
 @router.post("/moderation/imports")
-def upload(request: Request, carto: CartoDep, me: PageAdmin, form: CheckedForm):
+def upload(request: Request, service: ServiceDep, me: PageAdmin, form: CheckedForm):
     fmt, source = str(form.get("format") or ""), str(form.get("source") or "").strip()[:80] or None
     data, mapping = form.get("file"), form.get("mapping")
     kept = {"format": fmt, "source": source or "", "dry_run": bool(form.get("dry_run"))}
     if fmt not in FORMATS:
-        return _page(request, carto, 422, error="Choisissez le format du fichier.", form=kept)
+        return _page(request, service, 422, error="Choisissez le format du fichier.", form=kept)
     if not isinstance(data, UploadFile) or not data.filename:
-        return _page(request, carto, 422, error="Choisissez le fichier à importer.", form=kept)
+        return _page(request, service, 422, error="Choisissez le fichier à importer.", form=kept)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             mapping_path = _saved(mapping, Path(tmp) / "correspondance.yaml")
-            report = run_import(carto, data.file, fmt, mapping=mapping_path, source=source,
+            report = run_import(service, data.file, fmt, mapping=mapping_path, source=source,
                                 dry_run=kept["dry_run"], actor=f"user:{me.user.id}", filename=data.filename)
     except ImportFileError as e:
-        return _page(request, carto, 422, error=f"Import impossible : {e}", form=kept)
-    return _page(request, carto, report=report, counts=summary.counts(report),
+        return _page(request, service, 422, error=f"Import impossible : {e}", form=kept)
+    return _page(request, service, report=report, counts=summary.counts(report),
                  skipped=summary.skipped_groups(report, limit=50), warnings=report.warnings[:50], form=kept)
 
 

@@ -14,9 +14,9 @@ from carto.directory import geojson, sites
 
 from carto.query import params, search
 from carto.api.contribute import SITE_FIELDS, commune_text, form_page, map_options
-from carto.api.deps import CartoDep, RowId
+from carto.api.deps import ServiceDep, RowId
 from carto.api.security import (ApiModerator, CheckedForm, CsrfHeader, PageModerator, Visitor, csrf_token, render)
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.storage.db import session_scope
 from carto.storage.models import Contribution, ContributionStatus, Pole, Site, User
 from carto.community.moderation import Action, Queue, QueueFilter
@@ -46,19 +46,19 @@ def queue_filter(domaine: Annotated[str | None, Query(max_length=40)] = None,
 FilterDep = Annotated[QueueFilter, Depends(queue_filter)]
 
 
-def _known_domain(carto: Carto, f: QueueFilter) -> QueueFilter:
-    if f.domain and f.domain not in {d.slug for d in carto.taxonomy.domains}:
+def _known_domain(service: Service, f: QueueFilter) -> QueueFilter:
+    if f.domain and f.domain not in {d.slug for d in service.taxonomy.domains}:
         raise moderation.NotFound(f"domaine inconnu : « {f.domain} »")
     return f
 
 
-def _deliver(background: BackgroundTasks, carto: Carto) -> None:
-    background.add_task(mail.deliver_pending, carto.engine, carto.settings)
+def _deliver(background: BackgroundTasks, service: Service) -> None:
+    background.add_task(mail.deliver_pending, service.engine, service.settings)
 
 
 # --- Presenting items ---------------------------------------------------------------------------
 
-def summary(session: Session, carto: Carto, c: Contribution) -> dict:
+def summary(session: Session, service: Service, c: Contribution) -> dict:
     """A proposal as moderators see it (contributor included: never sent to the public side)."""
     site = session.get(Site, c.site_id)
     decided_by = session.get(User, c.decided_by) if c.decided_by else None
@@ -68,7 +68,7 @@ def summary(session: Session, carto: Carto, c: Contribution) -> dict:
         "site": {"id": site.id, "name": site.name, "commune": site.commune_name, "status": site.status.value,
                  "version": site.version},
         "base_version": c.base_version,
-        "changes": [row.__dict__ for row in diff_rows(c.changes, carto.taxonomy, carto.locator)],
+        "changes": [row.__dict__ for row in diff_rows(c.changes, service.taxonomy, service.locator)],
         "reason": c.reason.value if c.reason else None,
         "reason_label": contributions.REPORT_REASONS[c.reason] if c.reason else None,
         "comment": c.comment, "duplicates": c.duplicates,
@@ -81,15 +81,15 @@ def summary(session: Session, carto: Carto, c: Contribution) -> dict:
     }
 
 
-def _console_context(session: Session, carto: Carto, me: Visitor, queue: Queue, f: QueueFilter, page: int) -> dict:
-    counts = moderation.counts(session, me.scope, f, carto.taxonomy)
+def _console_context(session: Session, service: Service, me: Visitor, queue: Queue, f: QueueFilter, page: int) -> dict:
+    counts = moderation.counts(session, me.scope, f, service.taxonomy)
     offset = (page - 1) * PAGE_SIZE
     if queue == Queue.stale:
-        total, rows = moderation.stale(session, me.scope, f, carto.taxonomy, limit=PAGE_SIZE, offset=offset)
+        total, rows = moderation.stale(session, me.scope, f, service.taxonomy, limit=PAGE_SIZE, offset=offset)
         items = [{"site": s} for s in rows]
     else:
-        total, rows = moderation.pending(session, me.scope, queue, f, carto.taxonomy, limit=PAGE_SIZE, offset=offset)
-        items = [summary(session, carto, c) for c in rows]
+        total, rows = moderation.pending(session, me.scope, queue, f, service.taxonomy, limit=PAGE_SIZE, offset=offset)
+        items = [summary(session, service, c) for c in rows]
     poles = session.exec(select(Pole.id, Pole.nom).order_by(Pole.nom)).all()
     if not me.scope.everything and me.scope.poles:
         poles = [p for p in poles if p.id in me.scope.poles]
@@ -106,52 +106,52 @@ def _filter_query(f: QueueFilter) -> str:
 # --- Console pages ------------------------------------------------------------------------------
 
 @pages.get("/moderation")
-def console(request: Request, carto: CartoDep, me: PageModerator, f: FilterDep,
+def console(request: Request, service: ServiceDep, me: PageModerator, f: FilterDep,
             file: Annotated[Queue, Query()] = Queue.new_sites, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
             fait: Annotated[str | None, Query(max_length=300)] = None):
-    _known_domain(carto, f)
-    with carto.session() as session:
-        context = _console_context(session, carto, me, file, f, page)
+    _known_domain(service, f)
+    with service.session() as session:
+        context = _console_context(session, service, me, file, f, page)
     return render(request, "moderation/console.html", **context, done=fait, results=None,
-                  filter_query=_filter_query(f), map=map_options(carto))
+                  filter_query=_filter_query(f), map=map_options(service))
 
 
 @pages.get("/moderation/propositions/{contribution_id}")
-def contribution_page(request: Request, carto: CartoDep, me: PageModerator, contribution_id: RowId):
-    return _contribution_page(request, carto, me, contribution_id)
+def contribution_page(request: Request, service: ServiceDep, me: PageModerator, contribution_id: RowId):
+    return _contribution_page(request, service, me, contribution_id)
 
 
-def _contribution_page(request, carto, me, contribution_id, status_code=200, error=None, errors=None):
-    with carto.session() as session:
-        c = moderation.item(session, me.scope, contribution_id, carto.taxonomy)
+def _contribution_page(request, service, me, contribution_id, status_code=200, error=None, errors=None):
+    with service.session() as session:
+        c = moderation.item(session, me.scope, contribution_id, service.taxonomy)
         site = session.get(Site, c.site_id)
         snapshot = sites.snapshot(session, site)
         duplicates = [s for s in (session.get(Site, i) for i in c.duplicates) if s is not None]
         context = {
-            "c": summary(session, carto, c), "site": site,
-            "fields": [(f, display(f, snapshot.get(f), carto.taxonomy, carto.locator)) for f in SITE_FIELDS],
+            "c": summary(session, service, c), "site": site,
+            "fields": [(f, display(f, snapshot.get(f), service.taxonomy, service.locator)) for f in SITE_FIELDS],
             "duplicates": duplicates, "action_labels": moderation.ACTION_LABELS, "error": error,
-            "errors": errors or {}, "map": map_options(carto),
+            "errors": errors or {}, "map": map_options(service),
             "point": {"lon": site.lon, "lat": site.lat, "name": site.name},
         }
     return render(request, "moderation/contribution.html", status_code, **context)
 
 
 @pages.post("/moderation/propositions/{contribution_id}/decision")
-def decide_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm,
+def decide_page(request: Request, service: ServiceDep, me: PageModerator, form: CheckedForm,
                 background: BackgroundTasks, contribution_id: RowId):
     target = params.parse_id(str(form.get("target_site_id") or ""))
     try:
-        with session_scope(carto.engine) as session:
-            c = moderation.decide(session, carto, me.user, me.scope, contribution_id, str(form.get("action") or ""),
+        with session_scope(service.engine) as session:
+            c = moderation.decide(session, service, me.user, me.scope, contribution_id, str(form.get("action") or ""),
                                   str(form.get("reason") or ""), target)
             message = f"Proposition n° {c.id} : {contributions.STATUS_LABELS[c.status].lower()}"
     except (moderation.DecisionError, FormErrors) as e:
         errors = e.by_field() if isinstance(e, FormErrors) else {e.field: str(e)}
-        return _contribution_page(request, carto, me, contribution_id, 422, error=str(e), errors=errors)
+        return _contribution_page(request, service, me, contribution_id, 422, error=str(e), errors=errors)
     except moderation.Conflict as e:
-        return _contribution_page(request, carto, me, contribution_id, 409, error=str(e))
-    _deliver(background, carto)
+        return _contribution_page(request, service, me, contribution_id, 409, error=str(e))
+    _deliver(background, service)
     return RedirectResponse(f"/moderation?file={_queue_of(form).value}&fait={quote(message)}", status_code=303)
 
 
@@ -161,107 +161,107 @@ def _queue_of(form) -> Queue:
 
 
 @pages.post("/moderation/decisions")
-def decide_many_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm,
+def decide_many_page(request: Request, service: ServiceDep, me: PageModerator, form: CheckedForm,
                      background: BackgroundTasks):
     ids = [i for i in (params.parse_id(str(v)) for v in form.getlist("ids")) if i is not None][:500]
-    results = moderation.decide_many(carto, me.user, ids, str(form.get("action") or ""), str(form.get("reason") or ""))
-    _deliver(background, carto)
-    with carto.session() as session:
-        context = _console_context(session, carto, me, _queue_of(form), QueueFilter(), 1)
+    results = moderation.decide_many(service, me.user, ids, str(form.get("action") or ""), str(form.get("reason") or ""))
+    _deliver(background, service)
+    with service.session() as session:
+        context = _console_context(session, service, me, _queue_of(form), QueueFilter(), 1)
     return render(request, "moderation/console.html", **context, done=None, results=results, filter_query="",
-                  map=map_options(carto))
+                  map=map_options(service))
 
 
 # --- Sites: history, edit, verify, archive, restore -------------------------------------------------
 
 @pages.get("/moderation/sites/{site_id}")
-def site_page(request: Request, carto: CartoDep, me: PageModerator, site_id: RowId,
+def site_page(request: Request, service: ServiceDep, me: PageModerator, site_id: RowId,
               fait: Annotated[str | None, Query(max_length=300)] = None):
-    return _site_page(request, carto, me, site_id, done=fait)
+    return _site_page(request, service, me, site_id, done=fait)
 
 
-def _site_page(request, carto, me, site_id, status_code=200, done=None, error=None):
-    with carto.session() as session:
-        site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
+def _site_page(request, service, me, site_id, status_code=200, done=None, error=None):
+    with service.session() as session:
+        site = moderation.site_in_scope(session, me.scope, site_id, service.taxonomy)
         snapshot = sites.snapshot(session, site)
-        history = [{"entry": e, "rows": diff_rows(e.version.changes, carto.taxonomy, carto.locator)}
+        history = [{"entry": e, "rows": diff_rows(e.version.changes, service.taxonomy, service.locator)}
                    for e in moderation.history(session, site_id)]
         open_items = session.exec(select(Contribution).where(Contribution.site_id == site_id,
                                                              Contribution.status == ContributionStatus.pending)
                                   .order_by(Contribution.id)).all()
         context = {"site": site, "history": history, "open_items": open_items, "done": done, "error": error,
-                   "fields": [(f, display(f, snapshot.get(f), carto.taxonomy, carto.locator)) for f in SITE_FIELDS],
+                   "fields": [(f, display(f, snapshot.get(f), service.taxonomy, service.locator)) for f in SITE_FIELDS],
                    "kind_labels": contributions.KIND_LABELS, "paris": moderation.paris_time}
     return render(request, "moderation/site.html", status_code, **context)
 
 
-def _site_action(request, carto, me, site_id, work, message: str):
+def _site_action(request, service, me, site_id, work, message: str):
     try:
-        with session_scope(carto.engine) as session:
-            site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
+        with session_scope(service.engine) as session:
+            site = moderation.site_in_scope(session, me.scope, site_id, service.taxonomy)
             work(session, site)
     except (moderation.DecisionError, FormErrors) as e:
-        return _site_page(request, carto, me, site_id, 422, error=str(e))
+        return _site_page(request, service, me, site_id, 422, error=str(e))
     except moderation.Conflict as e:
-        return _site_page(request, carto, me, site_id, 409, error=str(e))
+        return _site_page(request, service, me, site_id, 409, error=str(e))
     return RedirectResponse(f"/moderation/sites/{site_id}?fait={quote(message)}", status_code=303)
 
 
 @pages.post("/moderation/sites/{site_id}/verifier")
-def verify_page(request: Request, carto: CartoDep, me: PageModerator, _form: CheckedForm, site_id: RowId):
-    return _site_action(request, carto, me, site_id,
-                        lambda s, site: moderation.mark_verified(s, carto, me.user, me.scope, site),
+def verify_page(request: Request, service: ServiceDep, me: PageModerator, _form: CheckedForm, site_id: RowId):
+    return _site_action(request, service, me, site_id,
+                        lambda s, site: moderation.mark_verified(s, service, me.user, me.scope, site),
                         "Fiche marquée vérifiée aujourd'hui")
 
 
 @pages.post("/moderation/sites/{site_id}/archiver")
-def archive_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm, site_id: RowId):
+def archive_page(request: Request, service: ServiceDep, me: PageModerator, form: CheckedForm, site_id: RowId):
     archived = form.get("archive") == "1"
-    return _site_action(request, carto, me, site_id,
+    return _site_action(request, service, me, site_id,
                         lambda s, site: moderation.set_archived(s, me.user, site, archived),
                         "Fiche archivée" if archived else "Fiche republiée")
 
 
 @pages.post("/moderation/sites/{site_id}/restaurer")
-def restore_page(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm, site_id: RowId):
+def restore_page(request: Request, service: ServiceDep, me: PageModerator, form: CheckedForm, site_id: RowId):
     version = params.parse_id(str(form.get("version") or ""))
     if version is None:
-        return _site_page(request, carto, me, site_id, 422, error="version à restaurer manquante")
-    return _site_action(request, carto, me, site_id,
-                        lambda s, site: moderation.restore(s, carto, me.user, me.scope, site, version),
+        return _site_page(request, service, me, site_id, 422, error="version à restaurer manquante")
+    return _site_action(request, service, me, site_id,
+                        lambda s, site: moderation.restore(s, service, me.user, me.scope, site, version),
                         f"Version {version} restaurée")
 
 
 @pages.get("/moderation/sites/{site_id}/modifier")
-def edit_page(request: Request, carto: CartoDep, me: PageModerator, site_id: RowId,
+def edit_page(request: Request, service: ServiceDep, me: PageModerator, site_id: RowId,
               signalement: Annotated[int | None, Query(ge=1)] = None):
-    with carto.session() as session:
-        site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
-        values = values_from_snapshot(sites.snapshot(session, site), commune_text(carto, site.commune_code))
-        return form_page(request, carto, "moderation/edit.html", site=site, base_version=site.version,
+    with service.session() as session:
+        site = moderation.site_in_scope(session, me.scope, site_id, service.taxonomy)
+        values = values_from_snapshot(sites.snapshot(session, site), commune_text(service, site.commune_code))
+        return form_page(request, service, "moderation/edit.html", site=site, base_version=site.version,
                           values=values, report_id=signalement, error=None)
 
 
 @pages.post("/moderation/sites/{site_id}/modifier")
-def edit(request: Request, carto: CartoDep, me: PageModerator, form: CheckedForm, background: BackgroundTasks,
+def edit(request: Request, service: ServiceDep, me: PageModerator, form: CheckedForm, background: BackgroundTasks,
          site_id: RowId):
     values = values_from_form(form)
     report_id = params.parse_id(str(form.get("report_id") or ""))
     version = str(form.get("base_version") or "")
     try:
-        with session_scope(carto.engine) as session:
-            site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
+        with session_scope(service.engine) as session:
+            site = moderation.site_in_scope(session, me.scope, site_id, service.taxonomy)
             data = site_data(session, values)
-            moderation.correct(session, carto, me.user, me.scope, site, data,
+            moderation.correct(session, service, me.user, me.scope, site, data,
                                params.parse_id(version) or -1, report_id)
     except (FormErrors, moderation.DecisionError, moderation.Conflict) as e:
-        with carto.session() as session:
+        with service.session() as session:
             site = session.get(Site, site_id)
             errors = e.by_field() if isinstance(e, FormErrors) else {}
-            return form_page(request, carto, "moderation/edit.html", 409 if isinstance(e, moderation.Conflict)
+            return form_page(request, service, "moderation/edit.html", 409 if isinstance(e, moderation.Conflict)
                               else 422, site=site, base_version=version, values=values, report_id=report_id,
                               errors=errors, error=None if errors else str(e))
-    _deliver(background, carto)
+    _deliver(background, service)
     return RedirectResponse(f"/moderation/sites/{site_id}?fait={quote('Fiche enregistrée')}", status_code=303)
 
 
@@ -276,31 +276,31 @@ def me_api(request: Request, me: ApiModerator):
 
 
 @api.get("/queues", summary="Nombre d'éléments par file, dans le périmètre du compte")
-def queues_api(carto: CartoDep, me: ApiModerator, f: FilterDep):
-    _known_domain(carto, f)
-    with carto.session() as session:
-        counts = moderation.counts(session, me.scope, f, carto.taxonomy)
+def queues_api(service: ServiceDep, me: ApiModerator, f: FilterDep):
+    _known_domain(service, f)
+    with service.session() as session:
+        counts = moderation.counts(session, me.scope, f, service.taxonomy)
     return {"queues": [{"queue": q.value, "label": moderation.QUEUE_LABELS[q], "count": n} for q, n in counts.items()]}
 
 
 @api.get("/queues/{queue}", summary="Les éléments d'une file, les plus anciens d'abord")
-def queue_api(carto: CartoDep, me: ApiModerator, f: FilterDep, queue: Queue,
+def queue_api(service: ServiceDep, me: ApiModerator, f: FilterDep, queue: Queue,
               limit: Annotated[int, Query(ge=1, le=500)] = PAGE_SIZE,
               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
-    _known_domain(carto, f)
-    with carto.session() as session:
+    _known_domain(service, f)
+    with service.session() as session:
         if queue == Queue.stale:
-            total, rows = moderation.stale(session, me.scope, f, carto.taxonomy, limit=limit, offset=offset)
+            total, rows = moderation.stale(session, me.scope, f, service.taxonomy, limit=limit, offset=offset)
             return {"total": total, "items": [geojson.site_feature(s, sites.activities_of(session, s.id),
-                                                                   carto.taxonomy) for s in rows]}
-        total, rows = moderation.pending(session, me.scope, queue, f, carto.taxonomy, limit=limit, offset=offset)
-        return {"total": total, "items": [summary(session, carto, c) for c in rows]}
+                                                                   service.taxonomy) for s in rows]}
+        total, rows = moderation.pending(session, me.scope, queue, f, service.taxonomy, limit=limit, offset=offset)
+        return {"total": total, "items": [summary(session, service, c) for c in rows]}
 
 
 @api.get("/contributions/{contribution_id}", summary="Une proposition (403 hors périmètre)")
-def contribution_api(carto: CartoDep, me: ApiModerator, contribution_id: RowId):
-    with carto.session() as session:
-        return summary(session, carto, moderation.item(session, me.scope, contribution_id, carto.taxonomy))
+def contribution_api(service: ServiceDep, me: ApiModerator, contribution_id: RowId):
+    with service.session() as session:
+        return summary(session, service, moderation.item(session, me.scope, contribution_id, service.taxonomy))
 
 
 class Decision(BaseModel):
@@ -322,32 +322,32 @@ def _unprocessable(field: str, message: str) -> HTTPException:
 @api.post("/contributions/{contribution_id}/decision", dependencies=[CsrfHeader],
           summary="Décider : accepter, refuser (motif obligatoire), fusionner, archiver, classer "
                   "(409 si déjà décidée)")
-def decide_api(carto: CartoDep, me: ApiModerator, background: BackgroundTasks, contribution_id: RowId,
+def decide_api(service: ServiceDep, me: ApiModerator, background: BackgroundTasks, contribution_id: RowId,
                decision: Decision):
     try:
-        with session_scope(carto.engine) as session:
-            c = moderation.decide(session, carto, me.user, me.scope, contribution_id, decision.action,
+        with session_scope(service.engine) as session:
+            c = moderation.decide(session, service, me.user, me.scope, contribution_id, decision.action,
                                   decision.reason, decision.target_site_id)
-            result = summary(session, carto, c)
+            result = summary(session, service, c)
     except moderation.DecisionError as e:
         raise _unprocessable(e.field, str(e)) from None
     except FormErrors as e:
         raise _unprocessable(e.errors[0].field, e.errors[0].message) from None
-    _deliver(background, carto)
+    _deliver(background, service)
     return result
 
 
 @api.post("/decisions", dependencies=[CsrfHeader], summary="La même décision sur plusieurs propositions")
-def decide_many_api(carto: CartoDep, me: ApiModerator, background: BackgroundTasks, batch: BatchDecision):
-    results = moderation.decide_many(carto, me.user, batch.ids, batch.action, batch.reason)
-    _deliver(background, carto)
+def decide_many_api(service: ServiceDep, me: ApiModerator, background: BackgroundTasks, batch: BatchDecision):
+    results = moderation.decide_many(service, me.user, batch.ids, batch.action, batch.reason)
+    _deliver(background, service)
     return {"results": [r.__dict__ for r in results]}
 
 
 @api.get("/sites/{site_id}/history", summary="L'historique d'une fiche : qui, quand, quoi, par quelle proposition")
-def history_api(carto: CartoDep, me: ApiModerator, site_id: RowId):
-    with carto.session() as session:
-        moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
+def history_api(service: ServiceDep, me: ApiModerator, site_id: RowId):
+    with service.session() as session:
+        moderation.site_in_scope(session, me.scope, site_id, service.taxonomy)
         return {"versions": [{"version": e.version.version, "action": e.version.action, "actor": e.actor,
                               "contribution_id": e.version.contribution_id,
                               "changed_at": e.version.changed_at.isoformat(), "changes": e.version.changes}
@@ -359,20 +359,20 @@ class Restore(BaseModel):
 
 
 @api.post("/sites/{site_id}/restore", dependencies=[CsrfHeader], summary="Restaurer une version antérieure")
-def restore_api(carto: CartoDep, me: ApiModerator, site_id: RowId, body: Restore):
+def restore_api(service: ServiceDep, me: ApiModerator, site_id: RowId, body: Restore):
     try:
-        with session_scope(carto.engine) as session:
-            site = moderation.site_in_scope(session, me.scope, site_id, carto.taxonomy)
-            changes = moderation.restore(session, carto, me.user, me.scope, site, body.version)
+        with session_scope(service.engine) as session:
+            site = moderation.site_in_scope(session, me.scope, site_id, service.taxonomy)
+            changes = moderation.restore(session, service, me.user, me.scope, site, body.version)
             return {"version": site.version, "changes": changes}
     except moderation.DecisionError as e:
         raise _unprocessable(e.field, str(e)) from None
 
 
 @api.get("/pending-sites", summary="Les nouveaux sites proposés, en attente (GeoJSON), pour la carte des modérateurs")
-def pending_sites_api(carto: CartoDep, me: ApiModerator):
-    with carto.session() as session:
-        rows = moderation.pending_sites(session, me.scope, carto.taxonomy)
+def pending_sites_api(service: ServiceDep, me: ApiModerator):
+    with service.session() as session:
+        rows = moderation.pending_sites(session, me.scope, service.taxonomy)
         activities = search.activities_by_site(session, [s.id for _c, s in rows])
         return geojson.collection([
             {"type": "Feature", "id": s.id, "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},

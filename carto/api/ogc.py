@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from carto.directory import site_json
 
 from carto.publish import ogc
-from carto.api.deps import CartoDep, SessionDep
+from carto.api.deps import ServiceDep, SessionDep
 from carto.api.json_response import FastJSONResponse
 from carto.core.settings import PROJECT_ROOT
 
@@ -28,20 +28,20 @@ def link(document: dict, rel: str, media_type: str | None = None) -> str | None:
 templates.env.globals["link"] = link
 
 
-def _serve(request: Request, carto, path: str, call: Callable[[ogc.Request], ogc.Response]) -> Response:
+def _serve(request: Request, service, path: str, call: Callable[[ogc.Request], ogc.Response]) -> Response:
     req = ogc.Request(str(request.base_url).rstrip("/") + PREFIX, quote(path),
                       list(request.query_params.multi_items()), request.headers.get("accept", ""))
     try:
         answer = call(req)
     except ogc.OGCError as e:
         if _format_or_json(req) == "html":
-            return _page(request, carto, "error", {"error": e}, e.status)
+            return _page(request, service, "error", {"error": e}, e.status)
         return JSONResponse(e.body(), status_code=e.status)
     if answer.format == "html":
         document = answer.document
         if answer.features is not None:
             document = document | {"features": [pydantic_core.from_json(f) for f in answer.features]}
-        return _page(request, carto, answer.template, {"doc": document, **answer.context})
+        return _page(request, service, answer.template, {"doc": document, **answer.context})
     if answer.features is not None:
         return Response(site_json.document(answer.document, "features", answer.features),
                         media_type=answer.media_type)
@@ -55,51 +55,51 @@ def _format_or_json(req: ogc.Request) -> str:
         return "json"
 
 
-def _page(request: Request, carto, name: str, context: dict, status: int = 200) -> Response:
-    context |= {"territories_enabled": carto.locator.enabled, "ogc_root": str(request.base_url).rstrip("/") + PREFIX}
+def _page(request: Request, service, name: str, context: dict, status: int = 200) -> Response:
+    context |= {"territories_enabled": service.locator.enabled, "ogc_root": str(request.base_url).rstrip("/") + PREFIX}
     return templates.TemplateResponse(request, f"ogc/{name}.html", context, status_code=status)
 
 
 @router.get("")
 @router.get("/")
-def landing(request: Request, carto: CartoDep):
-    return _serve(request, carto, "", ogc.API(carto).landing)
+def landing(request: Request, service: ServiceDep):
+    return _serve(request, service, "", ogc.API(service).landing)
 
 
 @router.get("/conformance")
-def conformance(request: Request, carto: CartoDep):
-    return _serve(request, carto, "/conformance", ogc.API(carto).conformance)
+def conformance(request: Request, service: ServiceDep):
+    return _serve(request, service, "/conformance", ogc.API(service).conformance)
 
 
 @router.get("/api")
-def api_definition(request: Request, carto: CartoDep):
-    return _serve(request, carto, "/api", ogc.API(carto).openapi)
+def api_definition(request: Request, service: ServiceDep):
+    return _serve(request, service, "/api", ogc.API(service).openapi)
 
 
 @router.get("/collections")
-def collections(request: Request, carto: CartoDep, session: SessionDep):
-    return _serve(request, carto, "/collections", lambda req: ogc.API(carto).collections_list(req, session))
+def collections(request: Request, service: ServiceDep, session: SessionDep):
+    return _serve(request, service, "/collections", lambda req: ogc.API(service).collections_list(req, session))
 
 
 @router.get("/collections/{collection_id}")
-def collection(collection_id: str, request: Request, carto: CartoDep, session: SessionDep):
-    return _serve(request, carto, f"/collections/{collection_id}",
-                  lambda req: ogc.API(carto).collection(req, session, collection_id))
+def collection(collection_id: str, request: Request, service: ServiceDep, session: SessionDep):
+    return _serve(request, service, f"/collections/{collection_id}",
+                  lambda req: ogc.API(service).collection(req, session, collection_id))
 
 
 @router.get("/collections/{collection_id}/queryables")
-def queryables(collection_id: str, request: Request, carto: CartoDep):
-    return _serve(request, carto, f"/collections/{collection_id}/queryables",
-                  lambda req: ogc.API(carto).queryables(req, collection_id))
+def queryables(collection_id: str, request: Request, service: ServiceDep):
+    return _serve(request, service, f"/collections/{collection_id}/queryables",
+                  lambda req: ogc.API(service).queryables(req, collection_id))
 
 
 @router.get("/collections/{collection_id}/items")
-def items(collection_id: str, request: Request, carto: CartoDep, session: SessionDep):
-    return _serve(request, carto, f"/collections/{collection_id}/items",
-                  lambda req: ogc.API(carto).items(req, session, collection_id))
+def items(collection_id: str, request: Request, service: ServiceDep, session: SessionDep):
+    return _serve(request, service, f"/collections/{collection_id}/items",
+                  lambda req: ogc.API(service).items(req, session, collection_id))
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}")
-def item(collection_id: str, feature_id: str, request: Request, carto: CartoDep, session: SessionDep):
-    return _serve(request, carto, f"/collections/{collection_id}/items/{feature_id}",
-                  lambda req: ogc.API(carto).item(req, session, collection_id, feature_id))
+def item(collection_id: str, feature_id: str, request: Request, service: ServiceDep, session: SessionDep):
+    return _serve(request, service, f"/collections/{collection_id}/items/{feature_id}",
+                  lambda req: ogc.API(service).item(req, session, collection_id, feature_id))

@@ -18,7 +18,7 @@ from carto.query import params, search
 from carto.territory import territory_names
 
 from carto.views import icons, list_view, mapview, site_view
-from carto.api.deps import CartoDep, FilterDep, SessionDep
+from carto.api.deps import ServiceDep, FilterDep, SessionDep
 from carto.storage.models import Pole
 from carto.query.search import SiteFilter
 from carto.core.settings import PROJECT_ROOT
@@ -58,9 +58,9 @@ def _messages(detail) -> list[str]:
 
 
 def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
-    carto = request.app.state.carto
-    context |= {"taxonomy": carto.taxonomy, "territories_enabled": carto.locator.enabled,
-                "icons_version": icons.for_taxonomy(carto.taxonomy).version}
+    service = request.app.state.service
+    context |= {"taxonomy": service.taxonomy, "territories_enabled": service.locator.enabled,
+                "icons_version": icons.for_taxonomy(service.taxonomy).version}
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
@@ -99,8 +99,8 @@ def shared_view(request: Request) -> tuple[float, float, int] | None:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, carto: CartoDep, session: SessionDep, f: FilterDep):
-    rendered = mapview.site_map(carto.settings, shared_view(request))
+def home(request: Request, service: ServiceDep, session: SessionDep, f: FilterDep):
+    rendered = mapview.site_map(service.settings, shared_view(request))
     return page(request, "map.html", map=rendered, list_query=filter_query(request),
                 **filter_context(session, f, no_activity=request.query_params.get("no_activity") == "1"))
 
@@ -115,32 +115,32 @@ def pole_areas(session: SessionDep):
 
 
 @router.get("/sites/{site_id}", response_class=HTMLResponse)
-def site_page(request: Request, site_id: str, carto: CartoDep, session: SessionDep):
+def site_page(request: Request, site_id: str, service: ServiceDep, session: SessionDep):
     number = params.parse_id(site_id)
-    found = site_view.details(session, carto.taxonomy, number) if number is not None else None
+    found = site_view.details(session, service.taxonomy, number) if number is not None else None
     if found is None:
         return error_page(request, 404, [f"Aucun site publié ne porte le numéro «\u00a0{site_id}\u00a0» : "
                                                "il n'existe pas ou n'est plus publié."])
     domain = found.main_domain
-    small_map = mapview.site_detail_map(carto.settings, found.site.lon, found.site.lat,
+    small_map = mapview.site_detail_map(service.settings, found.site.lon, found.site.lat,
                                         domain.color if domain else "#607d8b", domain.icon if domain else "location-dot")
-    url = f"{carto.settings.public_base_url.rstrip('/')}/sites/{found.site.id}"
+    url = f"{service.settings.public_base_url.rstrip('/')}/sites/{found.site.id}"
     return page(request, "site.html", d=found, s=found.site, map=small_map, canonical=url,
                 json_ld=site_view.structured_data(found, url))
 
 
 @router.get("/liste", response_class=HTMLResponse)
-def list_page(request: Request, carto: CartoDep, session: SessionDep, f: FilterDep,
+def list_page(request: Request, service: ServiceDep, session: SessionDep, f: FilterDep,
               page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
               autour: Annotated[str | None, Query(max_length=80)] = None):
     # "autour": a commune or postcode typed in the list's form; it wins over the map's centre (near).
-    place = list_view.find_place(carto, autour) if autour and autour.strip() else None
+    place = list_view.find_place(service, autour) if autour and autour.strip() else None
     if place:
         f = replace(f, near=place.centre)
     sort = {"autour": autour} if place else {"near": request.query_params.get("near") if f.near else None}
     map_view = {"lat": f.near[1], "lon": f.near[0], "zoom": 13} if f.near else {}
-    listing = list_view.list_page(session, carto.taxonomy, carto.locator, f, page_number)
-    return page(request, "list.html", listing=listing, description=list_view.describe(session, carto.taxonomy, f),
+    listing = list_view.list_page(session, service.taxonomy, service.locator, f, page_number)
+    return page(request, "list.html", listing=listing, description=list_view.describe(session, service.taxonomy, f),
                 page_url=lambda n: with_query("/liste", filter_query(request, **sort, page=n if n > 1 else None)),
                 map_query=filter_query(request, **map_view), autour=autour,
                 unknown_place=autour if autour and not place else None, place_sort=True,
@@ -148,14 +148,14 @@ def list_page(request: Request, carto: CartoDep, session: SessionDep, f: FilterD
 
 
 @router.get("/icones.css")
-def icon_stylesheet(carto: CartoDep, v: str | None = None):
-    icon_set = icons.for_taxonomy(carto.taxonomy)
+def icon_stylesheet(service: ServiceDep, v: str | None = None):
+    icon_set = icons.for_taxonomy(service.taxonomy)
     return Response(icon_set.css, media_type="text/css", headers=_cache_headers(v == icon_set.version))
 
 
 @router.get("/icones/{version}.woff")
-def icon_font(version: str, carto: CartoDep):
-    icon_set = icons.for_taxonomy(carto.taxonomy)
+def icon_font(version: str, service: ServiceDep):
+    icon_set = icons.for_taxonomy(service.taxonomy)
     if version != icon_set.version:
         raise HTTPException(404, detail="police d'icônes inconnue (la taxonomie a changé ?)")
     return Response(icon_set.font, media_type="font/woff", headers=_cache_headers(True))

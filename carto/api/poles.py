@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import select
 
 from carto.directory import geojson
-from carto.api.deps import CartoDep, SessionDep, error_detail
+from carto.api.deps import ServiceDep, SessionDep, error_detail
 from carto.storage.models import Pole, PoleCommune
 
 router = APIRouter(prefix="/api/poles", tags=["pôles"])
@@ -25,9 +25,9 @@ def list_poles(session: SessionDep, geometry: bool = True):
 
 
 @router.get("/at", summary="Commune et pôles couvrant un point")
-def poles_at(carto: CartoDep, session: SessionDep,
+def poles_at(service: ServiceDep, session: SessionDep,
              lon: Annotated[float, Query(ge=-180, le=180)], lat: Annotated[float, Query(ge=-90, le=90)]):
-    placement = carto.locator.locate(lon, lat)
+    placement = service.locator.locate(lon, lat)
     if placement is None:
         return {"commune": None, "poles": []}
     poles = [session.get(Pole, pid) for pid in placement.poles]

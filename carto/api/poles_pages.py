@@ -10,7 +10,7 @@ from carto.query import sourcing
 from carto.territory import stats
 
 from carto.views import thematic_maps
-from carto.api.deps import CartoDep, SessionDep
+from carto.api.deps import ServiceDep, SessionDep
 from carto.api.pages import PageRoute, error_page, page
 from carto.api.sourcing import MAP_LIMIT
 from carto.storage.models import Commune, Pole, PoleCommune, Territory
@@ -21,7 +21,7 @@ LISTED_SITES = 300  # beyond, the page sends the reader to the sourcing search o
 
 
 @router.get("/poles/{pole_id}", response_class=HTMLResponse)
-def pole_page(request: Request, pole_id: str, carto: CartoDep, session: SessionDep):
+def pole_page(request: Request, pole_id: str, service: ServiceDep, session: SessionDep):
     pole = session.get(Pole, pole_id)
     if pole is None:
         return error_page(request, 404, [f"Aucun pôle ESS n'a l'identifiant « {pole_id} »."])
@@ -29,16 +29,16 @@ def pole_page(request: Request, pole_id: str, carto: CartoDep, session: SessionD
                             .where(PoleCommune.pole_id == pole.id).order_by(Commune.nom)).all()
     pays = session.exec(select(Territory.nom).where(Territory.level == "pays")
                         .where(col(Territory.code).in_(pole.coverage_pays)).order_by(Territory.nom)).all()
-    counts = stats.territory_stats(session, carto.taxonomy, "pole", only=pole.id)[0]
+    counts = stats.territory_stats(session, service.taxonomy, "pole", only=pole.id)[0]
     place = Place("pole", pole.id, pole.nom)
     results = sourcing.run(session, Criteria(place=place))
-    rows = list(sourcing.iter_rows(session, results, 0, MAP_LIMIT, carto.taxonomy))
+    rows = list(sourcing.iter_rows(session, results, 0, MAP_LIMIT, service.taxonomy))
     markers = [geojson.compact_site(r.site, r.activities) for r in rows]
     zone = f"zone={place.key}"
     return page(request, "pole.html", pole=pole, communes=communes, pays=pays, counts=counts,
                 population=sum(c.population for c in communes), total=results.total,
                 rows=rows, listed=LISTED_SITES, markers=markers,
-                map=thematic_maps.area_map(carto.settings, pole.geometry) if pole.geometry else None,
+                map=thematic_maps.area_map(service.settings, pole.geometry) if pole.geometry else None,
                 embed_url=f"/embed?pole={pole.id}", sourcing_url=f"/sourcing?{zone}",
                 exports=[("CSV", f"/api/exports/sites.csv?{zone}"), ("XLSX", f"/api/exports/sites.xlsx?{zone}"),
                          ("GeoJSON", f"/api/exports/sites.geojson?{zone}")])

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from carto.community import auth, users
-from carto.api.deps import get_carto
+from carto.api.deps import get_service
 from carto.storage.models import User, UserRole
 from carto.community.moderation import Conflict, Forbidden, NotFound
 from carto.core.settings import PROJECT_ROOT
@@ -48,19 +48,19 @@ class Visitor:
 
 
 def https(request: Request) -> bool:
-    carto = get_carto(request)
-    return request.url.scheme == "https" or carto.settings.public_base_url.startswith("https://")
+    service = get_service(request)
+    return request.url.scheme == "https" or service.settings.public_base_url.startswith("https://")
 
 
 def visitor(request: Request) -> Visitor:
     """Who is asking (resolved once per request)."""
     if hasattr(request.state, "visitor"):
         return request.state.visitor
-    carto = get_carto(request)
-    token = auth.unsigned(carto.settings.secret_key, "session", request.cookies.get(SESSION_COOKIE))
+    service = get_service(request)
+    token = auth.unsigned(service.settings.secret_key, "session", request.cookies.get(SESSION_COOKIE))
     user = scope = None
     if token:
-        with carto.session() as session:
+        with service.session() as session:
             found = auth.session_user(session, token)
             if found:
                 user = found[1]
@@ -82,7 +82,7 @@ VisitorDep = Annotated[Visitor, Depends(visitor)]
 
 
 def csrf_token(request: Request) -> str:
-    return auth.csrf_token(get_carto(request).settings.secret_key, visitor(request).csrf_seed)
+    return auth.csrf_token(get_service(request).settings.secret_key, visitor(request).csrf_seed)
 
 
 def _refuse_csrf() -> HTTPException:
@@ -91,7 +91,7 @@ def _refuse_csrf() -> HTTPException:
 
 def check_csrf(request: Request, token: str | None) -> None:
     me = visitor(request)
-    if me.new_seed or not auth.csrf_valid(get_carto(request).settings.secret_key, me.csrf_seed, token):
+    if me.new_seed or not auth.csrf_valid(get_service(request).settings.secret_key, me.csrf_seed, token):
         raise _refuse_csrf()
 
 
@@ -139,10 +139,10 @@ PageAdmin = Annotated[Visitor, Depends(admin_for_page)]
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
     """A page of ours: adds the visitor, the CSRF token and the taxonomy; sets the CSRF cookie."""
-    carto = get_carto(request)
+    service = get_service(request)
     me = visitor(request)
-    context |= {"me": me, "csrf_token": csrf_token(request), "taxonomy": carto.taxonomy, "labels": LABELS,
-                "territories_enabled": carto.locator.enabled}
+    context |= {"me": me, "csrf_token": csrf_token(request), "taxonomy": service.taxonomy, "labels": LABELS,
+                "territories_enabled": service.locator.enabled}
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     if me.new_seed:
         response.set_cookie(CSRF_COOKIE, request.state.anon_seed, httponly=True, samesite="lax",
@@ -152,7 +152,7 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> HT
 
 
 def open_session_cookie(request: Request, response, token: str) -> None:
-    secret = get_carto(request).settings.secret_key
+    secret = get_service(request).settings.secret_key
     response.set_cookie(SESSION_COOKIE, auth.signed(secret, "session", token), httponly=True, samesite="lax",
                         secure=https(request), max_age=int(auth.SESSION_LIFETIME.total_seconds()), path="/")
 

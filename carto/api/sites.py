@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from carto.directory import site_json
 
 from carto.query import paging
-from carto.api.deps import CartoDep, FilterDep, RowId, SessionDep, bad_request, error_detail
+from carto.api.deps import ServiceDep, FilterDep, RowId, SessionDep, bad_request, error_detail
 
 router = APIRouter(prefix="/api", tags=["sites"])
 MAX_LIMIT = 1000
@@ -38,7 +38,7 @@ tous les sites retenus, au-delà de la page.
 
 @router.get("/sites", summary="Sites publiés (GeoJSON ou format compact), filtrés et paginés",
             description=LIST_DESCRIPTION)
-def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: FilterDep,
+def list_sites(request: Request, service: ServiceDep, session: SessionDep, f: FilterDep,
                limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Nombre de sites par page")] = 100,
                offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                cursor: Annotated[str | None, Query(max_length=500, description="« next_cursor » de la page "
@@ -58,7 +58,7 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
                       if token else None}
     # The sites' stored JSON, put together (carto.directory.site_json): a page of 1,000 markers is the map's
     # hottest request, and 500 features built field by field cost more than the rest of it.
-    pieces = carto.pieces
+    pieces = service.pieces
     if compact:
         body = site_json.document(paging_members, "sites", [pieces.marker(s) for s in page.sites])
     else:
@@ -69,8 +69,8 @@ def list_sites(request: Request, carto: CartoDep, session: SessionDep, f: Filter
 
 
 @router.get("/sites/{site_id}", summary="Un site publié (GeoJSON Feature)")
-def get_site(site_id: RowId, carto: CartoDep, session: SessionDep):
-    feature = site_json.published_feature(session, carto.pieces, site_id)
+def get_site(site_id: RowId, service: ServiceDep, session: SessionDep):
+    feature = site_json.published_feature(session, service.pieces, site_id)
     if feature is None:
         raise HTTPException(404, detail=error_detail("path", "site_id", f"site {site_id} introuvable", "not_found"))
     return Response(feature, media_type="application/json")

@@ -16,9 +16,9 @@ from carto.directory import geojson
 from carto.query import sourcing
 
 from carto.views import thematic_maps
-from carto.api.deps import CartoDep, SessionDep, bad_request
+from carto.api.deps import ServiceDep, SessionDep, bad_request
 from carto.api.pages import PageRoute, page
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.views.list_view import page_numbers
 from carto.storage.models import LEGAL_FORM_LABELS
 from carto.query.sourcing import Criteria, SourcingError
@@ -54,13 +54,13 @@ class SourcingQuery(BaseModel):
 QueryDep = Annotated[SourcingQuery, Query()]
 
 
-def parse(carto: Carto, session, params: SourcingQuery) -> Criteria:
-    return sourcing.parse(carto, session, **params.model_dump())
+def parse(service: Service, session, params: SourcingQuery) -> Criteria:
+    return sourcing.parse(service, session, **params.model_dump())
 
 
-def criteria(carto: CartoDep, session: SessionDep, params: QueryDep) -> Criteria:
+def criteria(service: ServiceDep, session: SessionDep, params: QueryDep) -> Criteria:
     try:
-        return parse(carto, session, params)
+        return parse(service, session, params)
     except SourcingError as e:
         raise bad_request(e.field, str(e)) from None
 
@@ -69,20 +69,20 @@ CriteriaDep = Annotated[Criteria, Depends(criteria)]
 
 
 @router.get("/api/sourcing", summary="Fournisseurs ESS d'un territoire, pour les acheteurs publics (GeoJSON)")
-def search_suppliers(carto: CartoDep, session: SessionDep, c: CriteriaDep,
+def search_suppliers(service: ServiceDep, session: SessionDep, c: CriteriaDep,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                      offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                      format: Annotated[Literal["geojson", "compact"], Query()] = "geojson"):
     results = sourcing.run(session, c)
-    rows = list(sourcing.iter_rows(session, results, offset, limit, carto.taxonomy, models=format == "geojson"))
+    rows = list(sourcing.iter_rows(session, results, offset, limit, service.taxonomy, models=format == "geojson"))
     if format == "compact":
         return {"total": results.total, "offset": offset,
                 "sites": [geojson.compact_site(r.site, r.activities) for r in rows]}
-    features = [geojson.site_feature(r.site, r.activities, carto.taxonomy,
+    features = [geojson.site_feature(r.site, r.activities, service.taxonomy,
                                      **({} if r.distance_km is None else {"distance_km": r.distance_km}))
                 for r in rows]
     return geojson.collection(features, numberMatched=results.total, numberReturned=len(features),
-                              offset=offset, limit=limit, criteria=c.describe(carto.taxonomy),
+                              offset=offset, limit=limit, criteria=c.describe(service.taxonomy),
                               activity_counts=results.activity_counts)
 
 
@@ -131,10 +131,10 @@ def _exports(request: Request) -> list[tuple[str, str, str]]:
 
 
 @pages.get("/sourcing", response_class=HTMLResponse)
-def sourcing_page(request: Request, carto: CartoDep, session: SessionDep, params: QueryDep,
+def sourcing_page(request: Request, service: ServiceDep, session: SessionDep, params: QueryDep,
                   page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1):
     try:
-        c = parse(carto, session, params)
+        c = parse(service, session, params)
     except SourcingError as e:
         context = _form_context(session, params, None)
         choice = {"territory": "zone", "around": "around"}.get(e.field)
@@ -148,15 +148,15 @@ def sourcing_page(request: Request, carto: CartoDep, session: SessionDep, params
     results = sourcing.run(session, c)
     pages_count = max(1, math.ceil(results.total / PAGE_SIZE))
     page_number = min(page_number, pages_count)
-    rows = list(sourcing.iter_rows(session, results, (page_number - 1) * PAGE_SIZE, PAGE_SIZE, carto.taxonomy))
+    rows = list(sourcing.iter_rows(session, results, (page_number - 1) * PAGE_SIZE, PAGE_SIZE, service.taxonomy))
     markers = [geojson.compact_site(r.site, r.activities)
-               for r in sourcing.iter_rows(session, results, 0, MAP_LIMIT, carto.taxonomy)]
+               for r in sourcing.iter_rows(session, results, 0, MAP_LIMIT, service.taxonomy)]
     outline = sourcing.place_geometry(session, c.place) if c.place else None
-    search_map = thematic_maps.area_map(carto.settings, outline, c.centre, c.radius_km)
-    share = carto.settings.public_base_url.rstrip("/") + "/sourcing" + (
+    search_map = thematic_maps.area_map(service.settings, outline, c.centre, c.radius_km)
+    share = service.settings.public_base_url.rstrip("/") + "/sourcing" + (
         "?" + query_string(request, page=None) if request.query_params else "")
     return page(request, "sourcing.html", criteria=c, results=results, rows=rows, markers=markers,
-                map=search_map, description=c.describe(carto.taxonomy), exports=_exports(request),
+                map=search_map, description=c.describe(service.taxonomy), exports=_exports(request),
                 share_url=share, page_number=page_number, pages_count=pages_count,
                 page_numbers=page_numbers(page_number, pages_count),
                 page_url=lambda n: "/sourcing?" + query_string(request, page=n if n > 1 else None),

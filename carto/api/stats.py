@@ -11,7 +11,7 @@ from carto.directory import geojson
 from carto.territory import poles, stats
 
 from carto.views import mapview, thematic_maps
-from carto.api.deps import CartoDep, SessionDep, bad_request
+from carto.api.deps import ServiceDep, SessionDep, bad_request
 from carto.api.pages import PageRoute, page
 from carto.storage.models import Commune, Pole
 from carto.core.taxonomy import Taxonomy
@@ -41,9 +41,9 @@ def french_number(value: float | None, digits: int = 2) -> str:
 
 
 @router.get("/{level}", summary="Sites publiés par territoire, par domaine et activité, pour 10 000 habitants")
-def territory_counts(level: Level, carto: CartoDep, session: SessionDep, activity: ActivityQuery = ""):
-    label, activities = selection(carto.taxonomy, activity)
-    rows = stats.territory_stats(session, carto.taxonomy, level, activities)
+def territory_counts(level: Level, service: ServiceDep, session: SessionDep, activity: ActivityQuery = ""):
+    label, activities = selection(service.taxonomy, activity)
+    rows = stats.territory_stats(session, service.taxonomy, level, activities)
     return {"level": level, "selection": label, "total": stats.region_total(session, activities),
             "territories": [{"code": r.code, "nom": r.nom, "population": r.population, "sites": r.sites,
                              "per_10k": r.per_10k, "by_domain": r.by_domain, "by_activity": r.by_activity}
@@ -57,10 +57,10 @@ def _legend(breaks: list[float], with_no_data: bool) -> list[tuple[str, str]]:
 
 
 @pages.get("/territoires", response_class=HTMLResponse)
-def territories_page(request: Request, carto: CartoDep, session: SessionDep,
+def territories_page(request: Request, service: ServiceDep, session: SessionDep,
                      level: Annotated[Level, Query()] = "epci", activity: ActivityQuery = ""):
-    label, activities = selection(carto.taxonomy, activity)
-    rows = stats.territory_stats(session, carto.taxonomy, level, activities)
+    label, activities = selection(service.taxonomy, activity)
+    rows = stats.territory_stats(session, service.taxonomy, level, activities)
     breaks = stats.class_breaks([r.per_10k for r in rows if r.per_10k is not None])
     shapes = stats.geometries(session, level)
     features = [geojson.geometry_feature(r.code, mapview.display_geometry(shapes[r.code]), {
@@ -74,7 +74,7 @@ def territories_page(request: Request, carto: CartoDep, session: SessionDep,
                 legend=_legend(breaks, any(r.per_10k is None for r in rows)),
                 classes={r.code: stats.class_of(r.per_10k, breaks) for r in rows},
                 colour=thematic_maps.colour, number=french_number,
-                map=thematic_maps.choropleth(carto.settings, features))
+                map=thematic_maps.choropleth(service.settings, features))
 
 
 def _commune_features(communes) -> list[dict]:
@@ -83,11 +83,11 @@ def _commune_features(communes) -> list[dict]:
 
 
 @pages.get("/territoires/couverture", response_class=HTMLResponse)
-def coverage_page(request: Request, carto: CartoDep, session: SessionDep):
+def coverage_page(request: Request, service: ServiceDep, session: SessionDep):
     report = poles.coverage_report(session)
     pole_features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.nom})
                      for p in session.exec(select(Pole)) if p.geometry]
-    coverage = thematic_maps.coverage_map(carto.settings, pole_features, _commune_features(report.uncovered),
+    coverage = thematic_maps.coverage_map(service.settings, pole_features, _commune_features(report.uncovered),
                                           _commune_features([c for c, _ in report.covered_twice]))
     pole_names = {s.pole.id: s.pole.nom for s in report.poles}
     return page(request, "territoires_couverture.html", report=report, pole_names=pole_names, map=coverage,

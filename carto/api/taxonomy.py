@@ -2,15 +2,15 @@
 from fastapi import APIRouter
 
 from carto.query import search
-from carto.api.deps import CartoDep, FilterDep, SessionDep
+from carto.api.deps import ServiceDep, FilterDep, SessionDep
 
 router = APIRouter(prefix="/api", tags=["taxonomie"])
 
 
 @router.get("/taxonomy", summary="Domaines et activités, avec le nombre de sites pour les filtres donnés")
-def get_taxonomy(carto: CartoDep, session: SessionDep, f: FilterDep):
+def get_taxonomy(service: ServiceDep, session: SessionDep, f: FilterDep):
     counts = search.activity_counts(session, f)
-    tree = carto.taxonomy.as_dict()
+    tree = service.taxonomy.as_dict()
     for domain in tree:
         for activity in domain["activities"]:
             activity["count"] = counts.get(activity["slug"], 0)

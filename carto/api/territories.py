@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
 
 from carto.query import territories
-from carto.api.deps import CartoDep, SessionDep, bad_request, error_detail
+from carto.api.deps import ServiceDep, SessionDep, bad_request, error_detail
 from carto.query.params import split_values
 
 router = APIRouter(prefix="/api/territories", tags=["territoires"])
@@ -25,15 +25,15 @@ def _items(session, level: str, entries: list[territories.Entry], geometry: bool
 
 
 @router.get("", summary="Niveaux de territoires et leur nombre")
-def list_levels(carto: CartoDep):
-    counts = territories.counts(carto)
+def list_levels(service: ServiceDep):
+    counts = territories.counts(service)
     return {"levels": [{"level": level, "count": counts[level], "href": f"/api/territories/{level}"}
                        for level in territories.LEVELS]}
 
 
 @router.get("/{level}", summary="Chercher des territoires par nom, code ou code postal")
 def search_territories(
-        level: LevelPath, carto: CartoDep, session: SessionDep,
+        level: LevelPath, service: ServiceDep, session: SessionDep,
         q: Annotated[str | None, Query(max_length=100, description="Début du nom (accents et casse "
                                        "ignorés), ou début d'un code INSEE / SIREN / code postal")] = None,
         code: Annotated[list[str], Query(description="Code exact (répétable, ou séparés par des virgules)")] = [],
@@ -44,7 +44,7 @@ def search_territories(
     _check_level(level)
     if postcode and level != "communes":
         raise bad_request("postcode", "le code postal ne s'applique qu'aux communes")
-    page = territories.search(carto, level, q=q, codes=split_values(code), postcode=postcode,
+    page = territories.search(service, level, q=q, codes=split_values(code), postcode=postcode,
                               limit=limit, offset=offset)
     # Straight to JSON: FastAPI's jsonable_encoder would walk every coordinate of the outlines.
     return JSONResponse({"level": level, "total": page.total, "limit": limit, "offset": offset,
@@ -52,9 +52,9 @@ def search_territories(
 
 
 @router.get("/{level}/{code}", summary="Un territoire, avec son contour")
-def get_territory(level: LevelPath, code: str, carto: CartoDep, session: SessionDep, geometry: bool = True):
+def get_territory(level: LevelPath, code: str, service: ServiceDep, session: SessionDep, geometry: bool = True):
     _check_level(level)
-    entry = territories.get(carto, level, code)
+    entry = territories.get(service, level, code)
     if entry is None:
         raise HTTPException(404, detail=error_detail("path", "code", territories.unknown(level, code), "not_found"))
     return JSONResponse({"level": level, **_items(session, level, [entry], geometry)[0]})

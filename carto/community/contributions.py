@@ -20,7 +20,7 @@ from carto.community import auth, mail, messages
 from carto.directory import sites
 
 from carto.query import search
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.storage.models import (Contribution, ContributionKind, ContributionStatus, PositionPrecision, ReportReason, Site,
                           SiteStatus, SiteVersion)
 from carto.community.site_form import FieldError, FormErrors, french_errors
@@ -114,8 +114,8 @@ class Receipt:
     token: str
 
 
-def follow_url(carto: Carto, token: str) -> str:
-    return f"{carto.settings.public_base_url.rstrip('/')}/suivi/{token}"
+def follow_url(service: Service, token: str) -> str:
+    return f"{service.settings.public_base_url.rstrip('/')}/suivi/{token}"
 
 
 def _open(session: Session, kind: ContributionKind, who: Contributor, comment: str, **fields) -> Receipt:
@@ -128,20 +128,20 @@ def _open(session: Session, kind: ContributionKind, who: Contributor, comment: s
     return Receipt(contribution, token)
 
 
-def _acknowledge(session: Session, carto: Carto, receipt: Receipt, site_name: str) -> None:
+def _acknowledge(session: Session, service: Service, receipt: Receipt, site_name: str) -> None:
     c = receipt.contribution
     if c.contributor_email:
-        subject, body = messages.received(c, site_name, follow_url(carto, receipt.token))
+        subject, body = messages.received(c, site_name, follow_url(service, receipt.token))
         mail.queue(session, c.contributor_email, subject, body)
 
 
-def propose_site(session: Session, carto: Carto, data: SiteData, who: Contributor, comment: str = "") -> Receipt:
+def propose_site(session: Session, service: Service, data: SiteData, who: Contributor, comment: str = "") -> Receipt:
     """Record a new site as a pending Site and its proposal; flags likely duplicates."""
-    check_domains_open(carto.taxonomy, data.activities)
+    check_domains_open(service.taxonomy, data.activities)
     receipt = _open(session, ContributionKind.new_site, who, check_comment(comment))
     c = receipt.contribution
     try:
-        site = sites.create(session, data, carto.locator, actor=f"contribution:{c.id}", status=SiteStatus.pending,
+        site = sites.create(session, data, service.locator, actor=f"contribution:{c.id}", status=SiteStatus.pending,
                             contribution_id=c.id)
     except sites.SiteError as e:
         raise FormErrors([FieldError({"lon": "position", "commune_code": "commune"}.get(e.field, e.field or ""),
@@ -150,7 +150,7 @@ def propose_site(session: Session, carto: Carto, data: SiteData, who: Contributo
     c.duplicates = [s.id for s in duplicates(session, site, statuses=(SiteStatus.published, SiteStatus.pending))]
     c.likely_duplicate = bool(c.duplicates)
     session.add(c)
-    _acknowledge(session, carto, receipt, site.name)
+    _acknowledge(session, service, receipt, site.name)
     return receipt
 
 
@@ -177,7 +177,7 @@ def change_diff(base: dict, data: SiteData) -> dict:
     return diff
 
 
-def propose_change(session: Session, carto: Carto, site: Site, base_version: int, data: SiteData,
+def propose_change(session: Session, service: Service, site: Site, base_version: int, data: SiteData,
                    who: Contributor, comment: str = "") -> Receipt:
     """Keep the changed fields as a diff against ``base_version``; the site is untouched until accepted."""
     base = base_snapshot(session, site.id, base_version)
@@ -186,18 +186,18 @@ def propose_change(session: Session, carto: Carto, site: Site, base_version: int
     diff = change_diff(base, data)
     if not diff:
         raise FormErrors([FieldError("", "aucun changement par rapport à la fiche actuelle")])
-    check_domains_open(carto.taxonomy, data.activities)
+    check_domains_open(service.taxonomy, data.activities)
     receipt = _open(session, ContributionKind.change, who, check_comment(comment), site_id=site.id,
                     base_version=base_version, changes=diff)
-    _acknowledge(session, carto, receipt, site.name)
+    _acknowledge(session, service, receipt, site.name)
     return receipt
 
 
-def report_site(session: Session, carto: Carto, site: Site, reason: ReportReason, comment: str,
+def report_site(session: Session, service: Service, site: Site, reason: ReportReason, comment: str,
                 who: Contributor) -> Receipt:
     receipt = _open(session, ContributionKind.report, who, check_comment(comment), site_id=site.id,
                     reason=ReportReason(reason))
-    _acknowledge(session, carto, receipt, site.name)
+    _acknowledge(session, service, receipt, site.name)
     return receipt
 
 
@@ -220,16 +220,16 @@ def similar_names(a: str, b: str, commune_name: str = "") -> bool:
     return ka <= kb or kb <= ka or SequenceMatcher(None, " ".join(sorted(ka)), " ".join(sorted(kb))).ratio() >= 0.8
 
 
-def probe(carto: Carto, name: str, lon: float | None, lat: float | None, commune_code: str | None = None,
+def probe(service: Service, name: str, lon: float | None, lat: float | None, commune_code: str | None = None,
           siret: str | None = None) -> Site | None:
     """An unsaved Site standing for a proposal, to look for duplicates before it is submitted."""
     precision = PositionPrecision.address
     if lon is None or lat is None:
-        centre = carto.locator.centre(commune_code or "")
+        centre = service.locator.centre(commune_code or "")
         if centre is None:
             return None
         (lon, lat), precision = centre, PositionPrecision.commune
-    placement = carto.locator.locate(lon, lat)
+    placement = service.locator.locate(lon, lat)
     return Site(name=name, lon=lon, lat=lat, siret=siret, position_precision=precision,
                 commune_code=placement.commune_code if placement else None,
                 commune_name=placement.commune_name if placement else "")

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from carto.community import contributions, mail, messages, users
 
 from carto.directory import sites
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.storage.db import session_scope
 from carto.storage.models import (Contribution, ContributionKind, ContributionStatus, PoleCommune, Site, SiteActivity,
                           SiteStatus, SiteVersion, User, utcnow)
@@ -225,10 +225,10 @@ def _check_reason(action: Action, reason: str) -> str:
     return reason
 
 
-def decide(session: Session, carto: Carto, user: User, scope: Scope, contribution_id: int, action: Action | str,
+def decide(session: Session, service: Service, user: User, scope: Scope, contribution_id: int, action: Action | str,
            reason: str = "", target_site_id: int | None = None) -> Contribution:
     """Apply a moderator's decision on one proposal (within the caller's transaction)."""
-    c = item(session, scope, contribution_id, carto.taxonomy)
+    c = item(session, scope, contribution_id, service.taxonomy)
     try:
         action = Action(action)
     except ValueError:
@@ -239,10 +239,10 @@ def decide(session: Session, carto: Carto, user: User, scope: Scope, contributio
         raise DecisionError(f"« {ACTION_LABELS[action]} » ne s'applique pas à : "
                             f"{contributions.KIND_LABELS[c.kind].lower()}", "action")
     reason = _check_reason(action, reason)
-    target = _merge_target(session, scope, c, target_site_id, carto.taxonomy) if action == Action.merge else None
+    target = _merge_target(session, scope, c, target_site_id, service.taxonomy) if action == Action.merge else None
     _claim(session, c, OUTCOME[action], user, reason, target.id if target else None)
-    _apply(session, carto, user, scope, c, action, target)
-    _tell_contributor(session, carto, c)
+    _apply(session, service, user, scope, c, action, target)
+    _tell_contributor(session, service, c)
     return c
 
 
@@ -258,22 +258,22 @@ def _merge_target(session, scope, c, target_site_id, taxonomy) -> Site:
     return target
 
 
-def _apply(session, carto, user, scope, c: Contribution, action: Action, target: Site | None) -> None:
+def _apply(session, service, user, scope, c: Contribution, action: Action, target: Site | None) -> None:
     actor = f"user:{user.id}"
     site = session.get(Site, c.site_id)
     if action == Action.accept and c.kind == ContributionKind.new_site:
         sites.set_status(session, site, SiteStatus.published, actor=actor, contribution_id=c.id)
     elif action == Action.accept:
-        _apply_change(session, carto, scope, site, c, actor)
+        _apply_change(session, service, scope, site, c, actor)
     elif action in (Action.refuse, Action.merge) and c.kind == ContributionKind.new_site:
         if target is not None:
-            _merge(session, carto, site, target, actor, c.id)
+            _merge(session, service, site, target, actor, c.id)
         sites.set_status(session, site, SiteStatus.refused, actor=actor, contribution_id=c.id)
     elif action == Action.archive:
         sites.set_status(session, site, SiteStatus.archived, actor=actor, contribution_id=c.id)
 
 
-def _apply_change(session, carto, scope, site: Site, c: Contribution, actor: str) -> None:
+def _apply_change(session, service, scope, site: Site, c: Contribution, actor: str) -> None:
     current = sites.snapshot(session, site)
     moved = [f for f, (old, new) in c.changes.items()
              if contributions.blank(current.get(f)) not in (contributions.blank(old), contributions.blank(new))]
@@ -281,13 +281,13 @@ def _apply_change(session, carto, scope, site: Site, c: Contribution, actor: str
         names = ", ".join(LABELS.get(f, f) for f in moved)
         raise Conflict(f"la fiche a changé depuis la proposition (champs : {names}) : elle ne peut plus "
                              "être appliquée telle quelle ; refusez-la ou corrigez la fiche vous-même")
-    _update(session, carto, scope, site, {f: new for f, (_old, new) in c.changes.items()}, actor, c.id)
+    _update(session, service, scope, site, {f: new for f, (_old, new) in c.changes.items()}, actor, c.id)
 
 
-def _update(session, carto, scope, site, changes: dict, actor: str, contribution_id: int | None = None,
+def _update(session, service, scope, site, changes: dict, actor: str, contribution_id: int | None = None,
             expected_version: int | None = None, action: str = "update") -> dict:
     try:
-        diff = sites.update(session, site, changes, carto.locator, actor=actor, contribution_id=contribution_id,
+        diff = sites.update(session, site, changes, service.locator, actor=actor, contribution_id=contribution_id,
                             expected_version=expected_version, action=action)
     except ValidationError as e:
         raise FormErrors(french_errors(e)) from None
@@ -295,31 +295,31 @@ def _update(session, carto, scope, site, changes: dict, actor: str, contribution
         raise Conflict(str(e)) from None
     except sites.SiteError as e:
         raise DecisionError(str(e), e.field or "") from None
-    if not scope.allows(session, site.id, carto.taxonomy):
+    if not scope.allows(session, site.id, service.taxonomy):
         raise Forbidden("la fiche sortirait de votre périmètre de modération : un administrateur doit le faire")
     return diff
 
 
-def _merge(session, carto, source: Site, target: Site, actor: str, contribution_id: int) -> None:
+def _merge(session, service, source: Site, target: Site, actor: str, contribution_id: int) -> None:
     """Complete ``target`` with what ``source`` knows and it does not (never overwrite)."""
     src, dst = sites.snapshot(session, source), sites.snapshot(session, target)
     fills = {f: src[f] for f in contributions.CHANGEABLE
              if contributions.blank(dst.get(f)) is None and contributions.blank(src.get(f)) is not None}
     fills["activities"] = sorted(set(dst["activities"]) | set(src["activities"]))
     fills["labels"] = sorted(set(dst.get("labels") or []) | set(src.get("labels") or []))
-    sites.update(session, target, fills, carto.locator, actor=actor, contribution_id=contribution_id)
+    sites.update(session, target, fills, service.locator, actor=actor, contribution_id=contribution_id)
 
 
-def site_url(carto: Carto, site_id: int) -> str:
-    return f"{carto.settings.public_base_url.rstrip('/')}/sites/{site_id}"
+def site_url(service: Service, site_id: int) -> str:
+    return f"{service.settings.public_base_url.rstrip('/')}/sites/{site_id}"
 
 
-def _tell_contributor(session, carto, c: Contribution) -> None:
+def _tell_contributor(session, service, c: Contribution) -> None:
     if not c.contributor_email:
         return
     site = session.get(Site, c.site_id)
     public_id = c.merged_into or (site.id if site.status == SiteStatus.published else None)
-    subject, body = messages.decided(c, site.name, site_url(carto, public_id) if public_id else None)
+    subject, body = messages.decided(c, site.name, site_url(service, public_id) if public_id else None)
     mail.queue(session, c.contributor_email, subject, body)
 
 
@@ -330,15 +330,15 @@ class BatchResult:
     message: str
 
 
-def decide_many(carto: Carto, user: User, contribution_ids: list[int], action: Action | str,
+def decide_many(service: Service, user: User, contribution_ids: list[int], action: Action | str,
                 reason: str = "") -> list[BatchResult]:
     """The same decision on several proposals, each in its own transaction; reports each outcome."""
     results = []
     for cid in dict.fromkeys(contribution_ids):
         try:
-            with session_scope(carto.engine) as session:
+            with session_scope(service.engine) as session:
                 scope = users.scope_of(session, session.get(User, user.id))
-                c = decide(session, carto, user, scope, cid, action, reason)
+                c = decide(session, service, user, scope, cid, action, reason)
                 results.append(BatchResult(cid, True, contributions.STATUS_LABELS[c.status]))
         except (NotFound, Forbidden, Conflict, DecisionError, FormErrors) as e:
             results.append(BatchResult(cid, False, str(e)))
@@ -347,28 +347,28 @@ def decide_many(carto: Carto, user: User, contribution_ids: list[int], action: A
 
 # --- Moderators' own edits, verification, history -----------------------------------------------
 
-def correct(session: Session, carto: Carto, user: User, scope: Scope, site: Site, data: SiteData,
+def correct(session: Session, service: Service, user: User, scope: Scope, site: Site, data: SiteData,
             expected_version: int, report_id: int | None = None) -> dict:
     """A moderator's correction of a site; closes the report it answers, if any."""
     report = None
     if report_id is not None:
-        report = item(session, scope, report_id, carto.taxonomy)
+        report = item(session, scope, report_id, service.taxonomy)
         if report.kind != ContributionKind.report or report.site_id != site.id:
             raise DecisionError("ce signalement ne concerne pas cette fiche", "report")
         if report.status != ContributionStatus.pending:
             raise AlreadyDecided(decider_note(session, report))
     changes = {f: new for f, (_old, new) in contributions.change_diff(sites.snapshot(session, site), data).items()}
-    diff = _update(session, carto, scope, site, changes, f"user:{user.id}",
+    diff = _update(session, service, scope, site, changes, f"user:{user.id}",
                    report.id if report else None, expected_version) if changes else {}
     if report is not None:
         _claim(session, report, ContributionStatus.corrected, user, "")
-        _tell_contributor(session, carto, report)
+        _tell_contributor(session, service, report)
     return diff
 
 
-def mark_verified(session: Session, carto: Carto, user: User, scope: Scope, site: Site,
+def mark_verified(session: Session, service: Service, user: User, scope: Scope, site: Site,
                   today: date | None = None) -> dict:
-    return _update(session, carto, scope, site, {"verified_at": (today or date.today()).isoformat()},
+    return _update(session, service, scope, site, {"verified_at": (today or date.today()).isoformat()},
                    f"user:{user.id}")
 
 
@@ -381,13 +381,13 @@ def set_archived(session: Session, user: User, site: Site, archived: bool) -> di
                             actor=f"user:{user.id}")
 
 
-def restore(session: Session, carto: Carto, user: User, scope: Scope, site: Site, version: int) -> dict:
+def restore(session: Session, service: Service, user: User, scope: Scope, site: Site, version: int) -> dict:
     """Bring the content of an earlier version back (as a new version; status is left as it is)."""
     snapshot = contributions.base_snapshot(session, site.id, version)
     if snapshot is None or version >= site.version:
         raise DecisionError(f"version {version} introuvable ou actuelle", "version")
     fields = {k: snapshot[k] for k in SiteData.model_fields if k in snapshot and k != "commune_code"}
-    return _update(session, carto, scope, site, fields, f"user:{user.id}", action="restore")
+    return _update(session, service, scope, site, fields, f"user:{user.id}", action="restore")
 
 
 @dataclass
@@ -414,18 +414,18 @@ def history(session: Session, site_id: int) -> list[HistoryEntry]:
 
 # --- Digests ------------------------------------------------------------------------------------
 
-def digest_counts(session: Session, carto: Carto, user: User) -> list[tuple[str, int]]:
-    found = counts(session, users.scope_of(session, user), QueueFilter(), carto.taxonomy)
+def digest_counts(session: Session, service: Service, user: User) -> list[tuple[str, int]]:
+    found = counts(session, users.scope_of(session, user), QueueFilter(), service.taxonomy)
     return [(QUEUE_LABELS[q], n) for q, n in found.items() if n]
 
 
-def queue_digests(carto: Carto) -> int:
+def queue_digests(service: Service) -> int:
     """Queue one digest mail per active moderator whose own queue is not empty."""
-    console = f"{carto.settings.public_base_url.rstrip('/')}/moderation"
+    console = f"{service.settings.public_base_url.rstrip('/')}/moderation"
     queued = 0
-    with session_scope(carto.engine) as session:
+    with session_scope(service.engine) as session:
         for user in session.exec(select(User).where(User.active, User.digest).order_by(User.id)).all():
-            found = digest_counts(session, carto, user)
+            found = digest_counts(session, service, user)
             if found:
                 mail.queue(session, user.email, *messages.digest(users.display_name(user), found, console))
                 queued += 1

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlmodel import Session, delete, select
 
 from carto.community import auth, mail
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.storage.db import is_sqlite
 from carto.storage.models import Contribution, OutgoingMail
 from carto.community.users import normalise_email
@@ -37,11 +37,11 @@ class Purged:
     outbox_files: int = 0
 
 
-def purge(carto: Carto, email: str) -> Purged:
+def purge(service: Service, email: str) -> Purged:
     """Erase the personal data of the contributor ``email`` (``carto.community.users.UserError`` if invalid)."""
     email = normalise_email(email)
-    with carto.engine.connect() as conn:
-        sqlite = is_sqlite(carto.engine)
+    with service.engine.connect() as conn:
+        sqlite = is_sqlite(service.engine)
         if sqlite:
             conn.exec_driver_sql("PRAGMA secure_delete=ON")
             conn.commit()
@@ -51,7 +51,7 @@ def purge(carto: Carto, email: str) -> Purged:
         if sqlite:
             conn.exec_driver_sql("PRAGMA secure_delete=OFF")
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    done.outbox_files = purge_outbox(mail.outbox_dir(carto.settings), email)
+    done.outbox_files = purge_outbox(mail.outbox_dir(service.settings), email)
     return done
 
 

@@ -8,7 +8,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import BinaryIO
 
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.importers.formats import FORMATS, open_format
 from carto.importers.pipeline import BATCH_SIZE, ImportReport, Pipeline, Progress
 from carto.importers.prefetch import ReadAhead
@@ -19,7 +19,7 @@ __all__ = ["FORMATS", "REASONS", "ImportFileError", "ImportReport", "Skip", "run
 READ_AHEAD_MIN_BYTES = 4_000_000  # below, starting a second process costs more than it saves
 
 
-def run_import(carto: Carto, file: Path | BinaryIO, fmt: str, *, mapping: Path | None = None,
+def run_import(service: Service, file: Path | BinaryIO, fmt: str, *, mapping: Path | None = None,
                source: str | None = None, dry_run: bool = False, actor: str | None = None,
                filename: str | None = None, progress: Progress | None = None,
                batch_size: int = BATCH_SIZE, read_ahead: bool | None = None) -> ImportReport:
@@ -29,10 +29,10 @@ def run_import(carto: Carto, file: Path | BinaryIO, fmt: str, *, mapping: Path |
     ``read_ahead``: parse and validate in a second process (a path only); by default for big
     files when a core is idle.
     """
-    reader, rules = open_format(fmt, mapping, carto.taxonomy)
+    reader, rules = open_format(fmt, mapping, service.taxonomy)
     source = source or rules.source or fmt
     report = ImportReport(source=source, format=fmt, unit=reader.UNIT, dry_run=dry_run)
-    pipeline = Pipeline(carto, report, actor=actor or f"import:{source}", batch_size=batch_size)
+    pipeline = Pipeline(service, report, actor=actor or f"import:{source}", batch_size=batch_size)
     if not isinstance(file, Path):
         with closing(reader.read(file, rules)) as rows:  # a reader stopped early lets go of the stream
             return pipeline.run((check(r) for r in rows), filename or "", progress, file.tell)
@@ -45,7 +45,7 @@ def run_import(carto: Carto, file: Path | BinaryIO, fmt: str, *, mapping: Path |
         read_ahead = size >= READ_AHEAD_MIN_BYTES and _spare_core()
     if read_ahead:
         stream.close()
-        ahead = ReadAhead(file, fmt, mapping, carto.settings.taxonomy_file, batch_size)
+        ahead = ReadAhead(file, fmt, mapping, service.settings.taxonomy_file, batch_size)
         try:
             return pipeline.run(ahead, filename or file.name, progress, lambda: ahead.position)
         finally:

@@ -17,7 +17,7 @@ from sqlalchemy import select, tuple_, update
 from sqlmodel import Session
 
 from carto.directory import bulk, sites
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.storage.db import session_scope
 from carto.importers import interrupted, reconcile
 from carto.importers.records import ImportFileError, Skip
@@ -111,8 +111,8 @@ def _fewer_collections():
 
 
 class Pipeline:
-    def __init__(self, carto: Carto, report: ImportReport, *, actor: str, batch_size: int = BATCH_SIZE):
-        self.carto, self.report, self.batch_size = carto, report, batch_size
+    def __init__(self, service: Service, report: ImportReport, *, actor: str, batch_size: int = BATCH_SIZE):
+        self.service, self.report, self.batch_size = service, report, batch_size
         self.source = report.source
         self.site_actor = f"import:{report.source}"  # history: every write of an import says so
         self.actor = actor
@@ -166,7 +166,7 @@ class Pipeline:
         for attempt in range(STALE_RETRIES):
             outcome = Outcome()
             try:
-                with session_scope(self.carto.engine) as session:
+                with session_scope(self.service.engine) as session:
                     self._write_batch(session, batch, outcome)
                 break
             except bulk.StaleSite:  # a moderator saved a site of this batch meanwhile: read again
@@ -221,7 +221,7 @@ class Pipeline:
             row = bulk.new_row(fields, **checked.record.extra, source=self.source, source_key=checked.key)
             prepared.append(Prepared(checked.position, checked.key, row, activities, checked.digest))
         placed = []
-        for p, error in zip(prepared, bulk.place([p.row for p in prepared], self.carto.locator)):
+        for p, error in zip(prepared, bulk.place([p.row for p in prepared], self.service.locator)):
             if error is None:
                 placed.append(p)
             elif error.field == "lon":
@@ -320,7 +320,7 @@ class Pipeline:
 
     def _flag_missing(self) -> None:
         """Sites of this source the complete file no longer lists: flagged for moderators."""
-        with session_scope(self.carto.engine) as session:
+        with session_scope(self.service.engine) as session:
             listed = session.execute(select(SITE.c.id, SITE.c.source_key).where(
                 SITE.c.source == self.source, SITE.c.missing_from_source_at.is_(None)))
             gone = [site_id for site_id, key in listed if key not in self.seen]
@@ -333,7 +333,7 @@ class Pipeline:
                                 .values(missing_from_source_at=now))
 
     def _open_run(self, filename: str) -> int:
-        with session_scope(self.carto.engine) as session:
+        with session_scope(self.service.engine) as session:
             interrupted.close_stale(session, self.source)
             run = ImportRun(source=self.source, format=self.report.format, filename=filename, actor=self.actor,
                             heartbeat_at=utcnow())
@@ -345,7 +345,7 @@ class Pipeline:
         if self.report.run_id is None:
             return
         report = self.report
-        with session_scope(self.carto.engine) as session:
+        with session_scope(self.service.engine) as session:
             run = session.get(ImportRun, report.run_id)
             run.status, run.error, run.finished_at = status, error, utcnow()
             run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from carto.publish import ogc_openapi
 
 from carto.query import params
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.publish.ogc_collections import COLLECTIONS, Collection
 
 CONFORMANCE = [f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{c}"
@@ -112,8 +112,8 @@ def _now() -> str:
 
 
 class API:
-    def __init__(self, carto: Carto, collections: dict[str, Collection] = COLLECTIONS):
-        self.carto = carto
+    def __init__(self, service: Service, collections: dict[str, Collection] = COLLECTIONS):
+        self.service = service
         self.collections = collections
 
     # --- helpers ------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ class API:
 
     def _describe(self, req: Request, c: Collection, session: Session) -> dict:
         base = f"/collections/{c.id}"
-        extent = c.extent(self.carto, session)
+        extent = c.extent(self.service, session)
         links = [{"rel": "items", "type": GEOJSON, "title": "Les objets en GeoJSON",
                   "href": self.url(req, base + "/items", f="json")},
                  {"rel": "items", "type": HTML, "title": "Les objets en HTML",
@@ -225,7 +225,7 @@ class API:
             bbox = params.parse_bbox(req.arg("bbox"), allow_3d=True)
             check_datetime(req.arg("datetime"))
             filters = {name: value for name, value in req.query if name in c.queryables and value != ""}
-            page = c.items(self.carto, session, filters, bbox, limit, offset)
+            page = c.items(self.service, session, filters, bbox, limit, offset)
         except params.ParamError as e:
             # OGC /req/core/query-param-invalid: any unusable value is a 400, an unknown code too.
             raise OGCError(400, str(e), e.param) from None
@@ -251,7 +251,7 @@ class API:
     def item(self, req: Request, session: Session, collection_id: str, fid: str) -> Response:
         c = self._collection(collection_id)
         fmt = self._format(req)
-        feature = c.item(self.carto, session, fid)
+        feature = c.item(self.service, session, fid)
         if feature is None:
             raise OGCError(404, f"objet introuvable : « {fid} » dans la collection « {c.id} »", "featureId", "path")
         feature["links"] = self._links(req, fmt, GEOJSON) + [

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from carto.directory import geojson, site_json
 
 from carto.query import paging, params, search, territories
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.storage.models import Pole, PoleCommune
 from carto.query.search import Box
 
@@ -41,8 +41,8 @@ def _union(boxes: list[Box]) -> Box | None:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def _region_extent(carto: Carto) -> Box | None:
-    return _union([e.bbox for e in territories.index(carto).levels["departements"]])
+def _region_extent(service: Service) -> Box | None:
+    return _union([e.bbox for e in territories.index(service).levels["departements"]])
 
 
 def _intersecting(geometries: list, box: Box) -> list[bool]:
@@ -57,14 +57,14 @@ class Collection:
     columns: tuple[tuple[str, str], ...] = ()  # (label, property) shown in the HTML table
     keywords: tuple[str, ...] = ()
 
-    def extent(self, carto: Carto, session: Session) -> Box | None:
-        return _region_extent(carto)
+    def extent(self, service: Service, session: Session) -> Box | None:
+        return _region_extent(service)
 
-    def items(self, carto: Carto, session: Session, filters: dict[str, str], bbox: Box | None,
+    def items(self, service: Service, session: Session, filters: dict[str, str], bbox: Box | None,
               limit: int, offset: int) -> ItemsPage:
         raise NotImplementedError
 
-    def item(self, carto: Carto, session: Session, fid: str) -> dict | None:
+    def item(self, service: Service, session: Session, fid: str) -> dict | None:
         raise NotImplementedError
 
 
@@ -88,22 +88,22 @@ class Sites(Collection):
     }
     columns = (("Nom", "name"), ("Commune", "commune_name"), ("Activités", "activities"))
 
-    def extent(self, carto, session):
-        return search.extent(session) or _region_extent(carto)
+    def extent(self, service, session):
+        return search.extent(session) or _region_extent(service)
 
-    def items(self, carto, session, filters, bbox, limit, offset):
+    def items(self, service, session, filters, bbox, limit, offset):
         f = params.site_filter(
-            carto, session, activity=filters.get("activity"), domain=filters.get("domain"), q=filters.get("q"),
+            service, session, activity=filters.get("activity"), domain=filters.get("domain"), q=filters.get("q"),
             commune=filters.get("commune"), epci=filters.get("epci"), pays=filters.get("pays"),
             departement=filters.get("departement"), pole=filters.get("pole"),
             siae=params.parse_bool(filters.get("siae"), "siae"), ea=params.parse_bool(filters.get("ea"), "ea"))
         f.bbox = bbox
         page, _ = paging.find(session, f, limit, offset, columns=site_json.FEATURE_COLUMNS)
-        return ItemsPage(page.total, [carto.pieces.feature(row) for row in page.sites])
+        return ItemsPage(page.total, [service.pieces.feature(row) for row in page.sites])
 
-    def item(self, carto, session, fid):
+    def item(self, service, session, fid):
         number = params.parse_id(fid)
-        feature = site_json.published_feature(session, carto.pieces, number) if number is not None else None
+        feature = site_json.published_feature(session, service.pieces, number) if number is not None else None
         return pydantic_core.from_json(feature) if feature else None
 
 
@@ -115,7 +115,7 @@ class Poles(Collection):
     keywords = ("ESS", "pôles ESS", "Bretagne")
     columns = (("Nom", "nom"), ("Départements", "departements"), ("Communes couvertes", "n_communes"))
 
-    def items(self, carto, session, filters, bbox, limit, offset):
+    def items(self, service, session, filters, bbox, limit, offset):
         poles = session.exec(select(Pole).order_by(Pole.nom)).all()
         if bbox:
             shapes = shapely.from_geojson([p.geometry for p in poles if p.geometry])
@@ -125,7 +125,7 @@ class Poles(Collection):
         return ItemsPage(len(poles), _encoded([geojson.geometry_feature(p.id, p.geometry, geojson.pole_properties(
             p, counts.get(p.id, 0))) for p in poles[offset:offset + limit]]))
 
-    def item(self, carto, session, fid):
+    def item(self, service, session, fid):
         pole = session.get(Pole, fid)
         if pole is None:
             return None
@@ -150,30 +150,30 @@ class Communes(Collection):
     columns = (("Code", "code"), ("Nom", "nom"), ("Population", "population"))
     parents = {"epci": "epci", "pays": "pays", "departement": "departements"}
 
-    def items(self, carto, session, filters, bbox, limit, offset):
+    def items(self, service, session, filters, bbox, limit, offset):
         for name, level in self.parents.items():
-            if filters.get(name) and not territories.exists(carto, level, filters[name]):
+            if filters.get(name) and not territories.exists(service, level, filters[name]):
                 raise params.ParamError(name, territories.unknown(level, filters[name]))
-        entries = territories.search(carto, "communes", q=filters.get("nom"),
+        entries = territories.search(service, "communes", q=filters.get("nom"),
                                      codes=params.split_values(filters.get("code")), limit=10**6).entries
         entries = [e for e in entries if all(e.parents[name] == filters[name] for name in self.parents
                                              if filters.get(name))]
         if not filters.get("nom"):
             entries.sort(key=lambda e: e.code)  # a stable order to page through
         if bbox:
-            entries = self._in_box(carto, entries, bbox)
+            entries = self._in_box(service, entries, bbox)
         return ItemsPage(len(entries), _encoded(self._features(session, entries[offset:offset + limit])))
 
-    def item(self, carto, session, fid):
-        entry = territories.get(carto, "communes", fid)
+    def item(self, service, session, fid):
+        entry = territories.get(service, "communes", fid)
         return self._features(session, [entry])[0] if entry else None
 
     @staticmethod
-    def _in_box(carto, entries, bbox: Box):
+    def _in_box(service, entries, bbox: Box):
         west, south, east, north = bbox
         near = [e for e in entries if e.bbox[0] <= east and e.bbox[2] >= west
                 and e.bbox[1] <= north and e.bbox[3] >= south]
-        shapes = dict(zip(carto.locator.codes, carto.locator.geometries))
+        shapes = dict(zip(service.locator.codes, service.locator.geometries))
         return [e for e, hit in zip(near, _intersecting([shapes[e.code] for e in near], bbox)) if hit]
 
     @staticmethod

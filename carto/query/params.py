@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from sqlmodel import Session
 
 from carto.query import territories
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.storage.models import Pole
 from carto.query.search import SiteFilter
 from carto.core.taxonomy import UnknownActivity
@@ -110,7 +110,7 @@ def parse_int(raw: str | None, param: str, default: int, minimum: int, maximum: 
     return min(value, maximum) if maximum is not None else value
 
 
-def site_filter(carto: Carto, session: Session, *, activity=(), domain=(), q: str | None = None,
+def site_filter(service: Service, session: Session, *, activity=(), domain=(), q: str | None = None,
                 bbox: str | None = None, commune: str | None = None, epci: str | None = None,
                 pays: str | None = None, departement: str | None = None, pole: str | None = None,
                 near: str | None = None, radius_km: float | None = None, siae: bool | None = None,
@@ -118,16 +118,16 @@ def site_filter(carto: Carto, session: Session, *, activity=(), domain=(), q: st
     """The public filter of sites. Unknown activities are a 400; unknown territories and pôles a 404:
     a mistyped code must not pass for « no site here »."""
     try:
-        selected = carto.taxonomy.expand(split_values(activity), [])
+        selected = service.taxonomy.expand(split_values(activity), [])
     except UnknownActivity as e:
         raise ParamError("activity", str(e)) from None
     try:
-        selected |= carto.taxonomy.expand([], split_values(domain))
+        selected |= service.taxonomy.expand([], split_values(domain))
     except UnknownActivity as e:
         raise ParamError("domain", str(e)) from None
     codes = {"commune": commune, "epci": epci, "pays": pays, "departement": departement}
     for param, code in codes.items():
-        if code and not territories.exists(carto, TERRITORY_FILTERS[param], code):
+        if code and not territories.exists(service, TERRITORY_FILTERS[param], code):
             raise ParamError(param, territories.unknown(TERRITORY_FILTERS[param], code), 404)
     if pole and session.get(Pole, pole) is None:
         raise ParamError("pole", f"pôle inconnu : « {pole} »", 404)

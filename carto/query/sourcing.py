@@ -17,7 +17,7 @@ from sqlalchemy import Text, cast, or_
 from sqlmodel import Session, col, select
 
 from carto.query import search, territories
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.storage.models import LEGAL_FORM_LABELS, Commune, LegalForm, Pole, Site, SiteActivity, Territory
 from carto.query.search import SiteFilter, distance_km
 from carto.core.taxonomy import Taxonomy, UnknownActivity
@@ -73,7 +73,7 @@ def _poles_matching(session: Session, text: str) -> list[Place]:
     return sorted(found, key=lambda p: fold(p.nom))
 
 
-def find_places(carto: Carto, session: Session, text: str,
+def find_places(service: Service, session: Session, text: str,
                 levels: tuple[str, ...] = tuple(LEVEL_LABELS)) -> list[Place]:
     """Places named (or coded) ``text``, accents and case ignored: exact names only when there are.
 
@@ -85,7 +85,7 @@ def find_places(carto: Carto, session: Session, text: str,
         if level == "pole":
             found += _poles_matching(session, name)
             continue
-        page = territories.search(carto, _PUBLIC_LEVEL[level], q=name, limit=MAX_CHOICES)
+        page = territories.search(service, _PUBLIC_LEVEL[level], q=name, limit=MAX_CHOICES)
         found += [Place(level, e.code, e.nom, e.parents.get("departement", "") if level == "commune" else "")
                   for e in page.entries]
     labelled = [p for p in found if p.label == text.strip()]
@@ -99,7 +99,7 @@ def _compact(name: str) -> str:
     return "".join(territories.ABBREVIATIONS.get(w, w) for w in words(name))
 
 
-def place_from_key(carto: Carto, session: Session, key: str, field_name: str = "zone") -> Place:
+def place_from_key(service: Service, session: Session, key: str, field_name: str = "zone") -> Place:
     level, _, code = key.partition(":")
     if level not in LEVEL_LABELS or not code:
         raise SourcingError(field_name, "forme attendue : niveau:code (commune, epci, pays, departement "
@@ -108,7 +108,7 @@ def place_from_key(carto: Carto, session: Session, key: str, field_name: str = "
         pole = session.get(Pole, code)
         entry = Place(level, pole.id, pole.nom) if pole else None
     else:
-        found = territories.get(carto, _PUBLIC_LEVEL[level], code)
+        found = territories.get(service, _PUBLIC_LEVEL[level], code)
         entry = found and Place(level, found.code, found.nom,
                                 found.parents.get("departement", "") if level == "commune" else "")
     if entry is None:
@@ -116,10 +116,10 @@ def place_from_key(carto: Carto, session: Session, key: str, field_name: str = "
     return entry
 
 
-def resolve_place(carto: Carto, session: Session, text: str, field_name: str = "territory",
+def resolve_place(service: Service, session: Session, text: str, field_name: str = "territory",
                   levels: tuple[str, ...] = tuple(LEVEL_LABELS)) -> Place:
     """The one place named ``text``; several or none is the buyer's to settle (with choices)."""
-    found = find_places(carto, session, text, levels)
+    found = find_places(service, session, text, levels)
     if len(found) == 1:
         return found[0]
     if not found:
@@ -208,14 +208,14 @@ def _point(raw: str) -> tuple[float, float]:
     return lon, lat
 
 
-def _centre(carto: Carto, session: Session, around: str | None,
+def _centre(service: Service, session: Session, around: str | None,
             near: str | None) -> tuple[tuple[float, float] | None, str]:
     if near:
         lon, lat = _point(near)
         return (lon, lat), f"{lat:.4f}, {lon:.4f}"
     if around:
-        commune = resolve_place(carto, session, around, "around", levels=("commune",))
-        return territories.get(carto, "communes", commune.code).centre, commune.label
+        commune = resolve_place(service, session, around, "around", levels=("commune",))
+        return territories.get(service, "communes", commune.code).centre, commune.label
     return None, ""
 
 
@@ -231,7 +231,7 @@ def _sort(raw: str | None, has_centre: bool) -> tuple[str, bool]:
     return key, descending
 
 
-def parse(carto: Carto, session: Session, *, territory: str | None = None, zone: str | None = None,
+def parse(service: Service, session: Session, *, territory: str | None = None, zone: str | None = None,
           around: str | None = None, near: str | None = None, radius_km: str | float | None = None,
           activity=(), domain=(), legal_form=(), reserved=(), public=(), label=(), q: str | None = None,
           sort: str | None = None) -> Criteria:
@@ -241,18 +241,18 @@ def parse(carto: Carto, session: Session, *, territory: str | None = None, zone:
     otherwise ``territory`` is a name or code to resolve. Multiple values may be repeated or
     comma-separated.
     """
-    place = (place_from_key(carto, session, zone) if zone
-             else resolve_place(carto, session, territory) if territory else None)
-    centre, centre_label = _centre(carto, session, around, near)
+    place = (place_from_key(service, session, zone) if zone
+             else resolve_place(service, session, territory) if territory else None)
+    centre, centre_label = _centre(service, session, around, near)
     radius = _float("radius_km", radius_km, 0, MAX_RADIUS_KM)
     if radius and not centre:
         raise SourcingError("radius_km", "un rayon demande un centre : une commune (around) ou un point (near)")
     try:
-        activities = carto.taxonomy.expand(split(activity), [])
+        activities = service.taxonomy.expand(split(activity), [])
     except UnknownActivity as e:
         raise SourcingError("activity", str(e)) from None
     try:
-        activities |= carto.taxonomy.expand([], split(domain))
+        activities |= service.taxonomy.expand([], split(domain))
     except UnknownActivity as e:
         raise SourcingError("domain", str(e)) from None
     forms = _choice("legal_form", split(legal_form), [f.value for f in LegalForm], "forme juridique")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import shapely
 from sqlmodel import Session, col, select
 
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.territory.locator import Locator
 from carto.storage.models import Commune, Territory
 from carto.core.textnorm import fold, words
@@ -127,11 +127,11 @@ def _parent_codes(session: Session) -> dict[tuple[str, str], dict[str, list[str]
 _indexes: "weakref.WeakKeyDictionary[Locator, TerritoryIndex]" = weakref.WeakKeyDictionary()
 
 
-def index(carto: Carto) -> TerritoryIndex:
-    locator = carto.locator
+def index(service: Service) -> TerritoryIndex:
+    locator = service.locator
     built = _indexes.get(locator)
     if built is None:
-        with carto.session() as session:
+        with service.session() as session:
             built = _indexes[locator] = TerritoryIndex.build(session, locator)
     return built
 
@@ -146,13 +146,13 @@ def check_level(level: str) -> None:
         raise UnknownLevel(level)
 
 
-def exists(carto: Carto, level: str, code: str) -> bool:
-    return (level, code) in index(carto).by_code
+def exists(service: Service, level: str, code: str) -> bool:
+    return (level, code) in index(service).by_code
 
 
-def get(carto: Carto, level: str, code: str) -> Entry | None:
+def get(service: Service, level: str, code: str) -> Entry | None:
     check_level(level)
-    return index(carto).by_code.get((level, code))
+    return index(service).by_code.get((level, code))
 
 
 def _match_rank(entry: Entry, query_words: list[str], compact: str) -> int | None:
@@ -169,12 +169,12 @@ def _match_rank(entry: Entry, query_words: list[str], compact: str) -> int | Non
     return None
 
 
-def search(carto: Carto, level: str, q: str | None = None, codes: list[str] | None = None,
+def search(service: Service, level: str, q: str | None = None, codes: list[str] | None = None,
            postcode: str | None = None, limit: int = 20, offset: int = 0) -> Page:
     """Territories of ``level`` matching every criterion given; best name matches first, then the
     most populated. ``q`` is a name, or digits: the start of a code (or of a postcode for communes)."""
     check_level(level)
-    entries = index(carto).levels[level]
+    entries = index(service).levels[level]
     ranked = [(0, e) for e in entries]
     if codes:
         wanted = set(codes)
@@ -206,5 +206,5 @@ def geometries(session: Session, level: str, codes: list[str]) -> dict[str, dict
     return {code: json.loads(geometry) for code, geometry in session.exec(query)}
 
 
-def counts(carto: Carto) -> dict[str, int]:
-    return {level: len(entries) for level, entries in index(carto).levels.items()}
+def counts(service: Service) -> dict[str, int]:
+    return {level: len(entries) for level, entries in index(service).levels.items()}

@@ -15,7 +15,7 @@ from carto.publish import embed
 from carto.query import territories
 
 from carto.views import list_view, mapview
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.publish.embed import EmbedOptions
 from carto.storage.models import Pole
 from carto.query.search import SiteFilter
@@ -34,15 +34,15 @@ class FirstView:
     bounds: list[list[float]] | None = None  # [[south, west], [north, east]]
 
 
-def read_options(carto: Carto, session: Session, params) -> EmbedOptions:
+def read_options(service: Service, session: Session, params) -> EmbedOptions:
     def territory_exists(level: str, code: str) -> bool:
         if not CODE.fullmatch(code):
             return False
         if level == "pole":
             return session.get(Pole, code) is not None
-        return carto.locator.enabled and territories.exists(carto, TERRITORY_LEVELS[level], code)
+        return service.locator.enabled and territories.exists(service, TERRITORY_LEVELS[level], code)
 
-    return embed.parse(params, carto.taxonomy, territory_exists)
+    return embed.parse(params, service.taxonomy, territory_exists)
 
 
 def site_filter(options: EmbedOptions, taxonomy: Taxonomy) -> SiteFilter:
@@ -51,24 +51,24 @@ def site_filter(options: EmbedOptions, taxonomy: Taxonomy) -> SiteFilter:
                       near=options.near, siae=options.siae or None, ea_esat=options.ea or None, **territory)
 
 
-def first_view(carto: Carto, session: Session, options: EmbedOptions) -> FirstView:
+def first_view(service: Service, session: Session, options: EmbedOptions) -> FirstView:
     """An explicit centre wins over a box, and a box over the territory's own bounds."""
     if options.center:
         return FirstView(centre_zoom=(*options.center, options.zoom or CENTRE_ZOOM))
     if options.bbox:
         return FirstView(bounds=_bounds(options.bbox))
     if options.territory:
-        box = territory_box(carto, session, *options.territory)
+        box = territory_box(service, session, *options.territory)
         return FirstView(bounds=_bounds(box) if box else None)
     return FirstView()
 
 
-def territory_box(carto: Carto, session: Session, level: str, code: str) -> tuple[float, ...] | None:
+def territory_box(service: Service, session: Session, level: str, code: str) -> tuple[float, ...] | None:
     """West, south, east, north of a pôle's area or of an EPCI, pays or département."""
     if level == "pole":
         pole = session.get(Pole, code)
         return shapely.from_geojson(pole.geometry).bounds if pole and pole.geometry else None
-    entry = territories.get(carto, TERRITORY_LEVELS[level], code)
+    entry = territories.get(service, TERRITORY_LEVELS[level], code)
     return entry.bbox if entry else None
 
 

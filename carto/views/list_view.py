@@ -8,7 +8,7 @@ from sqlmodel import Session
 from carto.query import search, territories
 
 from carto.territory import territory_names
-from carto.directory.context import Carto
+from carto.directory.service import Service
 from carto.territory.locator import Locator
 from carto.storage.models import Site
 from carto.query.search import SiteFilter
@@ -73,13 +73,13 @@ def _find(session: Session, f: SiteFilter, limit: int, offset: int) -> search.Pa
     return search.find(session, f, limit, offset)
 
 
-def find_place(carto: Carto, text: str) -> territories.Entry | None:
+def find_place(service: Service, text: str) -> territories.Entry | None:
     """The commune a visitor means by a name (accents optional) or a postcode: the best match.
     Five digits are read as a postcode first (people know theirs, rarely an INSEE code)."""
     text = text.strip()
-    found = territories.search(carto, "communes", postcode=text, limit=1) if POSTCODE.fullmatch(text) else None
+    found = territories.search(service, "communes", postcode=text, limit=1) if POSTCODE.fullmatch(text) else None
     if not (found and found.entries):
-        found = territories.search(carto, "communes", q=text, limit=1)
+        found = territories.search(service, "communes", q=text, limit=1)
     return found.entries[0] if found.entries else None
 
 

@@ -15,7 +15,7 @@ from carto.core.settings import Settings
 
 
 @dataclass
-class Carto:
+class Service:
     settings: Settings
     engine: Engine
     taxonomy: taxonomy.Taxonomy
