@@ -5,6 +5,9 @@ gets its own copy (SQLite backup API, or ``CREATE DATABASE … TEMPLATE`` on Pos
 write freely. ``CARTO_TEST_DATABASE_URL`` selects PostgreSQL + PostGIS (see ``tests/databases.py``);
 ``@pytest.mark.postgis`` tests run only there, ``@pytest.mark.sqlite_only(reason)`` tests only on SQLite.
 """
+import base64
+import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -221,8 +224,13 @@ def moderation_accounts(demo_service, moderation_password_hash, monkeypatch) -> 
     return emails
 
 
+def map_features(html: str) -> list[dict]:
+    """The GeoJSON features that a page's folium maps draw (``mapview.DataLayer``: base64 in the script)."""
+    found = re.findall(r'atob\("([A-Za-z0-9+/=]+)"\)', html)
+    return [f for text in found for f in json.loads(base64.b64decode(text))["features"]]
+
+
 def csrf_of(html: str) -> str:
-    import re
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 

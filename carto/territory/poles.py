@@ -53,15 +53,18 @@ def parse_polygon(geojson: str) -> shapely.Geometry:
     """A (Multi)Polygon from GeoJSON text: a geometry, a Feature or a FeatureCollection."""
     try:
         data = json.loads(geojson)
+        if data.get("type") == "FeatureCollection":
+            geoms = [shapely.geometry.shape(f["geometry"]) for f in data.get("features", [])]
+            geom = shapely.union_all(geoms) if geoms else None
+        elif data.get("type") == "Feature":
+            geom = shapely.geometry.shape(data["geometry"])
+        else:
+            geom = shapely.geometry.shape(data)
     except json.JSONDecodeError as e:
         raise PoleError(f"GeoJSON illisible : {e}") from None
-    if data.get("type") == "FeatureCollection":
-        geoms = [shapely.geometry.shape(f["geometry"]) for f in data.get("features", [])]
-        geom = shapely.union_all(geoms) if geoms else None
-    elif data.get("type") == "Feature":
-        geom = shapely.geometry.shape(data["geometry"])
-    else:
-        geom = shapely.geometry.shape(data)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, shapely.errors.ShapelyError):
+        raise PoleError("GeoJSON illisible : ce n'est ni une géométrie, ni un objet (Feature), "
+                        "ni une collection d'objets (FeatureCollection)") from None
     if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise PoleError("la zone de couverture doit être un polygone (Polygon ou MultiPolygon)")
     return shapely.make_valid(geom)
@@ -72,9 +75,10 @@ def set_coverage(session: Session, pole_id: str, pays: list[str] | None = None,
     pole = session.get(Pole, pole_id)
     if pole is None:
         raise PoleError(f"pôle inconnu : « {pole_id} »")
-    if geojson is not None:
-        parse_polygon(geojson)
-    pole.coverage_pays, pole.coverage_geojson = list(pays or []), geojson
+    # Only the geometry is kept: an uploaded file's properties (names, anything) are never stored,
+    # so they can reach no page.
+    area = shapely.to_geojson(parse_polygon(geojson)) if geojson is not None else None
+    pole.coverage_pays, pole.coverage_geojson = list(pays or []), area
     session.add(pole)
     session.flush()
     recompute_coverage(session)

@@ -88,7 +88,7 @@ def local_url(url: str, static_url: str = "/static") -> str:
     return f"{static_url.rstrip('/')}/vendor/{path}"
 
 
-def _walk(root: Element) -> Iterator[Element]:
+def walk(root: Element) -> Iterator[Element]:
     seen: set[int] = set()
     stack = [root]
     while stack:
@@ -111,7 +111,7 @@ def localize(element: Element, static_url: str = "/static") -> Element:
     Call it once the map is fully built (plugins added). Returns ``element`` for chaining.
     Raises OfflineAssetError for an external asset we have no vendored copy of.
     """
-    for node in _walk(element.get_root()):
+    for node in walk(element.get_root()):
         for attr in ("default_js", "default_css"):
             links = getattr(node, attr, None)
             if links:

@@ -4,13 +4,16 @@ The map page is rendered server-side by folium (base layer, an empty marker clus
 control); ``web/static/js/map.js`` fills the cluster with the sites of the current view and adds
 the pôle areas. A site's page carries a small map of its own (``site_detail_map``).
 """
+import base64
+import json
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import folium
 import shapely
 from branca.element import MacroElement
-from folium.map import FitBounds
+from folium.map import FitBounds, Layer
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
@@ -43,6 +46,64 @@ class FrenchControls(MacroElement):
         ".addTo({{ this._parent.get_name() }});"
         "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
         "{% endmacro %}")
+
+
+class DataLayer(Layer):
+    """GeoJSON features on a folium map, drawn without any of their text passing through a template.
+
+    branca renders each element's script and then renders that output *again* as a Jinja template:
+    a ``{{ … }}`` in a pôle or commune name would run on the server (folium's own ``GeoJson`` writes
+    the data into the script). Here the features travel base64-encoded, an alphabet without braces,
+    and tooltips are built as text nodes in the browser (folium's tooltips are raw HTML).
+
+    ``style``: a feature → its Leaflet path style (computed here, not in the page); ``tooltip``:
+    (property, label) pairs shown on hover; ``highlight``: the style while hovered.
+    """
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson(
+            JSON.parse(new TextDecoder().decode(Uint8Array.from(
+                atob({{ this.encoded|tojson }}), function (c) { return c.charCodeAt(0); }))),
+            {
+                interactive: {{ this.interactive|tojson }},
+                style: function (feature) { return feature.properties.carto_style; },
+                onEachFeature: function (feature, layer) {
+                    {%- if this.tooltip %}
+                    layer.bindTooltip(function () {
+                        var box = document.createElement("div");
+                        {{ this.tooltip|tojson }}.forEach(function (pair) {
+                            var line = box.appendChild(document.createElement("div"));
+                            if (pair[1]) { line.appendChild(document.createElement("b")).textContent = pair[1] + " : "; }
+                            line.appendChild(document.createTextNode(String(feature.properties[pair[0]])));
+                        });
+                        return box;
+                    }, {sticky: true});
+                    {%- endif %}
+                    {%- if this.highlight %}
+                    layer.on({
+                        mouseover: function (e) { e.target.setStyle({{ this.highlight|tojson }}); },
+                        mouseout: function (e) { {{ this.get_name() }}.resetStyle(e.target); }
+                    });
+                    {%- endif %}
+                }
+            }
+        ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """)
+
+    def __init__(self, data: dict, name: str, style: Callable[[dict], dict],
+                 tooltip: list[tuple[str, str]] | None = None, highlight: dict | None = None,
+                 control: bool = True):
+        super().__init__(name=name, overlay=True, control=control)
+        self._name = "DataLayer"
+        features = data["features"] if data.get("type") == "FeatureCollection" else [
+            {"type": "Feature", "geometry": data, "properties": {}}]
+        styled = [{**f, "properties": {**f.get("properties", {}), "carto_style": style(f)}} for f in features]
+        text = json.dumps({"type": "FeatureCollection", "features": styled}, ensure_ascii=False)
+        self.encoded = base64.b64encode(text.encode()).decode("ascii")
+        self.tooltip = [list(pair) for pair in tooltip or []]
+        self.highlight = highlight
+        self.interactive = bool(tooltip or highlight)
 
 
 @dataclass
@@ -115,8 +176,17 @@ def marker_html(colour: str, icon: str) -> str:
             f'<i class="fa-solid fa-{icon}" aria-hidden="true"></i></span>')
 
 
+# folium elements that write their text into the map's script, or show it as HTML: with branca's
+# second rendering, data there is a template (server-side code) and HTML (script in the page).
+_UNSAFE = (folium.GeoJson, folium.Tooltip, folium.Popup, folium.features.GeoJsonTooltip,
+           folium.features.GeoJsonPopup)
+
+
 def render(m: folium.Map, cluster_name: str = "", layers_name: str = "") -> RenderedMap:
     root = m.get_root()
+    if unsafe := [type(e).__name__ for e in folium_assets.walk(root) if isinstance(e, _UNSAFE)]:
+        raise TypeError(f"{unsafe}: data on a folium map goes through mapview.DataLayer, never folium's "
+                        "GeoJson, Tooltip or Popup (their text is rendered as a template)")
     folium_assets.render_offline(m)  # refuses a page that would still load a CDN asset
     return RenderedMap(header=_header(root), html=root.html.render(),
                        script=root.script.render(), map_name=m.get_name(), cluster_name=cluster_name,

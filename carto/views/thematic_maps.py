@@ -2,7 +2,7 @@
 
 Built on ``carto.views.mapview`` (base layer with credits, assets served locally). Sites are added in the
 browser by ``web/static/js/sites-layer.js`` from a list the page carries, into the empty cluster
-made here. Only reference data (territory names) goes into the map itself: folium does not escape.
+made here. Territories go in as ``mapview.DataLayer``: their names are data, shown as text.
 """
 import json
 
@@ -31,8 +31,7 @@ def area_map(settings: Settings, outline: str | None = None, centre: tuple[float
     shapes = []
     if outline:
         geometry = mapview.display_geometry(outline)
-        folium.GeoJson(json.loads(geometry), name="Territoire", style_function=lambda _f: OUTLINE_STYLE,
-                       control=False).add_to(m)
+        mapview.DataLayer(json.loads(geometry), "Territoire", lambda _f: OUTLINE_STYLE, control=False).add_to(m)
         shapes.append(shapely.from_geojson(geometry))
     if centre and radius_km:
         lon, lat = centre
@@ -55,13 +54,12 @@ def choropleth(settings: Settings, features: list[dict]) -> mapview.RenderedMap:
     m = mapview.base_map(settings, zoom_snap=0.25)  # fractional zoom: the region fills the frame
     m.fit_bounds(mapview.BRITTANY_BOUNDS)
     if features:
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": features}, name="Territoires", control=False,
-            style_function=lambda f: {"fillColor": colour(f["properties"]["classe"]), "fillOpacity": 0.75,
-                                      "color": "#555", "weight": 0.8},
-            highlight_function=lambda _f: {"weight": 3, "color": "#000"},
-            tooltip=folium.GeoJsonTooltip(fields=["nom", "sites", "per_10k"],
-                                          aliases=["Territoire", "Sites", "Pour 10 000 hab."]),
+        mapview.DataLayer(
+            {"type": "FeatureCollection", "features": features}, "Territoires", control=False,
+            style=lambda f: {"fillColor": colour(f["properties"]["classe"]), "fillOpacity": 0.75,
+                             "color": "#555", "weight": 0.8},
+            highlight={"weight": 3, "color": "#000"},
+            tooltip=[("nom", "Territoire"), ("sites", "Sites"), ("per_10k", "Pour 10 000 hab.")],
         ).add_to(m)
     return mapview.render(m)
 
@@ -75,8 +73,7 @@ def coverage_map(settings: Settings, poles: list[dict], uncovered: list[dict], t
               (uncovered, "Communes couvertes par aucun pôle", {"color": "#b3261e", "weight": 2, "fillOpacity": 0.6})]
     for features, name, style in layers:
         if features:
-            folium.GeoJson({"type": "FeatureCollection", "features": features}, name=name,
-                           style_function=lambda _f, style=style: style,
-                           tooltip=folium.GeoJsonTooltip(fields=["nom"], aliases=[""])).add_to(m)
+            mapview.DataLayer({"type": "FeatureCollection", "features": features}, name,
+                              lambda _f, style=style: style, tooltip=[("nom", "")]).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return mapview.render(m)
