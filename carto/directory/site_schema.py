@@ -117,7 +117,7 @@ class SiteData(BaseModel):
     def _hours(cls, value):
         if value:
             from carto.core import opening_hours
-            opening_hours.parse(value)  # raises a French ValueError
+            return opening_hours.parse(value).text  # raises a French ValueError
         return value
 
     @model_validator(mode="after")
