@@ -272,6 +272,90 @@ def notify(digests: Annotated[bool, typer.Option(help="Envoyer aussi le résumé
         raise typer.Exit(code=1)
 
 
+# --- Import queues: conflicts and sites missing from their source ------------------------------
+
+conflicts_app = typer.Typer(help="Conflits d'import : une correction à la main contre une nouvelle valeur de la source.",
+                            no_args_is_help=True)
+missing_app = typer.Typer(help="Fiches que leur source d'import ne liste plus.", no_args_is_help=True)
+app.add_typer(conflicts_app, name="conflicts")
+app.add_typer(missing_app, name="missing")
+Account = Annotated[str, typer.Option("--user", help="E-mail du compte au nom duquel lire et décider (son périmètre)")]
+Ids = Annotated[list[int], typer.Argument(help="Numéros (un ou plusieurs)")]
+
+
+def _account(session, email: str):
+    from carto.community import users
+    user = users.by_email(session, email)
+    if user is None or not user.active:
+        raise _fail(ValueError(f"aucun compte actif pour « {email} »"))
+    return user, users.scope_of(session, user)
+
+
+@conflicts_app.command("list")
+def conflicts_list(user: Account, limit: Annotated[int, typer.Option(help="Nombre de lignes au plus")] = 200):
+    """Liste les conflits ouverts du périmètre : notre valeur (qui, quand) et celle de la source (quand)."""
+    from carto.community.moderation import paris_time
+    from carto.importers import conflicts
+    service = _service()
+    with service.session() as session:
+        _user, scope = _account(session, user)
+        total = conflicts.count_conflicts(session, scope, service)
+        for r in conflicts.conflict_rows(session, scope, service, limit=limit):
+            ours_at = f", le {paris_time(r.ours_at)}" if r.ours_at else ""
+            typer.echo(f"n° {r.conflict.id} — fiche {r.site.id} « {r.site.name} » — {r.label}\n"
+                       f"    la nôtre : {r.ours} (par {r.ours_by}{ours_at})\n"
+                       f"    la source ({r.conflict.source}) : {r.theirs} (import du {paris_time(r.theirs_at)})")
+        typer.echo(f"{total} conflit(s) ouvert(s) dans le périmètre")
+
+
+@conflicts_app.command("resolve")
+def conflicts_resolve(ids: Ids, user: Account,
+                      keep: Annotated[bool, typer.Option("--keep/--source",
+                                                         help="Garder notre valeur, ou prendre celle de la source")]):
+    """Décide des conflits donnés : --keep garde notre valeur, --source applique celle de la source."""
+    from carto.importers import conflicts
+    service = _service()
+    with service.session() as session:
+        account, _scope = _account(session, user)
+    label = "valeur actuelle gardée" if keep else "valeur de la source appliquée"
+    _report(conflicts.decide_many(service, account, ids, lambda s, scope, i: conflicts.decide_conflict(
+        s, service, account, scope, i, apply=not keep), label))
+
+
+@missing_app.command("list")
+def missing_list(user: Account, limit: Annotated[int, typer.Option(help="Nombre de lignes au plus")] = 200):
+    """Liste les fiches du périmètre que leur source ne liste plus, les plus anciennes d'abord."""
+    from carto.community.moderation import paris_time
+    from carto.importers import conflicts
+    service = _service()
+    with service.session() as session:
+        _user, scope = _account(session, user)
+        total = conflicts.count_missing(session, scope, service)
+        for s in conflicts.missing_in_scope(session, scope, service, limit=limit):
+            typer.echo(f"fiche {s.id} « {s.name} » ({s.commune_name or '?'}) — source {s.source} "
+                       f"— absente depuis l'import du {paris_time(s.missing_from_source_at)}")
+        typer.echo(f"{total} fiche(s) absente(s) de leur source dans le périmètre")
+
+
+@missing_app.command("resolve")
+def missing_resolve(ids: Ids, user: Account,
+                    archive: Annotated[bool, typer.Option("--archive/--keep", help="Archiver, ou garder publiée")]):
+    """Décide des fiches données : --archive les archive, --keep les garde (plus signalées)."""
+    from carto.importers import conflicts
+    service = _service()
+    with service.session() as session:
+        account, _scope = _account(session, user)
+    _report(conflicts.decide_many(service, account, ids, lambda s, scope, i: conflicts.decide_missing(
+        s, service, account, scope, i, archive), "fiche archivée" if archive else "fiche gardée"))
+
+
+def _report(results) -> None:
+    for r in results:
+        typer.secho(f"n° {r.id} : {r.message}", fg=None if r.ok else "red", err=not r.ok)
+    if not all(r.ok for r in results):
+        raise typer.Exit(code=1)
+
+
 ExportValues = Annotated[list[str] | None, typer.Option(help="Répétable, ou valeurs séparées par des virgules")]
 
 

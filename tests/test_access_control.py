@@ -20,7 +20,8 @@ from carto.community import auth, contributions, users
 from carto.directory import sites
 from carto.api.accounts import LOGIN_FAILURES_PER_IP, LOGIN_WINDOW
 from carto.storage.db import session_scope
-from carto.storage.models import Contribution, ContributionStatus, LoginSession, Site, SiteStatus, User, utcnow
+from carto.storage.models import (Contribution, ContributionStatus, ImportConflict, ImportConflictStatus, LoginSession,
+                                  Site, SiteStatus, User, utcnow)
 from carto.community.ratelimit import RateLimiter
 from carto.community.site_form import values_from_snapshot
 from carto.directory.site_schema import SiteData
@@ -67,6 +68,23 @@ class Targets:
             session.flush()
             session.expunge(site)
         return site
+
+    @cached_property
+    def conflict(self) -> int:
+        """An open import conflict on ``site``'s name."""
+        with session_scope(self.service.engine) as session:
+            conflict = ImportConflict(site_id=self.site.id, source="lvao", field="name", current=self.site.name,
+                                      incoming=f"Nom de la source {self.n}")
+            session.add(conflict)
+            session.flush()
+            return conflict.id
+
+    @cached_property
+    def missing(self) -> int:
+        """``site``, no longer listed by its import source."""
+        with session_scope(self.service.engine) as session:
+            session.execute(update(Site).where(Site.id == self.site.id).values(missing_from_source_at=utcnow()))
+        return self.site.id
 
     @cached_property
     def user(self) -> User:
@@ -169,6 +187,20 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/moderation/sites/{site_id}/restore"): Route(
         200, "item", SID, form=lambda t: {"version": 1}, done=lambda t: t.now(Site, t.site.id).version == 3),
     ("GET", "/api/moderation/pending-sites"): Route(200, "list", shows=proposal_name),
+    # Import queues
+    ("GET", "/moderation/imports/conflits"): Route(200, "list", shows=lambda t: t.conflict and t.site.name),
+    ("GET", "/moderation/imports/absentes"): Route(200, "list", shows=lambda t: t.missing and t.site.name),
+    ("POST", "/moderation/imports/{queue}"): Route(
+        200, "list", {"queue": lambda t: "conflits"}, form=lambda t: {"row": f"source:{t.conflict}"},
+        done=lambda t: t.now(ImportConflict, t.conflict).status == ImportConflictStatus.applied),
+    ("GET", "/api/moderation/import-conflicts"): Route(200, "list", shows=lambda t: t.conflict and t.site.name),
+    ("POST", "/api/moderation/import-conflicts/decisions"): Route(
+        200, "list", form=lambda t: {"ids": [t.conflict], "choice": "keep"},
+        done=lambda t: t.now(ImportConflict, t.conflict).status == ImportConflictStatus.kept),
+    ("GET", "/api/moderation/missing-sites"): Route(200, "list", shows=lambda t: t.missing and t.site.name),
+    ("POST", "/api/moderation/missing-sites/decisions"): Route(
+        200, "list", form=lambda t: {"ids": [t.missing], "choice": "archive"},
+        done=lambda t: t.now(Site, t.site.id).status == SiteStatus.archived),
 }
 
 

@@ -68,6 +68,13 @@ class Forbidden(Exception):
         super().__init__(message)
 
 
+class LeavesScope(Forbidden):
+    """A write, valid in itself, that would take the site out of the moderator's scope."""
+
+    def __init__(self):
+        super().__init__("la fiche sortirait de votre périmètre de modération : un administrateur doit le faire")
+
+
 class NotFound(LookupError):
     pass
 
@@ -295,9 +302,14 @@ def _update(session, service, scope, site, changes: dict, actor: str, contributi
         raise Conflict(str(e)) from None
     except sites.SiteError as e:
         raise DecisionError(str(e), e.field or "") from None
-    if not scope.allows(session, site.id, service.taxonomy):
-        raise Forbidden("la fiche sortirait de votre périmètre de modération : un administrateur doit le faire")
+    check_still_in_scope(session, scope, site, service.taxonomy)
     return diff
+
+
+def check_still_in_scope(session: Session, scope: Scope, site: Site, taxonomy: Taxonomy) -> None:
+    """After a write (in its transaction, rolled back by the raise): the site must stay in scope."""
+    if not scope.allows(session, site.id, taxonomy):
+        raise LeavesScope()
 
 
 def _merge(session, service, source: Site, target: Site, actor: str, contribution_id: int) -> None:
@@ -325,7 +337,7 @@ def _tell_contributor(session, service, c: Contribution) -> None:
 
 @dataclass
 class BatchResult:
-    contribution_id: int
+    id: int  # of the proposal, conflict or site
     ok: bool
     message: str
 
@@ -397,19 +409,24 @@ class HistoryEntry:
     contribution: Contribution | None
 
 
+def actor_names(session: Session, actors: set[str]) -> dict[str, str]:
+    """History actors (« user:3 », « contribution:8 », « import:lvao »…) as a moderator reads them."""
+    user_ids = {int(a[5:]) for a in actors if a.startswith("user:") and a[5:].isdigit()}
+    names = {u.id: users.display_name(u) for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
+    out = {}
+    for actor in actors:
+        kind, _, ident = actor.partition(":")
+        out[actor] = {"user": names.get(int(ident) if ident.isdigit() else -1, actor),
+                      "contribution": f"proposition n° {ident}", "import": f"import {ident}"}.get(kind, actor)
+    return out
+
+
 def history(session: Session, site_id: int) -> list[HistoryEntry]:
     versions = sites.history(session, site_id)
-    user_ids = {int(v.actor[5:]) for v in versions if v.actor.startswith("user:") and v.actor[5:].isdigit()}
-    names = {u.id: users.display_name(u) for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
+    names = actor_names(session, {v.actor for v in versions})
     by_id = {c.id: c for c in session.exec(select(Contribution).where(
         col(Contribution.id).in_({v.contribution_id for v in versions if v.contribution_id})))}
-    entries = []
-    for v in reversed(versions):
-        kind, _, ident = v.actor.partition(":")
-        actor = {"user": names.get(int(ident) if ident.isdigit() else -1, v.actor),
-                 "contribution": f"proposition n° {ident}"}.get(kind, v.actor)
-        entries.append(HistoryEntry(v, actor, by_id.get(v.contribution_id)))
-    return entries
+    return [HistoryEntry(v, names[v.actor], by_id.get(v.contribution_id)) for v in reversed(versions)]
 
 
 # --- Digests ------------------------------------------------------------------------------------

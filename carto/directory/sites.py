@@ -153,6 +153,16 @@ def set_status(session: Session, site: Site, status: SiteStatus, *, actor: str,
     return diff
 
 
+def keep_despite_source(session: Session, site: Site, *, actor: str) -> dict:
+    """A moderator keeps a site its import source no longer lists (a version says who and when)."""
+    if site.missing_from_source_at is None or site.missing_kept_at is not None:
+        return {}
+    site.missing_kept_at = utcnow()
+    diff = {"missing_kept_at": [None, site.missing_kept_at.isoformat()]}
+    _bump(session, site, activities_of(session, site.id), "status", actor, diff, None)
+    return diff
+
+
 def _bump(session, site, activities, action, actor, diff, contribution_id) -> None:
     """A new version of a site whose activities (sorted) are ``activities``."""
     site.version += 1

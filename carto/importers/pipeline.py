@@ -203,7 +203,8 @@ class Pipeline:
                         .values(heartbeat_at=utcnow()))
         self._insert(session, new)
         if outcome.reappeared:
-            session.execute(update(SITE).where(SITE.c.id.in_(outcome.reappeared)).values(missing_from_source_at=None))
+            session.execute(update(SITE).where(SITE.c.id.in_(outcome.reappeared)).values(missing_from_source_at=None,
+                                                                                         missing_kept_at=None))
         self._update(session, plans)
 
     def _prepare(self, todo: list[Checked], outcome: Outcome) -> list[Prepared]:
@@ -262,7 +263,8 @@ class Pipeline:
         plans = []
         for p in changed:
             s = stored[p.key]
-            row = rows[s.site_id] | {"missing_from_source_at": None}  # listed again, if it was not
+            # Listed again, if it was not: a later absence is asked about anew.
+            row = rows[s.site_id] | {"missing_from_source_at": None, "missing_kept_at": None}
             current = sites.snapshot_of(row, activities[s.site_id])
             decision = reconcile.decide(current, reconcile.baseline(current, earlier.get(s.site_id), s.overrides),
                                         sites.snapshot_of(p.row, p.activities))

@@ -149,6 +149,7 @@ class Site(SQLModel, table=True):
     version: int = 1  # optimistic locking: every write checks and increments it
     ess: bool = Field(default=False, index=True)  # an ESS structure (e.g. LVAO type_dacteur or label "ess")
     missing_from_source_at: datetime | None = None  # its import source stopped listing it (for moderators)
+    missing_kept_at: datetime | None = None  # a moderator kept it all the same: not asked again while still missing
 
 
 class SiteActivity(SQLModel, table=True):
@@ -191,6 +192,7 @@ class User(SQLModel, table=True):
     password_hash: str
     active: bool = True
     digest: bool = True  # wants the e-mail digest of its queue (``carto notify``)
+    last_digest_at: datetime | None = None  # its last digest covered what arrived before this moment
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
 
