@@ -20,7 +20,8 @@ from carto.directory.service import Service
 from carto.storage.db import session_scope
 from carto.storage.models import Contribution, ContributionStatus, Pole, Site, User
 from carto.community.moderation import Action, Queue, QueueFilter
-from carto.community.site_form import FormErrors, diff_rows, display, site_data, values_from_form, values_from_snapshot
+from carto.community.site_form import (LABELS, FormErrors, diff_rows, display, rebase_values, site_data,
+                                      values_from_form, values_from_snapshot)
 from carto.community.users import display_name
 
 def _private(response: Response) -> None:
@@ -151,6 +152,9 @@ def decide_page(request: Request, service: ServiceDep, me: PageModerator, form: 
         return _contribution_page(request, service, me, contribution_id, 422, error=str(e), errors=errors)
     except moderation.Conflict as e:
         return _contribution_page(request, service, me, contribution_id, 409, error=str(e))
+    except moderation.LeavesScope as e:
+        return _contribution_page(request, service, me, contribution_id, 403,
+                                  error=f"{e}. La proposition reste en attente : un administrateur la verra dans sa file.")
     _deliver(background, service)
     return RedirectResponse(f"/moderation?file={_queue_of(form).value}&fait={quote(message)}", status_code=303)
 
@@ -245,24 +249,60 @@ def edit_page(request: Request, service: ServiceDep, me: PageModerator, site_id:
 @pages.post("/moderation/sites/{site_id}/modifier")
 def edit(request: Request, service: ServiceDep, me: PageModerator, form: CheckedForm, background: BackgroundTasks,
          site_id: RowId):
+    """Save a correction. Whatever goes wrong, the form comes back with what was typed: beside a
+    colleague's concurrent change (to send again against it), or, when the change would take the
+    site out of the moderator's scope, with the offer to send it to an administrator."""
     values = values_from_form(form)
     report_id = params.parse_id(str(form.get("report_id") or ""))
-    version = str(form.get("base_version") or "")
+    version = params.parse_id(str(form.get("base_version") or "")) or -1
     try:
         with session_scope(service.engine) as session:
             site = moderation.site_in_scope(session, me.scope, site_id, service.taxonomy)
             data = site_data(session, values)
-            moderation.correct(session, service, me.user, me.scope, site, data,
-                               params.parse_id(version) or -1, report_id)
-    except (FormErrors, moderation.DecisionError, moderation.Conflict) as e:
-        with service.session() as session:
-            site = session.get(Site, site_id)
-            errors = e.by_field() if isinstance(e, FormErrors) else {}
-            return form_page(request, service, "moderation/edit.html", 409 if isinstance(e, moderation.Conflict)
-                              else 422, site=site, base_version=version, values=values, report_id=report_id,
-                              errors=errors, error=None if errors else str(e))
+            if form.get("as_proposal"):
+                receipt = moderation.propose_to_admin(session, service, me.user, site, version, data)
+                done = f"Proposition n° {receipt.contribution.id} envoyée aux administrateurs"
+            else:
+                moderation.correct(session, service, me.user, me.scope, site, data, version, report_id)
+                done = "Fiche enregistrée"
+    except moderation.LeavesScope as e:
+        return _edit_again(request, service, site_id, values, version, report_id, 403, error=str(e), leaves_scope=True)
+    except moderation.AlreadyDecided as e:
+        return _edit_again(request, service, site_id, values, version, None, 409, error=f"Le signalement est {e}.")
+    except moderation.Conflict as e:
+        return _edit_after_conflict(request, service, site_id, values, version, report_id, str(e))
+    except (FormErrors, moderation.DecisionError) as e:
+        errors = e.by_field() if isinstance(e, FormErrors) else {}
+        return _edit_again(request, service, site_id, values, version, report_id, 422, errors=errors,
+                           error=None if errors else str(e))
     _deliver(background, service)
-    return RedirectResponse(f"/moderation/sites/{site_id}?fait={quote('Fiche enregistrée')}", status_code=303)
+    return RedirectResponse(f"/moderation/sites/{site_id}?fait={quote(done)}", status_code=303)
+
+
+def _edit_again(request, service, site_id, values, version, report_id, status_code, **context):
+    with service.session() as session:
+        site = session.get(Site, site_id)
+        return form_page(request, service, "moderation/edit.html", status_code, site=site, base_version=version,
+                         values=values, report_id=report_id, **({"error": None} | context))
+
+
+def _edit_after_conflict(request, service, site_id, typed, version, report_id, error):
+    """Someone saved the site meanwhile: their change beside the typed values, which now apply to
+    the new version (fields left untouched take their value)."""
+    with service.session() as session:
+        site = session.get(Site, site_id)
+        base = contributions.base_snapshot(session, site_id, version)
+        if base is None:  # not a version of this site: nothing to compare with
+            return _edit_again(request, service, site_id, typed, site.version, report_id, 409, error=error)
+        current = sites.snapshot(session, site)
+        values, both = rebase_values(typed, values_from_snapshot(base, commune_text(service, base.get("commune_code"))),
+                                     values_from_snapshot(current, commune_text(service, site.commune_code)))
+        meanwhile = [{"entry": e, "rows": diff_rows(e.version.changes, service.taxonomy, service.locator)}
+                     for e in moderation.changes_since(session, site_id, version)]
+        new_version = site.version
+    return _edit_again(request, service, site_id, values, new_version, report_id, 409, meanwhile=meanwhile,
+                       both=[LABELS.get(f, f) for f in both], paris=moderation.paris_time,
+                       error="Cette fiche a été modifiée pendant que vous la corrigiez.")
 
 
 # --- JSON API -----------------------------------------------------------------------------------

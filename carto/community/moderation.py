@@ -429,6 +429,21 @@ def history(session: Session, site_id: int) -> list[HistoryEntry]:
     return [HistoryEntry(v, names[v.actor], by_id.get(v.contribution_id)) for v in reversed(versions)]
 
 
+def changes_since(session: Session, site_id: int, version: int) -> list[HistoryEntry]:
+    """What was written on a site after ``version`` (newest first): who, when, what."""
+    return [e for e in history(session, site_id) if e.version.version > version]
+
+
+def propose_to_admin(session: Session, service: Service, user: User, site: Site, base_version: int,
+                     data: SiteData) -> contributions.Receipt:
+    """A moderator's edit that would leave its scope, sent as a change proposal for an administrator."""
+    who = contributions.Contributor(contributor_name=users.display_name(user), contributor_email=user.email,
+                                    consent=True)
+    comment = (f"Correction de {users.display_name(user)} (modération) : elle sortirait la fiche de son "
+               "périmètre, elle est donc soumise à un administrateur.")
+    return contributions.propose_change(session, service, site, base_version, data, who, comment)
+
+
 # --- Digests ------------------------------------------------------------------------------------
 
 def digest_counts(session: Session, service: Service, user: User) -> list[tuple[str, int]]:

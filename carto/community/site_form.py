@@ -78,6 +78,24 @@ def values_from_snapshot(snapshot: dict, commune_label: str) -> dict:
     return values
 
 
+def rebase_values(typed: dict, base: dict, current: dict) -> tuple[dict, list[str]]:
+    """Form values typed against ``base`` carried over to ``current`` (all three form values).
+
+    A field left as it was takes the current value (someone else's change is not undone); a field
+    typed keeps what was typed. Returns the values and the fields both changed differently.
+    """
+    values, both = {}, []
+    for name, mine in typed.items():
+        theirs, before = current.get(name), base.get(name)
+        values[name] = theirs if mine == before else mine
+        if mine != before and theirs != before and mine != theirs:
+            both.append(name)
+    # A position is one thing: typed point or commune against theirs.
+    if {"lon", "lat", "commune"} & set(both):
+        both = [n for n in both if n not in ("lon", "lat", "commune")] + ["position"]
+    return values, both
+
+
 def _coord(value) -> str:
     return "" if value is None else repr(float(value))
 
