@@ -378,7 +378,7 @@ def export_cmd(
         q: Annotated[str | None, typer.Option(help="Mots-clés")] = None,
         sort: Annotated[str | None, typer.Option(help="nom, commune, distance, forme, verifie (- : décroissant)")] = None):
     """Exporte les sites publiés (tous, ou ceux d'une recherche) en GeoJSON, CSV, XLSX ou GeoPackage, avec licence et crédits."""
-    from carto.publish import exports
+    from carto.publish import exports, table_schema
     from carto.query import sourcing
     fmt = (format or output.suffix.lstrip(".")).lower()
     if fmt not in exports.FORMATS:
@@ -396,13 +396,17 @@ def export_cmd(
             choices = "".join(f"\n  {p.label} : --zone {p.key}" for p in e.choices)
             raise _fail(ValueError(f"--{e.field.replace('_', '-')} : {e}{choices}")) from None
         results = sourcing.run(session, criteria)
+        t = exports.table(session, service.taxonomy, results, service.settings.public_base_url)
+        package = None
         try:
-            exports.write(exports.table(session, service.taxonomy, results, service.settings.public_base_url),
-                          fmt, output, separator)
+            exports.write(t, fmt, output, separator)
+            if fmt == "csv":  # its credits, licences and schema, beside it
+                package = table_schema.write_datapackage(t, service.taxonomy, service.settings.public_base_url,
+                                                         output, separator)
         except OSError as e:
             raise _fail(e) from None
     typer.echo(f"{results.total} site{'s' if results.total > 1 else ''} exporté{'s' if results.total > 1 else ''} "
-               f"dans {output} ({fmt})")
+               f"dans {output} ({fmt})" + (f", décrit par {package}" if package else ""))
 
 
 # --- Database schema (migrations) ----------------------------------------------------------------

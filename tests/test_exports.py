@@ -9,10 +9,14 @@ import openpyxl
 import pandas
 import pyogrio
 import pytest
+import re
+import sqlite3
 from typer.testing import CliRunner
 
 from carto.directory import sites
 
+from carto.core import licences
+from carto.storage import source_licences
 from carto.publish import exports
 
 from carto.query import sourcing
@@ -24,13 +28,8 @@ from tests.conftest import make_client
 
 TRICKY_NAME = 'L\'Œuvre « Gaël » — réemploi, "meubles" #2'
 LVAO_CREDIT = "ADEME — Longue vie aux objets (Licence Ouverte)"
-HEADERS = ["Identifiant", "Nom", "Activités", "Domaines", "Codes des activités", "Description", "Adresse",
-           "Code postal", "Commune", "Code INSEE de la commune", "EPCI", "SIREN de l'EPCI", "Pays", "Département",
-           "Longitude", "Latitude", "Précision de la position", "SIRET", "Forme juridique",
-           "Structure d'insertion (SIAE)", "Entreprise adaptée ou ESAT", "Accueille les particuliers",
-           "Accueille les professionnels", "Réseaux et labels", "Site web", "Courriel", "Téléphone", "Horaires",
-           "Vérifiée le", "Mise à jour le", "Source", "Crédit de la source", "Donnée de démonstration",
-           "Fiche en ligne"]
+NAMES = [c.name for c in exports.COLUMNS]
+TITLES = [c.title for c in exports.COLUMNS]
 
 
 @pytest.fixture
@@ -49,23 +48,19 @@ def tricky(service):
         hidden = sites.create(session, SiteData(name="Pas encore publié", activities=["velo"], lon=-1.69, lat=48.12),
                               service.locator, actor="test")
         sites.set_status(session, hidden, SiteStatus.pending, actor="test")
+        source_licences.record(session, "lvao", licences.ETALAB)  # as the LVAO import does
         session.commit()
     with make_client(service) as client:
         yield client
 
 
 def read_csv_module(raw: bytes, sep: str) -> list[list[str]]:
-    text = raw.decode("utf-8-sig")
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if row and row[0] != "#"]
-
-
-def credit_rows(raw: bytes, sep: str) -> list[str]:
-    rows = csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=sep)
-    return [row[1] for row in rows if row and row[0] == "#"]
+    """The file as the csv module reads it, as is: the header must be the first line."""
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=sep))
 
 
 @pytest.mark.parametrize("sep", [",", ";"])
-def test_csv_reads_the_same_with_the_csv_module_and_pandas_accents_intact(tricky, sep):
+def test_csv_has_its_header_on_line_1_and_reads_the_same_with_the_csv_module_and_pandas(tricky, sep):
     response = tricky.get("/api/exports/sites.csv", params={"sep": sep, "territory": "Rennes"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
@@ -73,56 +68,85 @@ def test_csv_reads_the_same_with_the_csv_module_and_pandas_accents_intact(tricky
     raw = response.content
     assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw  # Excel: BOM for UTF-8, CRLF rows
     rows = read_csv_module(raw, sep)
-    frame = pandas.read_csv(io.BytesIO(raw), sep=sep, comment="#", dtype=str, keep_default_na=False,
-                            encoding="utf-8-sig")
-    assert rows[0] == list(frame.columns) == HEADERS
+    frame = pandas.read_csv(io.BytesIO(raw), sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert rows[0] == list(frame.columns) == NAMES
     assert rows[1:] == frame.values.tolist()
     tricky_row = dict(zip(rows[0], rows[1]))
-    assert tricky_row["Nom"] == TRICKY_NAME
-    assert tricky_row["Description"] == "Meubles ; vaisselle, jouets\nDeuxième ligne : « œuvre » #solidaire"
-    assert tricky_row["Activités"] == "Réemploi, recyclerie et ressourcerie ; Mobilier professionnel de seconde main"
-    assert tricky_row["SIRET"] == "73282932000074" and tricky_row["Code INSEE de la commune"] == "35238"
-    assert tricky_row["EPCI"] == "Rennes Métropole" and tricky_row["Pays"] == "Pays de Rennes"
-    assert tricky_row["Structure d'insertion (SIAE)"] == "oui" and tricky_row["Vérifiée le"] == "2026-03-02"
-    assert tricky_row["Longitude"] == ("-1.6778" if sep == "," else "-1,6778")  # French Excel wants , decimals
+    assert tricky_row["name"] == TRICKY_NAME
+    assert tricky_row["description"] == "Meubles ; vaisselle, jouets\nDeuxième ligne : « œuvre » #solidaire"
+    assert tricky_row["activity_labels"] == "Réemploi, recyclerie et ressourcerie ; Mobilier professionnel de seconde main"
+    assert tricky_row["activities"] == "reemploi ; mobilier-professionnel"
+    assert tricky_row["siret"] == "73282932000074" and tricky_row["commune_code"] == "35238"
+    assert tricky_row["epci_name"] == "Rennes Métropole" and tricky_row["pays_name"] == "Pays de Rennes"
+    assert tricky_row["siae"] == "oui" and tricky_row["verified_at"] == "2026-03-02"
+    assert tricky_row["opening_hours"] == "Mo-Fr 09:00-12:00"  # the OSM value, beside its wording
+    assert tricky_row["opening_hours_text"].startswith("Du lundi au vendredi")
+    assert tricky_row["lon"] == ("-1.6778" if sep == "," else "-1,6778")  # French spreadsheets want , decimals
     assert [r[1] for r in rows[1:]] == [TRICKY_NAME, "Vélo-école"]  # published only, by name
 
 
-def test_every_export_carries_licence_sources_selection_and_date(tricky):
-    raw = tricky.get("/api/exports/sites.csv", params={"territory": "Rennes", "reserved": "siae"}).content
-    credits = credit_rows(raw, ",")
+def test_every_export_is_described_by_a_datapackage_with_licences_sources_selection_and_date(tricky):
+    params = {"territory": "Rennes", "reserved": "siae"}
+    response = tricky.get("/api/exports/sites.csv", params=params)
+    links = response.headers["link"]
+    assert '/api/exports/datapackage.json?territory=Rennes&reserved=siae>; rel="describedby"' in links
+    assert '/schema/sites.json>; rel="describedby"' in links
+    assert f'<{licences.ETALAB.url}>; rel="license"' in links
+    package = tricky.get("/api/exports/datapackage.json", params=params).json()
+    credits = package["description"].split("\n")
     assert any("Licence Ouverte / Open Licence version 2.0 (Etalab)" in line for line in credits)
     assert f"Source de fiches : {LVAO_CREDIT}" in credits
     assert "Sélection — Territoire : Rennes (commune, 35)" in credits
     assert any("Structure d'insertion (SIAE)" in line for line in credits)
-    assert any(f"export du {date.today():%d/%m/%Y}" in line for line in credits)
-    assert credits[-1] == "1 fiche"
+    assert package["created"].startswith(date.today().isoformat()) and credits[-1] == "1 fiche"
+    assert package["licenses"] == [{"name": "etalab-2.0", "title": licences.ETALAB.title, "path": licences.ETALAB.url}]
+    resource = package["resources"][0]
+    assert resource["path"].endswith("/api/exports/sites.csv?territory=Rennes&reserved=siae")
+    assert [f["name"] for f in resource["schema"]["fields"]] == NAMES
 
 
-def test_csv_export_holds_exactly_the_rows_of_the_search_in_its_order(client):
-    params = {"around": "Brest", "radius_km": "20", "activity": "velo,reemploi,textile"}
-    page = client.get("/api/sourcing", params=params | {"limit": 1000}).json()
-    rows = read_csv_module(client.get("/api/exports/sites.csv", params=params).content, ",")
-    assert rows[0][:3] == ["Identifiant", "Nom", "Distance (km)"]
-    assert [int(r[0]) for r in rows[1:]] == [f["id"] for f in page["features"]]
-    assert [float(r[2]) for r in rows[1:]] == [f["properties"]["distance_km"] for f in page["features"]]
+def test_the_published_schema_names_every_column_with_french_titles_types_and_patterns(client):
+    schema = client.get("/schema/sites.json").json()
+    fields = {f["name"]: f for f in schema["fields"]}
+    assert list(fields) == NAMES and [f["title"] for f in schema["fields"]] == TITLES
+    assert all(f["description"] for f in schema["fields"])
+    assert fields["siret"]["constraints"]["pattern"] == r"^\d{14}$"
+    assert fields["commune_code"]["constraints"]["pattern"] == r"^(\d{5}|2[AB]\d{3})$"
+    assert fields["ess"]["type"] == "boolean" and fields["verified_at"]["type"] == "date"
+    assert fields["website"]["format"] == "uri" and fields["lon"]["type"] == "number"
+    assert re.fullmatch(fields["activities"]["constraints"]["pattern"], "reemploi ; velo")
+    assert not re.fullmatch(fields["activities"]["constraints"]["pattern"], "reemploi ; teleportation")
 
 
-def test_xlsx_opens_with_openpyxl_with_a_header_row_widths_and_a_credits_sheet(tricky):
+def test_the_api_and_the_exports_speak_one_vocabulary(tricky):
+    """Every public property of a site in the API is a column of the exports, under the same name."""
+    feature = tricky.get("/api/sites", params={"commune": "35238"}).json()["features"][0]
+    exported = json.loads(tricky.get("/api/exports/sites.geojson", params={"territory": "Rennes"}).content)
+    properties = exported["features"][0]["properties"]
+    same = set(feature["properties"]) - {"status", "version"}  # always « published »; an edit counter
+    assert same <= set(properties), same - set(properties)
+    def comparable(value):  # lists: the exports give activities in the taxonomy's order
+        return sorted(value) if isinstance(value, list) else value
+
+    for name in same - {"updated_at"}:
+        assert comparable(properties[name]) == comparable(feature["properties"][name]), name
+
+
+def test_xlsx_opens_with_openpyxl_with_titles_widths_and_a_credits_sheet(tricky):
     response = tricky.get("/api/exports/sites.xlsx")
     assert response.headers["content-type"] == exports.FORMATS["xlsx"][0]
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["Sites", "Crédits"]
     sheet = book["Sites"]
     header = [c.value for c in sheet[1]]
-    assert header == HEADERS and all(c.font.bold for c in sheet[1])
-    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(HEADERS)).column_letter}3"
+    assert header == TITLES and all(c.font.bold for c in sheet[1])
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(TITLES)).column_letter}3"
     assert sheet.column_dimensions["B"].width == 42
-    row = {h: c for h, c in zip(header, sheet[2])}
-    assert row["Nom"].value == TRICKY_NAME
-    assert row["SIRET"].value == "73282932000074" and row["SIRET"].number_format == "@"  # no 7,33E+13
-    assert row["Vérifiée le"].value.date() == date(2026, 3, 2)
-    assert row["Longitude"].value == pytest.approx(-1.6778)
+    row = {name: c for name, c in zip(NAMES, sheet[2])}
+    assert row["name"].value == TRICKY_NAME
+    assert row["siret"].value == "73282932000074" and row["siret"].number_format == "@"  # no 7,33E+13
+    assert row["verified_at"].value.date() == date(2026, 3, 2)
+    assert row["lon"].value == pytest.approx(-1.6778)
     assert sheet.max_row == 3  # header + the two published sites
     credits = [r[0].value for r in book["Crédits"].iter_rows()]
     assert any("Licence Ouverte" in line for line in credits) and f"Source de fiches : {LVAO_CREDIT}" in credits
@@ -131,29 +155,37 @@ def test_xlsx_opens_with_openpyxl_with_a_header_row_widths_and_a_credits_sheet(t
 def test_geojson_is_rfc7946_with_licence_and_credits(tricky):
     data = json.loads(tricky.get("/api/exports/sites.geojson").content)
     assert data["type"] == "FeatureCollection" and data["numberMatched"] == 2
-    assert data["licence"] == exports.LICENCE and LVAO_CREDIT in " ".join(data["credits"])
+    assert data["licenses"][0]["name"] == "etalab-2.0" and LVAO_CREDIT in " ".join(data["credits"])
     feature = data["features"][0]
     assert feature["geometry"] == {"type": "Point", "coordinates": [-1.6778, 48.1173]}
-    assert feature["properties"]["nom"] == TRICKY_NAME and feature["properties"]["siae"] is True
-    assert feature["properties"]["verifie_le"] == "2026-03-02"
+    assert feature["properties"]["name"] == TRICKY_NAME and feature["properties"]["siae"] is True
+    assert feature["properties"]["verified_at"] == "2026-03-02"
+    assert feature["properties"]["activities"] == ["reemploi", "mobilier-professionnel"]
 
 
-def test_geopackage_reads_back_with_geopandas(tricky, tmp_path):
+def test_geopackage_reads_back_with_typed_date_columns_and_licence_metadata(tricky, tmp_path):
     path = tmp_path / "sites.gpkg"
     path.write_bytes(tricky.get("/api/exports/sites.gpkg").content)
     layer = geopandas.read_file(path, layer="sites")
     assert layer.crs.to_epsg() == 4326 and len(layer) == 2
-    assert list(layer["nom"]) == [TRICKY_NAME, "Vélo-école"]
+    assert list(layer["name"]) == [TRICKY_NAME, "Vélo-école"]
     assert layer.geometry.iloc[0].x == pytest.approx(-1.6778) and bool(layer["siae"].iloc[0]) is True
     assert layer["siret"].iloc[0] == "73282932000074"
+    info = pyogrio.read_info(path, layer="sites")
+    types = dict(zip(info["fields"], info["ogr_types"]))
+    assert types["verified_at"] == types["updated_at"] == "OFTDateTime"
+    assert layer["verified_at"].iloc[0].date() == date(2026, 3, 2)
+    assert "Licence Ouverte" in info["layer_metadata"]["DESCRIPTION"]
+    assert "Licence Ouverte" in info["dataset_metadata"]["LICENSE"]
     credits = pyogrio.read_dataframe(path, layer="credits")["ligne"].tolist()
     assert any("Licence Ouverte" in line for line in credits)
-    assert "Licence Ouverte" in pyogrio.read_info(path, layer="sites")["layer_metadata"]["DESCRIPTION"]
+    with sqlite3.connect(path) as db:  # GeoPackage 1.2: no « partially supported » warning in GDAL 3.6
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 10200
 
 
 def test_an_empty_result_still_makes_valid_files(tricky, tmp_path):
     params = {"territory": "Pénestin"}
-    assert read_csv_module(tricky.get("/api/exports/sites.csv", params=params).content, ",") == [HEADERS]
+    assert read_csv_module(tricky.get("/api/exports/sites.csv", params=params).content, ",") == [NAMES]
     path = tmp_path / "empty.gpkg"
     path.write_bytes(tricky.get("/api/exports/sites.gpkg", params=params).content)
     assert len(geopandas.read_file(path, layer="sites")) == 0
@@ -177,9 +209,7 @@ def test_bad_export_requests_get_a_4xx_naming_the_parameter(client):
 
 def test_exports_carry_only_public_fields_of_sites(demo_service):
     """The columns are an explicit list of public fields: nothing of a contributor can slip in."""
-    assert [c.header for c in exports.COLUMNS] == HEADERS
-    keys = {c.key for c in exports.COLUMNS}
-    assert not keys & {"search_text", "source_key", "version", "status", "contributor", "author", "user"}
+    assert not set(NAMES) & {"search_text", "source_key", "version", "status", "contributor", "author", "user"}
 
 
 # --- Command line ------------------------------------------------------------------------------

@@ -33,18 +33,17 @@ def test_a_buyer_finds_suppliers_of_an_epci_sorts_them_and_downloads_them(live_s
     assert communes == sorted(communes, key=str.casefold)
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="CSV (point-virgule)").click()
+        page.get_by_role("link", name="CSV pour tableur").click()
     assert download.value.suggested_filename.endswith(".csv")
     raw = (tmp_path / "export.csv")
     download.value.save_as(raw)
-    table = [r for r in csv.reader(io.StringIO(raw.read_bytes().decode("utf-8-sig"), newline=""), delimiter=";")
-             if r and r[0] != "#"]
+    table = list(csv.reader(io.StringIO(raw.read_bytes().decode("utf-8-sig"), newline=""), delimiter=";"))
     assert len(table) == found + 1
-    assert {r[table[0].index("EPCI")] for r in table[1:]} == {"Rennes Métropole"}
-    assert {r[table[0].index("Structure d'insertion (SIAE)")] for r in table[1:]} == {"oui"}
+    assert {r[table[0].index("epci_name")] for r in table[1:]} == {"Rennes Métropole"}
+    assert {r[table[0].index("siae")] for r in table[1:]} == {"oui"}
 
     with page.expect_download() as xlsx:
-        page.get_by_role("link", name="XLSX").click()
+        page.get_by_role("link", name="Tableur (XLSX)").click()
     xlsx.value.save_as(tmp_path / "export.xlsx")
     assert openpyxl.load_workbook(tmp_path / "export.xlsx")["Sites"].max_row == found + 1
 

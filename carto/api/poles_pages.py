@@ -12,7 +12,7 @@ from carto.territory import stats
 from carto.views import thematic_maps
 from carto.api.deps import ServiceDep, SessionDep
 from carto.api.pages import PageRoute, error_page, page
-from carto.api.sourcing import MAP_LIMIT
+from carto.api.sourcing import MAP_LIMIT, export_links
 from carto.storage.models import Commune, Pole, PoleCommune, Territory
 from carto.query.sourcing import Criteria, Place
 
@@ -40,5 +40,4 @@ def pole_page(request: Request, pole_id: str, service: ServiceDep, session: Sess
                 rows=rows, listed=LISTED_SITES, markers=markers,
                 map=thematic_maps.area_map(service.settings, pole.geometry) if pole.geometry else None,
                 embed_url=f"/embed?pole={pole.id}", sourcing_url=f"/sourcing?{zone}",
-                exports=[("CSV", f"/api/exports/sites.csv?{zone}"), ("XLSX", f"/api/exports/sites.xlsx?{zone}"),
-                         ("GeoJSON", f"/api/exports/sites.geojson?{zone}")])
+                exports=export_links(zone))

@@ -119,15 +119,18 @@ def _sorting(request: Request, c: Criteria) -> dict:
     return {"sort_url": sort_url, "aria_sort": aria_sort}
 
 
-def _exports(request: Request) -> list[tuple[str, str, str]]:
-    base = query_string(request, page=None)
+def export_links(base: str) -> list[tuple[str, str, str]]:
+    """The downloads of a search whose query string is ``base``: (label, address, hint), for people first."""
     link = "/api/exports/sites.{}" + ("?" + base if base else "")
     extra = "&" if base else "?"
-    return [("CSV (virgule)", link.format("csv"), "Pour LibreOffice et les logiciels de données"),
-            ("CSV (point-virgule)", link.format("csv") + extra + "sep=%3B", "Pour Excel en français"),
-            ("XLSX", link.format("xlsx"), "Classeur Excel / LibreOffice"),
+    return [("Tableur (XLSX)", link.format("xlsx"), "Classeur Excel, LibreOffice : s'ouvre d'un double clic"),
+            ("CSV pour tableur", link.format("csv") + extra + "sep=%3B",
+             "Point-virgule et virgule décimale : Excel et LibreOffice en français"),
+            ("CSV (données)", link.format("csv"), "Virgule, UTF-8 : pour les logiciels de données"),
             ("GeoJSON", link.format("geojson"), "Pour les SIG et le web"),
-            ("GeoPackage", link.format("gpkg"), "Pour QGIS")]
+            ("GeoPackage", link.format("gpkg"), "Pour QGIS"),
+            ("Description (datapackage.json)", "/api/exports/datapackage.json" + ("?" + base if base else ""),
+             "Licences, crédits et schéma des colonnes du CSV")]
 
 
 @pages.get("/sourcing", response_class=HTMLResponse)
@@ -156,7 +159,8 @@ def sourcing_page(request: Request, service: ServiceDep, session: SessionDep, pa
     share = service.settings.public_base_url.rstrip("/") + "/sourcing" + (
         "?" + query_string(request, page=None) if request.query_params else "")
     return page(request, "sourcing.html", criteria=c, results=results, rows=rows, markers=markers,
-                map=search_map, description=c.describe(service.taxonomy), exports=_exports(request),
+                map=search_map, description=c.describe(service.taxonomy),
+                exports=export_links(query_string(request, page=None)),
                 share_url=share, page_number=page_number, pages_count=pages_count,
                 page_numbers=page_numbers(page_number, pages_count),
                 page_url=lambda n: "/sourcing?" + query_string(request, page=n if n > 1 else None),

@@ -1,39 +1,46 @@
 """Exports of a search result or of the whole published dataset: CSV, XLSX, GeoJSON, GeoPackage.
 
-Every export carries its credit lines — who publishes, the licence (our own data: Licence Ouverte
-Etalab 2.0), the credit line of each source the rows come from, the territories' sources, the
-selection and the date — and has French column headers. Only public fields of sites are written:
-nothing about contributors ever reaches an export.
+One vocabulary: the columns are the fields of the API's site properties (``name``, ``commune_code``…,
+plus a few readable companions such as ``activity_labels``), described once in ``COLUMNS`` and
+published as a Table Schema (``carto.publish.table_schema``, ``/schema/sites.json``); people read
+the schema's French titles (XLSX headers). Only public fields of sites are written: nothing about
+contributors ever reaches an export.
 
-- CSV: UTF-8 with a BOM (Excel then reads accents right), CRLF, every field quoted. Credit lines
-  come first, each starting with a bare ``#`` cell, so ``pandas.read_csv(f, comment="#")`` reads
-  the table as is. With ``;`` as separator (French Excel), decimals take a comma.
-- XLSX: a "Sites" sheet (bold frozen header row, filters, column widths; SIRET and codes as text,
-  dates as dates) and a "Crédits" sheet.
-- GeoJSON (RFC 7946): credits as foreign members of the FeatureCollection.
-- GeoPackage: a "sites" point layer (its description holds the licence) and a "credits" table.
+Credits and licences never sit in the table itself, where tools would take them for rows: they go
+to the ``datapackage.json`` described beside each export, the XLSX "Crédits" sheet, the GeoJSON
+foreign members and the GeoPackage metadata.
+
+- CSV: header on line 1, UTF-8 with a BOM (Excel then reads accents right), CRLF, every field
+  quoted. With ``;`` as separator (French spreadsheets, by double-click), decimals take a comma.
+- XLSX: a "Sites" sheet (titles as bold frozen header row, filters, column widths; SIRET and codes
+  as text, dates as dates) and a "Crédits" sheet.
+- GeoJSON (RFC 7946): credits and licences as foreign members of the FeatureCollection.
+- GeoPackage 1.2 (read without warning by GDAL 3.6 and QGIS LTR): a "sites" point layer with
+  typed columns, credits and licences in its metadata and in a "credits" table.
+
+Spreadsheets run a cell starting with ``=``, ``+``, ``-`` or ``@`` as a formula: in CSV such text
+cells get OWASP's ``'`` prefix, in XLSX they are written as strings, never formulas.
 """
 import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
 from sqlmodel import Session, select
 
-from carto.core import opening_hours
-
+from carto.core import licences as licence_rules, opening_hours
+from carto.core.licences import Licence
 from carto.query import sourcing
-from carto.storage.models import LEGAL_FORM_LABELS, PositionPrecision, Territory
+from carto.storage.models import LEGAL_FORM_LABELS, LegalForm, PositionPrecision, Territory
 from carto.query.sourcing import Results, Row
+from carto.storage import source_licences
 from carto.core.taxonomy import Taxonomy
 
 PUBLISHER = "Carto ESS Bretagne"
-LICENCE = "Licence Ouverte / Open Licence version 2.0 (Etalab)"
-LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 TERRITORY_CREDIT = "Territoires : INSEE Code officiel géographique, contours IGN Admin Express (Licence Ouverte)"
 FORMATS = {  # format → (media type, file extension)
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -42,18 +49,28 @@ FORMATS = {  # format → (media type, file extension)
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
 }
 SEPARATORS = (",", ";")
-PRECISION_LABELS = {PositionPrecision.address: "adresse", PositionPrecision.commune: "centre de la commune"}
+LIST_SEPARATOR = " ; "  # between the values of a list in one cell
+TRUE, FALSE = "oui", "non"  # booleans in CSV and XLSX cells
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what makes a spreadsheet cell a formula
+# Fixed patterns of the schema (codes are text: leading zeros, Corsica's 2A/2B).
+PATTERNS = {"siret": r"^\d{14}$", "postcode": r"^\d{5}$", "commune_code": r"^(\d{5}|2[AB]\d{3})$",
+            "epci_code": r"^\d{9}$", "dep_code": r"^(\d{2}|2[AB]|97\d)$"}
 
-Value = str | int | float | bool | date | None
+Value = str | int | float | bool | date | datetime | None
 
 
 @dataclass(frozen=True)
 class Column:
-    key: str  # property name in GeoJSON and GeoPackage (ASCII, snake case)
-    header: str  # French header in CSV and XLSX
+    name: str  # field name, as in the API's properties (ASCII, snake case)
+    title: str  # French label (XLSX headers, the schema's title)
+    description: str  # French, for the published schema
     width: int  # XLSX column width, in characters
     value: Callable[["_Context", Row], Value]
-    kind: str = "str"  # str | code (digits that are not numbers: SIRET, INSEE…) | int | float | bool | date
+    # str | code (digits that are not numbers: SIRET, INSEE…) | list (of texts: a JSON list, or joined
+    # by LIST_SEPARATOR in a cell) | int | float | bool | date | datetime
+    kind: str = "str"
+    constraints: dict = field(default_factory=dict)  # Table Schema constraints beyond the type
+    format: str | None = None  # Table Schema format of a string: uri, email
 
 
 @dataclass
@@ -61,6 +78,7 @@ class _Context:
     activities: dict[str, tuple[str, str, str]]  # activity → (its label, its domain's slug and label)
     names: dict[tuple[str, str], str]  # (level, code) → name of EPCI and pays
     base_url: str
+    licence_of: Callable[[str | None], Licence]  # a row's source → its licence
 
 
 @lru_cache(maxsize=4096)  # a dataset repeats a few hundred distinct opening hours
@@ -68,79 +86,150 @@ def _hours(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        return " ; ".join(opening_hours.to_french(value))
+        return LIST_SEPARATOR.join(opening_hours.to_french(value))
     except opening_hours.OpeningHoursError:
         return value  # an older or imported value we cannot word: give it as written
 
 
-def _activity_labels(ctx: _Context, row: Row) -> str:
-    return " ; ".join(ctx.activities[a][0] if a in ctx.activities else a for a in row.activities)
+def _list(values: Iterable[str]) -> list[str] | None:
+    return list(values) or None
 
 
-def _domain_labels(ctx: _Context, row: Row) -> str:
-    domains = dict(ctx.activities[a][1:] for a in row.activities if a in ctx.activities)
-    return " ; ".join(label for _, label in sorted(domains.items()))
+def _activity_labels(ctx: _Context, row: Row) -> str | None:
+    return _list(ctx.activities[a][0] if a in ctx.activities else a for a in row.activities)
+
+
+def _domains(ctx: _Context, row: Row) -> dict[str, str]:
+    return dict(sorted(ctx.activities[a][1:] for a in row.activities if a in ctx.activities))
+
+
+def _updated(ctx: _Context, row: Row) -> datetime:
+    stamp = row.site.updated_at.replace(microsecond=0)  # Table Schema's datetime: to the second, in UTC
+    return stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)
+
+
+def _list_pattern(values: Iterable[str]) -> str:
+    choice = "(" + "|".join(values) + ")"
+    return f"^{choice}({LIST_SEPARATOR}{choice})*$"
 
 
 COLUMNS = [
-    Column("id", "Identifiant", 11, lambda c, r: r.site.id, "int"),
-    Column("nom", "Nom", 42, lambda c, r: r.site.name),
-    Column("activites", "Activités", 45, _activity_labels),
-    Column("domaines", "Domaines", 30, _domain_labels),
-    Column("code_activites", "Codes des activités", 30, lambda c, r: " ; ".join(r.activities)),
-    Column("description", "Description", 60, lambda c, r: r.site.description or None),
-    Column("adresse", "Adresse", 32, lambda c, r: r.site.street or None),
-    Column("code_postal", "Code postal", 11, lambda c, r: r.site.postcode or None, "code"),
-    Column("commune", "Commune", 24, lambda c, r: r.site.commune_name or None),
-    Column("code_insee", "Code INSEE de la commune", 12, lambda c, r: r.site.commune_code, "code"),
-    Column("epci", "EPCI", 32, lambda c, r: c.names.get(("epci", r.site.epci_code or ""))),
-    Column("code_epci", "SIREN de l'EPCI", 12, lambda c, r: r.site.epci_code, "code"),
-    Column("pays", "Pays", 26, lambda c, r: c.names.get(("pays", r.site.pays_code or ""))),
-    Column("departement", "Département", 12, lambda c, r: r.site.dep_code, "code"),
-    Column("longitude", "Longitude", 11, lambda c, r: r.site.lon, "float"),
-    Column("latitude", "Latitude", 11, lambda c, r: r.site.lat, "float"),
-    Column("precision_position", "Précision de la position", 20,
-           lambda c, r: PRECISION_LABELS.get(r.site.position_precision)),
-    Column("siret", "SIRET", 16, lambda c, r: r.site.siret, "code"),
-    Column("forme_juridique", "Forme juridique", 26,
-           lambda c, r: LEGAL_FORM_LABELS[r.site.legal_form] if r.site.legal_form else None),
-    Column("siae", "Structure d'insertion (SIAE)", 14, lambda c, r: r.site.siae, "bool"),
-    Column("ea_esat", "Entreprise adaptée ou ESAT", 14, lambda c, r: r.site.ea_esat, "bool"),
-    Column("public_particuliers", "Accueille les particuliers", 14, lambda c, r: r.site.serves_individuals, "bool"),
-    Column("public_professionnels", "Accueille les professionnels", 14, lambda c, r: r.site.serves_professionals, "bool"),
-    Column("reseaux_labels", "Réseaux et labels", 30, lambda c, r: " ; ".join(r.site.labels or []) or None),
-    Column("site_web", "Site web", 32, lambda c, r: r.site.website),
-    Column("courriel", "Courriel", 28, lambda c, r: r.site.email),
-    Column("telephone", "Téléphone", 16, lambda c, r: r.site.phone, "code"),
-    Column("horaires", "Horaires", 40, lambda c, r: _hours(r.site.opening_hours)),
-    Column("verifie_le", "Vérifiée le", 12, lambda c, r: r.site.verified_at, "date"),
-    Column("mis_a_jour_le", "Mise à jour le", 12, lambda c, r: r.site.updated_at.date(), "date"),
-    Column("source", "Source", 14, lambda c, r: r.site.source),
-    Column("credit", "Crédit de la source", 36, lambda c, r: r.site.credit),
-    Column("demonstration", "Donnée de démonstration", 14, lambda c, r: r.site.is_demo, "bool"),
-    Column("fiche", "Fiche en ligne", 36, lambda c, r: f"{c.base_url}/sites/{r.site.id}"),
+    Column("id", "Identifiant", "Identifiant de la fiche dans Carto ESS Bretagne (stable)", 11,
+           lambda c, r: r.site.id, "int", {"required": True, "unique": True}),
+    Column("name", "Nom", "Nom de la structure ou du lieu", 42, lambda c, r: r.site.name, "str",
+           {"required": True, "maxLength": 200}),
+    Column("activities", "Codes des activités", "Activités du site (codes de la nomenclature, séparés par « ; »)",
+           30, lambda c, r: _list(r.activities), "list"),
+    Column("activity_labels", "Activités", "Libellés des activités, dans l'ordre des codes", 45, _activity_labels, "list"),
+    Column("domains", "Codes des domaines", "Domaines des activités (codes, séparés par « ; »)", 24,
+           lambda c, r: _list(_domains(c, r)), "list"),
+    Column("domain_labels", "Domaines", "Libellés des domaines, dans l'ordre des codes", 30,
+           lambda c, r: _list(_domains(c, r).values()), "list"),
+    Column("description", "Description", "Présentation du site par la structure ou la source", 60,
+           lambda c, r: r.site.description or None),
+    Column("street", "Adresse", "Numéro et voie", 32, lambda c, r: r.site.street or None),
+    Column("postcode", "Code postal", "Code postal (5 chiffres)", 11, lambda c, r: r.site.postcode or None, "code",
+           {"pattern": PATTERNS["postcode"]}),
+    Column("commune_code", "Code INSEE de la commune", "Code officiel géographique de la commune (INSEE)", 12,
+           lambda c, r: r.site.commune_code, "code", {"pattern": PATTERNS["commune_code"]}),
+    Column("commune_name", "Commune", "Nom de la commune", 24, lambda c, r: r.site.commune_name or None),
+    Column("epci_code", "SIREN de l'EPCI", "SIREN de l'intercommunalité (EPCI) de la commune", 12,
+           lambda c, r: r.site.epci_code, "code", {"pattern": PATTERNS["epci_code"]}),
+    Column("epci_name", "EPCI", "Nom de l'intercommunalité", 32, lambda c, r: c.names.get(("epci", r.site.epci_code or ""))),
+    Column("pays_code", "Code du pays", "Code du pays breton (territoire de projet)", 10,
+           lambda c, r: r.site.pays_code, "code"),
+    Column("pays_name", "Pays", "Nom du pays breton", 26, lambda c, r: c.names.get(("pays", r.site.pays_code or ""))),
+    Column("dep_code", "Département", "Code du département", 12, lambda c, r: r.site.dep_code, "code",
+           {"pattern": PATTERNS["dep_code"]}),
+    Column("lon", "Longitude", "Longitude en degrés décimaux (WGS 84)", 11, lambda c, r: r.site.lon, "float",
+           {"required": True, "minimum": -180, "maximum": 180}),
+    Column("lat", "Latitude", "Latitude en degrés décimaux (WGS 84)", 11, lambda c, r: r.site.lat, "float",
+           {"required": True, "minimum": -90, "maximum": 90}),
+    Column("position_precision", "Précision de la position",
+           "address : position de l'adresse ; commune : centre de la commune, l'adresse n'étant pas localisée", 16,
+           lambda c, r: PositionPrecision(r.site.position_precision).value, "str",
+           {"enum": [p.value for p in PositionPrecision]}),
+    Column("siret", "SIRET", "SIRET de l'établissement (14 chiffres)", 16, lambda c, r: r.site.siret, "code",
+           {"pattern": PATTERNS["siret"]}),
+    Column("legal_form", "Code de la forme juridique",
+           "Forme juridique : " + ", ".join(f"{f.value} ({label})" for f, label in LEGAL_FORM_LABELS.items()), 14,
+           lambda c, r: LegalForm(r.site.legal_form).value if r.site.legal_form else None, "str",
+           {"enum": [f.value for f in LegalForm]}),
+    Column("legal_form_label", "Forme juridique", "Libellé de la forme juridique", 26,
+           lambda c, r: LEGAL_FORM_LABELS[LegalForm(r.site.legal_form)] if r.site.legal_form else None),
+    Column("ess", "Structure de l'ESS", "Structure de l'économie sociale et solidaire (loi du 31 juillet 2014)", 12,
+           lambda c, r: r.site.ess, "bool"),
+    Column("siae", "Structure d'insertion (SIAE)", "Structure d'insertion par l'activité économique", 14,
+           lambda c, r: r.site.siae, "bool"),
+    Column("ea_esat", "Entreprise adaptée ou ESAT", "Entreprise adaptée ou établissement et service d'aide par le travail",
+           14, lambda c, r: r.site.ea_esat, "bool"),
+    Column("serves_individuals", "Accueille les particuliers", "Le site accueille les particuliers", 14,
+           lambda c, r: r.site.serves_individuals, "bool"),
+    Column("serves_professionals", "Accueille les professionnels", "Le site accueille les professionnels", 14,
+           lambda c, r: r.site.serves_professionals, "bool"),
+    Column("labels", "Réseaux et labels", "Réseaux et labels de la structure, séparés par « ; »", 30,
+           lambda c, r: _list(r.site.labels or []), "list"),
+    Column("website", "Site web", "Adresse du site web", 32, lambda c, r: r.site.website, "str", format="uri"),
+    Column("email", "Courriel", "Courriel de contact public de la structure", 28, lambda c, r: r.site.email,
+           "str", format="email"),
+    Column("phone", "Téléphone", "Téléphone", 16, lambda c, r: r.site.phone, "code"),
+    Column("opening_hours", "Horaires (format OpenStreetMap)",
+           "Horaires d'ouverture au format opening_hours d'OpenStreetMap", 30, lambda c, r: r.site.opening_hours or None),
+    Column("opening_hours_text", "Horaires", "Horaires d'ouverture en toutes lettres", 40,
+           lambda c, r: _hours(r.site.opening_hours)),
+    Column("verified_at", "Vérifiée le", "Date de la dernière vérification des informations", 12,
+           lambda c, r: r.site.verified_at, "date"),
+    Column("updated_at", "Mise à jour le", "Date et heure (UTC) de la dernière modification de la fiche", 18,
+           _updated, "datetime"),
+    Column("source", "Source", "Source de la fiche (vide : contribution à Carto ESS Bretagne)", 14,
+           lambda c, r: r.site.source),
+    Column("credit", "Crédit de la source", "Mention à citer en réutilisant une fiche de cette source", 36,
+           lambda c, r: r.site.credit),
+    Column("licence", "Licence de la fiche", "Licence sous laquelle la source publie la fiche", 16,
+           lambda c, r: c.licence_of(r.site.source).id),
+    Column("is_demo", "Donnée de démonstration", "Fiche fictive de démonstration", 14, lambda c, r: r.site.is_demo, "bool"),
+    Column("url", "Fiche en ligne", "Adresse de la fiche sur Carto ESS Bretagne", 36,
+           lambda c, r: f"{c.base_url}/sites/{r.site.id}", "str", format="uri"),
 ]
-DISTANCE = Column("distance_km", "Distance (km)", 12, lambda c, r: r.distance_km, "float")
+DISTANCE = Column("distance_km", "Distance (km)", "Distance à vol d'oiseau au centre de la recherche, en km", 12,
+                  lambda c, r: r.distance_km, "float", {"minimum": 0})
+
+
+def columns_for(results: Results | None = None) -> list[Column]:
+    """The columns of an export: ``distance_km`` after the name when the search has a centre."""
+    if results is None or not results.criteria.centre:
+        return list(COLUMNS)
+    return [*COLUMNS[:2], DISTANCE, *COLUMNS[2:]]
+
+
+def activity_pattern(taxonomy: Taxonomy) -> str:
+    return _list_pattern(taxonomy.activities)
+
+
+def domain_pattern(taxonomy: Taxonomy) -> str:
+    return _list_pattern(d.slug for d in taxonomy.domains)
 
 
 @dataclass
 class Table:
-    """What every writer needs: columns, credit lines, and the rows (read lazily, in order)."""
+    """What every writer needs: columns, credit lines, licences, and the rows (read lazily, in order)."""
     columns: list[Column]
     credits: list[str]
     rows: Iterable[list[Value]]
     total: int
     day: date
+    licences: list[Licence]  # of the file as a whole (``carto.core.licences.of_file``)
+    title: str = f"{PUBLISHER} — structures de l'économie sociale et solidaire en Bretagne"
 
 
-def credit_lines(results: Results, taxonomy: Taxonomy, day: date) -> list[str]:
+def credit_lines(results: Results, taxonomy: Taxonomy, day: date, licences: set[Licence]) -> list[str]:
     selection = results.criteria.describe(taxonomy) or ["Toutes les fiches publiées"]
     return [
         f"{PUBLISHER} — structures de l'économie sociale et solidaire en Bretagne — export du {day:%d/%m/%Y}",
-        f"Licence des données de {PUBLISHER} : {LICENCE} — {LICENCE_URL}",
-        f"Réutilisation libre en citant « {PUBLISHER} » et la date de l'export",
+        licence_rules.statement(licences),
+        f"Réutilisation en citant « {PUBLISHER} », la date de l'export et le crédit de la source de chaque fiche",
         *(f"Source de fiches : {credit}" for credit in results.credits),
-        "Les fiches issues d'autres sources gardent le crédit de leur source (colonne « Crédit de la source »)",
+        "Chaque fiche indique sa source, le crédit de sa source et sa licence (colonnes source, credit, licence)",
         TERRITORY_CREDIT,
         *(f"Sélection — {line}" for line in selection),
         f"{results.total} fiche{'s' if results.total > 1 else ''}",
@@ -153,44 +242,59 @@ def table(session: Session, taxonomy: Taxonomy, results: Results, base_url: str,
     names = {(level, code): nom for level, code, nom in
              session.exec(select(Territory.level, Territory.code, Territory.nom))}
     activities = {a.slug: (a.label, d.slug, d.label) for d in taxonomy.domains for a in d.activities}
-    ctx = _Context(activities, names, base_url.rstrip("/"))
-    columns = list(COLUMNS)
-    if results.criteria.centre:
-        columns.insert(2, DISTANCE)
+    licence_of = source_licences.of_sources(session)
+    ctx = _Context(activities, names, base_url.rstrip("/"), licence_of)
+    columns = columns_for(results)
     rows = ([col.value(ctx, row) for col in columns]
             for row in sourcing.iter_rows(session, results, taxonomy=taxonomy))
-    return Table(columns, credit_lines(results, taxonomy, day), rows, results.total, day)
+    contained = {licence_of(s) for s in results.sources}
+    return Table(columns, credit_lines(results, taxonomy, day, contained), rows, results.total, day,
+                 licence_rules.of_file(contained))
+
+
+def file_licences(session: Session, results: Results) -> list[Licence]:
+    """The licences an export of ``results`` is published under."""
+    licence_of = source_licences.of_sources(session)
+    return licence_rules.of_file({licence_of(s) for s in results.sources})
 
 
 def file_name(fmt: str, day: date) -> str:
     return f"carto-ess-bretagne-{day.isoformat()}.{FORMATS[fmt][1]}"
 
 
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet would run ``text`` as a formula (it ignores leading spaces)."""
+    return text.lstrip(" ").startswith(FORMULA_STARTS)
+
+
+def neutralised(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet will run as a formula (OWASP: a leading ``'``)."""
+    return "'" + text if formula_like(text) else text
+
+
 # --- CSV ---------------------------------------------------------------------------------------
 
 def _csv_converters(t: Table, decimal: str) -> list[Callable[[Value], str]]:
-    """Per column, value → CSV text: « oui »/« non », ISO dates, ``decimal`` in numbers."""
-    by_kind = {"bool": lambda v: "oui" if v else "non",
+    """Per column, value → CSV text: « oui »/« non », ISO dates, ``decimal`` in numbers, text neutralised."""
+    by_kind = {"bool": lambda v: TRUE if v else FALSE,
                "float": lambda v: repr(v).replace(".", decimal),
                "int": str,
-               "date": date.isoformat}
-    plain = str  # str and code
-    return [(lambda convert: lambda v: "" if v is None else convert(v))(by_kind.get(c.kind, plain))
+               "date": date.isoformat,
+               "datetime": _iso_datetime,
+               "list": lambda v: neutralised(LIST_SEPARATOR.join(v))}
+    return [(lambda convert: lambda v: "" if v is None else convert(v))(by_kind.get(c.kind, neutralised))
             for c in t.columns]
 
 
 def csv_chunks(t: Table, sep: str = ",", batch: int = 500) -> Iterator[str]:
-    """The CSV file as text pieces (for streaming); the first piece starts with the BOM."""
+    """The CSV file as text pieces (for streaming): the BOM, the header line, then the rows."""
     if sep not in SEPARATORS:
         raise ValueError(f"séparateur « {sep} » non pris en charge (valeurs : , ou ;)")
     decimal = "," if sep == ";" else "."
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    comments = csv.writer(buffer, delimiter=sep)  # minimal quoting: the « # » stays a bare first cell
-    for line in t.credits:
-        comments.writerow(["#", line])
     rows = csv.writer(buffer, delimiter=sep, quoting=csv.QUOTE_ALL)
-    rows.writerow([c.header for c in t.columns])
+    rows.writerow([c.name for c in t.columns])
     converters = _csv_converters(t, decimal)
     for n, row in enumerate(t.rows, 1):
         rows.writerow([convert(v) for convert, v in zip(converters, row)])
@@ -203,22 +307,36 @@ def csv_chunks(t: Table, sep: str = ",", batch: int = 500) -> Iterator[str]:
 
 # --- GeoJSON -----------------------------------------------------------------------------------
 
+def _iso_datetime(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
 def _json_value(value: Value):
+    if isinstance(value, datetime):
+        return _iso_datetime(value)
+    if value is None:
+        return None
     return value.isoformat() if isinstance(value, date) else value
 
 
+def licence_members(t: Table) -> list[dict]:
+    """The licences of the file as Data Package ``licenses`` (name, title, path)."""
+    return [{"name": lic.id, "title": lic.title, **({"path": lic.url} if lic.url else {})} for lic in t.licences]
+
+
 def geojson_chunks(t: Table, batch: int = 500) -> Iterator[str]:
-    keys = [c.key for c in t.columns]
-    lon, lat = keys.index("longitude"), keys.index("latitude")
-    head = {"type": "FeatureCollection", "name": "carto-ess-bretagne", "licence": LICENCE,
-            "licence_url": LICENCE_URL, "credits": t.credits, "exported_on": t.day.isoformat(),
+    names = [c.name for c in t.columns]
+    lists = [c.kind == "list" for c in t.columns]
+    lon, lat = names.index("lon"), names.index("lat")
+    head = {"type": "FeatureCollection", "name": "carto-ess-bretagne", "title": t.title,
+            "licenses": licence_members(t), "credits": t.credits, "created": t.day.isoformat(),
             "numberMatched": t.total}
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ['
     pieces = []
     for n, row in enumerate(t.rows):
+        properties = {k: [] if v is None and is_list else _json_value(v) for k, v, is_list in zip(names, row, lists)}
         feature = {"type": "Feature", "id": row[0],
-                   "geometry": {"type": "Point", "coordinates": [row[lon], row[lat]]},
-                   "properties": {k: _json_value(v) for k, v in zip(keys, row)}}
+                   "geometry": {"type": "Point", "coordinates": [row[lon], row[lat]]}, "properties": properties}
         pieces.append(("," if n else "") + json.dumps(feature, ensure_ascii=False))
         if len(pieces) == batch:
             yield "".join(pieces)
@@ -237,11 +355,11 @@ def write_xlsx(t: Table, target: Path | io.BytesIO) -> None:
     wb = Workbook(write_only=True)  # streams rows to disk: the whole dataset fits in little memory
     wb.properties.creator = PUBLISHER
     wb.properties.title = f"{PUBLISHER} — export du {t.day:%d/%m/%Y}"
-    wb.properties.description = f"{LICENCE} — {LICENCE_URL}"
+    wb.properties.description = " ; ".join(f"{lic.title} {lic.url or ''}".strip() for lic in t.licences)
     sheet = wb.create_sheet("Sites")
     for i, column in enumerate(t.columns, 1):
         sheet.column_dimensions[get_column_letter(i)].width = column.width
-    sheet.freeze_panes = "B2"  # header row and names stay in view
+    sheet.freeze_panes = "B2"  # header row and ids stay in view
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(t.columns))}{t.total + 1}"
 
     def cell(value, number_format: str | None = None, **style):
@@ -252,29 +370,58 @@ def write_xlsx(t: Table, target: Path | io.BytesIO) -> None:
             setattr(c, name, v)
         return c
 
-    # Plain values cost far less than cells: only dates and codes need a format of their own.
-    formats = {"date": "DD/MM/YYYY", "code": "@"}
+    def text(value: str):
+        if not formula_like(value):
+            return value  # plain values cost far less than cells
+        c = cell(value)
+        c.data_type = "s"  # openpyxl makes any text starting with « = » a formula: this one stays text
+        return c
+
+    # Only dates and codes need a format of their own.
+    formats = {"date": "DD/MM/YYYY", "datetime": "DD/MM/YYYY HH:MM", "code": "@"}
 
     def value(v, column: Column):
-        if v is None or column.kind not in formats:
-            return ("oui" if v else "non") if column.kind == "bool" else v
-        return cell(v, formats[column.kind])
+        if v is None:
+            return None
+        if column.kind == "bool":
+            return TRUE if v else FALSE
+        if column.kind == "list":
+            v = LIST_SEPARATOR.join(v)
+        if column.kind == "datetime":
+            v = v.replace(tzinfo=None)  # Excel has no time zones: UTC, as the title says
+        if column.kind in formats:
+            c = cell(v, formats[column.kind])
+            if column.kind == "code":
+                c.data_type = "s"
+            return c
+        return text(v) if isinstance(v, str) else v
 
     bold = Font(bold=True)
-    sheet.append([cell(c.header, font=bold, alignment=Alignment(wrap_text=True, vertical="top"))
+    sheet.append([cell(c.title, font=bold, alignment=Alignment(wrap_text=True, vertical="top"))
                   for c in t.columns])
     for row in t.rows:
         sheet.append([value(v, c) for v, c in zip(row, t.columns)])
     credits = wb.create_sheet("Crédits")
     credits.column_dimensions["A"].width = 120
     for line in t.credits:
-        credits.append([line])
+        credits.append([text(line)])
     wb.save(target)
 
 
 # --- GeoPackage --------------------------------------------------------------------------------
 
-_GPKG_TYPES = {"int": "int64", "float": "float64", "bool": "bool"}
+_GPKG_TYPES = {"int": "int64", "float": "float64", "bool": "bool", "date": "datetime64[ms]",
+               "datetime": "datetime64[ms]"}
+# GeoPackage 1.2: GDAL 3.6 (Debian 12) and QGIS LTR warn that a 1.4 file « may only be partially supported ».
+GPKG_VERSION = "1.2"
+
+
+def _gpkg_value(v: Value):
+    if isinstance(v, list):
+        return LIST_SEPARATOR.join(v)
+    if isinstance(v, datetime):
+        return v.replace(tzinfo=None)  # UTC, as the column's description says
+    return datetime(v.year, v.month, v.day) if isinstance(v, date) else v
 
 
 def write_gpkg(t: Table, target: Path) -> None:
@@ -282,16 +429,21 @@ def write_gpkg(t: Table, target: Path) -> None:
     import pandas as pd
     import pyogrio
 
-    keys = [c.key for c in t.columns]
-    frame = pd.DataFrame([[_json_value(v) for v in row] for row in t.rows], columns=keys)
-    # Typed columns even when a column is empty (or the whole result): dates as ISO text.
-    frame = frame.astype({c.key: _GPKG_TYPES.get(c.kind, "string") for c in t.columns})
-    points = gpd.points_from_xy(frame["longitude"], frame["latitude"], crs="EPSG:4326")
+    names = [c.name for c in t.columns]
+    frame = pd.DataFrame([[_gpkg_value(v) for v in row] for row in t.rows], columns=names)
+    # Typed columns even when a column is empty (or the whole result); dates as date-times (OGR
+    # writes no plain date column from a data frame): QGIS filters and sorts them as dates.
+    frame = frame.astype({c.name: _GPKG_TYPES.get(c.kind, "string") for c in t.columns})
+    points = gpd.points_from_xy(frame["lon"], frame["lat"], crs="EPSG:4326")
     layer = gpd.GeoDataFrame(frame, geometry=points)
+    licence_text = " ; ".join(f"{lic.title} {lic.url or ''}".strip() for lic in t.licences)
     Path(target).unlink(missing_ok=True)
-    layer.to_file(target, layer="sites", driver="GPKG", engine="pyogrio", geometry_type="Point",
-                  layer_options={"DESCRIPTION": f"{PUBLISHER} — {LICENCE} — {LICENCE_URL}",
-                                 "IDENTIFIER": f"{PUBLISHER} ({t.day.isoformat()})"})
+    pyogrio.write_dataframe(
+        layer, target, layer="sites", driver="GPKG", geometry_type="Point",
+        dataset_options={"VERSION": GPKG_VERSION},
+        layer_options={"DESCRIPTION": f"{PUBLISHER} — {licence_text}", "IDENTIFIER": f"{PUBLISHER} ({t.day.isoformat()})"},
+        dataset_metadata={"TITLE": t.title, "LICENSE": licence_text, "CREATED": t.day.isoformat(),
+                          "CREDITS": "\n".join(t.credits)})
     pyogrio.write_dataframe(pd.DataFrame({"ligne": t.credits}), target, layer="credits", driver="GPKG")
 
 
@@ -309,4 +461,3 @@ def write(t: Table, fmt: str, target: Path, sep: str = ",") -> None:
         write_gpkg(t, target)
     else:
         raise ValueError(f"format inconnu : « {fmt} » (valeurs : {', '.join(FORMATS)})")
-

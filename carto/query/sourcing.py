@@ -284,6 +284,7 @@ class Results:
     distances: dict[int, float] = field(default_factory=dict)  # km from the centre, when there is one
     activity_counts: dict[str, int] = field(default_factory=dict)  # before the activity filter (facets)
     credits: list[str] = field(default_factory=list)  # distinct source credit lines of the results
+    sources: set[str | None] = field(default_factory=set)  # distinct sources of the results (None: our own)
 
     @property
     def total(self) -> int:
@@ -345,7 +346,7 @@ def run(session: Session, criteria: Criteria) -> Results:
     """
     where = search.conditions(session, criteria.site_filter(), skip_activities=True) + _extra_conditions(criteria)
     columns = [Site.id, Site.name, Site.commune_name, Site.legal_form, Site.verified_at, Site.lon, Site.lat,
-               Site.credit] + ([Site.labels] if criteria.labels else [])
+               Site.credit, Site.source] + ([Site.labels] if criteria.labels else [])
     connection = session.connection()
     rows = connection.execute(select(*columns).where(*where)).all()
     distances = {}
@@ -368,7 +369,7 @@ def run(session: Session, criteria: Criteria) -> Results:
     rows.sort(key=_sort_key(criteria, distances), reverse=criteria.descending)
     ids = [r.id for r in rows]
     return Results(criteria, ids, {i: distances[i] for i in ids} if distances else {}, counts,
-                   sorted({r.credit for r in rows if r.credit}))
+                   sorted({r.credit for r in rows if r.credit}), {r.source for r in rows})
 
 
 def iter_rows(session: Session, results: Results, offset: int = 0, limit: int | None = None,

@@ -152,6 +152,14 @@ class Site(SQLModel, table=True):
     missing_kept_at: datetime | None = None  # a moderator kept it all the same: not asked again while still missing
 
 
+class SourceLicence(SQLModel, table=True):
+    """The licence of an import source's records (``carto.storage.source_licences``): read from the
+    import file or its mapping, it travels with every record of that source into the exports."""
+    source: str = Field(primary_key=True)
+    licence: str  # an identifier of carto.core.licences (« ODbL-1.0 »), or the source's own words
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class SiteActivity(SQLModel, table=True):
     """A site's activity, with the site's status and position (kept in step by the write path): an
     activity filter within a box then reads only the box's links of those activities, from the

