@@ -4,8 +4,8 @@ Sources already imported get the licence their own terms state: the LVAO file of
 under the Licence Ouverte. Others stay without one until re-imported
 (exports then say the licence is not stated, rather than relabel them).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 from datetime import datetime, timezone
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
