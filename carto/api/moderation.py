@@ -18,7 +18,7 @@ from carto.api.deps import ServiceDep, RowId
 from carto.api.security import (ApiModerator, CheckedForm, CsrfHeader, PageModerator, Visitor, csrf_token, render)
 from carto.directory.service import Service
 from carto.storage.db import session_scope
-from carto.storage.models import Contribution, ContributionStatus, Pole, Site, User
+from carto.storage.models import Contribution, ContributionKind, ContributionStatus, Pole, Site, User
 from carto.community.moderation import Action, Queue, QueueFilter
 from carto.community.site_form import (LABELS, FormErrors, diff_rows, display, rebase_values, site_data,
                                       values_from_form, values_from_snapshot)
@@ -132,6 +132,9 @@ def _contribution_page(request, service, me, contribution_id, status_code=200, e
             "c": summary(session, service, c), "site": site,
             "fields": [(f, display(f, snapshot.get(f), service.taxonomy, service.locator)) for f in SITE_FIELDS],
             "duplicates": duplicates, "action_labels": moderation.ACTION_LABELS, "error": error,
+            "stale": (moderation.stale_fields(session, service, c)
+                      if c.kind == ContributionKind.change and c.status == ContributionStatus.pending else []),
+            "paris": moderation.paris_time,
             "errors": errors or {}, "map": map_options(service),
             "point": {"lon": site.lon, "lat": site.lat, "name": site.name},
         }
@@ -145,7 +148,7 @@ def decide_page(request: Request, service: ServiceDep, me: PageModerator, form: 
     try:
         with session_scope(service.engine) as session:
             c = moderation.decide(session, service, me.user, me.scope, contribution_id, str(form.get("action") or ""),
-                                  str(form.get("reason") or ""), target)
+                                  str(form.get("reason") or ""), target, _field_choices(form))
             message = f"Proposition n° {c.id} : {contributions.STATUS_LABELS[c.status].lower()}"
     except (moderation.DecisionError, FormErrors) as e:
         errors = e.by_field() if isinstance(e, FormErrors) else {e.field: str(e)}
@@ -157,6 +160,11 @@ def decide_page(request: Request, service: ServiceDep, me: PageModerator, form: 
                                   error=f"{e}. La proposition reste en attente : un administrateur la verra dans sa file.")
     _deliver(background, service)
     return RedirectResponse(f"/moderation?file={_queue_of(form).value}&fait={quote(message)}", status_code=303)
+
+
+def _field_choices(form) -> dict[str, bool]:
+    """A stale change's field-by-field choices: ``field_<name>`` = ``proposed`` or ``current``."""
+    return {k[6:]: v == "proposed" for k, v in form.items() if k.startswith("field_") and v in ("proposed", "current")}
 
 
 def _queue_of(form) -> Queue:
@@ -340,13 +348,22 @@ def queue_api(service: ServiceDep, me: ApiModerator, f: FilterDep, queue: Queue,
 @api.get("/contributions/{contribution_id}", summary="Une proposition (403 hors périmètre)")
 def contribution_api(service: ServiceDep, me: ApiModerator, contribution_id: RowId):
     with service.session() as session:
-        return summary(session, service, moderation.item(session, me.scope, contribution_id, service.taxonomy))
+        c = moderation.item(session, me.scope, contribution_id, service.taxonomy)
+        stale = moderation.stale_fields(session, service, c) if c.kind == ContributionKind.change and \
+            c.status == ContributionStatus.pending else []
+        return summary(session, service, c) | {"stale_fields": [
+            {"field": f.choice, "label": f.label, "proposed_from": f.proposed_from, "proposed": f.proposed,
+             "now": f.now, "changed_by": f.by, "changed_at": f.at.isoformat() if f.at else None} for f in stale]}
 
 
 class Decision(BaseModel):
     action: Action
     reason: str = Field(default="", max_length=moderation.MAX_REASON)
     target_site_id: int | None = Field(default=None, ge=1, le=params.MAX_ID)
+    fields: dict[Annotated[str, Field(max_length=40)], Literal["proposed", "current"]] = Field(
+        default_factory=dict, max_length=40,
+        description="Modification devenue obsolète : pour chaque champ modifié depuis, garder la valeur actuelle "
+                    "(current) ou prendre celle proposée (proposed)")
 
 
 class BatchDecision(BaseModel):
@@ -367,7 +384,8 @@ def decide_api(service: ServiceDep, me: ApiModerator, background: BackgroundTask
     try:
         with session_scope(service.engine) as session:
             c = moderation.decide(session, service, me.user, me.scope, contribution_id, decision.action,
-                                  decision.reason, decision.target_site_id)
+                                  decision.reason, decision.target_site_id,
+                                  {k: v == "proposed" for k, v in decision.fields.items()})
             result = summary(session, service, c)
     except moderation.DecisionError as e:
         raise _unprocessable(e.field, str(e)) from None

@@ -11,15 +11,33 @@ def _hello(c: Contribution) -> str:
     return f"Bonjour {c.contributor_name}," if c.contributor_name else "Bonjour,"
 
 
+# « proposition » is feminine, « signalement » masculine: the words that agree with each.
+_AGREES = {ContributionKind.new_site: ("reçue", "Elle sera examinée"),
+           ContributionKind.change: ("reçue", "Elle sera examinée"),
+           ContributionKind.report: ("reçu", "Il sera examiné")}
+
+
 def received(c: Contribution, site_name: str, follow_url: str) -> tuple[str, str]:
-    subject = f"Carto ESS : {_WHAT[c.kind]} « {site_name} » est bien reçue"
+    received_word, examined = _AGREES[c.kind]
+    subject = f"Carto ESS : {_WHAT[c.kind]} « {site_name} » est bien {received_word}"
     body = (f"{_hello(c)}\n\nMerci ! Nous avons bien reçu {_WHAT[c.kind]} pour « {site_name} ».\n"
-            "Elle sera examinée par l'équipe de modération.\n\n"
+            f"{examined} par l'équipe de modération.\n\n"
             f"Suivre son avancement (lien personnel, ne le partagez pas) :\n{follow_url}\n{SIGNATURE}")
     return subject, body
 
 
-def decided(c: Contribution, site_name: str, site_url: str | None) -> tuple[str, str]:
+# The outcome in a subject line, agreeing with the kind of proposal.
+_SUBJECT_OUTCOME = {
+    ContributionStatus.accepted: "acceptée", ContributionStatus.refused: "non retenue",
+    ContributionStatus.merged: "fusionnée avec une fiche existante", ContributionStatus.archived: "fiche archivée",
+    ContributionStatus.corrected: "fiche corrigée", ContributionStatus.dismissed: "classé sans suite",
+}
+
+
+def decided(c: Contribution, site_name: str, site_url: str | None, kept: list[str] = (),
+            not_kept: list[str] = ()) -> tuple[str, str]:
+    """The decision on a proposal; ``kept`` / ``not_kept``: the fields of a change applied, and those
+    left as they were because the sheet had changed meanwhile."""
     outcome = {
         ContributionStatus.accepted: "a été acceptée et publiée",
         ContributionStatus.refused: "n'a pas été retenue",
@@ -28,13 +46,20 @@ def decided(c: Contribution, site_name: str, site_url: str | None) -> tuple[str,
         ContributionStatus.corrected: "a été pris en compte : la fiche a été corrigée",
         ContributionStatus.dismissed: "a été examiné et classé sans suite",
     }[c.status]
+    if not_kept:
+        outcome = "a été acceptée en partie" if kept else "n'a pas été retenue : la fiche avait changé entre-temps"
     lines = [_hello(c), "", f"{_WHAT[c.kind].capitalize()} pour « {site_name} » {outcome}."]
+    if not_kept:
+        if kept:
+            lines += ["", f"Appliqué : {', '.join(kept)}."]
+        lines += ["", f"Non retenu, car la fiche avait été modifiée entre-temps : {', '.join(not_kept)}."]
     if c.decision_reason:
         lines += ["", "Message de l'équipe de modération :", c.decision_reason]
     if site_url:
         lines += ["", f"La fiche : {site_url}"]
     lines += ["", "Merci pour votre contribution.", SIGNATURE]
-    return f"Carto ESS : {_WHAT[c.kind]} « {site_name} »", "\n".join(lines)
+    subject_outcome = ("acceptée en partie" if kept else "non retenue") if not_kept else _SUBJECT_OUTCOME[c.status]
+    return f"Carto ESS : {_WHAT[c.kind]} « {site_name} » — {subject_outcome}", "\n".join(lines)
 
 
 def digest(name: str, counts: list[tuple[str, int]], console_url: str) -> tuple[str, str]:

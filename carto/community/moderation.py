@@ -23,7 +23,7 @@ from carto.directory.service import Service
 from carto.storage.db import session_scope
 from carto.storage.models import (Contribution, ContributionKind, ContributionStatus, PoleCommune, Site, SiteActivity,
                           SiteStatus, SiteVersion, User, utcnow)
-from carto.community.site_form import LABELS, FormErrors, french_errors
+from carto.community.site_form import LABELS, FormErrors, diff_rows, french_errors
 from carto.directory.site_schema import SiteData
 from carto.core.taxonomy import Taxonomy
 from carto.community.users import Scope
@@ -233,8 +233,11 @@ def _check_reason(action: Action, reason: str) -> str:
 
 
 def decide(session: Session, service: Service, user: User, scope: Scope, contribution_id: int, action: Action | str,
-           reason: str = "", target_site_id: int | None = None) -> Contribution:
-    """Apply a moderator's decision on one proposal (within the caller's transaction)."""
+           reason: str = "", target_site_id: int | None = None, choices: dict[str, bool] | None = None) -> Contribution:
+    """Apply a moderator's decision on one proposal (within the caller's transaction).
+
+    ``choices``: for a change made stale by a later edit, per conflicting field (``stale_fields``),
+    True to take the proposed value, False to keep the current one."""
     c = item(session, scope, contribution_id, service.taxonomy)
     try:
         action = Action(action)
@@ -248,8 +251,8 @@ def decide(session: Session, service: Service, user: User, scope: Scope, contrib
     reason = _check_reason(action, reason)
     target = _merge_target(session, scope, c, target_site_id, service.taxonomy) if action == Action.merge else None
     _claim(session, c, OUTCOME[action], user, reason, target.id if target else None)
-    _apply(session, service, user, scope, c, action, target)
-    _tell_contributor(session, service, c)
+    not_kept = _apply(session, service, user, scope, c, action, target, choices or {})
+    _tell_contributor(session, service, c, not_kept)
     return c
 
 
@@ -265,30 +268,81 @@ def _merge_target(session, scope, c, target_site_id, taxonomy) -> Site:
     return target
 
 
-def _apply(session, service, user, scope, c: Contribution, action: Action, target: Site | None) -> None:
+def _apply(session, service, user, scope, c: Contribution, action: Action, target: Site | None,
+           choices: dict[str, bool]) -> list[str]:
+    """Carry a decision out; returns the labels of proposed fields left as they were (stale ones)."""
     actor = f"user:{user.id}"
     site = session.get(Site, c.site_id)
     if action == Action.accept and c.kind == ContributionKind.new_site:
         sites.set_status(session, site, SiteStatus.published, actor=actor, contribution_id=c.id)
     elif action == Action.accept:
-        _apply_change(session, service, scope, site, c, actor)
+        return _apply_change(session, service, scope, site, c, actor, choices)
     elif action in (Action.refuse, Action.merge) and c.kind == ContributionKind.new_site:
         if target is not None:
             _merge(session, service, site, target, actor, c.id)
         sites.set_status(session, site, SiteStatus.refused, actor=actor, contribution_id=c.id)
     elif action == Action.archive:
         sites.set_status(session, site, SiteStatus.archived, actor=actor, contribution_id=c.id)
+    return []
 
 
-def _apply_change(session, service, scope, site: Site, c: Contribution, actor: str) -> None:
+# A position is one choice: longitude and latitude go together.
+_CHOICE_OF = {"lon": "position", "lat": "position"}
+
+
+def _stale_keys(current: dict, changes: dict) -> list[str]:
+    """Proposed fields changed on the site since the proposal, to something else than proposed."""
+    blank = contributions.blank
+    return [f for f, (old, new) in changes.items() if blank(current.get(f)) not in (blank(old), blank(new))]
+
+
+@dataclass
+class StaleField:
+    """A field of a change proposal that a later edit changed too: the three values and who edited it."""
+    choice: str  # the name of the decision ("position" for lon and lat)
+    label: str
+    proposed_from: str
+    proposed: str
+    now: str
+    by: str
+    at: datetime | None
+
+
+def stale_fields(session: Session, service: Service, c: Contribution) -> list[StaleField]:
+    """The fields a moderator must decide one by one before accepting ``c`` (none if not stale)."""
+    site = session.get(Site, c.site_id)
     current = sites.snapshot(session, site)
-    moved = [f for f, (old, new) in c.changes.items()
-             if contributions.blank(current.get(f)) not in (contributions.blank(old), contributions.blank(new))]
-    if moved:
-        names = ", ".join(LABELS.get(f, f) for f in moved)
-        raise Conflict(f"la fiche a changé depuis la proposition (champs : {names}) : elle ne peut plus "
-                             "être appliquée telle quelle ; refusez-la ou corrigez la fiche vous-même")
-    _update(session, service, scope, site, {f: new for f, (_old, new) in c.changes.items()}, actor, c.id)
+    keys = _stale_keys(current, c.changes)
+    later = changes_since(session, site.id, c.base_version or 0)
+    out = {}
+    for key in keys:
+        choice = _CHOICE_OF.get(key, key)
+        if choice in out:
+            continue
+        group = [k for k in keys if _CHOICE_OF.get(k, k) == choice]
+        editor = next((e for e in later if any(k in e.version.changes for k in group)), None)
+        [row] = diff_rows({k: c.changes[k] for k in c.changes if _CHOICE_OF.get(k, k) == choice},
+                          service.taxonomy, service.locator)
+        [now] = diff_rows({k: [None, current.get(k)] for k in c.changes if _CHOICE_OF.get(k, k) == choice},
+                          service.taxonomy, service.locator)
+        out[choice] = StaleField(choice, row.label, row.old, row.new, now.new, editor.actor if editor else "?",
+                                 editor.version.changed_at if editor else None)
+    return list(out.values())
+
+
+def _apply_change(session, service, scope, site: Site, c: Contribution, actor: str,
+                  choices: dict[str, bool]) -> list[str]:
+    """Fields nobody touched since are applied; stale ones as the moderator chose, field by field."""
+    stale = _stale_keys(sites.snapshot(session, site), c.changes)
+    undecided = sorted({_CHOICE_OF.get(f, f) for f in stale} - choices.keys())
+    if undecided:
+        names = ", ".join(LABELS.get(f, f) for f in undecided)
+        raise Conflict(f"la fiche a changé depuis la proposition (champs : {names}) : pour chacun, choisissez "
+                       "de garder la valeur actuelle ou de prendre celle proposée")
+    left = [f for f in stale if not choices[_CHOICE_OF.get(f, f)]]
+    _update(session, service, scope, site, {f: new for f, (_old, new) in c.changes.items() if f not in left},
+            actor, c.id)
+    return list(dict.fromkeys(LABELS.get(_CHOICE_OF.get(f, f), f) for f in left))
 
 
 def _update(session, service, scope, site, changes: dict, actor: str, contribution_id: int | None = None,
@@ -326,12 +380,14 @@ def site_url(service: Service, site_id: int) -> str:
     return f"{service.settings.public_base_url.rstrip('/')}/sites/{site_id}"
 
 
-def _tell_contributor(session, service, c: Contribution) -> None:
+def _tell_contributor(session, service, c: Contribution, not_kept: list[str] = ()) -> None:
     if not c.contributor_email:
         return
     site = session.get(Site, c.site_id)
     public_id = c.merged_into or (site.id if site.status == SiteStatus.published else None)
-    subject, body = messages.decided(c, site.name, site_url(service, public_id) if public_id else None)
+    kept = [r.label for r in diff_rows(c.changes, service.taxonomy) if r.label not in not_kept] if not_kept else []
+    subject, body = messages.decided(c, site.name, site_url(service, public_id) if public_id else None,
+                                     kept, list(not_kept))
     mail.queue(session, c.contributor_email, subject, body)
 
 
