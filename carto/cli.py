@@ -74,6 +74,9 @@ def serve(port: Port = 8000, host: Host = "127.0.0.1"):
     from carto.app import create_app
     service = _service()
     _say_territories_off(service)
+    if "public_base_url" not in service.settings.model_fields_set:
+        # Embed codes and shared links must point where this server answers, not at the default port.
+        service.settings.public_base_url = f"http://{host}:{port}"
     typer.echo(f"Carte : http://{host}:{port}/   API : http://{host}:{port}/docs")
     uvicorn.run(create_app(service=service), host=host, port=port)
 

@@ -70,3 +70,21 @@ def test_backup_and_restore_from_the_command_line(monkeypatch, tmp_path):
     assert run(monkeypatch, tmp_path, "backup", str(saved)).exit_code == 1  # never overwritten
     restored = run(monkeypatch, tmp_path, "restore", str(saved), "--yes")
     assert restored.exit_code == 0 and "Base restaurée" in restored.output
+
+
+def served_base_url(monkeypatch, tmp_path, *args) -> str:
+    """``carto serve`` with uvicorn replaced: the public base URL of the app it would have served."""
+    import uvicorn
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port: served.update(app=app))
+    result = run(monkeypatch, tmp_path, "serve", *args)
+    assert result.exit_code == 0, result.output
+    return served["app"].state.service.settings.public_base_url
+
+
+def test_links_handed_out_follow_the_port_served_unless_a_public_address_is_set(monkeypatch, tmp_path):
+    assert run(monkeypatch, tmp_path, "init").exit_code == 0
+    monkeypatch.delenv("CARTO_PUBLIC_BASE_URL", raising=False)
+    assert served_base_url(monkeypatch, tmp_path, "--port", "8437") == "http://127.0.0.1:8437"
+    monkeypatch.setenv("CARTO_PUBLIC_BASE_URL", "https://carto.example.org")
+    assert served_base_url(monkeypatch, tmp_path, "--port", "8437") == "https://carto.example.org"

@@ -43,6 +43,7 @@ def _context(service, session, options: EmbedOptions) -> dict:
         "full_href": _path(full, options.filters()),
         "locked_presets": embed_page.locked_presets(session, service.taxonomy, options),
         "filters_locked": options.locked, "new_tab": True, "report_links": options.contribute,
+        "empty_domains": search.empty_domains(session, service.taxonomy),
     }
 
 
@@ -60,7 +61,7 @@ def _map(request: Request, service, session, options: EmbedOptions, context: dic
     layer = embed_text.SITES_LAYER_EN if options.lang == "en" else mapview.SITES_LAYER
     rendered = mapview.site_map(service.settings, first.centre_zoom, bounds=first.bounds, sites_layer=layer)
     # map.js appends the visitor's filters to listUrl when the embed switches to its list.
-    script = {"linkTarget": "_blank", "listUrl": _path("/embed", options.display() | {"view": "list"}),
+    script = {"linkTarget": "_blank", "lang": options.lang, "listUrl": _path("/embed", options.display() | {"view": "list"}),
               "outline": embed_page.territory_outline(session, *options.territory) if options.territory else None}
     f = context["f"]
     return page(request, "embed/map.html", map=rendered, embed_config=script, counts=None,

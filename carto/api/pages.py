@@ -1,9 +1,11 @@
 """Server-rendered public pages (French): the map, a site's page and the list of sites."""
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated
 from urllib.parse import urlencode
 
+import shapely
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -17,7 +19,7 @@ from carto.query import params, search
 
 from carto.territory import territory_names
 
-from carto.views import icons, list_view, mapview, site_view
+from carto.views import embed_page, embed_text, icons, list_view, mapview, site_view
 from carto.api.deps import ServiceDep, FilterDep, SessionDep
 from carto.storage.models import Pole
 from carto.query.search import SiteFilter
@@ -25,7 +27,8 @@ from carto.core.settings import PROJECT_ROOT
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
 templates.env.globals.update(distance_fr=list_view.distance_fr, page_numbers=list_view.page_numbers,
-                             french_date=site_view.french_date, level_label=site_view.level_label)
+                             french_date=site_view.french_date, level_label=site_view.level_label,
+                             directions_url=site_view.directions_url, geo_uri=site_view.geo_uri)
 # What the pages keep from a query string when they link to each other (the filters, not the view).
 FILTER_PARAMS = ("activity", "domain", "q", "commune", "pole", "epci", "pays", "departement", "siae", "ea",
                  "radius_km")
@@ -79,12 +82,14 @@ def with_query(path: str, query: str) -> str:
     return f"{path}?{query}" if query else path
 
 
-def filter_context(session, f: SiteFilter, counts: dict[str, int] | None = None, no_activity: bool = False) -> dict:
+def filter_context(session, service, f: SiteFilter, counts: dict[str, int] | None = None,
+                   no_activity: bool = False) -> dict:
     """What the filter form (``_filters.html``) needs to show the current filters. ``no_activity``:
     every activity unticked (a map address says so with ``no_activity=1``: no activity at all in
     the filter would mean all of them)."""
     return {"f": f, "counts": counts, "territory_options": territory_names.options(session),
-            "levels": territory_names.LEVELS, "no_activity": no_activity}
+            "levels": territory_names.LEVELS, "no_activity": no_activity,
+            "empty_domains": search.empty_domains(session, service.taxonomy)}
 
 
 def shared_view(request: Request) -> tuple[float, float, int] | None:
@@ -102,7 +107,7 @@ def shared_view(request: Request) -> tuple[float, float, int] | None:
 def home(request: Request, service: ServiceDep, session: SessionDep, f: FilterDep):
     rendered = mapview.site_map(service.settings, shared_view(request))
     return page(request, "map.html", map=rendered, list_query=filter_query(request),
-                **filter_context(session, f, no_activity=request.query_params.get("no_activity") == "1"))
+                **filter_context(session, service, f, no_activity=request.query_params.get("no_activity") == "1"))
 
 
 @router.get("/carte/zones-poles.geojson")
@@ -112,6 +117,19 @@ def pole_areas(session: SessionDep):
     features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.nom})
                 for p in poles if p.geometry]
     return JSONResponse(geojson.collection(features), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/carte/contour/{level}/{code}.geojson")
+def territory_outline(level: str, code: str, session: SessionDep):
+    """The outline the map draws around a chosen territory (lightened), with its bounds to fit."""
+    if level != "pole" and level not in embed_page.OUTLINE_LEVELS:
+        raise HTTPException(404, detail=f"niveau de territoire inconnu : {level}")
+    outline = embed_page.territory_outline(session, level, code)
+    if outline is None:
+        raise HTTPException(404, detail=f"aucun contour pour {level} « {code} »")
+    west, south, east, north = shapely.bounds(shapely.from_geojson(json.dumps(outline))).tolist()
+    feature = geojson.geometry_feature(code, json.dumps(outline), {"level": level})
+    return JSONResponse(feature | {"bbox": [west, south, east, north]}, headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get("/sites/{site_id}", response_class=HTMLResponse)
@@ -124,9 +142,29 @@ def site_page(request: Request, site_id: str, service: ServiceDep, session: Sess
     domain = found.main_domain
     small_map = mapview.site_detail_map(service.settings, found.site.lon, found.site.lat,
                                         domain.color if domain else "#607d8b", domain.icon if domain else "location-dot")
-    url = f"{service.settings.public_base_url.rstrip('/')}/sites/{found.site.id}"
+    url = site_url(service, found.site.id)
     return page(request, "site.html", d=found, s=found.site, map=small_map, canonical=url,
-                json_ld=site_view.structured_data(found, url))
+                json_ld=site_view.structured_data(found, url), share_url=url, open_state=found.open_state)
+
+
+@router.get("/sites/{site_id}/bulle", response_class=HTMLResponse)
+def site_popup(request: Request, site_id: str, service: ServiceDep, session: SessionDep,
+               embed: bool = False, lang: str = "fr"):
+    """What a map popup shows beyond the marker's name and activities (address, open now, actions).
+    ``embed=1``: links open a new tab, no favourites; ``lang=en``: an embed's words."""
+    number = params.parse_id(site_id)
+    found = site_view.details(session, service.taxonomy, number) if number is not None else None
+    if found is None:
+        raise HTTPException(404, detail=f"Aucun site publié ne porte le numéro « {site_id} ».")
+    response = page(request, "_site_popup.html", s=found.site, open_state=found.open_state,
+                    share_url=site_url(service, found.site.id), new_tab=embed,
+                    ui=embed_text.page_words(lang) if embed else {})
+    response.headers["Cache-Control"] = "public, max-age=60"  # « ouvert maintenant » moves with the clock
+    return response
+
+
+def site_url(service, site_id: int) -> str:
+    return f"{service.settings.public_base_url.rstrip('/')}/sites/{site_id}"
 
 
 @router.get("/liste", response_class=HTMLResponse)
@@ -144,7 +182,7 @@ def list_page(request: Request, service: ServiceDep, session: SessionDep, f: Fil
                 page_url=lambda n: with_query("/liste", filter_query(request, **sort, page=n if n > 1 else None)),
                 map_query=filter_query(request, **map_view), autour=autour,
                 unknown_place=autour if autour and not place else None, place_sort=True,
-                **filter_context(session, f, search.activity_counts(session, f)))
+                **filter_context(session, service, f, search.activity_counts(session, f)))
 
 
 @router.get("/icones.css")

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carto.core.taxonomy import Taxonomy
 from carto.storage import freshness, search_index
 from carto.storage.models import PoleCommune, Site, SiteActivity, SiteStatus
 
@@ -236,6 +237,17 @@ def activity_counts(session: Session, f: SiteFilter) -> dict[str, int]:
         ids = set(_find_near(session, f, where, 10**9, 0).distances)
         query = query.where(col(Site.id).in_(ids))
     return dict(session.exec(query).all())
+
+
+def empty_domains(session: Session, taxonomy: Taxonomy) -> set[str]:
+    """Slugs of the domains without any published site: the filters say « bientôt » instead of
+    ticking them with zero counts. One indexed existence test per domain (activity, status first)."""
+    def has_sites(domain) -> bool:
+        slugs = [a.slug for a in domain.activities]
+        query = (select(SiteActivity.site_id).where(col(SiteActivity.activity).in_(slugs),
+                                                    SiteActivity.status == SiteStatus.published).limit(1))
+        return session.exec(query).first() is not None
+    return {d.slug for d in taxonomy.domains if not has_sites(d)}
 
 
 def activities_by_site(session: Session, site_ids: list[int]) -> dict[int, list[str]]:

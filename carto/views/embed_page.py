@@ -72,13 +72,18 @@ def territory_box(service: Service, session: Session, level: str, code: str) -> 
     return entry.bbox if entry else None
 
 
+# Levels whose outline a map draws: an embed's presets, and a commune chosen on the public map.
+OUTLINE_LEVELS = {"commune": "communes", **TERRITORY_LEVELS}
+
+
 def territory_outline(session: Session, level: str, code: str) -> dict | None:
-    """The preset territory's outline as the map draws it (lightened, GeoJSON geometry)."""
+    """A territory's outline as the maps draw it (lightened, GeoJSON geometry): ``level`` is "pole" or
+    one of OUTLINE_LEVELS."""
     if level == "pole":
         pole = session.get(Pole, code)
         geometry = pole.geometry if pole else None
     else:
-        found = territories.geometries(session, TERRITORY_LEVELS[level], [code]).get(code)
+        found = territories.geometries(session, OUTLINE_LEVELS[level], [code]).get(code)
         geometry = json.dumps(found) if found else None
     return json.loads(mapview.display_geometry(geometry)) if geometry else None
 

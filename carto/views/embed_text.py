@@ -42,6 +42,7 @@ PAGE_EN = {
     "search_label": "Search (name, description, town)",
     "search_placeholder": "e.g. bicycle repair",
     "activities": "Activities",
+    "soon": "coming soon",
     "all": "all",
     "none": "none",
     "territory": "Territory",

@@ -22,7 +22,7 @@ FONT_AWESOME = STATIC_DIR / "vendor" / "fontawesome-free"
 FAMILY = "Carto Icons"
 # Icons of the page templates and map.js (the taxonomy brings the others).
 PAGE_ICONS = frozenset({"sliders", "location-crosshairs", "location-dot", "globe", "envelope", "phone",
-                        "map-location-dot"})
+                        "map-location-dot", "route", "door-open", "door-closed", "share-nodes", "star", "bars"})
 _RULE = re.compile(r'((?:\.fa-[a-z0-9-]+:before,?)+)\{content:"\\([0-9a-f]+)"\}')
 _NAME = re.compile(r"\.fa-([a-z0-9-]+):before")
 

@@ -2,9 +2,12 @@
 import math
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlmodel import Session
 
+from carto.core import opening_status
+from carto.core.opening_status import OpenState
 from carto.query import search, territories
 
 from carto.territory import territory_names
@@ -25,6 +28,7 @@ class ListItem:
     activities: list[Activity]
     domain: Domain | None  # of the first activity: colour and icon of the entry
     distance_km: float | None
+    open_state: OpenState | None
 
 
 @dataclass
@@ -51,10 +55,12 @@ def list_page(session: Session, taxonomy: Taxonomy, locator: Locator, f: SiteFil
     slugs = search.activities_by_site(session, [s.id for s in found.sites])
     known = taxonomy.activities
     items = []
+    now = datetime.now(opening_status.PARIS)
     for site in found.sites:
         activities = [known[a] for a in slugs[site.id] if a in known]
         domain = taxonomy.domain(activities[0].domain) if activities else None
-        items.append(ListItem(site, activities, domain, found.distances.get(site.id)))
+        items.append(ListItem(site, activities, domain, found.distances.get(site.id),
+                              opening_status.state_at(site.opening_hours, now)))
     near = locator.locate(*f.near) if f.near else None
     return ListPage(items, found.total, page, per_page, near.commune_name if near else None)
 

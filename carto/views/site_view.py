@@ -1,10 +1,12 @@
 """What the public page of a site shows: its public fields, worded for people, in French."""
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from urllib.parse import quote
 
 from sqlmodel import Session
 
-from carto.core import opening_hours
+from carto.core import opening_hours, opening_status
+from carto.core.opening_status import OpenState
 
 from carto.query import search
 
@@ -25,6 +27,7 @@ class SiteDetails:
     hours_raw: str | None  # the stored text, shown as is if it cannot be worded
     places: list[Named]  # commune, EPCI, pays, département, pôles
     legal_form: str | None
+    open_state: OpenState | None  # at the time of the request
 
     @property
     def main_domain(self) -> Domain | None:
@@ -44,7 +47,8 @@ def details(session: Session, taxonomy: Taxonomy, site_id: int) -> SiteDetails |
         hours=_hours_in_french(site.opening_hours), hours_raw=site.opening_hours,
         places=territory_names.of_commune(session, site.commune_code, site.epci_code, site.pays_code,
                                           site.dep_code),
-        legal_form=LEGAL_FORM_LABELS.get(site.legal_form) if site.legal_form else None)
+        legal_form=LEGAL_FORM_LABELS.get(site.legal_form) if site.legal_form else None,
+        open_state=opening_status.state_at(site.opening_hours, datetime.now(opening_status.PARIS)))
 
 
 def _hours_in_french(hours: str | None) -> list[str]:
@@ -89,3 +93,13 @@ def _without_empty(value):
     if isinstance(value, dict):
         return {k: _without_empty(v) for k, v in value.items() if v not in (None, "", [])}
     return value
+
+
+def directions_url(lat: float, lon: float) -> str:
+    """OpenStreetMap's route planner with the site as destination (the start is left to the visitor)."""
+    return f"https://www.openstreetmap.org/directions?route=%3B{lat:.5f}%2C{lon:.5f}#map=16/{lat:.5f}/{lon:.5f}"
+
+
+def geo_uri(lat: float, lon: float, name: str) -> str:
+    """A ``geo:`` link (RFC 5870): phones open it in their maps application, labelled with the name."""
+    return f"geo:{lat:.5f},{lon:.5f}?q={lat:.5f},{lon:.5f}({quote(name, safe='')})"

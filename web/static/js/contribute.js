@@ -143,7 +143,8 @@
           map.fitBounds([[found.bbox[1], found.bbox[0]], [found.bbox[3], found.bbox[2]]], { animate: false });
         }
       })
-      .catch(() => {});
+      // Only a convenience: the point can still be placed by hand, so the page says nothing more.
+      .catch((e) => console.error("commune introuvable pour centrer la carte", e));
   });
 
   const lat0 = number(latInput.value), lon0 = number(lonInput.value);

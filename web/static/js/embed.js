@@ -1,8 +1,8 @@
 /* Carto ESS — an embed page (/embed), usually inside a partner's iframe.
  *
- * On the map (after map.js): draws the outline of the territory the embed is preset to, names the
- * zoom buttons in the embed's language, and folds the legend on small frames, where it would hide
- * the map.
+ * On the map (after map.js, which draws the outline of the territory the embed is preset to): names
+ * the zoom buttons in the embed's language, and folds the legend on small frames, where it would
+ * hide the map.
  * In an iframe: tells the partner's page how tall the list view is, so that an iframe using our
  * resizer (embed-resize.js) grows with the list rather than scrolling inside it. The map fills
  * whatever height it is given: it asks for the snippet's own height back (height 0). The message
@@ -12,11 +12,6 @@
   "use strict";
   const C = window.CARTO;
   if (C && C.embed) {
-    if (C.embed.outline) {
-      L.geoJSON(C.embed.outline, {
-        interactive: false, style: { color: "#1b3a4b", weight: 2, dashArray: "6 4", fill: false },
-      }).addTo(C.map);
-    }
     // The zoom buttons come named in French with the folium map; map.js's words may be English.
     [["in", "zoomIn"], ["out", "zoomOut"]].forEach(([button, word]) => {
       const el = document.querySelector(".leaflet-control-zoom-" + button);

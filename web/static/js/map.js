@@ -15,58 +15,20 @@
   const cluster = C.cluster;
   const LIMIT = 1000; // sites shown one by one; beyond, counted per cell, and the status asks to zoom in
   const SEARCH_DELAY_MS = 350;
-  const TERRITORY_API = { commune: "communes", epci: "epci", pays: "pays", departement: "departements" };
   // The map inside a partner's iframe (/embed): its links open a new tab (embed.linkTarget), its list
   // is the embed's own (embed.listUrl, to which the filters are appended), and the server already
   // set its first view from the embed's options: the address is neither read nor rewritten.
   const EMBED = C.embed || null;
-  // Every word the script shows; a page may pass its own (window.CARTO.words, e.g. in English).
-  const W = Object.assign({
-    sites: (n) => n.toLocaleString("fr-FR") + " site" + (n > 1 ? "s" : ""),
-    inView: (n) => (n === 0 ? "Aucun site dans la vue" : W.sites(n) + " dans la vue"),
-    countInView: (n) => (n > 1 ? " sites" : " site") + " dans la vue",
-    grouped: " — regroupés par secteur : zoomez pour voir chaque site",
-    cellTitle: (n) => W.sites(n) + " : zoomer sur ce secteur",
-    noActivity: "Aucune activité sélectionnée.",
-    loadFailed: "Les sites n'ont pas pu être chargés. Réessayez dans un instant.",
-    seeSite: "Voir la fiche",
-    seeSiteOf: " de ",
-    close: "Fermer",
-    siteGone: "Le site de cette adresse n'est plus publié.",
-    poleLayer: "Zones des pôles ESS",
-    poleTooltip: "Pôle ESS : ",
-    polesFailed: "Les zones des pôles n'ont pas pu être chargées.",
-    layers: "Couches de la carte",
-    centredOn: (name) => "Carte centrée sur " + name + ".",
-    searching: "Recherche…",
-    noCommune: (q) => "Aucune commune ne correspond à « " + q + " ».",
-    choose: (total, shown) => total + " communes correspondent" +
-      (total > shown ? " (les plus peuplées d'abord) : choisissez dans la liste ou précisez le nom."
-        : " : choisissez dans la liste."),
-    communeFailed: "La recherche de commune n'a pas abouti. Réessayez.",
-    noGeolocation: "Votre navigateur ne donne pas votre position.",
-    locating: "Recherche de votre position…",
-    located: "Carte centrée sur votre position.",
-    locationDenied: "Vous n'avez pas autorisé l'accès à votre position.",
-    locationFailed: "Votre position n'a pas pu être déterminée.",
-    here: "Votre position",
-  }, C.words || {});
+  // Markers, popups, words (French, or the page's own: window.CARTO.words) and JSON reads: markers.js.
+  const M = CartoMarkers.create({ taxonomy: C.taxonomy, words: C.words, linkTarget: EMBED && EMBED.linkTarget,
+    lang: EMBED && EMBED.lang });
+  const W = M.words;
+  const getJson = CartoMarkers.getJson;
+  const failure = (e) => CartoMarkers.failure(e, W);
   const form = document.getElementById("carto-filters");
   const statusBox = document.getElementById("carto-status");
   document.body.classList.add("carto-js");
   map.invalidateSize();
-
-  // --- Taxonomy ------------------------------------------------------------------------------
-  const ACTIVITIES = {}; // slug -> {slug, label, icon, domain, rank}
-  C.taxonomy.forEach((d, i) => d.activities.forEach((a, j) => {
-    ACTIVITIES[a.slug] = Object.assign({}, a, { domain: d, rank: i * 1000 + j });
-  }));
-
-  function escapeHtml(text) {
-    const div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
 
   // --- Filters: the form is the source of truth, named like the API's query parameters ------------
   const domainBlocks = Array.from(form.querySelectorAll(".carto-domain"));
@@ -125,7 +87,8 @@
 
   form.querySelectorAll('input[name="siae"], input[name="ea"]').forEach((b) => b.addEventListener("change", refresh));
   form.querySelectorAll("select[data-level]").forEach((select) => select.addEventListener("change", () => {
-    if (select.value) zoomToTerritory(select.dataset.level, select.value);
+    // One territory at a time on the map: the last one chosen is outlined.
+    showOutline(select.value ? select.dataset.level : null, select.value, true);
     refresh();
   }));
 
@@ -141,49 +104,10 @@
   // "Afficher en liste": the same filters, sorted around the centre of the map.
   form.addEventListener("submit", (e) => { e.preventDefault(); window.location.href = listUrl(); });
 
-  // --- Markers -------------------------------------------------------------------------------
+  // --- Markers (markers.js draws them: the pin of the main activity among the selected ones) ----
   const markers = new Map(); // site id -> L.Marker
-  const icons = {};
-
-  function markerIcon(domain) {
-    const key = domain ? domain.slug : "";
-    if (!icons[key]) {
-      const colour = domain ? domain.color : "#607d8b";
-      const icon = domain ? domain.icon : "location-dot";
-      icons[key] = L.divIcon({
-        className: "carto-marker",
-        html: '<span class="carto-pin" style="--pin:' + colour + '"><i class="fa-solid fa-' + icon +
-          '" aria-hidden="true"></i></span>',
-        iconSize: [28, 35], iconAnchor: [14, 35], popupAnchor: [0, -32],
-      });
-    }
-    return icons[key];
-  }
-
-  /* The activity that gives a marker its domain: a selected one first, in taxonomy order. */
-  function mainActivity(slugs, selected) {
-    const known = slugs.map((s) => ACTIVITIES[s]).filter(Boolean);
-    known.sort((a, b) => (selected.has(b.slug) - selected.has(a.slug)) || (a.rank - b.rank));
-    return known[0];
-  }
-
-  function popupHtml(row) {
-    const [id, , , name, slugs] = row;
-    const items = slugs.map((s) => ACTIVITIES[s]).filter(Boolean).sort((a, b) => a.rank - b.rank)
-      .map((a) => '<li style="--domain:' + a.domain.color + '"><i class="fa-solid fa-' + a.icon +
-        '" aria-hidden="true"></i> ' + escapeHtml(a.label) + "</li>").join("");
-    return '<div class="carto-popup"><h2>' + escapeHtml(name) + "</h2><ul>" + items +
-      '</ul><p><a href="/sites/' + encodeURIComponent(id) + '"' +
-      (EMBED ? ' target="' + EMBED.linkTarget + '" rel="noopener"' : "") + ">" + W.seeSite + '<span class="carto-sr">' + W.seeSiteOf +
-      escapeHtml(name) + "</span></a></p></div>";
-  }
-
-  /* Popups stand on the map, not on markers: re-clustering while the view loads must not close them. */
-  function openPopup(row, autoPan, fromKeyboard) {
-    L.popup({ siteId: row[0], autoPan: autoPan, offset: [0, -26] })
-      .setLatLng([row[2], row[1]]).setContent(popupHtml(row)).openOn(map);
-    if (fromKeyboard) map.getPane("popupPane").querySelector(".carto-popup a").focus();
-  }
+  M.attach(map);
+  M.clusterKeys(map, cluster);
 
   function showSites(rows, complete) {
     const selected = selectedActivities();
@@ -194,13 +118,13 @@
     cluster.removeLayers(gone);
     const added = [];
     for (const row of rows) {
-      const main = mainActivity(row[4], selected);
-      const icon = markerIcon(main && main.domain);
       const existing = markers.get(row[0]);
-      if (existing) { if (existing.options.icon !== icon) existing.setIcon(icon); continue; }
-      const marker = L.marker([row[2], row[1]], { icon: icon, title: row[3], alt: row[3], keyboard: true })
-        .on("click", () => openPopup(row, true))
-        .on("keypress", (e) => { if (e.originalEvent.key === "Enter") openPopup(row, true, true); });
+      if (existing) {
+        const icon = M.icon(M.mainActivity(row[4], selected));
+        if (existing.options.icon !== icon) existing.setIcon(icon);
+        continue;
+      }
+      const marker = M.marker(map, row, selected);
       markers.set(row[0], marker);
       added.push(marker);
     }
@@ -215,7 +139,7 @@
 
   function cellIcon(count) {
     const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
-    return L.divIcon({ html: "<div><span>" + count.toLocaleString("fr-FR") + "</span></div>", iconSize: [40, 40],
+    return L.divIcon({ html: "<div><span>" + W.number(count) + "</span></div>", iconSize: [40, 40],
       className: "marker-cluster marker-cluster-" + size });
   }
 
@@ -266,43 +190,55 @@
       .map((v, i) => Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)).toFixed(5)).join(",");
   }
 
-  function getJson(url, signal) {
-    return fetch(url, { signal: signal, headers: { Accept: "application/json" } }).then((r) => {
-      if (!r.ok) throw new Error("HTTP " + r.status + " sur " + url);
-      return r.json();
-    });
+  /* The sites of the view one by one when there are at most LIMIT of them, else counted per cell.
+   * A page of markers is asked for only when it will be shown: directly when the view lies within
+   * the last one known to hold at most LIMIT sites with the same filters (a zoom in or a small pan
+   * there), else after the cells, whose total says whether the view is crowded. */
+  let roomy = null; // {box: [w, s, e, n], params} of the last view shown one by one
+  function within(inner, outer) {
+    return inner[0] >= outer[0] && inner[1] >= outer[1] && inner[2] <= outer[2] && inner[3] <= outer[3];
   }
 
-  /* The sites of the view one by one when there are at most LIMIT of them, else counted per cell.
-   * Zoomed out from a crowded view, ask for the cells first (one request instead of two). */
-  let crowdedZoom = null;
   function loadSites(bbox, params, signal) {
     const zoom = map.getZoom();
     const query = "bbox=" + bbox + "&" + params;
-    const asCells = () => getJson("/api/sites/clusters?zoom=" + zoom + "&" + query, signal)
-      .then((grid) => ({ total: grid.total, cells: grid.clusters }));
+    const box = bbox.split(",").map(Number);
     const asSites = () => getJson("/api/sites?format=compact&limit=" + LIMIT + "&" + query, signal).then((data) => {
-      crowdedZoom = data.total > data.sites.length ? zoom : null;
-      return crowdedZoom === null ? data : asCells();
+      roomy = { box: box, params: String(params) };
+      return data;
     });
-    if (crowdedZoom !== null && zoom <= crowdedZoom) {
-      return asCells().then((grid) => (grid.total > LIMIT ? grid : asSites()));
-    }
-    return asSites();
+    if (roomy && roomy.params === String(params) && within(box, roomy.box)) return asSites();
+    return getJson("/api/sites/clusters?zoom=" + zoom + "&" + query, signal).then((grid) => {
+      if (grid.total <= LIMIT) return asSites();
+      roomy = null;
+      return { total: grid.total, cells: grid.clusters };
+    });
+  }
+
+  /* Counts per activity are those of the view and of the other filters (facets): ticking an
+   * activity does not change them, so they are asked for only when the view or those filters do. */
+  let countsAsked = null, countsAnswer = null;
+  function loadCounts(bbox, params, signal) {
+    const counts = new URLSearchParams(params);
+    counts.delete("activity"); counts.delete("domain");
+    const url = "/api/taxonomy?bbox=" + bbox + "&" + counts;
+    if (url === countsAsked && countsAnswer) return countsAnswer;
+    countsAsked = url;
+    countsAnswer = getJson(url, signal).catch((e) => { countsAsked = null; countsAnswer = null; throw e; });
+    return countsAnswer;
   }
 
   let pending = null;
   function refresh() {
+    if (favouritesOn()) { writeUrl(); return; } // the favourites stay shown whatever the view
     const bbox = bboxParam();
     const params = filterParams();
     const none = activityParams().none;
-    const counts = new URLSearchParams(params);
-    counts.delete("activity"); counts.delete("domain"); // counts are facets: every activity counted
     if (pending) pending.abort();
     pending = new AbortController();
     const signal = pending.signal;
     const sites = none ? Promise.resolve({ total: 0, sites: [] }) : loadSites(bbox, params, signal);
-    Promise.all([sites, getJson("/api/taxonomy?bbox=" + bbox + "&" + counts, signal)])
+    Promise.all([sites, loadCounts(bbox, params, signal)])
       .then(([data, tree]) => {
         showSites(data.sites || [], !data.cells);
         showCells(data.cells || []);
@@ -311,10 +247,49 @@
       })
       .catch((e) => {
         if (e.name === "AbortError") return;
-        statusBox.textContent = W.loadFailed;
+        statusBox.textContent = W.loadFailed + " " + failure(e);
         console.error(e);
       });
     writeUrl();
+  }
+
+  // --- « Mes favoris »: the sites kept in this browser (site-actions.js), instead of the view's ---
+  const favouritesBox = document.getElementById("carto-favourites");
+  const favourites = window.CartoFavourites;
+  function favouritesOn() { return Boolean(favouritesBox && favouritesBox.checked); }
+
+  function showFavourites(fit) {
+    if (pending) pending.abort();
+    pending = new AbortController();
+    const signal = pending.signal;
+    const gone = (e) => (e.status === 404 ? null : Promise.reject(e)); // unpublished since: left out
+    Promise.all(favourites.list().map((f) => getJson("/api/sites/" + encodeURIComponent(f.id), signal).catch(gone)))
+      .then((features) => {
+        const rows = features.filter(Boolean).map((f) =>
+          [f.id, f.geometry.coordinates[0], f.geometry.coordinates[1], f.properties.name, f.properties.activities]);
+        showCells([]);
+        showSites(rows, true);
+        statusBox.textContent = W.favouritesOnly(rows.length);
+        if (fit && rows.length) map.fitBounds(rows.map((r) => [r[2], r[1]]), { maxZoom: 15, padding: [40, 40] });
+      })
+      .catch((e) => {
+        if (e.name === "AbortError") return;
+        statusBox.textContent = W.favouritesFailed + failure(e);
+        console.error(e);
+      });
+  }
+
+  function countFavourites() {
+    document.getElementById("carto-favourites-count").textContent = "(" + favourites.list().length + ")";
+  }
+
+  if (favouritesBox && favourites) {
+    favouritesBox.closest("[hidden]").hidden = false;
+    countFavourites();
+    favourites.onChange(() => { countFavourites(); if (favouritesOn()) showFavourites(false); });
+    favouritesBox.addEventListener("change", () => {
+      if (favouritesOn()) { showFavourites(true); writeUrl(); } else refresh();
+    });
   }
 
   // --- State in the URL ----------------------------------------------------------------------
@@ -340,6 +315,10 @@
     return [c.lat.toFixed(5), c.lng.toFixed(5), zoom];
   }
 
+  /* Each change of the filters or of the view is a step of the browser's history (Back and Forward
+   * walk through them); the first view, and views put back from the history, replace their entry. */
+  let started = false, restoring = false;
+
   function writeUrl() {
     const p = filterParams();
     const [lat, lon, zoom] = viewParams();
@@ -347,15 +326,21 @@
     p.set("lon", lon);
     p.set("zoom", zoom);
     if (activityParams().none) p.set("no_activity", "1"); // else an address without activity means all of them
+    if (favouritesOn()) p.set("favoris", "1");
     if (selectedSite) p.set("site", selectedSite);
-    if (!EMBED) history.replaceState(null, "", window.location.pathname + "?" + p);
     const listLink = document.getElementById("carto-list-link");
     if (listLink) listLink.href = listUrl();
+    if (EMBED) return;
+    const address = window.location.pathname + "?" + p;
+    if (address === window.location.pathname + window.location.search) return;
+    const same = (a, b) => { a.delete("site"); b.delete("site"); return String(a) === String(b); };
+    // Opening or closing a popup is not a step: only filters and view are.
+    const step = started && !restoring && !same(new URLSearchParams(window.location.search), new URLSearchParams(p));
+    if (step) history.pushState(null, "", address);
+    else history.replaceState(null, "", address);
   }
 
   map.on("popupopen", (e) => {
-    const close = e.popup.getElement().querySelector(".leaflet-popup-close-button");
-    if (close) { close.setAttribute("aria-label", W.close); close.title = W.close; }
     if (e.popup.options.siteId) { selectedSite = e.popup.options.siteId; writeUrl(); }
   });
   map.on("popupclose", (e) => {
@@ -367,24 +352,52 @@
     getJson("/api/sites/" + encodeURIComponent(id)).then((feature) => {
       const [lon, lat] = feature.geometry.coordinates;
       if (centre) map.setView([lat, lon], 16);
-      openPopup([feature.id, lon, lat, feature.properties.name, feature.properties.activities], true);
-    }).catch(() => say(W.siteGone));
+      M.openPopup(map, [feature.id, lon, lat, feature.properties.name, feature.properties.activities], null);
+    }).catch((e) => say(e.status === 404 ? W.siteGone : W.siteFailed + failure(e)));
   }
 
-  function restoreView() {
+  /* The filters of an address put back in the form (Back and Forward; the server fills it on load). */
+  function applyFilters(q) {
+    form.elements.q.value = q.get("q") || "";
+    const activities = new Set(q.getAll("activity"));
+    const domains = new Set(q.getAll("domain"));
+    const all = !q.get("no_activity") && activities.size === 0 && domains.size === 0;
+    for (const block of domainBlocks) {
+      activityBoxes(block).forEach((b) => {
+        b.checked = all || domains.has(block.dataset.domain) || activities.has(b.value);
+      });
+      syncDomainBox(block);
+    }
+    form.querySelectorAll("select[data-level]").forEach((select) => {
+      select.value = q.get(select.dataset.level) || "";
+    });
+    form.querySelectorAll('input[name="siae"], input[name="ea"]').forEach((b) => { b.checked = q.get(b.name) === "true"; });
+    if (favouritesBox) favouritesBox.checked = q.get("favoris") === "1";
+  }
+
+  function restoreView(fromHistory) {
     const q = new URLSearchParams(window.location.search);
     const lat = parseFloat(q.get("lat")), lon = parseFloat(q.get("lon")), zoom = parseInt(q.get("zoom"), 10);
     const hasView = isFinite(lat) && isFinite(lon) && isFinite(zoom);
+    const level = TERRITORY_LEVELS.find((l) => q.get(l));
+    showOutline(level, level && q.get(level), !hasView);
     if (hasView) {
       map.setView([lat, lon], zoom, { animate: false });
       addressView = { lat: q.get("lat"), lon: q.get("lon"), zoom: zoom, centre: L.latLng(lat, lon) };
     }
-    else {
-      const level = ["commune", "pole", "epci", "pays", "departement"].find((l) => q.get(l));
-      if (level) zoomToTerritory(level, q.get(level));
-    }
-    if (/^\d+$/.test(q.get("site") || "")) openSite(q.get("site"), !hasView);
+    const site = /^\d+$/.test(q.get("site") || "") ? q.get("site") : null;
+    if (site && site !== selectedSite) openSite(site, !hasView);
+    else if (!site && fromHistory) map.closePopup();
   }
+
+  window.addEventListener("popstate", () => {
+    if (EMBED) return;
+    restoring = true;
+    applyFilters(new URLSearchParams(window.location.search));
+    restoreView(true);
+    refresh();
+    restoring = false;
+  });
 
   // --- Pôle areas: a layer of the layer control, fetched the first time it is needed --------
   let poleAreasRequest = null;
@@ -395,13 +408,13 @@
 
   const poleLayer = L.geoJSON(null, {
     style: () => ({ color: "#6a1b9a", weight: 1.5, fillOpacity: 0.08 }),
-    onEachFeature: (feature, layer) => layer.bindTooltip(W.poleTooltip + escapeHtml(feature.properties.nom), { sticky: true }),
+    onEachFeature: (feature, layer) => layer.bindTooltip(W.poleTooltip + CartoMarkers.escapeHtml(feature.properties.nom), { sticky: true }),
   });
   C.layers.addOverlay(poleLayer, W.poleLayer);
   map.on("overlayadd", (e) => {
     if (e.layer === poleLayer && poleLayer.getLayers().length === 0) {
       poleAreas().then((areas) => poleLayer.addData(areas))
-        .catch(() => { statusBox.textContent = W.polesFailed; });
+        .catch((e) => { statusBox.textContent = W.polesFailed + failure(e); });
     }
   });
 
@@ -422,16 +435,24 @@
     }
   }
 
-  function zoomToTerritory(level, code) {
-    if (level === "pole") {
-      poleAreas().then((areas) => {
-        const area = areas.features.find((f) => f.id === code);
-        if (area && area.geometry) map.fitBounds(L.geoJSON(area).getBounds());
-      }).catch(() => {});
-      return;
-    }
-    getJson("/api/territories/" + TERRITORY_API[level] + "/" + encodeURIComponent(code) + "?geometry=false")
-      .then((found) => fitPlace(found, 13)).catch(() => {});
+  /* The chosen territory (pôle, EPCI, pays, département or commune) outlined, the map fitted to it. */
+  const TERRITORY_LEVELS = ["commune", "pole", "epci", "pays", "departement"];
+  const outline = L.geoJSON(null, {
+    interactive: false, style: { color: "#1b3a4b", weight: 2, dashArray: "6 4", fill: false },
+  }).addTo(map);
+  let outlined = null;
+
+  function showOutline(level, code, fit) {
+    const key = level ? level + "/" + code : null;
+    if (key === outlined) return;
+    outlined = key;
+    outline.clearLayers();
+    if (!key) return;
+    getJson("/carte/contour/" + encodeURIComponent(level) + "/" + encodeURIComponent(code) + ".geojson").then((area) => {
+      if (outlined !== key) return; // another territory was chosen meanwhile
+      outline.addData(area);
+      if (fit) fitPlace(area, 13);
+    }).catch((e) => say(W.territoryFailed + failure(e)));
   }
 
   function goToPlace(place) {
@@ -480,7 +501,7 @@
       if (items.length === 0) say(W.noCommune(q));
       else if (items.length === 1 || exact.length === 1) goToPlace(exact[0] || items[0]);
       else showPlaceChoices(items, data.total);
-    }).catch(() => say(W.communeFailed));
+    }).catch((e) => say(W.communeFailed + failure(e)));
   });
 
   let hereMarker = null;
@@ -528,7 +549,10 @@
   }
 
   // --- Start ---------------------------------------------------------------------------------
-  if (!EMBED) restoreView();
+  if (EMBED && EMBED.outline) outline.addData(EMBED.outline); // the territory the embed is preset to
+  if (!EMBED) restoreView(false);
+  if (favouritesOn()) showFavourites(!new URLSearchParams(window.location.search).get("lat"));
   map.on("moveend", refresh);
   refresh();
+  started = true;
 })();

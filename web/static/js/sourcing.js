@@ -63,7 +63,8 @@
             option.value = s.label;
             return option;
           }));
-        }).catch(() => {});
+        // Suggestions only help typing: the form still checks the zone when it is sent.
+        }).catch((e) => console.error("suggestions de territoires indisponibles", e));
       }, 200);
     });
   }
