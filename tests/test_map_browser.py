@@ -150,6 +150,9 @@ def test_a_shared_address_gives_back_the_same_view(live_server, page, browser):
     marker.focus()
     page.keyboard.press("Enter")
     name = page.locator(".carto-popup h2").inner_text()
+    # The popup's details (address, hours) arrive, and it pans the map to be seen whole: then share.
+    expect(page.locator(".carto-popup address")).to_be_visible()
+    page.wait_for_load_state("networkidle")
     shared, seen = page.url, status(page).inner_text()
     assert "domain=mobilite" in shared and "q=rennes" in shared and "site=" in shared
 
@@ -157,6 +160,8 @@ def test_a_shared_address_gives_back_the_same_view(live_server, page, browser):
     other.goto(shared)
     expect(status(other)).to_have_text(seen)
     expect(other.locator(".carto-popup h2")).to_have_text(name)
+    expect(other.locator(".carto-popup address")).to_be_visible()
+    other.wait_for_load_state("networkidle")
     assert other.get_by_label("Rechercher (nom, description, commune)").input_value() == "rennes"
     assert not other.get_by_role("checkbox", name="Prévention et gestion des déchets").is_checked()
     assert other.get_by_role("checkbox", name="Atelier et réemploi de vélos").is_checked()
