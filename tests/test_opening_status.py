@@ -33,7 +33,7 @@ def test_a_public_holiday_closed_by_the_rules_is_skipped():
 
 def test_spans_past_midnight_and_always_open():
     assert state_at("Tu-Sa 22:00-02:00", datetime(2026, 12, 5, 1, 0)).text == "Ouvert maintenant, ferme à 2 h"
-    assert state_at("24/7", THURSDAY).text == "Ouvert 24 h sur 24"
+    assert state_at("24/7", THURSDAY).text == "Ouvert en permanence"
 
 
 def test_an_aware_moment_is_read_in_french_time():
@@ -44,3 +44,8 @@ def test_an_aware_moment_is_read_in_french_time():
 @pytest.mark.parametrize("hours", [None, "", '"sur rendez-vous"', "pas une syntaxe"])
 def test_nothing_is_claimed_when_the_hours_cannot_tell(hours):
     assert state_at(hours, THURSDAY) is None
+
+
+def test_an_opening_more_than_a_week_away_is_given_by_its_date():
+    summer_only = "Jun-Aug Mo 10:00-12:00"
+    assert state_at(summer_only, THURSDAY).text == "Fermé, ouvre le 7/06 à 10 h"
