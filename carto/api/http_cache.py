@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from carto.storage import freshness
 
 # Exports are left out: files of any size, which the store would hold whole while they stream.
-READ_PATHS = ("/api/sites", "/api/taxonomy", "/api/territories", "/api/poles", "/api/sourcing", "/api/stats", "/ogc")
+READ_PATHS = ("/api/sites", "/api/changes", "/api/taxonomy", "/api/territories", "/api/poles", "/api/sourcing", "/api/stats", "/ogc")
 NEGOTIATED_PATHS = ("/ogc",)
 CACHE_CONTROL = "public, max-age=60"
 _VERSION = "carto.data_version"  # in the request's state: what the ETag was made of
