@@ -261,10 +261,12 @@ def _scope_text(scope) -> str:
 
 @app.command()
 def notify(digests: Annotated[bool, typer.Option(help="Envoyer aussi le résumé de file de chaque modérateur")] = True):
-    """Envoie les e-mails en attente (et les résumés des files de modération) ; dit ce qui a échoué."""
-    from carto.community import mail, moderation
+    """Envoie les e-mails en attente et, à chaque modérateur, ce qui est nouveau dans son périmètre
+    depuis son dernier résumé ; dit ce qui a échoué."""
+    from carto.community import digest, mail
+    from carto.importers import conflicts
     service = _service()
-    queued = moderation.queue_digests(service) if digests else 0
+    queued = digest.queue_digests(service, [digest.contribution_items, conflicts.digest_items]) if digests else 0
     sent, failed = mail.deliver_pending(service.engine, service.settings)
     where = service.settings.smtp_host or mail.outbox_dir(service.settings)
     typer.echo(f"Résumés préparés : {queued} ; e-mails envoyés : {sent} (vers {where}) ; en échec : {failed}")

@@ -73,6 +73,9 @@ def summary(session: Session, service: Service, c: Contribution) -> dict:
         "reason": c.reason.value if c.reason else None,
         "reason_label": contributions.REPORT_REASONS[c.reason] if c.reason else None,
         "comment": c.comment, "duplicates": c.duplicates,
+        "activities": [service.taxonomy.activities[a].label if a in service.taxonomy.activities else a
+                       for a in sites.activities_of(session, site.id)] if c.kind == ContributionKind.new_site else [],
+        "no_pole": bool(moderation.outside_poles(session, [site.id])),
         "contributor": {"name": c.contributor_name, "email": c.contributor_email},
         "decided_by": display_name(decided_by) if c.decided_by else None,
         "decided_at": c.decided_at.isoformat() if c.decided_at else None,
@@ -94,7 +97,9 @@ def _console_context(session: Session, service: Service, me: Visitor, queue: Que
     poles = session.exec(select(Pole.id, Pole.nom).order_by(Pole.nom)).all()
     if not me.scope.everything and me.scope.poles:
         poles = [p for p in poles if p.id in me.scope.poles]
+    no_pole = moderation.no_pole_communes(session) if me.scope.everything else []
     return {"queue": queue, "queues": moderation.QUEUE_LABELS, "counts": counts, "items": items, "total": total,
+            "no_pole_communes": no_pole, "no_pole": moderation.NO_POLE,
             "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "filter": f, "poles": poles,
             "action_labels": moderation.ACTION_LABELS, "today": date.today()}
 

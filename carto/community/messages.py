@@ -62,10 +62,18 @@ def decided(c: Contribution, site_name: str, site_url: str | None, kept: list[st
     return f"Carto ESS : {_WHAT[c.kind]} « {site_name} » — {subject_outcome}", "\n".join(lines)
 
 
-def digest(name: str, counts: list[tuple[str, int]], console_url: str) -> tuple[str, str]:
-    total = sum(n for _, n in counts)
-    lines = [f"Bonjour {name},", "", f"{total} élément{'s' if total > 1 else ''} en attente dans votre file de "
-             "modération :", ""]
-    lines += [f"  - {label} : {n}" for label, n in counts]
-    lines += ["", f"La console de modération : {console_url}", SIGNATURE]
-    return f"Carto ESS : {total} élément{'s' if total > 1 else ''} à modérer", "\n".join(lines)
+def digest(name: str, lines: list[tuple[str, str]], total: int, stale: int, console_url: str) -> tuple[str, str]:
+    """``lines``: (text, link) of each new item (maybe the first ones of ``total``); ``stale``: sites of
+    the scope unverified for a year, mentioned apart (they are not new)."""
+    new = f"{total} nouveaux éléments" if total > 1 else "1 nouvel élément"
+    body = [f"Bonjour {name},", "", f"Depuis votre dernier résumé, {new} dans votre périmètre de modération :", ""]
+    for text, link in lines:
+        body += [f"  - {text}", f"    {link}"]
+    if total > len(lines):
+        body += [f"  … et {total - len(lines)} de plus, dans la console."]
+    if stale:
+        sheets = f"{stale} fiches de votre périmètre ne sont pas vérifiées" if stale > 1 else \
+            "1 fiche de votre périmètre n'est pas vérifiée"
+        body += ["", f"Par ailleurs, {sheets} depuis plus de 12 mois (file « À vérifier »)."]
+    body += ["", f"La console de modération : {console_url}", SIGNATURE]
+    return f"Carto ESS : {new} à modérer", "\n".join(body)

@@ -21,8 +21,8 @@ from carto.community import contributions, mail, messages, users
 from carto.directory import sites
 from carto.directory.service import Service
 from carto.storage.db import session_scope
-from carto.storage.models import (Contribution, ContributionKind, ContributionStatus, PoleCommune, Site, SiteActivity,
-                          SiteStatus, SiteVersion, User, utcnow)
+from carto.storage.models import (Commune, Contribution, ContributionKind, ContributionStatus, PoleCommune, Site,
+                                  SiteActivity, SiteStatus, SiteVersion, User, utcnow)
 from carto.community.site_form import LABELS, FormErrors, diff_rows, french_errors
 from carto.directory.site_schema import SiteData
 from carto.core.taxonomy import Taxonomy
@@ -108,12 +108,34 @@ def paris_time(moment: datetime) -> str:
 
 # --- Reading the queues ------------------------------------------------------------------------
 
+NO_POLE = "aucun"  # the pôle filter for communes covered by no pôle (administrators handle them)
+
+
+def _covered():
+    return select(PoleCommune.commune_code)
+
+
+def outside_poles(session: Session, site_ids: list[int]) -> set[int]:
+    """Those of ``site_ids`` whose commune no pôle covers: no pôle moderator will see them."""
+    if not site_ids:
+        return set()
+    return set(session.exec(select(Site.id).where(col(Site.id).in_(site_ids),
+                                                  col(Site.commune_code).not_in(_covered()))))
+
+
+def no_pole_communes(session: Session) -> list[str]:
+    """Names of the communes no pôle covers."""
+    return list(session.exec(select(Commune.nom).where(col(Commune.code).not_in(_covered())).order_by(Commune.nom)))
+
+
 def _site_where(scope: Scope, f: QueueFilter, taxonomy: Taxonomy) -> list:
     where = scope.site_conditions(taxonomy)
     if f.domain:
         where.append(col(Site.id).in_(select(SiteActivity.site_id).where(
             col(SiteActivity.activity).in_(taxonomy.expand([], [f.domain])))))
-    if f.pole:
+    if f.pole == NO_POLE:
+        where.append(or_(col(Site.commune_code).is_(None), col(Site.commune_code).not_in(_covered())))
+    elif f.pole:
         where.append(col(Site.commune_code).in_(select(PoleCommune.commune_code)
                                                 .where(PoleCommune.pole_id == f.pole)))
     if f.commune:
@@ -498,23 +520,3 @@ def propose_to_admin(session: Session, service: Service, user: User, site: Site,
     comment = (f"Correction de {users.display_name(user)} (modération) : elle sortirait la fiche de son "
                "périmètre, elle est donc soumise à un administrateur.")
     return contributions.propose_change(session, service, site, base_version, data, who, comment)
-
-
-# --- Digests ------------------------------------------------------------------------------------
-
-def digest_counts(session: Session, service: Service, user: User) -> list[tuple[str, int]]:
-    found = counts(session, users.scope_of(session, user), QueueFilter(), service.taxonomy)
-    return [(QUEUE_LABELS[q], n) for q, n in found.items() if n]
-
-
-def queue_digests(service: Service) -> int:
-    """Queue one digest mail per active moderator whose own queue is not empty."""
-    console = f"{service.settings.public_base_url.rstrip('/')}/moderation"
-    queued = 0
-    with session_scope(service.engine) as session:
-        for user in session.exec(select(User).where(User.active, User.digest).order_by(User.id)).all():
-            found = digest_counts(session, service, user)
-            if found:
-                mail.queue(session, user.email, *messages.digest(users.display_name(user), found, console))
-                queued += 1
-    return queued

@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carto.community import moderation, users
+from carto.community.digest import DigestItem
 from carto.community.site_form import LABELS, display
 from carto.community.users import Scope
 from carto.directory import sites
@@ -185,6 +186,23 @@ def decide_missing(session: Session, service: Service, user: User, scope: Scope,
     else:
         sites.keep_despite_source(session, site, actor=f"user:{user.id}")
     return site
+
+
+# --- In moderators' digests ---------------------------------------------------------------------
+
+def digest_items(session: Session, service: Service, scope: Scope, since: datetime | None,
+                 until: datetime) -> list[DigestItem]:
+    """Conflicts opened and sites found missing in the scope between ``since`` and ``until``."""
+    query = _scoped_conflicts(scope, service, ImportConflict).where(ImportConflict.created_at <= until)
+    found = session.exec(query.where(ImportConflict.created_at > since) if since else query).all()
+    gone = missing_query().where(*scope.site_conditions(service.taxonomy), Site.missing_from_source_at <= until)
+    gone = session.exec(gone.where(Site.missing_from_source_at > since) if since else gone).all()
+    site_of = {s.id: s for s in session.exec(select(Site).where(col(Site.id).in_({c.site_id for c in found})))}
+    outside = moderation.outside_poles(session, [*site_of, *(s.id for s in gone)])
+    return ([DigestItem(f"Conflit d'import ({LABELS.get(c.field, c.field)}) : « {site_of[c.site_id].name} »",
+                        "/moderation/imports/conflits", c.created_at, c.site_id in outside) for c in found]
+            + [DigestItem(f"Absente de sa source ({s.source}) : « {s.name} »", "/moderation/imports/absentes",
+                          s.missing_from_source_at, s.id in outside) for s in gone])
 
 
 # --- In batch ----------------------------------------------------------------------------------
