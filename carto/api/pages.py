@@ -140,8 +140,10 @@ def site_page(request: Request, site_id: str, service: ServiceDep, session: Sess
         return error_page(request, 404, [f"Aucun site publié ne porte le numéro «\u00a0{site_id}\u00a0» : "
                                                "il n'existe pas ou n'est plus publié."])
     domain = found.main_domain
+    # The pin of the public map: its first activity's icon in its domain's colour.
+    icon = found.activities[0].icon if found.activities else "location-dot"
     small_map = mapview.site_detail_map(service.settings, found.site.lon, found.site.lat,
-                                        domain.color if domain else "#607d8b", domain.icon if domain else "location-dot")
+                                        domain.color if domain else "#607d8b", icon)
     url = site_url(service, found.site.id)
     return page(request, "site.html", d=found, s=found.site, map=small_map, canonical=url,
                 json_ld=site_view.structured_data(found, url), share_url=url, open_state=found.open_state)
