@@ -4,6 +4,7 @@ server. Nobody sees an error ("database is locked" or any 5xx) and nothing is lo
 (Two moderators deciding the same item: ``test_moderation.py``.)
 """
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -19,6 +20,7 @@ from tests.conftest import MODERATION_PASSWORD, LiveServer, csrf_of
 WRITERS, PROPOSALS_EACH = 6, 8
 READERS, READS_EACH = 6, 25
 RENNES = (-1.6778, 48.1173)
+MODERATION_DEADLINE_S = 180  # far beyond a slow run (about 20 s on a loaded two-core machine)
 READ_PATHS = ["/api/sites?limit=200", "/api/sites?commune=35238&format=compact", "/liste?commune=35238", "/",
               "/api/sourcing?zone=commune:35238", "/ogc/collections/sites/items?limit=50"]
 
@@ -58,8 +60,10 @@ def read(base: str, log: Log, reader: int) -> None:
 
 
 def moderate(base: str, log: Log, email: str, done: threading.Event) -> int:
-    """Accept pending proposals as they come, until the writers are done and the queue is empty."""
+    """Accept pending proposals as they come, until the writers are done and the queue is empty;
+    past the deadline it gives up (a queue that never empties must fail the test, not hang it)."""
     accepted = 0
+    deadline = time.monotonic() + MODERATION_DEADLINE_S
     with httpx.Client(base_url=base, timeout=60) as client:
         csrf = csrf_of(client.get("/connexion").text)
         client.post("/connexion", data={"csrf_token": csrf, "email": email, "password": MODERATION_PASSWORD})
@@ -73,6 +77,9 @@ def moderate(base: str, log: Log, email: str, done: threading.Event) -> int:
                 accepted += 1
             if finished and not items:
                 return accepted
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"moderation queue still not empty after {MODERATION_DEADLINE_S} s "
+                                   f"({accepted} accepted, writers {'done' if finished else 'still running'})")
 
 
 def test_concurrent_proposals_reads_and_decisions_all_succeed(demo_service, moderation_accounts):
@@ -83,9 +90,11 @@ def test_concurrent_proposals_reads_and_decisions_all_succeed(demo_service, mode
         moderator = pool.submit(moderate, server.url, log, moderation_accounts["admin"], done)
         writers = [pool.submit(propose, server.url, log, i) for i in range(WRITERS)]
         readers = [pool.submit(read, server.url, log, i) for i in range(READERS)]
-        for future in writers + readers:
-            future.result()
-        done.set()
+        try:
+            for future in writers + readers:
+                future.result()
+        finally:
+            done.set()  # a failed writer or reader stops the moderator too, instead of leaving it waiting
         accepted = moderator.result()
     assert log.bad == []
     proposals = WRITERS * PROPOSALS_EACH

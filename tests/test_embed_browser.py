@@ -143,10 +143,16 @@ def test_the_resizer_fits_the_list_and_ignores_strangers(live_server, partner, p
     grown = iframe.bounding_box()["height"]
     assert grown > 1500  # twenty sites, unscrolled
 
-    # A message from another origin (here, the partner's page itself) changes nothing.
+    # A message from another origin (here, the partner's page itself) changes nothing. Proof that it
+    # was read: our frame's message, sent after it and so handled after it, does change the height.
+    page.evaluate("""() => { const frame = document.querySelector("iframe"); window.heights = [];
+        new MutationObserver(() => window.heights.push(frame.style.height))
+          .observe(frame, {attributes: true, attributeFilter: ["style"]}); }""")
     page.evaluate("window.postMessage({type: 'carto-embed:height', height: 50}, '*')")
-    page.wait_for_timeout(100)
-    assert iframe.bounding_box()["height"] == grown
+    ours, target = next(f for f in page.frames if f.url.startswith(live_server.url)), int(grown) + 7
+    ours.evaluate(f"parent.postMessage({{type: 'carto-embed:height', height: {target}}}, '*')")
+    expect(iframe).to_have_attribute("style", re.compile(rf"height:\s*{target}px"))
+    assert page.evaluate("window.heights")[0] == f"{target}px"  # the stranger's 50 px never applied
 
     # Back to the map: the snippet's height again.
     frame.get_by_role("link", name="Carte", exact=True).click()

@@ -57,6 +57,10 @@ INJECTED = """() => {
   if (window.__xss) found.push("window.__xss");
   return found;
 }"""
+# The positive sign that a page's scripts have run: loaded, and the map (if the page has one) has
+# said what it shows, which it does once its sites have been fetched and drawn.
+SCRIPTS_RAN = """() => document.readyState === "complete"
+  && [...document.querySelectorAll("#carto-status")].every((s) => s.textContent.trim() !== "")"""
 FIND_MARKER = """(name) =>
   [...document.querySelectorAll(".leaflet-marker-icon")].find((m) => m.title === name) || null"""
 
@@ -105,8 +109,8 @@ def watch(page) -> list:
 
 
 def assert_inert(page, dialogs, where: str, shows: str | None = MARK) -> None:
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(150)  # let the page's own scripts run (popups, lists filled by fetch)
+    page.wait_for_load_state("networkidle")  # every request of the page's scripts has been answered…
+    page.wait_for_function(SCRIPTS_RAN)  # …and the map has drawn what they brought
     assert page.evaluate(INJECTED) == [], where
     assert dialogs == [], where
     if shows:
