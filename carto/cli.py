@@ -384,7 +384,7 @@ def export_cmd(
         sort: Annotated[str | None, typer.Option(help="nom, commune, distance, forme, verifie (- : décroissant)")] = None):
     """Exporte les sites publiés (tous, ou ceux d'une recherche) en GeoJSON, CSV, XLSX ou GeoPackage, avec licence et crédits."""
     from carto.publish import exports, table_schema
-    from carto.query import sourcing
+    from carto.query import params, sourcing
     fmt = (format or output.suffix.lstrip(".")).lower()
     if fmt not in exports.FORMATS:
         raise _fail(ValueError(f"--format : « {fmt} » inconnu (valeurs : {', '.join(exports.FORMATS)})"))
@@ -397,9 +397,9 @@ def export_cmd(
                                       radius_km=radius_km, activity=activity, domain=domain,
                                       legal_form=legal_form, reserved=reserved, public=public, label=label,
                                       q=q, sort=sort)
-        except sourcing.SourcingError as e:
+        except params.ParamError as e:
             choices = "".join(f"\n  {p.label} : --zone {p.key}" for p in e.choices)
-            raise _fail(ValueError(f"--{e.field.replace('_', '-')} : {e}{choices}")) from None
+            raise _fail(ValueError(f"--{e.param.replace('_', '-')} : {e}{choices}")) from None
         results = sourcing.run(session, criteria)
         t = exports.table(session, service.taxonomy, results, service.settings.public_base_url)
         package = None

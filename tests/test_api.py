@@ -151,8 +151,10 @@ def test_limit_is_100_by_default_and_at_most_1000(client):
     ("near=-1.6,200", 400, "near"),
     ("near=ici", 400, "near"),
     ("radius_km=5", 400, "radius_km"),  # without near
-    ("near=-1.6,48.1&radius_km=-1", 422, "radius_km"),
-    ("siae=peut-etre", 422, "siae"),
+    ("near=-1.6,48.1&radius_km=-1", 400, "radius_km"),
+    ("near=-1.6,48.1&radius_km=1001", 400, "radius_km"),
+    ("siae=peut-etre", 400, "siae"),
+    ("q=" + "x" * 201, 400, "q"),
     ("format=xml", 422, "format"),
     ("cursor=pas-un-curseur", 400, "cursor"),
     ("cursor=eyJwIjogMn0&offset=5", 400, "cursor"),

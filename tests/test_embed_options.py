@@ -2,6 +2,7 @@
 from starlette.datastructures import QueryParams
 
 from carto.publish import embed
+from carto.query import params
 from carto.core.taxonomy import load
 
 POLES = {("pole", "adesk"), ("departement", "29")}
@@ -26,7 +27,7 @@ def test_unknown_options_and_bad_values_fall_back_to_defaults():
 
 def test_the_visitors_search_is_kept_tidy_and_short():
     o = parse("q=" + "  r%C3%A9emploi%0A%00v%C3%A9lo " + "x" * 300 + "&siae=1&ea=true&near=-1.68,48.11")
-    assert o.q.startswith("réemploi vélo x") and len(o.q) == embed.MAX_TEXT
+    assert o.q.startswith("réemploi vélo x") and len(o.q) == params.MAX_TEXT
     assert o.siae and o.ea and o.near == (-1.68, 48.11)
 
 

@@ -7,7 +7,7 @@ from carto.directory import sites
 from carto.query import search, sourcing
 from carto.storage.models import Commune, LegalForm, Site, SiteStatus
 from carto.directory.site_schema import SiteData
-from carto.query.sourcing import SourcingError
+from carto.query.params import ParamError
 
 RENNES_METROPOLE = "243500139"
 BREST = (-4.4861, 48.3904)
@@ -56,13 +56,13 @@ def test_territories_are_found_by_name_or_code_accents_aside(service, session, t
 
 
 def test_an_ambiguous_name_offers_the_choices_and_an_unknown_one_says_so(service, session):
-    with pytest.raises(SourcingError) as ambiguous:
+    with pytest.raises(ParamError) as ambiguous:
         sourcing.parse(service, session, territory="Plouhinec")
-    assert ambiguous.value.field == "territory"
+    assert ambiguous.value.param == "territory"
     assert sorted(p.label for p in ambiguous.value.choices) == ["Plouhinec (commune, 29)", "Plouhinec (commune, 56)"]
-    with pytest.raises(SourcingError, match="aucun territoire") as unknown:
+    with pytest.raises(ParamError, match="aucun territoire") as unknown:
         sourcing.parse(service, session, territory="Atlantide")
-    assert unknown.value.field == "territory"
+    assert unknown.value.param == "territory"
 
 
 # --- Radius ------------------------------------------------------------------------------------
@@ -97,9 +97,9 @@ def test_a_radius_around_a_point_and_inside_a_territory_combine(demo_service):
     ({"legal_form": "sarl"}, "legal_form"), ({"zone": "region:53"}, "zone"), ({"zone": "epci:000"}, "zone"),
     ({"around": "Plouhinec", "radius_km": "5"}, "around")])
 def test_bad_criteria_name_the_field_at_fault(service, session, params, field):
-    with pytest.raises(SourcingError) as error:
+    with pytest.raises(ParamError) as error:
         sourcing.parse(service, session, **params)
-    assert error.value.field == field
+    assert error.value.param == field
 
 
 # --- Buyer filters -----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Dependencies shared by the routers: the service context, sessions, and the site filter."""
+import inspect
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -53,31 +54,26 @@ ServiceDep = Annotated[Service, Depends(_service)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def _filter_parameter(f: params.Filter) -> inspect.Parameter:
+    """The query parameter of one filter of ``params.FILTERS``, as text: ``params`` parses it (one
+    grammar, its French errors), FastAPI only documents it."""
+    annotation = list[str] if f.repeatable else str | None
+    query = Query(description=f.description)
+    return inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=[] if f.repeatable else None,
+                             annotation=Annotated[annotation, query])
+
+
 # async: it only checks names and codes in memory (a pôle by primary key), and a sync dependency would
 # cost every read a trip to the thread pool.
-async def site_filter(
-    service: ServiceDep,
-    session: SessionDep,
-    activity: Annotated[list[str], Query(description="Slug d'activité (répétable, ou séparés par des virgules)")] = [],
-    domain: Annotated[list[str], Query(description="Slug de domaine (répétable)")] = [],
-    q: Annotated[str | None, Query(max_length=200, description="Recherche plein texte (accents et casse ignorés)")] = None,
-    bbox: Annotated[str | None, Query(description="ouest,sud,est,nord (WGS84)")] = None,
-    commune: Annotated[str | None, Query(max_length=5, description="Code INSEE (404 s'il est inconnu)")] = None,
-    epci: Annotated[str | None, Query(max_length=9, description="SIREN de l'EPCI (404 s'il est inconnu)")] = None,
-    pays: Annotated[str | None, Query(max_length=2, description="Code du pays (404 s'il est inconnu)")] = None,
-    departement: Annotated[str | None, Query(max_length=3, description="Code du département (404 s'il est inconnu)")] = None,
-    pole: Annotated[str | None, Query(max_length=80, description="Identifiant du pôle ESS (404 s'il est inconnu)")] = None,
-    near: Annotated[str | None, Query(description="lon,lat : tri par distance")] = None,
-    radius_km: Annotated[float | None, Query(gt=0, le=params.MAX_RADIUS_KM, description="Rayon autour de near")] = None,
-    siae: Annotated[bool | None, Query(description="Structures d'insertion (SIAE)")] = None,
-    ea: Annotated[bool | None, Query(description="Entreprises adaptées / ESAT")] = None,
-) -> SiteFilter:
+async def site_filter(service: ServiceDep, session: SessionDep, **values) -> SiteFilter:
     try:
-        return params.site_filter(service, session, activity=activity, domain=domain, q=q, bbox=bbox,
-                                  commune=commune, epci=epci, pays=pays, departement=departement, pole=pole,
-                                  near=near, radius_km=radius_km, siae=siae, ea=ea)
+        return params.site_filter(service, session, values)
     except params.ParamError as e:
         raise param_error(e) from None
 
 
+site_filter.__signature__ = inspect.Signature(
+    [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation)
+     for name, annotation in (("service", ServiceDep), ("session", SessionDep))]
+    + [_filter_parameter(f) for f in params.FILTERS])
 FilterDep = Annotated[SiteFilter, Depends(site_filter)]

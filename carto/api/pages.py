@@ -29,9 +29,6 @@ templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
 templates.env.globals.update(distance_fr=list_view.distance_fr, page_numbers=list_view.page_numbers,
                              french_date=site_view.french_date, level_label=site_view.level_label,
                              directions_url=site_view.directions_url, geo_uri=site_view.geo_uri)
-# What the pages keep from a query string when they link to each other (the filters, not the view).
-FILTER_PARAMS = ("activity", "domain", "q", "commune", "pole", "epci", "pays", "departement", "siae", "ea",
-                 "radius_km")
 
 
 class PageRoute(APIRoute):
@@ -73,7 +70,7 @@ def error_page(request: Request, status_code: int, messages: list[str]) -> HTMLR
 
 def filter_query(request: Request, **extra) -> str:
     """The filter parameters of this request (plus ``extra``) as a query string."""
-    pairs = [(k, v) for k, v in request.query_params.multi_items() if k in FILTER_PARAMS and v]
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k in params.LINKED_FILTERS and v]
     pairs += [(k, v) for k, v in extra.items() if v is not None]
     return urlencode(pairs)
 

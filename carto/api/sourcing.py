@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from carto.directory import geojson
 
-from carto.query import sourcing
+from carto.query import params as vocabulary, sourcing
 
 from carto.views import thematic_maps
 from carto.api.deps import ServiceDep, SessionDep, bad_request
@@ -21,7 +21,8 @@ from carto.api.pages import PageRoute, page
 from carto.directory.service import Service
 from carto.views.list_view import page_numbers
 from carto.storage.models import LEGAL_FORM_LABELS
-from carto.query.sourcing import Criteria, SourcingError
+from carto.query.params import ParamError
+from carto.query.sourcing import Criteria
 
 router = APIRouter(tags=["sourcing"])
 pages = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -61,8 +62,8 @@ def parse(service: Service, session, params: SourcingQuery) -> Criteria:
 def criteria(service: ServiceDep, session: SessionDep, params: QueryDep) -> Criteria:
     try:
         return parse(service, session, params)
-    except SourcingError as e:
-        raise bad_request(e.field, str(e)) from None
+    except ParamError as e:
+        raise bad_request(e.param, str(e)) from None
 
 
 CriteriaDep = Annotated[Criteria, Depends(criteria)]
@@ -96,7 +97,7 @@ def query_string(request: Request, **changes) -> str:
 def _checked(params: SourcingQuery, c: Criteria | None) -> dict[str, set[str]]:
     """The boxes to tick: what the search understood, or what was typed when it could not run."""
     if c is None:
-        return {name: set(sourcing.split(getattr(params, name)))
+        return {name: set(vocabulary.split_values(getattr(params, name)))
                 for name in ("activity", "reserved", "public", "legal_form")} | {"label": set(params.label)}
     return {"activity": set(c.activities), "reserved": set(c.reserved), "public": set(c.publics),
             "legal_form": {f.value for f in c.legal_forms}, "label": set(c.labels)}
@@ -104,6 +105,7 @@ def _checked(params: SourcingQuery, c: Criteria | None) -> dict[str, set[str]]:
 
 def _form_context(session, params: SourcingQuery, c: Criteria | None) -> dict:
     return {"params": params, "checked": _checked(params, c), "legal_forms": LEGAL_FORM_LABELS,
+            "max_radius_km": vocabulary.MAX_RADIUS_KM,
             "reserved": sourcing.RESERVED, "publics": sourcing.PUBLICS,
             "labels": sourcing.available_labels(session), "sorts": sourcing.SORTS}
 
@@ -138,9 +140,9 @@ def sourcing_page(request: Request, service: ServiceDep, session: SessionDep, pa
                   page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1):
     try:
         c = parse(service, session, params)
-    except SourcingError as e:
+    except ParamError as e:
         context = _form_context(session, params, None)
-        choice = {"territory": "zone", "around": "around"}.get(e.field)
+        choice = {"territory": "zone", "around": "around"}.get(e.param)
         choices = [(p.label, "/sourcing?" + query_string(
             request, page=None, **({"zone": p.key, "territory": p.label} if choice == "zone" else {"around": p.label})))
             for p in e.choices]

@@ -4,20 +4,18 @@ An embed never shows an error page: unknown options are ignored and bad values f
 their defaults, because a partner's page cannot show our error messages to its visitors.
 """
 import html
-import math
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from carto.query.params import whole_number
 from carto.core.taxonomy import Taxonomy
+from carto.query import params as vocabulary
+from carto.query.params import lenient, whole_number
 
-TERRITORY_KEYS = ("pole", "epci", "pays", "departement")
-TRUE, FALSE = {"1", "true", "oui", "yes", "on"}, {"0", "false", "non", "no", "off"}
+# Options that are filters of the public pages too (same names as /api/sites, / and /liste).
+FILTER_KEYS = vocabulary.EMBED_FILTERS
+TERRITORY_KEYS = tuple(f.name for f in vocabulary.FILTERS if f.level and f.embed)
 LANGUAGES = ("fr", "en")
 VIEWS = ("map", "list")
-MAX_TEXT = 200  # characters of the text search, as the public API
-# Options that are filters of the public pages too (same names as /api/sites, / and /liste).
-FILTER_KEYS = ("activity", "domain", *TERRITORY_KEYS, "q", "siae", "ea", "near")
 TITLES = {"fr": "Carte des acteurs de l'ESS en Bretagne",
           "en": "Map of the social and solidarity economy in Brittany"}
 HEIGHTS = (250, 2000)  # px, the snippet's iframe
@@ -84,56 +82,16 @@ class EmbedOptions:
         return {k: v for k, v in self.query().items() if k not in FILTER_KEYS}
 
 
-def _flag(raw: str | None, default: bool) -> bool:
-    value = (raw or "").strip().lower()
-    return True if value in TRUE else False if value in FALSE else default
+def _flag(params, name: str, default: bool) -> bool:
+    value = lenient(vocabulary.parse_bool, params.get(name), name)
+    return default if value is None else value
 
 
-def _numbers(raw: str | None, count: int) -> list[float] | None:
-    try:
-        values = [float(v) for v in (raw or "").split(",")]
-    except ValueError:
-        return None
-    if len(values) != count or not all(math.isfinite(v) for v in values):
-        return None
-    return values
-
-
-def _bbox(raw: str | None):
-    values = _numbers(raw, 4)
-    if not values:
-        return None
-    w, s, e, n = values
-    ok = -180 <= w < e <= 180 and -90 <= s < n <= 90
-    return (w, s, e, n) if ok else None
-
-
-def _center(raw: str | None):
-    values = _numbers(raw, 2)
-    if values and -90 <= values[0] <= 90 and -180 <= values[1] <= 180:
-        return values[0], values[1]
-    return None
-
-
-def _near(raw: str | None):
-    values = _numbers(raw, 2)
-    if values and -180 <= values[0] <= 180 and -90 <= values[1] <= 90:
-        return values[0], values[1]
-    return None
-
-
-def _text(raw: str | None) -> str | None:
-    printable = "".join(c for c in (raw or "") if c.isprintable() or c.isspace())
-    return " ".join(printable.split())[:MAX_TEXT] or None
-
-
-def _zoom(raw: str | None) -> int | None:
-    return whole_number(raw, 1, 19)
-
-
-def _slugs(params, name: str, known) -> list[str]:
-    raw = [v for value in params.getlist(name) for v in value.split(",")]
-    return sorted({v.strip() for v in raw if v.strip() in known})
+def _center(raw: str | None) -> tuple[float, float] | None:
+    """``lat,lon``: a point written the other way round (as Leaflet takes it)."""
+    lat_lon = lenient(vocabulary.parse_floats, "center", raw or "", (2,))
+    point = lat_lon and lenient(vocabulary.parse_point, f"{lat_lon[1]},{lat_lon[0]}", "center")
+    return (point[1], point[0]) if point else None
 
 
 def parse(params, taxonomy: Taxonomy, territory_exists) -> EmbedOptions:
@@ -141,22 +99,22 @@ def parse(params, taxonomy: Taxonomy, territory_exists) -> EmbedOptions:
     territory = next(((k, params[k]) for k in TERRITORY_KEYS
                       if params.get(k) and territory_exists(k, params[k])), None)
     return EmbedOptions(
-        activities=_slugs(params, "activity", taxonomy.activities),
-        domains=_slugs(params, "domain", {d.slug for d in taxonomy.domains}),
-        locked=_flag(params.get("lock"), False),
+        activities=sorted(vocabulary.parse_slugs(taxonomy, params.getlist("activity"), "activity", lenient=True)),
+        domains=sorted(vocabulary.parse_slugs(taxonomy, params.getlist("domain"), "domain", lenient=True)),
+        locked=_flag(params, "lock", False),
         territory=territory,
-        bbox=_bbox(params.get("bbox")),
+        bbox=lenient(vocabulary.parse_bbox, params.get("bbox")),
         center=_center(params.get("center")),
-        zoom=_zoom(params.get("zoom")),
+        zoom=whole_number(params.get("zoom"), 1, 19),
         view=params.get("view") if params.get("view") in VIEWS else "map",
-        legend=_flag(params.get("legend"), True),
-        header=_flag(params.get("header"), False),
-        contribute=_flag(params.get("contrib"), True),
+        legend=_flag(params, "legend", True),
+        header=_flag(params, "header", False),
+        contribute=_flag(params, "contrib", True),
         lang=params.get("lang") if params.get("lang") in LANGUAGES else "fr",
-        q=_text(params.get("q")),
-        siae=_flag(params.get("siae"), False),
-        ea=_flag(params.get("ea"), False),
-        near=_near(params.get("near")),
+        q=vocabulary.parse_text(params.get("q"), clip=True),
+        siae=_flag(params, "siae", False),
+        ea=_flag(params, "ea", False),
+        near=lenient(vocabulary.parse_point, params.get("near"), "near"),
     )
 
 
@@ -169,8 +127,9 @@ def snippet_settings(params, lang: str = "fr") -> dict:
     """Title, height and resizer of the snippet (``title``, ``height``, ``resize``), leniently."""
     asked = whole_number(params.get("height"), 0, 10**9 - 1)
     height = DEFAULT_HEIGHT if asked is None else min(max(asked, HEIGHTS[0]), HEIGHTS[1])
-    return {"title": _text(params.get("title")) or TITLES.get(lang, TITLES["fr"]), "height": height,
-            "resize_script": _flag(params.get("resize"), False)}
+    title = vocabulary.parse_text(params.get("title"), "title", clip=True)
+    return {"title": title or TITLES.get(lang, TITLES["fr"]), "height": height,
+            "resize_script": _flag(params, "resize", False)}
 
 
 def snippet(base_url: str, options: EmbedOptions, title: str = TITLES["fr"],

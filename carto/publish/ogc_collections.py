@@ -74,29 +74,14 @@ class Sites(Collection):
     description = ("Structures de l'économie sociale et solidaire (réemploi, réparation, mobilité durable…), "
                    "avec leurs activités et leurs territoires. Les sites « [Démo] » sont fictifs.")
     keywords = ("ESS", "économie sociale et solidaire", "réemploi", "Bretagne")
-    queryables = {
-        "activity": Queryable("Activité (slug de la taxonomie ; plusieurs séparées par des virgules)"),
-        "domain": Queryable("Domaine (slug de la taxonomie)"),
-        "q": Queryable("Recherche plein texte dans le nom, la description et la commune"),
-        "commune": Queryable("Code INSEE de la commune"),
-        "epci": Queryable("SIREN de l'EPCI"),
-        "pays": Queryable("Code du pays"),
-        "departement": Queryable("Code du département"),
-        "pole": Queryable("Identifiant du pôle ESS"),
-        "siae": Queryable("Structure d'insertion par l'activité économique", {"type": "boolean"}),
-        "ea": Queryable("Entreprise adaptée ou ESAT", {"type": "boolean"}),
-    }
+    queryables = {f.name: Queryable(f.description, f.schema) for f in params.FILTERS if f.queryable}
     columns = (("Nom", "name"), ("Commune", "commune_name"), ("Activités", "activities"))
 
     def extent(self, service, session):
         return search.extent(session) or _region_extent(service)
 
     def items(self, service, session, filters, bbox, limit, offset):
-        f = params.site_filter(
-            service, session, activity=filters.get("activity"), domain=filters.get("domain"), q=filters.get("q"),
-            commune=filters.get("commune"), epci=filters.get("epci"), pays=filters.get("pays"),
-            departement=filters.get("departement"), pole=filters.get("pole"),
-            siae=params.parse_bool(filters.get("siae"), "siae"), ea=params.parse_bool(filters.get("ea"), "ea"))
+        f = params.site_filter(service, session, {name: filters.get(name) for name in self.queryables})
         f.bbox = bbox
         page, _ = paging.find(session, f, limit, offset, columns=site_json.FEATURE_COLUMNS)
         return ItemsPage(page.total, [service.pieces.feature(row) for row in page.sites])

@@ -16,11 +16,12 @@ from datetime import date
 from sqlalchemy import Text, cast, or_
 from sqlmodel import Session, col, select
 
-from carto.query import search, territories
+from carto.query import params, search, territories
+from carto.query.params import ParamError
 from carto.directory.service import Service
 from carto.storage.models import LEGAL_FORM_LABELS, Commune, LegalForm, Pole, Site, SiteActivity, Territory
 from carto.query.search import SiteFilter, distance_km
-from carto.core.taxonomy import Taxonomy, UnknownActivity
+from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import fold, words
 
 LEVEL_LABELS = {"commune": "commune", "epci": "EPCI", "pays": "pays", "departement": "département",
@@ -30,17 +31,7 @@ RESERVED = {"siae": "Structure d'insertion (SIAE) — marchés réservés, art. 
 PUBLICS = {"particuliers": "Particuliers", "professionnels": "Professionnels"}
 SORTS = {"nom": "nom", "commune": "commune", "distance": "distance", "forme": "forme juridique",
          "verifie": "date de vérification"}
-MAX_RADIUS_KM = 300
 MAX_CHOICES = 10
-
-
-class SourcingError(ValueError):
-    """A search that cannot run as asked; ``field`` names the parameter, ``choices`` any candidates."""
-
-    def __init__(self, field: str, message: str, choices: list["Place"] | None = None):
-        super().__init__(message)
-        self.field = field
-        self.choices = choices or []
 
 
 @dataclass(frozen=True)
@@ -102,8 +93,8 @@ def _compact(name: str) -> str:
 def place_from_key(service: Service, session: Session, key: str, field_name: str = "zone") -> Place:
     level, _, code = key.partition(":")
     if level not in LEVEL_LABELS or not code:
-        raise SourcingError(field_name, "forme attendue : niveau:code (commune, epci, pays, departement "
-                                        "ou pole), par exemple epci:243500139")
+        raise ParamError(field_name, "forme attendue : niveau:code (commune, epci, pays, departement "
+                                     "ou pole), par exemple epci:243500139")
     if level == "pole":
         pole = session.get(Pole, code)
         entry = Place(level, pole.id, pole.nom) if pole else None
@@ -112,7 +103,7 @@ def place_from_key(service: Service, session: Session, key: str, field_name: str
         entry = found and Place(level, found.code, found.nom,
                                 found.parents.get("departement", "") if level == "commune" else "")
     if entry is None:
-        raise SourcingError(field_name, f"{LEVEL_LABELS[level]} inconnu : « {code} »")
+        raise ParamError(field_name, f"{LEVEL_LABELS[level]} inconnu : « {code} »")
     return entry
 
 
@@ -123,9 +114,9 @@ def resolve_place(service: Service, session: Session, text: str, field_name: str
     if len(found) == 1:
         return found[0]
     if not found:
-        raise SourcingError(field_name, f"aucun territoire ne s'appelle « {text} »")
-    raise SourcingError(field_name, f"plusieurs territoires répondent à « {text} » : précisez lequel",
-                        found[:MAX_CHOICES])
+        raise ParamError(field_name, f"aucun territoire ne s'appelle « {text} »")
+    raise ParamError(field_name, f"plusieurs territoires répondent à « {text} » : précisez lequel",
+                     choices=found[:MAX_CHOICES])
 
 
 @dataclass(frozen=True)
@@ -171,47 +162,14 @@ class Criteria:
 def _choice(field_name: str, values, allowed, what: str) -> frozenset:
     unknown = [v for v in values if v not in allowed]
     if unknown:
-        raise SourcingError(field_name, f"{what} inconnu : « {unknown[0]} » (valeurs : {', '.join(allowed)})")
+        raise ParamError(field_name, f"{what} inconnu : « {unknown[0]} » (valeurs : {', '.join(allowed)})")
     return frozenset(values)
-
-
-def repeated(values) -> list[str]:
-    """A parameter given once (text) or repeated (list), blanks left out."""
-    return [v.strip() for v in ([values] if isinstance(values, str) else values or ()) if v.strip()]
-
-
-def split(values) -> list[str]:
-    """Repeated parameters and comma-separated lists are the same thing (codes and slugs only)."""
-    return [v.strip() for raw in repeated(values) for v in raw.split(",") if v.strip()]
-
-
-def _float(field_name: str, raw: str | None, low: float, high: float) -> float | None:
-    if raw in (None, ""):
-        return None
-    try:
-        value = float(str(raw).replace(",", "."))
-    except ValueError:
-        raise SourcingError(field_name, "un nombre est attendu") from None
-    if not low < value <= high:
-        raise SourcingError(field_name, f"valeur attendue entre {low:g} (exclu) et {high:g}")
-    return value
-
-
-def _point(raw: str) -> tuple[float, float]:
-    parts = split([raw])
-    try:
-        lon, lat = (float(v) for v in parts)
-    except ValueError:
-        raise SourcingError("near", "forme attendue : longitude,latitude (WGS84)") from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise SourcingError("near", "point hors limites : longitude entre -180 et 180, latitude entre -90 et 90")
-    return lon, lat
 
 
 def _centre(service: Service, session: Session, around: str | None,
             near: str | None) -> tuple[tuple[float, float] | None, str]:
     if near:
-        lon, lat = _point(near)
+        lon, lat = params.parse_point(near, "near")
         return (lon, lat), f"{lat:.4f}, {lon:.4f}"
     if around:
         commune = resolve_place(service, session, around, "around", levels=("commune",))
@@ -224,10 +182,10 @@ def _sort(raw: str | None, has_centre: bool) -> tuple[str, bool]:
         return ("distance" if has_centre else "nom"), False
     key, descending = raw.lstrip("-"), raw.startswith("-")
     if key not in SORTS:
-        raise SourcingError("sort", f"tri inconnu : « {raw} » (valeurs : {', '.join(SORTS)}, précédées de - "
+        raise ParamError("sort", f"tri inconnu : « {raw} » (valeurs : {', '.join(SORTS)}, précédées de - "
                                     "pour l'ordre décroissant)")
     if key == "distance" and not has_centre:
-        raise SourcingError("sort", "le tri par distance demande un centre (around ou near)")
+        raise ParamError("sort", "le tri par distance demande un centre (around ou near)")
     return key, descending
 
 
@@ -244,24 +202,18 @@ def parse(service: Service, session: Session, *, territory: str | None = None, z
     place = (place_from_key(service, session, zone) if zone
              else resolve_place(service, session, territory) if territory else None)
     centre, centre_label = _centre(service, session, around, near)
-    radius = _float("radius_km", radius_km, 0, MAX_RADIUS_KM)
+    radius = params.parse_radius(radius_km)
     if radius and not centre:
-        raise SourcingError("radius_km", "un rayon demande un centre : une commune (around) ou un point (near)")
-    try:
-        activities = service.taxonomy.expand(split(activity), [])
-    except UnknownActivity as e:
-        raise SourcingError("activity", str(e)) from None
-    try:
-        activities |= service.taxonomy.expand([], split(domain))
-    except UnknownActivity as e:
-        raise SourcingError("domain", str(e)) from None
-    forms = _choice("legal_form", split(legal_form), [f.value for f in LegalForm], "forme juridique")
+        raise ParamError("radius_km", "un rayon demande un centre : une commune (around) ou un point (near)")
+    activities = service.taxonomy.expand(params.parse_slugs(service.taxonomy, activity, "activity"),
+                                         params.parse_slugs(service.taxonomy, domain, "domain"))
+    forms = _choice("legal_form", params.split_values(legal_form), [f.value for f in LegalForm], "forme juridique")
     sort_key, descending = _sort(sort, centre is not None)
     return Criteria(place=place, centre=centre, centre_label=centre_label, radius_km=radius,
                     activities=frozenset(activities), legal_forms=frozenset(LegalForm(f) for f in forms),
-                    reserved=_choice("reserved", split(reserved), list(RESERVED), "marché réservé"),
-                    publics=_choice("public", split(public), list(PUBLICS), "public"),
-                    labels=frozenset(repeated(label)), q=(q or "").strip() or None,  # a label may hold a comma
+                    reserved=_choice("reserved", params.split_values(reserved), list(RESERVED), "marché réservé"),
+                    publics=_choice("public", params.split_values(public), list(PUBLICS), "public"),
+                    labels=frozenset(params.repeated(label)), q=params.parse_text(q),  # a label may hold a comma
                     sort=sort_key, descending=descending)
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from carto.publish import embed
 
-from carto.query import territories
+from carto.query import params, territories
 
 from carto.views import list_view, mapview
 from carto.directory.service import Service
@@ -21,8 +21,7 @@ from carto.storage.models import Pole
 from carto.query.search import SiteFilter
 from carto.core.taxonomy import Domain, Taxonomy
 
-# Embed option → public level of carto.query.territories (pôles are their own table).
-TERRITORY_LEVELS = {"epci": "epci", "pays": "pays", "departement": "departements"}
+TERRITORY_LEVELS = params.TERRITORY_FILTERS  # embed option → level of carto.query.territories
 CODE = re.compile(r"[\w-]{1,80}")  # pôle slugs, INSEE and SIREN codes: anything else names nothing
 CENTRE_ZOOM = 12  # a centre given without a zoom
 
@@ -34,15 +33,13 @@ class FirstView:
     bounds: list[list[float]] | None = None  # [[south, west], [north, east]]
 
 
-def read_options(service: Service, session: Session, params) -> EmbedOptions:
+def read_options(service: Service, session: Session, query) -> EmbedOptions:
     def territory_exists(level: str, code: str) -> bool:
-        if not CODE.fullmatch(code):
+        if not CODE.fullmatch(code) or (level != "pole" and not service.locator.enabled):
             return False
-        if level == "pole":
-            return session.get(Pole, code) is not None
-        return service.locator.enabled and territories.exists(service, TERRITORY_LEVELS[level], code)
+        return params.territory_exists(service, session, level, code)
 
-    return embed.parse(params, service.taxonomy, territory_exists)
+    return embed.parse(query, service.taxonomy, territory_exists)
 
 
 def site_filter(options: EmbedOptions, taxonomy: Taxonomy) -> SiteFilter:
