@@ -67,7 +67,9 @@ def _pole_communes(client, pole_id):
     ("activity=velo&activity=textile", lambda f, c: {"velo", "textile"} & set(f["properties"]["activities"])),
     ("activity=velo,textile", lambda f, c: {"velo", "textile"} & set(f["properties"]["activities"])),
     ("domain=mobilite", lambda f, c: "mobilite" in f["properties"]["domains"]),
-    ("q=repair cafe", lambda f, c: "repair cafe" in f["properties"]["name"].lower().replace("é", "e")),
+    # « repair café » is a synonym of the activity « réparation » (geodata/taxonomy.yaml)
+    ("q=repair cafe", lambda f, c: "repair cafe" in f["properties"]["name"].lower().replace("é", "e")
+     or "reparation" in f["properties"]["activities"]),
     ("bbox=-1.75,48.08,-1.6,48.14", lambda f, c: _in_box(f, -1.75, 48.08, -1.6, 48.14)),
     ("commune=35238", lambda f, c: f["properties"]["commune_code"] == "35238"),
     ("epci=243500139", lambda f, c: f["properties"]["epci_code"] == "243500139"),

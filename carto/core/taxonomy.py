@@ -21,6 +21,7 @@ class Activity:
     label: str
     icon: str
     domain: str
+    synonyms: tuple[str, ...] = ()  # words people type for it, searched like its label
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def parse(raw: dict) -> Taxonomy:
     domains = []
     seen: set[str] = set()
     for d in raw["domains"]:
-        acts = tuple(Activity(a["slug"], a["label"], a.get("icon", d["icon"]), d["slug"]) for a in d["activities"])
+        acts = tuple(Activity(a["slug"], a["label"], a.get("icon", d["icon"]), d["slug"], tuple(a.get("synonyms", ())))
+                     for a in d["activities"])
         for slug in [d["slug"], *(a.slug for a in acts)]:
             if slug in seen:
                 raise ValueError(f"taxonomy: slug {slug!r} defined twice")

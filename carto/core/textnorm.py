@@ -21,3 +21,47 @@ def fold(text: str | None) -> str:
 def words(text: str | None) -> list[str]:
     """Folded words of a text (apostrophes and hyphens separate words)."""
     return _WORD.findall(fold(text))
+
+
+# Search folding, the same for the indexed text and the query on both backends (done here, not by
+# the database): abbreviations spelled out, then plurals and common endings folded, so that
+# « vélos » finds « vélo », « réparer » finds « réparation » and « St Malo » finds « Saint-Malo ».
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "stes": "saintes", "sts": "saints"}
+# Longest first; only stripped when at least ``_MIN_STEM`` letters remain.
+_ENDINGS = ("issement", "ements", "ement", "ations", "ation", "atrices", "atrice", "ateurs", "ateur",
+            "euses", "euse", "eurs", "eur", "eries", "erie", "ages", "age", "ees", "ee", "er", "e")
+_MIN_STEM = 4
+_SEARCH_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: what both indexes see as a word
+
+
+def stem(word: str) -> str:
+    """The search stem of a folded word: « velos » → « velo », « reparateurs » → « repar ».
+
+    Apart from abbreviations, a stem is always a prefix of its word, so a prefix search for the stem
+    finds the word itself as well as its other forms."""
+    word = _ABBREVIATIONS.get(word, word)
+    if word.isdigit():
+        return word
+    if len(word) > 3 and word[-1] in "sx" and not word.endswith("ss"):
+        word = word[:-1]
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+            return word[:-len(ending)]
+    return word
+
+
+def search_words(text: str | None) -> list[str]:
+    """Folded words of a text split as the search indexes split them (``_`` and punctuation apart)."""
+    return _SEARCH_WORD.findall(fold(text))
+
+
+def index_terms(text: str | None) -> str:
+    """The text as a search index stores it: each word followed by its stem when it differs, so that
+    a stem finds every form and a word still being typed (« recycleri ») finds its full form."""
+    out: list[str] = []
+    for word in search_words(text):
+        out.append(word)
+        stemmed = stem(word)
+        if stemmed != word:
+            out.append(stemmed)
+    return " ".join(out)

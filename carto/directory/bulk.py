@@ -77,7 +77,7 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
     for row, acts in zip(rows, activities):
         row.pop("id", None)
         row["created_at"] = row["updated_at"] = now
-        row["search_text"] = search_index.search_text_of(row["name"], row["description"], row["commune_name"])
+        row["search_text"] = search_index.search_text_of(row, acts)
         row.update(site_json.stored(row, acts))
     insert_rows(session, SITE, rows)
     ids = _ids_by_key(session, rows)
@@ -107,7 +107,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
     now = utcnow()
     diffs, changed, changed_acts = [], [], []
     for row, acts, old in zip(rows, activities, before):
-        row["search_text"] = search_index.search_text_of(row["name"], row["description"], row["commune_name"])
+        row["search_text"] = search_index.search_text_of(row, acts)
         diff = changes(old, row, acts)
         diffs.append(diff)
         if diff:

@@ -108,7 +108,7 @@ def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
     session.add(site)
     session.flush()
     _set_activities(session, site, activities)
-    search_index.index_site(session, site)
+    search_index.index_site(session, site, activities)
     site_json.store(site, activities)
     _record(session, site, activities, "create", actor, {}, contribution_id)
     return site
@@ -168,7 +168,7 @@ def _bump(session, site, activities, action, actor, diff, contribution_id) -> No
     site.version += 1
     site.updated_at = utcnow()
     session.add(site)
-    search_index.index_site(session, site)
+    search_index.index_site(session, site, activities)
     site_json.store(site, activities)
     _record(session, site, activities, action, actor, diff, contribution_id)
 

@@ -14,15 +14,13 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import tuple_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from carto.directory import site_json
 
 from carto.query import search
 
 from carto.storage import search_index
-from carto.storage.models import Site
 from carto.query.search import Page, SiteFilter
 
 
@@ -34,9 +32,10 @@ class BadCursor(ValueError):
 class Cursor:
     after: tuple[str, int] | None = None  # (name, id) of the last site shown, in name order
     position: int | None = None  # in distance order
+    tier: int = 0  # of relevance, with a text query (``search.in_order``)
 
     def encode(self) -> str:
-        data = {"a": list(self.after)} if self.after else {"p": self.position}
+        data = ({"a": list(self.after)} | ({"t": self.tier} if self.tier else {})) if self.after else {"p": self.position}
         return base64.urlsafe_b64encode(json.dumps(data, ensure_ascii=False).encode()).decode().rstrip("=")
 
     @classmethod
@@ -45,8 +44,9 @@ class Cursor:
             data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
             if "a" in data:
                 name, site_id = data["a"]
-                if isinstance(name, str) and isinstance(site_id, int):
-                    return cls(after=(name, site_id))
+                tier = data.get("t", 0)
+                if isinstance(name, str) and isinstance(site_id, int) and tier in (0, 1, 2):
+                    return cls(after=(name, site_id), tier=tier)
             elif isinstance(data.get("p"), int) and data["p"] >= 0:
                 return cls(position=data["p"])
         except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, AttributeError):
@@ -73,19 +73,14 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
     # SQLite's plan depends on the count (see search.name_order); elsewhere the count waits: a first
     # page that holds every match is its own count, as in most town views.
     total = counted() if search_index.box_index_hides(session) else None
-    where, order_by = search.name_order(session, matching, total, limit + 1 + (0 if cursor else offset))
-    query = select(*columns).where(*where)
-    if cursor is not None:
-        query = query.where(tuple_(col(Site.name), col(Site.id)) > tuple_(*cursor.after))
-    else:
-        query = query.offset(offset)
-    rows = search.rows(session, query.order_by(*order_by).limit(limit + 1))
+    after = (cursor.tier, *cursor.after) if cursor is not None else None
+    ranked = search.in_order(session, matching, f.q, total, limit + 1, lambda query: search.rows(session, query),
+                             columns, offset=0 if cursor else offset, after=after)
     if total is None:
-        whole = cursor is None and len(rows) <= limit and (rows or offset == 0)
-        total = offset + len(rows) if whole else counted()
-    page = Page(total, list(rows[:limit]))
-    if len(rows) <= limit:
+        whole = cursor is None and len(ranked) <= limit and (ranked or offset == 0)
+        total = offset + len(ranked) if whole else counted()
+    page = Page(total, [row for _, row in ranked[:limit]])
+    if len(ranked) <= limit:
         return page, None
-    last = page.sites[-1]
-    return page, Cursor(after=(last.name, last.id))
-
+    tier, last = ranked[limit - 1]
+    return page, Cursor(after=(last.name, last.id), tier=tier)

@@ -52,7 +52,9 @@ def current(connection: Connection) -> str | None:
 
 
 def is_ours(name: str, type_: str) -> bool:
-    """What migrations compare and create: the models' tables and indexes only."""
+    """What migrations compare and create: the models' tables, columns and indexes only."""
+    if type_ == "column":
+        return name not in search_index.PG_COLUMNS
     if type_ == "table":
         return name not in FOREIGN_TABLES and not name.startswith(search_index.SQLITE_TABLES)
     if type_ == "index":

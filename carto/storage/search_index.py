@@ -1,37 +1,62 @@
 """Text and bounding-box indexes of sites, kept in step by the write path (``carto.directory.sites``).
 
 Both backends answer the same questions with the same meaning — every word of a query matches the
-start of a word of the folded text (name, description, commune); a box keeps the points inside it:
+start of a word of the site's search text; a box keeps the points inside it:
 
-- SQLite: an FTS5 table over the folded text, written by ``index_entries`` beside each write. A box
-  is plain ranges on lon/lat, answered by the models' index on (status, lon, lat, id) without
+- The search text (``search_text_of``) is written in Python, the same for both backends, in three
+  parts: the name; the labels of the site's activities, of their domains and their synonyms (from
+  the taxonomy); the description, street, postcode and commune. Words are folded (accents, case,
+  ligatures) and each is followed by its stem (``textnorm.index_terms``: plurals and common endings,
+  « St » → « saint »); a query is folded and stemmed the same way, each stem a prefix. The parts give
+  the relevance order (``relevance_tiers``): sites whose name holds every word, then those whose
+  activities do, then the others.
+- SQLite: an FTS5 table with one column per part, written by ``index_entries`` beside each write. A
+  box is plain ranges on lon/lat, answered by the models' index on (status, lon, lat, id) without
   reading the table. (An R*Tree was tried first: finding ids was fast, but the count and the page
   then read every matching ``site`` row for its status and name, 30 to 200 ms at 100,000 sites.)
-- PostgreSQL: expression indexes on the ``site`` table itself (GIN over a ``simple`` tsvector of the
-  folded text, GiST over the PostGIS point of lon/lat), so the database keeps them in step and the
-  write path has nothing to do. No extra column: the models stay the same on both backends.
+- PostgreSQL: a stored generated ``search_vector`` column (the words of the three parts, and those of
+  the name and activities again, marked) with a GIN index: the database keeps it in step, and ANALYZE gives it statistics, so the planner knows a
+  frequent word from a rare one (an expression index has none: at 1,000,000 sites it guessed 20,000
+  matches for any word and walked the name index for 25 s on a word found nowhere). Boxes use a GiST
+  expression index on the PostGIS point of lon/lat, rechecked exactly on the float columns (the
+  index holds float4-rounded boxes). The column lives outside the models, as the indexes do.
 """
-import re
+from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Integer, and_, func, literal_column, text
+from sqlalchemy import Integer, and_, bindparam, func, literal_column, not_, table, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from carto.storage.models import Site
-from carto.core.textnorm import fold, words
+from carto.core import taxonomy as taxonomy_module
+from carto.core.textnorm import index_terms, search_words, stem
+from carto.storage.models import Site, SiteActivity
 
 MAX_QUERY_WORDS = 12
-# PostgreSQL text: punctuation turned into spaces first, so that the parser sees plain words, as the
-# FTS5 tokenizer does (no e-mail, URL or decimal-number tokens).
-_PG_TEXT_VECTOR = "to_tsvector('simple'::regconfig, regexp_replace(search_text, '[^[:alnum:]]+', ' ', 'g'))"
+PARTS = ("name", "topic", "body")  # of the search text, in order of relevance
+SEPARATOR = " | "  # between the parts (never inside one: index terms are letters and digits)
+# PostgreSQL: one tsvector of every word, where the words of the name and of the activities also
+# appear marked (« 0nvelo », « 0tvelo »): a marked lexeme has statistics of its own, so the planner
+# knows how many names hold a word, which weights (ignored by the statistics) would hide.
+_PG_MARKS = {"name": "0n", "topic": "0t"}
+_PG_PART = "split_part(coalesce(search_text, ''), '{sep}', {n})"
+_PG_VECTOR = "to_tsvector('simple'::regconfig, {})".format(" || ' ' || ".join(
+    [_PG_PART.format(sep=SEPARATOR, n=n + 1) for n in range(len(PARTS))]
+    + [f"regexp_replace({_PG_PART.format(sep=SEPARATOR, n=PARTS.index(part) + 1)}, '(\\S+)', '{mark}\\1', 'g')"
+       for part, mark in _PG_MARKS.items()]))
 _PG_POINT = "ST_SetSRID(ST_MakePoint(lon, lat), 4326)"
 # Created by ``create`` (PostgreSQL); named so that migrations and schema comparisons can skip them.
+PG_COLUMNS = {
+    "search_vector": f"ALTER TABLE site ADD COLUMN IF NOT EXISTS search_vector tsvector "
+                     f"GENERATED ALWAYS AS ({_PG_VECTOR}) STORED",
+}
 PG_INDEXES = {
-    "ix_site_search_vector": f"CREATE INDEX IF NOT EXISTS ix_site_search_vector ON site USING gin (({_PG_TEXT_VECTOR}))",
+    "ix_site_search_vector": "CREATE INDEX IF NOT EXISTS ix_site_search_vector ON site USING gin (search_vector)",
     "ix_site_point": f"CREATE INDEX IF NOT EXISTS ix_site_point ON site USING gist (({_PG_POINT}))",
 }
 SQLITE_TABLES = ("site_fts",)
+SQLITE_FTS = (f"CREATE VIRTUAL TABLE IF NOT EXISTS site_fts USING fts5({', '.join(PARTS)}, "
+               "tokenize = 'unicode61 remove_diacritics 2')")
 _PG_EXTENSIONS = ("postgis",)
 
 
@@ -49,9 +74,7 @@ def create(engine: Engine) -> None:
     with engine.begin() as conn:
         if _sqlite(engine):
             # Text is folded in Python before indexing (œ → oe); remove_diacritics is a second net.
-            conn.exec_driver_sql(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS site_fts USING fts5("
-                "body, tokenize = 'unicode61 remove_diacritics 2')")
+            conn.exec_driver_sql(SQLITE_FTS)
             return
         installed = set(conn.exec_driver_sql("SELECT extname FROM pg_extension").scalars())
         for extension in _PG_EXTENSIONS:
@@ -63,74 +86,120 @@ def create(engine: Engine) -> None:
                     raise MissingExtension(
                         f"extension {extension} absente de la base et non installable par ce rôle : "
                         f"« CREATE EXTENSION {extension} » par un administrateur ({e.orig})") from None
-        for ddl in PG_INDEXES.values():
+        for ddl in [*PG_COLUMNS.values(), *PG_INDEXES.values()]:
             conn.exec_driver_sql(ddl)
 
 
-def search_text(site: Site) -> str:
-    return search_text_of(site.name, site.description, site.commune_name)
+def search_text_of(values: Mapping, activities: Iterable[str], taxonomy: taxonomy_module.Taxonomy | None = None) -> str:
+    """The search text of a site from its column values (name, description, street, postcode,
+    commune_name) and activity slugs: what the write path stores in ``Site.search_text``."""
+    taxonomy = taxonomy or taxonomy_module.load()
+    topic = []
+    for slug in activities:
+        activity = taxonomy.activities.get(slug)
+        if activity is not None:
+            topic += [activity.label, taxonomy.domain(activity.domain).label, *activity.synonyms]
+    body = [values.get(k) or "" for k in ("description", "street", "postcode", "commune_name")]
+    return SEPARATOR.join((index_terms(values.get("name")), index_terms(" ".join(topic)), index_terms(" ".join(body))))
 
 
-def search_text_of(name: str, description: str, commune_name: str) -> str:
-    return " ".join([fold(name), fold(description), fold(commune_name)])
-
-
-def index_site(session: Session, site: Site) -> None:
-    site.search_text = search_text(site)
+def index_site(session: Session, site: Site, activities: Iterable[str]) -> None:
+    site.search_text = search_text_of(site.model_dump(include=_TEXT_COLUMNS), activities)
     index_entries(session, [{"id": site.id, "body": site.search_text}])
+
+
+_TEXT_COLUMNS = {"name", "description", "street", "postcode", "commune_name"}
 
 
 def index_entries(session: Session, entries: list[dict], *, new: bool = False) -> None:
     """Index the text of sites given as ``{id, body (search_text)}``, many at a time.
 
     ``new``: the sites were just inserted, so there is no previous text entry to remove.
-    On PostgreSQL the expression indexes follow the ``site`` rows by themselves.
+    On PostgreSQL the generated column and its index follow the ``site`` rows by themselves.
     """
     if not entries or not _sqlite(session.get_bind()):
         return
     conn = session.connection()  # SQLite's own statements: straight to the driver, many rows at once
     if not new:
         conn.exec_driver_sql("DELETE FROM site_fts WHERE rowid = ?", [(e["id"],) for e in entries])
-    conn.exec_driver_sql("INSERT INTO site_fts(rowid, body) VALUES (?, ?)", [(e["id"], e["body"]) for e in entries])
+    conn.exec_driver_sql(f"INSERT INTO site_fts(rowid, {', '.join(PARTS)}) VALUES (?, ?, ?, ?)",
+                         [(e["id"], *_parts(e["body"])) for e in entries])
 
 
-def rebuild(session: Session) -> int:
-    """Re-index every site (after a bulk load or a restore); returns the number of sites."""
+def _parts(search_text: str | None) -> list[str]:
+    parts = (search_text or "").split(SEPARATOR)
+    return (parts + [""] * len(PARTS))[:len(PARTS)]
+
+
+def rebuild(session: Session, taxonomy: taxonomy_module.Taxonomy | None = None, batch: int = 5000) -> int:
+    """Write every site's search text again (after a change of the taxonomy's labels or synonyms,
+    of the folding rules, or a restore), by batches of ids; returns the number of sites."""
     if _sqlite(session.get_bind()):
         session.execute(text("DELETE FROM site_fts"))
-    sites = session.exec(select(Site)).all()
-    for site in sites:
-        index_site(session, site)
-    return len(sites)
+    columns = [col(Site.id), *(getattr(Site, name) for name in sorted(_TEXT_COLUMNS))]
+    done, last = 0, 0
+    while True:
+        rows = session.execute(select(*columns).where(col(Site.id) > last).order_by(Site.id).limit(batch)).all()
+        if not rows:
+            return done
+        ids = [r.id for r in rows]
+        activities: dict[int, list[str]] = {i: [] for i in ids}
+        for site_id, slug in session.execute(select(SiteActivity.site_id, SiteActivity.activity)
+                                             .where(col(SiteActivity.site_id).in_(ids))
+                                             .order_by(SiteActivity.site_id, SiteActivity.activity)):
+            activities[site_id].append(slug)
+        entries = [{"id": r.id, "body": search_text_of(r._mapping, activities[r.id], taxonomy)} for r in rows]
+        session.execute(Site.__table__.update().where(Site.__table__.c.id == bindparam("site_id")),
+                        [{"site_id": e["id"], "search_text": e["body"]} for e in entries])
+        index_entries(session, entries, new=True)
+        done, last = done + len(rows), ids[-1]
 
 
-def fts_query(q: str) -> str | None:
-    """User text → FTS5 query: every word must match, as a quoted prefix phrase (no operators)."""
-    terms = words(q)[:MAX_QUERY_WORDS]
-    return " AND ".join(f'"{t}"*' for t in terms) or None
+def query_stems(q: str) -> list[str]:
+    """The stems of a query's words, each to match the start of an indexed word. One-letter words
+    (« l' », « d' ») are dropped when the query has others: they would match nearly every site."""
+    found = [stem(w) for w in search_words(q)]
+    longer = [w for w in found if len(w) > 1 or w.isdigit()]
+    return list(dict.fromkeys(longer or found))[:MAX_QUERY_WORDS]
 
 
-def ts_query(q: str) -> str | None:
-    """User text → PostgreSQL tsquery: every word a quoted prefix (``'velo':* & 'renn':*``).
-
-    Words are split where the indexed text is (``_`` included), so they hold no quote or operator.
-    """
-    terms = [t for w in words(q)[:MAX_QUERY_WORDS] for t in re.split(r"_+", w) if t]
-    return " & ".join(f"'{t}':*" for t in terms) or None
+def fts_query(q: str, parts: tuple[str, ...] = PARTS) -> str | None:
+    """User text → FTS5 query: every word must match in one of ``parts``, as a quoted prefix (no
+    operators: index terms are letters and digits)."""
+    scope = "" if parts == PARTS else "{" + " ".join(parts) + "} : "
+    return " AND ".join(f'{scope}"{t}"*' for t in query_stems(q)) or None
 
 
-def text_clause(session: Session, q: str):
-    """SQL condition on Site matching all words of ``q``; None when ``q`` has no word."""
+def ts_query(q: str, parts: tuple[str, ...] = PARTS) -> str | None:
+    """User text → PostgreSQL tsquery: every word a quoted prefix (``'velo':* & 'renn':*``), within
+    ``parts`` through their marked words (``('0nvelo':* | '0tvelo':*)``)."""
+    marks = [""] if parts == PARTS else [_PG_MARKS[p] for p in parts]
+    return " & ".join("(" + " | ".join(f"'{m}{t}':*" for m in marks) + ")" for t in query_stems(q)) or None
+
+
+def text_clause(session: Session, q: str, parts: tuple[str, ...] = PARTS):
+    """SQL condition on Site matching all words of ``q`` within ``parts`` of the search text; None
+    when ``q`` has no word."""
     if _sqlite(session.get_bind()):
-        match = fts_query(q)
+        match = fts_query(q, parts)
         if match is None:
             return None
-        return col(Site.id).in_(text("SELECT rowid FROM site_fts WHERE site_fts MATCH :fts")
-                                .bindparams(fts=match))
-    query = ts_query(q)
+        fts = table("site_fts")  # its MATCH value an anonymous parameter: relevance tiers hold several
+        return col(Site.id).in_(select(literal_column("rowid")).select_from(fts)
+                                .where(literal_column("site_fts").op("MATCH")(match)))
+    query = ts_query(q, parts)
     if query is None:
         return None
-    return _pg_text_vector(col(Site.search_text)).op("@@")(func.to_tsquery(_SIMPLE, query))
+    return literal_column("site.search_vector").op("@@")(func.to_tsquery(_SIMPLE, query))
+
+
+def relevance_tiers(session: Session, q: str) -> list[list]:
+    """Conditions splitting the sites matching ``q`` (``text_clause``) by relevance, best first: every
+    word in the name; else every word in the name or the activities; else the others."""
+    name, topic = (text_clause(session, q, PARTS[:n]) for n in (1, 2))
+    if name is None:
+        return [[]]
+    return [[name], [topic, not_(name)], [not_(topic)]]
 
 
 def box_index_hides(session: Session) -> bool:
@@ -162,18 +231,15 @@ def bbox_clause(session: Session, west: float, south: float, east: float, north:
         if not indexed:
             lon, lat = lon + 0, lat + 0
         return and_(lon.between(west, east), lat.between(south, north))
-    return pg_point(Site).op("&&")(func.ST_MakeEnvelope(west, south, east, north, _WGS84))
+    # The GiST index holds float4-rounded boxes: it narrows, the ranges on the columns decide.
+    return and_(pg_point(Site).op("&&")(func.ST_MakeEnvelope(west, south, east, north, _WGS84)),
+                col(Site.lon).between(west, east), col(Site.lat).between(south, north))
 
 
 # The same expressions as the PostgreSQL indexes, constants inline (a bound parameter in their place
 # would not match the index once the server plans a prepared statement generically).
 _SIMPLE = literal_column("'simple'::regconfig")
 _WGS84 = literal_column("4326")
-
-
-def _pg_text_vector(column):
-    return func.to_tsvector(_SIMPLE, func.regexp_replace(
-        column, literal_column("'[^[:alnum:]]+'"), literal_column("' '"), literal_column("'g'")))
 
 
 def pg_point(site=Site):

@@ -1,0 +1,103 @@
+"""Search that finds what people type: realistic queries and the sites expected at the top.
+
+Activity labels, domain names and synonyms (geodata/taxonomy.yaml), plurals and word endings,
+postcodes and « St »/« Ste » are searched; with a query, sites whose name holds its words come
+first, then those whose activities do, then the others, each group in name order. The same on
+SQLite and PostgreSQL (the text is folded and stemmed in Python for both).
+"""
+import pytest
+
+from carto.core.textnorm import stem
+from carto.query import search
+from carto.query.search import SiteFilter
+from tests.test_search import add
+
+BREST, SAINT_MALO, RENNES = (-4.4861, 48.3904), (-2.0075, 48.6493), (-1.6778, 48.1173)
+
+
+@pytest.fixture
+def directory(service, session):
+    """A small directory as a town would have it."""
+    add(service, session, "Œuvre de réemploi du Trégor", lon=-3.4597, lat=48.7326, activities=["reemploi"])
+    add(service, session, "Atelier Bois et Fer", activities=["materiaux-batiment"],
+        description="Chantier d'insertion : la main-d'œuvre locale démonte et revend les matériaux.")
+    add(service, session, "Au fil des saisons", activities=["textile"], description="Vêtements de seconde main.")
+    add(service, session, "Textiles du Léon", *BREST, activities=["reemploi"], postcode="29200",
+        description="Collecte de linge.")
+    add(service, session, "Cycl'Atelier", *RENNES, activities=["velo"], description="Réparation de vélos.")
+    add(service, session, "Vélos et compagnie", activities=["velo"])
+    add(service, session, "Repair Café Malouin", *SAINT_MALO, activities=["reparation"])
+    add(service, session, "Ordi Solidaire", *BREST, activities=["informatique-reconditionnee"], postcode="29200")
+    add(service, session, "La Recyclerie", *SAINT_MALO, activities=["reemploi"])
+    add(service, session, "Ressourcerie de la Vilaine", activities=["reemploi"],
+        description="Dépôt et vente d'objets, recyclerie partenaire.")
+    session.commit()
+
+
+def found(session, q: str, **filters) -> list[str]:
+    return [s.name for s in search.find(session, SiteFilter(q=q, **filters)).sites]
+
+
+@pytest.mark.parametrize("q, top", [
+    ("textile", ["Textiles du Léon", "Au fil des saisons"]),  # the name first, then the activity
+    ("vélos", ["Vélos et compagnie", "Cycl'Atelier"]),
+    ("velo", ["Vélos et compagnie", "Cycl'Atelier"]),
+    ("ordinateur", ["Ordi Solidaire"]),  # a synonym of « Informatique reconditionnée »
+    ("ordinateurs portables", ["Ordi Solidaire"]),
+    ("29200", ["Ordi Solidaire", "Textiles du Léon"]),  # a postcode
+    ("oeuvre", ["Œuvre de réemploi du Trégor", "Atelier Bois et Fer"]),  # name before « main-d'œuvre »
+    ("recyclerie", ["La Recyclerie", "Ressourcerie de la Vilaine", "Textiles du Léon",
+                    "Œuvre de réemploi du Trégor"]),  # then the activity « réemploi, recyclerie… » by name
+    ("réparer", ["Repair Café Malouin", "Cycl'Atelier"]),  # « réparation »: the activity, then a description
+    ("repair café", ["Repair Café Malouin"]),
+    ("fripes", ["Au fil des saisons"]),  # synonym « fripe » of the activity textile
+    ("matériau", ["Atelier Bois et Fer"]),
+    ("Mobilité", ["Cycl'Atelier", "Vélos et compagnie"]),  # a domain name
+    ("recycl", ["La Recyclerie", "Ressourcerie de la Vilaine"]),  # a word still being typed
+])
+def test_realistic_queries_put_the_expected_sites_on_top(directory, session, q, top):
+    assert found(session, q)[:len(top)] == top
+
+
+def test_saint_and_st_find_the_same_sites(directory, session):
+    assert found(session, "St Malo") == found(session, "Saint-Malo") == found(session, "saint malo") == [
+        "La Recyclerie", "Repair Café Malouin"]
+    assert found(session, "Ste Malo") == found(session, "St Malo")
+
+
+def test_a_word_found_nowhere_finds_nothing(directory, session):
+    assert found(session, "xyzzy") == []
+    assert found(session, "textile xyzzy") == []
+
+
+def test_without_a_query_sites_come_in_name_order(directory, session):
+    names = [s.name for s in search.find(session, SiteFilter()).sites]
+    assert names == sorted(names) and len(names) == 10
+
+
+def test_pages_of_a_ranked_search_follow_each_other(directory, session):
+    """Offsets run through the groups of relevance: every site once, in the order of one long page."""
+    whole = found(session, "recyclerie")
+    pages = [[s.name for s in search.find(session, SiteFilter(q="recyclerie"), limit=1, offset=i).sites]
+             for i in range(len(whole) + 1)]
+    assert [p[0] for p in pages[:-1]] == whole and pages[-1] == []
+
+
+def test_the_api_cursor_runs_through_the_groups_of_relevance(directory, service):
+    from tests.conftest import make_client
+    with make_client(service) as client:
+        whole = [f["properties"]["name"] for f in client.get("/api/sites", params={"q": "recyclerie"}).json()["features"]]
+        names, url = [], "/api/sites?q=recyclerie&limit=1"
+        while url:
+            page = client.get(url).json()
+            names += [f["properties"]["name"] for f in page["features"]]
+            url = page["next"]
+    assert names == whole and len(whole) == 4
+
+
+def test_stems_fold_plurals_endings_and_abbreviations():
+    assert stem("velos") == stem("velo") == "velo"
+    assert stem("reparation") == stem("reparer") == stem("reparateurs") == "repar"
+    assert stem("materiaux") == "materiau"
+    assert stem("st") == stem("saint") and stem("ste") == stem("sainte")
+    assert stem("29200") == "29200"
