@@ -152,3 +152,26 @@ def test_an_activity_filter_in_a_box_follows_every_write_of_its_sites(demo_servi
         assert page.total == found.total - 3 and not gone & {s.id for s in page.sites}
         back = SiteFilter(bbox=rennes, activities=wanted, statuses=(SiteStatus.archived,))
         assert [s.id for s in search.find(session, back).sites] == [archived_id]
+
+
+def test_a_page_counts_up_to_the_limit_then_says_more(service, session, monkeypatch):
+    """Counting a million matches to print « 1 000 000 » costs a second: past ``COUNT_LIMIT`` the
+    total is a lower bound, flagged; the pages themselves still run to the end."""
+    for i in range(5):
+        add(service, session, f"Atelier {i}")
+    add(service, session, "Autre", activities=["reemploi"], lon=-3.5736, lat=48.2764)
+    session.commit()
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    page = search.find(session, SiteFilter(q="atelier"), limit=2)
+    assert (page.total, page.total_exact, len(page.sites)) == (3, False, 2)
+    assert search.find(session, SiteFilter(q="atelier"), limit=10, offset=4).sites[0].name == "Atelier 4"
+    everything = search.find(session, SiteFilter(), limit=1)  # the count of all sites stays exact
+    assert (everything.total, everything.total_exact) == (6, True)
+    from tests.conftest import make_client
+    with make_client(service) as client:
+        body = client.get("/api/sites", params={"q": "atelier", "limit": 2}).json()
+        assert body["total"] == 3 and body["total_exact"] is False and "numberMatched" not in body
+        assert body["next_cursor"]
+        ogc = client.get("/ogc/collections/sites/items", params={"q": "atelier", "limit": 2}).json()
+        assert "numberMatched" not in ogc and any(link["rel"] == "next" for link in ogc["links"])
+        assert "plus de 3 sites" in client.get("/liste", params={"q": "atelier"}).text

@@ -25,7 +25,9 @@ def _cursor(raw: str | None, offset: int) -> paging.Cursor | None:
 
 LIST_DESCRIPTION = """
 Les filtres se combinent (ET) ; plusieurs activités ou domaines s'additionnent (OU). `total` compte
-tous les sites retenus, au-delà de la page.
+tous les sites retenus, au-delà de la page, jusqu'à 10 000 : au-delà, `total_exact` vaut `false` et
+`total` (10 000) est un minimum. Avec `q`, les sites dont le nom contient les mots viennent d'abord,
+puis ceux dont les activités y répondent, puis les autres, chaque groupe par nom ; sans `q`, par nom.
 
 * **Erreurs** : une valeur invalide donne 400 ou 422, et un code de commune, d'EPCI, de pays, de
   département ou un pôle **inconnu** donne 404 ; le message nomme le paramètre. Un territoire connu
@@ -52,7 +54,7 @@ def list_sites(request: Request, service: ServiceDep, session: SessionDep, f: Fi
     except paging.BadCursor as e:
         raise bad_request("cursor", str(e)) from None
     token = next_cursor.encode() if next_cursor else None
-    paging_members = {"total": page.total, "limit": limit, "offset": None if cursor else offset,
+    paging_members = {"total": page.total, "total_exact": page.total_exact, "limit": limit, "offset": None if cursor else offset,
                       "next_cursor": token,
                       "next": str(request.url.remove_query_params("offset").include_query_params(cursor=token))
                       if token else None}
@@ -62,7 +64,8 @@ def list_sites(request: Request, service: ServiceDep, session: SessionDep, f: Fi
     if compact:
         body = site_json.document(paging_members, "sites", [pieces.marker(s) for s in page.sites])
     else:
-        members = {"type": "FeatureCollection", "numberMatched": page.total, "numberReturned": len(page.sites)}
+        members = {"type": "FeatureCollection", **({"numberMatched": page.total} if page.total_exact else {}),
+                   "numberReturned": len(page.sites)}
         body = site_json.document(members | paging_members, "features",
                                   [pieces.feature(s, page.distances.get(s.id)) for s in page.sites])
     return Response(body, media_type="application/json")

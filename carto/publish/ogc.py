@@ -229,11 +229,14 @@ class API:
         except params.ParamError as e:
             # OGC /req/core/query-param-invalid: any unusable value is a 400, an unknown code too.
             raise OGCError(400, str(e), e.param) from None
-        links = self._links(req, fmt, GEOJSON) + self._paging_links(req, limit, offset, page.total) + [
+        # Past the count's limit, a next page exists while pages are full; numberMatched, which must
+        # be exact, is left out (it is optional in OGC API – Features).
+        known = page.total if page.exact else offset + len(page.features) + (len(page.features) == limit)
+        links = self._links(req, fmt, GEOJSON) + self._paging_links(req, limit, offset, known) + [
             {"rel": "collection", "type": JSON, "title": c.title,
              "href": self.url(req, f"/collections/{c.id}", f="json")}]
         document = {"type": "FeatureCollection", "links": links, "timeStamp": _now(),
-                    "numberMatched": page.total, "numberReturned": len(page.features)}
+                    **({"numberMatched": page.total} if page.exact else {}), "numberReturned": len(page.features)}
         return Response(fmt, GEOJSON, document, "items",
                         {"collection": c, "limit": limit, "offset": offset}, page.features)
 

@@ -29,6 +29,7 @@ class Queryable:
 class ItemsPage:
     total: int
     features: list[str]  # each feature's JSON text (sites come stored as such: carto.directory.site_json)
+    exact: bool = True  # else ``total`` is a lower bound (``carto.query.search.COUNT_LIMIT``)
 
 
 def _encoded(features: list[dict]) -> list[str]:
@@ -84,7 +85,7 @@ class Sites(Collection):
         f = params.site_filter(service, session, {name: filters.get(name) for name in self.queryables})
         f.bbox = bbox
         page, _ = paging.find(session, f, limit, offset, columns=site_json.FEATURE_COLUMNS)
-        return ItemsPage(page.total, [service.pieces.feature(row) for row in page.sites])
+        return ItemsPage(page.total, [service.pieces.feature(row) for row in page.sites], page.total_exact)
 
     def item(self, service, session, fid):
         number = params.parse_id(fid)

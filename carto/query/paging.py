@@ -66,9 +66,10 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
         more = start + len(page.sites) < page.total
         return page, Cursor(position=start + len(page.sites)) if more and page.sites else None
     matching = search.conditions_of(session, f)
+    where = matching.clauses(session)
 
     def counted() -> int:
-        return search.count(session, f, matching.clauses(session))
+        return search.count(session, f, where)
 
     # SQLite's plan depends on the count (see search.name_order); elsewhere the count waits: a first
     # page that holds every match is its own count, as in most town views.
@@ -76,10 +77,10 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
     after = (cursor.tier, *cursor.after) if cursor is not None else None
     ranked = search.in_order(session, matching, f.q, total, limit + 1, lambda query: search.rows(session, query),
                              columns, offset=0 if cursor else offset, after=after)
-    if total is None:
-        whole = cursor is None and len(ranked) <= limit and (ranked or offset == 0)
-        total = offset + len(ranked) if whole else counted()
-    page = Page(total, [row for _, row in ranked[:limit]])
+    sites = [row for _, row in ranked[:limit]]
+    whole = total is None and cursor is None and len(ranked) <= limit and (ranked or offset == 0)
+    page = Page(offset + len(ranked), sites) if whole else search.counted_page(
+        counted() if total is None else total, where, sites)
     if len(ranked) <= limit:
         return page, None
     tier, last = ranked[limit - 1]

@@ -136,10 +136,7 @@ class Page:
     total: int  # with ``total_exact`` false, a lower bound: more than ``COUNT_LIMIT`` sites match
     sites: list[Site]
     distances: dict[int, float] = field(default_factory=dict)  # km from ``near``
-
-    @property
-    def total_exact(self) -> bool:
-        return self.total <= COUNT_LIMIT
+    total_exact: bool = True
 
 
 # A page's count stops there: counting every match of a frequent word or of a region at 1,000,000
@@ -162,10 +159,10 @@ def find(session: Session, f: SiteFilter, limit: int = 100, offset: int = 0, ord
     read = (lambda query: rows(session, query)) if columns else (lambda query: list(session.exec(query)))
     if order == "updated":
         order_by = (col(Site.updated_at).desc(), col(Site.id))
-        return Page(total, read(select(*(columns or (Site,))).where(*where).order_by(*order_by)
-                                .offset(offset).limit(limit)))
+        return counted_page(total, where, read(select(*(columns or (Site,))).where(*where).order_by(*order_by)
+                                               .offset(offset).limit(limit)))
     ranked = in_order(session, matching, f.q, total, limit, read, columns or (Site,), offset=offset)
-    return Page(total, [row for _, row in ranked])
+    return counted_page(total, where, [row for _, row in ranked])
 
 
 def in_order(session: Session, matching: Conditions, q: str | None, total: int | None, limit: int, read,
@@ -206,7 +203,7 @@ def rows(session: Session, query) -> list:
 
 def count(session: Session, f: SiteFilter, where: list) -> int:
     """The number of sites matching ``where``, the conditions of ``f``, counted up to ``COUNT_LIMIT``
-    (beyond, ``COUNT_LIMIT + 1``: see ``Page.total_exact``).
+    (beyond, ``COUNT_LIMIT + 1``: see ``counted_page``).
 
     With nothing but a status to match (no filter, or a box holding every site), the exact count of
     the current data version is reused: at 100,000 sites it costs 4 ms on SQLite, 50 ms at 1,000,000
@@ -215,6 +212,13 @@ def count(session: Session, f: SiteFilter, where: list) -> int:
     if len(where) > 1:
         return _count(session, where, COUNT_LIMIT + 1)
     return _per_version(session, ("count", f.statuses), lambda: _count(session, where))
+
+
+def counted_page(total: int, where: list, sites: list, distances: dict | None = None) -> Page:
+    """A page whose ``total`` comes from ``count``: beyond ``COUNT_LIMIT``, a lower bound so flagged
+    (the count of sites of a status alone is always exact)."""
+    exact = len(where) <= 1 or total <= COUNT_LIMIT
+    return Page(total if exact else COUNT_LIMIT, sites, distances or {}, exact)
 
 
 def _count(session: Session, where: list, limit: int | None = None) -> int:

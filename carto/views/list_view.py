@@ -38,6 +38,7 @@ class ListPage:
     page: int
     per_page: int
     near_name: str | None  # commune the list is sorted around, when sorted by distance
+    total_exact: bool = True  # else ``total`` is a lower bound (``search.COUNT_LIMIT``)
 
     @property
     def pages(self) -> int:
@@ -62,7 +63,7 @@ def list_page(session: Session, taxonomy: Taxonomy, locator: Locator, f: SiteFil
         items.append(ListItem(site, activities, domain, found.distances.get(site.id),
                               opening_status.state_at(site.opening_hours, now)))
     near = locator.locate(*f.near) if f.near else None
-    return ListPage(items, found.total, page, per_page, near.commune_name if near else None)
+    return ListPage(items, found.total, page, per_page, near.commune_name if near else None, found.total_exact)
 
 
 def _find(session: Session, f: SiteFilter, limit: int, offset: int) -> search.Page:
@@ -74,8 +75,8 @@ def _find(session: Session, f: SiteFilter, limit: int, offset: int) -> search.Pa
     for radius in SEARCH_RADII_KM:
         found = search.find(session, replace(f, radius_km=radius), limit, offset)
         if found.total >= offset + limit:
-            everywhere = search.find(session, replace(f, near=None), limit=0).total
-            return search.Page(everywhere, found.sites, found.distances)
+            everywhere = search.find(session, replace(f, near=None), limit=0)
+            return search.Page(everywhere.total, found.sites, found.distances, everywhere.total_exact)
     return search.find(session, f, limit, offset)
 
 
