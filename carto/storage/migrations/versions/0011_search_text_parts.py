@@ -7,16 +7,16 @@ FTS5 table gets one column per part; on PostgreSQL the expression index over the
 the stored ``search_vector`` column and its GIN index, made by ``search_index.create`` once the
 database is at the newest revision.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 """
 from alembic import op
 from sqlmodel import Session
 
 from carto.storage import search_index
 
-revision = '0009'
-down_revision = '0008'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
