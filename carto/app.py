@@ -9,10 +9,11 @@ from carto.api import clusters, docs, ogc, pages, poles, sites, taxonomy, territ
 from carto.api import exports as exports_api, poles_pages, sourcing as sourcing_api, stats as stats_api
 from carto.api import accounts, contribute, moderation as moderation_api, security
 from carto.api import import_review, imports as imports_api
-from carto.api import embed as embed_api
+from carto.api import embed as embed_api, legal
 from carto.api import feeds
 from carto.api.headers import SecurityHeaders
 from carto.api.http_cache import ReadEndpoints
+from carto.core import licences
 from carto.directory.service import Service
 from carto.core.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -22,7 +23,7 @@ STATIC_DIR = PROJECT_ROOT / "web" / "static"
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
     service = service or Service.open(settings or get_settings())
     app = FastAPI(title="Carto ESS", description="Annuaire et carte de l'économie sociale et solidaire en Bretagne",
-                  version="0.1.0", docs_url=None, redoc_url=None)
+                  version="0.1.0", docs_url=None, redoc_url=None, license_info=licences.API_LICENCE)
     app.state.service = service
     app.add_middleware(ReadEndpoints)  # CORS and ETag on the open data (innermost: gzip wraps it)
     # Level 3: a page of 500 markers (51 KB) takes 0.18 ms to 9.9 KB, where 6 takes 0.75 ms to 8.5 KB;
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     for router in (imports_api.router, import_review.pages, import_review.api):
         app.include_router(router)
     app.include_router(embed_api.router)
+    app.include_router(legal.router)
     app.include_router(embed_api.api)
     security.install_error_pages(app)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -24,7 +24,9 @@ from carto.cli import app
 from carto.storage.models import LegalForm, SiteStatus
 from carto.core.settings import get_settings
 from carto.directory.site_schema import SiteData
+from carto.importers import run_import
 from tests.conftest import make_client
+from tests.import_helpers import DATA
 
 TRICKY_NAME = 'L\'Œuvre « Gaël » — réemploi, "meubles" #2'
 LVAO_CREDIT = "ADEME — Longue vie aux objets (Licence Ouverte)"
@@ -254,3 +256,19 @@ def test_cli_export_says_what_is_wrong(monkeypatch, demo_service, tmp_path):
     assert "« pdf » inconnu" in run_cli(monkeypatch, db, tmp_path / "x.pdf").output
     ambiguous = run_cli(monkeypatch, db, tmp_path / "x.csv", "--territory", "Plouhinec")
     assert ambiguous.exit_code == 1 and "--zone commune:29197" in ambiguous.output
+
+
+def test_odbl_records_make_the_export_odbl_and_are_never_relabelled(tricky, service):
+    """Share-alike: a file holding Carteco's ODbL records is published under ODbL as a whole."""
+    report = run_import(service, DATA / "gogocarto_elements.json", "gogocarto", mapping=DATA / "gogocarto_mapping.yaml")
+    assert report.created == 2
+    odbl_only = tricky.get("/api/exports/datapackage.json", params={"territory": "Quimper"}).json()
+    assert [lic["name"] for lic in odbl_only["licenses"]] == ["ODbL-1.0"]
+    mixed = tricky.get("/api/exports/sites.csv")
+    assert f'<{licences.ODBL.url}>; rel="license"' in mixed.headers["link"]
+    assert f'<{licences.ETALAB.url}>; rel="license"' not in mixed.headers["link"]
+    rows = list(csv.DictReader(io.StringIO(mixed.content.decode("utf-8-sig"))))
+    assert {r["source"]: r["licence"] for r in rows} == {"carteco": "ODbL-1.0", "lvao": "etalab-2.0", "": "etalab-2.0"}
+    data = json.loads(tricky.get("/api/exports/sites.geojson").content)
+    assert [lic["name"] for lic in data["licenses"]] == ["ODbL-1.0"]
+    assert any("partage à l'identique" in line for line in data["credits"])

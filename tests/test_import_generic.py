@@ -4,8 +4,10 @@ import json
 
 import pytest
 
+from carto.core import licences
 from carto.importers import ImportFileError, csv_generic, geojson, mapping, run_import
 from carto.importers.records import Record
+from carto.storage import source_licences
 from carto.storage.models import PositionPrecision, SiteStatus
 from carto.core.taxonomy import load
 from tests.import_helpers import DATA, activities, site
@@ -108,3 +110,25 @@ def test_readers_stream_rows_before_reaching_the_end_of_the_file():
     assert next(rows).key == "1"
     with pytest.raises(ImportFileError, match="pas du texte UTF-8"):
         list(rows)
+
+
+def test_each_source_keeps_the_licence_its_file_or_mapping_states(service, tmp_path):
+    """GoGoCarto's ``licence`` member wins; else the mapping's; a source stating none gets none."""
+    stated = tmp_path / "licenced.yaml"
+    stated.write_text((DATA / "reemploi_materiaux_mapping.yaml").read_text(encoding="utf-8")
+                      + "\nlicence: CC-BY-4.0\n", encoding="utf-8")
+    import_file(service, "gogocarto_elements.json", "gogocarto", "gogocarto_mapping.yaml")
+    run_import(service, DATA / "reemploi_materiaux.csv", "csv", mapping=stated)
+    import_file(service, "velo_ateliers.geojson", "geojson", "velo_ateliers_mapping.yaml")
+    with service.session() as session:
+        licence_of = source_licences.of_sources(session)
+        assert licence_of("carteco") == licences.ODBL  # the file's https://opendatacommons.org/licenses/odbl/…
+        assert licence_of("reemploi-materiaux") == licences.CC_BY
+        assert licence_of("mobin") == source_licences.UNSTATED  # never relabelled as ours
+        assert licence_of(None) == licence_of("demo") == licences.ETALAB
+
+
+def test_a_dry_run_records_no_licence(service):
+    import_file(service, "gogocarto_elements.json", "gogocarto", "gogocarto_mapping.yaml", dry_run=True)
+    with service.session() as session:
+        assert source_licences.of_sources(session)("carteco") == source_licences.UNSTATED

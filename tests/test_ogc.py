@@ -6,7 +6,9 @@ import sys
 import pytest
 from openapi_spec_validator import validate
 
+from carto.core import licences
 from carto.directory import sites
+from carto.storage import source_licences
 
 from carto.publish import ogc
 from carto.directory.site_schema import SiteData
@@ -41,7 +43,8 @@ def test_the_landing_page_links_the_api_definition_conformance_and_collections(c
     assert href(page, "conformance", "application/json").endswith("/ogc/conformance?f=json")
     assert href(page, "data", "application/json").endswith("/ogc/collections?f=json")
     assert href(page, "self", "application/json") and href(page, "alternate", "text/html")
-    assert all(k["href"].startswith("http://testserver/ogc") for k in page["links"])  # absolute URLs
+    own = [k for k in page["links"] if k["rel"] != "license"]  # licences live on their publishers' sites
+    assert all(k["href"].startswith("http://testserver/ogc") for k in own)  # absolute URLs
 
 
 def test_conformance_declares_core_geojson_html_and_openapi_3(client):
@@ -315,3 +318,27 @@ def test_gdal_reads_communes_and_poles_and_passes_the_box(live_server):
     assert 0 < boxed["rows"] < 500
     poles = gdal_read(live_server.url + "/ogc", "poles")
     assert poles["rows"] == 19
+
+
+# --- Licences ----------------------------------------------------------------------------------
+
+def test_licences_are_linked_from_the_landing_page_collections_items_and_each_site(client, demo_service):
+    etalab = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+    for path in ("/ogc", "/ogc/collections", "/ogc/collections/sites", "/ogc/collections/sites/items",
+                 "/ogc/collections/communes/items?limit=1", "/ogc/collections/poles/items/reso-solidaire"):
+        assert [k["href"] for k in links(client.get(path).json(), "license")] == [etalab], path
+    with demo_service.session() as session:
+        odbl = sites.create(session, SiteData(name="Recyclerie de Carteco", activities=["reemploi"], lon=-1.68,
+                                              lat=48.11), demo_service.locator, actor="test", source="carteco")
+        source_licences.record(session, "carteco", licences.ODBL)
+        session.commit()
+        odbl_id = odbl.id
+    collection = client.get("/ogc/collections/sites").json()
+    assert [k["href"] for k in links(collection, "license")] == [licences.ODBL.url]  # share-alike binds it
+    one = client.get(f"/ogc/collections/sites/items/{odbl_id}").json()
+    assert [k["href"] for k in links(one, "license")] == [licences.ODBL.url]
+    own = next(f["id"] for f in client.get("/ogc/collections/sites/items", params={"limit": 5}).json()["features"]
+               if f["properties"]["source"] == "demo")
+    assert [k["href"] for k in links(client.get(f"/ogc/collections/sites/items/{own}").json(), "license")] == [etalab]
+    assert client.get("/ogc/api").json()["info"]["license"]["url"] == etalab
+    assert client.get("/openapi.json").json()["info"]["license"]["url"] == etalab

@@ -13,10 +13,12 @@ from carto.publish import ogc
 from carto.api.deps import ServiceDep, SessionDep
 from carto.api.json_response import FastJSONResponse
 from carto.core.settings import PROJECT_ROOT
+from carto.views import legal
 
 PREFIX = "/ogc"
 router = APIRouter(prefix=PREFIX, include_in_schema=False)  # described by its own OpenAPI 3.0, /ogc/api
 templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
+templates.env.globals["accessibility_state"] = legal.state  # the footer of every page
 
 
 def link(document: dict, rel: str, media_type: str | None = None) -> str | None:
@@ -62,8 +64,8 @@ def _page(request: Request, service, name: str, context: dict, status: int = 200
 
 @router.get("")
 @router.get("/")
-def landing(request: Request, service: ServiceDep):
-    return _serve(request, service, "", ogc.API(service).landing)
+def landing(request: Request, service: ServiceDep, session: SessionDep):
+    return _serve(request, service, "", lambda req: ogc.API(service).landing(req, session))
 
 
 @router.get("/conformance")

@@ -24,8 +24,10 @@ from carto.api.deps import ServiceDep, FilterDep, SessionDep
 from carto.storage.models import Pole
 from carto.query.search import SiteFilter
 from carto.core.settings import PROJECT_ROOT
+from carto.views import legal
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
+templates.env.globals["accessibility_state"] = legal.state  # the footer of every page
 templates.env.globals.update(distance_fr=list_view.distance_fr, page_numbers=list_view.page_numbers,
                              french_date=site_view.french_date, level_label=site_view.level_label,
                              directions_url=site_view.directions_url, geo_uri=site_view.geo_uri)

@@ -24,6 +24,7 @@ from carto.community.moderation import Conflict, Forbidden, NotFound
 from carto.core.settings import PROJECT_ROOT
 from carto.community.site_form import LABELS
 from carto.community.users import Scope
+from carto.views import legal
 
 SESSION_COOKIE = "carto_session"
 CSRF_COOKIE = "carto_csrf"
@@ -32,6 +33,7 @@ CSRF_HEADER = "X-CSRF-Token"
 _SEED = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
+templates.env.globals["accessibility_state"] = legal.state  # the footer of every page
 
 
 @dataclass

@@ -35,6 +35,10 @@ CC0 = Licence("CC0-1.0", "Creative Commons Zero 1.0 (domaine public)",
 KNOWN = {licence.id: licence for licence in (ETALAB, ODBL, CC_BY, CC_BY_SA, CC0)}
 OWN = ETALAB  # the licence of what we publish ourselves
 
+# What the APIs' descriptions (OpenAPI info.license) say: ours, with the rule for the others.
+API_LICENCE = {"name": "Licence Ouverte 2.0 (Etalab) ; les fiches d'autres sources gardent la licence de leur "
+                       "source (ODbL…), indiquée par fiche", "url": ETALAB.url}
+
 # Folded words or addresses → licence; the first match wins (BY-SA before BY).
 _PATTERNS = [
     (r"odbl|open ?database licen[cs]e|opendatacommons\.org/licenses/odbl", ODBL),

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     smtp_security: str = "starttls"  # starttls | ssl | none
     mail_from: str = "Carto ESS Bretagne <ne-pas-repondre@carto-ess.invalid>"
     outbox_dir: Path | None = None
+    # Who publishes the service, for /mentions-legales, /donnees-personnelles and /accessibilite
+    # (French law: LCEN art. 6, RGPD art. 13, RGAA). Unset ones are shown as « non renseigné ».
+    publisher_name: str = "Carto ESS Bretagne"
+    publisher_address: str | None = None
+    publication_director: str | None = None
+    host_name: str | None = None  # the hosting provider: name, address and telephone
+    contact_email: str | None = None  # for accessibility, personal data and legal questions
 
     @field_validator("geodata", mode="before")
     @classmethod

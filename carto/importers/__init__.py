@@ -8,7 +8,9 @@ from contextlib import closing
 from pathlib import Path
 from typing import BinaryIO
 
+from carto.core import licences
 from carto.directory.service import Service
+from carto.storage import source_licences
 from carto.importers.formats import FORMATS, open_format
 from carto.importers.pipeline import BATCH_SIZE, ImportReport, Pipeline, Progress
 from carto.importers.prefetch import ReadAhead
@@ -32,6 +34,8 @@ def run_import(service: Service, file: Path | BinaryIO, fmt: str, *, mapping: Pa
     reader, rules = open_format(fmt, mapping, service.taxonomy)
     source = source or rules.source or fmt
     report = ImportReport(source=source, format=fmt, unit=reader.UNIT, dry_run=dry_run)
+    if not dry_run:
+        _record_licence(service, source, _licence(reader, rules, file))
     pipeline = Pipeline(service, report, actor=actor or f"import:{source}", batch_size=batch_size)
     if not isinstance(file, Path):
         with closing(reader.read(file, rules)) as rows:  # a reader stopped early lets go of the stream
@@ -52,6 +56,30 @@ def run_import(service: Service, file: Path | BinaryIO, fmt: str, *, mapping: Pa
             ahead.close()
     with stream, closing(reader.read(stream, rules)) as rows:
         return pipeline.run((check(r) for r in rows), filename or file.name, progress, stream.tell)
+
+
+def _licence(reader, rules, file: Path | BinaryIO) -> str | None:
+    """The licence the file states (GoGoCarto's ``licence`` member), else its mapping's."""
+    stated = None
+    if hasattr(reader, "file_licence"):
+        try:
+            if isinstance(file, Path):
+                with file.open("rb") as stream:
+                    stated = reader.file_licence(stream)
+            else:
+                stated = reader.file_licence(file)
+        except OSError:
+            stated = None  # unreadable: the import says so
+    return stated or rules.licence
+
+
+def _record_licence(service: Service, source: str, text: str | None) -> None:
+    """Every record of ``source`` carries this licence into the exports (none stated: none recorded)."""
+    licence = licences.recognise(text)
+    if licence:
+        with service.session() as session:
+            source_licences.record(session, source, licence)
+            session.commit()
 
 
 def _spare_core() -> bool:

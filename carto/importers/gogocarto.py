@@ -4,11 +4,14 @@ The export is ``{"data": [element, …], "ontology": …}`` (or a bare list of e
 has ``id``, ``name``, ``geo {latitude, longitude}``, ``address {streetAddress, postalCode,
 addressLocality}``, ``categories`` (option names), ``description``, ``website``, ``telephone``,
 ``openHours {Mo: "09:00-12:00,14:00-18:00", …}`` and ``status``. Those are read by default; the
-mapping file maps categories to our activities and may name other properties.
+mapping file maps categories to our activities and may name other properties. The export's
+``licence`` member (Carteco: ODbL) is the licence of every element (``file_licence``).
 """
 import re
 from collections.abc import Iterator
 from typing import BinaryIO
+
+import ijson
 
 from carto.importers import mapping as mapping_file
 from carto.importers.geojson import read_items
@@ -30,6 +33,20 @@ def read(stream: BinaryIO, mapping: mapping_file.FieldMapping) -> Iterator[Recor
     mapping = mapping_file.with_defaults(mapping, "id", "categories", **DEFAULT_PATHS)
     prefix = "data.item" if _first_char(stream) == "{" else "item"
     yield from read_items(stream, prefix, lambda element, n: _element(element, n, mapping))
+
+
+def file_licence(stream: BinaryIO) -> str | None:
+    """The export's top-level ``licence`` member, if any (the stream is left at its start)."""
+    try:
+        events = ijson.parse(stream)
+        for prefix, event, value in events:
+            if prefix == "licence" and event == "string":
+                return str(value).strip() or None
+        return None
+    except ijson.JSONError:
+        return None  # the reader says what is wrong with the file
+    finally:
+        stream.seek(0)
 
 
 def _first_char(stream: BinaryIO) -> str:

@@ -48,6 +48,7 @@ class LvaoMapping:
     ess_types: frozenset[str]
     excluded_types: dict[str, str]
     public: dict[str, tuple[bool, bool]]  # folded public_accueilli → (individuals, professionals)
+    licence: str | None = None  # of the ADEME's file (carto.core.licences)
 
 
 def load_mapping(path: Path | None, taxonomy: Taxonomy) -> LvaoMapping:
@@ -77,7 +78,8 @@ def _parse(raw: dict, taxonomy: Taxonomy) -> LvaoMapping:
         sub_category_actions=frozenset(raw.get("sous_categories_sous_actions") or ()),
         sub_categories=table("sous_categories"), labels=labels,
         ess_types=frozenset(raw.get("types_ess") or ()),
-        excluded_types={str(k): str(v) for k, v in (raw.get("types_ecartes") or {}).items()}, public=public)
+        excluded_types={str(k): str(v) for k, v in (raw.get("types_ecartes") or {}).items()}, public=public,
+        licence=raw.get("licence"))
 
 
 def read(stream: BinaryIO, mapping: LvaoMapping) -> Iterator[Record | Skip]:

@@ -5,6 +5,8 @@ become our activities::
 
     source: reemploi-materiaux          # default source name (--source overrides it)
     credit: "Réseau du réemploi des matériaux du bâtiment en Bretagne, 2025"
+    licence: ODbL-1.0                   # of the source's data: etalab-2.0, ODbL-1.0, CC-BY-4.0… or
+                                        # its address; a licence the file itself states wins
     key: id                             # column holding a stable identifier (re-imports update)
     status: published                   # or pending: every new site then waits for a moderator
     fields:                             # our field: source column (dotted path in JSON: address.postalCode)
@@ -48,7 +50,7 @@ TEXT_FIELDS = {"name", "description", "street", "postcode", "commune_code", "web
                "opening_hours", "siret", "legal_form", "verified_at"}
 FLAG_FIELDS = {"ess", "siae", "ea_esat", "serves_individuals", "serves_professionals"}
 FIELDS = TEXT_FIELDS | FLAG_FIELDS | {"lon", "lat", "labels"}
-KEYS = {"source", "credit", "key", "status", "fields", "constants", "activities", "csv", "separator"}
+KEYS = {"source", "credit", "licence", "key", "status", "fields", "constants", "activities", "csv", "separator"}
 NOT_SITE_DATA = {"ess"}  # Site columns that SiteData does not carry: they go to Record.extra
 CLEANERS = {  # text → field value; fields not listed are optional texts (None when empty)
     "name": str, "street": str,
@@ -62,6 +64,7 @@ CLEANERS = {  # text → field value; fields not listed are optional texts (None
 class FieldMapping:
     source: str | None = None
     credit: str | None = None
+    licence: str | None = None
     key: str | None = None
     status: SiteStatus = SiteStatus.published
     fields: dict[str, list[str]] = field(default_factory=dict)
@@ -109,7 +112,7 @@ def parse(raw: dict, taxonomy: Taxonomy) -> FieldMapping:
 
     source_from = acts.get("from") or []
     return FieldMapping(
-        source=raw.get("source"), credit=raw.get("credit"), key=raw.get("key"),
+        source=raw.get("source"), credit=raw.get("credit"), licence=raw.get("licence"), key=raw.get("key"),
         status=SiteStatus(raw.get("status", "published")), fields=fields, constants=constants,
         categories_from=[source_from] if isinstance(source_from, str) else list(source_from),
         separator=str(acts.get("separator", raw.get("separator", ";"))),

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session
 
+from carto.core.licences import Licence
 from carto.publish import ogc_openapi
 
 from carto.query import params
@@ -145,12 +146,20 @@ class API:
                                 f"(disponibles : {', '.join(self.collections)})", "collectionId", "path")
         return self.collections[collection_id]
 
+    @staticmethod
+    def _licence_links(licences: list[Licence]) -> list[dict]:
+        return [{"rel": "license", "type": HTML, "title": lic.title, "href": lic.url} for lic in licences if lic.url]
+
+    def _all_licences(self, session: Session) -> list[Licence]:
+        found = {lic for c in self.collections.values() for lic in c.licences(session)}
+        return sorted(found, key=lambda lic: lic.id)
+
     def _format(self, req: Request, allowed: set[str] = frozenset({"f"})) -> str:
         self._check_params(req, set(allowed))
         return negotiate(req.arg("f"), req.accept)
 
     # --- resources ----------------------------------------------------------------------------
-    def landing(self, req: Request) -> Response:
+    def landing(self, req: Request, session: Session) -> Response:
         fmt = self._format(req)
         links = self._links(req, fmt) + [
             {"rel": "service-desc", "type": OPENAPI, "title": "Définition de l'API (OpenAPI 3.0)",
@@ -161,7 +170,7 @@ class API:
              "href": self.url(req, "/conformance", f="json")},
             {"rel": "data", "type": JSON, "title": "Collections de données",
              "href": self.url(req, "/collections", f="json")},
-        ]
+        ] + self._licence_links(self._all_licences(session))
         return Response(fmt, JSON, {"title": TITLE, "description": DESCRIPTION, "links": links}, "landing")
 
     def conformance(self, req: Request) -> Response:
@@ -176,7 +185,7 @@ class API:
     def collections_list(self, req: Request, session: Session) -> Response:
         fmt = self._format(req)
         return Response(fmt, JSON, {
-            "links": self._links(req, fmt),
+            "links": self._links(req, fmt) + self._licence_links(self._all_licences(session)),
             "collections": [self._describe(req, c, session) for c in self.collections.values()],
             "crs": [CRS84]}, "collections")
 
@@ -195,7 +204,8 @@ class API:
                  {"rel": "items", "type": HTML, "title": "Les objets en HTML",
                   "href": self.url(req, base + "/items", f="html")},
                  {"rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": SCHEMA,
-                  "title": "Filtres disponibles", "href": self.url(req, base + "/queryables", f="json")}]
+                  "title": "Filtres disponibles", "href": self.url(req, base + "/queryables", f="json")},
+                 *self._licence_links(c.licences(session))]
         if req.path != base:
             links.insert(0, {"rel": "collection", "type": JSON, "title": c.title,
                              "href": self.url(req, base, f="json")})
@@ -234,7 +244,7 @@ class API:
         known = page.total if page.exact else offset + len(page.features) + (len(page.features) == limit)
         links = self._links(req, fmt, GEOJSON) + self._paging_links(req, limit, offset, known) + [
             {"rel": "collection", "type": JSON, "title": c.title,
-             "href": self.url(req, f"/collections/{c.id}", f="json")}]
+             "href": self.url(req, f"/collections/{c.id}", f="json")}] + self._licence_links(c.licences(session))
         document = {"type": "FeatureCollection", "links": links, "timeStamp": _now(),
                     **({"numberMatched": page.total} if page.exact else {}), "numberReturned": len(page.features)}
         return Response(fmt, GEOJSON, document, "items",
@@ -259,7 +269,7 @@ class API:
             raise OGCError(404, f"objet introuvable : « {fid} » dans la collection « {c.id} »", "featureId", "path")
         feature["links"] = self._links(req, fmt, GEOJSON) + [
             {"rel": "collection", "type": JSON, "title": c.title,
-             "href": self.url(req, f"/collections/{c.id}", f="json")}]
+             "href": self.url(req, f"/collections/{c.id}", f="json")}] + self._licence_links(c.item_licences(session, feature))
         return Response(fmt, GEOJSON, feature, "item", {"collection": c})
 
 

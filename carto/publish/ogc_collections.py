@@ -6,6 +6,10 @@ arrive as plain strings and are checked here; a bad one raises ``params.ParamErr
 """
 from dataclasses import dataclass, field
 
+from carto.core import licences
+from carto.core.licences import Licence
+from carto.storage import source_licences
+
 import pydantic_core
 import shapely
 from sqlalchemy import func
@@ -61,6 +65,13 @@ class Collection:
     def extent(self, service: Service, session: Session) -> Box | None:
         return _region_extent(service)
 
+    def licences(self, session: Session) -> list[Licence]:
+        """The licences of the collection as a whole (ours: pôles, IGN and INSEE contours)."""
+        return [licences.OWN]
+
+    def item_licences(self, session: Session, feature: dict) -> list[Licence]:
+        return self.licences(session)
+
     def items(self, service: Service, session: Session, filters: dict[str, str], bbox: Box | None,
               limit: int, offset: int) -> ItemsPage:
         raise NotImplementedError
@@ -80,6 +91,13 @@ class Sites(Collection):
 
     def extent(self, service, session):
         return search.extent(session) or _region_extent(service)
+
+    def licences(self, session):
+        # Share-alike licences bind the collection as a whole; each site states its own (item_licences).
+        return licences.of_file(source_licences.recorded(session))
+
+    def item_licences(self, session, feature):
+        return [source_licences.of_sources(session)(feature["properties"].get("source"))]
 
     def items(self, service, session, filters, bbox, limit, offset):
         f = params.site_filter(service, session, {name: filters.get(name) for name in self.queryables})

@@ -3,6 +3,8 @@
 Written out per collection, so that generic clients (GDAL, QGIS) read each one's property filters,
 the maximum ``limit`` and the media types from it.
 """
+from carto.core import licences
+
 OGC_STANDARD = "http://www.opengis.net/doc/IS/ogcapi-features-1/1.0"
 
 
@@ -80,7 +82,7 @@ def document(base_url: str, title: str, description: str, collections: dict, max
             _ok("Un objet (GeoJSON)", "application/geo+json") | not_found, c.id)
     return {
         "openapi": "3.0.3",
-        "info": {"title": title, "description": description, "version": "1.0.0"},
+        "info": {"title": title, "description": description, "version": "1.0.0", "license": licences.API_LICENCE},
         "externalDocs": {"description": "OGC API – Features – Part 1: Core", "url": OGC_STANDARD},
         "servers": [{"url": base_url}],
         "tags": [{"name": "Capacités"}] + [{"name": c.id, "description": c.title} for c in collections.values()],

@@ -23,6 +23,11 @@ def record(session: Session, source: str, licence: Licence) -> None:
     session.add(row)
 
 
+def recorded(session: Session) -> set[Licence]:
+    """Our licence and every licence recorded for a source: what a whole collection may hold."""
+    return {licences.OWN} | {licences.recognise(text) for text in session.exec(select(SourceLicence.licence))}
+
+
 def of_sources(session: Session) -> Callable[[str | None], Licence]:
     """A lookup source → licence, read once (an export asks it for every row)."""
     known = {source: licences.recognise(text) for source, text in
