@@ -21,7 +21,7 @@ from carto.directory import sites
 from carto.api.accounts import LOGIN_FAILURES_PER_IP, LOGIN_WINDOW
 from carto.storage.db import session_scope
 from carto.storage.models import (Contribution, ContributionStatus, ImportConflict, ImportConflictStatus, LoginSession,
-                                  Site, SiteStatus, User, utcnow)
+                                  ReviewLock, Site, SiteStatus, User, utcnow)
 from carto.community.ratelimit import RateLimiter
 from carto.community.site_form import values_from_snapshot
 from carto.directory.site_schema import SiteData
@@ -146,6 +146,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/moderation/propositions/{contribution_id}"): Route(200, "item", CID),
     ("POST", "/moderation/propositions/{contribution_id}/decision"): Route(
         303, "item", CID, form=lambda t: {"action": "accept"}, done=accepted),
+    ("POST", "/moderation/propositions/{contribution_id}/examen"): Route(
+        303, "item", CID, form=lambda t: {}, done=lambda t: t.now(ReviewLock, t.proposal.id) is not None),
     ("POST", "/moderation/decisions"): Route(
         200, "list", form=lambda t: {"ids": [str(t.proposal.id)], "action": "accept"}, done=accepted),
     ("GET", "/moderation/sites/{site_id}"): Route(200, "item", SID),
@@ -181,6 +183,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/moderation/contributions/{contribution_id}"): Route(200, "item", CID),
     ("POST", "/api/moderation/contributions/{contribution_id}/decision"): Route(
         200, "item", CID, form=lambda t: {"action": "accept"}, done=accepted),
+    ("POST", "/api/moderation/contributions/{contribution_id}/review"): Route(
+        200, "item", CID, form=lambda t: {}, done=lambda t: t.now(ReviewLock, t.proposal.id) is not None),
     ("POST", "/api/moderation/decisions"): Route(
         200, "list", form=lambda t: {"ids": [t.proposal.id], "action": "accept"}, done=accepted),
     ("GET", "/api/moderation/sites/{site_id}/history"): Route(200, "item", SID),

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from carto.community import contributions, mail, moderation
+from carto.community import contributions, mail, moderation, review_locks
 
 from carto.directory import geojson, sites
 
@@ -80,9 +80,17 @@ def summary(session: Session, service: Service, c: Contribution) -> dict:
         "decided_by": display_name(decided_by) if c.decided_by else None,
         "decided_at": c.decided_at.isoformat() if c.decided_at else None,
         "decision_reason": c.decision_reason, "merged_into": c.merged_into,
+        "in_review": _in_review(session, c),
         "actions": (sorted(a.value for a in moderation.ALLOWED[c.kind])
                     if c.status == ContributionStatus.pending else []),
     }
+
+
+def _in_review(session: Session, c: Contribution) -> dict | None:
+    """« En cours d'examen »: who opened the proposal and since when (a pending one only)."""
+    reviewer = review_locks.reviewers(session, [c.id]).get(c.id) if c.status == ContributionStatus.pending else None
+    return {"by": reviewer.name, "user_id": reviewer.user_id, "since": reviewer.since.isoformat(),
+            "since_text": moderation.paris_time(reviewer.since)} if reviewer else None
 
 
 def _console_context(session: Session, service: Service, me: Visitor, queue: Queue, f: QueueFilter, page: int) -> dict:
@@ -127,9 +135,23 @@ def contribution_page(request: Request, service: ServiceDep, me: PageModerator, 
     return _contribution_page(request, service, me, contribution_id)
 
 
+@pages.post("/moderation/propositions/{contribution_id}/examen")
+def take_over_page(request: Request, service: ServiceDep, me: PageModerator, _form: CheckedForm,
+                   contribution_id: RowId):
+    """Take over the review of a proposal another moderator opened (after the page's warning)."""
+    with session_scope(service.engine) as session:
+        moderation.item(session, me.scope, contribution_id, service.taxonomy)
+        review_locks.open_item(session, me.user, contribution_id, take_over=True)
+    return RedirectResponse(f"/moderation/propositions/{contribution_id}", status_code=303)
+
+
 def _contribution_page(request, service, me, contribution_id, status_code=200, error=None, errors=None):
-    with service.session() as session:
+    with session_scope(service.engine) as session:  # opening it marks it « en cours d'examen »
         c = moderation.item(session, me.scope, contribution_id, service.taxonomy)
+        other = (review_locks.open_item(session, me.user, c.id)
+                 if c.status == ContributionStatus.pending else None)
+    with service.session() as session:
+        c = session.get(Contribution, contribution_id)
         site = session.get(Site, c.site_id)
         snapshot = sites.snapshot(session, site)
         duplicates = [s for s in (session.get(Site, i) for i in c.duplicates) if s is not None]
@@ -137,6 +159,7 @@ def _contribution_page(request, service, me, contribution_id, status_code=200, e
             "c": summary(session, service, c), "site": site,
             "fields": [(f, display(f, snapshot.get(f), service.taxonomy, service.locator)) for f in SITE_FIELDS],
             "duplicates": duplicates, "action_labels": moderation.ACTION_LABELS, "error": error,
+            "reviewer": other,
             "stale": (moderation.stale_fields(session, service, c)
                       if c.kind == ContributionKind.change and c.status == ContributionStatus.pending else []),
             "paris": moderation.paris_time,
@@ -359,6 +382,25 @@ def contribution_api(service: ServiceDep, me: ApiModerator, contribution_id: Row
         return summary(session, service, c) | {"stale_fields": [
             {"field": f.choice, "label": f.label, "proposed_from": f.proposed_from, "proposed": f.proposed,
              "now": f.now, "changed_by": f.by, "changed_at": f.at.isoformat() if f.at else None} for f in stale]}
+
+
+class Review(BaseModel):
+    take_over: bool = Field(default=False, description="Prendre la main sur l'examen d'un autre modérateur")
+
+
+@api.post("/contributions/{contribution_id}/review", dependencies=[CsrfHeader],
+          summary="Marquer une proposition « en cours d'examen » (10 minutes) ; 409 si un autre l'examine, "
+                  "sauf take_over")
+def review_api(service: ServiceDep, me: ApiModerator, contribution_id: RowId, body: Review):
+    with session_scope(service.engine) as session:
+        c = moderation.item(session, me.scope, contribution_id, service.taxonomy)
+        if c.status != ContributionStatus.pending:
+            raise moderation.AlreadyDecided(moderation.decider_note(session, c))
+        other = review_locks.open_item(session, me.user, c.id, take_over=body.take_over)
+        if other is not None:
+            raise moderation.Conflict(f"en cours d'examen par {other.name} depuis le "
+                                      f"{moderation.paris_time(other.since)}")
+        return {"in_review": _in_review(session, c)}
 
 
 class Decision(BaseModel):

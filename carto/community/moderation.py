@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from carto.community import contributions, mail, messages, users
+from carto.community import contributions, mail, messages, review_locks, users
 
 from carto.directory import sites
 from carto.directory.service import Service
@@ -273,6 +273,7 @@ def decide(session: Session, service: Service, user: User, scope: Scope, contrib
     reason = _check_reason(action, reason)
     target = _merge_target(session, scope, c, target_site_id, service.taxonomy) if action == Action.merge else None
     _claim(session, c, OUTCOME[action], user, reason, target.id if target else None)
+    review_locks.release(session, c.id)
     not_kept = _apply(session, service, user, scope, c, action, target, choices or {})
     _tell_contributor(session, service, c, not_kept)
     return c

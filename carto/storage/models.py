@@ -273,6 +273,13 @@ class Contribution(SQLModel, table=True):
     merged_into: int | None = Field(default=None, foreign_key="site.id")
 
 
+class ReviewLock(SQLModel, table=True):
+    """« En cours d'examen »: a moderator opened a proposal; others are warned for a while (a soft lock)."""
+    contribution_id: int = Field(primary_key=True, foreign_key="contribution.id")
+    user_id: int = Field(foreign_key="user.id")
+    started_at: datetime = Field(default_factory=utcnow)
+
+
 class OutgoingMail(SQLModel, table=True):
     """Mails are written here in the transaction that causes them, then delivered: never lost silently."""
     id: int | None = Field(default=None, primary_key=True)
