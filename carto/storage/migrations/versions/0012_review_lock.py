@@ -1,14 +1,14 @@
 """ReviewLock: « en cours d'examen », who opened a proposal and since when (a soft lock of ten minutes)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
