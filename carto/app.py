@@ -10,7 +10,7 @@ from carto.api import exports as exports_api, poles_pages, sourcing as sourcing_
 from carto.api import accounts, contribute, moderation as moderation_api, security
 from carto.api import import_review, imports as imports_api
 from carto.api import embed as embed_api, legal
-from carto.api import feeds
+from carto.api import feeds, registers
 from carto.api.headers import SecurityHeaders
 from carto.api.http_cache import ReadEndpoints
 from carto.core import licences
@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
                        tiles=service.settings.tiles)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(clusters.router)  # before sites: /api/sites/clusters is not a site id
-    for module in (sites, taxonomy, feeds, poles, territories, ogc, pages, docs):
+    for module in (sites, taxonomy, feeds, registers, poles, territories, ogc, pages, docs):
         app.include_router(module.router)
     for router in (sourcing_api.router, sourcing_api.pages, exports_api.router, poles_pages.router,
                    stats_api.router, stats_api.pages):

@@ -26,7 +26,8 @@ BACKEND = "postgresql" if TEST_DATABASE_URL else "sqlite"
 def settings_for(db: Path | str, **overrides) -> Settings:
     """Settings of a test database given as a SQLite file or a database URL."""
     url = db if isinstance(db, str) and "://" in db else f"sqlite:///{db}"
-    return Settings(database_url=url, geodata=GEODATA, tiles="blank", **overrides)
+    # No service outside the machine: a test that needs one points it at a local fake server.
+    return Settings(database_url=url, geodata=GEODATA, tiles="blank", **{"geocoder": "none", "sirene": "none"} | overrides)
 
 
 def copy_db(source: Path, target: Path) -> Path:

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     publication_director: str | None = None
     host_name: str | None = None  # the hosting provider: name, address and telephone
     contact_email: str | None = None  # for accessibility, personal data and legal questions
+    # Services outside the machine, each with an offline fallback (``none`` turns one off).
+    # Addresses: the Base Adresse Nationale, served by the Géoplateforme; api-adresse.data.gouv.fr
+    # or a self-hosted addok answer the same API.
+    geocoder: str = "ban"  # ban | none
+    geocoder_url: str = "https://data.geopf.fr/geocodage"
+    # Companies: the recherche-entreprises API of the French administration (no key).
+    sirene: str = "api"  # api | none
+    sirene_url: str = "https://recherche-entreprises.api.gouv.fr"
+    external_timeout: float = 5.0  # seconds before a service outside is taken as unavailable
 
     @field_validator("geodata", mode="before")
     @classmethod

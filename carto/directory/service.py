@@ -10,6 +10,7 @@ from carto.core import taxonomy
 from carto.directory import site_json
 
 from carto.storage import db
+from carto.territory import geocoder
 from carto.territory.locator import Locator
 from carto.core.settings import Settings
 
@@ -34,6 +35,11 @@ class Service:
     def pieces(self) -> site_json.Pieces:
         """Sites' stored JSON put together with this taxonomy's activities and domains."""
         return site_json.Pieces(self.taxonomy)
+
+    @cached_property
+    def geocoder(self) -> geocoder.Ban | geocoder.Off:
+        """Addresses → positions (the BAN, or none: CARTO_GEOCODER)."""
+        return geocoder.for_settings(self.settings)
 
     @property
     def locator(self) -> Locator:

@@ -20,7 +20,7 @@ from carto.storage.models import SiteStatus
 
 UNIT = "élément"
 DEFAULT_PATHS = dict(name="name", description=["description", "descriptionMore"], street="address.streetAddress",
-                     postcode="address.postalCode", website="website", phone="telephone", email="email",
+                     postcode="address.postalCode", city="address.addressLocality", website="website", phone="telephone", email="email",
                      lon="geo.longitude", lat="geo.latitude")
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 HIDDEN_EMAILS = {"private", "hidden"}  # GoGoCarto's placeholders for e-mails it keeps private

@@ -15,6 +15,8 @@ become our activities::
       street: Adresse
       postcode: Code postal
       commune_code: Code INSEE          # used when there is no point: the commune's centre
+      city: Ville                       # without a point: the address is geocoded (BAN), else the
+                                        # commune of this postcode and town is used
       lon: Longitude                    # CSV only: GeoJSON takes the feature's geometry
       lat: Latitude
       website: Site web
@@ -49,7 +51,7 @@ from carto.core.textnorm import fold
 TEXT_FIELDS = {"name", "description", "street", "postcode", "commune_code", "website", "email", "phone",
                "opening_hours", "siret", "legal_form", "verified_at"}
 FLAG_FIELDS = {"ess", "siae", "ea_esat", "serves_individuals", "serves_professionals"}
-FIELDS = TEXT_FIELDS | FLAG_FIELDS | {"lon", "lat", "labels"}
+FIELDS = TEXT_FIELDS | FLAG_FIELDS | {"lon", "lat", "labels", "city"}
 KEYS = {"source", "credit", "licence", "key", "status", "fields", "constants", "activities", "csv", "separator"}
 NOT_SITE_DATA = {"ess"}  # Site columns that SiteData does not carry: they go to Record.extra
 CLEANERS = {  # text → field value; fields not listed are optional texts (None when empty)
@@ -160,6 +162,9 @@ def to_record(obj: dict, position: int, mapping: FieldMapping, point: tuple[floa
     for name, paths in mapping.fields.items():
         _set(record, name, [get(obj, p) for p in paths], mapping.separator)
     for name, value in mapping.constants.items():
+        if name == "city":
+            record.city = str(value)
+            continue
         target = record.extra if name in NOT_SITE_DATA else record.fields
         target[name] = sorted(set(target.get(name) or []) | set(value)) if name == "labels" else value
     if point is not None:
@@ -170,7 +175,9 @@ def to_record(obj: dict, position: int, mapping: FieldMapping, point: tuple[floa
 
 def _set(record: Record, name: str, raw: list, separator: str) -> None:
     target = record.extra if name in NOT_SITE_DATA else record.fields
-    if name in FLAG_FIELDS:
+    if name == "city":
+        record.city = values.join(*(values.text(v) for v in raw), sep=" ")
+    elif name in FLAG_FIELDS:
         target[name] = any(values.truthy(v) for v in raw)
     elif name == "labels":
         target[name] = [lb for v in raw for lb in values.split(v, separator)]

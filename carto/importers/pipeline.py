@@ -19,7 +19,7 @@ from sqlmodel import Session
 from carto.directory import bulk, sites
 from carto.directory.service import Service
 from carto.storage.db import session_scope
-from carto.importers import interrupted, reconcile
+from carto.importers import geocoding, interrupted, reconcile
 from carto.importers.records import ImportFileError, Skip
 from carto.importers.validate import Checked
 from carto.storage.models import (ImportConflict, ImportConflictStatus, ImportRun, ImportRunStatus, ImportState,
@@ -209,6 +209,7 @@ class Pipeline:
 
     def _prepare(self, todo: list[Checked], outcome: Outcome) -> list[Prepared]:
         """Validate and place new or changed rows; the others become skipped rows."""
+        geocoding.place([c.record for c in todo if c.result is None], self.service.geocoder, self.service.locator)
         prepared = []
         for checked in todo:
             result = checked.validated()

@@ -31,6 +31,14 @@ class Record:
     fields: dict
     extra: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    city: str = ""  # the town as the source names it: only to place a row that has no point
+
+    @property
+    def unplaced(self) -> bool:
+        """No point and no commune code, but an address to look for (``carto.importers.geocoding``)."""
+        f = self.fields
+        return (f.get("lon") is None and not f.get("commune_code")
+                and bool(f.get("street") or f.get("postcode") or self.city))
 
     def drop_half_point(self) -> None:
         """Half a point is no point: fall back on the commune's centre, and say so."""

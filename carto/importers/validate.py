@@ -56,7 +56,7 @@ def check(item: Record | Skip, *, ahead: bool = False) -> Checked | Skip:
     if isinstance(item, Skip):
         return item
     checked = Checked(item, content_hash(item))
-    if ahead:
+    if ahead and not item.unplaced:  # an address to geocode first, in the importing process
         checked.result = validate(item)
         if not isinstance(checked.result, Skip):
             item.fields = {}

@@ -146,7 +146,8 @@ COLUMNS = [
     Column("lat", "Latitude", "Latitude en degrés décimaux (WGS 84)", 11, lambda c, r: r.site.lat, "float",
            {"required": True, "minimum": -90, "maximum": 90}),
     Column("position_precision", "Précision de la position",
-           "address : position de l'adresse ; commune : centre de la commune, l'adresse n'étant pas localisée", 16,
+           "address : position de l'adresse ; street : position de la rue (ou du lieu-dit), le numéro n'étant pas "
+           "localisé ; commune : centre de la commune, l'adresse n'étant pas localisée", 16,
            lambda c, r: PositionPrecision(r.site.position_precision).value, "str",
            {"enum": [p.value for p in PositionPrecision]}),
     Column("siret", "SIRET", "SIRET de l'établissement (14 chiffres)", 16, lambda c, r: r.site.siret, "code",

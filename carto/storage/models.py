@@ -42,7 +42,8 @@ LEGAL_FORM_LABELS = {
 
 
 class PositionPrecision(str, Enum):
-    address = "address"  # geocoded or clicked on a map
+    address = "address"  # the address's number (BAN), or clicked on a map
+    street = "street"  # the street or the place-name only (BAN)
     commune = "commune"  # only the commune is known: its centre
 
 
@@ -127,6 +128,7 @@ class Site(SQLModel, table=True):
     lon: float
     lat: float
     position_precision: PositionPrecision = PositionPrecision.address
+    geocode_score: float | None = None  # the BAN's match score (0–1) when an import placed it by its address
     website: str | None = None
     email: str | None = None  # public contact e-mail of the structure
     phone: str | None = None
@@ -354,3 +356,21 @@ class ImportConflict(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     resolved_at: datetime | None = None
     resolved_by: str | None = None
+
+
+class SireneRecord(SQLModel, table=True):
+    """What Sirene (the recherche-entreprises API) last said of an establishment, by SIRET: shown to
+    moderators beside proposals, compared by ``carto sites check-sirene``."""
+    siret: str = Field(primary_key=True, max_length=14)
+    checked_at: datetime = Field(default_factory=utcnow, index=True)
+    found: bool = True
+    active: bool | None = None  # establishment's « état administratif » A (actif) / F (fermé)
+    closed_on: date | None = None  # its « date de fermeture » when closed
+    name: str = ""
+    legal_form_code: str = ""  # catégorie juridique (« 5560 »)
+    legal_form_label: str = ""  # its label (« SCIC »…)
+    naf: str = ""  # activité principale of the establishment (« 38.32Z »)
+    ess: bool | None = None  # the legal unit is flagged ESS
+    street: str = ""
+    postcode: str = ""
+    city: str = ""

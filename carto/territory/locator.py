@@ -4,11 +4,13 @@ Built once from the database and used by the write path, so territory filters ar
 columns at read time. Vectorised for bulk work (imports, benchmarks).
 """
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import shapely
 from sqlmodel import Session, select
 
+from carto.core.textnorm import words
 from carto.storage.models import Commune, PoleCommune
 
 
@@ -63,6 +65,28 @@ class Locator:
 
     def placement(self, commune_code: str) -> Placement | None:
         return self.placements.get(commune_code)
+
+    def find_commune(self, postcode: str = "", name: str = "") -> str | None:
+        """The INSEE code of the one commune with this postcode and/or this name (accents, case and
+        hyphens ignored); None when none or several fit."""
+        by_postcode, by_name = self._lookup
+        fits = None
+        if postcode:
+            fits = set(by_postcode.get(postcode.strip(), ()))
+        if name.strip():
+            named = set(by_name.get(tuple(words(name)), ()))
+            fits = named if fits is None else fits & named
+        return next(iter(fits)) if fits and len(fits) == 1 else None
+
+    @cached_property
+    def _lookup(self) -> tuple[dict[str, list[str]], dict[tuple, list[str]]]:
+        by_postcode: dict[str, list[str]] = {}
+        by_name: dict[tuple, list[str]] = {}
+        for c in self.communes:
+            for postcode in filter(None, c.codes_postaux.split(",")):
+                by_postcode.setdefault(postcode.strip(), []).append(c.code)
+            by_name.setdefault(tuple(words(c.nom)), []).append(c.code)
+        return by_postcode, by_name
 
     def centre(self, commune_code: str) -> tuple[float, float] | None:
         """The point used as a commune's centre (inside it, unlike a centroid)."""
