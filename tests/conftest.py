@@ -3,7 +3,8 @@
 ``reference_db`` has territories and pôles, ``demo_db`` adds the 500 demonstration sites; each test
 gets its own copy (SQLite backup API, or ``CREATE DATABASE … TEMPLATE`` on PostgreSQL), so tests may
 write freely. ``CARTO_TEST_DATABASE_URL`` selects PostgreSQL + PostGIS (see ``tests/databases.py``);
-``@pytest.mark.postgis`` tests run only there, ``@pytest.mark.sqlite_only(reason)`` tests only on SQLite.
+``@pytest.mark.postgis`` tests run only there, ``@pytest.mark.sqlite_only(reason)`` tests only on SQLite,
+and tests that open no database are left to the SQLite round.
 """
 import base64
 import json
@@ -34,6 +35,16 @@ def copy_db(source: Path, target: Path) -> Path:
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     return target
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, only the tests that open a database run: the others (pure functions, file
+    parsers) behave the same whatever the backend, and the SQLite round has run them."""
+    if BACKEND != "postgresql":
+        return
+    opens = [("test_databases" in getattr(item, "fixturenames", ()), item) for item in items]
+    config.hook.pytest_deselected(items=[item for db, item in opens if not db])
+    items[:] = [item for db, item in opens if db]
 
 
 def pytest_runtest_setup(item):
@@ -99,6 +110,26 @@ def empty_database_url(test_databases, tmp_path) -> str:
     url = test_databases.new(tmp_path, "empty")
     yield url
     test_databases.drop(url)
+
+
+@pytest.fixture
+def cli(monkeypatch, empty_database_url):
+    """``cli(*args, geodata=GEODATA)`` runs the ``carto`` command (Typer's runner) on a new empty
+    database of the run's backend, the same one for every call of the test."""
+    from typer.testing import CliRunner
+    from carto.cli import app
+    from carto.core.settings import get_settings
+    runner = CliRunner()
+
+    def run(*args: str, geodata: Path = GEODATA):
+        monkeypatch.setenv("CARTO_DATABASE_URL", empty_database_url)
+        monkeypatch.setenv("CARTO_GEODATA", str(geodata))
+        get_settings.cache_clear()
+        try:
+            return runner.invoke(app, list(args))
+        finally:
+            get_settings.cache_clear()
+    return run
 
 
 @pytest.fixture
