@@ -245,13 +245,15 @@ def test_at_phone_width_the_panel_folds_behind_a_button(live_server, browser):
 
 @pytest.fixture
 def crowded_server(demo_service):
-    """The 500 demo sites and 700 more in Rennes: more than the map shows one by one (1,000)."""
+    """The 500 demo sites and 1,100 more in Rennes: more than the map shows one by one (1,000), even
+    zoomed in on Rennes."""
     rennes = demo_service.locator.geometries[list(demo_service.locator.codes).index("35238")]
     rng = np.random.default_rng(7)
     west, south, east, north = rennes.bounds
-    xs, ys = rng.uniform(west, east, 3000), rng.uniform(south, north, 3000)
+    xs, ys = rng.uniform(west, east, 5000), rng.uniform(south, north, 5000)
     inside = shapely.contains_xy(rennes, xs, ys)
-    points = list(zip(xs[inside], ys[inside]))[:700]
+    points = list(zip(xs[inside], ys[inside]))[:1100]
+    assert len(points) == 1100
     data = [SiteData(name=f"Atelier n° {i}", activities=["velo"], lon=lon, lat=lat) for i, (lon, lat) in enumerate(points)]
     rows = [bulk.new_row(d.model_dump(exclude={"activities"}), source="test", source_key=str(i)) for i, d in enumerate(data)]
     assert not any(bulk.place(rows, demo_service.locator))
@@ -265,17 +267,133 @@ def crowded_server(demo_service):
 def test_a_crowded_view_is_counted_per_sector_until_one_zooms_in(crowded_server, page):
     open_map(page, crowded_server)
     expect(status(page)).to_contain_text("regroupés par secteur : zoomez pour voir chaque site")
-    assert sites_in_view(page) == 1200
+    assert sites_in_view(page) == 1600
     assert page.locator(".carto-marker").count() == 0  # no arbitrary thousand: every site is counted
-    assert shown_sites(page) == 1200
+    assert shown_sites(page) == 1600
     biggest = max(page.locator(".marker-cluster").all(), key=lambda c: sites_of(c))
     biggest.focus()
     page.keyboard.press("Enter")  # a sector zooms in on its sites
-    expect(status(page)).not_to_contain_text("regroupés")
+    expect(page).not_to_have_url(re.compile("zoom=8"))
+    page.wait_for_load_state("networkidle")
+    expect(status(page)).not_to_contain_text("1 600")
     assert url_view(page)[2] > 8
-    assert shown_sites(page) == sites_in_view(page) > 0
+    assert 0 < sites_in_view(page) < 1600
     assert page.errors == [] and page.external_requests == []
 
 
 def sites_of(cluster) -> int:
     return int(re.sub(r"\D", "", cluster.inner_text()))
+
+
+# --- Popups people act on, keyboards, history, phones -------------------------------------------
+
+def open_popup_with_keyboard(page):
+    page.locator(".carto-marker").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".carto-popup address")).to_be_visible()
+
+
+def test_a_popup_gives_the_address_the_opening_state_and_ways_to_go_there(live_server, page):
+    open_map(page, live_server, "?lat=48.1173&lon=-1.6778&zoom=13")
+    open_popup_with_keyboard(page)
+    popup = page.locator(".carto-popup")
+    name = popup.locator("h2").inner_text()
+    expect(popup.locator("address")).to_have_text(re.compile(r"rue .*, \d{5} \w"))  # street, postcode, commune
+    assert "openstreetmap.org/directions?route=%3B" in popup.get_by_role("link", name=re.compile("Itinéraire")).get_attribute("href")
+    assert popup.get_by_role("link", name="Ouvrir dans mon application de cartes").get_attribute("href").startswith("geo:")
+    expect(popup.get_by_role("button", name="Copier le lien")).to_be_visible()
+    # Fully visible: below the zoom buttons and the count, inside the map.
+    box, map_box = popup.bounding_box(), page.locator(".folium-map").bounding_box()
+    status_bottom = status(page).bounding_box()["y"] + status(page).bounding_box()["height"]
+    assert box["y"] > status_bottom and box["y"] + box["height"] <= map_box["y"] + map_box["height"]
+    # Escape from inside the popup closes it and gives the focus back to the marker.
+    expect(popup.get_by_role("link", name=re.compile("Voir la fiche"))).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(popup).to_have_count(0)
+    assert page.evaluate("document.activeElement.title") == name
+    assert page.errors == [] and page.external_requests == []
+
+
+def test_favourites_are_kept_in_the_browser_and_shown_alone_on_demand(live_server, page):
+    open_map(page, live_server, "?lat=48.1173&lon=-1.6778&zoom=13")
+    open_popup_with_keyboard(page)
+    name = page.locator(".carto-popup h2").inner_text()
+    star = page.locator(".carto-popup [data-favourite]")
+    expect(star).to_have_accessible_name("Ajouter à mes favoris")
+    star.click()
+    expect(star).to_have_attribute("aria-pressed", "true")
+    expect(star).to_have_accessible_name("Dans mes favoris")
+    expect(page.locator(".carto-popup .carto-action-message")).to_have_text("Ajouté à vos favoris (gardés dans ce navigateur).")
+    page.reload()
+    expect(status(page)).to_contain_text("dans la vue")
+    only = page.get_by_role("checkbox", name=re.compile("Mes favoris seulement"))
+    expect(page.locator("#carto-favourites-count")).to_have_text("(1)")
+    only.check()
+    expect(status(page)).to_have_text("1 site en favoris")
+    expect(page.locator(".carto-marker")).to_have_count(1)
+    assert page.locator(".carto-marker").get_attribute("title") == name
+    assert "favoris=1" in page.url
+
+
+def test_back_and_forward_step_through_filter_changes(live_server, page):
+    open_map(page, live_server)
+    mobility = page.get_by_role("checkbox", name="Mobilité durable")
+    mobility.uncheck()
+    expect(page).to_have_url(re.compile("domain=dechets"))
+    page.get_by_label("Rechercher (nom, description, commune)").fill("atelier")
+    expect(page).to_have_url(re.compile("q=atelier"))
+    page.go_back()
+    expect(page).not_to_have_url(re.compile("q=atelier"))
+    expect(page.get_by_label("Rechercher (nom, description, commune)")).to_have_value("")
+    assert not mobility.is_checked()
+    page.go_back()
+    expect(mobility).to_be_checked()
+    expect(status(page)).to_have_text("500 sites dans la vue")
+    page.go_forward()
+    expect(mobility).not_to_be_checked()
+    assert page.errors == []
+
+
+def test_choosing_a_territory_outlines_it_and_fits_the_map(live_server, page):
+    open_map(page, live_server)
+    page.get_by_text("Territoire", exact=True).click()
+    page.get_by_label("EPCI").select_option(label="Rennes Métropole")
+    outline = page.locator(".leaflet-overlay-pane path")
+    expect(outline).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"epci=243500139.*zoom=(9|1\d)"))  # fitted, closer than Brittany
+
+
+def test_at_phone_width_the_header_sections_are_in_a_menu(live_server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/liste")
+    buyers = page.get_by_role("link", name="Acheteurs publics")
+    expect(buyers).not_to_be_visible()
+    menu = page.get_by_role("button", name="Menu")
+    menu.click()
+    expect(buyers).to_be_visible()
+    assert menu.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("Escape")
+    expect(buyers).not_to_be_visible()
+    expect(menu).to_be_focused()
+    context.close()
+
+
+def test_zooming_into_a_crowded_view_downloads_no_marker_page_and_counts_only_when_they_change(crowded_server, page):
+    open_map(page, crowded_server, "?lat=48.11&lon=-1.68&zoom=10")  # Rennes, 1,100 sites and more
+    expect(status(page)).to_contain_text("regroupés")
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.locator(".leaflet-control-zoom-in").click()
+    expect(page).to_have_url(re.compile("zoom=11"))
+    page.wait_for_load_state("networkidle")
+    expect(status(page)).to_contain_text("regroupés")  # still crowded one zoom closer
+    assert not [u for u in asked if "format=compact" in u]
+    assert [u for u in asked if "/api/sites/clusters" in u]
+    asked.clear()
+    page.get_by_role("checkbox", name="Covoiturage").uncheck()  # counts are facets: unchanged
+    expect(page).to_have_url(re.compile("activity="))
+    page.wait_for_load_state("networkidle")
+    assert [u for u in asked if "/api/sites" in u] and not [u for u in asked if "/api/taxonomy" in u]
+    cluster = page.locator(".marker-cluster").first
+    assert re.fullmatch(r"\d[\d\u202f ]* sites? : zoomer sur ce secteur", cluster.get_attribute("title"))

@@ -216,15 +216,16 @@
   }
 
   /* Counts per activity are those of the view and of the other filters (facets): ticking an
-   * activity does not change them, so they are asked for only when the view or those filters do. */
+   * activity does not change them, so they are asked for only when the view or those filters do.
+   * Not aborted with the sites: a later refresh of the same view reuses the answer on its way. */
   let countsAsked = null, countsAnswer = null;
-  function loadCounts(bbox, params, signal) {
+  function loadCounts(bbox, params) {
     const counts = new URLSearchParams(params);
     counts.delete("activity"); counts.delete("domain");
     const url = "/api/taxonomy?bbox=" + bbox + "&" + counts;
-    if (url === countsAsked && countsAnswer) return countsAnswer;
+    if (url === countsAsked) return countsAnswer;
     countsAsked = url;
-    countsAnswer = getJson(url, signal).catch((e) => { countsAsked = null; countsAnswer = null; throw e; });
+    countsAnswer = getJson(url).catch((e) => { if (countsAsked === url) countsAsked = null; throw e; });
     return countsAnswer;
   }
 
@@ -238,7 +239,7 @@
     pending = new AbortController();
     const signal = pending.signal;
     const sites = none ? Promise.resolve({ total: 0, sites: [] }) : loadSites(bbox, params, signal);
-    Promise.all([sites, loadCounts(bbox, params, signal)])
+    Promise.all([sites, loadCounts(bbox, params)])
       .then(([data, tree]) => {
         showSites(data.sites || [], !data.cells);
         showCells(data.cells || []);
@@ -393,9 +394,11 @@
   window.addEventListener("popstate", () => {
     if (EMBED) return;
     restoring = true;
+    map.off("moveend", refresh); // one refresh for the whole address, not one more for its view
     applyFilters(new URLSearchParams(window.location.search));
     restoreView(true);
     refresh();
+    map.on("moveend", refresh);
     restoring = false;
   });
 

@@ -138,7 +138,7 @@
         autoPanPaddingTopLeft: [10, topPadding(map)], autoPanPaddingBottomRight: [10, 10],
         returnFocus: focusFrom || null })
         .setLatLng([row[2], row[1]]).setContent(popupContent(row)).openOn(map);
-      if (focusFrom) map.getPane("popupPane").querySelector(".carto-popup-link").focus();
+      if (focusFrom) map.getPane("popupPane").querySelector(".carto-popup-link").focus(); // focusFrom: the marker
     }
 
     function loadDetails(popup) {
@@ -173,9 +173,10 @@
       map.getContainer().addEventListener("keydown", (e) => {
         if (e.key !== "Escape" || !map.getPane("popupPane").contains(document.activeElement)) return;
         const popup = map._popup; // Leaflet keeps the open popup there (no public getter)
-        const back = popup && popup.options.returnFocus;
+        // The marker, not its element: re-clustering after the popup's pan may have drawn it anew.
+        const back = popup && popup.options.returnFocus && popup.options.returnFocus.getElement();
         map.closePopup();
-        (back && document.body.contains(back) ? back : map.getContainer()).focus();
+        (back || map.getContainer()).focus();
       });
     }
 
@@ -183,7 +184,7 @@
       const m = L.marker([row[2], row[1]], { icon: icon(mainActivity(row[4], selected)), title: row[3],
         alt: row[3], keyboard: true });
       m.on("click", () => openPopup(map, row, null));
-      m.on("keypress", (e) => { if (e.originalEvent.key === "Enter") openPopup(map, row, m.getElement()); });
+      m.on("keypress", (e) => { if (e.originalEvent.key === "Enter") openPopup(map, row, m); });
       return m;
     }
 
