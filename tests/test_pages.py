@@ -246,3 +246,35 @@ def test_the_pole_areas_come_apart_from_the_page_in_light_outlines(client):
         {"id": f["id"], "nom": f["properties"]["nom"]} for f in areas["features"]]
     full = client.get("/api/poles").content
     assert len(client.get("/carte/zones-poles.geojson").content) < len(full) / 3
+
+
+# --- Popups, opening state, domains without sites -----------------------------------------------
+
+def test_a_map_popup_gets_the_address_opening_state_and_actions_of_its_site(client):
+    response = client.get("/sites/1/bulle")
+    assert response.status_code == 200 and response.headers["cache-control"] == "public, max-age=60"
+    html = response.text
+    assert re.search(r"<address>.*\d{5} \w", html)
+    assert 'href="https://www.openstreetmap.org/directions?route=%3B' in html and 'href="geo:' in html
+    assert 'data-share="http://127.0.0.1:8000/sites/1"' in html and 'data-favourite="1"' in html
+    embedded = client.get("/sites/1/bulle?embed=1&lang=en").text
+    assert "data-favourite" not in embedded and 'target="_blank"' in embedded and "Directions" in embedded
+    assert client.get("/sites/999999/bulle").status_code == 404
+
+
+def test_the_site_page_and_the_list_say_whether_a_site_is_open_now(client):
+    site = client.get("/sites/1").text
+    assert re.search(r'class="carto-open is-(open|closed)".*(Ouvert maintenant, ferme|Fermé, ouvre)', site)
+    assert re.search(r"(Ouvert maintenant|Fermé, ouvre)", client.get("/liste").text)
+
+
+def test_a_domain_without_sites_is_announced_rather_than_offered(client):
+    html = client.get("/").text
+    assert re.search(r"Alimentation et agriculture <em>: bientôt</em>", html)
+    assert 'data-domain="alimentation"' not in html and 'data-domain="mobilite"' in html
+
+
+def test_an_unknown_territory_has_no_outline(client):
+    assert client.get("/carte/contour/epci/243500139.geojson").json()["bbox"][0] < -1.4
+    assert client.get("/carte/contour/epci/000000000.geojson").status_code == 404
+    assert client.get("/carte/contour/planete/1.geojson").status_code == 404

@@ -50,6 +50,11 @@ PAGE_EN = {
     "purchasing": "Responsible purchasing",
     "siae": "Work integration enterprises (SIAE)",
     "ea": "Disability-friendly enterprises (EA, ESAT)",
+    # _site_popup.html, _site_actions.html (a map popup)
+    "directions": "Directions",
+    "to": "to",
+    "maps_app": "Open in my maps app",
+    "share": "Copy the link",
     # _list_results.html
     "unknown_commune": "Unknown town",
     "distance": "distance:",
