@@ -15,13 +15,18 @@ from carto.api.headers import SecurityHeaders
 from carto.api.http_cache import ReadEndpoints
 from carto.core import licences
 from carto.directory.service import Service
-from carto.core.settings import PROJECT_ROOT, Settings, get_settings
+from carto.core.settings import PROJECT_ROOT, Settings, check_deployment, get_settings
 
 STATIC_DIR = PROJECT_ROOT / "web" / "static"
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
-    service = service or Service.open(settings or get_settings())
+    """The application; without arguments (``carto serve``, uvicorn's ``--factory``), from the
+    environment, refusing settings unsafe for a deployment."""
+    if service is None:
+        settings = settings or get_settings()
+        check_deployment(settings)
+        service = Service.open(settings)
     app = FastAPI(title="Carto ESS", description="Annuaire et carte de l'économie sociale et solidaire en Bretagne",
                   version="0.1.0", docs_url=None, redoc_url=None, license_info=licences.API_LICENCE)
     app.state.service = service
@@ -30,7 +35,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     # 500 features (388 KB) 0.55 ms to 15 KB against 1.4 ms to 12 KB: CPU is what a busy server lacks.
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=3)
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=service.settings.embed_frame_ancestors,
-                       tiles=service.settings.tiles)
+                       tiles=service.settings.tiles, https=service.settings.public_base_url.startswith("https://"))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(clusters.router)  # before sites: /api/sites/clusters is not a site id
     for module in (sites, taxonomy, feeds, registers, poles, territories, ogc, pages, docs):

@@ -1,4 +1,6 @@
 """The ``carto`` command: set up a database, load reference data, serve the site."""
+import os
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +13,7 @@ from carto.storage import backup, migrate, search_index
 from carto.territory import poles
 from carto.directory.service import Service
 from carto.storage.db import engine_for, session_scope
-from carto.core.settings import get_settings
+from carto.core.settings import DEFAULT_SECRET_KEY, Settings, UnsafeSettings, check_deployment, get_settings
 from carto.territory.territory_load import TerritoryLoadError
 
 app = typer.Typer(help="Carto ESS : annuaire et carte de l'ESS en Bretagne.", no_args_is_help=True)
@@ -68,17 +70,31 @@ def init():
 
 
 @app.command()
-def serve(port: Port = 8000, host: Host = "127.0.0.1"):
+def serve(port: Port = 8000, host: Host = "127.0.0.1",
+          workers: Annotated[int, typer.Option(min=1, help="Processus serveurs (au-delà de 1 : PostgreSQL conseillé)")] = 1):
     """Sert la carte et l'API."""
     import uvicorn
-    from carto.app import create_app
-    service = _service()
+    service = _service()  # refuses a database this code cannot use, before any worker starts
     _say_territories_off(service)
     if "public_base_url" not in service.settings.model_fields_set:
-        # Embed codes and shared links must point where this server answers, not at the default port.
-        service.settings.public_base_url = f"http://{host}:{port}"
+        # Embed codes and shared links must point where this server answers, not at the default port
+        # (in the environment too: each worker reads its settings from there).
+        service.settings.public_base_url = os.environ["CARTO_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
+    try:
+        check_deployment(service.settings, host)
+    except UnsafeSettings as e:
+        raise _fail(e) from None
+    service.engine.dispose()
     typer.echo(f"Carte : http://{host}:{port}/   API : http://{host}:{port}/docs")
-    uvicorn.run(create_app(service=service), host=host, port=port)
+    uvicorn.run("carto.app:create_app", factory=True, host=host, port=port, workers=workers,
+                **proxy_options(service.settings))
+
+
+def proxy_options(settings: Settings) -> dict:
+    """uvicorn believes X-Forwarded-For only from ``CARTO_TRUSTED_PROXIES``; from anyone else (and
+    when it is empty, from everyone) the header is ignored and limits key on the peer's address."""
+    trusted = settings.trusted_proxies.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 
 @app.command()
@@ -93,6 +109,10 @@ def demo(port: Port = 8000, host: Host = "127.0.0.1",
         typer.echo("Territoires chargés : " + ", ".join(f"{v} {k}" for k, v in report.territories.items()))
     typer.echo(f"Pôles ESS : {report.poles} ; sites de démonstration créés : {report.demo_sites}")
     if not no_serve:
+        if service.settings.secret_key == DEFAULT_SECRET_KEY:
+            # Sessions of this demonstration only: the server processes read it from the environment.
+            os.environ["CARTO_SECRET_KEY"] = secrets.token_urlsafe(32)
+            get_settings.cache_clear()
         serve(port=port, host=host)
 
 
@@ -263,9 +283,10 @@ def _scope_text(scope) -> str:
 def notify(digests: Annotated[bool, typer.Option(help="Envoyer aussi le résumé de file de chaque modérateur")] = True):
     """Envoie les e-mails en attente et, à chaque modérateur, ce qui est nouveau dans son périmètre
     depuis son dernier résumé ; dit ce qui a échoué."""
-    from carto.community import digest, mail
+    from carto.community import digest, mail, ratelimit
     from carto.importers import conflicts
     service = _service()
+    ratelimit.purge(service.engine)  # forget counters that no longer limit anything
     queued = digest.queue_digests(service, [digest.contribution_items, conflicts.digest_items]) if digests else 0
     sent, failed = mail.deliver_pending(service.engine, service.settings)
     where = service.settings.smtp_host or mail.outbox_dir(service.settings)

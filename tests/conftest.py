@@ -138,10 +138,11 @@ def session(service) -> Session:
         yield s
 
 
-def make_client(service: Service):
+def make_client(service: Service, address: str = "testclient"):
+    """A browser of its own; ``address``: the client address the server sees."""
     from fastapi.testclient import TestClient
     from carto.app import create_app
-    return TestClient(create_app(service=service))
+    return TestClient(create_app(service=service), client=(address, 50000))
 
 
 @pytest.fixture

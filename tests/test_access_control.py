@@ -18,11 +18,10 @@ from sqlalchemy import update
 from carto.community import auth, contributions, users
 
 from carto.directory import sites
-from carto.api.accounts import LOGIN_FAILURES_PER_IP, LOGIN_WINDOW
 from carto.storage.db import session_scope
 from carto.storage.models import (Contribution, ContributionStatus, ImportConflict, ImportConflictStatus, LoginSession,
                                   ReviewLock, Site, SiteStatus, User, utcnow)
-from carto.community.ratelimit import RateLimiter
+from carto.community import ratelimit
 from carto.community.site_form import values_from_snapshot
 from carto.directory.site_schema import SiteData
 from tests.app_routes import app_routes
@@ -333,13 +332,13 @@ def test_password_spraying_from_one_address_is_throttled_then_allowed_again(clie
                                                                             monkeypatch):
     """Per address: wrong passwords spread over many accounts; the per-account limit never trips."""
     monkeypatch.setattr(auth, "waste_a_verification", lambda password: None)  # timing is not the point here
-    now = [0.0]
-    client.app.state.rate_limiters = {"login-ip": RateLimiter(LOGIN_FAILURES_PER_IP, LOGIN_WINDOW, lambda: now[0])}
-    codes = {login(client, f"personne{i}@moderation.example", "devine").status_code
-             for i in range(LOGIN_FAILURES_PER_IP)}
+    now = [1e9]
+    monkeypatch.setattr(ratelimit, "clock", lambda: now[0])
+    spraying = ratelimit.LOGIN_ADDRESS
+    codes = {login(client, f"personne{i}@moderation.example", "devine").status_code for i in range(spraying.limit)}
     assert codes == {401}
     blocked = login(client, moderation_accounts["reso"], MODERATION_PASSWORD)
     assert blocked.status_code == 429 and "Trop de tentatives" in blocked.text
     assert "carto_session" not in client.cookies
-    now[0] += LOGIN_WINDOW + 1  # a quarter of an hour later
+    now[0] += spraying.window + 1  # a quarter of an hour later
     assert login(client, moderation_accounts["reso"], MODERATION_PASSWORD).status_code == 303

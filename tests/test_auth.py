@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from carto.community import auth, users
 from carto.cli import app as cli
 from carto.storage.models import LoginSession, User, utcnow
-from tests.conftest import MODERATION_PASSWORD, csrf_of
+from tests.conftest import MODERATION_PASSWORD, csrf_of, make_client
 
 
 def login(client, email, password=MODERATION_PASSWORD, **extra):
@@ -56,13 +56,15 @@ def test_a_wrong_password_or_an_unknown_account_is_refused_alike(client, moderat
     assert "E-mail ou mot de passe incorrect" in wrong.text and "E-mail ou mot de passe incorrect" in unknown.text
 
 
-def test_login_attempts_are_throttled_per_account(client, moderation_accounts):
-    from carto.api.accounts import LOGIN_FAILURES_PER_EMAIL
-    codes = [login(client, moderation_accounts["reso"], "devine").status_code for _ in range(LOGIN_FAILURES_PER_EMAIL)]
-    assert codes == [401] * LOGIN_FAILURES_PER_EMAIL
-    blocked = login(client, moderation_accounts["reso"])  # even the right password now waits
-    assert blocked.status_code == 429 and "Trop de tentatives" in blocked.text
+def test_wrong_passwords_lock_the_account_for_their_address_only(demo_service, client, moderation_accounts):
+    from carto.community.ratelimit import LOGIN_FREE_FAILURES
+    codes = [login(client, moderation_accounts["reso"], "devine").status_code for _ in range(LOGIN_FREE_FAILURES)]
+    assert codes == [401] * LOGIN_FREE_FAILURES
+    blocked = login(client, moderation_accounts["reso"])  # even the right password now waits, from this address
+    assert blocked.status_code == 429 and "Trop de tentatives de connexion : réessayez dans 15 minutes" in blocked.text
     assert login(client, moderation_accounts["admin"]).status_code == 303  # other accounts are not locked out
+    with make_client(demo_service, address="192.0.2.80") as elsewhere:  # the moderator, from another address
+        assert login(elsewhere, moderation_accounts["reso"]).status_code == 303
 
 
 def test_an_expired_session_must_sign_in_again(client, demo_service, moderation_accounts):

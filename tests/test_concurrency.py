@@ -14,7 +14,6 @@ from sqlmodel import func, select
 from carto.app import create_app
 from carto.storage.db import is_sqlite
 from carto.storage.models import Contribution, ContributionStatus, Site, SiteStatus
-from carto.community.ratelimit import RateLimiter
 from tests.conftest import MODERATION_PASSWORD, LiveServer, csrf_of
 
 WRITERS, PROPOSALS_EACH = 6, 8
@@ -83,8 +82,8 @@ def moderate(base: str, log: Log, email: str, done: threading.Event) -> int:
 
 
 def test_concurrent_proposals_reads_and_decisions_all_succeed(demo_service, moderation_accounts):
+    demo_service.settings.submissions_per_hour = 10_000  # one address here, many people
     app = create_app(service=demo_service)
-    app.state.rate_limiters = {"submissions": RateLimiter(10_000, 3600)}  # one address here, many people
     log, done = Log(), threading.Event()
     with LiveServer(app) as server, ThreadPoolExecutor(WRITERS + READERS + 1) as pool:
         moderator = pool.submit(moderate, server.url, log, moderation_accounts["admin"], done)

@@ -1,4 +1,5 @@
 """Contributing without an account, end to end through HTTP: propose, change, report, follow up."""
+import html
 import re
 from email import message_from_bytes, policy
 
@@ -218,13 +219,38 @@ def test_robots_filling_the_honeypot_are_refused(client, demo_service):
 
 
 def test_submissions_are_limited_per_address(client, demo_service):
-    from carto.api.contribute import SUBMISSIONS_PER_HOUR
+    limit = demo_service.settings.submissions_per_hour
     with demo_service.session() as session:
         site = session.exec(select(Site).order_by(Site.id)).first()
     token = csrf_of(client.get(f"/sites/{site.id}/signaler").text)
     codes = [client.post(f"/sites/{site.id}/signaler", data={"csrf_token": token, "reason": "wrong"},
-                         follow_redirects=False).status_code for _ in range(SUBMISSIONS_PER_HOUR + 1)]
-    assert codes == [303] * SUBMISSIONS_PER_HOUR + [429]
+                         follow_redirects=False).status_code for _ in range(limit + 1)]
+    assert codes == [303] * limit + [429]
+
+
+def test_a_form_over_the_limit_is_shown_again_with_everything_typed(client, demo_service):
+    demo_service.settings.submissions_per_hour = 1
+    follow_token(new_site(client))
+    refused = new_site(client, name="Recyclerie « L'Écho » & fils", description="Deuxième lieu, ouvert le samedi",
+                       comment="Merci !")
+    assert refused.status_code == 429
+    assert ("Trop d'envois depuis votre adresse : 1 par heure au plus. Réessayez dans 1 heure"
+            in html.unescape(refused.text))
+    for typed in ('value="Recyclerie « L&#39;Écho » &amp; fils"', ">Deuxième lieu, ouvert le samedi</textarea>",
+                  ">Merci !</textarea>", 'value="jeanne@contributrice.example"', 'value="velo" checked'):
+        assert typed in refused.text, typed
+    with demo_service.session() as session:
+        assert len(session.exec(select(Contribution)).all()) == 1
+
+
+def test_a_form_with_errors_gives_its_sending_back(client, demo_service):
+    demo_service.settings.submissions_per_hour = 1
+    assert new_site(client, name="").status_code == 422
+    with demo_service.session() as session:
+        existing = session.exec(select(Site).where(Site.status == SiteStatus.published).order_by(Site.id)).first()
+    warned = new_site(client, name=existing.name, lon=str(existing.lon), lat=str(existing.lat))
+    assert warned.status_code == 200 and "Ce lieu existe peut-être déjà" in warned.text
+    follow_token(new_site(client))
 
 
 def test_a_form_posted_without_its_csrf_token_is_refused(client, demo_service):
@@ -237,6 +263,32 @@ def test_a_form_posted_without_its_csrf_token_is_refused(client, demo_service):
     assert forged.status_code == 403
     with demo_service.session() as session:
         assert session.exec(select(Contribution)).all() == []
+
+
+def test_an_expired_form_is_shown_again_with_its_values_and_can_be_resent(client, demo_service):
+    """The browser lost its CSRF cookie (another browser, cleared cookies): nothing typed is lost."""
+    token = csrf_of(client.get("/proposer").text)
+    client.cookies.clear()
+    data = {"csrf_token": token, "name": "Atelier vélo des Lices", "activities": ["velo"], "lon": str(RENNES[0]),
+            "lat": str(RENNES[1]), "description": "Réparation participative", **CONTRIBUTOR}
+    expired = client.post("/proposer", data=data, follow_redirects=False)
+    assert expired.status_code == 403 and expired.headers["content-type"].startswith("text/html")
+    assert "Ce formulaire a expiré" in expired.text and "votre saisie est conservée" in html.unescape(expired.text)
+    for typed in ('value="Atelier vélo des Lices"', ">Réparation participative</textarea>", 'value="Jeanne Contributrice"'):
+        assert typed in expired.text, typed
+    follow_token(client.post("/proposer", data=data | {"csrf_token": csrf_of(expired.text)}, follow_redirects=False))
+
+
+def test_an_expired_change_or_report_form_keeps_its_values(client, demo_service):
+    with demo_service.session() as session:
+        site = session.exec(select(Site).where(Site.status == SiteStatus.published).order_by(Site.id)).first()
+    client.get(f"/sites/{site.id}/signaler")
+    report = client.post(f"/sites/{site.id}/signaler", data={"csrf_token": "périmé", "reason": "closed",
+                                                             "comment": "Fermé depuis mars"})
+    assert report.status_code == 403 and ">Fermé depuis mars</textarea>" in report.text
+    assert 'value="closed" checked' in report.text
+    change = client.post(f"/sites/{site.id}/modifier", data={"csrf_token": "périmé", "name": "Nouveau nom à garder"})
+    assert change.status_code == 403 and 'value="Nouveau nom à garder"' in change.text
 
 
 def test_contributors_never_appear_in_public_pages_or_apis(client, demo_service, moderation_accounts, sign_in):

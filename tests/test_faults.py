@@ -25,10 +25,11 @@ COPIES = 4000  # of the 8-row LVAO sample: 32,000 rows, 28,000 sites, many batch
 RENNES = (-1.6778, 48.1173)
 
 
-def carto_process(service, *args: str) -> subprocess.Popen:
-    """The ``carto`` command on the test's database, in its own process group (its import reader too)."""
+def carto_process(service, *args: str, **env: str) -> subprocess.Popen:
+    """The ``carto`` command on the test's database, in its own process group (its import reader and
+    server workers too); ``env``: more ``CARTO_*`` settings."""
     env = os.environ | {"CARTO_DATABASE_URL": service.settings.database_url, "CARTO_GEODATA": str(GEODATA),
-                        "CARTO_TILES": "blank", "CARTO_OUTBOX_DIR": str(service.settings.outbox_dir)}
+                        "CARTO_TILES": "blank", "CARTO_OUTBOX_DIR": str(service.settings.outbox_dir)} | env
     return subprocess.Popen([sys.executable, "-c", "from carto.cli import app; app()", *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
@@ -95,9 +96,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(service) -> tuple[subprocess.Popen, str]:
+def serve(service, *args: str, **env: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    server = carto_process(service, "serve", "--port", str(port))
+    server = carto_process(service, "serve", "--port", str(port), *args, **env)
     url = f"http://127.0.0.1:{port}"
 
     def up() -> bool:

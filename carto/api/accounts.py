@@ -7,17 +7,12 @@ from sqlmodel import select
 
 from carto.community import auth, ratelimit, users
 from carto.api.deps import ServiceDep, RowId
-from carto.api.security import (CheckedForm, PageAdmin, VisitorDep, close_session_cookie, open_session_cookie,
-                                render)
+from carto.api.security import (CheckedForm, PageAdmin, PostedForm, VisitorDep, client_address,
+                                close_session_cookie, form_csrf_ok, open_session_cookie, render)
 from carto.storage.db import session_scope
 from carto.storage.models import Pole, User, UserRole
 
 router = APIRouter(include_in_schema=False)
-
-# Failed sign-ins allowed per window: per account (guessing one password) and per address (spraying).
-LOGIN_WINDOW = 15 * 60
-LOGIN_FAILURES_PER_EMAIL = 5
-LOGIN_FAILURES_PER_IP = 20
 
 
 def _safe_next(target: str | None) -> str:
@@ -27,38 +22,34 @@ def _safe_next(target: str | None) -> str:
     return "/moderation"
 
 
-def _limits(request: Request) -> tuple[ratelimit.RateLimiter, ratelimit.RateLimiter]:
-    state = request.app.state
-    return (ratelimit.limiter(state, "login-email", LOGIN_FAILURES_PER_EMAIL, LOGIN_WINDOW),
-            ratelimit.limiter(state, "login-ip", LOGIN_FAILURES_PER_IP, LOGIN_WINDOW))
-
-
 @router.get("/connexion")
 def login_page(request: Request, suivant: Annotated[str | None, Query(max_length=500)] = None):
     return render(request, "moderation/login.html", next=_safe_next(suivant), email="", error=None)
 
 
 @router.post("/connexion")
-def login(request: Request, service: ServiceDep, form: CheckedForm):
+def login(request: Request, service: ServiceDep, form: PostedForm):
     email = str(form.get("email") or "").strip().lower()[:254]
     password = str(form.get("password") or "")[:users.MAX_PASSWORD_LENGTH]
     target = _safe_next(str(form.get("next") or ""))
-    by_email, by_ip = _limits(request)
-    ip = request.client.host if request.client else "?"
-    if by_email.blocked(email) or by_ip.blocked(ip):
-        return render(request, "moderation/login.html", 429, next=target, email=email,
-                      error="Trop de tentatives de connexion : réessayez dans un quart d'heure.")
+
+    def again(status_code: int, error: str):
+        return render(request, "moderation/login.html", status_code, next=target, email=email, error=error)
+
+    if not form_csrf_ok(request, form):
+        return again(403, "Cette page a expiré (jeton CSRF manquant ou invalide) : saisissez à nouveau votre mot "
+                          "de passe.")
+    address = client_address(request)
+    if wait := ratelimit.login_attempt(service.engine, email, address):
+        return again(429, f"Trop de tentatives de connexion : réessayez dans {ratelimit.in_words(wait)}.")
     with session_scope(service.engine) as session:
         user = users.authenticate(session, email, password)
         token = auth.open_session(session, user) if user else None
         if user:
             auth.purge_expired(session)
     if token is None:
-        by_email.hit(email)
-        by_ip.hit(ip)
-        return render(request, "moderation/login.html", 401, next=target, email=email,
-                      error="E-mail ou mot de passe incorrect.")
-    by_email.reset(email)
+        return again(401, "E-mail ou mot de passe incorrect.")
+    ratelimit.login_succeeded(service.engine, email, address)
     response = RedirectResponse(target, status_code=303)
     open_session_cookie(request, response, token)
     return response

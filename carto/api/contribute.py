@@ -3,10 +3,11 @@
 Every form carries a CSRF token and a hidden honeypot field; submissions are limited per IP.
 The JSON duplicate check serves the form's early warning and only tells about published sites.
 """
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from carto.community import contributions, mail, ratelimit
 
@@ -14,7 +15,7 @@ from carto.directory import sites
 
 from carto.query import params
 from carto.api.deps import ServiceDep, RowId
-from carto.api.security import CheckedForm, PageError, render
+from carto.api.security import FORM_EXPIRED, PageError, PostedForm, client_address, form_csrf_ok, render
 from carto.directory.service import Service
 from carto.storage.db import session_scope
 from carto.storage.models import (LEGAL_FORM_LABELS, ContributionKind, ContributionStatus, ReportReason, Site,
@@ -47,27 +48,41 @@ def form_page(request: Request, service: Service, template: str, status_code: in
                   legal_forms=LEGAL_FORM_LABELS, map=map_options(service), **context)
 
 
-def _limiter(request: Request) -> ratelimit.RateLimiter:
-    return ratelimit.limiter(request.app.state, "submissions", SUBMISSIONS_PER_HOUR, 3600)
+def submission_rule(service: Service) -> ratelimit.Rule:
+    return ratelimit.Rule("submissions", service.settings.submissions_per_hour, 3600)
 
 
-def _ip(request: Request) -> str:
-    return request.client.host if request.client else "?"
-
-
-def _guard(request: Request, form) -> None:
-    """Refuse robots (honeypot) and floods (per-IP limit) before any work."""
+def _refusal(request: Request, service: Service, form) -> PageError | None:
+    """Why a form is refused before any work: expired page, robot, or too many sendings from this
+    address (else one sending is now reserved for it, given back by ``_submit`` if nothing is recorded)."""
+    if not form_csrf_ok(request, form):
+        return PageError(403, FORM_EXPIRED)
     if form.get(HONEYPOT):
-        raise PageError(400, "Envoi refusé.")
-    if _limiter(request).blocked(_ip(request)):
-        raise PageError(429, f"Trop d'envois depuis votre adresse : {SUBMISSIONS_PER_HOUR} par heure au plus. "
-                             "Réessayez plus tard.")
+        return PageError(400, "Envoi refusé.")
+    rule = submission_rule(service)
+    if wait := ratelimit.take(service.engine, rule, client_address(request)):
+        return PageError(429, f"Trop d'envois depuis votre adresse : {rule.limit} par heure au plus. Réessayez dans "
+                              f"{ratelimit.in_words(wait)} ; votre saisie est conservée ci-dessous.")
+    return None
 
 
-def _received(request: Request, service: Service, background: BackgroundTasks, token: str) -> RedirectResponse:
-    _limiter(request).hit(_ip(request))
+def _submit(request: Request, service: Service, form, background: BackgroundTasks,
+            work: Callable[[], contributions.Receipt | Response], again: Callable[..., Response]) -> Response:
+    """What every public form goes through: the refusals above, then ``work``, which records the
+    contribution (its receipt) or answers a page (the form with its errors, a duplicate warning).
+    ``again(status, refusal=…)`` shows the form with what was typed."""
+    if refused := _refusal(request, service, form):
+        return again(refused.status_code, refusal=str(refused))
+    outcome = None
+    try:
+        outcome = work()
+    finally:
+        if not isinstance(outcome, contributions.Receipt):
+            ratelimit.give_back(service.engine, submission_rule(service), client_address(request))
+    if not isinstance(outcome, contributions.Receipt):
+        return outcome
     background.add_task(mail.deliver_pending, service.engine, service.settings)
-    return RedirectResponse(f"/suivi/{token}?merci=1", status_code=303)
+    return RedirectResponse(f"/suivi/{outcome.token}?merci=1", status_code=303)
 
 
 def _published(session, site_id: int) -> Site:
@@ -111,24 +126,29 @@ def new_site_form(request: Request, service: ServiceDep):
 
 
 @router.post("/proposer")
-def new_site(request: Request, service: ServiceDep, form: CheckedForm, background: BackgroundTasks):
-    _guard(request, form)
+def new_site(request: Request, service: ServiceDep, form: PostedForm, background: BackgroundTasks):
     values, contact = values_from_form(form), _contact(form)
-    try:
-        with service.session() as session:
-            data, who = _collect(lambda: site_data(session, values), lambda: _who(form, True))
-        contributions.check_domains_open(service.taxonomy, data.activities)
-        if not form.get("not_duplicate"):
-            found = _duplicates(service, data.name, data.lon, data.lat, data.commune_code, data.siret)
-            if found:
-                return form_page(request, service, "contribute/new.html", values=values, contact=contact,
-                                  duplicates=found)
-        with session_scope(service.engine) as session:
-            receipt = contributions.propose_site(session, service, data, who, contact["comment"])
-    except FormErrors as e:
-        return form_page(request, service, "contribute/new.html", 422, values=values, contact=contact,
-                          duplicates=[], errors=e.by_field())
-    return _received(request, service, background, receipt.token)
+
+    def again(status_code: int = 200, **context) -> Response:
+        context = {"duplicates": [], "errors": {}} | context
+        return form_page(request, service, "contribute/new.html", status_code, values=values, contact=contact,
+                          **context)
+
+    def work():
+        try:
+            with service.session() as session:
+                data, who = _collect(lambda: site_data(session, values), lambda: _who(form, True))
+            contributions.check_domains_open(service.taxonomy, data.activities)
+            if not form.get("not_duplicate"):
+                found = _duplicates(service, data.name, data.lon, data.lat, data.commune_code, data.siret)
+                if found:
+                    return again(duplicates=found)
+            with session_scope(service.engine) as session:
+                return contributions.propose_site(session, service, data, who, contact["comment"])
+        except FormErrors as e:
+            return again(422, errors=e.by_field())
+
+    return _submit(request, service, form, background, work, again)
 
 
 def _duplicates(service: Service, name, lon, lat, commune_code, siret) -> list[Site]:
@@ -181,21 +201,29 @@ def _base_version(form) -> int:
 
 
 @router.post("/sites/{site_id}/modifier")
-def change(request: Request, service: ServiceDep, form: CheckedForm, background: BackgroundTasks, site_id: RowId):
-    _guard(request, form)
+def change(request: Request, service: ServiceDep, form: PostedForm, background: BackgroundTasks, site_id: RowId):
     values, contact = values_from_form(form), _contact(form)
-    with session_scope(service.engine) as session:
+    with service.session() as session:
         site = _published(session, site_id)
-        try:
-            data, who, base = _collect(lambda: site_data(session, values), lambda: _who(form, True),
-                                       lambda: _base_version(form))
-            receipt = contributions.propose_change(session, service, site, base, data, who, contact["comment"])
-        except FormErrors as e:
-            session.rollback()
-            return form_page(request, service, "contribute/change.html", 422, site=site,
-                              base_version=form.get("base_version") or site.version, values=values,
-                              contact=contact, errors=e.by_field())
-    return _received(request, service, background, receipt.token)
+        session.expunge(site)
+
+    def again(status_code: int = 200, **context) -> Response:
+        return form_page(request, service, "contribute/change.html", status_code, site=site,
+                          base_version=form.get("base_version") or site.version, values=values, contact=contact,
+                          **context)
+
+    def work():
+        with session_scope(service.engine) as session:
+            try:
+                data, who, base = _collect(lambda: site_data(session, values), lambda: _who(form, True),
+                                           lambda: _base_version(form))
+                return contributions.propose_change(session, service, _published(session, site_id), base, data,
+                                                    who, contact["comment"])
+            except FormErrors as e:
+                session.rollback()
+                return again(422, errors=e.by_field())
+
+    return _submit(request, service, form, background, work, again)
 
 
 # --- Report -------------------------------------------------------------------------------------
@@ -209,20 +237,28 @@ def report_form(request: Request, service: ServiceDep, site_id: RowId):
 
 
 @router.post("/sites/{site_id}/signaler")
-def report(request: Request, service: ServiceDep, form: CheckedForm, background: BackgroundTasks, site_id: RowId):
-    _guard(request, form)
+def report(request: Request, service: ServiceDep, form: PostedForm, background: BackgroundTasks, site_id: RowId):
     contact = _contact(form)
     reason = str(form.get("reason") or "")
-    with session_scope(service.engine) as session:
+    with service.session() as session:
         site = _published(session, site_id)
-        try:
-            who, reason_value = _collect(lambda: _who(form, False), lambda: _reason(reason))
-            receipt = contributions.report_site(session, service, site, reason_value, contact["comment"], who)
-        except FormErrors as e:
-            session.rollback()
-            return render(request, "contribute/report.html", 422, site=site, reasons=contributions.REPORT_REASONS,
-                          reason=reason, contact=contact, errors=e.by_field())
-    return _received(request, service, background, receipt.token)
+        session.expunge(site)
+
+    def again(status_code: int = 200, **context) -> Response:
+        return render(request, "contribute/report.html", status_code, site=site, reasons=contributions.REPORT_REASONS,
+                      reason=reason, contact=contact, **({"errors": {}} | context))
+
+    def work():
+        with session_scope(service.engine) as session:
+            try:
+                who, reason_value = _collect(lambda: _who(form, False), lambda: _reason(reason))
+                return contributions.report_site(session, service, _published(session, site_id), reason_value,
+                                                 contact["comment"], who)
+            except FormErrors as e:
+                session.rollback()
+                return again(422, errors=e.by_field())
+
+    return _submit(request, service, form, background, work, again)
 
 
 def _reason(raw: str) -> ReportReason:

@@ -9,7 +9,8 @@ nonce (``request.state.csp_nonce``, a fresh random value per request): an inject
 nonce and does not run. Styles allow ``'unsafe-inline'``: Leaflet and our map markers set
 ``style`` attributes in the HTML they build (marker colours, pin positions) and folium writes
 ``<style>`` blocks; CSS cannot run code, and user text is escaped everywhere anyway. Images may
-come from the tile server of ``CARTO_TILES``. Plugins (``object-src``), ``<base>`` and form
+come from the tile server of ``CARTO_TILES``. When the public URL is https, Strict-Transport-Security
+keeps browsers on https. Plugins (``object-src``), ``<base>`` and form
 targets are locked to nothing or to this site. A page whose HTML is stored and replayed must not
 carry inline scripts: its nonce would be stale.
 """
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 EMBED_PATH = "/embed"
 EMBED_BUILDER_PATH = "/embed/builder"
+HSTS = "max-age=63072000"
 
 
 def is_embed(path: str) -> bool:
@@ -72,8 +74,9 @@ class SecurityHeaders:
     """Pure ASGI (not ``BaseHTTPMiddleware``, whose streams and task group cost about a millisecond
     per request): the headers are added to the response's start message on its way out."""
 
-    def __init__(self, app: ASGIApp, embed_frame_ancestors: str = "*", tiles: str = "blank"):
+    def __init__(self, app: ASGIApp, embed_frame_ancestors: str = "*", tiles: str = "blank", https: bool = False):
         self.app = app
+        self.https = https
         self.embed_policy = embed_framing(embed_frame_ancestors)
         self.tiles = tile_source(tiles)
 
@@ -94,6 +97,9 @@ class SecurityHeaders:
                 headers["Content-Security-Policy"] = content_security_policy(nonce, framing, self.tiles)
                 if not embed:
                     headers["X-Frame-Options"] = "DENY"
+                if self.https:
+                    # Served over https only: browsers never try plain http again for two years.
+                    headers["Strict-Transport-Security"] = HSTS
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

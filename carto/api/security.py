@@ -87,30 +87,49 @@ def csrf_token(request: Request) -> str:
     return auth.csrf_token(get_service(request).settings.secret_key, visitor(request).csrf_seed)
 
 
-def _refuse_csrf() -> HTTPException:
-    return HTTPException(403, detail="jeton CSRF manquant ou invalide : rechargez la page puis renvoyez le formulaire")
+CSRF_REFUSAL = "jeton CSRF manquant ou invalide : rechargez la page puis renvoyez le formulaire"
+# For forms shown again with what was typed: the page now carries a fresh token.
+FORM_EXPIRED = ("Ce formulaire a expiré (jeton CSRF manquant ou invalide) : votre saisie est conservée ci-dessous, "
+                "vérifiez-la puis renvoyez le formulaire.")
 
 
-def check_csrf(request: Request, token: str | None) -> None:
+def csrf_ok(request: Request, token: str | None) -> bool:
     me = visitor(request)
-    if me.new_seed or not auth.csrf_valid(get_service(request).settings.secret_key, me.csrf_seed, token):
-        raise _refuse_csrf()
+    return not me.new_seed and auth.csrf_valid(get_service(request).settings.secret_key, me.csrf_seed, token)
+
+
+def form_csrf_ok(request: Request, form: FormData) -> bool:
+    return csrf_ok(request, str(form.get(CSRF_FIELD) or "") or request.headers.get(CSRF_HEADER))
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, unchecked: for routes that show it again, with its values, when refused."""
+    return await request.form()
 
 
 async def checked_form(request: Request) -> FormData:
-    """The posted form, once its CSRF token is checked."""
+    """The posted form, once its CSRF token is checked (refused: a French error page)."""
     form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or "") or request.headers.get(CSRF_HEADER))
+    if not form_csrf_ok(request, form):
+        raise PageError(403, CSRF_REFUSAL[0].upper() + CSRF_REFUSAL[1:] + ".")
     return form
 
 
 def checked_header(request: Request) -> None:
     """For JSON API writes: the CSRF token comes in the ``X-CSRF-Token`` header."""
-    check_csrf(request, request.headers.get(CSRF_HEADER))
+    if not csrf_ok(request, request.headers.get(CSRF_HEADER)):
+        raise HTTPException(403, detail=CSRF_REFUSAL)
 
 
+PostedForm = Annotated[FormData, Depends(posted_form)]
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 CsrfHeader = Depends(checked_header)
+
+
+def client_address(request: Request) -> str:
+    """The address limits key on: the peer, or the client a trusted proxy names (uvicorn's
+    ``forwarded_allow_ips``, from ``CARTO_TRUSTED_PROXIES``, rewrites it before we see it)."""
+    return request.client.host if request.client else "?"
 
 
 def moderator_for_page(request: Request) -> Visitor:

@@ -66,7 +66,7 @@ def signed(secret: str, purpose: str, value: str) -> str:
 def unsigned(secret: str, purpose: str, signed_value: str | None) -> str | None:
     """The value of ``signed_value`` if its signature is right, else None."""
     value, _, mac = (signed_value or "").rpartition(".")
-    if value and hmac.compare_digest(mac, sign(secret, purpose, value)):
+    if value and _same(mac, sign(secret, purpose, value)):
         return value
     return None
 
@@ -76,7 +76,12 @@ def csrf_token(secret: str, seed: str) -> str:
 
 
 def csrf_valid(secret: str, seed: str | None, token: str | None) -> bool:
-    return bool(seed and token) and hmac.compare_digest(token, csrf_token(secret, seed))
+    return bool(seed and token) and _same(token, csrf_token(secret, seed))
+
+
+def _same(given: str, expected: str) -> bool:
+    # As bytes: compare_digest refuses str with non-ASCII characters, and what is given comes from anyone.
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def open_session(session: Session, user: User) -> str:

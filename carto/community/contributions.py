@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel import Session, col, select
 
-from carto.community import auth, mail, messages
+from carto.community import auth, mail, messages, ratelimit
 
 from carto.directory import sites
 
@@ -128,9 +128,16 @@ def _open(session: Session, kind: ContributionKind, who: Contributor, comment: s
     return Receipt(contribution, token)
 
 
+def mail_rule(service: Service) -> ratelimit.Rule:
+    return ratelimit.Rule("mail", service.settings.mails_per_recipient_per_day, 24 * 3600)
+
+
 def _acknowledge(session: Session, service: Service, receipt: Receipt, site_name: str) -> None:
+    """Mail the contributor a receipt, at most ``CARTO_MAILS_PER_RECIPIENT_PER_DAY`` a day to one address:
+    anyone may type anyone's address. Beyond it the contribution is recorded all the same."""
     c = receipt.contribution
-    if c.contributor_email:
+    # In the contribution's transaction: a rolled-back proposal uses up no mail.
+    if c.contributor_email and not ratelimit.take(session.connection(), mail_rule(service), c.contributor_email):
         subject, body = messages.received(c, site_name, follow_url(service, receipt.token))
         mail.queue(session, c.contributor_email, subject, body)
 

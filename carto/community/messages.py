@@ -11,19 +11,25 @@ def _hello(c: Contribution) -> str:
     return f"Bonjour {c.contributor_name}," if c.contributor_name else "Bonjour,"
 
 
-# « proposition » is feminine, « signalement » masculine: the words that agree with each.
-_AGREES = {ContributionKind.new_site: ("reçue", "Elle sera examinée"),
-           ContributionKind.change: ("reçue", "Elle sera examinée"),
-           ContributionKind.report: ("reçu", "Il sera examiné")}
+# Acknowledgements: one fixed subject per kind (« proposition » is feminine, « signalement »
+# masculine). Nothing a visitor typed goes into a subject, and the body greets no one by name: anyone
+# may type any address into a form (see the README, « Contributions and their mails »).
+_RECEIVED = {ContributionKind.new_site: ("votre proposition de nouveau site est bien reçue", "Elle sera examinée"),
+             ContributionKind.change: ("votre proposition de modification est bien reçue", "Elle sera examinée"),
+             ContributionKind.report: ("votre signalement est bien reçu", "Il sera examiné")}
+ACKNOWLEDGED_NAME_LENGTH = 80
 
 
 def received(c: Contribution, site_name: str, follow_url: str) -> tuple[str, str]:
-    received_word, examined = _AGREES[c.kind]
-    subject = f"Carto ESS : {_WHAT[c.kind]} « {site_name} » est bien {received_word}"
-    body = (f"{_hello(c)}\n\nMerci ! Nous avons bien reçu {_WHAT[c.kind]} pour « {site_name} ».\n"
+    what, examined = _RECEIVED[c.kind]
+    name = site_name if len(site_name) <= ACKNOWLEDGED_NAME_LENGTH else site_name[:ACKNOWLEDGED_NAME_LENGTH - 1] + "…"
+    body = (f"Bonjour,\n\nMerci ! Nous avons bien reçu {_WHAT[c.kind]} pour « {name} ».\n"
             f"{examined} par l'équipe de modération.\n\n"
-            f"Suivre son avancement (lien personnel, ne le partagez pas) :\n{follow_url}\n{SIGNATURE}")
-    return subject, body
+            f"Suivre son avancement (lien personnel, ne le partagez pas) :\n{follow_url}\n\n"
+            "Vous n'avez rien envoyé ? Quelqu'un a saisi votre adresse dans un formulaire de Carto ESS : "
+            "ignorez ce message.\n"
+            f"{SIGNATURE}")
+    return f"Carto ESS : {what}", body
 
 
 # The outcome in a subject line, agreeing with the kind of proposal.

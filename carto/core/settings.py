@@ -1,14 +1,18 @@
 """Runtime settings, read from environment variables prefixed with ``CARTO_``."""
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Reference geography shipped beside every checkout (and in CI); see ../shared/geodata/README.md.
 SHARED_GEODATA = PROJECT_ROOT.parent / "shared" / "geodata"
 PROJECT_GEODATA = PROJECT_ROOT / "geodata"
+
+
+DEFAULT_SECRET_KEY = "change-me-in-production"
 
 
 class Settings(BaseSettings):
@@ -23,7 +27,7 @@ class Settings(BaseSettings):
     database_pool_recycle: int = 1800
     # Directory holding the commune layer and the pôles table. None: territory features off.
     geodata: Path | None = None
-    secret_key: str = "change-me-in-production"
+    secret_key: str = DEFAULT_SECRET_KEY
     public_base_url: str = "http://127.0.0.1:8000"
     # Tile URL template; "blank" serves a local grey tile (offline use and tests).
     tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -54,6 +58,13 @@ class Settings(BaseSettings):
     sirene: str = "api"  # api | none
     sirene_url: str = "https://recherche-entreprises.api.gouv.fr"
     external_timeout: float = 5.0  # seconds before a service outside is taken as unavailable
+    # Limits, shared by every server process (kept in the database): proposals, changes and reports
+    # accepted per sending address and hour; mails to one contributor address per day.
+    submissions_per_hour: int = Field(default=10, ge=1)
+    mails_per_recipient_per_day: int = Field(default=5, ge=1)
+    # Reverse proxies whose X-Forwarded-For names the real client (uvicorn's forwarded-allow-ips:
+    # comma-separated addresses or networks). Empty: the header is ignored from everyone.
+    trusted_proxies: str = ""
 
     @field_validator("geodata", mode="before")
     @classmethod
@@ -69,6 +80,32 @@ class Settings(BaseSettings):
     @property
     def territories_enabled(self) -> bool:
         return self.geodata is not None and self.geodata.is_dir()
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+MIN_SECRET_LENGTH = 16
+
+
+class UnsafeSettings(ValueError):
+    """Settings a server reachable by others must not run with (a French message)."""
+
+
+def is_local(host: str | None) -> bool:
+    return (host or "").strip("[]") in LOCAL_HOSTS
+
+
+def check_deployment(settings: Settings, host: str = "127.0.0.1") -> None:
+    """Refuse the shipped secret key (or a short one) outside a machine's own loopback: anyone could
+    sign sessions and CSRF tokens with it. Local development (public URL and listening address on
+    the loopback) may keep it; ``carto demo`` generates one."""
+    public_host = urlsplit(settings.public_base_url).hostname
+    if is_local(public_host) and is_local(host):
+        return
+    if settings.secret_key == DEFAULT_SECRET_KEY or len(settings.secret_key) < MIN_SECRET_LENGTH:
+        raise UnsafeSettings(
+            "CARTO_SECRET_KEY a sa valeur par défaut (ou moins de 16 caractères) : n'importe qui pourrait signer des "
+            "sessions de modération. Donnez-lui une valeur secrète et aléatoire, par exemple celle de "
+            "« python3 -c 'import secrets; print(secrets.token_urlsafe(32))' », puis relancez.")
 
 
 @lru_cache

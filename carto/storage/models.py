@@ -294,6 +294,27 @@ class OutgoingMail(SQLModel, table=True):
     last_error: str | None = None
 
 
+# --- Rate limits (shared by every server process) ---------------------------------------------
+
+class RateCounter(SQLModel, table=True):
+    """One limited key (``rule|subject``, e.g. submissions from one address) as a GCRA counter.
+
+    ``tat`` (theoretical arrival time, Unix seconds) moves forward by window/limit for each event
+    taken; a key is full while ``tat`` is more than a window ahead of now. One row, one conditional
+    UPDATE: atomic on both backends, whatever the number of processes.
+    """
+    key: str = Field(primary_key=True, max_length=400)
+    tat: float = 0
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Sign-in attempts for one account from one address, counted before the password is checked."""
+    key: str = Field(primary_key=True, max_length=400)  # e-mail|address
+    failures: int = 0
+    locked_until: float = 0  # Unix seconds
+    last_failure: float = 0
+
+
 # --- Imports (LVAO, CSV, GeoJSON, GoGoCarto) ----------------------------------------------------
 
 class ImportRunStatus(str, Enum):
