@@ -309,7 +309,7 @@ class RateCounter(SQLModel, table=True):
 
 class LoginThrottle(SQLModel, table=True):
     """Sign-in attempts for one account from one address, counted before the password is checked."""
-    key: str = Field(primary_key=True, max_length=400)  # e-mail|address
+    key: str = Field(primary_key=True, max_length=400)  # digests of the e-mail and the address
     failures: int = 0
     locked_until: float = 0  # Unix seconds
     last_failure: float = 0
