@@ -56,10 +56,11 @@ def test_backup_and_restore_from_the_command_line(cli, tmp_path):
 
 
 def served_base_url(cli, monkeypatch, *args) -> str:
-    """``carto serve`` with uvicorn replaced: the public base URL of the app it would have served."""
+    """``carto serve`` with uvicorn replaced: the public base URL of the app its workers would build."""
     import uvicorn
+    from carto.app import create_app
     served = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, host, port: served.update(app=app))
+    monkeypatch.setattr(uvicorn, "run", lambda app, factory, **options: served.update(app=create_app()))
     result = cli("serve", *args)
     assert result.exit_code == 0, result.output
     return served["app"].state.service.settings.public_base_url
@@ -70,4 +71,5 @@ def test_links_handed_out_follow_the_port_served_unless_a_public_address_is_set(
     monkeypatch.delenv("CARTO_PUBLIC_BASE_URL", raising=False)
     assert served_base_url(cli, monkeypatch, "--port", "8437") == "http://127.0.0.1:8437"
     monkeypatch.setenv("CARTO_PUBLIC_BASE_URL", "https://carto.example.org")
+    monkeypatch.setenv("CARTO_SECRET_KEY", "une-cle-secrete-de-deploiement")
     assert served_base_url(cli, monkeypatch, "--port", "8437") == "https://carto.example.org"
