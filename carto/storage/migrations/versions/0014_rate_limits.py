@@ -4,15 +4,15 @@ The limits on submissions, sign-ins and mails lived in each process's memory (N 
 times the limit, and a check before the work let simultaneous requests all pass); they are now rows
 updated atomically in the database.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
