@@ -56,14 +56,14 @@ class FormErrors(ValueError):
 
 
 def empty_values() -> dict:
-    return {**{f: "" for f in TEXT_FIELDS}, "commune": "", "lon": "", "lat": "", "labels": "",
+    return {**{f: "" for f in TEXT_FIELDS}, "commune": "", "lon": "", "lat": "", "position_precision": "", "labels": "",
             "activities": [], "siae": False, "ea_esat": False, "serves_individuals": True,
             "serves_professionals": False}
 
 
 def values_from_form(form) -> dict:
     """What the browser sent, kept as typed (to show the form again with its errors)."""
-    values = {f: str(form.get(f) or "") for f in (*TEXT_FIELDS, "commune", "lon", "lat", "labels")}
+    values = {f: str(form.get(f) or "") for f in (*TEXT_FIELDS, "commune", "lon", "lat", "position_precision", "labels")}
     values["activities"] = [str(a) for a in form.getlist("activities")]
     values.update({f: bool(form.get(f)) for f in FLAGS})
     return values
@@ -73,6 +73,7 @@ def values_from_snapshot(snapshot: dict, commune_label: str) -> dict:
     """A stored site (history snapshot) as form values, to pre-fill a change form."""
     values = {f: "" if snapshot.get(f) is None else str(snapshot[f]) for f in TEXT_FIELDS}
     values.update(commune=commune_label, lon=_coord(snapshot.get("lon")), lat=_coord(snapshot.get("lat")),
+                  position_precision=snapshot.get("position_precision") or "",
                   labels=", ".join(snapshot.get("labels") or []), activities=list(snapshot.get("activities") or []))
     values.update({f: bool(snapshot.get(f)) for f in FLAGS})
     return values
@@ -153,6 +154,10 @@ def site_data(session: Session, values: dict) -> SiteData:
         except FormErrors as e:
             errors.extend(e.errors)
     fields = {f: values[f] for f in TEXT_FIELDS} | {f: values[f] for f in FLAGS}
+    # The point's precision: « street » when an address suggestion placed it at its street (BAN);
+    # a point placed or moved by hand is an address's.
+    if lon is not None and values.get("position_precision"):
+        fields["position_precision"] = values["position_precision"]
     fields.update(lon=lon, lat=lat, commune_code=commune_code, activities=values["activities"],
                   labels=[label.strip() for label in values["labels"].split(",") if label.strip()])
     if lon is None and commune_code is None and not errors:

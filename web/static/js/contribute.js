@@ -9,6 +9,7 @@
   const latInput = document.getElementById("f-lat");
   const status = document.getElementById("cf-position-status");
   const clearButton = document.getElementById("cf-clear-point");
+  const precisionInput = document.getElementById("f-position_precision");
   const BRITTANY = [[47.25, -5.2], [48.9, -1.0]];
 
   const map = L.map(picker, { scrollWheelZoom: false });
@@ -41,7 +42,7 @@
   function place(lat, lon, pan) {
     if (!marker) {
       marker = L.marker([lat, lon], { draggable: true, keyboard: true, title: "Position du site" }).addTo(map);
-      marker.on("dragend", () => write(marker.getLatLng()));
+      marker.on("dragend", () => { precisionInput.value = ""; write(marker.getLatLng()); });
     } else {
       marker.setLatLng([lat, lon]);
     }
@@ -52,17 +53,29 @@
   function unplace() {
     if (marker) map.removeLayer(marker);
     marker = null;
+    precisionInput.value = "";
     latInput.value = lonInput.value = "";
     describe();
     checkDuplicates();
   }
 
-  map.on("click", (e) => place(e.latlng.lat, e.latlng.lng, false));
+  // A point placed or moved by hand is exactly where it should be: the address's precision.
+  function byHand(lat, lon, pan) {
+    precisionInput.value = "";
+    place(lat, lon, pan);
+  }
+
+  map.on("click", (e) => byHand(e.latlng.lat, e.latlng.lng, false));
+  // An address chosen among the suggestions (address-search.js) places the point at its precision.
+  picker.addEventListener("carto:place", (e) => {
+    place(e.detail.lat, e.detail.lon, true);
+    precisionInput.value = e.detail.precision || "";
+  });
   clearButton.addEventListener("click", unplace);
   for (const input of [latInput, lonInput]) {
     input.addEventListener("change", () => {
       const lat = number(latInput.value), lon = number(lonInput.value);
-      if (lat !== null && lon !== null) place(lat, lon, true);
+      if (lat !== null && lon !== null) byHand(lat, lon, true);
     });
   }
 
