@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Reverse proxies whose X-Forwarded-For names the real client (uvicorn's forwarded-allow-ips:
     # comma-separated addresses or networks). Empty: the header is ignored from everyone.
     trusted_proxies: str = ""
+    # Request bodies: public forms and API calls, and administrators' uploads (imports).
+    max_form_kb: int = Field(default=256, ge=16)
+    max_upload_mb: int = Field(default=300, ge=1)
 
     @field_validator("geodata", mode="before")
     @classmethod
