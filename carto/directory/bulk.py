@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from carto.directory import site_json, sites
 
-from carto.storage import search_index
+from carto.storage import cells, search_index
 from carto.territory.locator import Locator
 from carto.storage.models import Site, SiteActivity, SiteVersion, utcnow
 
@@ -84,6 +84,7 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
     for row in rows:
         row["id"] = ids[row["source"], row["source_key"]]
     _write_dependents(session, rows, activities, actor, action, [{}] * len(rows), now, new=True)
+    cells.add(session, [row["id"] for row in rows])
     return [row["id"] for row in rows]
 
 
@@ -121,6 +122,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
         statement = (update(SITE).where(SITE.c.id == bindparam("site_id"))
                      .where(SITE.c.version == bindparam("expected_version")))
         params = [{k: v for k, v in row.items() if k != "id"} | {"site_id": row["id"]} for row in changed]
+        cells.remove(session, [row["id"] for row in changed])  # counted again once written
         result = session.execute(statement, params)
         if result.rowcount != len(changed):
             raise StaleSite("une fiche a été modifiée pendant l'écriture du lot")
@@ -129,6 +131,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
         session.execute(delete(SiteActivity.__table__).where(
             SiteActivity.__table__.c.site_id.in_([r["id"] for r in changed])))
         _write_dependents(session, changed, changed_acts, actor, action, [d for d in diffs if d], now)
+        cells.add(session, [row["id"] for row in changed])
     return diffs
 
 

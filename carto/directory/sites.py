@@ -11,7 +11,7 @@ from sqlmodel import Session, delete, select
 
 from carto.directory import site_json
 
-from carto.storage import search_index
+from carto.storage import cells, search_index
 from carto.territory.locator import Locator, Placement
 from carto.storage.models import PositionPrecision, Site, SiteActivity, SiteStatus, SiteVersion, utcnow
 from carto.directory.site_schema import SiteData
@@ -110,6 +110,7 @@ def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
     _set_activities(session, site, activities)
     search_index.index_site(session, site, activities)
     site_json.store(site, activities)
+    cells.add(session, [site.id])
     _record(session, site, activities, "create", actor, {}, contribution_id)
     return site
 
@@ -120,6 +121,7 @@ def update(session: Session, site: Site, changes: dict, locator: Locator, *, act
     """Apply validated field changes; returns {field: [old, new]} of what really changed."""
     if expected_version is not None and expected_version != site.version:
         raise VersionConflict(site, expected_version)
+    cells.remove(session, [site.id])  # counted again as written below
     before = snapshot(session, site)
     merged = {k: v for k, v in before.items() if k in SiteData.model_fields} | changes
     if "lon" in changes:
@@ -137,6 +139,7 @@ def update(session: Session, site: Site, changes: dict, locator: Locator, *, act
     diff = _diff(before, snapshot_of(site.model_dump(), activities))
     if diff:
         _bump(session, site, activities, action, actor, diff, contribution_id)
+    cells.add(session, [site.id])
     return diff
 
 
@@ -147,9 +150,11 @@ def set_status(session: Session, site: Site, status: SiteStatus, *, actor: str,
     if site.status == status:
         return {}
     diff = {"status": [site.status.value, status.value]}
+    cells.remove(session, [site.id])
     site.status = status
     session.exec(update_statement(SiteActivity).where(SiteActivity.site_id == site.id).values(status=status))
     _bump(session, site, activities_of(session, site.id), "status", actor, diff, contribution_id)
+    cells.add(session, [site.id])
     return diff
 
 

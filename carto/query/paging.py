@@ -68,19 +68,18 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
     matching = search.conditions_of(session, f)
     where = matching.clauses(session)
 
-    def counted() -> int:
+    def counted() -> tuple[int, bool]:
         return search.count(session, f, where)
 
     # SQLite's plan depends on the count (see search.name_order); elsewhere the count waits: a first
     # page that holds every match is its own count, as in most town views.
     total = counted() if search_index.box_index_hides(session) else None
     after = (cursor.tier, *cursor.after) if cursor is not None else None
-    ranked = search.in_order(session, matching, f.q, total, limit + 1, lambda query: search.rows(session, query),
+    ranked = search.in_order(session, matching, f.q, total and total[0], limit + 1, lambda query: search.rows(session, query),
                              columns, offset=0 if cursor else offset, after=after)
     sites = [row for _, row in ranked[:limit]]
     whole = total is None and cursor is None and len(ranked) <= limit and (ranked or offset == 0)
-    page = Page(offset + len(ranked), sites) if whole else search.counted_page(
-        counted() if total is None else total, where, sites)
+    page = Page(offset + len(ranked), sites) if whole else search.counted_page(counted() if total is None else total, sites)
     if len(ranked) <= limit:
         return page, None
     tier, last = ranked[limit - 1]

@@ -7,7 +7,7 @@ indexes live beside the tables (see ``carto.storage.search_index``).
 from datetime import date, datetime, timezone
 from enum import Enum
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -172,6 +172,25 @@ class SiteActivity(SQLModel, table=True):
     status: SiteStatus
     lon: float
     lat: float
+
+
+class SiteCell(SQLModel, table=True):
+    """Published sites counted per cell of the map's grid at each zoom up to ``cells.MAX_ZOOM`` and per
+    combination of activities (``activities``: a site's ``activity_slugs``; ``*``: all its sites), kept
+    by the write path (``carto.storage.cells``): a view's clusters and counts read these rows instead
+    of every site of the view. Sums are exact; bounds only grow (a site leaving keeps them)."""
+    zoom: int = Field(primary_key=True)
+    activities: str = Field(primary_key=True)
+    cx: int = Field(primary_key=True)
+    cy: int = Field(primary_key=True)
+    count: int
+    sum_lon: float
+    sum_lat: float
+    sum_id: int = Field(sa_column=Column(BigInteger, nullable=False))  # with one site, its id
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
 
 
 class SiteVersion(SQLModel, table=True):

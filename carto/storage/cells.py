@@ -1,0 +1,87 @@
+"""Published sites counted per cell of the map's grid, kept in step by the write path.
+
+The map's grid (``carto.query.clusters``) has square cells of ``cell_size(zoom)`` degrees on a
+lattice anchored at (-180, -90); the size halves from one zoom to the next, so each cell holds
+exactly four of the next zoom. ``SiteCell`` keeps, for every zoom up to ``MAX_ZOOM``, each cell's
+count, sums and bounds of published sites, once for all of them (``ALL``) and once per combination
+of activities (a site's ``activity_slugs``): a view's clusters and counts then read a bounded number
+of rows whatever the number of sites it holds (``carto.query.cells``). Beyond ``MAX_ZOOM`` a view
+holds few sites and is read directly.
+
+The write path calls ``remove`` before it changes sites (their position, activities or status) and
+``add`` once they are written: plain SQL over the given ids, grouped by the database, the same on
+SQLite and PostgreSQL. Counts and sums stay exact; bounds may only grow when a site leaves a cell.
+"""
+from collections.abc import Sequence
+
+from sqlalchemy import bindparam, text
+from sqlmodel import Session
+
+CELL_PX = 60  # screen pixels per cell side at the zoom asked (Leaflet.markercluster groups within 80)
+TILE_PX = 256
+MAX_ZOOM = 12  # kept up to here: a cell of ~2 km; a view at zoom 13 holds a few thousand sites at most
+ALL = "*"  # the row counting every site of a cell (``activity_slugs`` are slugs, never « * »)
+
+
+def cell_size(zoom: int) -> float:
+    """Degrees of longitude spanned by ``CELL_PX`` pixels at ``zoom`` (Web Mercator tiles)."""
+    return CELL_PX * 360 / (TILE_PX * 2 ** zoom)
+
+
+def cell_index(dialect: str, value: str, size: str) -> str:
+    """SQL of the cell number of a non-negative coordinate offset: floor on PostgreSQL (its CAST
+    rounds), CAST on SQLite (it truncates, which is floor here, and needs no math extension)."""
+    if dialect == "postgresql":
+        return f"floor(({value}) / {size})"
+    return f"CAST(({value}) / {size} AS INTEGER)"
+
+
+_LEVELS = " UNION ALL ".join(f"SELECT {z} AS zoom, {cell_size(z)!r} AS size" for z in range(MAX_ZOOM + 1))
+_UPSERT = """
+INSERT INTO sitecell (zoom, activities, cx, cy, count, sum_lon, sum_lat, sum_id, min_lon, min_lat, max_lon, max_lat)
+SELECT z.zoom, {key} AS key, {cx} AS cx, {cy} AS cy, {sign} * count(*), {sign} * sum(s.lon), {sign} * sum(s.lat),
+       {sign} * sum(s.id), min(s.lon), min(s.lat), max(s.lon), max(s.lat)
+FROM site AS s, ({levels}) AS z
+WHERE s.status = 'published' {ids}
+GROUP BY z.zoom, key, cx, cy
+ON CONFLICT (zoom, activities, cx, cy) DO UPDATE SET
+  count = sitecell.count + excluded.count, sum_lon = sitecell.sum_lon + excluded.sum_lon,
+  sum_lat = sitecell.sum_lat + excluded.sum_lat, sum_id = sitecell.sum_id + excluded.sum_id,
+  min_lon = CASE WHEN excluded.min_lon < sitecell.min_lon THEN excluded.min_lon ELSE sitecell.min_lon END,
+  min_lat = CASE WHEN excluded.min_lat < sitecell.min_lat THEN excluded.min_lat ELSE sitecell.min_lat END,
+  max_lon = CASE WHEN excluded.max_lon > sitecell.max_lon THEN excluded.max_lon ELSE sitecell.max_lon END,
+  max_lat = CASE WHEN excluded.max_lat > sitecell.max_lat THEN excluded.max_lat ELSE sitecell.max_lat END
+"""
+
+
+def add(session: Session, site_ids: Sequence[int]) -> None:
+    """Count these sites (as now written) in their cells."""
+    _apply(session, site_ids, 1)
+
+
+def remove(session: Session, site_ids: Sequence[int]) -> None:
+    """Take these sites (as still written, before a change) out of their cells."""
+    _apply(session, site_ids, -1)
+
+
+def rebuild(session: Session) -> None:
+    """Count every site again (a new table, or a consistency repair)."""
+    session.execute(text("DELETE FROM sitecell"))
+    _apply(session, None, 1)
+
+
+def _apply(session: Session, site_ids: Sequence[int] | None, sign: int) -> None:
+    if site_ids is not None and not site_ids:
+        return
+    session.flush()  # the sites as the session holds them
+    dialect = session.get_bind().dialect.name
+    cx, cy = (cell_index(dialect, f"s.{axis} + {offset}", "z.size") for axis, offset in (("lon", 180), ("lat", 90)))
+    for key in (f"'{ALL}'", "s.activity_slugs"):
+        sql = _UPSERT.format(key=key, cx=cx, cy=cy, sign=sign, levels=_LEVELS,
+                             ids="" if site_ids is None else "AND s.id IN :ids")
+        statement = text(sql)
+        params = {}
+        if site_ids is not None:
+            statement = statement.bindparams(bindparam("ids", expanding=True))
+            params["ids"] = list(site_ids)
+        session.execute(statement, params)
