@@ -4,8 +4,8 @@ Clusters and counts of a map view read these rows instead of every site of the v
 (carto.storage.cells, carto.query.cells). Existing sites are counted here by the write path's own
 function.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 """
 from alembic import op
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from carto.storage import cells
 
-revision = '0013'
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
