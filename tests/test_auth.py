@@ -126,7 +126,7 @@ def test_administrators_manage_accounts_and_moderators_cannot(client, demo_servi
     assert created.status_code == 200 and "Compte créé : nouvelle@pole.example" in created.text
     too_short = client.post("/moderation/comptes", data={"csrf_token": csrf, "email": "court@pole.example",
                                                          "password": "court", "role": "moderator"})
-    assert too_short.status_code == 422 and "10 à 200 caractères" in too_short.text
+    assert too_short.status_code == 422 and "12 à 200 caractères" in too_short.text
     with demo_service.session() as session:
         user = users.by_email(session, "nouvelle@pole.example")
         scope = users.scope_of(session, user)

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy import false
 from sqlmodel import Session, col, delete, select
 
-from carto.community import auth
+from carto.community import auth, passwords
 from carto.storage.models import Pole, PoleCommune, Site, SiteActivity, User, UserDomain, UserPole, UserRole
 from carto.core.taxonomy import Taxonomy
 
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 200
+MAX_PASSWORD_LENGTH = passwords.MAX_LENGTH
 _EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 
 
@@ -65,9 +64,8 @@ def normalise_email(email: str) -> str:
 
 
 def check_password(password: str) -> str:
-    if not MIN_PASSWORD_LENGTH <= len(password or "") <= MAX_PASSWORD_LENGTH:
-        raise UserError(f"le mot de passe doit compter de {MIN_PASSWORD_LENGTH} à {MAX_PASSWORD_LENGTH} caractères",
-                        "password")
+    if message := passwords.problem(password):
+        raise UserError(message, "password")
     return password
 
 
