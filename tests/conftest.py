@@ -6,10 +6,6 @@ write freely. ``CARTO_TEST_DATABASE_URL`` selects PostgreSQL + PostGIS (see ``te
 ``@pytest.mark.postgis`` tests run only there, ``@pytest.mark.sqlite_only(reason)`` tests only on SQLite,
 and tests that open no database are left to the SQLite round.
 """
-import base64
-import json
-import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,24 +13,10 @@ from sqlmodel import Session
 
 from carto.directory import bootstrap
 from carto.directory.service import Service
-from carto.core.settings import SHARED_GEODATA, Settings
 from tests.databases import TEST_DATABASE_URL, open_databases
+from tests.helpers import GEODATA, MODERATION_PASSWORD, LiveServer, csrf_of, make_client, opened_copy, settings_for
 
-GEODATA = SHARED_GEODATA
 BACKEND = "postgresql" if TEST_DATABASE_URL else "sqlite"
-
-
-def settings_for(db: Path | str, **overrides) -> Settings:
-    """Settings of a test database given as a SQLite file or a database URL."""
-    url = db if isinstance(db, str) and "://" in db else f"sqlite:///{db}"
-    # No service outside the machine: a test that needs one points it at a local fake server.
-    return Settings(database_url=url, geodata=GEODATA, tiles="blank", **{"geocoder": "none", "sirene": "none"} | overrides)
-
-
-def copy_db(source: Path, target: Path) -> Path:
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return target
 
 
 def pytest_collection_modifyitems(config, items):
@@ -84,24 +66,16 @@ def demo_db(test_databases, reference_db, tmp_path_factory) -> str:
     return url
 
 
-def _opened_copy(test_databases, source: str, tmp_path: Path):
-    url = test_databases.copy(source, tmp_path, "test")
-    c = Service.open(settings_for(url, outbox_dir=tmp_path / "outbox"))  # as beside a SQLite file
-    yield c
-    c.engine.dispose()
-    test_databases.drop(url)
-
-
 @pytest.fixture
 def service(test_databases, reference_db, tmp_path) -> Service:
     """Territories and pôles loaded, no site."""
-    yield from _opened_copy(test_databases, reference_db, tmp_path)
+    yield from opened_copy(test_databases, reference_db, tmp_path)
 
 
 @pytest.fixture
 def demo_service(test_databases, demo_db, tmp_path) -> Service:
     """Territories, pôles and the 500 demonstration sites."""
-    yield from _opened_copy(test_databases, demo_db, tmp_path)
+    yield from opened_copy(test_databases, demo_db, tmp_path)
 
 
 @pytest.fixture
@@ -138,13 +112,6 @@ def session(service) -> Session:
         yield s
 
 
-def make_client(service: Service, address: str = "testclient"):
-    """A browser of its own; ``address``: the client address the server sees."""
-    from fastapi.testclient import TestClient
-    from carto.app import create_app
-    return TestClient(create_app(service=service), client=(address, 50000))
-
-
 @pytest.fixture
 def client(demo_service):
     with make_client(demo_service) as c:
@@ -157,34 +124,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "about:")
-
-
-class LiveServer:
-    """The app served by uvicorn in a thread, on a free loopback port."""
-
-    def __init__(self, app):
-        import socket
-        import threading
-        import uvicorn
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self):
-        import time
-        self.thread.start()
-        for _ in range(200):
-            if self.server.started:
-                return self
-            time.sleep(0.05)
-        raise RuntimeError("the test server did not start")
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -223,7 +162,6 @@ def page(browser):
 
 # --- Moderation accounts (contributions and moderation) ----------------------------------------
 
-MODERATION_PASSWORD = "mot-de-passe-de-test"
 # name -> (role, pôles, domains): the Cress, a pôle around Rennes, a pôle around Brest, a domain team.
 MODERATION_ACCOUNTS = {
     "admin": ("admin", [], []),
@@ -255,16 +193,6 @@ def moderation_accounts(demo_service, moderation_password_hash, monkeypatch) -> 
                                 role=role, name=f"Modération {name}", poles=poles, domains=domains)
             emails[name] = user.email
     return emails
-
-
-def map_features(html: str) -> list[dict]:
-    """The GeoJSON features that a page's folium maps draw (``mapview.DataLayer``: base64 in the script)."""
-    found = re.findall(r'atob\("([A-Za-z0-9+/=]+)"\)', html)
-    return [f for text in found for f in json.loads(base64.b64decode(text))["features"]]
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 @pytest.fixture

@@ -24,12 +24,9 @@ from carto.storage.models import (Contribution, ContributionStatus, ImportConfli
 from carto.community import ratelimit
 from carto.community.site_form import values_from_snapshot
 from carto.directory.site_schema import SiteData
-from tests.app_routes import app_routes
-from tests.conftest import MODERATION_PASSWORD, csrf_of, make_client
-from tests.import_helpers import DATA
+from tests.helpers import DATA, MODERATION_PASSWORD, PROTECTED_PREFIXES, app_routes, csrf_of, make_client
 
 RENNES = (-1.6778, 48.1173)
-PROTECTED_PREFIXES = ("/moderation", "/api/moderation", "/admin", "/api/admin")
 # Writes open to anyone by design: the contribution forms, signing in and out.
 PUBLIC_WRITES = {("POST", "/proposer"), ("POST", "/sites/{site_id}/modifier"), ("POST", "/sites/{site_id}/signaler"),
                  ("POST", "/connexion"), ("POST", "/deconnexion")}

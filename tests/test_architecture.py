@@ -107,3 +107,14 @@ def test_an_import_from_a_later_layer_is_reported(tmp_path, monkeypatch):
     module.write_text("from carto.core import taxonomy\nfrom carto.views.icons import pin\n")
     monkeypatch.setitem(globals(), "PACKAGE", fake_root)
     assert violations(module) == ["carto/query/probe.py:2: carto.query.probe imports carto.views.icons"]
+
+
+def test_no_test_file_imports_from_another_or_from_conftest():
+    """Helpers shared by tests live in ``tests/helpers.py`` (fakes of outside services and the test
+    databases in modules of their own); a test file importing from another ties them together."""
+    tests = PACKAGE.parent / "tests"
+    found = [f"{path.name}:{line}: {name}" for path in sorted(tests.glob("*.py"))
+             for line, name in imported_modules(path)
+             if name.startswith(("tests.test_", "tests.conftest"))]
+    assert len(list(tests.glob("test_*.py"))) > 40
+    assert found == []

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from carto.community import auth, users
 from carto.cli import app as cli
 from carto.storage.models import LoginSession, User, utcnow
-from tests.conftest import MODERATION_PASSWORD, csrf_of, make_client
+from tests.helpers import MODERATION_PASSWORD, csrf_of, make_client
 
 
 def login(client, email, password=MODERATION_PASSWORD, **extra):

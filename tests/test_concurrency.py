@@ -14,7 +14,7 @@ from sqlmodel import func, select
 from carto.app import create_app
 from carto.storage.db import is_sqlite
 from carto.storage.models import Contribution, ContributionStatus, Site, SiteStatus
-from tests.conftest import MODERATION_PASSWORD, LiveServer, csrf_of
+from tests.helpers import MODERATION_PASSWORD, LiveServer, csrf_of
 
 WRITERS, PROPOSALS_EACH = 6, 8
 READERS, READS_EACH = 6, 25

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from carto.community import mail
 from carto.storage.models import Contribution, ContributionStatus, Site, SiteStatus
-from tests.conftest import csrf_of
+from tests.helpers import csrf_of
 
 RENNES = (-1.6778, 48.1173)
 CONTRIBUTOR = {"contributor_name": "Jeanne Contributrice", "contributor_email": "jeanne@contributrice.example",

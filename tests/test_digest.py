@@ -7,9 +7,7 @@ from sqlmodel import select
 from carto.community import digest
 from carto.importers import conflicts
 from carto.storage.models import OutgoingMail, utcnow
-from tests.import_helpers import CAP, import_lvao, variant
-from tests.test_import_queues import correct_as
-from tests.test_moderation import BREST, propose
+from tests.helpers import BREST, CAP, correct_as, import_lvao, propose, variant
 
 SOURCES = [digest.contribution_items, conflicts.digest_items]
 PENESTIN = (-2.4820, 47.4820)  # Pénestin: covered by no pôle
@@ -68,7 +66,7 @@ def test_the_console_shows_activities_messages_and_the_no_pole_flag(client, demo
     from carto.community import contributions
     from carto.directory.site_schema import SiteData
     from carto.storage.db import session_scope
-    from tests.test_moderation import WHO
+    from tests.helpers import WHO
     data = SiteData(name="Ressourcerie de Pénestin", activities=["reemploi"], lon=PENESTIN[0], lat=PENESTIN[1])
     with session_scope(demo_service.engine) as session:
         contributions.propose_site(session, demo_service, data, WHO, "Ouverte depuis mars, le samedi")

@@ -177,7 +177,7 @@ def test_ordinary_pages_refuse_to_be_framed_by_a_partner(live_server, partner, p
 
 def test_with_an_allow_list_other_partners_are_refused_and_the_builder_still_previews(demo_service, partner, page):
     from carto.app import create_app
-    from tests.conftest import LiveServer
+    from tests.helpers import LiveServer
     demo_service.settings.embed_frame_ancestors = "https://pole.example"
     with LiveServer(create_app(service=demo_service)) as server:
         page.goto(partner.publish("/refus.html", f'<iframe src="{server.url}/embed" title="Carte"></iframe>'))

@@ -207,7 +207,7 @@ def test_the_embed_may_be_framed_the_builder_may_not(client):
 
 
 def test_an_allow_list_restricts_who_may_frame_the_embed(demo_service):
-    from tests.conftest import make_client
+    from tests.helpers import make_client
     demo_service.settings.embed_frame_ancestors = "https://pole.example https://ville.example"
     with make_client(demo_service) as restricted:
         policy = restricted.get("/embed").headers["Content-Security-Policy"]
@@ -250,7 +250,7 @@ def test_the_pole_page_links_to_its_embed_and_to_the_builder(client):
 
 def test_without_geodata_the_embed_still_opens(tmp_path):
     from carto.directory.service import Service
-    from tests.conftest import make_client, settings_for
+    from tests.helpers import make_client, settings_for
     settings = settings_for(tmp_path / "bare.db")
     settings.geodata = tmp_path / "no-geodata"
     with make_client(Service.open(settings)) as bare:

@@ -20,7 +20,7 @@ from carto.publish import exports, table_schema
 from carto.query import sourcing
 from carto.storage import source_licences
 from carto.storage.models import Site
-from tests.conftest import make_client
+from tests.helpers import make_client
 
 ogrinfo = pytest.mark.skipif(not shutil.which("ogrinfo"), reason="ogrinfo absent : installez gdal-bin (Debian)")
 frictionless = pytest.importorskip("frictionless", reason="frictionless absent : pip install frictionless")

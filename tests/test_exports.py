@@ -25,8 +25,7 @@ from carto.storage.models import LegalForm, SiteStatus
 from carto.core.settings import get_settings
 from carto.directory.site_schema import SiteData
 from carto.importers import run_import
-from tests.conftest import make_client
-from tests.import_helpers import DATA
+from tests.helpers import DATA, make_client
 
 TRICKY_NAME = 'L\'Œuvre « Gaël » — réemploi, "meubles" #2'
 LVAO_CREDIT = "ADEME — Longue vie aux objets (Licence Ouverte)"

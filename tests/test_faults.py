@@ -17,9 +17,8 @@ from sqlmodel import func, select
 
 from carto.storage.models import Contribution, ContributionStatus, ImportRun, ImportRunStatus, OutgoingMail, Site, SiteStatus
 from carto.importers.pipeline import BATCH_SIZE
-from tests.conftest import GEODATA, MODERATION_PASSWORD, csrf_of
-from tests.import_helpers import import_lvao, sample_rows, write_lvao
-from tests.test_import_failure import assert_every_site_is_whole
+from tests.helpers import (GEODATA, MODERATION_PASSWORD, assert_every_site_is_whole, csrf_of, import_lvao,
+                           sample_rows, write_lvao)
 
 COPIES = 4000  # of the 8-row LVAO sample: 32,000 rows, 28,000 sites, many batches
 RENNES = (-1.6778, 48.1173)

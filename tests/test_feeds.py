@@ -13,7 +13,7 @@ from carto.directory.site_schema import SiteData
 from carto.importers import run_import
 from carto.publish.gogocarto import per_day
 from carto.storage.models import Site, SiteStatus
-from tests.conftest import _opened_copy
+from tests.helpers import opened_copy
 
 
 def published(service) -> list[Site]:
@@ -151,7 +151,7 @@ def target(test_databases, reference_db, tmp_path):
     """A second database (territories, no site), beside the demo one of the same test."""
     folder = tmp_path / "target"
     folder.mkdir()
-    yield from _opened_copy(test_databases, reference_db, folder)
+    yield from opened_copy(test_databases, reference_db, folder)
 
 
 def test_the_feed_imported_by_our_gogocarto_importer_keeps_every_field_both_formats_have(

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from carto.api.headers import content_security_policy, embed_framing, frame_ancestors, is_embed, tile_source
-from tests.conftest import MODERATION_PASSWORD, csrf_of
+from tests.helpers import MODERATION_PASSWORD, csrf_of
 
 
 def directives(response) -> dict[str, str]:

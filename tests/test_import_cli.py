@@ -1,6 +1,6 @@
 """``carto import`` as an operator runs it: a progress bar, then the report."""
 from carto.importers.lvao import DEFAULT_MAPPING
-from tests.import_helpers import DATA, SAMPLE
+from tests.helpers import DATA, SAMPLE
 
 
 def test_carto_import_reports_created_and_skipped_rows(cli, tmp_path):

@@ -1,13 +1,12 @@
 """An import is all or nothing per batch: a crash half-way leaves no half-written site."""
 import pytest
-from sqlalchemy import text
 
 from carto.directory import bulk
 
 from carto.storage import search_index
 from carto.importers import interrupted
 from carto.storage.models import ImportRun, ImportRunStatus, utcnow
-from tests.import_helpers import count, import_lvao
+from tests.helpers import assert_every_site_is_whole, count, import_lvao, index_tables
 
 
 class Crash(RuntimeError):
@@ -25,21 +24,6 @@ def crash_on_call(monkeypatch, module, name: str, call: int) -> None:
         return original(*args, **kwargs)
 
     monkeypatch.setattr(module, name, failing)
-
-
-def index_tables(session) -> tuple[str, ...]:
-    """SQLite's text index table (FTS5); PostgreSQL's indexes live in the site table itself."""
-    return search_index.SQLITE_TABLES if session.get_bind().dialect.name == "sqlite" else ()
-
-
-def assert_every_site_is_whole(session) -> None:
-    """Each stored site has its activities, its text index entry, its history and state."""
-    sites = count(session, "site")
-    assert [count(session, table) for table in index_tables(session)] == [sites] * len(index_tables(session))
-    assert count(session, "siteversion") == count(session, "importstate") == sites
-    orphans = session.execute(text(
-        "SELECT count(*) FROM site WHERE id NOT IN (SELECT site_id FROM siteactivity)")).scalar_one()
-    assert orphans == 0
 
 
 def test_a_crash_in_the_second_batch_keeps_the_first_whole_and_nothing_of_the_second(service, monkeypatch):

@@ -10,7 +10,7 @@ from carto.importers.records import Record
 from carto.storage import source_licences
 from carto.storage.models import PositionPrecision, SiteStatus
 from carto.core.taxonomy import load
-from tests.import_helpers import DATA, activities, site
+from tests.helpers import DATA, activities, site
 
 
 def import_file(service, name: str, fmt: str, mapping_name: str, **options):

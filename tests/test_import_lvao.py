@@ -5,8 +5,8 @@ from carto.query import search
 from carto.importers import ImportFileError
 from carto.storage.models import PositionPrecision, SiteVersion
 from sqlmodel import select
-from tests.import_helpers import (AFE56, ALRE, CAP, COUTURE, FRANKLIN, LOCARMOR, POULBENN, RELAIS, activities,
-                                  count, import_lvao, sample_rows, site, variant, write_lvao)
+from tests.helpers import (AFE56, ALRE, CAP, COUTURE, FRANKLIN, LOCARMOR, POULBENN, RELAIS, activities,
+                           count, import_lvao, sample_rows, site, variant, write_lvao)
 
 EXPECTED_ACTIVITIES = {
     CAP: ["recyclage", "reemploi", "textile", "velo"],  # recyclerie; donner/acheter clothes and bikes; trier

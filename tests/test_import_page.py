@@ -3,8 +3,7 @@ from sqlmodel import select
 
 from carto.importers import interrupted
 from carto.storage.models import ImportRun, Site, User, utcnow
-from tests.conftest import csrf_of
-from tests.import_helpers import DATA, SAMPLE, site
+from tests.helpers import DATA, SAMPLE, csrf_of, site
 
 
 def upload(client, csrf, path, fmt, mapping=None, **fields):

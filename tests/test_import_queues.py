@@ -8,16 +8,8 @@ from typer.testing import CliRunner
 from carto.cli import app as cli
 from carto.core.settings import get_settings
 from carto.directory import sites
-from carto.storage.db import session_scope
-from carto.storage.models import ImportConflict, ImportConflictStatus, SiteStatus, User
-from tests.conftest import csrf_of
-from tests.import_helpers import ALRE, CAP, FRANKLIN, import_lvao, sample_rows, site, variant, write_lvao
-
-
-def correct_as(service, email: str, key: str, **changes) -> None:
-    with session_scope(service.engine) as session:
-        user = session.exec(select(User).where(User.email == email)).one()
-        sites.update(session, site(session, key), changes, service.locator, actor=f"user:{user.id}")
+from carto.storage.models import ImportConflict, ImportConflictStatus, SiteStatus
+from tests.helpers import ALRE, CAP, FRANKLIN, correct_as, csrf_of, import_lvao, sample_rows, site, variant, write_lvao
 
 
 def a_conflict_on_cap(service, tmp_path, moderation_accounts) -> int:

@@ -3,7 +3,7 @@ import pytest
 
 from carto.importers import ImportFileError
 from carto.storage.models import ImportRun, ImportRunStatus
-from tests.import_helpers import CAP, POULBENN, activities, count, import_lvao, sample_rows, site, write_lvao
+from tests.helpers import CAP, POULBENN, activities, count, import_lvao, sample_rows, site, write_lvao
 
 
 def test_reading_ahead_imports_exactly_what_reading_in_line_does(service):

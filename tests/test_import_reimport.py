@@ -6,8 +6,8 @@ from carto.directory import sites
 from carto.storage.db import session_scope
 from carto.importers import ImportFileError, conflicts
 from carto.storage.models import ImportConflictStatus, SiteVersion
-from tests.import_helpers import (ALRE, CAP, FRANKLIN, POULBENN, RELAIS, count, import_lvao, sample_rows, site,
-                                  variant, write_lvao)
+from tests.helpers import (ALRE, CAP, FRANKLIN, POULBENN, RELAIS, count, import_lvao, sample_rows, site,
+                           variant, write_lvao)
 
 
 def correct_by_hand(service, key: str, **changes) -> None:

@@ -57,7 +57,7 @@ def test_the_statement_gives_the_automated_audit_the_tests_run(client, audit_fil
 
 def test_the_publisher_details_come_from_the_settings(demo_service):
     from dataclasses import replace
-    from tests.conftest import make_client
+    from tests.helpers import make_client
     settings = demo_service.settings.model_copy(update={"contact_email": "contact@cress-bretagne.example",
                                                         "publication_director": "Camille Le Goff"})
     with make_client(replace(demo_service, settings=settings)) as client:

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from carto.app import create_app
 from carto.community import auth, ratelimit, users
 from carto.storage.models import Contribution
-from tests.conftest import MODERATION_PASSWORD, LiveServer, csrf_of, make_client
+from tests.helpers import MODERATION_PASSWORD, LiveServer, csrf_of, make_client
 
 RENNES = (-1.6778, 48.1173)
 

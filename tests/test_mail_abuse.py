@@ -6,7 +6,7 @@ from sqlmodel import func, select
 
 from carto.community import mail
 from carto.storage.models import Contribution
-from tests.conftest import csrf_of, make_client
+from tests.helpers import csrf_of, make_client
 
 RENNES = (-1.6778, 48.1173)
 VICTIM = "victime@exemple.org"

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from carto.directory import bulk
 from carto.app import create_app
 from carto.directory.site_schema import SiteData
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
 
 pytestmark = pytest.mark.browser
 

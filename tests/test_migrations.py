@@ -22,7 +22,7 @@ from carto.storage.models import Site
 from carto.query.search import SiteFilter
 from carto.core.settings import get_settings
 from carto.directory.site_schema import SiteData
-from tests.conftest import settings_for
+from tests.helpers import settings_for
 
 FIRST = "0001"
 RENNES_SQUARE = {"type": "Polygon", "coordinates": [[[-1.8, 48.0], [-1.5, 48.0], [-1.5, 48.2], [-1.8, 48.2], [-1.8, 48.0]]]}

@@ -13,46 +13,8 @@ from carto.community import contributions, digest, mail, moderation
 
 from carto.directory import sites
 from carto.storage.db import session_scope
-from carto.storage.models import Contribution, ContributionStatus, OutgoingMail, Site, SiteStatus, SiteVersion
-from carto.directory.site_schema import SiteData
-from tests.conftest import csrf_of, make_client
-
-RENNES = (-1.6778, 48.1173)
-BREST = (-4.4861, 48.3904)
-WHO = contributions.Contributor(contributor_name="Jeanne", contributor_email="jeanne@contributrice.example",
-                                consent=True)
-
-
-def propose(service, name="Atelier proposé", activities=("velo",), at=RENNES, **fields) -> Contribution:
-    data = SiteData(name=name, activities=list(activities), lon=at[0], lat=at[1], **fields)
-    with session_scope(service.engine) as session:
-        c = contributions.propose_site(session, service, data, WHO).contribution
-        session.flush()
-        session.expunge(c)
-    return c
-
-
-def propose_change(service, site_id, **changes) -> Contribution:
-    with session_scope(service.engine) as session:
-        site = session.get(Site, site_id)
-        current = sites.snapshot(session, site)
-        fields = {k: v for k, v in current.items() if k in SiteData.model_fields} | changes
-        c = contributions.propose_change(session, service, site, site.version, SiteData(**fields), WHO).contribution
-        session.flush()
-        session.expunge(c)
-    return c
-
-
-def published_in(service, commune_code) -> Site:
-    with service.session() as session:
-        return session.exec(select(Site).where(Site.commune_code == commune_code,
-                                               Site.status == SiteStatus.published).order_by(Site.id)).first()
-
-
-def decide(client, csrf, contribution_id, action, **extra):
-    return client.post(f"/api/moderation/contributions/{contribution_id}/decision", json={"action": action, **extra},
-                       headers={"X-CSRF-Token": csrf})
-
+from carto.storage.models import ContributionStatus, OutgoingMail, Site, SiteStatus, SiteVersion
+from tests.helpers import BREST, WHO, csrf_of, decide, make_client, propose, propose_change, published_in
 
 def test_a_pole_moderator_cannot_see_or_decide_a_site_outside_its_area(client, demo_service, moderation_accounts,
                                                                        sign_in):

@@ -7,8 +7,7 @@ from sqlmodel import select
 from carto.community import contributions
 from carto.storage.db import session_scope
 from carto.storage.models import OutgoingMail, Site
-from tests.conftest import csrf_of
-from tests.test_moderation import WHO, decide, propose, propose_change, published_in
+from tests.helpers import WHO, csrf_of, decide, propose, propose_change, published_in
 
 
 def mails_to(service, address: str) -> list[OutgoingMail]:

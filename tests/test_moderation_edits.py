@@ -7,7 +7,7 @@ from sqlmodel import select
 from carto.community.site_form import values_from_snapshot
 from carto.directory import sites
 from carto.storage.models import Contribution, ContributionKind, ContributionStatus, Site, SiteStatus
-from tests.conftest import csrf_of
+from tests.helpers import csrf_of
 
 
 def a_site_in_rennes(service) -> Site:
@@ -37,7 +37,7 @@ def input_value(html: str, name: str) -> str:
 
 def test_the_second_moderator_sees_the_first_one_change_keeps_its_typing_and_can_send_again(
         demo_service, moderation_accounts, sign_in, client):
-    from tests.conftest import make_client
+    from tests.helpers import make_client
     site = a_site_in_rennes(demo_service)
     with make_client(demo_service) as first:
         sign_in(first, moderation_accounts["admin"])
@@ -109,7 +109,7 @@ def test_an_edit_leaving_the_scope_keeps_the_form_and_can_go_to_an_administrator
 
 def test_accepting_a_proposal_that_leaves_the_scope_says_why_on_the_page(demo_service, moderation_accounts,
                                                                          sign_in, client):
-    from tests.test_moderation import BREST, propose_change
+    from tests.helpers import BREST, propose_change
     site = a_site_in_rennes(demo_service)
     c = propose_change(demo_service, site.id, lon=BREST[0], lat=BREST[1])
     csrf = sign_in(client, moderation_accounts["reso"])

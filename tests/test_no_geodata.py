@@ -1,6 +1,6 @@
 """Without reference geography the service still starts, and says territory features are off."""
 from carto.directory.service import Service
-from tests.conftest import make_client, settings_for
+from tests.helpers import make_client, settings_for
 
 
 def test_the_map_and_api_work_without_geodata(tmp_path):

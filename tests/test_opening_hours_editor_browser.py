@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import select
 
 from carto.storage.models import Site
-from tests.conftest import MODERATION_PASSWORD
+from tests.helpers import MODERATION_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -46,7 +46,7 @@ def test_sessions_run_in_utc_whatever_the_server_zone(demo_service):
 
 def test_text_search_is_a_word_prefix_match_like_fts5(service, session):
     """Both backends: punctuation splits words (as FTS5's tokenizer does); each query word is a prefix."""
-    from tests.test_search import add, names
+    from tests.helpers import add, names
     add(service, session, "Répar'Café", description="contact@velo-solidaire.bzh, ouvert 3.5 jours")
     assert names(session, q="repar cafe") == ["Répar'Café"]
     assert names(session, q="solid") == ["Répar'Café"]  # inside an e-mail address

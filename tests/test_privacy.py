@@ -24,9 +24,7 @@ from carto.views.icons import for_taxonomy
 from carto.storage.models import Contribution, OutgoingMail, Site, SiteStatus, SiteVersion
 from carto.community.privacy import REMOVED
 from carto.community.site_form import values_from_snapshot
-from tests.app_routes import app_routes
-from tests.conftest import csrf_of, make_client
-from tests.test_access_control import PROTECTED_PREFIXES
+from tests.helpers import PROTECTED_PREFIXES, app_routes, csrf_of, make_client
 
 NAME, EMAIL = "Zephyrine Vieprivee", "zephyrine.vieprivee@contributrice.example"
 MESSAGE = f"Message confidentiel 7391 de la part de {NAME}"

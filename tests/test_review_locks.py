@@ -6,8 +6,7 @@ from datetime import timedelta
 from carto.community import review_locks
 from carto.storage.db import session_scope
 from carto.storage.models import User, utcnow
-from tests.conftest import csrf_of, make_client
-from tests.test_moderation import decide, propose
+from tests.helpers import csrf_of, decide, make_client, propose
 
 
 def test_a_proposal_opened_by_one_moderator_is_marked_for_the_others_who_may_take_over(

@@ -8,16 +8,7 @@ from carto.query import search
 from carto.storage.db import session_scope
 from carto.storage.models import Site, SiteStatus
 from carto.query.search import SiteFilter
-from carto.directory.site_schema import SiteData
-
-
-def add(service, session, name, lon=-1.6778, lat=48.1173, activities=("velo",), description="", **kw):
-    return sites.create(session, SiteData(name=name, activities=list(activities), lon=lon, lat=lat,
-                                          description=description, **kw), service.locator, actor="test")
-
-
-def names(session, **filters) -> list[str]:
-    return sorted(s.name for s in search.find(session, SiteFilter(**filters)).sites)
+from tests.helpers import add, names
 
 
 def test_text_search_ignores_accents_case_and_ligatures(service, session):
@@ -167,7 +158,7 @@ def test_a_page_counts_up_to_the_limit_then_says_more(service, session, monkeypa
     assert search.find(session, SiteFilter(q="atelier"), limit=10, offset=4).sites[0].name == "Atelier 4"
     everything = search.find(session, SiteFilter(), limit=1)  # the count of all sites stays exact
     assert (everything.total, everything.total_exact) == (6, True)
-    from tests.conftest import make_client
+    from tests.helpers import make_client
     with make_client(service) as client:
         body = client.get("/api/sites", params={"q": "atelier", "limit": 2}).json()
         assert body["total"] == 3 and body["total_exact"] is False and "numberMatched" not in body

@@ -10,7 +10,7 @@ import pytest
 from carto.core.textnorm import stem
 from carto.query import search
 from carto.query.search import SiteFilter
-from tests.test_search import add
+from tests.helpers import add
 
 BREST, SAINT_MALO, RENNES = (-4.4861, 48.3904), (-2.0075, 48.6493), (-1.6778, 48.1173)
 
@@ -84,7 +84,7 @@ def test_pages_of_a_ranked_search_follow_each_other(directory, session):
 
 
 def test_the_api_cursor_runs_through_the_groups_of_relevance(directory, service):
-    from tests.conftest import make_client
+    from tests.helpers import make_client
     with make_client(service) as client:
         whole = [f["properties"]["name"] for f in client.get("/api/sites", params={"q": "recyclerie"}).json()["features"]]
         names, url = [], "/api/sites?q=recyclerie&limit=1"

@@ -10,7 +10,7 @@ from carto.directory import sites
 from carto.territory import poles, stats
 from carto.storage.models import SiteStatus
 from carto.directory.site_schema import SiteData
-from tests.conftest import make_client, map_features
+from tests.helpers import make_client, map_features
 
 RENNES, CARHAIX, PONTIVY = (-1.6778, 48.1173), (-3.5736, 48.2764), (-2.9633, 48.0681)
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from carto.storage.models import Commune, Pole, Territory
 from carto.territory import poles
-from tests.conftest import make_client, map_features
+from tests.helpers import make_client, map_features
 
 PAYLOAD = 'SSTI {{ 7*7 }} {% raw %} {# x <img src=x onerror="window.__xss=1">'
 RENDERED = "SSTI 49"  # what the page would show if the name had been rendered as a template
@@ -90,7 +90,7 @@ def test_a_coverage_that_is_no_geometry_is_refused_in_french(named, broken):
 @pytest.mark.browser
 def test_every_map_shows_the_names_literally_in_a_browser(named, page):
     from carto.app import create_app
-    from tests.conftest import LiveServer
+    from tests.helpers import LiveServer
     with LiveServer(create_app(service=named)) as server:
         for path, tooltips in PAGES.items():
             page.goto(server.url + path)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import csrf_of
+from tests.helpers import csrf_of
 from tests.test_faults import kill, serve
 
 RENNES = (-1.6778, 48.1173)

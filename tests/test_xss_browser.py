@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import MODERATION_PASSWORD, csrf_of, make_client
+from tests.helpers import MODERATION_PASSWORD, csrf_of, make_client
 
 MARK = "XSSTEMOIN"  # one searchable word in the name
 NAME = (f'{MARK} <img src=x onerror=alert(1)> "><svg onload=alert(2)> </script><script>alert(3)</script>'
