@@ -4,9 +4,16 @@
 import base64
 import csv
 import json
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
@@ -78,6 +85,51 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+
+# --- Processes: the carto command and servers, as an operator starts them --------------------------
+
+def carto_process(service, *args: str, **env: str) -> subprocess.Popen:
+    """The ``carto`` command on the test's database, in its own process group (its import reader and
+    server workers too); ``env``: more ``CARTO_*`` settings."""
+    env = os.environ | {"CARTO_DATABASE_URL": service.settings.database_url, "CARTO_GEODATA": str(GEODATA),
+                        "CARTO_TILES": "blank", "CARTO_OUTBOX_DIR": str(service.settings.outbox_dir)} | env
+    return subprocess.Popen([sys.executable, "-c", "from carto.cli import app; app()", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def kill(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def wait_for(condition, what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(service, *args: str, **env: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    server = carto_process(service, "serve", "--port", str(port), *args, **env)
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        assert server.poll() is None, server.stderr.read().decode()[-2000:]
+        try:
+            return httpx.get(url + "/api/taxonomy", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+    wait_for(up, "the server")
+    return server, url
 
 
 

@@ -3,12 +3,7 @@
 An import killed half-way leaves only whole sites (the batches it committed), and running it again
 completes it. A server killed right after moderators accepted proposals has lost none of them.
 """
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,32 +12,11 @@ from sqlmodel import func, select
 
 from carto.storage.models import Contribution, ContributionStatus, ImportRun, ImportRunStatus, OutgoingMail, Site, SiteStatus
 from carto.importers.pipeline import BATCH_SIZE
-from tests.helpers import (GEODATA, MODERATION_PASSWORD, assert_every_site_is_whole, csrf_of, import_lvao,
-                           sample_rows, write_lvao)
+from tests.helpers import (MODERATION_PASSWORD, assert_every_site_is_whole, carto_process, csrf_of, import_lvao,
+                           kill, sample_rows, serve, wait_for, write_lvao)
 
 COPIES = 4000  # of the 8-row LVAO sample: 32,000 rows, 28,000 sites, many batches
 RENNES = (-1.6778, 48.1173)
-
-
-def carto_process(service, *args: str, **env: str) -> subprocess.Popen:
-    """The ``carto`` command on the test's database, in its own process group (its import reader and
-    server workers too); ``env``: more ``CARTO_*`` settings."""
-    env = os.environ | {"CARTO_DATABASE_URL": service.settings.database_url, "CARTO_GEODATA": str(GEODATA),
-                        "CARTO_TILES": "blank", "CARTO_OUTBOX_DIR": str(service.settings.outbox_dir)} | env
-    return subprocess.Popen([sys.executable, "-c", "from carto.cli import app; app()", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-
-
-def kill(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
-
-
-def wait_for(condition, what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def big_lvao_file(path: Path) -> Path:
@@ -87,27 +61,6 @@ def test_an_import_killed_half_way_leaves_only_whole_sites_and_can_be_run_again(
     assert sites(service) == expected.created
     with service.session() as session:
         assert_every_site_is_whole(session)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(service, *args: str, **env: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    server = carto_process(service, "serve", "--port", str(port), *args, **env)
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert server.poll() is None, server.stderr.read().decode()[-2000:]
-        try:
-            return httpx.get(url + "/api/taxonomy", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-    wait_for(up, "the server")
-    return server, url
 
 
 def test_a_server_killed_right_after_decisions_has_lost_none(demo_service, moderation_accounts):

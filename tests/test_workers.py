@@ -5,8 +5,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import csrf_of
-from tests.test_faults import kill, serve
+from tests.helpers import csrf_of, kill, serve
 
 RENNES = (-1.6778, 48.1173)
 SECRET = {"CARTO_SECRET_KEY": "une-cle-de-test-assez-longue-pour-servir"}
