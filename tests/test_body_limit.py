@@ -4,7 +4,7 @@ import socket
 import time
 
 from carto.app import create_app
-from tests.conftest import LiveServer, csrf_of
+from tests.helpers import LiveServer, csrf_of
 
 
 def raw_request(url: str, head: str, chunks, pause: float = 0.0) -> tuple[str, int]:

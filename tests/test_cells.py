@@ -10,7 +10,7 @@ from carto.query import cells, clusters
 from carto.query.search import SiteFilter
 from carto.storage import cells as kept_cells
 from carto.storage.models import Site, SiteActivity, SiteCell, SiteStatus
-from tests.test_search import add
+from tests.helpers import add
 
 
 def counted(session, box, activities=()) -> int:
