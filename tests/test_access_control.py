@@ -20,7 +20,7 @@ from carto.community import auth, contributions, users
 from carto.directory import sites
 from carto.storage.db import session_scope
 from carto.storage.models import (Contribution, ContributionStatus, ImportConflict, ImportConflictStatus, LoginSession,
-                                  ReviewLock, Site, SiteStatus, User, utcnow)
+                                  OwnerPublishing, ReviewLock, Site, SiteStatus, User, utcnow)
 from carto.community import ratelimit
 from carto.community.site_form import values_from_snapshot
 from carto.directory.site_schema import SiteData
@@ -29,7 +29,10 @@ from tests.helpers import DATA, MODERATION_PASSWORD, PROTECTED_PREFIXES, app_rou
 RENNES = (-1.6778, 48.1173)
 # Writes open to anyone by design: the contribution forms, signing in and out.
 PUBLIC_WRITES = {("POST", "/proposer"), ("POST", "/sites/{site_id}/modifier"), ("POST", "/sites/{site_id}/signaler"),
-                 ("POST", "/connexion"), ("POST", "/deconnexion")}
+                 ("POST", "/connexion"), ("POST", "/deconnexion"),
+                 # Owners: ask for a link to the site's public address, use it; withdraw from a follow-up page.
+                 ("POST", "/sites/{site_id}/proprietaire"), ("POST", "/sites/{site_id}/proprietaire/{token}"),
+                 ("POST", "/suivi/{token}/retirer")}
 # Who calls: visitor -> account of MODERATION_ACCOUNTS (None: nobody signed in).
 VISITORS = {"anonymous": None, "expired": "mobilite", "outside": "brest", "inside": "reso", "admin": "admin"}
 counter = itertools.count(1)
@@ -169,6 +172,9 @@ ROUTES: dict[tuple[str, str], Route] = {
         form=lambda t: {"name": "Après", "role": "moderator", "poles": ["adesk"], "active": "1"},
         done=lambda t: t.now(User, t.user.id).name == "Après"),
     ("GET", "/moderation/imports"): Route(200, "admin"),
+    ("GET", "/moderation/proprietaires"): Route(200, "admin"),
+    ("POST", "/moderation/proprietaires"): Route(
+        303, "admin", form=lambda t: {"domains": ["mobilite"]}, done=lambda t: t.now(OwnerPublishing, "mobilite") is not None),
     ("POST", "/moderation/imports"): Route(
         200, "admin", form=lambda t: {"format": "csv", "dry_run": "1"}, files=import_files),
     # JSON API

@@ -9,6 +9,7 @@ purge`` then erases them and leaves the moderation history as it was.
 import io
 import re
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from carto.community import mail
+from carto.storage.db import session_scope
 
 from carto.directory import sites
 from carto.cli import app as cli
@@ -151,11 +153,24 @@ def public_urls(story: Story, service) -> dict[str, list[str]]:
         "/proposer": ["/proposer"],
         "/sites/{site_id}/modifier": [f"/sites/{i}/modifier" for i in site_ids],
         "/sites/{site_id}/signaler": [f"/sites/{i}/signaler" for i in site_ids],
+        "/sites/{site_id}/proprietaire": [f"/sites/{i}/proprietaire" for i in site_ids],
+        "/sites/{site_id}/proprietaire/{token}": [owner_link(service, i) for i in site_ids],
         "/api/contributions/duplicates": [f"/api/contributions/duplicates?name={q}&{near}"],
         "/connexion": ["/connexion"],
         # The contributor's own follow-up pages: reached only with the private link, checked all the same.
         "/suivi/{token}": [f"/suivi/{t}" for t in story.tokens],
     }
+
+
+def owner_link(service, site_id: int) -> str:
+    """The page an owner reaches from the link mailed to the site's public address."""
+    from carto.community import auth
+    from carto.storage.models import OwnerLink, utcnow
+    token = auth.new_token()
+    with session_scope(service.engine) as session:
+        session.add(OwnerLink(site_id=site_id, email="structure@example.org", token_hash=auth.token_digest(token),
+                              expires_at=utcnow() + timedelta(days=1)))
+    return f"/sites/{site_id}/proprietaire/{token}"
 
 
 def bodies(content: bytes) -> list[bytes]:

@@ -282,7 +282,7 @@ def follow(request: Request, service: ServiceDep, token: str, merci: bool = Fals
         if c.kind == ContributionKind.new_site:
             snap = sites.snapshot(session, site)
             proposal = [(f, display(f, snap.get(f), service.taxonomy, service.locator)) for f in SITE_FIELDS]
-        response = render(request, "contribute/follow.html", c=c, site=site, public_id=public_id, thanks=merci,
+        response = render(request, "contribute/follow.html", c=c, site=site, public_id=public_id, thanks=merci, token=token,
                           kind=contributions.KIND_LABELS[c.kind], status=contributions.STATUS_LABELS[c.status],
                           pending=c.status == ContributionStatus.pending, proposal=proposal,
                           changes=diff_rows(c.changes, service.taxonomy, service.locator),

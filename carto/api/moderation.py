@@ -80,7 +80,7 @@ def summary(session: Session, service: Service, c: Contribution) -> dict:
         "decided_by": display_name(decided_by) if c.decided_by else None,
         "decided_at": c.decided_at.isoformat() if c.decided_at else None,
         "decision_reason": c.decision_reason, "merged_into": c.merged_into,
-        "in_review": _in_review(session, c),
+        "in_review": _in_review(session, c), "verified_owner": c.verified_owner,
         "actions": (sorted(a.value for a in moderation.ALLOWED[c.kind])
                     if c.status == ContributionStatus.pending else []),
     }

@@ -21,8 +21,8 @@ from carto.directory import sites
 
 from carto.query import search
 from carto.directory.service import Service
-from carto.storage.models import (Contribution, ContributionKind, ContributionStatus, PositionPrecision, ReportReason, Site,
-                          SiteStatus, SiteVersion)
+from carto.storage.models import (Contribution, ContributionKind, ContributionStatus, PositionPrecision, ReportReason,
+                                  Site, SiteStatus, SiteVersion, utcnow)
 from carto.community.site_form import FieldError, FormErrors, french_errors
 from carto.directory.site_schema import SiteData
 from carto.core.taxonomy import Taxonomy
@@ -54,6 +54,7 @@ STATUS_LABELS = {
     ContributionStatus.archived: "Fiche archivée à la suite du signalement",
     ContributionStatus.corrected: "Fiche corrigée à la suite du signalement",
     ContributionStatus.dismissed: "Signalement classé sans suite",
+    ContributionStatus.withdrawn: "Retirée par son auteur",
 }
 
 
@@ -206,6 +207,17 @@ def report_site(session: Session, service: Service, site: Site, reason: ReportRe
                     reason=ReportReason(reason))
     _acknowledge(session, service, receipt, site.name)
     return receipt
+
+
+def withdraw(session: Session, c: Contribution) -> None:
+    """Its author takes back a proposal not yet decided (a proposed new site is then refused)."""
+    if c.status != ContributionStatus.pending:
+        raise FormErrors([FieldError("", "cette proposition a déjà été examinée : elle ne peut plus être retirée")])
+    c.status, c.decided_at = ContributionStatus.withdrawn, utcnow()
+    session.add(c)
+    if c.kind == ContributionKind.new_site:
+        sites.set_status(session, session.get(Site, c.site_id), SiteStatus.refused, actor=f"contribution:{c.id}",
+                         contribution_id=c.id)
 
 
 def by_token(session: Session, token: str) -> Contribution | None:

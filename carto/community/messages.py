@@ -83,3 +83,14 @@ def digest(name: str, lines: list[tuple[str, str]], total: int, stale: int, cons
         body += ["", f"Par ailleurs, {sheets} depuis plus de 12 mois (file « À vérifier »)."]
     body += ["", f"La console de modération : {console_url}", SIGNATURE]
     return f"Carto ESS : {new} à modérer", "\n".join(body)
+
+
+def owner_link(site_name: str, url: str, days: int) -> tuple[str, str]:
+    body = ["Bonjour,", "",
+            f"Quelqu'un a demandé, depuis la fiche « {site_name} » de Carto ESS Bretagne, un lien pour la mettre à "
+            "jour. Il est envoyé à l'adresse e-mail publique de la fiche : si vous gérez cette structure, ce lien "
+            "vous permet de proposer vos modifications ; elles arriveront marquées « propriétaire vérifié ».", "",
+            f"Lien personnel, utilisable une fois pendant {days} jours (ne le transférez pas) :", url, "",
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : rien ne change sans ce lien.",
+            SIGNATURE]
+    return f"Carto ESS : mettre à jour la fiche « {site_name} »", "\n".join(body)

@@ -225,6 +225,8 @@ def site_in_scope(session: Session, scope: Scope, site_id: int, taxonomy: Taxono
 
 
 def decider_note(session: Session, c: Contribution) -> str:
+    if c.status == ContributionStatus.withdrawn:
+        return f"retirée par son auteur le {paris_time(c.decided_at)}"
     who = users.display_name(session.get(User, c.decided_by)) if c.decided_by else "un autre modérateur"
     when = paris_time(c.decided_at) if c.decided_at else "?"
     return (f"déjà décidée par {who} le {when} "

@@ -7,7 +7,7 @@ indexes live beside the tables (see ``carto.storage.search_index``).
 from datetime import date, datetime, timezone
 from enum import Enum
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -260,6 +260,7 @@ class ContributionStatus(str, Enum):
     archived = "archived"  # report: the site was archived
     corrected = "corrected"  # report: a moderator corrected the site
     dismissed = "dismissed"  # report: nothing to do
+    withdrawn = "withdrawn"  # its author withdrew it from the follow-up page before a decision
 
 
 class ReportReason(str, Enum):
@@ -292,6 +293,26 @@ class Contribution(SQLModel, table=True):
     decided_by: int | None = Field(default=None, foreign_key="user.id")
     decision_reason: str = Field(default="", sa_column=Column(Text))
     merged_into: int | None = Field(default=None, foreign_key="site.id")
+    # Sent with a one-time link mailed to the site's public address (``OwnerLink``): from its owner.
+    verified_owner: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class OwnerLink(SQLModel, table=True):
+    """A one-time link mailed to a site's public address: whoever opens it manages the structure."""
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(index=True, foreign_key="site.id")
+    email: str = Field(max_length=254)  # the public address it was sent to
+    token_hash: str = Field(unique=True, max_length=64)  # SHA-256 of the token
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class OwnerPublishing(SQLModel, table=True):
+    """Domains where an administrator lets verified owners publish their changes without review."""
+    domain: str = Field(primary_key=True)
+    enabled_by: int = Field(foreign_key="user.id")
+    enabled_at: datetime = Field(default_factory=utcnow)
 
 
 class ReviewLock(SQLModel, table=True):
