@@ -228,6 +228,35 @@ def import_cmd(
         typer.echo(f"Rapport complet : {report}")
 
 
+sites_app = typer.Typer(help="Sites : vérifications auprès des registres publics.", no_args_is_help=True)
+app.add_typer(sites_app, name="sites")
+
+
+@sites_app.command("check-sirene")
+def sites_check_sirene(max_age: Annotated[int, typer.Option(
+        "--max-age", help="Jours : les sites vérifiés depuis moins longtemps sont passés (reprise d'une vérification "
+                          "interrompue)")] = 30):
+    """Compare chaque site publié ayant un SIRET avec Sirene : signalements « fermé selon Sirene », propositions
+    de changement de nom ou de forme juridique, pour les modérateurs (7 demandes par seconde au plus)."""
+    from datetime import timedelta
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from carto.community import sirene_check
+    service = _service()
+    age = timedelta(days=max_age)
+    with service.session() as session:
+        total = len(sirene_check.due(session, age))
+    with Progress(TextColumn("Sirene"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  transient=True) as bar:
+        task = bar.add_task("Sirene", total=total)
+        report = sirene_check.run(service, age, lambda n: bar.advance(task, n))
+    typer.echo(f"{report.checked} sites vérifiés sur {total} ; fermés selon Sirene (signalés) : {len(report.closed)} ; "
+               f"changements proposés : {len(report.changed)} ; SIRET inconnus de Sirene : {len(report.unknown)}")
+    if report.failed:
+        typer.secho(f"Arrêt : {report.failed}. Relancez la commande plus tard : elle reprendra où elle s'est arrêtée.",
+                    fg="red", err=True)
+        raise typer.Exit(code=1)
+
+
 # --- Accounts and moderation mail ---------------------------------------------------------------
 
 users_app = typer.Typer(help="Comptes de modération (administrateurs et modérateurs).", no_args_is_help=True)

@@ -201,6 +201,16 @@ def propose_change(session: Session, service: Service, site: Site, base_version:
     return receipt
 
 
+def propose_fields(session: Session, service: Service, site: Site, changes: dict, who: Contributor,
+                   comment: str = "") -> Receipt:
+    """A change of some fields (``{field: [current, proposed]}``) against the site's current version:
+    a proposal from a check of a register rather than from a form."""
+    receipt = _open(session, ContributionKind.change, who, check_comment(comment), site_id=site.id,
+                    base_version=site.version, changes=changes)
+    _acknowledge(session, service, receipt, site.name)
+    return receipt
+
+
 def report_site(session: Session, service: Service, site: Site, reason: ReportReason, comment: str,
                 who: Contributor) -> Receipt:
     receipt = _open(session, ContributionKind.report, who, check_comment(comment), site_id=site.id,

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from carto.core import taxonomy
 
-from carto.directory import site_json
+from carto.directory import site_json, sirene
 
 from carto.storage import db
 from carto.territory import geocoder
@@ -40,6 +40,11 @@ class Service:
     def geocoder(self) -> geocoder.Ban | geocoder.Off:
         """Addresses → positions (the BAN, or none: CARTO_GEOCODER)."""
         return geocoder.for_settings(self.settings)
+
+    @cached_property
+    def sirene(self) -> sirene.Api | sirene.Off:
+        """Establishments from Sirene (the recherche-entreprises API, or none: CARTO_SIRENE)."""
+        return sirene.for_settings(self.settings)
 
     @property
     def locator(self) -> Locator:
