@@ -158,3 +158,15 @@ def test_a_run_stops_cleanly_when_sirene_is_out_of_reach(demo_service, registry)
     registry.down = True
     report = sirene_check.run(demo_service, timedelta(days=30))
     assert report.checked == 0 and "Sirene a répondu 503" in report.failed
+
+
+def test_moderators_see_what_sirene_says_beside_a_proposal(client, demo_service, registry, moderation_accounts,
+                                                          sign_in):
+    closed, *_ = with_siret(demo_service)
+    registry.companies[SIRET] = establishment(state="F", closed="2025-12-31")
+    sirene_check.run(demo_service, timedelta(days=30))
+    (reported,) = queue(demo_service)
+    sign_in(client, moderation_accounts["admin"])
+    page = client.get(f"/moderation/propositions/{reported.id}").text
+    assert "Sirene : fermé le 31/12/2025, ESS : oui, forme : Association déclarée" in page
+    assert f"https://annuaire-entreprises.data.gouv.fr/etablissement/{SIRET}" in page

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from carto.community import contributions, mail, moderation, review_locks
 
-from carto.directory import geojson, sites
+from carto.directory import geojson, sirene, sites
 
 from carto.query import params, search
 from carto.api.contribute import SITE_FIELDS, commune_text, form_page, map_options
@@ -145,6 +145,12 @@ def take_over_page(request: Request, service: ServiceDep, me: PageModerator, _fo
     return RedirectResponse(f"/moderation/propositions/{contribution_id}", status_code=303)
 
 
+def _proposed_siret(c: Contribution, site: Site) -> str | None:
+    """The SIRET a proposal is about: the one it proposes, else the site's."""
+    change = (c.changes or {}).get("siret") if c.kind == ContributionKind.change else None
+    return change[1] if change and change[1] else site.siret
+
+
 def _contribution_page(request, service, me, contribution_id, status_code=200, error=None, errors=None):
     with session_scope(service.engine) as session:  # opening it marks it « en cours d'examen »
         c = moderation.item(session, me.scope, contribution_id, service.taxonomy)
@@ -165,6 +171,8 @@ def _contribution_page(request, service, me, contribution_id, status_code=200, e
             "paris": moderation.paris_time,
             "errors": errors or {}, "map": map_options(service),
             "point": {"lon": site.lon, "lat": site.lat, "name": site.name},
+            "sirene": sirene.line_for(session, service.sirene, _proposed_siret(c, site)),
+            "annuaire": sirene.annuaire_url(_proposed_siret(c, site) or ""),
         }
     return render(request, "moderation/contribution.html", status_code, **context)
 

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlmodel import select
 
+from carto.directory import sirene
 from carto.directory import geojson
 
 from carto.query import params, search
@@ -28,6 +29,7 @@ from carto.views import legal
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
 templates.env.globals["accessibility_state"] = legal.state  # the footer of every page
+templates.env.globals["annuaire_url"] = sirene.annuaire_url  # every SIRET links to its establishment
 templates.env.globals.update(distance_fr=list_view.distance_fr, page_numbers=list_view.page_numbers,
                              french_date=site_view.french_date, level_label=site_view.level_label,
                              directions_url=site_view.directions_url, geo_uri=site_view.geo_uri)

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from carto.directory import sirene
 from carto.community import auth, users
 from carto.api.deps import get_service
 from carto.storage.models import User, UserRole
@@ -34,6 +35,7 @@ _SEED = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
 templates.env.globals["accessibility_state"] = legal.state  # the footer of every page
+templates.env.globals["annuaire_url"] = sirene.annuaire_url  # every SIRET links to its establishment
 
 
 @dataclass

@@ -139,6 +139,20 @@ def legal_form(code: str) -> LegalForm | None:
     return LegalForm(entry["form"]) if entry else None
 
 
+def line_for(session: Session, api: "Api | Off", siret: str | None) -> str | None:
+    """The moderators' line for ``siret``: what Sirene said last, else asked now (and kept)."""
+    if not siret:
+        return None
+    record = session.get(SireneRecord, siret)
+    if record is None:
+        try:
+            record = remember(session, api.lookup(siret))
+            session.commit()
+        except SireneUnavailable as e:
+            return f"Sirene : indisponible ({e})"
+    return summary(record)
+
+
 def summary(record: SireneRecord | None) -> str:
     """« Sirene : actif, ESS : oui, forme : Association déclarée » for the moderators."""
     if record is None:

@@ -34,6 +34,7 @@ from sqlmodel import Session, select
 
 from carto.core import licences as licence_rules, opening_hours
 from carto.core.licences import Licence
+from carto.directory import sirene
 from carto.query import sourcing
 from carto.storage.models import LEGAL_FORM_LABELS, LegalForm, PositionPrecision, Territory
 from carto.query.sourcing import Results, Row
@@ -152,6 +153,8 @@ COLUMNS = [
            {"enum": [p.value for p in PositionPrecision]}),
     Column("siret", "SIRET", "SIRET de l'établissement (14 chiffres)", 16, lambda c, r: r.site.siret, "code",
            {"pattern": PATTERNS["siret"]}),
+    Column("siret_url", "Annuaire des entreprises", "Page de l'établissement sur l'Annuaire des entreprises", 40,
+           lambda c, r: sirene.annuaire_url(r.site.siret) if r.site.siret else None, format="uri"),
     Column("legal_form", "Code de la forme juridique",
            "Forme juridique : " + ", ".join(f"{f.value} ({label})" for f, label in LEGAL_FORM_LABELS.items()), 14,
            lambda c, r: LegalForm(r.site.legal_form).value if r.site.legal_form else None, "str",
