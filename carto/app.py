@@ -1,5 +1,5 @@
 """The FastAPI application: routers, static files, templates and error shapes."""
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
@@ -9,7 +9,7 @@ from carto.api import clusters, docs, ogc, pages, poles, sites, taxonomy, territ
 from carto.api import exports as exports_api, poles_pages, sourcing as sourcing_api, stats as stats_api
 from carto.api import accounts, contribute, moderation as moderation_api, security
 from carto.api import import_review, imports as imports_api, owners as owners_api
-from carto.api import embed as embed_api, legal
+from carto.api import embed as embed_api, legal, strict_query
 from carto.api import feeds, registers
 from carto.api.body_limit import BodyLimit
 from carto.api.headers import SecurityHeaders
@@ -29,7 +29,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         check_deployment(settings)
         service = Service.open(settings)
     app = FastAPI(title="Carto ESS", description="Annuaire et carte de l'économie sociale et solidaire en Bretagne",
-                  version="0.1.0", docs_url=None, redoc_url=None, license_info=licences.API_LICENCE)
+                  version="0.1.0", docs_url=None, redoc_url=None, license_info=licences.API_LICENCE,
+                  dependencies=[Depends(strict_query.known_parameters_only)])
     app.state.service = service
     app.add_middleware(ReadEndpoints)  # CORS and ETag on the open data (innermost: gzip wraps it)
     # Level 3: a page of 500 markers (51 KB) takes 0.18 ms to 9.9 KB, where 6 takes 0.75 ms to 8.5 KB;

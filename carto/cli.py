@@ -431,6 +431,7 @@ def export_cmd(
         public: Annotated[list[str] | None, typer.Option(help="particuliers, professionnels")] = None,
         label: Annotated[list[str] | None, typer.Option(help="Réseau ou label (répétable)")] = None,
         q: Annotated[str | None, typer.Option(help="Mots-clés")] = None,
+        ess: Annotated[str | None, typer.Option(help="Structures de l'ESS : true, false ou all (toutes, par défaut)")] = None,
         sort: Annotated[str | None, typer.Option(help="nom, commune, distance, forme, verifie (- : décroissant)")] = None):
     """Exporte les sites publiés (tous, ou ceux d'une recherche) en GeoJSON, CSV, XLSX ou GeoPackage, avec licence et crédits."""
     from carto.publish import exports, table_schema
@@ -446,7 +447,7 @@ def export_cmd(
             criteria = sourcing.parse(service, session, territory=territory, zone=zone, around=around, near=near,
                                       radius_km=radius_km, activity=activity, domain=domain,
                                       legal_form=legal_form, reserved=reserved, public=public, label=label,
-                                      q=q, sort=sort)
+                                      q=q, sort=sort, ess=ess)
         except params.ParamError as e:
             choices = "".join(f"\n  {p.label} : --zone {p.key}" for p in e.choices)
             raise _fail(ValueError(f"--{e.param.replace('_', '-')} : {e}{choices}")) from None

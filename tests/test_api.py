@@ -315,3 +315,39 @@ def test_a_preflight_request_is_answered_for_read_endpoints_only(client):
     assert "GET" in response.headers["Access-Control-Allow-Methods"]
     assert "If-None-Match" in response.headers["Access-Control-Allow-Headers"]
     assert "Access-Control-Allow-Origin" not in client.get("/", headers=headers).headers
+
+
+@pytest.mark.parametrize("path,params,unknown", [
+    ("/api/sites", {"es": "false"}, "es"),
+    ("/api/sites", {"activity": "velo", "limite": "3"}, "limite"),
+    ("/api/sourcing", {"territoire": "Rennes"}, "territoire"),
+    ("/api/exports/sites.csv", {"sep": ";", "separateur": ","}, "separateur"),
+    ("/api/taxonomy", {"x": "1"}, "x"),
+])
+def test_unknown_parameters_are_a_400_naming_them(client, path, params, unknown):
+    response = client.get(path, params=params)
+    assert response.status_code == 400
+    assert unknown in response.text and "paramètre inconnu" in response.text
+
+
+def test_the_ess_flag_is_public_and_filters_every_door(client, demo_service):
+    with demo_service.session() as session:
+        shop = sites.create(session, SiteData(name="Réparateur artisan", activities=["reparation"], lon=-1.68,
+                                              lat=48.11), demo_service.locator, actor="test", source="lvao",
+                            ess=False)
+        session.commit()
+        shop_id = shop.id
+    everything = client.get("/api/sites", params={"limit": 1000}).json()
+    assert everything["total"] == 501 and {f["properties"]["ess"] for f in everything["features"]} == {True, False}
+    assert [f["id"] for f in client.get("/api/sites", params={"ess": "false"}).json()["features"]] == [shop_id]
+    assert client.get("/api/sites", params={"ess": "true"}).json()["total"] == 500
+    assert client.get("/api/sites", params={"ess": "all"}).json()["total"] == 501
+    assert client.get("/api/sites", params={"ess": "peut-être"}).status_code == 400
+    assert [f["id"] for f in client.get("/ogc/collections/sites/items", params={"ess": "false"}).json()["features"]] == [shop_id]
+    assert "ess" in client.get("/ogc/collections/sites/queryables").json()["properties"]
+    assert client.get("/api/sourcing", params={"ess": "false"}).json()["numberMatched"] == 1
+    assert client.get(f"/api/sites/{shop_id}").json()["properties"]["ess"] is False
+    # The public map and list show ESS structures unless asked, and say when others are included.
+    assert "Réparateur artisan" not in client.get("/liste", params={"q": "artisan"}).text
+    listed = client.get("/liste", params={"q": "artisan", "ess": "all"}).text
+    assert "Réparateur artisan" in listed and "hors ESS" in listed

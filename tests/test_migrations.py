@@ -119,7 +119,7 @@ def test_an_old_database_is_upgraded_with_its_data_intact(engine, empty_database
         old = session.get(Site, site_id)
         assert [(old.id, old.name, old.lon, old.lat, old.status.value, old.labels)] == [
             (i, n, x, y, s, json.loads(labels) if isinstance(labels, str) else labels) for i, n, x, y, s, labels in before]
-        assert old.ess is False  # a column added later, filled for the old rows
+        assert old.ess is True  # proposed on Carto ESS itself (no source): an ESS structure (0017)
         [row] = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.id == site_id)).all()
         assert json.loads(service.pieces.feature(row)) == geojson.site_feature(old, ["velo"], service.taxonomy)
         assert [s.id for s in search.find(session, SiteFilter(q="oeuvre velo", bbox=(-2, 48, -1, 49))).sites] == [site_id]

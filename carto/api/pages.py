@@ -104,8 +104,14 @@ def shared_view(request: Request) -> tuple[float, float, int] | None:
     return (lat, lon, zoom) if -90 <= lat <= 90 and -180 <= lon <= 180 and 0 <= zoom <= 19 else None
 
 
+def public_default(request: Request, f: SiteFilter) -> SiteFilter:
+    """The public map and list show ESS structures unless the visitor asks for others (``ess=all``)."""
+    return f if "ess" in request.query_params else replace(f, ess=True)
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, service: ServiceDep, session: SessionDep, f: FilterDep):
+    f = public_default(request, f)
     rendered = mapview.site_map(service.settings, shared_view(request))
     return page(request, "map.html", map=rendered, list_query=filter_query(request),
                 **filter_context(session, service, f, no_activity=request.query_params.get("no_activity") == "1"))
@@ -175,6 +181,7 @@ def list_page(request: Request, service: ServiceDep, session: SessionDep, f: Fil
               page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
               autour: Annotated[str | None, Query(max_length=80)] = None):
     # "autour": a commune or postcode typed in the list's form; it wins over the map's centre (near).
+    f = public_default(request, f)
     place = list_view.find_place(service, autour) if autour and autour.strip() else None
     if place:
         f = replace(f, near=place.centre)

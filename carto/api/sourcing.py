@@ -48,6 +48,9 @@ class SourcingQuery(BaseModel):
     public: list[str] = Field([], description="Public accueilli : particuliers, professionnels")
     label: list[str] = Field([], description="Réseau ou label (répétable)")
     q: str | None = Field(None, max_length=200, description="Mots-clés (nom, description, commune)")
+    ess: str | None = Field(None, max_length=5, description=(
+        "Structures de l'ESS : true, false (hors ESS : artisans, commerces, collectivités…) ou all (toutes, "
+        "par défaut)"))
     sort: str | None = Field(None, max_length=20, description=(
         "Tri : nom, commune, distance, forme, verifie ; précédé de - pour l'ordre décroissant"))
 

@@ -14,7 +14,7 @@ PUBLIC_FIELDS = ("name", "description", "street", "postcode", "commune_code", "c
                  "epci_code", "pays_code", "dep_code", "position_precision", "website", "email",
                  "phone", "opening_hours", "siret", "legal_form", "siae", "ea_esat",
                  "serves_individuals", "serves_professionals", "labels", "status", "is_demo",
-                 "source", "credit", "verified_at", "updated_at", "version")
+                 "source", "credit", "verified_at", "updated_at", "version", "ess")
 
 
 def json_value(value):

@@ -14,15 +14,17 @@ with their domains, which come from the taxonomy (a deploy may change it without
 written; ``Pieces`` keeps each combination of activities it has seen). The text is exactly what
 ``carto.directory.geojson.site_feature`` gives for the site as read back from the database (tested).
 """
+from collections import defaultdict
 from collections.abc import Mapping
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 
 import pydantic_core
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from carto.directory.geojson import PUBLIC_FIELDS, public_properties
-from carto.storage.models import Site, SiteStatus
+from carto.storage.models import Site, SiteActivity, SiteStatus
 from carto.core.taxonomy import Taxonomy
 
 COLUMNS = ("activity_slugs", "marker_json", "feature_json")
@@ -50,6 +52,21 @@ def stored(values, activities: list[str]) -> dict[str, str]:
 def store(site: Site, activities: list[str]) -> None:
     for name, value in stored(site, activities).items():
         setattr(site, name, value)
+
+
+def refill(conn: sa.Connection, batch: int = 5000) -> None:
+    """Write the stored JSON of every site again, in batches of ids (migrations: a public field was added)."""
+    site, links = Site.__table__, SiteActivity.__table__
+    read = [site.c[name] for name in ("id", *_READ)]  # typed by the models: enums, dates
+    last = 0
+    while rows := conn.execute(sa.select(*read).where(site.c.id > last).order_by(site.c.id).limit(batch)).mappings().all():
+        last = rows[-1]["id"]
+        activities = defaultdict(list)
+        for site_id, activity in conn.execute(sa.select(links.c.site_id, links.c.activity)
+                                              .where(links.c.site_id.in_([r["id"] for r in rows]))):
+            activities[site_id].append(activity)
+        conn.execute(site.update().where(site.c.id == sa.bindparam("site_id")),
+                     [stored(r, activities[r["id"]]) | {"site_id": r["id"]} for r in rows])
 
 
 class Pieces:

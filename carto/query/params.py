@@ -59,7 +59,11 @@ FILTERS = (
            {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM}, queryable=False, embed=False),
     Filter("siae", "Structures d'insertion par l'activité économique (SIAE) : true ou false", _BOOLEAN),
     Filter("ea", "Entreprises adaptées ou ESAT : true ou false", _BOOLEAN),
+    Filter("ess", "Structures de l'économie sociale et solidaire : true (les seules montrées par défaut sur la "
+                  "carte), false (les autres : artisans, commerces, collectivités…) ou all (toutes ; "
+                  "par défaut dans l'API)", {"type": "string", "enum": ["true", "false", "all"]}, embed=False),
 )
+ALL = {"all", "tous", "toutes"}  # ess=all: ESS structures and the others
 FILTER_NAMES = tuple(f.name for f in FILTERS)
 # Filter parameter → territory level whose codes it takes (pôles apart: they are rows of their own).
 TERRITORY_FILTERS = {f.name: f.level for f in FILTERS if f.level and f.level != "pole"}
@@ -145,6 +149,16 @@ def parse_bool(raw: str | None, param: str) -> bool | None:
     if value in TRUE | FALSE:
         return value in TRUE
     raise ParamError(param, "valeur attendue : true ou false")
+
+
+def parse_ess(raw: str | None, param: str = "ess") -> bool | None:
+    """``ess``: true, false, or all (None: no filter)."""
+    if raw is not None and raw.strip().lower() in ALL:
+        return None
+    try:
+        return parse_bool(raw, param)
+    except ParamError:
+        raise ParamError(param, "valeur attendue : true, false ou all") from None
 
 
 def parse_int(raw: str | None, param: str, default: int, minimum: int, maximum: int | None = None) -> int:
@@ -243,4 +257,5 @@ def site_filter(service: Service, session: Session, values: Mapping[str, Sequenc
         raise ParamError("radius_km", "radius_km demande aussi near=lon,lat")
     return SiteFilter(activities=selected, q=parse_text(one["q"]),
                       bbox=parse_bbox(one["bbox"], allow_3d=allow_3d_bbox), near=point, radius_km=radius,
-                      siae=parse_bool(one["siae"], "siae"), ea_esat=parse_bool(one["ea"], "ea"), **codes)
+                      siae=parse_bool(one["siae"], "siae"), ea_esat=parse_bool(one["ea"], "ea"),
+                      ess=parse_ess(one["ess"]), **codes)

@@ -28,6 +28,7 @@ class SiteFilter:
     radius_km: float | None = None
     siae: bool | None = None
     ea_esat: bool | None = None
+    ess: bool | None = None  # None: ESS structures and the others
     statuses: tuple[SiteStatus, ...] = (SiteStatus.published,)
 
 
@@ -80,7 +81,7 @@ def conditions_of(session: Session, f: SiteFilter, *, skip_activities: bool = Fa
     if f.pole:
         where.append(col(Site.commune_code).in_(
             select(PoleCommune.commune_code).where(PoleCommune.pole_id == f.pole)))
-    for column, value in ((Site.siae, f.siae), (Site.ea_esat, f.ea_esat)):
+    for column, value in ((Site.siae, f.siae), (Site.ea_esat, f.ea_esat), (Site.ess, f.ess)):
         if value is not None:
             where.append(column == value)
     boxes = [b for b in (f.bbox, _near_box(f)) if b]

@@ -131,13 +131,14 @@ class Criteria:
     publics: frozenset[str] = frozenset()  # any of PUBLICS
     labels: frozenset[str] = frozenset()  # any of these networks / labels
     q: str | None = None
+    ess: bool | None = None  # None: ESS structures and the others
     sort: str = "nom"
     descending: bool = False
 
     def site_filter(self) -> SiteFilter:
         """The part of the search that ``carto.query.search`` knows, activities left to ``run``."""
         territory = {self.place.level: self.place.code} if self.place else {}
-        return SiteFilter(q=self.q, near=self.centre, radius_km=self.radius_km, **territory)
+        return SiteFilter(q=self.q, near=self.centre, radius_km=self.radius_km, ess=self.ess, **territory)
 
     def describe(self, taxonomy: Taxonomy) -> list[str]:
         """The search in plain French, one line per criterion (page heading, export credits)."""
@@ -156,6 +157,8 @@ class Criteria:
         lines += [f"{title} : {' ; '.join(values)}" for title, values in named if values]
         if self.q:
             lines.append(f"Mots-clés : {self.q}")
+        if self.ess is not None:
+            lines.append("Structures de l'ESS seulement" if self.ess else "Structures hors ESS seulement")
         return lines
 
 
@@ -192,7 +195,7 @@ def _sort(raw: str | None, has_centre: bool) -> tuple[str, bool]:
 def parse(service: Service, session: Session, *, territory: str | None = None, zone: str | None = None,
           around: str | None = None, near: str | None = None, radius_km: str | float | None = None,
           activity=(), domain=(), legal_form=(), reserved=(), public=(), label=(), q: str | None = None,
-          sort: str | None = None) -> Criteria:
+          sort: str | None = None, ess: str | None = None) -> Criteria:
     """Criteria from what a buyer typed (page, API or command line), checked field by field.
 
     ``zone`` (``epci:243500139``) names a territory exactly, as the autocomplete fills it in;
@@ -214,7 +217,7 @@ def parse(service: Service, session: Session, *, territory: str | None = None, z
                     reserved=_choice("reserved", params.split_values(reserved), list(RESERVED), "marché réservé"),
                     publics=_choice("public", params.split_values(public), list(PUBLICS), "public"),
                     labels=frozenset(params.repeated(label)), q=params.parse_text(q),  # a label may hold a comma
-                    sort=sort_key, descending=descending)
+                    ess=params.parse_ess(ess), sort=sort_key, descending=descending)
 
 
 def place_geometry(session: Session, place: Place) -> str | None:

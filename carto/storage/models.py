@@ -7,7 +7,7 @@ indexes live beside the tables (see ``carto.storage.search_index``).
 from datetime import date, datetime, timezone
 from enum import Enum
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 
@@ -149,7 +149,10 @@ class Site(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     verified_at: date | None = None
     version: int = 1  # optimistic locking: every write checks and increments it
-    ess: bool = Field(default=False, index=True)  # an ESS structure (e.g. LVAO type_dacteur or label "ess")
+    # An ESS structure: true for what is proposed on Carto ESS, as its source says for imports (LVAO:
+    # type_dacteur or a label "ess"; artisans, shops and collectivités are not). Public: the map
+    # shows ESS structures by default.
+    ess: bool = Field(default=True, index=True, sa_column_kwargs={"server_default": true()})
     missing_from_source_at: datetime | None = None  # its import source stopped listing it (for moderators)
     missing_kept_at: datetime | None = None  # a moderator kept it all the same: not asked again while still missing
 

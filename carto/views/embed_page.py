@@ -45,7 +45,8 @@ def read_options(service: Service, session: Session, query) -> EmbedOptions:
 def site_filter(options: EmbedOptions, taxonomy: Taxonomy) -> SiteFilter:
     territory = dict([options.territory]) if options.territory else {}
     return SiteFilter(activities=taxonomy.expand(options.activities, options.domains), q=options.q,
-                      near=options.near, siae=options.siae or None, ea_esat=options.ea or None, **territory)
+                      near=options.near, siae=options.siae or None, ea_esat=options.ea or None,
+                      ess=True, **territory)  # an embedded map shows ESS structures, as the public map
 
 
 def first_view(service: Service, session: Session, options: EmbedOptions) -> FirstView:

@@ -48,6 +48,10 @@ PAGE_EN = {
     "territory": "Territory",
     "all_territories": "All",
     "purchasing": "Responsible purchasing",
+    "ess_title": "Organisations",
+    "ess_only": "Social and solidarity economy (ESS)",
+    "ess_all": "All, including outside the ESS (craftspeople, shops, local authorities…)",
+    "ess_others": "Outside the ESS only",
     "siae": "Work integration enterprises (SIAE)",
     "ea": "Disability-friendly enterprises (EA, ESAT)",
     # _site_popup.html, _site_actions.html (a map popup)

@@ -100,6 +100,10 @@ def describe(session: Session, taxonomy: Taxonomy, f: SiteFilter) -> list[str]:
         if code:
             label = "Commune" if level == "commune" else territory_names.LEVELS[level]
             phrases.append(f"{label} : {territory_names.name(session, level, code) or code}")
+    if f.ess is None:
+        phrases.append("Structures de l'ESS et hors ESS (artisans, commerces, collectivités…)")
+    elif not f.ess:
+        phrases.append("Structures hors ESS seulement")
     if f.siae:
         phrases.append("Structures d'insertion (SIAE)")
     if f.ea_esat:
