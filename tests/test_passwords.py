@@ -2,7 +2,7 @@
 import pytest
 
 from carto.community import passwords, users
-from tests.conftest import csrf_of
+from tests.helpers import csrf_of
 
 
 @pytest.mark.parametrize("password", ["azertyuiop", "motdepasse12", "azertyuiop2024!", "Jetaime123456", "1qaz2wsx3edc",
