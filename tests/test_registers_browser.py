@@ -1,5 +1,6 @@
-"""In a real browser: the forms' address field proposes the BAN's addresses (a local fake),
-choosing one fills the address and places the point; without the service the form says so."""
+"""In a real browser, against local fakes of the registers: the forms' address field proposes the
+BAN's addresses, choosing one fills the address and places the point, and a SIRET fills the empty
+fields from Sirene; without the services the form says so."""
 import pytest
 from sqlmodel import select
 
@@ -64,3 +65,26 @@ def test_without_the_service_the_form_says_so_and_still_works(live_server, page,
     status.filter(has_text="indisponible").wait_for()
     assert "indiquez sa commune" in status.inner_text()
     assert page.locator("#cf-address-list").get_by_role("option").count() == 0
+
+
+def test_a_siret_fills_the_empty_fields_from_sirene_and_says_its_state(live_server, page, demo_service, ban):
+    from carto.directory import sirene
+    demo_service.sirene = sirene.Api(ban.url, 2, rate=1000)
+    ban.companies["44306184100047"] = {
+        "siren": "443061841", "nom_complet": "RECYCLERIE DU PAYS DE RENNES", "nature_juridique": "9220",
+        "complements": {"est_ess": True},
+        "matching_etablissements": [{"siret": "44306184100047", "etat_administratif": "A", "date_fermeture": None,
+                                     "activite_principale": "38.32Z", "adresse": "12 RUE DE LA MOTTE 35700 RENNES",
+                                     "code_postal": "35700", "libelle_commune": "RENNES"}]}
+    page.goto(live_server.url + "/proposer")
+    page.fill("#f-name", "La Recyclerie")  # typed by the contributor: kept
+    page.fill("#f-siret", "443 061 841 00047")
+    page.locator("#f-siret").blur()
+    status = page.locator("#cf-siret-status")
+    status.filter(has_text="Sirene : actif").wait_for()
+    assert "ESS : oui, forme : Association déclarée" in status.inner_text()
+    assert page.input_value("#f-name") == "La Recyclerie"
+    assert page.input_value("#f-street") == "12 RUE DE LA MOTTE"
+    assert page.input_value("#f-commune") == "Rennes (35238)"
+    assert page.input_value("#f-legal_form") == "association"
+    assert status.get_by_role("link").get_attribute("href").endswith("/etablissement/44306184100047")
