@@ -17,11 +17,12 @@ import math
 from collections import Counter
 from dataclasses import replace
 
-from sqlalchemy import Integer, and_, cast, func, not_
+from sqlalchemy import Integer, and_, cast, func, not_, or_, union_all
 from sqlmodel import Session, col, select
 
 from carto.query import search
 from carto.query.search import Box, SiteFilter
+from carto.storage import search_index
 from carto.storage.cells import ALL, MAX_ZOOM, cell_size
 from carto.storage.models import Site, SiteCell, SiteStatus
 
@@ -53,36 +54,46 @@ def combinations(session: Session, activities: set[str]) -> list[str]:
     """Keys of the cell rows to add up for sites with any of ``activities`` (all sites: ``ALL``)."""
     if not activities:
         return [ALL]
-    known = search.per_version(session, ("cell combinations",), lambda: list(session.exec(
+    return [key for key in _combinations(session) if activities & set(key.split(","))]
+
+
+def _combinations(session: Session) -> list[str]:
+    """Every combination of activities of published sites (a few dozen), listed by the cells of zoom 0."""
+    return search.per_version(session, ("cell combinations",), lambda: list(session.exec(
         select(SiteCell.activities).distinct().where(SiteCell.zoom == 0, SiteCell.activities != ALL))))
-    return [key for key in known if activities & set(key.split(","))]
 
 
 def counts_by_combination(session: Session, f: SiteFilter, box: Box) -> Counter:
     """Published sites of ``box`` (and the other conditions of ``f``, activities aside) counted per
     combination of activities (``activity_slugs``), exactly."""
     west, south, east, north = box
-    found: Counter = Counter()
-    inner = None  # the rectangle of whole cells of the previous zoom, in its cell numbers
+    rings, inner = [], None  # inner: the rectangle of whole cells of the previous zoom, in its cell numbers
     for zoom in range(MAX_ZOOM + 1):
         size = cell_size(zoom)
         rect = (math.ceil((west + 180) / size), math.ceil((south + 90) / size),
                 math.floor((east + 180) / size) - 1, math.floor((north + 90) / size) - 1)
         if rect[0] > rect[2] or rect[1] > rect[3]:
             continue
-        where = [SiteCell.zoom == zoom, SiteCell.activities != ALL, col(SiteCell.cx).between(rect[0], rect[2]),
-                 col(SiteCell.cy).between(rect[1], rect[3])]
+        ring = [SiteCell.zoom == zoom, col(SiteCell.cx).between(rect[0], rect[2]),
+                col(SiteCell.cy).between(rect[1], rect[3])]
         if inner is not None:
-            where.append(not_(and_(col(SiteCell.cx).between(2 * inner[0], 2 * inner[2] + 1),
-                                   col(SiteCell.cy).between(2 * inner[1], 2 * inner[3] + 1))))
-        found.update(dict(session.exec(select(SiteCell.activities, func.sum(SiteCell.count))
-                                       .where(*where).group_by(SiteCell.activities)).all()))
+            ring.append(not_(and_(col(SiteCell.cx).between(2 * inner[0], 2 * inner[2] + 1),
+                                  col(SiteCell.cy).between(2 * inner[1], 2 * inner[3] + 1))))
+        rings.append(and_(*ring))
         inner = rect
-    for strip, extra in _strips(session, box, inner):
-        where = search.conditions(session, replace(f, activities=set(), bbox=strip)) + extra
-        found.update(dict(session.exec(select(Site.activity_slugs, func.count()).where(*where)
-                                       .group_by(Site.activity_slugs)).all()))
-    return found
+    found: Counter = Counter()
+    if rings:  # one query for every zoom's ring
+        found.update(dict(session.exec(select(SiteCell.activities, func.sum(SiteCell.count))
+                                       # each combination named: the index then seeks the cells
+                                       .where(col(SiteCell.activities).in_(_combinations(session)), or_(*rings))
+                                       .group_by(SiteCell.activities)).all()))
+    # The strips one by one in a UNION ALL: each reads its own range of the position index.
+    where = search.conditions(session, replace(f, activities=set(), bbox=None))
+    strips = union_all(*(select(Site.activity_slugs).where(*where, search_index.bbox_clause(session, *strip), *extra)
+                         for strip, extra in _strips(session, box, inner))).subquery()
+    found.update(dict(session.exec(select(strips.c.activity_slugs, func.count())
+                                   .group_by(strips.c.activity_slugs)).all()))
+    return +found
 
 
 def _strips(session: Session, box: Box, inner) -> list[tuple[Box, list]]:
