@@ -109,8 +109,8 @@ def main() -> None:
     labels = list(results)
     first = labels[0]
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
-    print("| read | " + " | ".join(f"{label} p50 / p95 / CPU ms" for label in labels)
-          + " | " + " | ".join(f"×{label}" for label in labels[1:]) + " |")
+    print("| read | " + " | ".join([f"{label} p50 / p95 / CPU ms" for label in labels]
+                                   + [f"p50 {label} / {first}" for label in labels[1:]]) + " |")
     print("|---|" + "---:|" * (len(labels) * 2 - 1))
     for name, _ in READS:
         cells = [f"{results[label][name].p50:.1f} / {results[label][name].p95:.1f} / {results[label][name].cpu:.1f}"
