@@ -38,7 +38,7 @@ def boxes(seed: int = 7, n: int = 40):
         width = 10 ** rng.uniform(-3, 0.6)
         box = (west, south, west + width, south + width * 0.6)
         if rng.random() < 0.3:  # on the edges of the cells of some zoom
-            size = kept_cells.cell_size(rng.randrange(4, kept_cells.MAX_ZOOM + 1))
+            size = kept_cells.cell_size(rng.randrange(4, kept_cells.MAX_ZOOM + 3))
             box = tuple(round((v + o) / size) * size - o for v, o in zip(box, (180, 90, 180, 90)))
         yield box
 
@@ -88,11 +88,11 @@ def test_every_kind_of_write_keeps_the_cells_as_a_full_recount_would(service, se
     maintained = kept(session)
     kept_cells.rebuild(session)
     assert kept(session) == maintained
-    one = clusters.grid(session, SiteFilter(bbox=(-1.8, 48.0, -1.6, 48.2)), 12)
+    one = clusters.grid(session, SiteFilter(bbox=(-1.8, 48.0, -1.6, 48.2)), 9)
     assert [(c.count, c.site_id) for c in one.clusters] == [(1, rennes.id)]
 
 
-@pytest.mark.parametrize("zoom", [3, 8, 12])
+@pytest.mark.parametrize("zoom", [3, 8, 9, 10])
 def test_single_site_cells_name_their_site(client, zoom):
     answer = client.get("/api/sites/clusters", params={"bbox": "-5.3,47.2,-1.0,48.95", "zoom": zoom}).json()
     for single in [c for c in answer["clusters"] if c["count"] == 1][:5]:

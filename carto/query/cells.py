@@ -6,7 +6,7 @@ the size of the screen, not the number of sites.
 
 Exact counts in a box that does not follow cell edges: the box is covered by rings of whole cells,
 the coarsest zoom first and finer zooms towards its edges (cells nest, four in one), down to
-``MAX_ZOOM``; what is left is four strips narrower than one of its cells (~2 km) along the edges,
+``MAX_ZOOM``; what is left is four strips narrower than one of its cells (~9 km) along the edges,
 whose sites are counted directly. Every site of the box is counted once: by the cell that holds it,
 or in a strip.
 
@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from carto.query import search
 from carto.query.search import Box, SiteFilter
 from carto.storage import search_index
-from carto.storage.cells import ALL, MAX_ZOOM, cell_size
+from carto.storage.cells import ALL, LEVELS, MAX_ZOOM, cell_size
 from carto.storage.models import Site, SiteCell, SiteStatus
 
 _EPSILON = 1e-9  # degrees: strips are widened by this for the index, the cell numbers decide
@@ -67,8 +67,8 @@ def counts_by_combination(session: Session, f: SiteFilter, box: Box) -> Counter:
     """Published sites of ``box`` (and the other conditions of ``f``, activities aside) counted per
     combination of activities (``activity_slugs``), exactly."""
     west, south, east, north = box
-    rings, inner = [], None  # inner: the rectangle of whole cells of the previous zoom, in its cell numbers
-    for zoom in range(MAX_ZOOM + 1):
+    rings, inner = [], None  # inner: the rectangle of whole cells of the previous level, in its cell numbers
+    for previous, zoom in zip((None, *LEVELS), LEVELS):
         size = cell_size(zoom)
         rect = (math.ceil((west + 180) / size), math.ceil((south + 90) / size),
                 math.floor((east + 180) / size) - 1, math.floor((north + 90) / size) - 1)
@@ -77,8 +77,9 @@ def counts_by_combination(session: Session, f: SiteFilter, box: Box) -> Counter:
         ring = [SiteCell.zoom == zoom, col(SiteCell.cx).between(rect[0], rect[2]),
                 col(SiteCell.cy).between(rect[1], rect[3])]
         if inner is not None:
-            ring.append(not_(and_(col(SiteCell.cx).between(2 * inner[0], 2 * inner[2] + 1),
-                                  col(SiteCell.cy).between(2 * inner[1], 2 * inner[3] + 1))))
+            k = 2 ** (zoom - previous)  # cells of this level in one of the previous
+            ring.append(not_(and_(col(SiteCell.cx).between(k * inner[0], k * inner[2] + k - 1),
+                                  col(SiteCell.cy).between(k * inner[1], k * inner[3] + k - 1))))
         rings.append(and_(*ring))
         inner = rect
     found: Counter = Counter()

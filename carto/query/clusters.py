@@ -106,24 +106,27 @@ def grid(session: Session, f: SiteFilter, zoom: int) -> Grid:
 
 def _kept_grid(session: Session, f: SiteFilter, zoom: int, level: int, wide: Box) -> Grid:
     """The grid read from the cells kept by the write path (``carto.query.cells``): as many rows as
-    cells on the screen, whatever the number of sites."""
-    size = cell_size(level)
+    cells on the screen (four times as many at an odd level, read from the next), whatever the number
+    of sites."""
+    kept = min(z for z in kept_cells.LEVELS if z >= level)
+    k, size = 2 ** (kept - level), cell_size(kept)
     # ``wide`` is on cell edges (but the edges of the world): its cell numbers, rounding errors apart
     first = (math.floor((wide[0] + 180) / size + 1e-9), math.floor((wide[1] + 90) / size + 1e-9))
     last = (math.ceil((wide[2] + 180) / size - 1e-9) - 1, math.ceil((wide[3] + 90) / size - 1e-9) - 1)
+    cx, cy = SiteCell.cx.op("/")(k), SiteCell.cy.op("/")(k)  # integers: the cell of ``level`` holding it
     rows = session.exec(
         select(func.sum(SiteCell.count), func.sum(SiteCell.sum_lon), func.sum(SiteCell.sum_lat),
                func.min(SiteCell.min_lon), func.min(SiteCell.min_lat), func.max(SiteCell.max_lon),
                func.max(SiteCell.max_lat), func.sum(SiteCell.sum_id))
-        .where(SiteCell.zoom == level, col(SiteCell.activities).in_(cells.combinations(session, f.activities)),
+        .where(SiteCell.zoom == kept, col(SiteCell.activities).in_(cells.combinations(session, f.activities)),
                col(SiteCell.cx).between(first[0], last[0]), col(SiteCell.cy).between(first[1], last[1]))
-        .group_by(SiteCell.cx, SiteCell.cy).having(func.sum(SiteCell.count) > 0)).all()
+        .group_by(cx, cy).having(func.sum(SiteCell.count) > 0)).all()
     clusters = [Cluster(sum_lon / n, sum_lat / n, n, (w, s, e, n_) if n > 1 else (sum_lon, sum_lat, sum_lon, sum_lat),
                         int(ids) if n == 1 else None)
                 for n, sum_lon, sum_lat, w, s, e, n_, ids in rows]
     clusters.sort(key=lambda c: (-c.count, c.lon, c.lat))
     total = cells.total(cells.counts_by_combination(session, f, f.bbox), f.activities)
-    return Grid(zoom, size, wide, total, clusters)
+    return Grid(zoom, cell_size(level), wide, total, clusters)
 
 
 def distance_km(lon_column, lat_column, lon: float, lat: float):
