@@ -182,3 +182,9 @@ def test_the_feed_imported_by_our_gogocarto_importer_keeps_every_field_both_form
 def _same_hours(a: str, b: str) -> bool:
     weekly = [str(opening_hours.parse(h).engine.normalize()).replace("; PH closed", "") for h in (a, b)]
     return weekly[0] == weekly[1]
+
+
+def test_gogocarto_clients_options_are_ignored_as_gogocarto_does(client):
+    response = client.get("/api/elements.json", params={"ontology": "gogosync", "token": "x", "bounds": "-5,47,-1,49"})
+    assert response.status_code == 200 and response.json()["data"]
+    assert client.get("/api/changes", params={"sinse": 3}).status_code == 400  # the change feed is strict

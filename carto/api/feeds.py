@@ -12,6 +12,7 @@ from carto.publish import gogocarto
 from carto.query import changes
 
 router = APIRouter(prefix="/api", tags=["flux"])
+STREAM_BATCH = 500
 Ontology = Annotated[Literal["gogofull", "gogocompact", "gogosync"], Query(
     description="gogofull : fiches complètes ; gogocompact : [id, [nom], latitude, longitude, "
                 "[activités]] ; gogosync : id et dates, pour savoir ce qui a changé")]
@@ -51,10 +52,13 @@ def list_elements(request: Request, service: ServiceDep, session: SessionDep, on
     def body():
         # Its own session: the response streams after the request's session is closed.
         with service.session() as reading:
-            yield site_json.document(header, "data", [])[:-2]
+            chunk = [site_json.document(header, "data", [])[:-2].decode()]
             for n, element in enumerate(gogocarto.elements(reading, service.taxonomy, ontology, base_url)):
-                yield (b"," if n else b"") + element.encode()
-            yield b"]}"
+                chunk.append("," + element if n else element)
+                if len(chunk) >= STREAM_BATCH:  # a few hundred KB per write, not one write per site
+                    yield "".join(chunk).encode()
+                    chunk = []
+            yield ("".join(chunk) + "]}").encode()
 
     return StreamingResponse(body(), media_type="application/json", headers=CORS)
 

@@ -8,8 +8,9 @@ from carto.api.deps import bad_request
 
 PREFIX = "/api/"
 # The embed's options follow the embed's rule: unknown ones are ignored (a partner's page cannot show
-# our errors), so its snippet API takes any query.
-LENIENT = ("/api/embed/",)
+# our errors), so its snippet API takes any query. The GoGoCarto feed follows GoGoCarto's: its
+# clients send their own options (token, bounds, categories, fullRepresentation…), which it ignores.
+LENIENT = ("/api/embed/", "/api/elements", "/api/taxonomy.json")
 
 
 def _query_params(dependant) -> list:
