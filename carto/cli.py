@@ -327,6 +327,29 @@ def notify(digests: Annotated[bool, typer.Option(help="Envoyer aussi le résumé
         raise typer.Exit(code=1)
 
 
+# --- Freshness campaigns -------------------------------------------------------------------------
+
+freshness_app = typer.Typer(help="Campagnes de fraîcheur : les structures confirment ou corrigent leur fiche.",
+                            no_args_is_help=True)
+app.add_typer(freshness_app, name="freshness")
+
+
+@freshness_app.command("send")
+def freshness_send():
+    """Écrit aux structures dont la fiche n'est pas vérifiée depuis CARTO_FRESHNESS_MONTHS mois (12), relance
+    les demandes sans réponse (deux fois au plus), puis confie les fiches restées muettes aux modérateurs."""
+    from carto.community import campaigns, mail
+    service = _service()
+    with session_scope(service.engine) as session:
+        report = campaigns.send(session, service)
+    sent, failed = mail.deliver_pending(service.engine, service.settings)
+    typer.echo(f"Fiches demandées : {report.asked} ; relances : {report.reminded} ; sans réponse, confiées aux "
+               f"modérateurs : {report.unanswered} ; sans e-mail public : {report.without_email}")
+    typer.echo(f"E-mails préparés : {report.mails} ; envoyés : {sent} ; en échec : {failed}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
 # --- Import queues: conflicts and sites missing from their source ------------------------------
 
 conflicts_app = typer.Typer(help="Conflits d'import : une correction à la main contre une nouvelle valeur de la source.",

@@ -32,7 +32,9 @@ PUBLIC_WRITES = {("POST", "/proposer"), ("POST", "/sites/{site_id}/modifier"), (
                  ("POST", "/connexion"), ("POST", "/deconnexion"),
                  # Owners: ask for a link to the site's public address, use it; withdraw from a follow-up page.
                  ("POST", "/sites/{site_id}/proprietaire"), ("POST", "/sites/{site_id}/proprietaire/{token}"),
-                 ("POST", "/suivi/{token}/retirer")}
+                 ("POST", "/suivi/{token}/retirer"),
+                 # Freshness campaigns: the structure's answer, and unsubscribing.
+                 ("POST", "/fraicheur/{token}"), ("POST", "/fraicheur/{token}/desinscription")}
 # Who calls: visitor -> account of MODERATION_ACCOUNTS (None: nobody signed in).
 VISITORS = {"anonymous": None, "expired": "mobilite", "outside": "brest", "inside": "reso", "admin": "admin"}
 counter = itertools.count(1)
@@ -173,6 +175,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         done=lambda t: t.now(User, t.user.id).name == "Après"),
     ("GET", "/moderation/imports"): Route(200, "admin"),
     ("GET", "/moderation/proprietaires"): Route(200, "admin"),
+    ("POST", "/moderation/fraicheur/envoyer"): Route(200, "admin", form=lambda t: {}),
     ("POST", "/moderation/proprietaires"): Route(
         303, "admin", form=lambda t: {"domains": ["mobilite"]}, done=lambda t: t.now(OwnerPublishing, "mobilite") is not None),
     ("POST", "/moderation/imports"): Route(

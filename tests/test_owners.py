@@ -10,7 +10,7 @@ from carto.community.site_form import values_from_snapshot
 from carto.directory import sites
 from carto.storage.db import session_scope
 from carto.storage.models import Contribution, ContributionStatus, OutgoingMail, OwnerLink, Site, utcnow
-from tests.helpers import csrf_of, decide, propose, published_in
+from tests.helpers import WHO, csrf_of, decide, published_in
 
 PUBLIC = "contact@atelier-velo.example"
 
@@ -112,7 +112,6 @@ def test_where_an_administrator_allows_it_a_verified_owner_publishes_directly(cl
 
 
 def test_a_pending_proposal_is_withdrawn_from_its_follow_up_page(client, demo_service, moderation_accounts, sign_in):
-    from tests.helpers import WHO
     from carto.community import contributions
     from carto.directory.site_schema import SiteData
     with session_scope(demo_service.engine) as session:

@@ -155,6 +155,8 @@ def public_urls(story: Story, service) -> dict[str, list[str]]:
         "/sites/{site_id}/signaler": [f"/sites/{i}/signaler" for i in site_ids],
         "/sites/{site_id}/proprietaire": [f"/sites/{i}/proprietaire" for i in site_ids],
         "/sites/{site_id}/proprietaire/{token}": [owner_link(service, i) for i in site_ids],
+        "/fraicheur/{token}": [freshness_link(service, i) for i in site_ids],
+        "/fraicheur/{token}/desinscription": [freshness_link(service, i) + "/desinscription" for i in site_ids],
         "/api/contributions/duplicates": [f"/api/contributions/duplicates?name={q}&{near}"],
         "/connexion": ["/connexion"],
         # The contributor's own follow-up pages: reached only with the private link, checked all the same.
@@ -171,6 +173,17 @@ def owner_link(service, site_id: int) -> str:
         session.add(OwnerLink(site_id=site_id, email="structure@example.org", token_hash=auth.token_digest(token),
                               expires_at=utcnow() + timedelta(days=1)))
     return f"/sites/{site_id}/proprietaire/{token}"
+
+
+def freshness_link(service, site_id: int) -> str:
+    """The page a structure reaches from a freshness campaign's mail."""
+    from carto.community import auth
+    from carto.storage.models import FreshnessRequest
+    token = auth.new_token()
+    with session_scope(service.engine) as session:
+        session.add(FreshnessRequest(site_id=site_id, email="structure@example.org",
+                                     token_hash=auth.token_digest(token)))
+    return f"/fraicheur/{token}"
 
 
 def bodies(content: bytes) -> list[bytes]:

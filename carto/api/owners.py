@@ -112,7 +112,7 @@ def withdraw(request: Request, service: ServiceDep, _form: CheckedForm, token: s
 def publishing_page(request: Request, service: ServiceDep, _me: PageAdmin, fait: bool = False):
     with service.session() as session:
         chosen = owners.publishing_domains(session)
-    return render(request, "moderation/owners.html", chosen=chosen, done=fait, error=None)
+    return render(request, "moderation/owners.html", chosen=chosen, done=fait, error=None, campaign=None)
 
 
 @router.post("/moderation/proprietaires")
@@ -122,5 +122,6 @@ def set_publishing(request: Request, service: ServiceDep, me: PageAdmin, form: C
         with session_scope(service.engine) as session:
             owners.set_publishing_domains(session, service, me.user, domains)
     except owners.OwnerError as e:
-        return render(request, "moderation/owners.html", 422, chosen=set(domains), done=False, error=str(e))
+        return render(request, "moderation/owners.html", 422, chosen=set(domains), done=False, error=str(e),
+                      campaign=None)
     return RedirectResponse("/moderation/proprietaires?fait=1", status_code=303)

@@ -94,3 +94,20 @@ def owner_link(site_name: str, url: str, days: int) -> tuple[str, str]:
             "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : rien ne change sans ce lien.",
             SIGNATURE]
     return f"Carto ESS : mettre à jour la fiche « {site_name} »", "\n".join(body)
+
+
+def freshness(sheets: list[tuple[str, str, str]], reminder: bool, unsubscribe_url: str) -> tuple[str, str]:
+    """``sheets``: (name, commune, link) of each sheet asked about."""
+    one = len(sheets) == 1
+    state = ("la fiche de votre structure sur Carto ESS Bretagne n'a pas été vérifiée depuis plus d'un an." if one
+             else f"les {len(sheets)} fiches de votre structure sur Carto ESS Bretagne n'ont pas été vérifiées "
+                  "depuis plus d'un an.")
+    body = ["Bonjour,", "", f"Rappel : {state}" if reminder else state[0].upper() + state[1:],
+            "Un clic suffit pour confirmer qu'elle est toujours exacte, ou pour la corriger :" if one else
+            "Un clic suffit, pour chacune, pour confirmer qu'elle est toujours exacte ou pour la corriger :", ""]
+    for name, commune, link in sheets:
+        body += [f"  - « {name} »" + (f" ({commune})" if commune else ""), f"    {link}"]
+    body += ["", "Sans réponse, l'équipe de modération vérifiera elle-même la fiche.", "",
+             f"Ne plus recevoir ces e-mails : {unsubscribe_url}", SIGNATURE]
+    what = "votre fiche est-elle toujours exacte ?" if one else "vos fiches sont-elles toujours exactes ?"
+    return f"Carto ESS : {'rappel — ' if reminder else ''}{what}", "\n".join(body)

@@ -21,7 +21,8 @@ from carto.community import contributions, mail, messages, review_locks, users
 from carto.directory import sites
 from carto.directory.service import Service
 from carto.storage.db import session_scope
-from carto.storage.models import (Commune, Contribution, ContributionKind, ContributionStatus, PoleCommune, Site,
+from carto.storage.models import (Commune, Contribution, ContributionKind, ContributionStatus, FreshnessRequest,
+                                  PoleCommune, Site,
                                   SiteActivity, SiteStatus, SiteVersion, User, utcnow)
 from carto.community.site_form import LABELS, FormErrors, diff_rows, french_errors
 from carto.directory.site_schema import SiteData
@@ -163,7 +164,9 @@ def _stale_where(scope, f, taxonomy, today: date | None) -> list:
     days = max(STALE_AFTER_DAYS, f.min_age_days or 0)
     cutoff = (today or date.today()) - timedelta(days=days)
     cutoff_moment = datetime.combine(cutoff, time.min, timezone.utc)
-    return [Site.status == SiteStatus.published, *_site_where(scope, f, taxonomy),
+    # A site a freshness campaign is still asking its structure about waits for that answer.
+    asked = select(FreshnessRequest.site_id).where(col(FreshnessRequest.outcome).is_(None))
+    return [Site.status == SiteStatus.published, *_site_where(scope, f, taxonomy), col(Site.id).not_in(asked),
             or_(Site.verified_at < cutoff,
                 (col(Site.verified_at).is_(None)) & (Site.created_at < cutoff_moment))]
 

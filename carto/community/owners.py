@@ -48,12 +48,19 @@ def send_link(session: Session, service: Service, site: Site, now: datetime | No
     if recent >= LINKS_PER_DAY:
         raise OwnerError(f"{LINKS_PER_DAY} liens ont déjà été envoyés pour cette fiche depuis 24 heures : "
                          "utilisez le dernier reçu, ou réessayez demain")
-    token = auth.new_token()
-    session.add(OwnerLink(site_id=site.id, email=site.email, token_hash=auth.token_digest(token), created_at=now,
-                          expires_at=now + LINK_LIFETIME))
+    token = new_link(session, site, now)
     mail.queue(session, site.email, *messages.owner_link(site.name, link_url(service, site.id, token),
                                                          LINK_LIFETIME.days))
     return masked(site.email)
+
+
+def new_link(session: Session, site: Site, now: datetime | None = None) -> str:
+    """A one-time link for the site's public address (already proven: a mail to it was answered)."""
+    now = now or utcnow()
+    token = auth.new_token()
+    session.add(OwnerLink(site_id=site.id, email=site.email, token_hash=auth.token_digest(token), created_at=now,
+                          expires_at=now + LINK_LIFETIME))
+    return token
 
 
 def usable_link(session: Session, site_id: int, token: str, now: datetime | None = None) -> OwnerLink:

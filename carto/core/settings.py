@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     smtp_security: str = "starttls"  # starttls | ssl | none
     mail_from: str = "Carto ESS Bretagne <ne-pas-repondre@carto-ess.invalid>"
     outbox_dir: Path | None = None
+    # Freshness campaigns (``carto freshness send``): a sheet unverified for this many months is
+    # mailed to its structure; an unanswered mail is sent again after ``freshness_reminder_days``.
+    freshness_months: int = 12
+    freshness_reminder_days: int = 14
     # Who publishes the service, for /mentions-legales, /donnees-personnelles and /accessibilite
     # (French law: LCEN art. 6, RGPD art. 13, RGAA). Unset ones are shown as « non renseigné ».
     publisher_name: str = "Carto ESS Bretagne"

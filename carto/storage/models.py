@@ -318,6 +318,25 @@ class OwnerPublishing(SQLModel, table=True):
     enabled_at: datetime = Field(default_factory=utcnow)
 
 
+class FreshnessRequest(SQLModel, table=True):
+    """A freshness campaign's question to a structure: is its sheet still right? (``carto freshness send``)"""
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(index=True, foreign_key="site.id")
+    email: str = Field(index=True, max_length=254)  # the site's public address when asked
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_sent_at: datetime = Field(default_factory=utcnow)
+    reminders: int = 0
+    answered_at: datetime | None = None
+    outcome: str | None = None  # confirmed | corrected | unanswered (then in the « à vérifier » queue)
+
+
+class FreshnessOptOut(SQLModel, table=True):
+    """An address that asked for no more freshness mails."""
+    email: str = Field(primary_key=True, max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class ReviewLock(SQLModel, table=True):
     """« En cours d'examen »: a moderator opened a proposal; others are warned for a while (a soft lock)."""
     contribution_id: int = Field(primary_key=True, foreign_key="contribution.id")
