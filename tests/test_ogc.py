@@ -1,9 +1,11 @@
 """OGC API – Features under /ogc: the resources of Part 1 Core, read by OWSLib and GDAL unchanged."""
 import json
+import shutil
 import subprocess
 import sys
 
 import pytest
+import shapely
 from openapi_spec_validator import validate
 
 from carto.core import licences
@@ -342,3 +344,31 @@ def test_licences_are_linked_from_the_landing_page_collections_items_and_each_si
     assert [k["href"] for k in links(client.get(f"/ogc/collections/sites/items/{own}").json(), "license")] == [etalab]
     assert client.get("/ogc/api").json()["info"]["license"]["url"] == etalab
     assert client.get("/openapi.json").json()["info"]["license"]["url"] == etalab
+
+
+# --- Polygons ----------------------------------------------------------------------------------
+
+def clockwise_rings(feature: dict) -> int:
+    """Rings against RFC 7946's right-hand rule: exteriors clockwise, or holes counter-clockwise."""
+    wrong = 0
+    for polygon in feature["geometry"]["coordinates"]:
+        for n, ring in enumerate(polygon):
+            wrong += shapely.is_ccw(shapely.LinearRing(ring)) != (n == 0)
+    return wrong
+
+
+@pytest.mark.parametrize("collection,count", [("communes", 1202), ("poles", 19)])
+def test_areas_are_multipolygons_wound_by_the_right_hand_rule(client, collection, count, tmp_path):
+    page = client.get(f"/ogc/collections/{collection}/items", params={"limit": 1000}).json()
+    features = page["features"]
+    if collection == "communes":
+        features += client.get(f"/ogc/collections/{collection}/items",
+                               params={"limit": 1000, "offset": 1000}).json()["features"]
+    assert len(features) == count
+    assert {f["geometry"]["type"] for f in features} == {"MultiPolygon"}
+    assert sum(clockwise_rings(f) for f in features) == 0
+    if shutil.which("ogrinfo"):  # Debian's GDAL types the layer from its features
+        path = tmp_path / f"{collection}.geojson"
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+        info = subprocess.run(["ogrinfo", "-ro", "-so", "-al", str(path)], capture_output=True, text=True, check=True)
+        assert "Geometry: Multi Polygon" in info.stdout and "Warning" not in info.stderr

@@ -4,6 +4,9 @@ Only public fields leave the service: never a contributor's name or e-mail.
 """
 import json
 import operator
+
+import shapely
+from shapely.geometry import MultiPolygon, mapping, shape
 from datetime import date, datetime
 from enum import Enum
 
@@ -71,8 +74,17 @@ def pole_properties(pole: Pole, n_communes: int | None = None) -> dict:
     return props
 
 
+def area(geometry: dict) -> dict:
+    """A polygonal geometry as RFC 7946 wants it (exterior rings counter-clockwise, holes clockwise),
+    and always a MultiPolygon: GDAL and QGIS type a layer by its features, so one type per collection."""
+    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return geometry
+    oriented = shapely.orient_polygons(shape(geometry))
+    return mapping(MultiPolygon([oriented]) if oriented.geom_type == "Polygon" else oriented)
+
+
 def geometry_feature(fid: str, geometry: str | None, properties: dict) -> dict:
-    return {"type": "Feature", "id": fid, "geometry": json.loads(geometry) if geometry else None,
+    return {"type": "Feature", "id": fid, "geometry": area(json.loads(geometry)) if geometry else None,
             "properties": properties}
 
 

@@ -19,6 +19,7 @@ from carto.directory.service import Service
 from carto.territory.locator import Locator
 from carto.storage.models import Commune, Territory
 from carto.core.textnorm import fold, words
+from carto.directory import geojson
 
 # Public level names (URLs) → stored level of ``Territory`` (communes have their own table).
 LEVELS = {"communes": "commune", "epci": "epci", "pays": "pays", "departements": "departement"}
@@ -203,7 +204,7 @@ def geometries(session: Session, level: str, codes: list[str]) -> dict[str, dict
     else:
         query = (select(Territory.code, Territory.geometry)
                  .where(Territory.level == LEVELS[level]).where(col(Territory.code).in_(codes)))
-    return {code: json.loads(geometry) for code, geometry in session.exec(query)}
+    return {code: geojson.area(json.loads(geometry)) for code, geometry in session.exec(query)}
 
 
 def counts(service: Service) -> dict[str, int]:
