@@ -316,3 +316,12 @@ def test_only_published_sites_take_changes_and_reports(client, demo_service):
     assert client.get(f"/sites/{pending}/modifier").status_code == 404
     assert client.get(f"/sites/{pending}/signaler").status_code == 404
     assert ContributionStatus.pending == contribution(demo_service, token).status
+
+
+@pytest.mark.parametrize("field,value", [("name", "Atelier\x07 vélo"), ("description", "L'\x9cuvre"),
+                                         ("contributor_name", "Jeanne\x00"), ("comment", "Bonjour\x1b[31m")])
+def test_control_characters_are_refused_with_the_field_named_and_nothing_typed_lost(client, field, value):
+    response = new_site(client, **{field: value})
+    assert response.status_code in (400, 422)
+    assert "caractère de contrôle" in response.text
+    assert "Réparation participative" in response.text or field == "description"  # the form comes back filled

@@ -132,3 +132,51 @@ def test_a_dry_run_records_no_licence(service):
     import_file(service, "gogocarto_elements.json", "gogocarto", "gogocarto_mapping.yaml", dry_run=True)
     with service.session() as session:
         assert source_licences.of_sources(session)("carteco") == source_licences.UNSTATED
+
+
+# --- Encodings and control characters ----------------------------------------------------------
+
+EXCEL_ROW = "M9;L'Œuvre « Récup » — Brest;Matériauthèque;;29200;29019;-4,4861;48,3904;;;non;;Cœur de chantier\r\n"
+
+
+def excel_csv(tmp_path, encoding_line: str | None):
+    """The test CSV as French Excel saves it (cp1252), with its mapping naming an encoding or not."""
+    data = tmp_path / "excel.csv"
+    header = (DATA / "reemploi_materiaux.csv").read_text(encoding="utf-8").splitlines()[0]
+    data.write_bytes((header + "\r\n" + EXCEL_ROW).encode("cp1252"))
+    rules = tmp_path / "excel.yaml"
+    text = (DATA / "reemploi_materiaux_mapping.yaml").read_text(encoding="utf-8")
+    rules.write_text(text.replace('  delimiter: ";"', '  delimiter: ";"\n' + (encoding_line or "")), encoding="utf-8")
+    return data, rules
+
+
+def test_a_french_excel_file_read_as_utf8_gets_the_cp1252_hint(service, tmp_path):
+    data, rules = excel_csv(tmp_path, None)
+    with pytest.raises(ImportFileError, match=r"Excel en français \(Windows-1252\).*encoding: cp1252"):
+        run_import(service, data, "csv", mapping=rules)
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "ISO-8859-1"])
+def test_latin_1_is_read_as_windows_1252_as_browsers_do(service, tmp_path, encoding):
+    data, rules = excel_csv(tmp_path, f"  encoding: {encoding}\n")
+    assert run_import(service, data, "csv", mapping=rules).created == 1
+    with service.session() as session:
+        stored = site(session, "M9", "reemploi-materiaux")
+        assert (stored.name, stored.description) == ("L'Œuvre « Récup » — Brest", "Cœur de chantier")
+
+
+def test_control_characters_are_refused_in_every_text_field_with_the_field_named(service, tmp_path):
+    data = tmp_path / "control.csv"
+    header = (DATA / "reemploi_materiaux.csv").read_text(encoding="utf-8").splitlines()[0]
+    data.write_text(header + "\n" + "M1;L'\x8cuvre;Matériauthèque;;29200;29019;-4.4861;48.3904;;;non;;\n"
+                    + "M2;Atelier;Matériauthèque;12 rue\x00;29200;29019;-4.4861;48.3904;;;non;;\n"
+                    + "M3;Atelier;Matériauthèque;;29200;29019;-4.4861;48.3904;;;non;Réseau\x1b;\n", encoding="utf-8")
+    report = run_import(service, data, "csv", mapping=DATA / "reemploi_materiaux_mapping.yaml")
+    skipped = {s.position: s.detail for s in report.skipped}
+    assert "U+008C" in skipped[2] and skipped[2].startswith("nom")  # a required field: the row is refused
+    warned = dict(report.warnings)  # optional fields: the value is refused, the row kept, both said
+    assert "« adresse »" in warned[3] and "U+0000" in warned[3]
+    assert "U+001B" in warned[4] and "caractère de contrôle" in warned[4]
+    with service.session() as session:
+        kept = [site(session, key, "reemploi-materiaux") for key in ("M2", "M3")]
+    assert [(s.street, s.labels) for s in kept] == [("", []), ("", [])]

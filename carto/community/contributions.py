@@ -24,7 +24,7 @@ from carto.directory.service import Service
 from carto.storage.models import (Contribution, ContributionKind, ContributionStatus, PositionPrecision, ReportReason,
                                   Site, SiteStatus, SiteVersion, utcnow)
 from carto.community.site_form import FieldError, FormErrors, french_errors
-from carto.directory.site_schema import SiteData
+from carto.directory.site_schema import SiteData, check_no_control
 from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import words
 from carto.community.users import UserError, normalise_email
@@ -65,6 +65,11 @@ class Contributor(BaseModel):
     contributor_email: str | None = Field(default=None, max_length=254)
     consent: bool = False
 
+    @field_validator("contributor_name", "contributor_email", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value):
+        return check_no_control(value)
+
     @field_validator("contributor_email", mode="before")
     @classmethod
     def _email(cls, value):
@@ -96,6 +101,10 @@ def contributor(name: str, email: str, consent: bool, *, identified: bool) -> Co
 
 def check_comment(comment: str) -> str:
     comment = (comment or "").strip()
+    try:
+        check_no_control(comment)
+    except ValueError as e:
+        raise FormErrors([FieldError("comment", str(e))]) from None
     if len(comment) > MAX_COMMENT:
         raise FormErrors([FieldError("comment", f"{MAX_COMMENT} caractères au plus")])
     return comment

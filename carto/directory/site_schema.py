@@ -16,8 +16,20 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 _EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 _PHONE = re.compile(r"^[+0-9 ().-]{4,30}$")
+# C0 and C1 control characters, but tab and line breaks: never typed, they come from a file read in
+# the wrong encoding (« Œ » of a cp1252 file read as latin-1 is U+008C) or from a forged request.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # La Poste's establishments share SIREN 356000000 and follow their own key (digit sum % 5).
 LA_POSTE_SIREN = "356000000"
+
+
+def check_no_control(value):
+    """``value`` (a text or a list of texts) unchanged, or a French ValueError naming the character."""
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str) and (found := _CONTROL.search(text)):
+            raise ValueError(f"caractère de contrôle U+{ord(found.group()):04X} interdit (texte lu dans un autre "
+                             "encodage que le sien ? Excel en français enregistre en cp1252)")
+    return value
 
 
 def luhn_ok(digits: str) -> bool:
@@ -72,6 +84,11 @@ class SiteData(BaseModel):
     serves_professionals: bool = False
     labels: list[Label] = Field(default_factory=list, max_length=20)
     verified_at: date | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value):
+        return check_no_control(value)
 
     @field_validator("website", "email", "phone", "opening_hours", "siret", "legal_form",
                      "commune_code", mode="before")

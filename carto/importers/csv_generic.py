@@ -1,4 +1,5 @@
 """Reader of any CSV file whose columns a mapping file names (``carto.importers.mapping``)."""
+import codecs
 import csv
 import io
 from collections.abc import Iterator
@@ -10,13 +11,29 @@ from carto.importers.records import ImportFileError, Record, Skip
 
 UNIT = "ligne"
 DELIMITERS = ",;\t|"
-ENCODING_HINT = "UTF-8 (un autre encodage se donne dans la correspondance : csv: {encoding: latin-1})"
+CP1252_HINT = ("il semble enregistré par Excel en français (Windows-1252) : ajoutez à la correspondance "
+               "csv: {encoding: cp1252}")
+OTHER_HINT = "un autre encodage se donne dans la correspondance : csv: {encoding: cp1252}"
+# The WHATWG Encoding Standard, which every browser follows: the labels of ISO-8859-1 name
+# windows-1252. Read as true latin-1, French Excel's « Œ » and « œ » become control characters.
+LATIN1_LABELS = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "iso-ir-100", "8859-1"}
+
+
+def encoding_of(mapping: mapping_file.FieldMapping) -> str:
+    name = str(mapping.csv.get("encoding", "utf-8-sig")).strip()
+    return "cp1252" if name.lower().replace("_", "-") in LATIN1_LABELS else name
 
 
 def read(stream: BinaryIO, mapping: mapping_file.FieldMapping) -> Iterator[Record | Skip]:
     if not mapping.key:
         raise ImportFileError("la correspondance doit nommer la colonne identifiant (clé « key »)")
-    with text_of(stream, mapping.csv.get("encoding", "utf-8-sig")) as text:
+    encoding = encoding_of(mapping)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ImportFileError(f"encodage inconnu dans la correspondance : « {encoding} » (exemples : utf-8, cp1252)") from None
+    start = stream.tell()
+    with text_of(stream, encoding) as text:
         try:
             header = text.readline()
             delimiter = mapping.csv.get("delimiter") or max(DELIMITERS, key=header.count)
@@ -28,7 +45,8 @@ def read(stream: BinaryIO, mapping: mapping_file.FieldMapping) -> Iterator[Recor
                 yield mapping_file.to_record(row, next_line, mapping)
                 next_line = reader.line_num + 2  # the header is line 1
         except UnicodeDecodeError:
-            raise ImportFileError(f"le fichier n'est pas du texte {ENCODING_HINT}") from None
+            raise ImportFileError(f"le fichier n'est pas du texte {_name(encoding)} : "
+                                  f"{_hint(stream, start, encoding)}") from None
         except csv.Error as e:
             raise ImportFileError(f"CSV illisible : {e}") from None
 
@@ -41,6 +59,23 @@ def text_of(stream: BinaryIO, encoding: str) -> Iterator[io.TextIOWrapper]:
         yield text
     finally:
         text.detach()
+
+
+def _name(encoding: str) -> str:
+    return "UTF-8" if codecs.lookup(encoding).name.startswith("utf-8") else encoding
+
+
+def _hint(stream: BinaryIO, start: int, encoding: str) -> str:
+    """Whether the file reads as French Excel writes it (cp1252), by its first megabyte."""
+    if codecs.lookup(encoding).name == "cp1252" or not stream.seekable():
+        return OTHER_HINT
+    stream.seek(start)
+    head = stream.read(1 << 20)
+    try:
+        head.decode("cp1252")
+    except UnicodeDecodeError:
+        return OTHER_HINT
+    return CP1252_HINT
 
 
 def _check_columns(columns: list[str], mapping: mapping_file.FieldMapping) -> None:
