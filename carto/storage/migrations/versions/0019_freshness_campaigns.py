@@ -1,15 +1,15 @@
 """Freshness campaigns: FreshnessRequest (a structure asked whether its sheet is still right) and
 FreshnessOptOut (addresses that want no more of them)
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
