@@ -29,6 +29,7 @@ PAGES = {
     "/sourcing": "main h1",
     "/territoires": "main h1",
     "/territoires/couverture": "main h1",
+    "/poles": "main h1",
     "/poles/reso-solidaire": "main h1",
     "/embed": "#carto-status:has-text('dans la vue')",
     "/embed?view=list": "main",

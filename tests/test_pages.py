@@ -278,3 +278,10 @@ def test_an_unknown_territory_has_no_outline(client):
     assert client.get("/carte/contour/epci/243500139.geojson").json()["bbox"][0] < -1.4
     assert client.get("/carte/contour/epci/000000000.geojson").status_code == 404
     assert client.get("/carte/contour/planete/1.geojson").status_code == 404
+
+
+def test_the_poles_index_lists_every_pole_with_its_territory(client):
+    html = client.get("/poles").text
+    assert len(re.findall(r'<th scope="row"><a href="/poles/[\w-]+">', html)) == 19
+    assert re.search(r'<a href="/poles/reso-solidaire">RÉSO solidaire</a></th>\s*<td>[^<]*Pays de Rennes', html)
+    assert '<a href="/poles" aria-current="page">Pôles ESS</a>' in html

@@ -7,7 +7,7 @@ from carto.directory import geojson
 
 from carto.query import sourcing
 
-from carto.territory import stats
+from carto.territory import poles, stats, territory_names
 
 from carto.views import thematic_maps
 from carto.api.deps import ServiceDep, SessionDep
@@ -18,6 +18,15 @@ from carto.query.sourcing import Criteria, Place
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 LISTED_SITES = 300  # beyond, the page sends the reader to the sourcing search of the pôle
+
+
+@router.get("/poles", response_class=HTMLResponse)
+def pole_index(request: Request, session: SessionDep):
+    """Every pôle ESS with the territory it covers, its figures and a link to its page."""
+    pays_names = {t.code: t.nom for t in territory_names.options(session)["pays"]}
+    found = poles.summaries(session)
+    covered = {s.pole.id: ", ".join(pays_names[c] for c in s.pole.coverage_pays if c in pays_names) for s in found}
+    return page(request, "poles.html", summaries=found, covered=covered)
 
 
 @router.get("/poles/{pole_id}", response_class=HTMLResponse)

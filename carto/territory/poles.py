@@ -136,26 +136,34 @@ class CoverageReport:
     sites_outside: list[Site]
 
 
+def summaries(session: Session, links: list[PoleCommune] | None = None,
+              communes: dict[str, Commune] | None = None) -> list[PoleSummary]:
+    """Every pôle by name, with its communes, population and published sites (the /poles index)."""
+    links = session.exec(select(PoleCommune)).all() if links is None else links
+    communes = {c.code: c for c in session.exec(select(Commune))} if communes is None else communes
+    site_counts = dict(session.exec(
+        select(Site.commune_code, func.count()).where(Site.status == SiteStatus.published)
+        .group_by(Site.commune_code)).all())
+    found = []
+    for pole in session.exec(select(Pole).order_by(Pole.nom)):
+        codes = [l.commune_code for l in links if l.pole_id == pole.id]
+        found.append(PoleSummary(pole, len(codes), sum(communes[c].population for c in codes if c in communes),
+                                 sum(site_counts.get(c, 0) for c in codes)))
+    return found
+
+
 def coverage_report(session: Session) -> CoverageReport:
     links = session.exec(select(PoleCommune)).all()
     by_commune: dict[str, list[str]] = {}
     for link in links:
         by_commune.setdefault(link.commune_code, []).append(link.pole_id)
     communes = {c.code: c for c in session.exec(select(Commune).order_by(Commune.code))}
-    site_counts = dict(session.exec(
-        select(Site.commune_code, func.count()).where(Site.status == SiteStatus.published)
-        .group_by(Site.commune_code)).all())
-    summaries = []
-    for pole in session.exec(select(Pole).order_by(Pole.nom)):
-        codes = [l.commune_code for l in links if l.pole_id == pole.id]
-        summaries.append(PoleSummary(pole, len(codes), sum(communes[c].population for c in codes if c in communes),
-                                     sum(site_counts.get(c, 0) for c in codes)))
     outside = session.exec(
         select(Site).where(Site.status == SiteStatus.published)
         .where((Site.commune_code.is_(None)) | Site.commune_code.not_in(select(PoleCommune.commune_code)))
         .order_by(Site.name)).all()
     return CoverageReport(
-        poles=summaries,
+        poles=summaries(session, links, communes),
         uncovered=[c for code, c in communes.items() if code not in by_commune],
         covered_twice=[(communes[code], sorted(p)) for code, p in sorted(by_commune.items())
                        if len(p) > 1 and code in communes],
