@@ -397,3 +397,26 @@ def test_zooming_into_a_crowded_view_downloads_no_marker_page_and_counts_only_wh
     assert [u for u in asked if "/api/sites" in u] and not [u for u in asked if "/api/taxonomy" in u]
     cluster = page.locator(".marker-cluster").first
     assert re.fullmatch(r"\d[\d\u202f ]* sites? : zoomer sur ce secteur", cluster.get_attribute("title"))
+
+
+# --- Our own basemap ------------------------------------------------------------------------------
+
+def test_without_tiles_the_map_draws_brittany_from_our_own_geodata(live_server, page):
+    open_map(page, live_server, "?lat=48.11&lon=-1.68&zoom=10")
+    base = page.get_by_role("radio", name="Fond Carto ESS (sans service extérieur)")
+    expect(base).to_be_checked()
+    expect(page.locator(".carto-town").filter(has_text="Rennes")).to_have_count(1)
+    expect(page.locator(".leaflet-carto-basemap-pane path").first).to_be_attached()  # land and communes
+    page.get_by_role("radio", name="Fond neutre").check()
+    expect(page.locator(".carto-town")).to_have_count(0)
+    assert page.errors == [] and page.external_requests == []
+
+
+def test_when_the_tile_service_does_not_answer_the_map_falls_back_on_its_own_basemap(demo_service, page):
+    from dataclasses import replace
+    unreachable = demo_service.settings.model_copy(update={"tiles": "http://127.0.0.1:9/{z}/{x}/{y}.png"})
+    with LiveServer(create_app(service=replace(demo_service, settings=unreachable))) as server:
+        open_map(page, server)
+        expect(page.get_by_role("radio", name="Fond Carto ESS (sans service extérieur)")).to_be_checked()
+        expect(page.locator("#carto-place-message")).to_have_text(
+            "Le fond de carte en ligne ne répond pas : la carte affiche son propre fond.")

@@ -285,3 +285,11 @@ def test_the_poles_index_lists_every_pole_with_its_territory(client):
     assert len(re.findall(r'<th scope="row"><a href="/poles/[\w-]+">', html)) == 19
     assert re.search(r'<a href="/poles/reso-solidaire">RÉSO solidaire</a></th>\s*<td>[^<]*Pays de Rennes', html)
     assert '<a href="/poles" aria-current="page">Pôles ESS</a>' in html
+
+
+def test_the_basemap_layers_come_from_our_own_geodata(client):
+    land = client.get("/carte/fond/terre.geojson").json()
+    assert sorted(f["properties"]["nom"] for f in land["features"]) == ["Côtes-d'Armor", "Finistère", "Ille-et-Vilaine", "Morbihan"]
+    towns = client.get("/carte/fond/villes.geojson").json()["features"]
+    assert towns[0]["properties"]["nom"] == "Rennes" and len(towns) == 1202  # most populous first
+    assert client.get("/carte/fond/routes.geojson").status_code == 404

@@ -20,7 +20,7 @@ from carto.query import params, search
 
 from carto.territory import territory_names
 
-from carto.views import embed_page, embed_text, icons, list_view, mapview, site_view
+from carto.views import basemap, embed_page, embed_text, icons, list_view, mapview, site_view
 from carto.api.deps import ServiceDep, FilterDep, SessionDep
 from carto.storage.models import Pole
 from carto.query.search import SiteFilter
@@ -137,6 +137,15 @@ def territory_outline(level: str, code: str, session: SessionDep):
     west, south, east, north = shapely.bounds(shapely.from_geojson(json.dumps(outline))).tolist()
     feature = geojson.geometry_feature(code, json.dumps(outline), {"level": level})
     return JSONResponse(feature | {"bbox": [west, south, east, north]}, headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/carte/fond/{name}.geojson")
+def basemap_layer(name: str, session: SessionDep):
+    """A layer of our own basemap (land, commune outlines, towns), for maps without tiles."""
+    if name not in basemap.LAYERS:
+        raise HTTPException(404, detail=f"couche de fond inconnue : {name} (connues : {', '.join(basemap.LAYERS)})")
+    return Response(basemap.layer(session, name), media_type="application/geo+json",
+                    headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/sites/{site_id}", response_class=HTMLResponse)

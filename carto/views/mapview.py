@@ -115,6 +115,7 @@ class RenderedMap:
     map_name: str
     cluster_name: str = ""
     layers_name: str = ""
+    own_basemap_first: bool = False  # map.js starts on our own basemap (carto.views.basemap)
 
 
 def display_geometry(geometry: str, tolerance: float = 0.002) -> str:
@@ -124,12 +125,16 @@ def display_geometry(geometry: str, tolerance: float = 0.002) -> str:
     return shapely.to_geojson(shapely.set_precision(simple, 1e-4))
 
 
-def base_map(settings: Settings, location=(48.2, -3.0), zoom: int = 8, **options) -> folium.Map:
+def base_map(settings: Settings, location=(48.2, -3.0), zoom: int = 8, tiles_name: str | None = None,
+             **options) -> folium.Map:
+    """``tiles_name``: the tiles are offered in the layer control under that name (beside our own
+    basemap, see map.js); otherwise they are the only background."""
     m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, zoom_control=False, **options)
     m.add_child(FrenchControls())
     m.default_js = [(name, url) for name, url in m.default_js if name in PAGE_JS]
     m.default_css = [(name, url) for name, url in m.default_css if name in PAGE_CSS]
-    base = folium_assets.tile_layer(settings.tiles, max_zoom=19, control=False)
+    base = folium_assets.tile_layer(settings.tiles, max_zoom=19, control=bool(tiles_name),
+                                    **({"name": tiles_name} if tiles_name else {}))
     base.options["attribution"] = f"{base.options['attribution']} | {BOUNDARY_CREDIT}"
     base.add_to(m)
     return m
@@ -144,10 +149,11 @@ def site_map(settings: Settings, view: tuple[float, float, int] | None = None,
     Brittany, or ``bounds`` ([[south, west], [north, east]], an embed preset to a territory).
     ``sites_layer`` names the sites in the layer control (an embed may be in English).
     """
+    tiles_name = "Fond neutre" if settings.tiles == "blank" else "Fond OpenStreetMap"
     if view:
-        m = base_map(settings, location=view[:2], zoom=view[2])
+        m = base_map(settings, location=view[:2], zoom=view[2], tiles_name=tiles_name)
     else:
-        m = base_map(settings)
+        m = base_map(settings, tiles_name=tiles_name)
         # Not animated: the view is final before map.js loads the sites (one request, not two, and
         # Leaflet would ignore a setView during the zoom animation).
         fit = FitBounds(bounds or BRITTANY_BOUNDS)
@@ -155,7 +161,9 @@ def site_map(settings: Settings, view: tuple[float, float, int] | None = None,
         m.add_child(fit)
     cluster = MarkerCluster(name=sites_layer, options={"maxClusterRadius": 50}).add_to(m)
     layers = folium.LayerControl(collapsed=False).add_to(m)
-    return render(m, cluster.get_name(), layers.get_name())
+    rendered = render(m, cluster.get_name(), layers.get_name())
+    rendered.own_basemap_first = settings.tiles == "blank"  # a grey void otherwise: draw Brittany
+    return rendered
 
 
 def site_detail_map(settings: Settings, lon: float, lat: float, colour: str, icon: str) -> RenderedMap:

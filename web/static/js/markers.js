@@ -48,6 +48,9 @@
     favouritesOnly: (n) => (n === 0 ? "Aucun favori : ajoutez-en depuis la bulle ou la fiche d'un site."
       : FRENCH.sites(n) + " en favoris"),
     favouritesFailed: "Vos favoris n'ont pas pu être chargés : ",
+    ownBasemap: "Fond Carto ESS (sans service extérieur)",
+    basemapFailed: "Le fond de carte n'a pas pu être chargé : ",
+    tilesFailed: "Le fond de carte en ligne ne répond pas : la carte affiche son propre fond.",
     zoomIn: "Zoom avant", // the zoom buttons (named by carto.views.mapview; embed.js renames them)
     zoomOut: "Zoom arrière",
   };

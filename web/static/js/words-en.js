@@ -41,6 +41,9 @@
     here: "Your position",
     favouritesOnly: (n) => (n === 0 ? "No favourite yet: add some from a site's popup or page." : EN.sites(n) + " in favourites"),
     favouritesFailed: "Your favourites could not be loaded: ",
+    ownBasemap: "Carto ESS background (no outside service)",
+    basemapFailed: "The background map could not be loaded: ",
+    tilesFailed: "The online background map does not answer: the map shows its own background.",
     zoomIn: "Zoom in", // the zoom buttons (embed.js)
     zoomOut: "Zoom out",
   };
