@@ -35,6 +35,9 @@ PAGES = {
     "/embed?view=list": "main",
     "/embed/builder": "main h1",
     "/connexion": "main h1",
+    "/accessibilite": "main h1",
+    "/mentions-legales": "main h1",
+    "/donnees-personnelles": "main h1",
 }
 SERIOUS = ("serious", "critical")
 

@@ -420,3 +420,12 @@ def test_when_the_tile_service_does_not_answer_the_map_falls_back_on_its_own_bas
         expect(page.get_by_role("radio", name="Fond Carto ESS (sans service extérieur)")).to_be_checked()
         expect(page.locator("#carto-place-message")).to_have_text(
             "Le fond de carte en ligne ne répond pas : la carte affiche son propre fond.")
+
+
+def test_autour_de_moi_sorts_the_list_from_the_visitor(live_server, page):
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 48.2764, "longitude": -3.5736})  # Carhaix
+    page.goto(f"{live_server.url}/liste")
+    page.get_by_role("button", name="Autour de moi").click()
+    expect(page.locator(".carto-summary")).to_contain_text("du plus proche au plus éloigné de Carhaix-Plouguer")
+    assert "near=-3.57360%2C48.27640" in page.url

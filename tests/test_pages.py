@@ -166,7 +166,7 @@ def test_without_the_map_the_list_can_be_sorted_around_a_commune_or_a_postcode(c
     # What the visitor types wins over the map's centre; an unknown place says so and sorts by name.
     assert "de Quimper" in client.get("/liste?autour=quimper&near=-1.6778,48.1173").text
     html = client.get("/liste?autour=Xyzzy").text
-    assert "Aucune commune ne correspond à «&nbsp;Xyzzy&nbsp;»" in html and "par ordre alphabétique" in html
+    assert "Aucune commune ni adresse ne correspond à «&nbsp;Xyzzy&nbsp;»" in html and "par ordre alphabétique" in html
 
 
 @pytest.mark.parametrize("near", [(-1.6778, 48.1173), (-3.5736, 48.2764), (-5.1, 48.45)])
@@ -191,8 +191,10 @@ def test_a_bad_filter_in_a_hand_made_address_gets_a_french_error_page(client):
 
 def test_the_list_works_without_javascript(client):
     html = client.get("/liste").text
-    # The only script folds the header's links into a menu on phones; without it they wrap.
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/menu.js">']
+    # Its scripts only add to it: the header's links folded into a menu on phones (without it they
+    # wrap) and « Autour de moi » (without it, a commune or an address is typed).
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/list.js">', '<script src="/static/js/menu.js">']
+    assert re.search(r'<button type="button" id="carto-list-locate"[^>]*hidden>', html)
     assert '<nav class="carto-site-nav" id="carto-site-nav" aria-label="Rubriques">' in html
     assert '<form id="carto-filters" class="carto-filters" action="/liste" method="get"' in html
     assert '<main id="contenu"' in html and '<a class="carto-skip" href="#contenu">' in html
@@ -293,3 +295,20 @@ def test_the_basemap_layers_come_from_our_own_geodata(client):
     towns = client.get("/carte/fond/villes.geojson").json()["features"]
     assert towns[0]["properties"]["nom"] == "Rennes" and len(towns) == 1202  # most populous first
     assert client.get("/carte/fond/routes.geojson").status_code == 404
+
+
+def test_the_list_is_sorted_around_a_street_address_when_an_address_service_answers(client, demo_service):
+    from carto.territory import geocoder
+    from tests.fake_registers import FakeRegisters
+    with FakeRegisters() as ban:
+        demo_service.geocoder = geocoder.Ban(ban.url, 2)
+        html = client.get("/liste", params={"autour": "12 rue de la motte brulon"}).text
+    assert "du plus proche au plus éloigné de 12 Rue de la Motte Brûlon 35700 Rennes" in html
+    first = re.search(r'<span class="carto-distance"> — à ([^<]+)</span>', html).group(1)
+    assert re.fullmatch(r"\d+ m|[0-3],\d km", first)  # a site of Rennes, close by
+
+
+def test_without_an_address_service_an_unknown_place_says_why(client):
+    html = client.get("/liste", params={"autour": "12 rue de la motte brulon"}).text
+    assert "Aucune commune ni adresse ne correspond à «&nbsp;12 rue de la motte brulon&nbsp;» (" in html
+    assert "par ordre alphabétique" in html

@@ -191,7 +191,7 @@ def list_page(request: Request, service: ServiceDep, session: SessionDep, f: Fil
               autour: Annotated[str | None, Query(max_length=80)] = None):
     # "autour": a commune or postcode typed in the list's form; it wins over the map's centre (near).
     f = public_default(request, f)
-    place = list_view.find_place(service, autour) if autour and autour.strip() else None
+    place, why_not = list_view.find_place(service, autour) if autour and autour.strip() else (None, None)
     if place:
         f = replace(f, near=place.centre)
     sort = {"autour": autour} if place else {"near": request.query_params.get("near") if f.near else None}
@@ -199,8 +199,8 @@ def list_page(request: Request, service: ServiceDep, session: SessionDep, f: Fil
     listing = list_view.list_page(session, service.taxonomy, service.locator, f, page_number)
     return page(request, "list.html", listing=listing, description=list_view.describe(session, service.taxonomy, f),
                 page_url=lambda n: with_query("/liste", filter_query(request, **sort, page=n if n > 1 else None)),
-                map_query=filter_query(request, **map_view), autour=autour,
-                unknown_place=autour if autour and not place else None, place_sort=True,
+                map_query=filter_query(request, **map_view), autour=autour, place=place,
+                unknown_place=autour if autour and not place else None, why_not=why_not, place_sort=True,
                 **filter_context(session, service, f, search.activity_counts(session, f)))
 
 

@@ -12,6 +12,7 @@ from carto.query import search, territories
 
 from carto.territory import territory_names
 from carto.directory.service import Service
+from carto.territory.geocoder import GeocoderUnavailable
 from carto.territory.locator import Locator
 from carto.storage.models import Site
 from carto.query.search import SiteFilter
@@ -80,14 +81,34 @@ def _find(session: Session, f: SiteFilter, limit: int, offset: int) -> search.Pa
     return search.find(session, f, limit, offset)
 
 
-def find_place(service: Service, text: str) -> territories.Entry | None:
-    """The commune a visitor means by a name (accents optional) or a postcode: the best match.
-    Five digits are read as a postcode first (people know theirs, rarely an INSEE code)."""
+@dataclass(frozen=True)
+class Place:
+    """Where a visitor asked the list to be sorted around."""
+    label: str  # the commune's name, or the address the geocoder understood
+    centre: tuple[float, float]  # lon, lat
+
+
+GEOCODER_LOW_SCORE = 0.5  # below, the address service's best guess is more often another place
+
+
+def find_place(service: Service, text: str) -> tuple[Place | None, str | None]:
+    """The place a visitor means, and why none when there is none: a commune by name (accents
+    optional) or postcode (five digits are read as a postcode first: people know theirs, rarely an
+    INSEE code), else a street address when an address service is configured."""
     text = text.strip()
     found = territories.search(service, "communes", postcode=text, limit=1) if POSTCODE.fullmatch(text) else None
     if not (found and found.entries):
         found = territories.search(service, "communes", q=text, limit=1)
-    return found.entries[0] if found.entries else None
+    if found.entries:
+        return Place(found.entries[0].nom, found.entries[0].centre), None
+    try:
+        addresses = service.geocoder.search(text, limit=1)
+    except GeocoderUnavailable as e:
+        return None, str(e)
+    best = addresses[0] if addresses else None
+    if best is None or best.score < GEOCODER_LOW_SCORE:
+        return None, None
+    return Place(best.label, (best.lon, best.lat)), None
 
 
 def describe(session: Session, taxonomy: Taxonomy, f: SiteFilter) -> list[str]:
