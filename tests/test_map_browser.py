@@ -429,3 +429,20 @@ def test_autour_de_moi_sorts_the_list_from_the_visitor(live_server, page):
     page.get_by_role("button", name="Autour de moi").click()
     expect(page.locator(".carto-summary")).to_contain_text("du plus proche au plus éloigné de Carhaix-Plouguer")
     assert "near=-3.57360%2C48.27640" in page.url
+
+
+def test_pins_show_the_icon_of_the_selected_activity(live_server, page):
+    open_map(page, live_server, "?activity=covoiturage&lat=48.1173&lon=-1.6778&zoom=10")
+    expect(page.locator(".carto-marker").first).to_be_visible()
+    icons = page.locator(".carto-marker .carto-pin i").evaluate_all("(els) => els.map((e) => e.className)")
+    assert icons and set(icons) == {"fa-solid fa-car-side"}  # not the domain's generic icon
+
+
+def test_a_group_of_markers_is_named_by_its_count_and_opened_with_enter(live_server, page):
+    open_map(page, live_server, "?lat=48.1173&lon=-1.6778&zoom=12")
+    group = page.locator(".leaflet-marker-icon.marker-cluster").first
+    expect(group).to_have_attribute("aria-label", re.compile(r"^Groupe de \d+ sites : zoomer pour les voir$"))
+    group.focus()
+    page.keyboard.press("Enter")
+    expect(page).not_to_have_url(re.compile("zoom=12"))
+    assert url_view(page)[2] > 12
