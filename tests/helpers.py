@@ -23,7 +23,7 @@ from carto.directory import sites
 from carto.directory.service import Service
 from carto.directory.site_schema import SiteData
 from carto.importers import run_import
-from carto.query import search
+from carto.query import search, sourcing
 from carto.query.search import SiteFilter
 from carto.storage import search_index
 from carto.storage.db import session_scope
@@ -162,6 +162,11 @@ def app_routes(app) -> set[tuple[str, str]]:
 def add(service, session, name, lon=-1.6778, lat=48.1173, activities=("velo",), description="", **kw):
     return sites.create(session, SiteData(name=name, activities=list(activities), lon=lon, lat=lat,
                                           description=description, **kw), service.locator, actor="test")
+
+
+def found(session, results) -> dict[int, float | None]:
+    """The sites of a supplier search (``sourcing.run``) in their order: id → distance in km."""
+    return {row.site.id: row.distance_km for row in sourcing.iter_rows(session, results)}
 
 
 def names(session, **filters) -> list[str]:

@@ -8,6 +8,7 @@ from carto.query import search, sourcing
 from carto.storage.models import Commune, LegalForm, Site, SiteStatus
 from carto.directory.site_schema import SiteData
 from carto.query.params import ParamError
+from tests.helpers import found
 
 RENNES_METROPOLE = "243500139"
 BREST = (-4.4861, 48.3904)
@@ -34,17 +35,17 @@ def test_search_by_epci_returns_exactly_the_sites_whose_commune_is_in_it(demo_se
         expected = {s.id for s in published(session) if epci_of.get(s.commune_code) == RENNES_METROPOLE}
         by_key = run(demo_service, session, zone=f"epci:{RENNES_METROPOLE}")
         by_name = run(demo_service, session, territory="rennes metropole")
-    assert len(expected) > 20
-    assert set(by_key.ids) == expected
-    assert by_name.ids == by_key.ids
+        assert len(expected) > 20
+        assert set(found(session, by_key)) == expected
+        assert list(found(session, by_name)) == list(found(session, by_key))
 
 
 def test_a_pole_covers_the_sites_of_its_communes(demo_service):
     with demo_service.session() as session:
         results = run(demo_service, session, territory="RÉSO solidaire")
-        found = session.exec(select(Site).where(Site.id.in_(results.ids))).all()
+        sites_found = session.exec(select(Site).where(Site.id.in_(found(session, results)))).all()
     assert results.criteria.place.key == "pole:reso-solidaire"
-    assert {s.pays_code for s in found} == {"15"}  # the pôle covers the Pays de Rennes
+    assert {s.pays_code for s in sites_found} == {"15"}  # the pôle covers the Pays de Rennes
 
 
 @pytest.mark.parametrize("typed, key", [
@@ -72,11 +73,14 @@ def test_a_radius_search_sorts_by_distance_and_keeps_exactly_the_sites_within(de
         results = run(demo_service, session, around="Brest", radius_km="15")
         centre = results.criteria.centre
         within = {s.id for s in published(session) if search.distance_km(*centre, s.lon, s.lat) <= 15}
+        positions = {s.id: (s.lon, s.lat) for s in published(session)}
         farthest_first = run(demo_service, session, around="Brest", radius_km="15", sort="-distance")
-    distances = [results.distances[i] for i in results.ids]
+        nearest, farthest = found(session, results), found(session, farthest_first)
+    distances = list(nearest.values())
     assert len(distances) > 10 and distances == sorted(distances) and distances[-1] <= 15
-    assert set(results.ids) == within
-    assert [farthest_first.distances[i] for i in farthest_first.ids] == sorted(distances, reverse=True)
+    assert set(nearest) == within and results.total == len(within)
+    assert list(farthest.values()) == sorted(distances, reverse=True)
+    assert distances == [round(search.distance_km(*centre, *positions[i]), 3) for i in nearest]
 
 
 def test_a_radius_around_a_point_and_inside_a_territory_combine(demo_service):
@@ -84,7 +88,7 @@ def test_a_radius_around_a_point_and_inside_a_territory_combine(demo_service):
         around_point = run(demo_service, session, near=f"{BREST[0]},{BREST[1]}", radius_km="30")
         and_in_epci = run(demo_service, session, near=f"{BREST[0]},{BREST[1]}", radius_km="30",
                           territory="Brest Métropole")
-        epci = session.exec(select(Site.epci_code).where(Site.id.in_(and_in_epci.ids))).all()
+        epci = session.exec(select(Site.epci_code).where(Site.id.in_(found(session, and_in_epci)))).all()
     assert 0 < and_in_epci.total < around_point.total
     assert set(epci) == {"242900314"}
 
@@ -111,7 +115,7 @@ def test_reserved_contracts_public_legal_form_and_labels(service, session):
     add(service, session, "Coop vélo", activities=["velo"], legal_form=LegalForm.cooperative, labels=["Mob'In Bretagne"])
 
     def names(**params):
-        return sorted(session.get(Site, i).name for i in run(service, session, **params).ids)
+        return sorted(session.get(Site, i).name for i in found(session, run(service, session, **params)))
 
     assert names(reserved=["siae"]) == ["Chantier d'insertion"]
     assert names(reserved=["siae", "ea"]) == ["Chantier d'insertion", "ESAT des Vergers"]  # either can answer
@@ -139,7 +143,7 @@ def test_results_sort_by_name_commune_or_verification_date(service, session):
     add(service, session, "Zéro déchet", lon=-2.9633, lat=48.0681)  # Pontivy, never verified
 
     def names(sort=None):
-        return [session.get(Site, i).name for i in run(service, session, sort=sort).ids]
+        return [session.get(Site, i).name for i in found(session, run(service, session, sort=sort))]
 
     assert names() == ["atelier", "Écocyclerie", "Zéro déchet"]  # accents and case aside
     assert names("-nom") == ["Zéro déchet", "Écocyclerie", "atelier"]
@@ -151,7 +155,7 @@ def test_only_published_sites_are_suppliers(service, session):
     add(service, session, "Publié")
     hidden = add(service, session, "En attente")
     sites.set_status(session, hidden, SiteStatus.pending, actor="test")
-    assert [session.get(Site, i).name for i in run(service, session).ids] == ["Publié"]
+    assert [session.get(Site, i).name for i in found(session, run(service, session))] == ["Publié"]
 
 
 # --- API and page ------------------------------------------------------------------------------

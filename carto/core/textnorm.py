@@ -18,6 +18,23 @@ def fold(text: str | None) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+_SORT_LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae"})
+
+
+def sort_text(text: str) -> str:
+    """Case- and accent-free text to order names by, as a French reader does (Œ as OE); a letter
+    without an ASCII base (ø) only moves within its neighbours."""
+    return unicodedata.normalize("NFKD", text.translate(_SORT_LIGATURES)).encode("ascii", "ignore").decode().lower()
+
+
+def french_compare(a: str, b: str) -> int:
+    """Names compared as ``sort_text`` orders them, accents and case breaking ties (a SQLite collation)."""
+    first, second = sort_text(a), sort_text(b)
+    if first != second:
+        return -1 if first < second else 1
+    return (a > b) - (a < b)
+
+
 def words(text: str | None) -> list[str]:
     """Folded words of a text (apostrophes and hyphens separate words)."""
     return _WORD.findall(fold(text))

@@ -8,19 +8,19 @@ networks or labels. The same ``Criteria`` drive the search page, its API and eve
 export always holds exactly the rows the buyer saw.
 """
 import json
-import unicodedata
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 
-from sqlalchemy import Text, cast, or_
+from sqlalchemy import Text, case, cast, exists, func, null, or_
 from sqlmodel import Session, col, select
 
 from carto.query import params, search, territories
 from carto.query.params import ParamError
 from carto.directory.service import Service
 from carto.storage.models import LEGAL_FORM_LABELS, Commune, LegalForm, Pole, Site, SiteActivity, Territory
-from carto.query.search import SiteFilter, distance_km
+from carto.query.search import EARTH_RADIUS_KM, SiteFilter
+from carto.storage.db import french_order, is_sqlite
 from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import fold, words
 
@@ -136,9 +136,10 @@ class Criteria:
     descending: bool = False
 
     def site_filter(self) -> SiteFilter:
-        """The part of the search that ``carto.query.search`` knows, activities left to ``run``."""
+        """The part of the search that ``carto.query.search`` knows."""
         territory = {self.place.level: self.place.code} if self.place else {}
-        return SiteFilter(q=self.q, near=self.centre, radius_km=self.radius_km, ess=self.ess, **territory)
+        return SiteFilter(activities=set(self.activities), q=self.q, near=self.centre, radius_km=self.radius_km,
+                          ess=self.ess, **territory)
 
     def describe(self, taxonomy: Taxonomy) -> list[str]:
         """The search in plain French, one line per criterion (page heading, export credits)."""
@@ -231,19 +232,18 @@ def place_geometry(session: Session, place: Place) -> str | None:
 
 
 # --- Running a search ------------------------------------------------------------------------
+# On the SQL search of /api/sites (``carto.query.search``): filters, counts and order in SQL, rows
+# read in order as they are written out, so that an export of the whole directory holds one batch
+# in memory at a time.
 
 @dataclass
 class Results:
     criteria: Criteria
-    ids: list[int]  # every matching site, in the requested order
-    distances: dict[int, float] = field(default_factory=dict)  # km from the centre, when there is one
+    total: int
     activity_counts: dict[str, int] = field(default_factory=dict)  # before the activity filter (facets)
     credits: list[str] = field(default_factory=list)  # distinct source credit lines of the results
     sources: set[str | None] = field(default_factory=set)  # distinct sources of the results (None: our own)
-
-    @property
-    def total(self) -> int:
-        return len(self.ids)
+    where: list = field(default_factory=list, repr=False)  # SQL conditions of the matching sites
 
 
 @dataclass
@@ -253,7 +253,7 @@ class Row:
     distance_km: float | None
 
 
-def _extra_conditions(c: Criteria) -> list:
+def _extra_conditions(session: Session, c: Criteria) -> list:
     """SQL for the buyer-specific filters that ``SiteFilter`` does not have."""
     where = []
     if c.legal_forms:
@@ -264,91 +264,87 @@ def _extra_conditions(c: Criteria) -> list:
     if c.publics:
         columns = {"particuliers": Site.serves_individuals, "professionnels": Site.serves_professionals}
         where.append(or_(*(col(columns[p]).is_(True) for p in sorted(c.publics))))
+    if c.labels:
+        elements = "json_each" if is_sqlite(session.get_bind()) else "json_array_elements_text"
+        label = getattr(func, elements)(Site.labels).table_valued("value")
+        where.append(exists(select(1).select_from(label).where(label.c.value.in_(sorted(c.labels)))))
+    if c.centre and c.radius_km:
+        where.append(distance_sql(c.centre) <= c.radius_km)
     return where
 
 
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae"})
+def distance_sql(centre: tuple[float, float]):
+    """Great-circle distance in km from ``centre`` (lon, lat) to each site: ``search.distance_km``
+    written in SQL (SQLite's math functions, PostgreSQL's own)."""
+    lon, lat = centre
+    k = math.pi / 180
+    half_lat = func.sin((col(Site.lat) - lat) * (k / 2))
+    half_lon = func.sin((col(Site.lon) - lon) * (k / 2))
+    a = half_lat * half_lat + math.cos(lat * k) * func.cos(col(Site.lat) * k) * half_lon * half_lon
+    return (2 * EARTH_RADIUS_KM) * func.asin(func.sqrt(a))
 
 
-def _sort_text(text: str) -> str:
-    """Case- and accent-free text to order by; cheaper than ``fold`` (run on every result), and a
-    letter without an ASCII base (ø) only moves within its neighbours."""
-    return unicodedata.normalize("NFKD", text.translate(_LIGATURES)).encode("ascii", "ignore").decode().lower()
-
-
-def _sort_key(c: Criteria, distances: dict[int, float]):
-    communes: dict[str, str] = {}  # few distinct names: fold each once
-
-    def commune(row) -> str:
-        if row.commune_name not in communes:
-            communes[row.commune_name] = _sort_text(row.commune_name)
-        return communes[row.commune_name]
-
-    first = {"nom": lambda row: (),
-             "commune": lambda row: (commune(row),),
-             "distance": lambda row: (distances.get(row.id, 0.0),),
-             "forme": lambda row: (LEGAL_FORM_LABELS[row.legal_form] if row.legal_form else "~",),
-             "verifie": lambda row: (row.verified_at or date.min,)}[c.sort]
-    return lambda row: (*first(row), _sort_text(row.name), row.id)
+def _order(session: Session, c: Criteria) -> list:
+    """ORDER BY of the chosen sort, names as a French reader sorts them, the id last. A missing
+    verification date counts as the oldest, a missing legal form comes after every other."""
+    name = french_order(session, col(Site.name))
+    form = french_order(session, case(LEGAL_FORM_LABELS, value=col(Site.legal_form)))
+    first = {"nom": [], "commune": [(french_order(session, col(Site.commune_name)), None)],
+             "distance": [(distance_sql(c.centre), None)] if c.centre else [], "forme": [(form, "high")],
+             "verifie": [(col(Site.verified_at), "low")]}[c.sort]
+    order = []
+    for key, missing in [*first, (name, None), (col(Site.id), None)]:
+        key = key.desc() if c.descending else key.asc()
+        if missing:
+            key = key.nulls_first() if (missing == "low") != c.descending else key.nulls_last()
+        order.append(key)
+    return order
 
 
 def run(session: Session, criteria: Criteria) -> Results:
-    """Every site matching ``criteria``, ordered; with per-activity counts and source credits.
-
-    Candidates come from one indexed SQL query (territory, box, flags); the exact radius, labels
-    (a JSON list, portable only in Python) and activities are applied to the light rows after.
-    Plain (Core) rows: tens of thousands of ORM objects would cost more than the search itself.
-    """
-    where = search.conditions(session, criteria.site_filter(), skip_activities=True) + _extra_conditions(criteria)
-    columns = [Site.id, Site.name, Site.commune_name, Site.legal_form, Site.verified_at, Site.lon, Site.lat,
-               Site.credit, Site.source] + ([Site.labels] if criteria.labels else [])
-    connection = session.connection()
-    rows = connection.execute(select(*columns).where(*where)).all()
-    distances = {}
-    if criteria.centre:
-        distances = {r.id: round(distance_km(*criteria.centre, r.lon, r.lat), 3) for r in rows}
-        if criteria.radius_km:
-            rows = [r for r in rows if distances[r.id] <= criteria.radius_km]
-    if criteria.labels:
-        rows = [r for r in rows if criteria.labels & set(r.labels or ())]
-    activities: dict[int, set[str]] = {}
-    for site_id, activity in connection.execute(select(SiteActivity.site_id, SiteActivity.activity)
-                                                .join(Site, col(Site.id) == SiteActivity.site_id).where(*where)):
-        activities.setdefault(site_id, set()).add(activity)
-    counts: dict[str, int] = {}
-    for r in rows:
-        for a in activities.get(r.id, ()):
-            counts[a] = counts.get(a, 0) + 1
-    if criteria.activities:
-        rows = [r for r in rows if criteria.activities & activities.get(r.id, set())]
-    rows.sort(key=_sort_key(criteria, distances), reverse=criteria.descending)
-    ids = [r.id for r in rows]
-    return Results(criteria, ids, {i: distances[i] for i in ids} if distances else {}, counts,
-                   sorted({r.credit for r in rows if r.credit}), {r.source for r in rows})
+    """The count of the sites matching ``criteria``, per-activity counts and source credits, all
+    counted in SQL; ``iter_rows`` then reads the sites in order."""
+    site_filter = criteria.site_filter()
+    extra = _extra_conditions(session, criteria)
+    where = search.conditions(session, site_filter) + extra
+    read = session.connection().execute
+    total = read(select(func.count()).select_from(Site).where(*where)).scalar_one()
+    facets = search.conditions(session, site_filter, skip_activities=True) + extra
+    counts = dict(read(select(SiteActivity.activity, func.count()).join(Site, col(Site.id) == SiteActivity.site_id)
+                       .where(*facets).group_by(SiteActivity.activity)).all())
+    credits = read(select(Site.credit).distinct().where(*where, col(Site.credit) != "")).scalars().all()
+    sources = set(read(select(Site.source).distinct().where(*where)).scalars().all())
+    return Results(criteria, total, counts, sorted(credits), sources, where)
 
 
 def iter_rows(session: Session, results: Results, offset: int = 0, limit: int | None = None,
               taxonomy: Taxonomy | None = None, models: bool = False, batch: int = 500) -> Iterator[Row]:
-    """Full rows of the results in order, read by batches (exports of the whole dataset stream).
+    """The sites of the results in order, read by batches of ``batch`` from one SQL query (a
+    server-side cursor on PostgreSQL): an export of the whole dataset streams.
 
     Sites come as plain records with the columns of ``Site`` as attributes: fast, and nothing piles
     up in the session during a long export. ``models``: ``Site`` objects instead (to serialise them
     with ``carto.directory.geojson``). With ``taxonomy``, each site's activities come in the taxonomy's order.
     """
+    c = results.criteria
     rank = {slug: i for i, slug in enumerate(taxonomy.activities)} if taxonomy else {}
-    read = session.exec if models else session.connection().execute
-    query = select(Site) if models else select(Site.__table__)
-    ids = results.ids[offset:None if limit is None else offset + limit]
-    for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
-        sites = {s.id: s for s in read(query.where(col(Site.id).in_(chunk)))}
-        activities: dict[int, list[str]] = {i: [] for i in chunk}
+    distance = (distance_sql(c.centre) if c.centre else null()).label("distance_km")
+    query = (select(Site, distance) if models else select(*Site.__table__.columns, distance))
+    query = query.where(*results.where).order_by(*_order(session, c)).offset(offset or None).limit(limit)
+    if models:
+        chunks = [session.exec(query).all()]
+    else:
+        chunks = session.connection().execute(query.execution_options(yield_per=batch)).partitions()
+    for chunk in chunks:
+        ids = [(row[0] if models else row).id for row in chunk]
+        activities: dict[int, list[str]] = {i: [] for i in ids}
         for site_id, activity in session.connection().execute(
-                select(SiteActivity.site_id, SiteActivity.activity).where(col(SiteActivity.site_id).in_(chunk))):
+                select(SiteActivity.site_id, SiteActivity.activity).where(col(SiteActivity.site_id).in_(ids))):
             activities[site_id].append(activity)
-        for site_id in chunk:
-            yield Row(sites[site_id], sorted(activities[site_id], key=lambda a: (rank.get(a, len(rank)), a)),
-                      results.distances.get(site_id))
+        for row in chunk:
+            site = row[0] if models else row
+            yield Row(site, sorted(activities[site.id], key=lambda a: (rank.get(a, len(rank)), a)),
+                      None if row.distance_km is None else round(row.distance_km, 3))
 
 
 def available_labels(session: Session) -> list[str]:

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine
 
+from carto.core import textnorm
 from carto.storage import migrate
 
 
@@ -77,7 +78,18 @@ def _postgresql_text(dbapi_conn, _record) -> None:
     dbapi_conn.adapters.register_dumper(str, WithoutNul)
 
 
+# Collation of names in the order a French reader expects: ICU's French on PostgreSQL, and on SQLite
+# the same rule in Python (``textnorm.french_compare``), registered on every connection.
+FRENCH_COLLATIONS = {"sqlite": "french", "postgresql": "fr-x-icu"}
+
+
+def french_order(session, expression):
+    """``expression`` to ORDER BY as French names sort (accents, case and Œ/OE second to the letters)."""
+    return expression.collate(FRENCH_COLLATIONS[session.get_bind().dialect.name])
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.create_collation(FRENCH_COLLATIONS["sqlite"], textnorm.french_compare)
     cur = dbapi_conn.cursor()
     # WAL lets readers go on while one writer writes; busy_timeout makes writers queue, not fail.
     cur.execute("PRAGMA journal_mode=WAL")
