@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from carto.api import clusters, docs, ogc, pages, poles, sites, taxonomy, territories
 from carto.api import exports as exports_api, poles_pages, sourcing as sourcing_api, stats as stats_api
 from carto.api import accounts, contribute, moderation as moderation_api, security
-from carto.api import freshness_pages, import_review, imports as imports_api, owners as owners_api
+from carto.api import freshness_board, freshness_pages, import_review, imports as imports_api, owners as owners_api
 from carto.api import embed as embed_api, legal, strict_query
 from carto.api import feeds, registers
 from carto.api.body_limit import BodyLimit
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     for router in (contribute.router, contribute.api, accounts.router, moderation_api.pages, moderation_api.api):
         app.include_router(router)
     for router in (imports_api.router, import_review.pages, import_review.api, owners_api.router,
-                   freshness_pages.router):
+                   freshness_pages.router, freshness_board.pages, freshness_board.api):
         app.include_router(router)
     app.include_router(embed_api.router)
     app.include_router(legal.router)

@@ -175,6 +175,8 @@ ROUTES: dict[tuple[str, str], Route] = {
         done=lambda t: t.now(User, t.user.id).name == "Après"),
     ("GET", "/moderation/imports"): Route(200, "admin"),
     ("GET", "/moderation/proprietaires"): Route(200, "admin"),
+    ("GET", "/moderation/fraicheur"): Route(200, "none"),
+    ("GET", "/api/moderation/freshness"): Route(200, "none"),
     ("POST", "/moderation/fraicheur/envoyer"): Route(200, "admin", form=lambda t: {}),
     ("POST", "/moderation/proprietaires"): Route(
         303, "admin", form=lambda t: {"domains": ["mobilite"]}, done=lambda t: t.now(OwnerPublishing, "mobilite") is not None),

@@ -48,9 +48,14 @@ def colour(class_index: int | None) -> str:
     return NO_DATA if class_index is None else PALETTE[class_index]
 
 
-def choropleth(settings: Settings, features: list[dict]) -> mapview.RenderedMap:
-    """Territories coloured by class. ``features``: GeoJSON features whose properties hold ``nom``,
-    ``sites``, ``per_10k`` (text) and ``classe`` (index into PALETTE, or None)."""
+SITES_TOOLTIP = [("nom", "Territoire"), ("sites", "Sites"), ("per_10k", "Pour 10 000 hab.")]
+
+
+def choropleth(settings: Settings, features: list[dict], tooltip: list[tuple[str, str]] = SITES_TOOLTIP
+               ) -> mapview.RenderedMap:
+    """Territories coloured by class. ``features``: GeoJSON features whose properties hold
+    ``classe`` (index into PALETTE, or None) and the ``tooltip`` fields (by default ``nom``,
+    ``sites`` and ``per_10k``, text)."""
     m = mapview.base_map(settings, zoom_snap=0.25)  # fractional zoom: the region fills the frame
     m.fit_bounds(mapview.BRITTANY_BOUNDS)
     if features:
@@ -59,7 +64,7 @@ def choropleth(settings: Settings, features: list[dict]) -> mapview.RenderedMap:
             style=lambda f: {"fillColor": colour(f["properties"]["classe"]), "fillOpacity": 0.75,
                              "color": "#555", "weight": 0.8},
             highlight={"weight": 3, "color": "#000"},
-            tooltip=[("nom", "Territoire"), ("sites", "Sites"), ("per_10k", "Pour 10 000 hab.")],
+            tooltip=tooltip,
         ).add_to(m)
     return mapview.render(m)
 
