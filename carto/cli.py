@@ -117,13 +117,48 @@ def demo(port: Port = 8000, host: Host = "127.0.0.1",
 
 
 @territories_app.command("load")
-def territories_load(path: Annotated[Path, typer.Argument(help="Couche des communes (GeoJSON, GeoPackage, Shapefile…)")]):
-    """Charge une couche de communes avec une colonne de code INSEE et construit EPCI, pays, départements."""
+def territories_load(path: Annotated[Path, typer.Argument(help="Couche des communes (GeoJSON, GeoPackage, Shapefile…)")],
+                    dry_run: Annotated[bool, typer.Option("--dry-run", help="Afficher le rapport sans rien écrire")] = False):
+    """Charge une couche de communes avec une colonne de code INSEE, construit EPCI, pays, départements
+    et replace chaque site dans la nouvelle géographie (une version d'historique par site qui change)."""
     try:
-        counts = bootstrap.load_territories(_service(), path)
+        report = bootstrap.load_territories(_service(), path, dry_run=dry_run)
     except (TerritoryLoadError, OSError) as e:
         raise _fail(e) from None
-    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+    for line in geography_lines(report):
+        typer.echo(line)
+
+
+REPORT_LEVELS = {"commune_code": "de commune", "epci_code": "d'EPCI", "pays_code": "de pays",
+                 "dep_code": "de département", "poles": "de pôle"}
+REPORT_EXAMPLES = 20  # sites listed per kind of move; the rest are counted
+
+
+def geography_lines(report) -> list[str]:
+    """The report of a territory load, in French, for a person to read."""
+    lines = [("Simulation (--dry-run) : rien n'a été écrit. " if report.dry_run else "")
+             + ", ".join(f"{v} {k}" for k, v in report.territories.items()),
+             f"Sites replacés : {report.sites} ; " + (
+                 "aucun ne change de territoire" if not report.changed else
+                 f"{report.changed} change{'nt' if report.changed > 1 else ''} de territoire"
+                 + ("" if report.dry_run else " (une version d'historique chacun, « mise à jour de la géographie »)"))]
+    for level, label in REPORT_LEVELS.items():
+        moves = report.moves[level]
+        if moves:
+            lines.append(f"Changement {label} : {len(moves)} site{'s' if len(moves) > 1 else ''}")
+            lines += [f"  #{m.site_id} {m.name} : {_codes(m.before)} → {_codes(m.after)}"
+                      for m in moves[:REPORT_EXAMPLES]]
+            if len(moves) > REPORT_EXAMPLES:
+                lines.append(f"  … et {len(moves) - REPORT_EXAMPLES} autres")
+    lines.append(f"Sites désormais hors de toute commune : {len(report.outside)}")
+    lines += [f"  #{m.site_id} {m.name} (auparavant {m.before or 'sans commune'})" for m in report.outside]
+    return lines
+
+
+def _codes(value) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(value) or "aucun"
+    return value or "aucun"
 
 
 @poles_app.command("load")
@@ -513,6 +548,28 @@ def db_current():
     engine.dispose()
     state = "à jour" if revision == migrate.head() else "à mettre à jour : carto db upgrade"
     typer.echo(f"Base : {revision or 'aucune révision'} ; code : {migrate.head()} ({state})")
+
+
+@db_app.command("check")
+def db_check(repair: Annotated[bool, typer.Option("--repair", help="Réécrire les copies qui diffèrent")] = False):
+    """Recalcule les copies dérivées de chaque site (territoires, texte de recherche, JSON publié, liens
+    d'activités, index de texte) et signale chaque différence (code de sortie 1) ; --repair les réécrit."""
+    from carto.directory import consistency
+    service = _service()
+    with session_scope(service.engine) as session:
+        report = consistency.check(session, repair=repair)
+    for d in report.differences[:CHECK_SHOWN]:
+        typer.echo(d.describe())
+    if len(report.differences) > CHECK_SHOWN:
+        typer.echo(f"… et {len(report.differences) - CHECK_SHOWN} autres différences")
+    wrong = len({d.site_id for d in report.differences})
+    typer.echo(f"{report.sites} sites vérifiés ; {len(report.differences)} différence(s) sur {wrong} site(s)"
+               + (f" ; {report.repaired} site(s) réparé(s)" if repair else ""))
+    if report.differences and not repair:
+        raise typer.Exit(code=1)
+
+
+CHECK_SHOWN = 50  # differences printed one by one; the rest are counted
 
 
 @db_app.command("revision")

@@ -9,12 +9,14 @@ and tests that open no database are left to the SQLite round.
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from carto.directory import bootstrap
 from carto.directory.service import Service
 from tests.databases import TEST_DATABASE_URL, open_databases
 from tests.helpers import GEODATA, MODERATION_PASSWORD, LiveServer, csrf_of, make_client, opened_copy, settings_for
+from tests.write_owner import WriteGuard
 
 BACKEND = "postgresql" if TEST_DATABASE_URL else "sqlite"
 
@@ -35,6 +37,33 @@ def pytest_runtest_setup(item):
     only = item.get_closest_marker("sqlite_only")
     if only and BACKEND != "sqlite":
         pytest.skip(f"SQLite only: {only.args[0] if only.args else only.kwargs.get('reason', '')}")
+
+
+@pytest.fixture(scope="session")
+def write_guard():
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    guard = WriteGuard()
+    event.listen(Engine, "before_cursor_execute", guard)
+    yield guard
+    event.remove(Engine, "before_cursor_execute", guard)
+
+
+@pytest.fixture(autouse=True)
+def only_the_write_path_writes_sites(write_guard):
+    """Every test fails if a module other than the write path wrote the sites' tables."""
+    write_guard.take_foreign()
+    yield
+    foreign = write_guard.take_foreign()
+    assert not foreign, "écritures hors de carto.directory.sites / bulk :\n" + "\n".join(foreign)
+
+
+def assert_consistent(service: Service) -> None:
+    """Every derived copy of every site equals what its source columns give (``carto db check``)."""
+    from carto.directory import consistency
+    with service.session() as session:
+        report = consistency.check(session)
+    assert report.differences == [], f"copies dérivées incohérentes : {report.differences[:10]}"
 
 
 @pytest.fixture(scope="session")
@@ -66,16 +95,30 @@ def demo_db(test_databases, reference_db, tmp_path_factory) -> str:
     return url
 
 
+def _checked_copy(test_databases, write_guard, source: str, tmp_path: Path):
+    """``opened_copy``, and after the test: what it wrote through the write path passes the check."""
+    copy = opened_copy(test_databases, source, tmp_path)
+    service = next(copy)
+    yield service
+    database = make_url(service.settings.database_url).database
+    try:
+        if database in write_guard.written:
+            write_guard.written.discard(database)
+            assert_consistent(service)
+    finally:
+        next(copy, None)  # disposed and dropped
+
+
 @pytest.fixture
-def service(test_databases, reference_db, tmp_path) -> Service:
+def service(test_databases, write_guard, reference_db, tmp_path) -> Service:
     """Territories and pôles loaded, no site."""
-    yield from opened_copy(test_databases, reference_db, tmp_path)
+    yield from _checked_copy(test_databases, write_guard, reference_db, tmp_path)
 
 
 @pytest.fixture
-def demo_service(test_databases, demo_db, tmp_path) -> Service:
+def demo_service(test_databases, write_guard, demo_db, tmp_path) -> Service:
     """Territories, pôles and the 500 demonstration sites."""
-    yield from opened_copy(test_databases, demo_db, tmp_path)
+    yield from _checked_copy(test_databases, write_guard, demo_db, tmp_path)
 
 
 @pytest.fixture

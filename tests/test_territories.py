@@ -64,7 +64,7 @@ def test_any_layer_with_an_insee_column_can_be_loaded(tmp_path, service):
     layer = layer[layer["dep"] == "35"][["code", "geometry"]].rename(columns={"code": "INSEE_COM"})
     path = tmp_path / "communes_35.gpkg"
     layer.to_crs(2154).to_file(path)
-    counts = bootstrap.load_territories(service, path)
+    counts = bootstrap.load_territories(service, path).territories
     assert counts["communes"] == len(layer) and counts["departement"] == 1
     assert service.locator.locate(-1.6778, 48.1173).epci_code == "243500139"
 

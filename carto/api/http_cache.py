@@ -121,7 +121,9 @@ class ReadEndpoints:
 
     @staticmethod
     def _version(scope: Scope) -> str:
-        with scope["app"].state.service.session() as session:
+        service = scope["app"].state.service
+        with service.session() as session:
+            service.observe(session)  # a territory or pôles load by any process: served at once
             return freshness.data_version(session)
 
     @staticmethod

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from carto.directory import site_json, sites
 
-from carto.storage import cells, search_index
+from carto.storage import cells, freshness, search_index
 from carto.territory.locator import Locator
 from carto.storage.models import Site, SiteActivity, SiteVersion, utcnow
 
@@ -73,6 +73,7 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
         return []
     if not all(row.get("source") and row.get("source_key") for row in rows):
         raise ValueError("bulk.insert_sites: every row needs a source and a source_key")
+    freshness.bump(session)
     now = utcnow()
     for row, acts in zip(rows, activities):
         row.pop("id", None)
@@ -98,41 +99,88 @@ def _ids_by_key(session: Session, rows: list[dict]) -> dict[tuple[str, str], int
 
 
 def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]], before: list[dict], *,
-                  actor: str, action: str = "update") -> list[dict]:
+                  actor: str, action: str = "update", noted: list[dict] | None = None,
+                  copies: bool = False) -> list[dict]:
     """Write new values of existing sites, given their snapshots ``before`` (``sites.snapshot``).
 
     A row carries the site's id and the version it was read at; a site that moved on since raises
     ``StaleSite`` (roll the batch back and read again). Only rows that changed are written, each
-    with a new version. Returns each row's diff ``{field: [old, new]}`` ({} when unchanged).
+    with a new version. ``noted``: per row, changes that are no column of the site (its pôles, which
+    follow its commune), recorded in its version. ``copies``: also rewrite the derived copies of
+    unchanged rows (a repair), keeping their version. Returns each row's diff ``{field: [old, new]}``.
     """
     now = utcnow()
-    diffs, changed, changed_acts = [], [], []
-    for row, acts, old in zip(rows, activities, before):
+    diffs, written, versioned = [], [], []
+    for i, (row, acts, old) in enumerate(zip(rows, activities, before)):
         row["search_text"] = search_index.search_text_of(row, acts)
-        diff = changes(old, row, acts)
+        diff = changes(old, row, acts) | (noted[i] if noted else {})
         diffs.append(diff)
+        row["expected_version"] = row["version"]
         if diff:
-            row["expected_version"] = row["version"]
             row["version"] += 1
             row["updated_at"] = now
+            versioned.append((row, acts, diff))
+        if diff or copies:
             row.update(site_json.stored(row, acts))
-            changed.append(row)
-            changed_acts.append(acts)
-    if changed:
+            written.append((row, acts))
+    if written:
+        freshness.bump(session)
         statement = (update(SITE).where(SITE.c.id == bindparam("site_id"))
                      .where(SITE.c.version == bindparam("expected_version")))
-        params = [{k: v for k, v in row.items() if k != "id"} | {"site_id": row["id"]} for row in changed]
-        cells.remove(session, [row["id"] for row in changed])  # counted again once written
+        params = [{k: v for k, v in row.items() if k != "id"} | {"site_id": row["id"]} for row, _ in written]
+        cells.remove(session, [row["id"] for row, _ in written])  # counted again once written
         result = session.execute(statement, params)
-        if result.rowcount != len(changed):
+        if result.rowcount != len(written):
             raise StaleSite("une fiche a été modifiée pendant l'écriture du lot")
-        for row in changed:
-            del row["expected_version"]
         session.execute(delete(SiteActivity.__table__).where(
-            SiteActivity.__table__.c.site_id.in_([r["id"] for r in changed])))
-        _write_dependents(session, changed, changed_acts, actor, action, [d for d in diffs if d], now)
-        cells.add(session, [row["id"] for row in changed])
+            SiteActivity.__table__.c.site_id.in_([row["id"] for row, _ in written])))
+        _write_links(session, written)
+        search_index.index_entries(session, [{"id": row["id"], "body": row["search_text"]} for row, _ in written])
+        _write_versions(session, versioned, actor, action, now)
+        cells.add(session, [row["id"] for row, _ in written])
+    for row in rows:
+        row.pop("expected_version", None)
     return diffs
+
+
+def read(session: Session, ids: list[int]) -> tuple[list[dict], list[list[str]]]:
+    """The stored rows of sites (every column) and their sorted activities, in the order of ``ids``."""
+    found = {r["id"]: dict(r) for r in session.execute(select(SITE).where(SITE.c.id.in_(ids))).mappings()}
+    activities: dict[int, list[str]] = {i: [] for i in found}
+    links = SiteActivity.__table__
+    for site_id, activity in session.execute(select(links.c.site_id, links.c.activity)
+                                             .where(links.c.site_id.in_(ids)).order_by(links.c.activity)):
+        activities[site_id].append(activity)
+    kept = [i for i in ids if i in found]
+    return [found[i] for i in kept], [activities[i] for i in kept]
+
+
+READ_CHUNK = 5000  # sites read and written at a time by the whole-table passes below
+
+
+def chunks_of_ids(session: Session, where=None):
+    """Every site id (of ``where``), in id order, by lists of ``READ_CHUNK``."""
+    after = 0
+    while True:
+        query = select(SITE.c.id).where(SITE.c.id > after).order_by(SITE.c.id).limit(READ_CHUNK)
+        ids = list(session.execute(query if where is None else query.where(where)).scalars())
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def set_values(session: Session, ids: list[int], values: dict, *, actor: str, action: str) -> int:
+    """Give sites the same column values (e.g. ``missing_from_source_at``), with a history version
+    for each one that changed; returns how many changed."""
+    changed = 0
+    for start in range(0, len(ids), READ_CHUNK):
+        rows, activities = read(session, ids[start:start + READ_CHUNK])
+        before = [sites.snapshot_of(row, acts) for row, acts in zip(rows, activities)]
+        for row in rows:
+            row.update(values)
+        changed += sum(1 for d in rewrite_sites(session, rows, activities, before, actor=actor, action=action) if d)
+    return changed
 
 
 def changes(before: dict, row: dict, activities: list[str]) -> dict:
@@ -184,12 +232,32 @@ def _memoized(process):
 
 def _write_dependents(session, rows, activities, actor, action, changes, now, new=False) -> None:
     """Activities, search index entries and the history version of freshly written rows."""
+    _write_links(session, list(zip(rows, activities)))
+    search_index.index_entries(session, [{"id": r["id"], "body": r["search_text"]} for r in rows], new=new)
+    _write_versions(session, list(zip(rows, activities, changes)), actor, action, now)
+
+
+def _write_links(session, written: list[tuple[dict, list[str]]]) -> None:
+    """The activity links of rows, with their copies of the site's status and position."""
     links = [{"site_id": r["id"], "activity": a, "status": r["status"], "lon": r["lon"], "lat": r["lat"]}
-             for r, acts in zip(rows, activities) for a in acts]
+             for r, acts in written for a in acts]
     if links:
         insert_rows(session, SiteActivity.__table__, links)
-    search_index.index_entries(session, [{"id": r["id"], "body": r["search_text"]} for r in rows], new=new)
-    insert_rows(session, SiteVersion.__table__, [
-        {"site_id": r["id"], "version": r["version"], "action": action, "actor": actor, "contribution_id": None,
-         "changed_at": now, "changes": diff, "snapshot": sites.snapshot_of(r, acts)}
-        for r, acts, diff in zip(rows, activities, changes)])
+
+
+def _write_versions(session, versioned: list[tuple[dict, list[str], dict]], actor, action, now) -> None:
+    if versioned:
+        insert_rows(session, SiteVersion.__table__, [
+            {"site_id": r["id"], "version": r["version"], "action": action, "actor": actor, "contribution_id": None,
+             "changed_at": now, "changes": diff, "snapshot": sites.snapshot_of(r, acts)}
+            for r, acts, diff in versioned])
+
+
+def replace(rows: list[dict], locator: Locator) -> None:
+    """Territory keys of stored rows from their points, in place (a site outside every commune stays,
+    marked so: it exists already)."""
+    if not locator.enabled or not rows:
+        return
+    codes = locator.locate_many([row["lon"] for row in rows], [row["lat"] for row in rows])
+    for row, code in zip(rows, codes):
+        row.update(sites.territory_fields(locator.placement(code) if code is not None else None))

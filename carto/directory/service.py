@@ -10,7 +10,7 @@ from carto.core import taxonomy
 from carto.directory import site_json, sirene
 
 from carto.storage import db
-from carto.territory import geocoder
+from carto.territory import geocoder, locator
 from carto.territory.locator import Locator
 from carto.core.settings import Settings
 
@@ -23,7 +23,7 @@ class Service:
     _locator: Locator | None = field(default=None, repr=False)
 
     @classmethod
-    def open(cls, settings: Settings) -> "Carto":
+    def open(cls, settings: Settings) -> "Service":
         engine = db.engine_for(settings)
         db.init_db(engine)
         return cls(settings, engine, taxonomy.load(settings.taxonomy_file))
@@ -48,11 +48,14 @@ class Service:
 
     @property
     def locator(self) -> Locator:
-        """Built on first use from the stored communes; ``refresh`` after loading territories."""
+        """The locator of the geography as last observed (``observe``), built on first use."""
         if self._locator is None:
             with self.session() as session:
-                self._locator = Locator.from_db(session)
+                self.observe(session)
         return self._locator
 
-    def refresh(self) -> None:
-        self._locator = None
+    def observe(self, session: Session) -> None:
+        """Follow the geography's version as ``session`` sees it: a territory or pôles load by this
+        process or another one. Each read request does (``carto.api.http_cache``), with the session
+        it reads the data version in; the write path checks its own (``carto.directory.sites``)."""
+        self._locator = locator.current(session, self._locator)

@@ -11,7 +11,8 @@ from sqlmodel import Session, delete, select
 
 from carto.directory import site_json
 
-from carto.storage import cells, search_index
+from carto.storage import cells, freshness, search_index
+from carto.territory import locator as locators
 from carto.territory.locator import Locator, Placement
 from carto.storage.models import PositionPrecision, Site, SiteActivity, SiteStatus, SiteVersion, utcnow
 from carto.directory.site_schema import SiteData
@@ -67,7 +68,8 @@ OUTSIDE_MESSAGE = "la position est en dehors des communes de Bretagne chargées"
 def territory_fields(placement: Placement | None) -> dict:
     """The columns a site's placement sets (``None``: outside every commune)."""
     if placement is None:
-        return dict(commune_code=None, epci_code=None, pays_code=None, dep_code=None, outside_territory=True)
+        return dict(commune_code=None, commune_name="", epci_code=None, pays_code=None, dep_code=None,
+                    outside_territory=True)
     return dict(commune_code=placement.commune_code, commune_name=placement.commune_name,
                 epci_code=placement.epci_code, pays_code=placement.pays_code, dep_code=placement.dep_code,
                 outside_territory=False)
@@ -99,6 +101,8 @@ def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
            status: SiteStatus = SiteStatus.published, allow_outside: bool = False,
            contribution_id: int | None = None, **extra) -> Site:
     """Write a new site and its first history version. ``extra``: source, source_key, credit, is_demo."""
+    freshness.bump(session)
+    locator = locators.current(session, locator)  # the geography of this transaction
     fields = data.model_dump(exclude_none=True)
     activities = fields.pop("activities")
     resolve_position(fields, locator)
@@ -121,6 +125,8 @@ def update(session: Session, site: Site, changes: dict, locator: Locator, *, act
     """Apply validated field changes; returns {field: [old, new]} of what really changed."""
     if expected_version is not None and expected_version != site.version:
         raise VersionConflict(site, expected_version)
+    freshness.bump(session)
+    locator = locators.current(session, locator)  # the geography of this transaction
     cells.remove(session, [site.id])  # counted again as written below
     before = snapshot(session, site)
     merged = {k: v for k, v in before.items() if k in SiteData.model_fields} | changes
@@ -149,6 +155,7 @@ def set_status(session: Session, site: Site, status: SiteStatus, *, actor: str,
         raise VersionConflict(site, expected_version)
     if site.status == status:
         return {}
+    freshness.bump(session)
     diff = {"status": [site.status.value, status.value]}
     cells.remove(session, [site.id])
     site.status = status
@@ -162,6 +169,7 @@ def keep_despite_source(session: Session, site: Site, *, actor: str) -> dict:
     """A moderator keeps a site its import source no longer lists (a version says who and when)."""
     if site.missing_from_source_at is None or site.missing_kept_at is not None:
         return {}
+    freshness.bump(session)
     site.missing_kept_at = utcnow()
     diff = {"missing_kept_at": [None, site.missing_kept_at.isoformat()]}
     _bump(session, site, activities_of(session, site.id), "status", actor, diff, None)

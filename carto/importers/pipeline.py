@@ -23,10 +23,12 @@ from carto.importers import geocoding, interrupted, reconcile
 from carto.importers.records import ImportFileError, Skip
 from carto.importers.validate import Checked
 from carto.storage.models import (ImportConflict, ImportConflictStatus, ImportRun, ImportRunStatus, ImportState,
-                          SiteActivity, SiteVersion, utcnow)
+                          SiteVersion, utcnow)
 
 SITE, STATE = bulk.SITE, ImportState.__table__
 BATCH_SIZE = 2000
+# A site its source lists again: no longer missing, and a later absence is asked about anew.
+LISTED_AGAIN = {"missing_from_source_at": None, "missing_kept_at": None}
 STALE_RETRIES = 3
 
 
@@ -180,6 +182,7 @@ class Pipeline:
         report.warnings.extend(outcome.warnings)
 
     def _write_batch(self, session: Session, batch: list[Checked], outcome: Outcome) -> None:
+        self.service.observe(session)  # the batch places its sites in the geography it sees
         stored = self._stored(session, [c.key for c in batch])
         todo = []
         for checked in batch:
@@ -202,10 +205,10 @@ class Pipeline:
         session.execute(update(ImportRun.__table__).where(ImportRun.__table__.c.id == self.report.run_id)
                         .values(heartbeat_at=utcnow()))
         self._insert(session, new)
-        if outcome.reappeared:
-            session.execute(update(SITE).where(SITE.c.id.in_(outcome.reappeared)).values(missing_from_source_at=None,
-                                                                                         missing_kept_at=None))
         self._update(session, plans)
+        # Flagged sites listed again and unchanged (the changed ones were unflagged by their update).
+        bulk.set_values(session, [i for i in outcome.reappeared if i not in {p.row["id"] for p in plans}],
+                        LISTED_AGAIN, actor=self.site_actor, action="import")
 
     def _prepare(self, todo: list[Checked], outcome: Outcome) -> list[Prepared]:
         """Validate and place new or changed rows; the others become skipped rows."""
@@ -254,22 +257,20 @@ class Pipeline:
         if not changed:
             return []
         ids = [stored[p.key].site_id for p in changed]
-        rows = {r["id"]: dict(r) for r in session.execute(select(SITE).where(SITE.c.id.in_(ids))).mappings()}
-        activities: dict[int, list[str]] = {i: [] for i in ids}
-        for site_id, activity in session.execute(select(SiteActivity.site_id, SiteActivity.activity)
-                                                 .where(SiteActivity.site_id.in_(ids))
-                                                 .order_by(SiteActivity.site_id, SiteActivity.activity)):
-            activities[site_id].append(activity)
+        found, links = bulk.read(session, ids)
+        rows = {row["id"]: row for row in found}
+        activities = {row["id"]: acts for row, acts in zip(found, links)}
         earlier = self._import_snapshots(session, [stored[p.key] for p in changed], rows)
         plans = []
         for p in changed:
             s = stored[p.key]
             # Listed again, if it was not: a later absence is asked about anew.
-            row = rows[s.site_id] | {"missing_from_source_at": None, "missing_kept_at": None}
+            row = rows[s.site_id] | LISTED_AGAIN
             current = sites.snapshot_of(row, activities[s.site_id])
             decision = reconcile.decide(current, reconcile.baseline(current, earlier.get(s.site_id), s.overrides),
                                         sites.snapshot_of(p.row, p.activities))
-            plan = Plan(p, dict(row), activities[s.site_id], current, decision)
+            stored_before = sites.snapshot_of(rows[s.site_id], activities[s.site_id])  # the flag's change recorded
+            plan = Plan(p, dict(row), activities[s.site_id], stored_before, decision)
             for key in decision.apply:
                 if key == "activities":
                     plan.activities = p.activities
@@ -330,10 +331,8 @@ class Pipeline:
             self.report.missing = len(gone)
             if self.report.dry_run or not gone:
                 return
-            now = utcnow()
-            for start in range(0, len(gone), 10_000):
-                session.execute(update(SITE).where(SITE.c.id.in_(gone[start:start + 10_000]))
-                                .values(missing_from_source_at=now))
+            bulk.set_values(session, gone, {"missing_from_source_at": utcnow()}, actor=self.site_actor,
+                            action="import")
 
     def _open_run(self, filename: str) -> int:
         with session_scope(self.service.engine) as session:

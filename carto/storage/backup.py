@@ -11,7 +11,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
+
+from carto.storage import freshness
 
 
 class BackupError(ValueError):
@@ -37,7 +40,15 @@ def restore(engine: Engine, source: Path) -> None:
         raise BackupError(f"sauvegarde introuvable : {source}")
     if engine.dialect.name == "postgresql":
         _pg_restore(engine, source)
-        return
+    else:
+        _sqlite_restore(engine, source)
+    with engine.begin() as conn:
+        # Older counter values may come back with the backup: a new epoch keeps ETags unambiguous.
+        if inspect(conn).has_table("dataversion"):  # else: a backup from before it, to be upgraded
+            freshness.restart(conn)
+
+
+def _sqlite_restore(engine: Engine, source: Path) -> None:
     try:
         with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src:
             if src.execute("PRAGMA integrity_check").fetchone()[0] != "ok":

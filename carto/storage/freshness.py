@@ -1,20 +1,30 @@
 """One token that changes whenever what the public read API shows may have changed.
 
-Every write of a site leaves a row in ``siteversion`` (``carto.directory.sites`` is the only write path), so
-the highest history id moves with any site change; pôles, their coverage, communes and territories
-are counted or summed beside it. The code, templates and taxonomy shape a response too: a token of
-their files' modification times, taken once per process, covers a deploy. Reading all this costs a
-few index lookups, cheap enough for every request.
+It is an explicit counter (``DataVersion``), moved by every writer of public output in the same
+transaction as its change: sites and their activities (``carto.directory.sites``,
+``carto.directory.bulk``), pôles and their coverage (``carto.territory.poles``), communes and
+territories (``carto.territory.territory_load``). A count or a checksum of the tables would miss a
+change that keeps them equal (a pôle renamed, two communes swapped). ETags, the response store and
+per-process caches (the locator, counts and extents of ``carto.query.search``) follow the counter, so
+several processes serving one database stay coherent without restart.
+
+The code, templates and taxonomy shape a response too: a token of their files' modification times,
+taken once per process, covers a deploy.
 """
 import hashlib
+import secrets
 from functools import lru_cache
 
-from sqlalchemy import text
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from carto.core.settings import PROJECT_ROOT
+from carto.storage.models import DataVersion
 
 CODE_PATTERNS = ("carto/**/*.py", "web/templates/**/*", "geodata/*")
+_TABLE = DataVersion.__table__
+_ROW = _TABLE.c.id == 1
 
 
 @lru_cache
@@ -24,17 +34,34 @@ def code_token() -> str:
     return hashlib.blake2b(repr(mtimes).encode(), digest_size=6).hexdigest()
 
 
-# Portable SQL (SQLite and PostgreSQL). Pôle coverage: the set of covered communes, and the uploaded
-# polygons, which may change the displayed area without changing that set.
-VERSION_SQL = text("""
-SELECT (SELECT max(id) FROM siteversion),
-       (SELECT count(*) FROM commune),
-       (SELECT count(*) FROM territory),
-       (SELECT count(*) FROM pole), (SELECT sum(length(coverage_geojson)) FROM pole),
-       (SELECT max(updated_at) FROM pole),
-       (SELECT count(*) FROM polecommune),
-       (SELECT sum(cast(commune_code AS integer) * length(pole_id)) FROM polecommune)
-""")
+def seed(conn: Connection) -> None:
+    """The counter's row of a new database (an existing row is left as it is)."""
+    if conn.execute(select(_TABLE.c.id).where(_ROW)).first() is None:
+        conn.execute(_TABLE.insert().values(id=1, data=0, geography=0, epoch=new_epoch()))
+
+
+def new_epoch() -> str:
+    return secrets.token_hex(4)
+
+
+def restart(conn: Connection) -> None:
+    """After a restore: a new epoch, so that the restored counter's values name new versions."""
+    seed(conn)
+    conn.execute(update(_TABLE).where(_ROW).values(epoch=new_epoch(), data=_TABLE.c.data + 1,
+                                                   geography=_TABLE.c.geography + 1))
+
+
+def bump(session: Session, *, geography: bool = False) -> None:
+    """Move the data version (and the geography's with ``geography``) in the session's transaction.
+
+    Writers call it before their first write: the counter's row is then the first lock every writing
+    transaction takes on PostgreSQL, always in the same order, so two writers of the same sites wait
+    for each other instead of deadlocking. (SQLite has one writer at a time anyway.)
+    """
+    values = {"data": _TABLE.c.data + 1}
+    if geography:
+        values["geography"] = _TABLE.c.geography + 1
+    session.connection().execute(update(_TABLE).where(_ROW).values(**values))
 
 
 # A session may be given the version it answers for, read once already (``answering_for``): a read
@@ -46,8 +73,14 @@ def data_version(session: Session) -> str:
     known = session.info.get(_ANSWERING_FOR)
     if known is not None:
         return known
-    row = session.connection().execute(VERSION_SQL).one()
-    return f"{code_token()}-" + hashlib.blake2b(repr(tuple(row)).encode(), digest_size=8).hexdigest()
+    row = session.connection().execute(select(_TABLE.c.epoch, _TABLE.c.data).where(_ROW)).first()
+    epoch, data = row or ("", 0)
+    return f"{code_token()}-{epoch}-{data}"
+
+
+def geography_version(session: Session) -> int:
+    """The version of the communes, territories and coverage: a locator built at another is stale."""
+    return session.connection().execute(select(_TABLE.c.geography).where(_ROW)).scalar() or 0
 
 
 def answering_for(session: Session, version: str) -> None:

@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 from carto.storage import models  # noqa: F401  (registers the tables
-from carto.storage import search_index
+from carto.storage import freshness, search_index
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"
@@ -111,6 +111,7 @@ def _create_or_adopt(conn: Connection, tables: set[str]) -> None:
     if tables & set(SQLModel.metadata.tables) and differences(conn):
         raise SchemaOutdated("base créée avant les migrations et différente des modèles : "
                              "repartez d'une base neuve (carto backup, puis export/import)")
+    freshness.seed(conn)
     command.stamp(config(conn), "head")
 
 

@@ -47,6 +47,19 @@ class PositionPrecision(str, Enum):
     commune = "commune"  # only the commune is known: its centre
 
 
+# --- Data version ------------------------------------------------------------------------------
+
+class DataVersion(SQLModel, table=True):
+    """The version of everything the public reads: one row, moved by every writer of public output
+    in its own transaction (``carto.storage.freshness``)."""
+    id: int = Field(default=1, primary_key=True)
+    data: int = 0  # sites, activities, pôles and their coverage, territories
+    geography: int = 0  # communes, territories and coverage: what a process's locator is built from
+    # Random, new at creation and at each restore: a database brought back to an older counter never
+    # answers again with an ETag that meant other data.
+    epoch: str = Field(default="", max_length=16)
+
+
 # --- Territories -------------------------------------------------------------------------------
 
 class Commune(SQLModel, table=True):

@@ -155,6 +155,17 @@ def rebuild(session: Session, taxonomy: taxonomy_module.Taxonomy | None = None, 
         done, last = done + len(rows), ids[-1]
 
 
+def indexed_text(session: Session, ids: list[int]) -> dict[int, str] | None:
+    """The text entries of sites as indexed (SQLite), for a consistency check; None on PostgreSQL,
+    whose expression indexes cannot differ from the rows."""
+    if not _sqlite(session.get_bind()):
+        return None
+    marks = ",".join("?" * len(ids))
+    rows = session.connection().exec_driver_sql(
+        f"SELECT rowid, {', '.join(PARTS)} FROM site_fts WHERE rowid IN ({marks})", tuple(ids))
+    return {rowid: SEPARATOR.join(parts) for rowid, *parts in rows}
+
+
 def query_stems(q: str) -> list[str]:
     """The stems of a query's words, each to match the start of an indexed word. One-letter words
     (« l' », « d' ») are dropped when the query has others: they would match nearly every site."""

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from carto.core import licences
 from carto.core.licences import Licence
+from carto.storage import freshness
 from carto.storage.models import SourceLicence, utcnow
 
 OURS = {None, "demo"}  # sources whose records we publish ourselves
@@ -19,6 +20,8 @@ UNSTATED = Licence("non-precisee", "Licence non précisée par la source : deman
 def record(session: Session, source: str, licence: Licence) -> None:
     """Remember ``licence`` for every record of ``source`` (in the caller's transaction)."""
     row = session.get(SourceLicence, source) or SourceLicence(source=source, licence=licence.id)
+    if row.licence != licence.id or row not in session:
+        freshness.bump(session)  # exports and pages state each source's licence
     row.licence, row.updated_at = licence.id, utcnow()
     session.add(row)
 

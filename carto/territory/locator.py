@@ -1,7 +1,9 @@
 """Point → commune → EPCI, pays, département and pôles, in memory (shapely STRtree).
 
-Built once from the database and used by the write path, so territory filters are plain indexed
-columns at read time. Vectorised for bulk work (imports, benchmarks).
+Built from the database and used by the write path, so territory filters are plain indexed
+columns at read time. Vectorised for bulk work (imports, benchmarks). A locator belongs to one
+version of the geography (``carto.storage.freshness``): ``current`` gives the one of the version a
+session sees, built once per process and version.
 """
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,6 +13,7 @@ import shapely
 from sqlmodel import Session, select
 
 from carto.core.textnorm import words
+from carto.storage import freshness
 from carto.storage.models import Commune, PoleCommune
 
 
@@ -25,7 +28,8 @@ class Placement:
 
 
 class Locator:
-    def __init__(self, communes: list[Commune], pole_links: list[PoleCommune]):
+    def __init__(self, communes: list[Commune], pole_links: list[PoleCommune], version: int | None = None):
+        self.version = version  # of the geography it was built from (None: built from given rows)
         self.communes = communes
         self._by_code = {c.code: c for c in communes}
         self.codes = np.array([c.code for c in communes], dtype=object)
@@ -41,8 +45,9 @@ class Locator:
     @classmethod
     def from_db(cls, session: Session) -> "Locator":
         # Ordered, so that everything drawn from the communes (demo data) is the same on every backend.
+        version = freshness.geography_version(session)
         return cls(list(session.exec(select(Commune).order_by(Commune.code))),
-                   list(session.exec(select(PoleCommune))))
+                   list(session.exec(select(PoleCommune))), version)
 
     @property
     def enabled(self) -> bool:
@@ -92,3 +97,19 @@ class Locator:
         """The point used as a commune's centre (inside it, unlike a centroid)."""
         commune = self._by_code.get(commune_code)
         return (commune.lon, commune.lat) if commune else None
+
+
+_newest: dict[str, Locator] = {}  # database → the locator of the newest geography seen by this process
+
+
+def current(session: Session, known: Locator | None = None) -> Locator:
+    """The locator of the geography ``session`` sees: ``known`` when it is of that version, else the
+    one this process built for it, else a new one (a territory or pôles load, by any process)."""
+    version = freshness.geography_version(session)
+    if known is not None and known.version == version:
+        return known
+    key = str(session.get_bind().url)
+    newest = _newest.get(key)
+    if newest is None or newest.version != version:
+        newest = _newest[key] = Locator.from_db(session)
+    return newest

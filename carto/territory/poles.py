@@ -13,7 +13,8 @@ import shapely
 from sqlalchemy import func
 from sqlmodel import Session, delete, select
 
-from carto.storage.models import Commune, Pole, PoleCommune, Site, SiteStatus
+from carto.storage import freshness
+from carto.storage.models import Commune, Pole, PoleCommune, Site, SiteStatus, utcnow
 
 POLES_TABLE = "poles_ess_bretagne.csv"
 
@@ -22,27 +23,38 @@ class PoleError(ValueError):
     pass
 
 
-def read_csv(path: Path) -> list[Pole]:
+# Columns of a pôles table → Pole attributes (the coverage polygon and computed geometry are not in it).
+CSV_COLUMNS = {"nom": "nom", "pays_codes": "coverage_pays", "departements": "departements", "source": "source",
+               "email": "email", "telephone": "phone", "site_web": "website", "adresse": "address"}
+
+
+def read_csv(path: Path) -> tuple[list[Pole], list[str]]:
+    """The pôles of a table, and the Pole attributes its columns give."""
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     required = {"pole_id", "nom", "pays_codes"}
     if not rows or not required <= set(rows[0]):
         raise PoleError(f"{path}: colonnes attendues {sorted(required)}")
+    given = [attribute for column, attribute in CSV_COLUMNS.items() if column in rows[0]]
     return [Pole(id=r["pole_id"].strip(), nom=r["nom"].strip(),
                  coverage_pays=[p.strip().zfill(2) for p in r["pays_codes"].split("|") if p.strip()],
                  departements=r.get("departements", ""), source=r.get("source") or None,
                  email=r.get("email") or None, phone=r.get("telephone") or None,
                  website=r.get("site_web") or None, address=r.get("adresse") or None)
-            for r in rows]
+            for r in rows], given
 
 
 def load_csv(session: Session, path: Path) -> int:
-    """Create or update the pôles of a table (other pôles are kept), then recompute coverage."""
-    for pole in read_csv(path):
+    """Create or update the pôles of a table — every column the table has; other pôles are kept —
+    then recompute coverage."""
+    table, given = read_csv(path)
+    freshness.bump(session, geography=True)
+    for pole in table:
         existing = session.get(Pole, pole.id)
         if existing:
-            for name in ("nom", "coverage_pays", "departements", "source"):
+            for name in given:
                 setattr(existing, name, getattr(pole, name))
+            existing.updated_at = utcnow()
         else:
             session.add(pole)
     session.flush()
@@ -78,6 +90,7 @@ def set_coverage(session: Session, pole_id: str, pays: list[str] | None = None,
     # Only the geometry is kept: an uploaded file's properties (names, anything) are never stored,
     # so they can reach no page.
     area = shapely.to_geojson(parse_polygon(geojson)) if geojson is not None else None
+    freshness.bump(session, geography=True)
     pole.coverage_pays, pole.coverage_geojson = list(pays or []), area
     session.add(pole)
     session.flush()
@@ -96,6 +109,7 @@ def covered_communes(pole: Pole, communes: list[Commune]) -> list[Commune]:
 
 def recompute_coverage(session: Session) -> int:
     """Rebuild every pôle's commune list and geometry; returns the number of links."""
+    freshness.bump(session, geography=True)
     communes = list(session.exec(select(Commune)))
     shapes = dict(zip((c.code for c in communes), shapely.from_geojson([c.geometry for c in communes])))
     session.exec(delete(PoleCommune))
@@ -114,6 +128,14 @@ def recompute_coverage(session: Session) -> int:
         session.add(pole)
     session.flush()
     return links
+
+
+def poles_by_commune(session: Session) -> dict[str, tuple[str, ...]]:
+    """The pôles covering each covered commune (sorted ids), as the locator's placements give them."""
+    covering: dict[str, list[str]] = {}
+    for pole_id, code in session.exec(select(PoleCommune.pole_id, PoleCommune.commune_code)):
+        covering.setdefault(code, []).append(pole_id)
+    return {code: tuple(sorted(ids)) for code, ids in covering.items()}
 
 
 def communes_of(session: Session, pole_id: str) -> list[str]:

@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 from sqlmodel import Session, delete
 
+from carto.storage import freshness
 from carto.storage.models import Commune, Territory
 
 COMMUNES_LAYER = "communes_bretagne_2026.geojson"
@@ -75,6 +76,7 @@ def dissolve(communes: gpd.GeoDataFrame, key: str, name_column: str | None) -> g
 
 def save(session: Session, communes: gpd.GeoDataFrame) -> dict[str, int]:
     """Replace the territories stored in the database; returns counts per level."""
+    freshness.bump(session, geography=True)
     session.exec(delete(Commune))
     session.exec(delete(Territory))
     centres = communes.geometry.representative_point()

@@ -1,0 +1,103 @@
+"""``carto db check``: every derived copy of every site recomputed from its source columns.
+
+A site row carries copies of what its point, text and activities imply (territory keys and commune
+name, folded search text, stored public JSON), its activity links copy its status and position,
+and on SQLite the text index holds its search text. ``carto.directory.sites`` and
+``carto.directory.bulk`` keep them in step; this check proves it, site by site, and ``repair``
+rewrites the copies that differ through the same write path (a history version only for a site
+whose territory changed: the other copies are no part of its history).
+"""
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from carto.directory import bulk, site_json, sites
+from carto.storage import search_index
+from carto.storage.models import SiteActivity
+from carto.territory import locator as locators
+
+ACTOR = "vérification de la base (carto db check --repair)"
+ACTION = "repair"
+TERRITORY = ("commune_code", "commune_name", "epci_code", "pays_code", "dep_code", "outside_territory")
+LINKS = "liens d'activités"
+TEXT_INDEX = "index de texte"
+_LINKS = SiteActivity.__table__
+
+
+@dataclass(frozen=True)
+class Difference:
+    site_id: int
+    copy: str  # a column of the site, or LINKS, or TEXT_INDEX
+    stored: object
+    expected: object
+
+    def describe(self) -> str:
+        return f"site n° {self.site_id} : {self.copy} enregistré {_shown(self.stored)}, attendu {_shown(self.expected)}"
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):  # activity links: (activity, status, lon, lat)
+        return "[" + "; ".join(f"{a} ({s.value}, {lon}, {lat})" for a, s, lon, lat in value) + "]"
+    return "aucun" if value is None else repr(value)
+
+
+@dataclass
+class CheckReport:
+    sites: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    repaired: int = 0  # sites rewritten
+
+
+def check(session: Session, *, repair: bool = False) -> CheckReport:
+    """Every site against the geography the session sees; ``repair``: rewrite what differs."""
+    report = CheckReport()
+    locator = locators.current(session)
+    for ids in bulk.chunks_of_ids(session):
+        rows, activities = bulk.read(session, ids)
+        report.sites += len(rows)
+        expected = [dict(row) for row in rows]
+        bulk.replace(expected, locator)
+        links = _links(session, ids)
+        indexed = search_index.indexed_text(session, ids)
+        wrong = []
+        for row, want, acts in zip(rows, expected, activities):
+            found = _differences(row, want, acts, links.get(row["id"], []), indexed)
+            report.differences += found
+            if found:
+                wrong.append((row, want, acts))
+        if repair and wrong:
+            _repair(session, wrong)
+            report.repaired += len(wrong)
+    return report
+
+
+def _differences(row: dict, want: dict, activities: list[str], links: list[tuple],
+                 indexed: dict[int, str] | None) -> list[Difference]:
+    want["search_text"] = search_index.search_text_of(want, activities)
+    want.update(site_json.stored(want, activities))
+    columns = (*TERRITORY, "search_text", *site_json.COLUMNS)
+    found = [Difference(row["id"], c, row[c], want[c]) for c in columns if row[c] != want[c]]
+    copies = sorted((a, row["status"], row["lon"], row["lat"]) for a in activities)
+    if sorted(links) != copies:
+        found.append(Difference(row["id"], LINKS, sorted(links), copies))
+    if indexed is not None and indexed.get(row["id"]) != want["search_text"]:
+        found.append(Difference(row["id"], TEXT_INDEX, indexed.get(row["id"]), want["search_text"]))
+    return found
+
+
+def _links(session: Session, ids: list[int]) -> dict[int, list[tuple]]:
+    by_site: dict[int, list[tuple]] = {}
+    query = select(_LINKS.c.site_id, _LINKS.c.activity, _LINKS.c.status, _LINKS.c.lon, _LINKS.c.lat)
+    for site_id, *link in session.execute(query.where(_LINKS.c.site_id.in_(ids))):
+        by_site.setdefault(site_id, []).append(tuple(link))
+    return by_site
+
+
+def _repair(session: Session, wrong: list[tuple[dict, dict, list[str]]]) -> None:
+    rows = [row for row, _, _ in wrong]
+    before = [sites.snapshot_of(row, acts) for row, _, acts in wrong]
+    for row, want, _ in wrong:
+        row.update({k: want[k] for k in TERRITORY})
+    bulk.rewrite_sites(session, rows, [acts for _, _, acts in wrong], before, actor=ACTOR, action=ACTION,
+                       copies=True)

@@ -1,0 +1,60 @@
+"""``carto db check``: every derived copy of every site recomputed from its source columns; each
+difference reported (exit 1), ``--repair`` rewrites them through the write path."""
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from carto.cli import app
+from carto.core.settings import get_settings
+from carto.directory import consistency
+from carto.storage.models import Site
+
+BROKEN = 7  # a demonstration site
+
+
+def check(service, **options):
+    with service.session() as session:
+        report = consistency.check(session, **options)
+        session.commit()
+    return report
+
+
+def break_copies(service) -> None:
+    """What a module writing behind the write path's back leaves: stale copies (a test's own SQL)."""
+    with service.engine.begin() as conn:
+        conn.execute(text("UPDATE site SET epci_code = '200000000', commune_name = 'Ailleurs', "
+                          "marker_json = '0,0,\"x\"' WHERE id = :id"), {"id": BROKEN})
+        conn.execute(text("UPDATE siteactivity SET lon = 0 WHERE site_id = :id"), {"id": BROKEN})
+
+
+def cli(service, monkeypatch, *args):
+    monkeypatch.setenv("CARTO_DATABASE_URL", service.settings.database_url)
+    monkeypatch.setenv("CARTO_GEODATA", str(service.settings.geodata))
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, ["db", "check", *args])
+    finally:
+        get_settings.cache_clear()
+
+
+def test_the_demonstration_database_is_consistent(demo_service):
+    report = check(demo_service)
+    assert (report.sites, report.differences) == (500, [])
+
+
+def test_each_stale_copy_is_reported_then_repaired(demo_service, monkeypatch):
+    with demo_service.session() as session:
+        right = session.get(Site, BROKEN)
+        expected_epci, expected_name, version = right.epci_code, right.commune_name, right.version
+    break_copies(demo_service)
+    found = cli(demo_service, monkeypatch)
+    assert found.exit_code == 1, found.output
+    assert f"site n° {BROKEN} : epci_code enregistré '200000000', attendu '{expected_epci}'" in found.output
+    assert f"site n° {BROKEN} : liens d'activités enregistré [" in found.output and "(published, 0.0, " in found.output
+    assert "500 sites vérifiés ; 4 différence(s) sur 1 site(s)" in found.output  # epci, name, marker, links
+    repaired = cli(demo_service, monkeypatch, "--repair")
+    assert repaired.exit_code == 0 and "1 site(s) réparé(s)" in repaired.output
+    assert check(demo_service).differences == []
+    with demo_service.session() as session:
+        site = session.get(Site, BROKEN)
+        assert (site.epci_code, site.commune_name, site.version) == (expected_epci, expected_name, version + 1)
+    assert cli(demo_service, monkeypatch).exit_code == 0

@@ -1,0 +1,127 @@
+"""The data version: an explicit counter moved in the same transaction by every writer of public
+output, which ETags, the response store and every process's caches follow."""
+import csv
+
+from carto.directory import sites
+from carto.directory.service import Service
+from carto.directory.site_schema import SiteData
+from carto.storage import backup, freshness
+from carto.storage.db import session_scope
+from carto.storage.models import Pole, Site
+from carto.territory import poles
+from tests.helpers import GEODATA, make_client
+
+RENNES = (-1.6778, 48.1173)
+
+
+def version(service) -> str:
+    with service.session() as session:
+        return freshness.data_version(session)
+
+
+def write_poles_table(path, change) -> None:
+    """The reference pôles table with ``change(row)`` applied to each row."""
+    with open(GEODATA / poles.POLES_TABLE, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        change(row)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_reads_keep_the_version_and_a_site_write_moves_it(service):
+    first = version(service)
+    assert version(service) == first
+    with session_scope(service.engine) as session:
+        site_id = sites.create(session, SiteData(name="Atelier", activities=["velo"], lon=RENNES[0], lat=RENNES[1]),
+                               service.locator, actor="test").id
+    second = version(service)
+    assert second != first
+    with session_scope(service.engine) as session:
+        sites.update(session, session.get(Site, site_id), {"name": "Atelier vélo"}, service.locator, actor="t")
+    assert version(service) not in (first, second)
+
+
+def test_a_write_rolled_back_leaves_the_version(service):
+    before = version(service)
+    with service.session() as session:
+        sites.create(session, SiteData(name="Atelier", activities=["velo"], lon=RENNES[0], lat=RENNES[1]),
+                     service.locator, actor="test")
+        session.rollback()
+    assert version(service) == before
+
+
+def test_a_renamed_pole_is_served_at_once_not_replayed(demo_service, tmp_path):
+    """A rename keeps every count and length: a checksum missed it, the counter does not."""
+    table = tmp_path / "poles.csv"
+    write_poles_table(table, lambda row: row.update(nom=row["nom"].replace("RÉSO", "ROSE")))
+    with make_client(demo_service) as client:
+        first = client.get("/api/poles", params={"geometry": "false"})
+        assert "RÉSO solidaire" in first.text
+        from carto.directory import bootstrap
+        bootstrap.load_poles(demo_service, table)
+        again = client.get("/api/poles", params={"geometry": "false"}, headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 200 and again.headers["etag"] != first.headers["etag"]
+        assert "ROSE solidaire" in again.text and "RÉSO solidaire" not in again.text
+
+
+def test_swapping_the_coverage_of_two_poles_moves_the_version(service):
+    with session_scope(service.engine) as session:
+        pays_a = session.get(Pole, "reso-solidaire").coverage_pays
+        pays_b = session.get(Pole, "adess-pays-de-brest").coverage_pays
+    before = version(service)
+    with session_scope(service.engine) as session:
+        poles.set_coverage(session, "reso-solidaire", pays=pays_b)
+        poles.set_coverage(session, "adess-pays-de-brest", pays=pays_a)
+    assert version(service) != before
+    assert "adess-pays-de-brest" in service.locator.locate(*RENNES).poles
+
+
+def test_poles_load_updates_every_column_of_its_table(service, tmp_path):
+    table = tmp_path / "poles.csv"
+
+    def contact(row):
+        row.update(email=f"contact@{row['pole_id']}.example", telephone="02 99 00 00 00",
+                   site_web=f"https://{row['pole_id']}.example", adresse="1 place de la Mairie")
+    write_poles_table(table, contact)
+    from carto.directory import bootstrap
+    bootstrap.load_poles(service, table)
+    with service.session() as session:
+        pole = session.get(Pole, "reso-solidaire")
+    assert (pole.email, pole.phone, pole.website, pole.address) == (
+        "contact@reso-solidaire.example", "02 99 00 00 00", "https://reso-solidaire.example", "1 place de la Mairie")
+    write_poles_table(table, lambda row: None)  # a table without these columns leaves them as they are
+    bootstrap.load_poles(service, table)
+    with service.session() as session:
+        assert session.get(Pole, "reso-solidaire").email == "contact@reso-solidaire.example"
+
+
+def test_another_process_follows_a_pole_coverage_change(service):
+    """A server process (its own service, its locator built before) answers with the new coverage."""
+    other = Service.open(service.settings)
+    at_rennes = {"lon": RENNES[0], "lat": RENNES[1]}
+    try:
+        with make_client(other) as client:
+            assert "reso-solidaire" in [p["id"] for p in client.get("/api/poles/at", params=at_rennes).json()["poles"]]
+            with session_scope(service.engine) as session:
+                poles.set_coverage(session, "reso-solidaire", pays=["02"])  # the pays de Brest
+            assert "reso-solidaire" not in [p["id"] for p in client.get("/api/poles/at", params=at_rennes).json()["poles"]]
+    finally:
+        other.engine.dispose()
+
+
+def test_a_restored_backup_never_answers_with_an_etag_of_other_data(service, tmp_path):
+    if service.engine.dialect.name == "postgresql":
+        import shutil
+        import pytest
+        if shutil.which("pg_dump") is None:
+            pytest.skip("pg_dump absent")
+    saved = backup.backup(service.engine, tmp_path / "saved.bak")
+    at_backup = version(service)
+    with session_scope(service.engine) as session:
+        sites.create(session, SiteData(name="Atelier", activities=["velo"], lon=RENNES[0], lat=RENNES[1]),
+                     service.locator, actor="test")
+    backup.restore(service.engine, saved)
+    assert version(service) != at_backup
