@@ -46,8 +46,11 @@ class Locator:
     def from_db(cls, session: Session) -> "Locator":
         # Ordered, so that everything drawn from the communes (demo data) is the same on every backend.
         version = freshness.geography_version(session)
-        return cls(list(session.exec(select(Commune).order_by(Commune.code))),
-                   list(session.exec(select(PoleCommune))), version)
+        communes = list(session.exec(select(Commune).order_by(Commune.code)))
+        links = list(session.exec(select(PoleCommune)))
+        for row in (*communes, *links):  # kept as read: the session may commit (expire) and close
+            session.expunge(row)
+        return cls(communes, links, version)
 
     @property
     def enabled(self) -> bool:
