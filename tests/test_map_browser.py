@@ -446,3 +446,22 @@ def test_a_group_of_markers_is_named_by_its_count_and_opened_with_enter(live_ser
     page.keyboard.press("Enter")
     expect(page).not_to_have_url(re.compile("zoom=12"))
     assert url_view(page)[2] > 12
+
+
+def test_at_phone_width_a_popup_near_the_top_opens_fully_visible(live_server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    open_map(page, live_server, "?lat=48.1173&lon=-1.6778&zoom=13")
+    markers = page.locator(".carto-marker").all()
+    highest = min(markers, key=lambda m: m.bounding_box()["y"])
+    highest.tap()
+    popup = page.locator(".leaflet-popup")
+    expect(popup.locator("address")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    box, map_box = popup.bounding_box(), page.locator(".folium-map").bounding_box()
+    layers = page.locator(".leaflet-control-layers").bounding_box()
+    status_box = status(page).bounding_box()
+    assert box["x"] >= map_box["x"] and box["x"] + box["width"] <= map_box["x"] + map_box["width"]
+    assert box["y"] >= max(layers["y"] + layers["height"], status_box["y"] + status_box["height"])
+    assert box["y"] + box["height"] <= map_box["y"] + map_box["height"]
+    context.close()
