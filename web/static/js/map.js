@@ -3,10 +3,13 @@
  * The page is rendered by the server (folium map, filter form pre-filled from the URL); this script
  * loads the sites of the current view (/api/sites, compact format, by bounding box; counted per
  * cell by /api/sites/clusters when there are too many to show one by one), the number of
- * sites per activity (/api/taxonomy), keeps the state of the map in the URL (centre, zoom, filters,
- * search, selected site), and drives the place search and "autour de moi".
- * It needs window.CARTO = {map, cluster, layers, taxonomy} and may take {words} (see W below)
- * and {embed} (see EMBED below).
+ * sites per activity (/api/taxonomy, only when they can change), keeps the state of the map in the
+ * URL (centre, zoom, filters, search, selected site, favourites; each change a step of the browser's
+ * history), outlines the chosen territory, and drives the place search, "autour de moi", « Mes
+ * favoris » and the choice of basemap.
+ * It needs markers.js, basemap.js and site-actions.js (for favourites; optional) loaded first, and
+ * window.CARTO = {map, cluster, layers, taxonomy, ownBasemapFirst}; it may take {words} (English:
+ * words-en.js) and {embed} (see EMBED below).
  */
 (function () {
   "use strict";

@@ -212,8 +212,8 @@
       });
     }
 
-    return { words: W, activities, mainActivity, icon, openPopup, attach, marker, clusterKeys };
+    return { words: W, mainActivity, icon, openPopup, attach, marker, clusterKeys };
   }
 
-  window.CartoMarkers = { create: create, getJson: getJson, failure: failure, escapeHtml: escapeHtml, FRENCH: FRENCH };
+  window.CartoMarkers = { create: create, getJson: getJson, failure: failure, escapeHtml: escapeHtml };
 })();
