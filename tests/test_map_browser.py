@@ -465,3 +465,10 @@ def test_at_phone_width_a_popup_near_the_top_opens_fully_visible(live_server, br
     assert box["y"] >= max(layers["y"] + layers["height"], status_box["y"] + status_box["height"])
     assert box["y"] + box["height"] <= map_box["y"] + map_box["height"]
     context.close()
+
+
+def test_a_site_page_map_without_tiles_shows_our_own_basemap(live_server, page):
+    page.goto(f"{live_server.url}/sites/1")
+    expect(page.locator(".carto-site-map .carto-own-basemap")).to_have_count(1)
+    expect(page.locator(".carto-site-map .leaflet-carto-basemap-pane path").first).to_be_attached()
+    assert page.errors == [] and page.external_requests == []

@@ -175,7 +175,9 @@ def site_detail_map(settings: Settings, lon: float, lat: float, colour: str, ico
     folium.Marker([lat, lon], icon=folium.DivIcon(
         html=marker_html(colour, icon), class_name="carto-marker",
         icon_size=(30, 30), icon_anchor=(15, 30)), keyboard=False).add_to(m)
-    return render(m)
+    rendered = render(m)
+    rendered.own_basemap_first = settings.tiles == "blank"
+    return rendered
 
 
 def marker_html(colour: str, icon: str) -> str:

@@ -1,8 +1,8 @@
 /* Carto ESS — a basemap of our own, from the project's geodata (carto.views.basemap): the land of
  * Brittany on a sea-coloured map, commune outlines from zoom 9, town names by population as one
  * zooms in. No third party: it is the map's background offline, or when the tiles cannot load.
- * window.CartoBasemap.create(map, onError) gives a layer for the layer control; its data is fetched
- * the first time it is shown. */
+ * window.CartoBasemap.offer(map, {...}) puts it on a map (see there); its data is fetched the first
+ * time it is shown. */
 (function () {
   "use strict";
   const COMMUNES_FROM_ZOOM = 9;
@@ -64,5 +64,25 @@
     return group;
   }
 
-  window.CartoBasemap = { create: create };
+  /* The one rule of every map: our basemap is offered beside the tiles (options.layers, a layer
+   * control, under options.name), shown first when options.first (tiles off), and instead of tiles
+   * of which none loads (options.tilesFailed() is then told); options.failed(error) when our own
+   * data cannot be fetched. */
+  function offer(map, options) {
+    const own = create(map, options.failed);
+    if (options.layers) options.layers.addBaseLayer(own, options.name);
+    let tiles = null;
+    map.eachLayer((l) => { if (l instanceof L.TileLayer) tiles = l; });
+    const useOwn = () => { if (tiles) map.removeLayer(tiles); map.addLayer(own); };
+    if (options.first || !tiles) { useOwn(); return; }
+    let loaded = false, failed = 0;
+    tiles.on("tileload", () => { loaded = true; });
+    tiles.on("tileerror", () => {
+      if (loaded || ++failed !== 4) return; // a few tiles may fail; none loading means no tile service
+      useOwn();
+      if (options.tilesFailed) options.tilesFailed();
+    });
+  }
+
+  window.CartoBasemap = { offer: offer };
 })();

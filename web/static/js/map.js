@@ -548,25 +548,8 @@
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") closePanelOnPhone(); });
 
   // --- Our own basemap beside the tiles: first when tiles are off, and instead of tiles that fail ---
-  const ownBase = CartoBasemap.create(map, (e) => say(W.basemapFailed + failure(e)));
-  C.layers.addBaseLayer(ownBase, W.ownBasemap);
-  let tiles = null;
-  map.eachLayer((l) => { if (l instanceof L.TileLayer) tiles = l; });
-
-  function useOwnBasemap() {
-    if (tiles) map.removeLayer(tiles);
-    map.addLayer(ownBase);
-  }
-  if (C.ownBasemapFirst || !tiles) useOwnBasemap();
-  else {
-    let loaded = false, failed = 0;
-    tiles.on("tileload", () => { loaded = true; });
-    tiles.on("tileerror", () => {
-      if (loaded || ++failed !== 4) return; // a few tiles may fail; none loading means no tile service
-      useOwnBasemap();
-      say(W.tilesFailed);
-    });
-  }
+  CartoBasemap.offer(map, { layers: C.layers, first: C.ownBasemapFirst, name: W.ownBasemap,
+    failed: (e) => say(W.basemapFailed + failure(e)), tilesFailed: () => say(W.tilesFailed) });
 
   // --- Layer control: French, and folded on phones where it would hide the map ---------------
   const layersToggle = C.layers.getContainer().querySelector(".leaflet-control-layers-toggle");
