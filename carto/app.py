@@ -1,15 +1,15 @@
 """The FastAPI application: routers, static files, templates and error shapes."""
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
+from starlette.exceptions import HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from carto.api import clusters, docs, ogc, pages, poles, sites, taxonomy, territories
 from carto.api import exports as exports_api, poles_pages, sourcing as sourcing_api, stats as stats_api
 from carto.api import accounts, contribute, moderation as moderation_api, security
 from carto.api import freshness_board, freshness_pages, import_review, imports as imports_api, owners as owners_api
-from carto.api import embed as embed_api, legal, strict_query
+from carto.api import embed as embed_api, legal, problems, strict_query
 from carto.api import feeds, registers
 from carto.api.body_limit import BodyLimit
 from carto.api.headers import SecurityHeaders
@@ -57,11 +57,19 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.include_router(legal.router)
     app.include_router(embed_api.api)
     security.install_error_pages(app)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(RequestValidationError, problems.validation_error)
+    app.add_exception_handler(HTTPException, problems.http_error)
+    _document_problems(app)
     return app
 
 
-async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    # FastAPI's shape, minus the echoed input: it may be large or hold what a visitor typed.
-    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-    return JSONResponse({"detail": errors}, status_code=422)
+def _document_problems(app: FastAPI) -> None:
+    """``/openapi.json`` declares the error responses of ``/api`` in the format they are sent."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.document(build())
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -24,7 +24,7 @@ def get_all(client, url: str) -> list[dict]:
 
 def error_param(response) -> str:
     """The parameter an error names, after checking the body says something about it."""
-    (error,) = response.json()["detail"]
+    (error,) = response.json()["errors"]
     assert error["msg"]
     return error["loc"][-1]
 
@@ -351,3 +351,29 @@ def test_the_ess_flag_is_public_and_filters_every_door(client, demo_service):
     assert "Réparateur artisan" not in client.get("/liste", params={"q": "artisan"}).text
     listed = client.get("/liste", params={"q": "artisan", "ess": "all"}).text
     assert "Réparateur artisan" in listed and "hors ESS" in listed
+
+
+@pytest.mark.parametrize("query,param,words", [
+    ({"limit": "abc"}, "limit", "nombre entier attendu"),
+    ({"limit": "0"}, "limit", "au moins 1"),
+    ({"format": "xml"}, "format", "valeur attendue"),
+    ({"bbox": "1,2,3"}, "bbox", "4 nombres"),
+    ({"pole": "atlantide"}, "pole", "pôle inconnu"),
+])
+def test_api_errors_are_problem_details_in_french_naming_the_parameter(client, query, param, words):
+    response = client.get("/api/sites", params=query)
+    assert response.status_code in (400, 404, 422)
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == response.status_code and body["title"] and body["instance"] == "/api/sites"
+    assert body["detail"].startswith(f"{param} : ") and words in body["detail"]
+    assert body["errors"][0]["loc"] == ["query", param] and words in body["errors"][0]["msg"]
+    assert "Input should" not in response.text
+
+
+def test_an_unknown_api_path_is_a_problem_too_and_pages_keep_french_html(client):
+    missing = client.get("/api/nulle-part")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    assert client.get("/sites/999999").headers["content-type"].startswith("text/html")
+    ogc = client.get("/ogc/collections/sites/items", params={"limit": "abc"}).json()
+    assert ogc["code"] == "InvalidParameterValue" and "nombre entier" in ogc["description"]

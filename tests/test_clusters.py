@@ -67,11 +67,11 @@ def test_groups_carry_their_extent_for_zooming_onto_them(client):
 
 def test_bad_requests_name_the_parameter(client):
     missing = client.get("/api/sites/clusters", params={"zoom": 8})
-    assert missing.status_code == 400 and missing.json()["detail"][0]["loc"] == ["query", "bbox"]
+    assert missing.status_code == 400 and missing.json()["errors"][0]["loc"] == ["query", "bbox"]
     for params, name in (({"bbox": BRITTANY}, "zoom"), ({"bbox": BRITTANY, "zoom": 40}, "zoom"),
                          ({"bbox": "1,2,3", "zoom": 5}, "bbox")):
         response = client.get("/api/sites/clusters", params=params)
-        assert response.status_code in (400, 422) and response.json()["detail"][0]["loc"][-1] == name
+        assert response.status_code in (400, 422) and response.json()["errors"][0]["loc"][-1] == name
     unknown = client.get("/api/sites/clusters", params={"bbox": BRITTANY, "zoom": 8, "commune": "99999"})
     assert unknown.status_code == 404
 

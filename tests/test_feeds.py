@@ -81,7 +81,7 @@ def test_pages_say_whether_more_follows_and_link_to_the_next(client):
 def test_a_bad_cursor_or_limit_is_refused_naming_it(client, params):
     response = client.get("/api/changes", params=params)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][-1] in params
+    assert response.json()["errors"][0]["loc"][-1] in params
 
 
 # --- GoGoCarto ------------------------------------------------------------------------------------

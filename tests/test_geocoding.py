@@ -68,7 +68,7 @@ def test_suggestions_for_the_forms_name_the_commune_as_the_form_writes_it(client
 def test_without_the_service_suggestions_answer_503_with_the_reason(client):
     response = client.get("/api/geocode", params={"q": "12 rue de la motte brulon"})
     assert response.status_code == 503
-    assert "Recherche d'adresse indisponible" in response.json()["detail"][0]["msg"]
+    assert "Recherche d'adresse indisponible" in response.json()["errors"][0]["msg"]
     assert client.get("/api/geocode", params={"q": "ab"}).status_code == 422
 
 

@@ -279,9 +279,9 @@ def test_a_refusal_needs_a_reason_and_a_report_cannot_be_accepted(client, demo_s
     c = propose(demo_service)
     csrf = sign_in(client, moderation_accounts["reso"])
     missing = decide(client, csrf, c.id, "refuse", reason="   ")
-    assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "reason"]
+    assert missing.status_code == 422 and missing.json()["errors"][0]["loc"] == ["body", "reason"]
     wrong = decide(client, csrf, c.id, "archive")
-    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "action"]
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["loc"] == ["body", "action"]
     page = client.post(f"/moderation/propositions/{c.id}/decision",
                        data={"csrf_token": csrf, "action": "refuse", "reason": ""})
     assert page.status_code == 422 and 'id="err-reason"' in page.text

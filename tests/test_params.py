@@ -25,7 +25,7 @@ def test_a_boolean_reads_the_same_in_the_api_and_in_the_embed(client, word, expe
 
 
 def test_a_bad_point_gets_the_same_words_from_the_api_and_the_supplier_search(client, demo_service):
-    api = client.get("/api/sites?near=-1.6,200").json()["detail"][0]["msg"]
+    api = client.get("/api/sites?near=-1.6,200").json()["errors"][0]["msg"]
     with demo_service.session() as session, pytest.raises(params.ParamError) as supplier:
         sourcing.parse(demo_service, session, near="-1.6,200")
     assert api == str(supplier.value) == "point hors limites : longitude entre -180 et 180, latitude entre -90 et 90"
@@ -37,7 +37,7 @@ def test_the_radius_has_one_limit_everywhere(client, demo_service):
         assert sourcing.parse(demo_service, session, near="-1.6,48.1", radius_km="500").radius_km == 500
         with pytest.raises(params.ParamError, match="1000 km"):
             sourcing.parse(demo_service, session, near="-1.6,48.1", radius_km="1000,5")
-    assert client.get("/api/sites?near=-1.6,48.1&radius_km=1000.5").json()["detail"][0]["msg"] == (
+    assert client.get("/api/sites?near=-1.6,48.1&radius_km=1000.5").json()["errors"][0]["msg"] == (
         "rayon attendu entre 0 (exclu) et 1000 km")
 
 

@@ -63,4 +63,4 @@ def test_a_plain_postgresql_url_selects_psycopg_3():
 def test_a_nul_character_in_a_filter_is_an_unknown_value_not_a_failure(client):
     """PostgreSQL text cannot hold NUL (SQLite can): both backends answer 404, never 500."""
     response = client.get("/api/sites", params={"pole": "reso\x00"})
-    assert response.status_code == 404 and response.json()["detail"][0]["loc"] == ["query", "pole"]
+    assert response.status_code == 404 and response.json()["errors"][0]["loc"] == ["query", "pole"]

@@ -92,10 +92,10 @@ def test_the_forms_get_what_to_prefill(client, demo_service, registry):
 
 def test_the_forms_are_told_what_went_wrong(client, registry):
     assert client.get("/api/sirene/44306184100048").status_code == 422  # wrong key
-    assert "inconnu de Sirene" in client.get("/api/sirene/73282932000074").json()["detail"][0]["msg"]
+    assert "inconnu de Sirene" in client.get("/api/sirene/73282932000074").json()["errors"][0]["msg"]
     registry.down = True
     response = client.get(f"/api/sirene/{SIRET}")
-    assert response.status_code == 503 and response.json()["detail"][0]["msg"].startswith("Sirene indisponible")
+    assert response.status_code == 503 and response.json()["errors"][0]["msg"].startswith("Sirene indisponible")
 
 
 def test_without_the_service_the_look_up_answers_503(client):

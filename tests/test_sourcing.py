@@ -173,8 +173,8 @@ def test_the_api_gives_the_same_search_as_geojson_with_distances(client):
 def test_the_api_names_the_parameter_at_fault(client):
     response = client.get("/api/sourcing", params={"territory": "Plouhinec"})
     assert response.status_code == 400
-    assert response.json()["detail"][0]["loc"] == ["query", "territory"]
-    assert client.get("/api/sourcing", params={"radius_km": "5"}).json()["detail"][0]["loc"] == ["query", "radius_km"]
+    assert response.json()["errors"][0]["loc"] == ["query", "territory"]
+    assert client.get("/api/sourcing", params={"radius_km": "5"}).json()["errors"][0]["loc"] == ["query", "radius_km"]
 
 
 def test_the_page_is_a_shareable_get_form_with_exports_of_the_same_search(client):

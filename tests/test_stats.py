@@ -96,7 +96,7 @@ def test_the_territories_json_matches_the_page_levels(client):
     assert reso["per_10k"] == round(reso["sites"] * 10_000 / reso["population"], 2)
     assert client.get("/api/stats/commune").status_code == 422
     unknown = client.get("/api/stats/pays", params={"activity": "peinture"})
-    assert unknown.status_code == 400 and unknown.json()["detail"][0]["loc"] == ["query", "activity"]
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["loc"] == ["query", "activity"]
 
 
 def test_a_bad_level_on_the_page_is_a_french_error_page(client):

@@ -53,9 +53,9 @@ def test_communes_by_postcode(client):
     assert "Carhaix-Plouguer" in found and len(found) > 1  # a postcode is shared by several communes
     wrong_level = client.get("/api/territories/epci?postcode=29270")
     assert wrong_level.status_code == 400
-    assert wrong_level.json()["detail"][0]["loc"] == ["query", "postcode"]
+    assert wrong_level.json()["errors"][0]["loc"] == ["query", "postcode"]
     malformed = client.get("/api/territories/communes?postcode=2927")
-    assert malformed.status_code == 422 and malformed.json()["detail"][0]["loc"] == ["query", "postcode"]
+    assert malformed.status_code == 422 and malformed.json()["errors"][0]["loc"] == ["query", "postcode"]
 
 
 def test_several_codes_at_once(client):
@@ -100,7 +100,7 @@ def test_levels_and_unknown_names_of_levels_or_codes(client):
                                                             "departements": 4}
     unknown_level = client.get("/api/territories/regions?q=bretagne")
     assert unknown_level.status_code == 404
-    (error,) = unknown_level.json()["detail"]
+    (error,) = unknown_level.json()["errors"]
     assert error["loc"] == ["path", "level"] and "communes" in error["msg"]
     unknown_code = client.get("/api/territories/communes/99999")
-    assert unknown_code.status_code == 404 and unknown_code.json()["detail"][0]["loc"] == ["path", "code"]
+    assert unknown_code.status_code == 404 and unknown_code.json()["errors"][0]["loc"] == ["path", "code"]

@@ -45,7 +45,7 @@
       .then(({ ok, body }) => {
         if (!ok) {
           close();
-          const why = body.detail && body.detail[0] ? body.detail[0].msg : "Recherche d'adresse indisponible.";
+          const why = (body.errors && body.errors[0] ? body.errors[0].msg : body.detail) || "Recherche d'adresse indisponible.";
           status.textContent = why + " Placez le site sur la carte, ou indiquez sa commune : il sera placé en son centre.";
           return;
         }

@@ -38,7 +38,7 @@
       .then((r) => r.json().then((body) => ({ ok: r.ok, body: body })))
       .then(({ ok, body }) => {
         if (!ok) {
-          say(body.detail && body.detail[0] ? body.detail[0].msg + "." : "Sirene indisponible.");
+          say(body.errors && body.errors[0] ? body.errors[0].msg + "." : (body.detail || "Sirene indisponible."));
           return;
         }
         const filled = [
