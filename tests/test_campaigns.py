@@ -44,16 +44,16 @@ def test_one_mail_per_address_lists_its_sheets_and_none_goes_to_sites_without_on
     assert (report.asked, report.mails, report.without_email) == (2, 1, 1)
     [mail] = mails_to(demo_service, ADDRESS)
     assert mail.subject == "Carto ESS : vos fiches sont-elles toujours exactes ?"
-    assert len(re.findall(r"\n    http://127\.0\.0\.1:8000/fraicheur/\S+\n", mail.body)) == 2
+    assert len(re.findall(r"\n    https?://[^/\s]+/fraicheur/\S+\n", mail.body)) == 2
     assert mail.body.startswith("Bonjour,\n\nLes 2 fiches de votre structure")
-    assert "Ne plus recevoir ces e-mails : http://127.0.0.1:8000/fraicheur/" in mail.body
+    assert re.search(r"Ne plus recevoir ces e-mails : https?://[^/\s]+/fraicheur/", mail.body)
     assert run(demo_service).mails == 0  # asked already: nothing before the reminder is due
 
 
 def test_confirming_in_one_click_verifies_the_sheet_today(client, demo_service):
     [site_id] = only_stale(demo_service, ADDRESS)
     run(demo_service)
-    link = re.search(r"http://127\.0\.0\.1:8000(/fraicheur/\S+)", mails_to(demo_service, ADDRESS)[0].body).group(1)
+    link = re.search(r"https?://[^/\s]+(/fraicheur/\S+)", mails_to(demo_service, ADDRESS)[0].body).group(1)
     page = client.get(link)
     assert "Toujours exact" in page.text and "Corriger la fiche" in page.text
     done = client.post(link, data={"csrf_token": csrf_of(page.text), "answer": "exact"})
@@ -68,7 +68,7 @@ def test_confirming_in_one_click_verifies_the_sheet_today(client, demo_service):
 def test_correcting_leads_to_the_owner_form(client, demo_service):
     [site_id] = only_stale(demo_service, ADDRESS)
     run(demo_service)
-    link = re.search(r"http://127\.0\.0\.1:8000(/fraicheur/\S+)", mails_to(demo_service, ADDRESS)[0].body).group(1)
+    link = re.search(r"https?://[^/\s]+(/fraicheur/\S+)", mails_to(demo_service, ADDRESS)[0].body).group(1)
     page = client.get(link)
     moved = client.post(link, data={"csrf_token": csrf_of(page.text), "answer": "corriger"}, follow_redirects=False)
     assert moved.status_code == 303 and moved.headers["location"].startswith(f"/sites/{site_id}/proprietaire/")
@@ -99,7 +99,7 @@ def test_two_reminders_then_the_moderators_queue(client, demo_service, moderatio
 def test_an_address_can_unsubscribe(client, demo_service):
     only_stale(demo_service, ADDRESS)
     run(demo_service)
-    link = re.search(r"Ne plus recevoir ces e-mails : http://127\.0\.0\.1:8000(\S+)",
+    link = re.search(r"Ne plus recevoir ces e-mails : https?://[^/\s]+(\S+)",
                      mails_to(demo_service, ADDRESS)[0].body).group(1)
     page = client.get(link)
     client.post(link, data={"csrf_token": csrf_of(page.text)})

@@ -26,7 +26,7 @@ def test_a_digest_lists_each_new_item_with_its_link_and_counts_stale_sheets_apar
     [mail] = digests(demo_service, moderation_accounts["reso"])
     assert mail.subject == "Carto ESS : 1 nouvel élément à modérer"
     assert "  - Nouveau site : « Atelier des Lices » (Rennes)\n" in mail.body
-    assert f"    http://127.0.0.1:8000/moderation/propositions/{c.id}\n" in mail.body
+    assert f"    {demo_service.settings.public_base_url}/moderation/propositions/{c.id}\n" in mail.body
     assert "Par ailleurs," in mail.body and "depuis plus de 12 mois (file « À vérifier »)" in mail.body
     assert digests(demo_service, moderation_accounts["brest"]) == []  # nothing new in its scope
 

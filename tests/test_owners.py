@@ -33,7 +33,7 @@ def link_from_mail(service) -> str:
     with service.session() as session:
         body = session.exec(select(OutgoingMail.body).where(OutgoingMail.to == PUBLIC)
                             .order_by(OutgoingMail.id.desc())).first()
-    return re.search(r"http://127\.0\.0\.1:8000(/sites/\d+/proprietaire/\S+)", body).group(1)
+    return re.search(r"https?://[^/\s]+(/sites/\d+/proprietaire/\S+)", body).group(1)
 
 
 def owner_form(client, service, path: str, **typed) -> dict:

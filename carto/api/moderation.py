@@ -166,8 +166,7 @@ def _contribution_page(request, service, me, contribution_id, status_code=200, e
             "fields": [(f, display(f, snapshot.get(f), service.taxonomy, service.locator)) for f in SITE_FIELDS],
             "duplicates": duplicates, "action_labels": moderation.ACTION_LABELS, "error": error,
             "reviewer": other,
-            "stale": (moderation.stale_fields(session, service, c)
-                      if c.kind == ContributionKind.change and c.status == ContributionStatus.pending else []),
+            "stale": moderation.stale_fields(session, service, c),
             "paris": moderation.paris_time,
             "errors": errors or {}, "map": map_options(service),
             "point": {"lon": site.lon, "lat": site.lat, "name": site.name},
@@ -385,11 +384,10 @@ def queue_api(service: ServiceDep, me: ApiModerator, f: FilterDep, queue: Queue,
 def contribution_api(service: ServiceDep, me: ApiModerator, contribution_id: RowId):
     with service.session() as session:
         c = moderation.item(session, me.scope, contribution_id, service.taxonomy)
-        stale = moderation.stale_fields(session, service, c) if c.kind == ContributionKind.change and \
-            c.status == ContributionStatus.pending else []
         return summary(session, service, c) | {"stale_fields": [
             {"field": f.choice, "label": f.label, "proposed_from": f.proposed_from, "proposed": f.proposed,
-             "now": f.now, "changed_by": f.by, "changed_at": f.at.isoformat() if f.at else None} for f in stale]}
+             "now": f.now, "changed_by": f.by, "changed_at": f.at.isoformat() if f.at else None}
+            for f in moderation.stale_fields(session, service, c)]}
 
 
 class Review(BaseModel):

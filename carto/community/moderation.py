@@ -337,7 +337,10 @@ class StaleField:
 
 
 def stale_fields(session: Session, service: Service, c: Contribution) -> list[StaleField]:
-    """The fields a moderator must decide one by one before accepting ``c`` (none if not stale)."""
+    """The fields a moderator must decide one by one before accepting ``c`` (none if not stale, or
+    not a pending change)."""
+    if c.kind != ContributionKind.change or c.status != ContributionStatus.pending:
+        return []
     site = session.get(Site, c.site_id)
     current = sites.snapshot(session, site)
     keys = _stale_keys(current, c.changes)
