@@ -5,45 +5,30 @@ from urllib.parse import quote
 import pydantic_core
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from carto.directory import site_json
 
 from carto.publish import ogc
+from carto.api.templates import page
 from carto.api.deps import ServiceDep, SessionDep
 from carto.api.json_response import FastJSONResponse
-from carto.core.settings import PROJECT_ROOT
-from carto.views import legal
 
 PREFIX = "/ogc"
 router = APIRouter(prefix=PREFIX, include_in_schema=False)  # described by its own OpenAPI 3.0, /ogc/api
-templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
-templates.env.globals["accessibility_state"] = legal.state  # the footer of every page
-
-
-def link(document: dict, rel: str, media_type: str | None = None) -> str | None:
-    """The href of the first link of ``rel`` (and type) in a document, for the templates."""
-    return next((k["href"] for k in document.get("links", [])
-                 if k["rel"] == rel and (media_type is None or k["type"] == media_type)), None)
-
-
-templates.env.globals["link"] = link
-
-
-def _serve(request: Request, service, path: str, call: Callable[[ogc.Request], ogc.Response]) -> Response:
+def _serve(request: Request, path: str, call: Callable[[ogc.Request], ogc.Response]) -> Response:
     req = ogc.Request(str(request.base_url).rstrip("/") + PREFIX, quote(path),
                       list(request.query_params.multi_items()), request.headers.get("accept", ""))
     try:
         answer = call(req)
     except ogc.OGCError as e:
         if _format_or_json(req) == "html":
-            return _page(request, service, "error", {"error": e}, e.status)
+            return _page(request, "error", {"error": e}, e.status)
         return JSONResponse(e.body(), status_code=e.status)
     if answer.format == "html":
         document = answer.document
         if answer.features is not None:
             document = document | {"features": [pydantic_core.from_json(f) for f in answer.features]}
-        return _page(request, service, answer.template, {"doc": document, **answer.context})
+        return _page(request, answer.template, {"doc": document, **answer.context})
     if answer.features is not None:
         return Response(site_json.document(answer.document, "features", answer.features),
                         media_type=answer.media_type)
@@ -57,51 +42,50 @@ def _format_or_json(req: ogc.Request) -> str:
         return "json"
 
 
-def _page(request: Request, service, name: str, context: dict, status: int = 200) -> Response:
-    context |= {"territories_enabled": service.locator.enabled, "ogc_root": str(request.base_url).rstrip("/") + PREFIX}
-    return templates.TemplateResponse(request, f"ogc/{name}.html", context, status_code=status)
+def _page(request: Request, name: str, context: dict, status: int = 200) -> Response:
+    return page(request, f"ogc/{name}.html", status, **context, ogc_root=str(request.base_url).rstrip("/") + PREFIX)
 
 
 @router.get("")
 @router.get("/")
 def landing(request: Request, service: ServiceDep, session: SessionDep):
-    return _serve(request, service, "", lambda req: ogc.API(service).landing(req, session))
+    return _serve(request, "", lambda req: ogc.API(service).landing(req, session))
 
 
 @router.get("/conformance")
 def conformance(request: Request, service: ServiceDep):
-    return _serve(request, service, "/conformance", ogc.API(service).conformance)
+    return _serve(request, "/conformance", ogc.API(service).conformance)
 
 
 @router.get("/api")
 def api_definition(request: Request, service: ServiceDep):
-    return _serve(request, service, "/api", ogc.API(service).openapi)
+    return _serve(request, "/api", ogc.API(service).openapi)
 
 
 @router.get("/collections")
 def collections(request: Request, service: ServiceDep, session: SessionDep):
-    return _serve(request, service, "/collections", lambda req: ogc.API(service).collections_list(req, session))
+    return _serve(request, "/collections", lambda req: ogc.API(service).collections_list(req, session))
 
 
 @router.get("/collections/{collection_id}")
 def collection(collection_id: str, request: Request, service: ServiceDep, session: SessionDep):
-    return _serve(request, service, f"/collections/{collection_id}",
+    return _serve(request, f"/collections/{collection_id}",
                   lambda req: ogc.API(service).collection(req, session, collection_id))
 
 
 @router.get("/collections/{collection_id}/queryables")
 def queryables(collection_id: str, request: Request, service: ServiceDep):
-    return _serve(request, service, f"/collections/{collection_id}/queryables",
+    return _serve(request, f"/collections/{collection_id}/queryables",
                   lambda req: ogc.API(service).queryables(req, collection_id))
 
 
 @router.get("/collections/{collection_id}/items")
 def items(collection_id: str, request: Request, service: ServiceDep, session: SessionDep):
-    return _serve(request, service, f"/collections/{collection_id}/items",
+    return _serve(request, f"/collections/{collection_id}/items",
                   lambda req: ogc.API(service).items(req, session, collection_id))
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}")
 def item(collection_id: str, feature_id: str, request: Request, service: ServiceDep, session: SessionDep):
-    return _serve(request, service, f"/collections/{collection_id}/items/{feature_id}",
+    return _serve(request, f"/collections/{collection_id}/items/{feature_id}",
                   lambda req: ogc.API(service).item(req, session, collection_id, feature_id))

@@ -10,10 +10,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
-from fastapi.templating import Jinja2Templates
 from sqlmodel import select
 
-from carto.directory import sirene
 from carto.directory import geojson
 
 from carto.query import params, search
@@ -22,17 +20,10 @@ from carto.territory import territory_names
 
 from carto.views import basemap, embed_page, embed_text, icons, list_view, mapview, site_view
 from carto.api.deps import ServiceDep, FilterDep, SessionDep
+from carto.api.templates import page
 from carto.storage.models import Pole
 from carto.query.search import SiteFilter
-from carto.core.settings import PROJECT_ROOT
-from carto.views import legal
 
-templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
-templates.env.globals["accessibility_state"] = legal.state  # the footer of every page
-templates.env.globals["annuaire_url"] = sirene.annuaire_url  # every SIRET links to its establishment
-templates.env.globals.update(distance_fr=list_view.distance_fr, page_numbers=list_view.page_numbers,
-                             french_date=site_view.french_date, level_label=site_view.level_label,
-                             directions_url=site_view.directions_url, geo_uri=site_view.geo_uri)
 
 
 class PageRoute(APIRoute):
@@ -59,13 +50,6 @@ def _messages(detail) -> list[str]:
     if isinstance(detail, list):
         return [f"{d['loc'][-1]} : {d['msg']}" for d in detail]
     return [str(detail)]
-
-
-def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
-    service = request.app.state.service
-    context |= {"taxonomy": service.taxonomy, "territories_enabled": service.locator.enabled,
-                "icons_version": icons.for_taxonomy(service.taxonomy).version}
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def error_page(request: Request, status_code: int, messages: list[str]) -> HTMLResponse:

@@ -13,19 +13,16 @@ from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from carto.directory import sirene
 from carto.community import auth, users
 from carto.api.deps import get_service
+from carto.api.templates import page
 from carto.storage.models import User, UserRole
 from carto.community.moderation import Conflict, Forbidden, NotFound
-from carto.core.settings import PROJECT_ROOT
 from carto.community.site_form import LABELS
 from carto.community.users import Scope
-from carto.views import legal
 
 SESSION_COOKIE = "carto_session"
 CSRF_COOKIE = "carto_csrf"
@@ -33,9 +30,6 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _SEED = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
-templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
-templates.env.globals["accessibility_state"] = legal.state  # the footer of every page
-templates.env.globals["annuaire_url"] = sirene.annuaire_url  # every SIRET links to its establishment
 
 
 @dataclass
@@ -161,12 +155,11 @@ PageAdmin = Annotated[Visitor, Depends(admin_for_page)]
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
-    """A page of ours: adds the visitor, the CSRF token and the taxonomy; sets the CSRF cookie."""
-    service = get_service(request)
+    """A page behind a sign-in or with a form: ``templates.page`` with the visitor and the CSRF
+    token; sets the CSRF cookie, and nothing of it is cached."""
     me = visitor(request)
-    context |= {"me": me, "csrf_token": csrf_token(request), "taxonomy": service.taxonomy, "labels": LABELS,
-                "territories_enabled": service.locator.enabled}
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    context |= {"me": me, "csrf_token": csrf_token(request), "labels": LABELS}
+    response = page(request, name, status_code, **context)
     if me.new_seed:
         response.set_cookie(CSRF_COOKIE, request.state.anon_seed, httponly=True, samesite="lax",
                             secure=https(request), path="/")
