@@ -68,7 +68,10 @@ def served_base_url(cli, monkeypatch, *args) -> str:
 
 def test_links_handed_out_follow_the_port_served_unless_a_public_address_is_set(cli, monkeypatch):
     assert cli("init").exit_code == 0
-    monkeypatch.delenv("CARTO_PUBLIC_BASE_URL", raising=False)
+    # carto serve writes the address it serves into the environment (for its workers): set, then
+    # deleted through monkeypatch, so that the test's end takes it away again for the next tests.
+    monkeypatch.setenv("CARTO_PUBLIC_BASE_URL", "")
+    monkeypatch.delenv("CARTO_PUBLIC_BASE_URL")
     assert served_base_url(cli, monkeypatch, "--port", "8437") == "http://127.0.0.1:8437"
     monkeypatch.setenv("CARTO_PUBLIC_BASE_URL", "https://carto.example.org")
     monkeypatch.setenv("CARTO_SECRET_KEY", "une-cle-secrete-de-deploiement")
