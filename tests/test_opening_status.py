@@ -49,3 +49,8 @@ def test_nothing_is_claimed_when_the_hours_cannot_tell(hours):
 def test_an_opening_more_than_a_week_away_is_given_by_its_date():
     summer_only = "Jun-Aug Mo 10:00-12:00"
     assert state_at(summer_only, THURSDAY).text == "Fermé, ouvre le 7/06 à 10 h"
+
+
+def test_an_english_embed_reads_it_in_english():
+    assert state_at(WEEKDAYS_WITH_LUNCH, THURSDAY.replace(hour=10), "en").text == "Open now, closes at 12:00"
+    assert state_at(WEEKDAYS_WITH_LUNCH, datetime(2026, 12, 4, 19, 0), "en").text == "Closed, opens Monday at 9:00"

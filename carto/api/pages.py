@@ -2,6 +2,7 @@
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlmodel import select
 
+from carto.core import opening_status
 from carto.directory import geojson
 
 from carto.query import params, search
@@ -158,7 +160,10 @@ def site_popup(request: Request, site_id: str, service: ServiceDep, session: Ses
     found = site_view.details(session, service.taxonomy, number) if number is not None else None
     if found is None:
         raise HTTPException(404, detail=f"Aucun site publié ne porte le numéro « {site_id} ».")
-    response = page(request, "_site_popup.html", s=found.site, open_state=found.open_state,
+    english = embed and lang == "en"
+    open_state = opening_status.state_at(found.site.opening_hours, datetime.now(opening_status.PARIS), "en") \
+        if english else found.open_state
+    response = page(request, "_site_popup.html", s=found.site, open_state=open_state,
                     share_url=site_url(service, found.site.id), new_tab=embed,
                     ui=embed_text.page_words(lang) if embed else {})
     response.headers["Cache-Control"] = "public, max-age=60"  # « ouvert maintenant » moves with the clock

@@ -1,5 +1,6 @@
 """« Ouvert maintenant, ferme à 18 h » / « Fermé, ouvre lundi à 9 h »: a site's hours read at a moment,
-for the site page, the map popup and the list (the rules themselves: ``carto.core.opening_hours``)."""
+for the site page, the map popup and the list (the rules themselves: ``carto.core.opening_hours``).
+In French, or in English for an embed with ``lang=en``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from carto.core import opening_hours
 from carto.core.opening_hours import PARIS, OpeningHoursError
 
 DAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NAMED_DAYS = timedelta(days=7)  # beyond a week, « lundi » would be ambiguous: the date is given
 
 
@@ -18,7 +20,7 @@ class OpenState:
     text: str
 
 
-def state_at(hours: str | None, at: datetime) -> OpenState | None:
+def state_at(hours: str | None, at: datetime, lang: str = "fr") -> OpenState | None:
     """Open or closed at ``at`` (aware, or naive in French time) and until when; None when the hours
     are missing, unreadable, or cannot tell (« sur rendez-vous », an unknown public holiday)."""
     if not hours:
@@ -32,7 +34,8 @@ def state_at(hours: str | None, at: datetime) -> OpenState | None:
     if now is None:
         return None
     change = parsed.next_change(at)
-    return OpenState(now, _wording(now, at, change.astimezone(PARIS) if change else None))
+    wording = _english if lang == "en" else _wording
+    return OpenState(now, wording(now, at, change.astimezone(PARIS) if change else None))
 
 
 def _wording(now: bool, at: datetime, change: datetime | None) -> str:
@@ -55,3 +58,13 @@ def _day(at: datetime, change: datetime) -> str:
 
 def _clock(moment: datetime) -> str:
     return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
+
+
+def _english(now: bool, at: datetime, change: datetime | None) -> str:
+    if change is None:
+        return "Always open" if now else "Closed at the moment"
+    days = (change.date() - at.date()).days
+    day = ("" if days == 0 else "tomorrow " if days == 1 else
+           f"{ENGLISH_DAYS[change.weekday()]} " if change - at < NAMED_DAYS else f"on {change.day}/{change.month:02d} ")
+    when = f"{day}at {change.hour}:{change.minute:02d}"
+    return f"Open now, closes {when}" if now else f"Closed, opens {when}"

@@ -58,7 +58,6 @@ PAGE_EN = {
     "directions": "Directions",
     "to": "to",
     "maps_app": "Open in my maps app",
-    "share": "Copy the link",
     # _list_results.html
     "unknown_commune": "Unknown town",
     "distance": "distance:",
