@@ -25,18 +25,15 @@ def is_owner(path: Path) -> bool:
     return path in OWNERS or any(d in path.parents for d in OWNER_DIRS)
 
 
-def writer_of_statement() -> Path | None:
-    """The innermost module of the package on the stack, unless an owner is on it too (a migration
-    filling derived columns with the code that computes them); None: a test's own SQL."""
-    frame, writer = sys._getframe(1), None
+def package_frames() -> list[Path]:
+    """The modules of the package on the stack, innermost first ([]: a test's own SQL)."""
+    frame, found = sys._getframe(1), []
     while frame is not None:
         path = Path(frame.f_code.co_filename)
         if path.is_relative_to(CARTO):
-            if is_owner(path):
-                return None
-            writer = writer or path
+            found.append(path)
         frame = frame.f_back
-    return writer
+    return found
 
 
 class WriteGuard:
@@ -44,16 +41,28 @@ class WriteGuard:
 
     def __init__(self):
         self.foreign: list[str] = []  # "module: statement" of writes by modules that do not own them
-        self.written: set[str] = set()  # names of the databases whose sites were written (file or database)
+        self.written: set[str] = set()  # names of the databases whose sites the package wrote (file or database)
+        self.by_tests: set[str] = set()  # … and those a test wrote with its own SQL (its state, its business)
 
     def __call__(self, conn, _cursor, statement, _parameters, _context, _executemany) -> None:
         match = _WRITE.match(statement)
         if match is None:
             return
+        frames = package_frames()
+        if not frames:
+            self.by_tests.add(conn.engine.url.database)
+            return
         self.written.add(conn.engine.url.database)
-        writer = writer_of_statement()
-        if writer is not None:
-            self.foreign.append(f"{writer.relative_to(CARTO.parent)} écrit {match.group(1)} : {statement[:100]}")
+        # An owner on the stack: the write path, or a migration filling derived columns with its code.
+        if not any(is_owner(path) for path in frames):
+            self.foreign.append(f"{frames[0].relative_to(CARTO.parent)} écrit {match.group(1)} : {statement[:100]}")
+
+    def should_check(self, database: str) -> bool:
+        """Whether a database's sites were written by the package only (then they must be consistent)."""
+        written, by_tests = database in self.written, database in self.by_tests
+        self.written.discard(database)
+        self.by_tests.discard(database)
+        return written and not by_tests
 
     def take_foreign(self) -> list[str]:
         foreign, self.foreign = self.foreign, []
