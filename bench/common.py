@@ -110,13 +110,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def descendants(pid: int) -> list[int]:
+    """Child processes, and theirs (server workers), from /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        for child in (task / "children").read_text().split():
+            found += [int(child), *descendants(int(child))]
+    return found
+
+
 @dataclass
 class Server:
     url: str
     pid: int
 
     def cpu_seconds(self) -> float:
-        return cpu_seconds(self.pid)
+        """The server's CPU time so far, its worker processes included (a worker that exited is not)."""
+        return sum(cpu_seconds(pid) for pid in [self.pid, *descendants(self.pid)])
 
 
 @contextmanager
@@ -141,16 +151,16 @@ def serve(command: list[str], env: dict, port: int, ready_path: str):
         process.wait(timeout=10)
 
 
-def carto_command(port: int) -> list[str]:
-    """``carto`` served by uvicorn in one process, as ``carto serve`` does."""
+def carto_command(port: int, workers: int = 1) -> list[str]:
+    """``carto`` served by uvicorn, as ``carto serve --workers N`` does."""
     return [sys.executable, "-m", "uvicorn", "carto.app:create_app", "--factory", "--host", "127.0.0.1",
-            "--port", str(port), "--log-level", "warning", "--no-access-log"]
+            "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
 
 
 @contextmanager
-def server(db: Path):
-    """``carto`` on a SQLite database, in its own process on a free loopback port."""
+def server(db: Path, workers: int = 1):
+    """``carto`` on a SQLite database, in its own process(es) on a free loopback port."""
     port = free_port()
     env = {"CARTO_DATABASE_URL": f"sqlite:///{db}", "CARTO_TILES": "blank"}
-    with serve(carto_command(port), env, port, "/api/territories") as process:
+    with serve(carto_command(port, workers), env, port, "/api/territories") as process:
         yield Server(f"http://127.0.0.1:{port}", process.pid)

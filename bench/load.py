@@ -1,8 +1,8 @@
 """Load: many concurrent visitors on the map page and the read API, for a fixed time.
 
-    python bench/load.py [--clients 100] [--seconds 60] [--sites 500] [--workdir /tmp/carto-bench] [--reuse]
+    python bench/load.py [--clients 100] [--seconds 60] [--sites 500] [--workers 1] [--workdir /tmp/carto-bench] [--reuse]
 
-One uvicorn process (as ``carto serve``) on loopback serves the demo database. ``--clients``
+uvicorn (as ``carto serve --workers N``) on loopback serves the demo database. ``--clients``
 asyncio tasks, each a visitor with its own keep-alive connection, send requests back to back
 until ``--seconds`` have passed: the map page, then what the map asks for (taxonomy, the sites of
 Brittany, of a city), a site, the OGC items, a list page. Bounded: every request has a 30 s timeout
@@ -74,9 +74,10 @@ async def load(url: str, clients: int, seconds: float, site_ids: list[int]) -> t
     return times, errors, time.monotonic() - start
 
 
-def report(times: dict, errors: dict, wall: float, cpu: float, clients: int) -> int:
+def report(times: dict, errors: dict, wall: float, cpu: float, clients: int, workers: int) -> int:
     """Prints the table; returns the number of failed requests."""
-    print(f"\n{clients} clients, {wall:.1f} s, server CPU {cpu:.1f} s ({100 * cpu / wall:.0f} % of one core)\n")
+    print(f"\n{clients} clients, {workers} worker(s), {wall:.1f} s, server CPU {cpu:.1f} s "
+          f"({100 * cpu / wall:.0f} % of one core)\n")
     print(f"| {'path':<36} | {'requests':>8} | {'errors':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'req/s':>6} |")
     print(f"|{'-' * 38}|{'-' * 9}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|")
     failed = {name: sum(kinds.values()) for name, kinds in errors.items()}
@@ -96,6 +97,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--sites", type=int, default=500, help="demo sites in the database")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/carto-bench"))
     parser.add_argument("--reuse", action="store_true", help="keep the database of a previous run")
     args = parser.parse_args()
@@ -105,12 +107,12 @@ def main() -> None:
         service = reference_db(db)
         bootstrap.setup_demo(service, args.sites)
         service.engine.dispose()
-    with server(db) as app:
+    with server(db, args.workers) as app:
         site_ids = [f["id"] for f in httpx.get(app.url + "/api/sites?limit=200").json()["features"]]
         cpu_before = app.cpu_seconds()
         times, errors, wall = asyncio.run(load(app.url, args.clients, args.seconds, site_ids))
         cpu = app.cpu_seconds() - cpu_before
-    sys.exit(1 if report(times, errors, wall, cpu, args.clients) else 0)
+    sys.exit(1 if report(times, errors, wall, cpu, args.clients, args.workers) else 0)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from carto.api import accounts, contribute, moderation as moderation_api, securi
 from carto.api import freshness_board, freshness_pages, import_review, imports as imports_api, owners as owners_api
 from carto.api import embed as embed_api, legal, problems, strict_query
 from carto.api import feeds, registers
+from carto.api import openapi_errors
 from carto.api.body_limit import BodyLimit
 from carto.api.headers import SecurityHeaders
 from carto.api.http_cache import ReadEndpoints
@@ -59,17 +60,18 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     security.install_error_pages(app)
     app.add_exception_handler(RequestValidationError, problems.validation_error)
     app.add_exception_handler(HTTPException, problems.http_error)
-    _document_problems(app)
+    _document_problems(app, service.taxonomy)
     return app
 
 
-def _document_problems(app: FastAPI) -> None:
-    """``/openapi.json`` declares the error responses of ``/api`` in the format they are sent."""
+def _document_problems(app: FastAPI, taxonomy) -> None:
+    """``/openapi.json`` declares the error responses of ``/api`` (``carto.api.openapi_errors``: which,
+    and the parameters' formats) in the format they are sent (``carto.api.problems``)."""
     build = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            app.openapi_schema = problems.document(build())
+            app.openapi_schema = problems.document(openapi_errors.document(build(), taxonomy))
         return app.openapi_schema
 
     app.openapi = openapi

@@ -34,7 +34,10 @@ Separator = Annotated[Literal[",", ";"], Query(description="Séparateur CSV (; :
             summary="Export des sites publiés (CSV, XLSX, GeoJSON, GeoPackage), avec licences et crédits",
             description="Sans critère : le jeu de données complet. Avec les critères de /api/sourcing : exactement "
                         "ses résultats, dans son ordre. Champs décrits par le schéma /schema/sites.json ; crédits "
-                        "et licences dans /api/exports/datapackage.json (même requête), indiqué par l'en-tête Link.")
+                        "et licences dans /api/exports/datapackage.json (même requête), indiqué par l'en-tête Link.",
+            response_class=Response,
+            responses={200: {"description": "Le fichier, dans le format demandé",
+                             "content": {media: {} for media, _ in exports.FORMATS.values()}}})
 def export_sites(fmt: Format, request: Request, service: ServiceDep, session: SessionDep, c: CriteriaDep,
                  sep: Separator = ","):
     results = sourcing.run(session, c)
