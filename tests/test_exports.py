@@ -205,7 +205,7 @@ def test_bad_export_requests_get_a_4xx_naming_the_parameter(client):
     wrong_sep = client.get("/api/exports/sites.csv", params={"sep": "|"})
     assert wrong_sep.status_code == 422 and wrong_sep.json()["errors"][0]["loc"] == ["query", "sep"]
     unknown = client.get("/api/exports/sites.csv", params={"territory": "Atlantide"})
-    assert unknown.status_code == 400 and unknown.json()["errors"][0]["loc"] == ["query", "territory"]
+    assert unknown.status_code == 404 and unknown.json()["errors"][0]["loc"] == ["query", "territory"]
 
 
 def test_exports_carry_only_public_fields_of_sites(demo_service):

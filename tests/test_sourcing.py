@@ -172,8 +172,9 @@ def test_the_api_gives_the_same_search_as_geojson_with_distances(client):
 
 def test_the_api_names_the_parameter_at_fault(client):
     response = client.get("/api/sourcing", params={"territory": "Plouhinec"})
-    assert response.status_code == 400
+    assert response.status_code == 409  # two communes have that name: the answer lists them
     assert response.json()["errors"][0]["loc"] == ["query", "territory"]
+    assert "Plouhinec (commune, 29)" in response.json()["detail"]
     assert client.get("/api/sourcing", params={"radius_km": "5"}).json()["errors"][0]["loc"] == ["query", "radius_km"]
 
 

@@ -29,8 +29,8 @@ def bad_request(param: str, message: str) -> HTTPException:
 
 
 def param_error(e: params.ParamError) -> HTTPException:
-    return HTTPException(e.status, detail=error_detail("query", e.param, str(e),
-                                                       "not_found" if e.status == 404 else "value_error"))
+    kind = {404: "not_found", 409: "ambiguous"}.get(e.status, "value_error")
+    return HTTPException(e.status, detail=error_detail("query", e.param, str(e), kind))
 
 
 def get_service(request: Request) -> Service:

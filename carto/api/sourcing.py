@@ -16,7 +16,7 @@ from carto.directory import geojson
 from carto.query import params as vocabulary, sourcing
 
 from carto.views import thematic_maps
-from carto.api.deps import ServiceDep, SessionDep, bad_request
+from carto.api.deps import ServiceDep, SessionDep, param_error
 from carto.api.pages import PageRoute, page
 from carto.directory.service import Service
 from carto.views.list_view import page_numbers
@@ -66,7 +66,7 @@ def criteria(service: ServiceDep, session: SessionDep, params: QueryDep) -> Crit
     try:
         return parse(service, session, params)
     except ParamError as e:
-        raise bad_request(e.param, str(e)) from None
+        raise param_error(e) from None
 
 
 CriteriaDep = Annotated[Criteria, Depends(criteria)]

@@ -484,7 +484,8 @@ def restore(session: Session, service: Service, user: User, scope: Scope, site: 
     """Bring the content of an earlier version back (as a new version; status is left as it is)."""
     snapshot = contributions.base_snapshot(session, site.id, version)
     if snapshot is None or version >= site.version:
-        raise DecisionError(f"version {version} introuvable ou actuelle", "version")
+        # Not a bad request: the sheet is not (or no longer) in a state where this version is behind it.
+        raise Conflict(f"version {version} introuvable ou actuelle : la fiche est à la version {site.version}")
     fields = {k: snapshot[k] for k in SiteData.model_fields if k in snapshot and k != "commune_code"}
     return _update(session, service, scope, site, fields, f"user:{user.id}", action="restore")
 

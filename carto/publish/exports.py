@@ -353,6 +353,7 @@ def geojson_chunks(t: Table, batch: int = 500) -> Iterator[str]:
 def write_xlsx(t: Table, target: Path | io.BytesIO) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -375,6 +376,7 @@ def write_xlsx(t: Table, target: Path | io.BytesIO) -> None:
         return c
 
     def text(value: str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters XML cannot hold (a query's words)
         if not formula_like(value):
             return value  # plain values cost far less than cells
         c = cell(value)

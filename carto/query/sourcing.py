@@ -103,7 +103,7 @@ def place_from_key(service: Service, session: Session, key: str, field_name: str
         entry = found and Place(level, found.code, found.nom,
                                 found.parents.get("departement", "") if level == "commune" else "")
     if entry is None:
-        raise ParamError(field_name, f"{LEVEL_LABELS[level]} inconnu : « {code} »")
+        raise ParamError(field_name, f"{LEVEL_LABELS[level]} inconnu : « {code} »", status=404)
     return entry
 
 
@@ -114,9 +114,10 @@ def resolve_place(service: Service, session: Session, text: str, field_name: str
     if len(found) == 1:
         return found[0]
     if not found:
-        raise ParamError(field_name, f"aucun territoire ne s'appelle « {text} »")
-    raise ParamError(field_name, f"plusieurs territoires répondent à « {text} » : précisez lequel",
-                     choices=found[:MAX_CHOICES])
+        raise ParamError(field_name, f"aucun territoire ne s'appelle « {text} »", status=404)
+    # 409: the name is not wrong, it fits several places (listed), of which the request must name one.
+    raise ParamError(field_name, f"plusieurs territoires répondent à « {text} » : précisez lequel ("
+                     + " ; ".join(p.label for p in found[:MAX_CHOICES]) + ")", status=409, choices=found[:MAX_CHOICES])
 
 
 @dataclass(frozen=True)
