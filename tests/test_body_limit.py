@@ -60,9 +60,10 @@ def test_forms_under_the_limit_and_administrators_uploads_pass(client, demo_serv
     token = csrf_of(client.get("/proposer").text)
     big = client.post("/proposer", data={"csrf_token": token, "description": "é" * limit})
     assert big.status_code == 413 and "Envoi trop volumineux : 256 Ko au plus." in big.text
-    assert client.post("/api/moderation/decisions", content=b"[" + b"1," * limit + b"1]",
-                       headers={"Content-Type": "application/json"}).json() == {
-        "detail": "Envoi trop volumineux : 256 Ko au plus."}
+    refused = client.post("/api/moderation/decisions", content=b"[" + b"1," * limit + b"1]",
+                          headers={"Content-Type": "application/json"})
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == "Envoi trop volumineux : 256 Ko au plus." and refused.json()["status"] == 413
     anonymous = client.post("/moderation/imports", files={"file": ("a.csv", b"x" * (2 * limit))})
     assert anonymous.status_code == 413  # the large limit needs a session
     csrf = sign_in(client, moderation_accounts["admin"])

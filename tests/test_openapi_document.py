@@ -13,4 +13,5 @@ def test_the_document_declares_errors_and_parameter_formats(client):
     assert parameters["bbox"]["pattern"].startswith("^(") and "example" in parameters["bbox"]
     assert "velo" in parameters["activity"]["items"]["enum"]
     assert "mobilite" in parameters["domain"]["items"]["enum"]
-    assert document["components"]["schemas"]["Erreur"]["required"] == ["detail"]
+    assert moderation["responses"]["413"]["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

@@ -11,6 +11,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from carto.api import problems
 from carto.api.security import SESSION_COOKIE
 from carto.community import auth
 
@@ -83,8 +84,10 @@ class BodyLimit:
 
     async def refuse(self, scope: Scope, send: Send, limit: int) -> None:
         message = f"Envoi trop volumineux : {in_words(limit)} au plus."
-        if scope["path"].startswith("/api/"):
-            body, kind = json.dumps({"detail": message}, ensure_ascii=False).encode(), b"application/json"
+        if scope["path"].startswith(problems.PREFIX):
+            body = json.dumps({"type": "about:blank", "title": problems.TITLES[413], "status": 413,
+                               "detail": message, "instance": scope["path"]}, ensure_ascii=False).encode()
+            kind = problems.MEDIA_TYPE.encode()
         else:
             body = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Envoi trop volumineux'
                     f"</title></head><body><main><h1>Envoi trop volumineux</h1><p>{message} Revenez à la page "

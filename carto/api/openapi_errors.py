@@ -1,29 +1,16 @@
-"""What the OpenAPI document says beyond FastAPI's own: the errors each operation may answer, and
-the formats of the parameters that are text to FastAPI but have a grammar (``bbox``, ``near``,
+"""What the OpenAPI document says beyond FastAPI's own: the errors each operation may answer (in
+the problem-details format of ``carto.api.problems``), and the formats of the parameters that are text to FastAPI but have a grammar (``bbox``, ``near``,
 ``radius_km``) or a closed list of values (activity and domain slugs of the running taxonomy, the
 supplier search's choices).
 
-Generated clients and checkers (``schemathesis --checks all``, ``tests/test_openapi_conformance.py``)
+Generated clients and checkers (``schemathesis --checks all``, ``tests/test_fuzz.py``)
 then know that a 400 names a parameter, that moderation answers 401/403 without a session, and
 which values are worth sending. Added once to the document FastAPI builds, for every route.
 """
-from fastapi import FastAPI
-
 from carto.core.taxonomy import Taxonomy
 from carto.query import params, sourcing
 from carto.storage.models import LegalForm
 
-ERROR_SCHEMA = {
-    "title": "Erreur",
-    "type": "object",
-    "required": ["detail"],
-    "properties": {"detail": {
-        "description": "Message en français, ou liste des paramètres en cause (loc, msg, type)",
-        "anyOf": [{"type": "string"},
-                  {"type": "array", "items": {"type": "object", "properties": {
-                      "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
-                      "msg": {"type": "string"}, "type": {"type": "string"}}}}]}},
-}
 ERRORS = {
     "409": "Conflit : l'élément a changé depuis sa lecture, ou le nom désigne plusieurs territoires (listés)",
     "400": "Paramètre invalide (nommé dans detail)",
@@ -66,8 +53,7 @@ def _statuses(path: str, method: str, operation: dict) -> list[str]:
 
 
 def _error_response(status: str) -> dict:
-    return {"description": ERRORS[status],
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Erreur"}}}}
+    return {"description": ERRORS[status]}  # its content: carto.api.problems.document
 
 
 def _is_number(parameter: dict) -> bool:
@@ -101,8 +87,8 @@ def vocabularies(taxonomy: Taxonomy) -> dict[str, list[str]]:
 
 
 def document(document_: dict, taxonomy: Taxonomy) -> dict:
-    """Adds the error responses and parameter formats to FastAPI's ``document_`` (in place)."""
-    document_.setdefault("components", {}).setdefault("schemas", {})["Erreur"] = ERROR_SCHEMA
+    """Adds the error responses (their statuses; ``carto.api.problems`` gives their content) and the
+    parameter formats to FastAPI's ``document_`` (in place)."""
     choices = vocabularies(taxonomy)
     for path, operations in document_.get("paths", {}).items():
         for method, operation in operations.items():
@@ -123,14 +109,3 @@ def document(document_: dict, taxonomy: Taxonomy) -> dict:
                 elif name in choices and parameter.get("schema", {}).get("type") != "boolean":
                     _choices(parameter, choices[name])
     return document_
-
-
-def install(app: FastAPI, taxonomy: Taxonomy) -> None:
-    build = app.openapi
-
-    def openapi() -> dict:
-        if app.openapi_schema is None:
-            app.openapi_schema = document(build(), taxonomy)
-        return app.openapi_schema
-
-    app.openapi = openapi

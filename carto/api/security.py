@@ -12,10 +12,11 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from carto.api import problems
 from carto.community import auth, users
 from carto.api.deps import get_service
 from carto.api.templates import page
@@ -190,8 +191,8 @@ _STATUS = {Forbidden: 403, NotFound: 404, Conflict: 409}
 
 async def _error_page(request: Request, exc: Exception):
     status = getattr(exc, "status_code", None) or next(c for t, c in _STATUS.items() if isinstance(exc, t))
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+    if request.url.path.startswith(problems.PREFIX):  # the API's one error format
+        return problems.problem(request, status, str(exc))
     return await run_in_threadpool(render, request, "contribute/error.html", status, status=status, message=str(exc))
 
 
