@@ -46,6 +46,22 @@ def _properties(label: str, row: tuple, score: float) -> dict:
     return props
 
 
+SIRET = "44306184100047"  # a valid key
+
+
+def establishment(siret=SIRET, state="A", closed=None, name="RECYCLERIE DU PAYS DE RENNES", nature="9220",
+                  ess=True) -> dict:
+    """A recherche-entreprises result: a legal unit and its establishment matching the SIRET."""
+    return {
+        "siren": siret[:9], "nom_complet": name, "nature_juridique": nature, "activite_principale": "38.32Z",
+        "etat_administratif": "A", "complements": {"est_ess": ess, "est_siae": False},
+        "matching_etablissements": [{
+            "siret": siret, "etat_administratif": state, "date_fermeture": closed, "activite_principale": "38.32Z",
+            "adresse": "12 RUE DE LA MOTTE BRULON 35700 RENNES", "code_postal": "35700", "commune": "35238",
+            "libelle_commune": "RENNES", "liste_enseignes": None, "nom_commercial": None}],
+    }
+
+
 class FakeRegisters:
     """``with FakeRegisters() as fake:`` serves on a free loopback port; ``fake.url``;
     ``fake.requests`` lists the paths asked; ``fake.down = True`` answers 503 to everything."""

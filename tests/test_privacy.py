@@ -26,6 +26,9 @@ from carto.views.icons import for_taxonomy
 from carto.storage.models import Contribution, OutgoingMail, Site, SiteStatus, SiteVersion
 from carto.community.privacy import REMOVED
 from carto.community.site_form import values_from_snapshot
+from carto.directory import sirene
+from carto.territory import geocoder
+from tests.fake_registers import SIRET, FakeRegisters, establishment
 from tests.helpers import PROTECTED_PREFIXES, app_routes, csrf_of, make_client
 
 NAME, EMAIL = "Zephyrine Vieprivee", "zephyrine.vieprivee@contributrice.example"
@@ -128,7 +131,7 @@ def public_urls(story: Story, service) -> dict[str, list[str]]:
         "/api/elements.json": [f"/api/elements.json?ontology={o}" for o in ("gogofull", "gogocompact", "gogosync")],
         "/api/elements/{site_id}": [f"/api/elements/{i}" for i in site_ids],
         "/api/geocode": ["/api/geocode?q=rue+de+la+Motte"],
-        "/api/sirene/{siret}": ["/api/sirene/44306184100047"],
+        "/api/sirene/{siret}": [f"/api/sirene/{SIRET}"],
         "/api/poles": ["/api/poles"],
         "/api/poles/at": [f"/api/poles/at?{near}"],
         "/api/poles/{pole_id}": ["/api/poles/reso-solidaire"],
@@ -165,6 +168,16 @@ def public_urls(story: Story, service) -> dict[str, list[str]]:
         "/fraicheur/{token}/desinscription": [freshness_link(service, i) + "/desinscription" for i in site_ids],
         "/api/contributions/duplicates": [f"/api/contributions/duplicates?name={q}&{near}"],
         "/connexion": ["/connexion"],
+        "/sites/{site_id}/bulle": [f"/sites/{i}/bulle" for i in site_ids],
+        "/carte/contour/{level}/{code}.geojson": ["/carte/contour/pole/reso-solidaire.geojson",
+                                                  "/carte/contour/epci/243500139.geojson"],
+        "/carte/fond/{name}.geojson": [f"/carte/fond/{n}.geojson" for n in ("terre", "communes", "villes")],
+        "/poles": ["/poles"],
+        "/schema/sites.json": ["/schema/sites.json"],
+        "/api/exports/datapackage.json": ["/api/exports/datapackage.json", f"/api/exports/datapackage.json?q={q}"],
+        "/accessibilite": ["/accessibilite"],
+        "/mentions-legales": ["/mentions-legales"],
+        "/donnees-personnelles": ["/donnees-personnelles"],
         # The contributor's own follow-up pages: reached only with the private link, checked all the same.
         "/suivi/{token}": [f"/suivi/{t}" for t in story.tokens],
     }
@@ -214,9 +227,12 @@ def story(demo_service, moderation_accounts, sign_in) -> Story:
 
 def test_no_public_page_api_or_export_holds_a_contributors_name_email_or_message(demo_service, story):
     urls = public_urls(story, demo_service)
-    with make_client(demo_service) as client:
+    with FakeRegisters() as fake, make_client(demo_service) as client:  # the look-ups answer as when online
+        demo_service.geocoder = geocoder.Ban(fake.url, 2)
+        demo_service.sirene = sirene.Api(fake.url, 2, rate=1000)
+        fake.companies[SIRET] = establishment()
         public_gets = {p for m, p in app_routes(client.app) if m == "GET" and not p.startswith(PROTECTED_PREFIXES)}
-        assert public_gets - urls.keys() == set(), "new public routes: add them to public_urls"
+        assert public_gets - urls.keys() == set(), f"new public routes: add them to public_urls: {sorted(public_gets - urls.keys())}"
         found, fetched = [], {}
         for url in (u for route in urls.values() for u in route):
             response = client.get(url)

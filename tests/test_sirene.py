@@ -7,25 +7,10 @@ import pytest
 from sqlmodel import select
 
 from carto.community import sirene_check
-from carto.directory import sirene, sites
+from carto.directory import bulk, sirene, sites
 from carto.storage.models import (Contribution, ContributionKind, LegalForm, ReportReason, SireneRecord, Site,
                                   SiteStatus)
-from tests.fake_registers import FakeRegisters
-
-SIRET = "44306184100047"  # a valid key
-
-
-def establishment(siret=SIRET, state="A", closed=None, name="RECYCLERIE DU PAYS DE RENNES", nature="9220",
-                  ess=True) -> dict:
-    """A recherche-entreprises result: a legal unit and its establishment matching the SIRET."""
-    return {
-        "siren": siret[:9], "nom_complet": name, "nature_juridique": nature, "activite_principale": "38.32Z",
-        "etat_administratif": "A", "complements": {"est_ess": ess, "est_siae": False},
-        "matching_etablissements": [{
-            "siret": siret, "etat_administratif": state, "date_fermeture": closed, "activite_principale": "38.32Z",
-            "adresse": "12 RUE DE LA MOTTE BRULON 35700 RENNES", "code_postal": "35700", "commune": "35238",
-            "libelle_commune": "RENNES", "liste_enseignes": None, "nom_commercial": None}],
-    }
+from tests.fake_registers import SIRET, FakeRegisters, establishment
 
 
 @pytest.fixture
@@ -109,9 +94,7 @@ def with_siret(demo_service, count: int = 3) -> list[Site]:
     sirets = [SIRET, "73282932000074", "35600000000048"]
     with demo_service.session() as session:
         chosen = session.exec(select(Site).where(Site.status == SiteStatus.published).order_by(Site.id)).all()
-        for site in chosen[count:]:
-            site.siret = None
-            session.add(site)
+        bulk.set_values(session, [s.id for s in chosen[count:]], {"siret": None}, actor="test", action="update")
         for site, siret in zip(chosen[:count], sirets):
             sites.update(session, site, {"siret": siret, "legal_form": LegalForm.association}, demo_service.locator,
                          actor="test")
