@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL + PostGIS cluster for tests and benchmarks, never the system one.
 #
-#   scripts/pg-test-cluster.sh start DIR   initdb in DIR (created if missing), serve on 127.0.0.1 on a
+#   scripts/pg-test-cluster.sh start DIR   initdb in DIR (created if missing; French ICU collation), serve on 127.0.0.1 on a
 #                                          free port, create database carto_test with postgis,
 #                                          pg_trgm and unaccent; prints the SQLAlchemy URL
 #   scripts/pg-test-cluster.sh url DIR     prints the URL of the running cluster in DIR again
@@ -36,7 +36,10 @@ start() {
   [[ $(id -u) == 0 ]] && chown postgres: "$dir"
   local port
   port=$(free_port)
-  as_owner "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
+  # French ICU collation, as a French deployment would have: text order is then not byte order, and
+  # the tests show that lists in name order (carto.core.textnorm.sort_key) do not depend on it.
+  as_owner "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+    --locale-provider=icu --icu-locale=fr-FR >"$dir/initdb.log"
   as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w start -o \
     "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     >/dev/null

@@ -35,6 +35,18 @@ def french_compare(a: str, b: str) -> int:
     return (a > b) - (a < b)
 
 
+_NOT_SORTED = re.compile(r"[^0-9a-z]+")
+
+
+def sort_key(name: str | None) -> str:
+    """The key a name sorts by, as a French reader expects: « Œuvre » as OEUVRE, accents, case,
+    spaces and punctuation ignored, « Le », « La » kept (« L'Atelier » files under L).
+
+    Only ASCII letters and digits remain, which every collation orders alike — C, ICU or glibc's
+    fr_FR — so SQLite and PostgreSQL return the same order whatever the server's locale."""
+    return _NOT_SORTED.sub("", sort_text(name or ""))
+
+
 def words(text: str | None) -> list[str]:
     """Folded words of a text (apostrophes and hyphens separate words)."""
     return _WORD.findall(fold(text))

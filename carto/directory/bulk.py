@@ -11,6 +11,7 @@ from operator import itemgetter
 from sqlalchemy import JSON, Float, Table, bindparam, delete, select, update
 from sqlmodel import Session
 
+from carto.core.textnorm import sort_key
 from carto.directory import site_json, sites
 
 from carto.storage import cells, freshness, search_index
@@ -78,7 +79,7 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
     for row, acts in zip(rows, activities):
         row.pop("id", None)
         row["created_at"] = row["updated_at"] = now
-        row["search_text"] = search_index.search_text_of(row, acts)
+        derive_text(row, acts)
         row.update(site_json.stored(row, acts))
     insert_rows(session, SITE, rows)
     ids = _ids_by_key(session, rows)
@@ -112,7 +113,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
     now = utcnow()
     diffs, written, versioned = [], [], []
     for i, (row, acts, old) in enumerate(zip(rows, activities, before)):
-        row["search_text"] = search_index.search_text_of(row, acts)
+        derive_text(row, acts)
         diff = changes(old, row, acts) | (noted[i] if noted else {})
         diffs.append(diff)
         row["expected_version"] = row["version"]
@@ -181,6 +182,12 @@ def set_values(session: Session, ids: list[int], values: dict, *, actor: str, ac
             row.update(values)
         changed += sum(1 for d in rewrite_sites(session, rows, activities, before, actor=actor, action=action) if d)
     return changed
+
+
+def derive_text(row: dict, activities: list[str]) -> None:
+    """The copies of a row's text: its search text and its name's sort key."""
+    row["search_text"] = search_index.search_text_of(row, activities)
+    row["sort_name"] = sort_key(row["name"])
 
 
 def changes(before: dict, row: dict, activities: list[str]) -> dict:

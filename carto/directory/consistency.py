@@ -74,9 +74,9 @@ def check(session: Session, *, repair: bool = False) -> CheckReport:
 
 def _differences(row: dict, want: dict, activities: list[str], links: list[tuple],
                  indexed: dict[int, str] | None) -> list[Difference]:
-    want["search_text"] = search_index.search_text_of(want, activities)
+    bulk.derive_text(want, activities)
     want.update(site_json.stored(want, activities))
-    columns = (*TERRITORY, "search_text", *site_json.COLUMNS)
+    columns = (*TERRITORY, "search_text", "sort_name", *site_json.COLUMNS)
     found = [Difference(row["id"], c, row[c], want[c]) for c in columns if row[c] != want[c]]
     copies = sorted((a, row["status"], row["lon"], row["lat"]) for a in activities)
     if sorted(links) != copies:

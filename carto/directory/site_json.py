@@ -28,9 +28,9 @@ from carto.storage.models import Site, SiteActivity, SiteStatus
 from carto.core.taxonomy import Taxonomy
 
 COLUMNS = ("activity_slugs", "marker_json", "feature_json")
-# What pages read: the name and id also carry the cursor of the next page.
-MARKER_COLUMNS = (Site.id, Site.name, Site.marker_json, Site.activity_slugs)
-FEATURE_COLUMNS = (Site.id, Site.name, Site.feature_json, Site.activity_slugs)
+# What pages read: the name's sort key and the id also carry the cursor of the next page.
+MARKER_COLUMNS = (Site.id, Site.sort_name, Site.marker_json, Site.activity_slugs)
+FEATURE_COLUMNS = (Site.id, Site.sort_name, Site.feature_json, Site.activity_slugs)
 
 
 _READ = ("lon", "lat", *PUBLIC_FIELDS)

@@ -9,6 +9,7 @@ from enum import Enum
 from sqlalchemy import update as update_statement
 from sqlmodel import Session, delete, select
 
+from carto.core.textnorm import sort_key
 from carto.directory import site_json
 
 from carto.storage import cells, freshness, search_index
@@ -18,7 +19,7 @@ from carto.storage.models import PositionPrecision, Site, SiteActivity, SiteStat
 from carto.directory.site_schema import SiteData
 
 # Fields a snapshot keeps (everything a restore needs); derived and bookkeeping columns excluded.
-HISTORY_EXCLUDED = {"search_text", "version", "updated_at", "created_at", *site_json.COLUMNS}
+HISTORY_EXCLUDED = {"search_text", "sort_name", "version", "updated_at", "created_at", *site_json.COLUMNS}
 
 
 class SiteError(ValueError):
@@ -109,6 +110,7 @@ def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
     fields.pop("commune_code", None)
     site = Site(**fields, **extra, status=status)
     _place(site, locator, allow_outside)
+    site.sort_name = sort_key(site.name)
     session.add(site)
     session.flush()
     _set_activities(session, site, activities)
@@ -180,6 +182,7 @@ def _bump(session, site, activities, action, actor, diff, contribution_id) -> No
     """A new version of a site whose activities (sorted) are ``activities``."""
     site.version += 1
     site.updated_at = utcnow()
+    site.sort_name = sort_key(site.name)
     session.add(site)
     search_index.index_site(session, site, activities)
     site_json.store(site, activities)

@@ -83,4 +83,4 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
     if len(ranked) <= limit:
         return page, None
     tier, last = ranked[limit - 1]
-    return page, Cursor(after=(last.name, last.id), tier=tier)
+    return page, Cursor(after=(last.sort_name, last.id), tier=tier)

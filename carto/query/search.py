@@ -188,7 +188,7 @@ def in_order(session: Session, matching: Conditions, q: str | None, total: int |
         where, order_by = name_order(session, tier, total, offset + wanted)
         query = select(*columns).where(*where)
         if after and number == first:
-            query = query.where(tuple_(col(Site.name), col(Site.id)) > tuple_(*after[1:]))
+            query = query.where(tuple_(col(Site.sort_name), col(Site.id)) > tuple_(*after[1:]))
         found = read(query.order_by(*order_by).offset(offset).limit(wanted))
         if not found and offset:  # the whole tier comes before the page
             offset -= _count(session, tier.clauses(session))
@@ -263,7 +263,7 @@ def name_order(session: Session, matching: Conditions, total: int | None, rows: 
     Walking the name index reads about ``rows × sites / total`` entries; sorting reads ``total``
     sites. When the walk is cheaper the box is hidden from the planner, else the name order is.
     """
-    by_name = (col(Site.name), col(Site.id))
+    by_name = (col(Site.sort_name), col(Site.id))
     if not search_index.box_index_hides(session):
         return matching.clauses(session), by_name
     # An upper bound of the number of sites, read from the end of the key.

@@ -288,7 +288,7 @@ def distance_sql(centre: tuple[float, float]):
 def _order(session: Session, c: Criteria) -> list:
     """ORDER BY of the chosen sort, names as a French reader sorts them, the id last. A missing
     verification date counts as the oldest, a missing legal form comes after every other."""
-    name = french_order(session, col(Site.name))
+    name = col(Site.sort_name)  # its French sort key (carto.core.textnorm.sort_key)
     form = french_order(session, case(LEGAL_FORM_LABELS, value=col(Site.legal_form)))
     first = {"nom": [], "commune": [(french_order(session, col(Site.commune_name)), None)],
              "distance": [(distance_sql(c.centre), None)] if c.centre else [], "forme": [(form, "high")],

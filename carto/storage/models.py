@@ -115,12 +115,12 @@ class Site(SQLModel, table=True):
         UniqueConstraint("source", "source_key", name="uq_site_source_key"),
         # Status first, as every public read asks for published sites. (status, lon, lat, id): boxes
         # are counted and grouped (carto.query.clusters) from this index alone. (status, name, …): pages
-        # in name order without sorting, and the map's markers read from the index alone (a row
+        # in name order (its French sort key) without sorting, and the map's markers read from the index alone (a row
         # of the table holds ~1.5 KB: 500 lookups cost SQLite as much as the rest of the page).
         # No index on lat alone: SQLite would take it for a box, reading the whole strip of
         # latitudes table row by row.
         Index("ix_site_status_lon_lat", "status", "lon", "lat", "id"),
-        Index("ix_site_status_name", "status", "name", "id", "lon", "lat", "marker_json", "activity_slugs"),
+        Index("ix_site_status_name", "status", "sort_name", "id", "lon", "lat", "marker_json", "activity_slugs"),
     )
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
@@ -133,6 +133,8 @@ class Site(SQLModel, table=True):
     dep_code: str | None = Field(default=None, index=True)
     commune_name: str = ""  # denormalised for display and text search
     search_text: str = Field(default="", sa_column=Column(Text))  # folded name, description, commune
+    # The key lists in name order sort by (carto.core.textnorm.sort_key), the same on both backends.
+    sort_name: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # Its public JSON, written with it (carto.directory.site_json): pages read these instead of 31 columns.
     activity_slugs: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     marker_json: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

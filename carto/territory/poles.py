@@ -183,7 +183,7 @@ def coverage_report(session: Session) -> CoverageReport:
     outside = session.exec(
         select(Site).where(Site.status == SiteStatus.published)
         .where((Site.commune_code.is_(None)) | Site.commune_code.not_in(select(PoleCommune.commune_code)))
-        .order_by(Site.name)).all()
+        .order_by(Site.sort_name, Site.id)).all()
     return CoverageReport(
         poles=summaries(session, links, communes),
         uncovered=[c for code, c in communes.items() if code not in by_commune],
