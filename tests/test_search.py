@@ -80,11 +80,13 @@ def test_a_box_holding_every_site_finds_them_all_and_a_smaller_one_does_not(serv
 def test_a_page_in_name_order_is_the_same_however_the_box_is_read(demo_service, monkeypatch, walk_names):
     monkeypatch.setattr(search, "NAME_WALK_ADVANTAGE", 10**9 if walk_names else 0)
     with demo_service.session() as session:
-        every = session.exec(select(Site.id, Site.name, Site.lon, Site.lat)
+        every = session.exec(select(Site.id, Site.name, Site.sort_name, Site.lon, Site.lat)
                              .where(Site.status == SiteStatus.published)).all()
         for box in [(-5.2, 47.2, -1.0, 48.9), (-1.75, 48.07, -1.60, 48.15), (-3.0, 47.5, -2.5, 48.0)]:
             west, south, east, north = box
-            inside = sorted((s.name, s.id) for s in every if west <= s.lon <= east and south <= s.lat <= north)
+            # In French name order: by the stored sort key, then the id.
+            inside = [(s.name, s.id) for s in sorted(every, key=lambda s: (s.sort_name, s.id))
+                      if west <= s.lon <= east and south <= s.lat <= north]
             assert inside
             for limit, offset in [(10, 0), (100, 0), (25, 20)]:
                 page = search.find(session, SiteFilter(bbox=box), limit=limit, offset=offset)
@@ -110,11 +112,12 @@ def test_a_page_always_tells_the_number_of_all_matches(service, session):
     for i in range(5):
         add(service, session, f"Site {i}", lon=-1.6778 + i / 1000)
     box = SiteFilter(bbox=(-1.7, 48.0, -1.6, 48.2))
+    named = (Site.id, Site.sort_name, Site.name)
     first, cursor = paging.find(session, box, limit=10)
     assert (first.total, len(first.sites), cursor) == (5, 5, None)
-    page, cursor = paging.find(session, box, limit=2)
+    page, cursor = paging.find(session, box, limit=2, columns=named)
     assert (page.total, [s.name for s in page.sites]) == (5, ["Site 0", "Site 1"])
-    page, _ = paging.find(session, box, limit=2, cursor=cursor)
+    page, _ = paging.find(session, box, limit=2, cursor=cursor, columns=named)
     assert (page.total, [s.name for s in page.sites]) == (5, ["Site 2", "Site 3"])
     assert [paging.find(session, box, limit=2, offset=offset)[0].total for offset in (4, 5, 50)] == [5, 5, 5]
     assert paging.find(session, SiteFilter(bbox=(0.0, 40.0, 1.0, 41.0)), limit=10)[0].total == 0

@@ -30,7 +30,7 @@ class BadCursor(ValueError):
 
 @dataclass(frozen=True)
 class Cursor:
-    after: tuple[str, int] | None = None  # (name, id) of the last site shown, in name order
+    after: tuple[str, int] | None = None  # (sort key, id) of the last site shown, in name order
     position: int | None = None  # in distance order
     tier: int = 0  # of relevance, with a text query (``search.in_order``)
 
@@ -57,7 +57,7 @@ class Cursor:
 def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: Cursor | None = None,
          columns: tuple = site_json.MARKER_COLUMNS) -> tuple[Page, Cursor | None]:
     """A page of sites as rows of ``columns``, by name (or by distance with ``near``), and the cursor
-    of the next page."""
+    of the next page. ``columns`` hold ``Site.id`` and ``Site.sort_name``: the cursor is made of them."""
     if cursor is not None and (cursor.position is not None) != bool(f.near):
         raise BadCursor("ce curseur vient d'une liste triée autrement (avec ou sans near)")
     if f.near:
