@@ -38,7 +38,7 @@ def page_plans(session, q: str) -> str:
     plans = []
     for extra in search_index.relevance_tiers(session, q):
         where = matching.clauses(session) + extra
-        query = select(Site.id).where(*where).order_by(Site.name, Site.id).limit(101)
+        query = select(Site.id).where(*where).order_by(Site.sort_name, Site.id).limit(101)
         sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
         plans.append("\n".join(session.execute(text(f"EXPLAIN {sql}")).scalars()))
     return "\n---\n".join(plans)
