@@ -6,6 +6,7 @@ from carto.core.textnorm import sort_key
 from carto.directory import bulk, sites
 from carto.directory.site_schema import SiteData
 from carto.storage.db import session_scope
+from tests.helpers import make_client
 
 RENNES = (-1.6778, 48.1173)
 # In the order a French reader expects (letter by letter: « La Roue » before « L'Atelier »).
@@ -34,7 +35,6 @@ def named(service):
 
 
 def test_every_list_in_name_order_is_in_french_order_on_either_backend(service, named):
-    from tests.conftest import make_client
     with make_client(service) as client:
         features = client.get("/api/sites").json()["features"]
         assert [f["properties"]["name"] for f in features] == NAMES
