@@ -188,3 +188,9 @@ def test_gogocarto_clients_options_are_ignored_as_gogocarto_does(client):
     response = client.get("/api/elements.json", params={"ontology": "gogosync", "token": "x", "bounds": "-5,47,-1,49"})
     assert response.status_code == 200 and response.json()["data"]
     assert client.get("/api/changes", params={"sinse": 3}).status_code == 400  # the change feed is strict
+
+
+def test_a_cursor_beyond_any_history_row_is_refused_naming_it(client):
+    response = client.get("/api/changes", params={"since": 2**31})
+    assert response.status_code in (400, 422)
+    assert "since" in response.text

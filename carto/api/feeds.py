@@ -26,9 +26,14 @@ dépublié (`action` = `unpublished`, sans fiche). Gardez `next_since` et redema
 """
 
 
+# Cursors are history row ids, a 32-bit integer column on PostgreSQL: a larger one is a 400 here,
+# not an error of the database.
+MAX_CURSOR = 2**31 - 1
+
+
 @router.get("/changes", summary="Flux des changements de sites depuis un curseur", description=CHANGES_DESCRIPTION)
 def list_changes(request: Request, service: ServiceDep, session: SessionDep,
-                 since: Annotated[int, Query(ge=0, le=2**62, description="curseur : « next_since » "
+                 since: Annotated[int, Query(ge=0, le=MAX_CURSOR, description="curseur : « next_since » "
                                              "de la réponse précédente, 0 pour tout")] = 0,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 100):
     page = changes.since(session, service.pieces, since, limit)
