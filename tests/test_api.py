@@ -376,4 +376,4 @@ def test_an_unknown_api_path_is_a_problem_too_and_pages_keep_french_html(client)
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     assert client.get("/sites/999999").headers["content-type"].startswith("text/html")
     ogc = client.get("/ogc/collections/sites/items", params={"limit": "abc"}).json()
-    assert ogc["code"] == "InvalidParameterValue" and "nombre entier" in ogc["description"]
+    assert ogc["code"] == "InvalidParameterValue" and ogc["description"] == "limit : nombre entier attendu"

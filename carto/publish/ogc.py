@@ -50,7 +50,8 @@ class OGCError(Exception):
 
     def body(self) -> dict:
         """The OGC exception document, with FastAPI's ``detail`` beside it (one error shape for all APIs)."""
-        return {"code": self.code, "description": str(self),
+        description = f"{self.param} : {self}" if self.param else str(self)
+        return {"code": self.code, "description": description,
                 "detail": [{"loc": [self.where, self.param], "msg": str(self), "type": self.code}]}
 
 
