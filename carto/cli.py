@@ -106,7 +106,7 @@ def demo(port: Port = 8000, host: Host = "127.0.0.1",
     _say_territories_off(service)
     report = bootstrap.setup_demo(service, sites)
     if report.territories:
-        typer.echo("Territoires chargés : " + ", ".join(f"{v} {k}" for k, v in report.territories.items()))
+        typer.echo("Territoires chargés : " + territory_counts(report.territories))
     typer.echo(f"Pôles ESS : {report.poles} ; sites de démonstration créés : {report.demo_sites}")
     if not no_serve:
         if service.settings.secret_key == DEFAULT_SECRET_KEY:
@@ -129,6 +129,15 @@ def territories_load(path: Annotated[Path, typer.Argument(help="Couche des commu
         typer.echo(line)
 
 
+COUNTED_LEVELS = {"communes": ("commune", "communes"), "epci": ("EPCI", "EPCI"), "pays": ("pays", "pays"),
+                  "departement": ("département", "départements")}
+
+
+def territory_counts(counts: dict[str, int]) -> str:
+    """« 1202 communes, 61 EPCI, 21 pays, 4 départements »: what a territory load wrote."""
+    return ", ".join(f"{n} {COUNTED_LEVELS[level][n > 1]}" for level, n in counts.items())
+
+
 REPORT_LEVELS = {"commune_code": "de commune", "epci_code": "d'EPCI", "pays_code": "de pays",
                  "dep_code": "de département", "poles": "de pôle"}
 REPORT_EXAMPLES = 20  # sites listed per kind of move; the rest are counted
@@ -137,7 +146,7 @@ REPORT_EXAMPLES = 20  # sites listed per kind of move; the rest are counted
 def geography_lines(report) -> list[str]:
     """The report of a territory load, in French, for a person to read."""
     lines = [("Simulation (--dry-run) : rien n'a été écrit. " if report.dry_run else "")
-             + ", ".join(f"{v} {k}" for k, v in report.territories.items()),
+             + territory_counts(report.territories),
              f"Sites replacés : {report.sites} ; " + (
                  "aucun ne change de territoire" if not report.changed else
                  f"{report.changed} change{'nt' if report.changed > 1 else ''} de territoire"

@@ -4,7 +4,7 @@
 def test_demo_prepares_everything_and_coverage_reports_the_gaps(cli):
     result = cli("demo", "--no-serve", "--sites", "50")
     assert result.exit_code == 0, result.output
-    assert "1202 communes, 61 epci, 21 pays, 4 departement" in result.output
+    assert "Territoires chargés : 1202 communes, 61 EPCI, 21 pays, 4 départements" in result.output
     assert "Pôles ESS : 19 ; sites de démonstration créés : 50" in result.output
     report = cli("coverage")
     assert report.exit_code == 0
