@@ -10,8 +10,8 @@ the coarsest zoom first and finer zooms towards its edges (cells nest, four in o
 whose sites are counted directly. Every site of the box is counted once: by the cell that holds it,
 or in a strip.
 
-Usable for published sites filtered by a box and activities only: a text, territory or flag filter
-is not kept per cell, and such views are read site by site (``carto.query.search``).
+Usable for published sites filtered by a box, activities and the ESS flag only: a text, territory
+or other flag filter is not kept per cell, and such views are read site by site (``carto.query.search``).
 """
 import math
 from collections import Counter
@@ -30,7 +30,7 @@ _EPSILON = 1e-9  # degrees: strips are widened by this for the index, the cell n
 
 
 def usable(f: SiteFilter) -> bool:
-    """Whether the cells answer for this filter (published sites, a box and activities at most)."""
+    """Whether the cells answer for this filter (published sites, a box, activities and the ESS flag at most)."""
     return (f.statuses == (SiteStatus.published,) and not f.q and f.near is None and f.siae is None
             and f.ea_esat is None and not any((f.commune, f.epci, f.pays, f.departement, f.pole)))
 
@@ -48,6 +48,12 @@ def _x(session: Session, size: float, column=Site.lon):
 
 def _y(session: Session, size: float, column=Site.lat):
     return cell_number(session, column + 90, size)
+
+
+def kept_rows(f: SiteFilter, keys: list[str]) -> list:
+    """Conditions on SiteCell for the rows of these ``keys`` (combinations of activities) and the ESS
+    flag of ``f`` (the cells count ESS structures and the others apart)."""
+    return [col(SiteCell.activities).in_(keys), *([SiteCell.ess == f.ess] if f.ess is not None else [])]
 
 
 def combinations(session: Session, activities: set[str]) -> list[str]:
@@ -86,7 +92,7 @@ def counts_by_combination(session: Session, f: SiteFilter, box: Box) -> Counter:
     if rings:  # one query for every zoom's ring
         found.update(dict(session.exec(select(SiteCell.activities, func.sum(SiteCell.count))
                                        # each combination named: the index then seeks the cells
-                                       .where(col(SiteCell.activities).in_(_combinations(session)), or_(*rings))
+                                       .where(*kept_rows(f, _combinations(session)), or_(*rings))
                                        .group_by(SiteCell.activities)).all()))
     # The strips one by one in a UNION ALL: each reads its own range of the position index.
     where = search.conditions(session, replace(f, activities=set(), bbox=None))

@@ -118,7 +118,7 @@ def _kept_grid(session: Session, f: SiteFilter, zoom: int, level: int, wide: Box
         select(func.sum(SiteCell.count), func.sum(SiteCell.sum_lon), func.sum(SiteCell.sum_lat),
                func.min(SiteCell.min_lon), func.min(SiteCell.min_lat), func.max(SiteCell.max_lon),
                func.max(SiteCell.max_lat), func.sum(SiteCell.sum_id))
-        .where(SiteCell.zoom == kept, col(SiteCell.activities).in_(cells.combinations(session, f.activities)),
+        .where(SiteCell.zoom == kept, *cells.kept_rows(f, cells.combinations(session, f.activities)),
                col(SiteCell.cx).between(first[0], last[0]), col(SiteCell.cy).between(first[1], last[1]))
         .group_by(cx, cy).having(func.sum(SiteCell.count) > 0)).all()
     clusters = [Cluster(sum_lon / n, sum_lat / n, n, (w, s, e, n_) if n > 1 else (sum_lon, sum_lat, sum_lon, sum_lat),

@@ -4,10 +4,11 @@ The map's grid (``carto.query.clusters``) has square cells of ``cell_size(zoom)`
 lattice anchored at (-180, -90); the size halves from one zoom to the next, so each cell holds
 exactly four of the next zoom. ``SiteCell`` keeps, for every other zoom up to ``MAX_ZOOM``
 (``LEVELS``), each cell's count, sums and bounds of published sites, once for all of them (``ALL``)
-and once per combination of activities (a site's ``activity_slugs``): a view's clusters and counts
-then read a bounded number of rows whatever the number of sites it holds (``carto.query.cells``;
-an odd zoom reads the next one, four cells in one). Beyond ``MAX_ZOOM`` a view holds few enough
-sites to be read directly.
+and once per combination of activities (a site's ``activity_slugs``), each apart for ESS structures
+and the others (``ess``, a filter of the public map): a view's clusters and counts then read a
+bounded number of rows whatever the number of sites it holds (``carto.query.cells``; an odd zoom
+reads the next one, four cells in one). Beyond ``MAX_ZOOM`` a view holds few enough sites to be
+read directly.
 
 Why every other zoom, up to 10: the write path counts each site in every level, and the fine levels
 hold about one row per site. Every zoom up to 12 took 3.4 s per batch of 5,000 sites on PostgreSQL
@@ -44,13 +45,13 @@ def cell_index(dialect: str, value: str, size: str) -> str:
 
 _LEVELS = " UNION ALL ".join(f"SELECT {z} AS zoom, {cell_size(z)!r} AS size" for z in LEVELS)
 _UPSERT = """
-INSERT INTO sitecell (zoom, activities, cx, cy, count, sum_lon, sum_lat, sum_id, min_lon, min_lat, max_lon, max_lat)
-SELECT z.zoom, {key} AS key, {cx} AS cx, {cy} AS cy, {sign} * count(*), {sign} * sum(s.lon), {sign} * sum(s.lat),
+INSERT INTO sitecell (zoom, activities, cx, cy, ess, count, sum_lon, sum_lat, sum_id, min_lon, min_lat, max_lon, max_lat)
+SELECT z.zoom, {key} AS key, {cx} AS cx, {cy} AS cy, s.ess, {sign} * count(*), {sign} * sum(s.lon), {sign} * sum(s.lat),
        {sign} * sum(s.id), min(s.lon), min(s.lat), max(s.lon), max(s.lat)
 FROM site AS s, ({levels}) AS z
 WHERE s.status = 'published' {ids}
-GROUP BY z.zoom, key, cx, cy
-ON CONFLICT (zoom, activities, cx, cy) DO UPDATE SET
+GROUP BY z.zoom, key, cx, cy, s.ess
+ON CONFLICT (zoom, activities, cx, cy, ess) DO UPDATE SET
   count = sitecell.count + excluded.count, sum_lon = sitecell.sum_lon + excluded.sum_lon,
   sum_lat = sitecell.sum_lat + excluded.sum_lat, sum_id = sitecell.sum_id + excluded.sum_id,
   min_lon = CASE WHEN excluded.min_lon < sitecell.min_lon THEN excluded.min_lon ELSE sitecell.min_lon END,

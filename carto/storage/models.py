@@ -196,11 +196,13 @@ class SiteCell(SQLModel, table=True):
     """Published sites counted per cell of the map's grid at each zoom up to ``cells.MAX_ZOOM`` and per
     combination of activities (``activities``: a site's ``activity_slugs``; ``*``: all its sites), kept
     by the write path (``carto.storage.cells``): a view's clusters and counts read these rows instead
-    of every site of the view. Sums are exact; bounds only grow (a site leaving keeps them)."""
+    of every site of the view. Sums are exact; bounds only grow (a site leaving keeps them). Counted
+    apart for ESS structures and the others (``ess``): the public map shows the ESS ones by default."""
     zoom: int = Field(primary_key=True)
     activities: str = Field(primary_key=True)
     cx: int = Field(primary_key=True)
     cy: int = Field(primary_key=True)
+    ess: bool = Field(primary_key=True, sa_column_kwargs={"server_default": true()})
     count: int
     sum_lon: float
     sum_lat: float
