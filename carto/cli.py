@@ -562,19 +562,23 @@ def db_current():
 @db_app.command("check")
 def db_check(repair: Annotated[bool, typer.Option("--repair", help="Réécrire les copies qui diffèrent")] = False):
     """Recalcule les copies dérivées de chaque site (territoires, texte de recherche, JSON publié, liens
-    d'activités, index de texte) et signale chaque différence (code de sortie 1) ; --repair les réécrit."""
+    d'activités, index de texte) et les mailles de la carte, et signale chaque différence (code de
+    sortie 1) ; --repair les réécrit."""
     from carto.directory import consistency
     service = _service()
     with session_scope(service.engine) as session:
         report = consistency.check(session, repair=repair)
-    for d in report.differences[:CHECK_SHOWN]:
+    found = [*report.differences, *report.cells]
+    for d in found[:CHECK_SHOWN]:
         typer.echo(d.describe())
-    if len(report.differences) > CHECK_SHOWN:
-        typer.echo(f"… et {len(report.differences) - CHECK_SHOWN} autres différences")
+    if len(found) > CHECK_SHOWN:
+        typer.echo(f"… et {len(found) - CHECK_SHOWN} autres différences")
     wrong = len({d.site_id for d in report.differences})
     typer.echo(f"{report.sites} sites vérifiés ; {len(report.differences)} différence(s) sur {wrong} site(s)"
                + (f" ; {report.repaired} site(s) réparé(s)" if repair else ""))
-    if report.differences and not repair:
+    typer.echo(f"mailles de la carte : {len(report.cells)} différence(s)"
+               + (" ; toutes recomptées" if report.cells_rebuilt else ""))
+    if found and not repair:
         raise typer.Exit(code=1)
 
 

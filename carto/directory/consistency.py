@@ -2,10 +2,11 @@
 
 A site row carries copies of what its point, text and activities imply (territory keys and commune
 name, folded search text, stored public JSON), its activity links copy its status and position,
-and on SQLite the text index holds its search text. ``carto.directory.sites`` and
-``carto.directory.bulk`` keep them in step; this check proves it, site by site, and ``repair``
-rewrites the copies that differ through the same write path (a history version only for a site
-whose territory changed: the other copies are no part of its history).
+and on SQLite the text index holds its search text; the map's grid cells (``SiteCell``) count the
+published sites. ``carto.directory.sites`` and ``carto.directory.bulk`` keep them in step; this
+check proves it, site by site and then cell by cell, and ``repair`` rewrites the copies that differ
+through the same write path (a history version only for a site whose territory changed: the other
+copies are no part of its history) and counts every cell again.
 """
 from dataclasses import dataclass, field
 
@@ -13,7 +14,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from carto.directory import bulk, site_json, sites
-from carto.storage import search_index
+from carto.storage import cells, search_index
+from carto.storage.cells import CellDifference
 from carto.storage.models import SiteActivity
 from carto.territory import locator as locators
 
@@ -47,6 +49,8 @@ class CheckReport:
     sites: int = 0
     differences: list[Difference] = field(default_factory=list)
     repaired: int = 0  # sites rewritten
+    cells: list[CellDifference] = field(default_factory=list)  # found before a repair
+    cells_rebuilt: bool = False
 
 
 def check(session: Session, *, repair: bool = False) -> CheckReport:
@@ -69,6 +73,11 @@ def check(session: Session, *, repair: bool = False) -> CheckReport:
         if repair and wrong:
             _repair(session, wrong)
             report.repaired += len(wrong)
+    # After the sites' repair: it moves sites between cells as any write does, by difference.
+    report.cells = cells.differences(session)
+    if repair and report.cells:
+        cells.rebuild(session)
+        report.cells_rebuilt = True
     return report
 
 

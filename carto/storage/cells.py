@@ -19,6 +19,7 @@ The write path calls ``remove`` before it changes sites (their position, activit
 SQLite and PostgreSQL. Counts and sums stay exact; bounds may only grow when a site leaves a cell.
 """
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, text
 from sqlmodel import Session
@@ -43,6 +44,7 @@ def cell_index(dialect: str, value: str, size: str) -> str:
     return f"CAST(({value}) / {size} AS INTEGER)"
 
 
+_KEYS = (f"'{ALL}'", "s.activity_slugs")  # each site is counted in the row of all sites and in its combination's
 _LEVELS = " UNION ALL ".join(f"SELECT {z} AS zoom, {cell_size(z)!r} AS size" for z in LEVELS)
 _UPSERT = """
 INSERT INTO sitecell (zoom, activities, cx, cy, ess, count, sum_lon, sum_lat, sum_id, min_lon, min_lat, max_lon, max_lat)
@@ -77,13 +79,17 @@ def rebuild(session: Session) -> None:
     _apply(session, None, 1)
 
 
+def _cell_numbers(session: Session) -> tuple[str, str]:
+    dialect = session.get_bind().dialect.name
+    return tuple(cell_index(dialect, f"s.{axis} + {offset}", "z.size") for axis, offset in (("lon", 180), ("lat", 90)))
+
+
 def _apply(session: Session, site_ids: Sequence[int] | None, sign: int) -> None:
     if site_ids is not None and not site_ids:
         return
     session.flush()  # the sites as the session holds them
-    dialect = session.get_bind().dialect.name
-    cx, cy = (cell_index(dialect, f"s.{axis} + {offset}", "z.size") for axis, offset in (("lon", 180), ("lat", 90)))
-    for key in (f"'{ALL}'", "s.activity_slugs"):
+    cx, cy = _cell_numbers(session)
+    for key in _KEYS:
         sql = _UPSERT.format(key=key, cx=cx, cy=cy, sign=sign, levels=_LEVELS,
                              ids="" if site_ids is None else "AND s.id IN :ids")
         statement = text(sql)
@@ -92,3 +98,56 @@ def _apply(session: Session, site_ids: Sequence[int] | None, sign: int) -> None:
             statement = statement.bindparams(bindparam("ids", expanding=True))
             params["ids"] = list(site_ids)
         session.execute(statement, params)
+
+
+SUM_TOLERANCE = 1e-6  # degrees: sums added and taken away many times carry rounding, never more
+_EXPECTED = """
+SELECT z.zoom AS zoom, {key} AS activities, {cx} AS cx, {cy} AS cy, count(*) AS count, sum(s.lon) AS sum_lon,
+       sum(s.lat) AS sum_lat, sum(s.id) AS sum_id, min(s.lon) AS min_lon, min(s.lat) AS min_lat,
+       max(s.lon) AS max_lon, max(s.lat) AS max_lat
+FROM site AS s, ({levels}) AS z WHERE s.status = 'published' GROUP BY 1, 2, 3, 4"""
+_DIFFERENCES = """
+WITH expected AS ({expected})
+SELECT e.zoom, e.activities, e.cx, e.cy, c.count, e.count
+FROM expected AS e LEFT JOIN sitecell AS c
+  ON c.zoom = e.zoom AND c.activities = e.activities AND c.cx = e.cx AND c.cy = e.cy
+WHERE c.count IS NULL OR c.count <> e.count OR c.sum_id <> e.sum_id
+   OR abs(c.sum_lon - e.sum_lon) > {tolerance} OR abs(c.sum_lat - e.sum_lat) > {tolerance}
+   OR c.min_lon > e.min_lon OR c.min_lat > e.min_lat OR c.max_lon < e.max_lon OR c.max_lat < e.max_lat
+UNION ALL
+SELECT c.zoom, c.activities, c.cx, c.cy, c.count, 0
+FROM sitecell AS c
+WHERE (c.count <> 0 OR c.sum_id <> 0) AND NOT EXISTS (
+  SELECT 1 FROM expected AS e WHERE e.zoom = c.zoom AND e.activities = c.activities AND e.cx = c.cx AND e.cy = c.cy)
+ORDER BY 1, 2, 3, 4"""
+
+
+@dataclass(frozen=True)
+class CellDifference:
+    """A kept cell whose counts are not those of the sites it holds (``stored``: None when the
+    cell is missing)."""
+    zoom: int
+    activities: str
+    cx: int
+    cy: int
+    stored: int | None
+    expected: int
+
+    def describe(self) -> str:
+        which = "tous les sites" if self.activities == ALL else f"activités « {self.activities} »"
+        stored = "absente" if self.stored is None else f"{self.stored} site(s) enregistré(s)"
+        return (f"maille zoom {self.zoom} ({self.cx}, {self.cy}), {which} : {stored}, "
+                f"attendu {self.expected} site(s) (comptes, sommes ou emprise)")
+
+
+def differences(session: Session) -> list[CellDifference]:
+    """Every kept cell counted again from the published sites: the cells that differ (count, sum of
+    ids, sums of coordinates beyond rounding, bounds not holding every site), missing or in excess.
+
+    Bounds may be wider than the sites (they only grow, ``SiteCell``): only narrower is wrong."""
+    session.flush()
+    cx, cy = _cell_numbers(session)
+    expected = " UNION ALL ".join(_EXPECTED.format(key=key, cx=cx, cy=cy, levels=_LEVELS) for key in _KEYS)
+    sql = _DIFFERENCES.format(expected=expected, tolerance=SUM_TOLERANCE)
+    return [CellDifference(zoom, activities, int(cx), int(cy), stored, expected)  # PostgreSQL's floor: a float
+            for zoom, activities, cx, cy, stored, expected in session.execute(text(sql))]
