@@ -75,10 +75,10 @@ def generate(service: Service, n: int, seed: int = 2024) -> list[SiteData]:
             i = len(out)
             kinds = rng.choice(activities, size=1 + int(rng.random() < 0.3), replace=False)
             out.append(SiteData(
-                name=f"[Démo] {KINDS[i % len(KINDS)]} n° {i} de {commune.nom}", activities=list(kinds),
+                name=f"[Démo] {KINDS[i % len(KINDS)]} n° {i} de {commune.name}", activities=list(kinds),
                 lon=round(float(lon), 6), lat=round(float(lat), 6),
                 description="Site fictif généré pour les mesures de performance.",
-                postcode=commune.codes_postaux.split(",")[0] if commune.codes_postaux else "",
+                postcode=commune.postcodes.split(",")[0] if commune.postcodes else "",
                 siae=bool(rng.random() < 0.2), ea_esat=bool(rng.random() < 0.08)))
     return out
 

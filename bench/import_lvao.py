@@ -201,7 +201,7 @@ def row(rng: random.Random, i: int, commune, lon: float, lat: float, profile) ->
     propositions = json.dumps(proposals, ensure_ascii=False)
     if rng.random() < 0.001:
         propositions = propositions[:-3]  # truncated JSON
-    name = f"{rng.choice(['Atelier', 'Recyclerie', 'Boutique', 'Répar', 'Ressourcerie', 'Le Grenier'])} {commune.nom} {i}"
+    name = f"{rng.choice(['Atelier', 'Recyclerie', 'Boutique', 'Répar', 'Ressourcerie', 'Le Grenier'])} {commune.name} {i}"
     out = {
         "identifiant": "".join(rng.choices(ID_ALPHABET, k=22)),
         "paternite": rng.choice(PATERNITES), "identifiants_des_contributeurs": "[]",
@@ -210,7 +210,7 @@ def row(rng: random.Random, i: int, commune, lon: float, lat: float, profile) ->
         "description": "Dépôt et vente d'objets de seconde main ; ateliers de réparation." if rng.random() < 0.2 else "",
         "type_dacteur": actor_type, "site_web": f"https://exemple-{i}.fr/" if rng.random() < 0.5 else "",
         "telephone": "", "adresse": f"{rng.randint(1, 120)} {rng.choice(STREETS)}", "complement_dadresse": "",
-        "code_postal": (commune.codes_postaux or "").split(",")[0], "ville": commune.nom, "code_commune": commune.code,
+        "code_postal": (commune.postcodes or "").split(",")[0], "ville": commune.name, "code_commune": commune.code,
         "code_epci": commune.epci_code or "", "nom_epci": "", "latitude": latitude, "longitude": longitude,
         "perimetreadomicile": "", "qualites_et_labels": "|".join(labels),
         "public_accueilli": rng.choice(["Particuliers", "Particuliers et professionnels", ""]), "reprise": "",

@@ -227,13 +227,13 @@ def coverage():
         report = poles.coverage_report(session)
     typer.echo(f"{'Pôle':<40} {'communes':>8} {'population':>11} {'sites':>6}")
     for s in report.poles:
-        typer.echo(f"{s.pole.nom:<40} {s.communes:>8} {s.population:>11} {s.sites:>6}")
+        typer.echo(f"{s.pole.name:<40} {s.communes:>8} {s.population:>11} {s.sites:>6}")
     typer.echo(f"\nCommunes couvertes par aucun pôle : {len(report.uncovered)}")
     for c in report.uncovered:
-        typer.echo(f"  {c.code} {c.nom} ({c.population} hab.)")
+        typer.echo(f"  {c.code} {c.name} ({c.population} hab.)")
     typer.echo(f"Communes couvertes par plusieurs pôles : {len(report.covered_twice)}")
     for c, pole_ids in report.covered_twice:
-        typer.echo(f"  {c.code} {c.nom} : {', '.join(pole_ids)}")
+        typer.echo(f"  {c.code} {c.name} : {', '.join(pole_ids)}")
     typer.echo(f"Sites publiés hors de toute zone de pôle : {len(report.sites_outside)}")
     for site in report.sites_outside:
         typer.echo(f"  #{site.id} {site.name} ({site.commune_name or 'hors territoire'})")

@@ -18,7 +18,7 @@ from carto.storage import migrate, search_index
 from carto.cli import app
 from carto.directory.service import Service
 from carto.storage.db import make_engine
-from carto.storage.models import Site
+from carto.storage.models import Commune, Pole, Site
 from carto.query.search import SiteFilter
 from carto.core.settings import get_settings
 from carto.directory.site_schema import SiteData
@@ -120,6 +120,9 @@ def test_an_old_database_is_upgraded_with_its_data_intact(engine, empty_database
         assert [(old.id, old.name, old.lon, old.lat, old.status.value, old.labels)] == [
             (i, n, x, y, s, json.loads(labels) if isinstance(labels, str) else labels) for i, n, x, y, s, labels in before]
         assert old.ess is True  # proposed on Carto ESS itself (no source): an ESS structure (0017)
+        rennes, pole = session.get(Commune, "35238"), session.get(Pole, "reso-solidaire")  # columns renamed (0023)
+        assert (rennes.name, rennes.dep_code, rennes.postcodes) == ("Rennes", "35", "35000,35200,35700")
+        assert (pole.name, pole.dep_codes) == ("Réso solidaire", "35")
         [row] = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.id == site_id)).all()
         assert json.loads(service.pieces.feature(row)) == geojson.site_feature(old, ["velo"], service.taxonomy)
         assert [s.id for s in search.find(session, SiteFilter(q="oeuvre velo", bbox=(-2, 48, -1, 49))).sites] == [site_id]

@@ -11,7 +11,7 @@ from carto.territory.locator import Locator
 def test_the_nineteen_poles_cover_brittany_but_three_communes(session):
     report = poles.coverage_report(session)
     assert len(report.poles) == 19
-    assert sorted(c.nom for c in report.uncovered) == ["Camoël", "Férel", "Pénestin"]
+    assert sorted(c.name for c in report.uncovered) == ["Camoël", "Férel", "Pénestin"]
     assert report.covered_twice == []
     assert sum(p.communes for p in report.poles) == 1202 - 3
 
@@ -35,9 +35,9 @@ def test_an_uploaded_polygon_replaces_the_pays_and_can_overlap(session):
 
 def test_coverage_back_to_pays_is_just_data(session):
     poles.set_coverage(session, "reso-solidaire", pays=[])
-    assert "Rennes" in [c.nom for c in poles.coverage_report(session).uncovered]
+    assert "Rennes" in [c.name for c in poles.coverage_report(session).uncovered]
     poles.set_coverage(session, "reso-solidaire", pays=["15"])
-    assert "Rennes" not in [c.nom for c in poles.coverage_report(session).uncovered]
+    assert "Rennes" not in [c.name for c in poles.coverage_report(session).uncovered]
 
 
 @pytest.mark.parametrize("bad", ["not json", '{"type": "Point", "coordinates": [0, 0]}'])

@@ -37,10 +37,10 @@ TOOLTIPS = """(mark) => {
 def named(demo_service):
     """The demo database with the payload in a pôle's, a commune's, an EPCI's and a pays' name."""
     with demo_service.session() as session:
-        session.get(Pole, POLE).nom = f"Pôle {PAYLOAD}"
-        session.get(Commune, RENNES).nom = f"Rennes {PAYLOAD}"
+        session.get(Pole, POLE).name = f"Pôle {PAYLOAD}"
+        session.get(Commune, RENNES).name = f"Rennes {PAYLOAD}"
         for level, code in (("epci", EPCI), ("pays", PAYS)):
-            session.exec(select(Territory).where(Territory.level == level, Territory.code == code)).one().nom = \
+            session.exec(select(Territory).where(Territory.level == level, Territory.code == code)).one().name = \
                 f"{level} {PAYLOAD}"
         session.commit()
     return demo_service

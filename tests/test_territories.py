@@ -14,7 +14,7 @@ def test_levels_of_brittany_are_built_from_the_communes(session):
     assert len(communes) == 1202
     assert len(levels["epci"]) == 61
     assert len(levels["pays"]) == 21
-    assert sorted(t.nom for t in levels["departement"]) == [
+    assert sorted(t.name for t in levels["departement"]) == [
         "Côtes-d'Armor", "Finistère", "Ille-et-Vilaine", "Morbihan"]
 
 
@@ -25,13 +25,13 @@ def test_dissolved_levels_share_the_borders_of_their_communes(session):
     union = shapely.union_all(members)
     assert rennes_metropole.n_communes == len(members) == 43
     assert shapely.from_geojson(rennes_metropole.geometry).symmetric_difference(union).area < 1e-9
-    population = sum(c.population for c in communes.values() if c.dep == "29")
+    population = sum(c.population for c in communes.values() if c.dep_code == "29")
     assert session.get(Territory, ("departement", "29")).population == population
 
 
 def test_island_communes_without_epci_still_have_a_pays(session):
     for name in ("Île-de-Bréhat", "Île-de-Sein", "Ouessant"):
-        commune = session.exec(select(Commune).where(Commune.nom == name)).one()
+        commune = session.exec(select(Commune).where(Commune.name == name)).one()
         assert commune.epci_code is None and commune.pays_code
 
 
@@ -40,8 +40,8 @@ def test_known_points_are_placed_in_their_commune_epci_pays_and_pole(session):
     rennes = locator.locate(-1.6778, 48.1173)
     assert (rennes.commune_code, rennes.epci_code, rennes.pays_code, rennes.poles) == (
         "35238", "243500139", "15", ("reso-solidaire",))
-    assert session.get(Territory, ("epci", rennes.epci_code)).nom == "Rennes Métropole"
-    assert session.get(Territory, ("pays", "15")).nom == "Pays de Rennes"
+    assert session.get(Territory, ("epci", rennes.epci_code)).name == "Rennes Métropole"
+    assert session.get(Territory, ("pays", "15")).name == "Pays de Rennes"
     assert locator.locate(-3.5736, 48.2764).commune_code == "29024"
     assert locator.locate(-3.5736, 48.2764).poles == ("adesk",)
     assert locator.locate(-2.9633, 48.0681).commune_code == "56178"

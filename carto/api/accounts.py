@@ -69,7 +69,7 @@ def _accounts_page(request, service, status_code=200, error=None, done=None):
     with service.session() as session:
         accounts = [(u, users.poles_of(session, u.id), users.domains_of(session, u.id))
                     for u in session.exec(select(User).order_by(User.email))]
-        poles = session.exec(select(Pole.id, Pole.nom).order_by(Pole.nom)).all()
+        poles = session.exec(select(Pole.id, Pole.name).order_by(Pole.name)).all()
     return render(request, "moderation/accounts.html", status_code, accounts=accounts, poles=poles,
                   roles=list(UserRole), error=error, done=done)
 

@@ -42,7 +42,7 @@ def map_options(service: Service) -> dict:
 
 
 def form_page(request: Request, service: Service, template: str, status_code: int = 200, **context):
-    communes = sorted(service.locator.communes, key=lambda c: (c.nom, c.code))
+    communes = sorted(service.locator.communes, key=lambda c: (c.name, c.code))
     context.setdefault("errors", {})
     return render(request, template, status_code, communes=[commune_label(c) for c in communes],
                   legal_forms=LEGAL_FORM_LABELS, map=map_options(service), **context)

@@ -102,7 +102,7 @@ def _console_context(session: Session, service: Service, me: Visitor, queue: Que
     else:
         total, rows = moderation.pending(session, me.scope, queue, f, service.taxonomy, limit=PAGE_SIZE, offset=offset)
         items = [summary(session, service, c) for c in rows]
-    poles = session.exec(select(Pole.id, Pole.nom).order_by(Pole.nom)).all()
+    poles = session.exec(select(Pole.id, Pole.name).order_by(Pole.name)).all()
     if not me.scope.everything and me.scope.poles:
         poles = [p for p in poles if p.id in me.scope.poles]
     no_pole = moderation.no_pole_communes(session) if me.scope.everything else []

@@ -106,8 +106,8 @@ def home(request: Request, service: ServiceDep, session: SessionDep, f: FilterDe
 @router.get("/carte/zones-poles.geojson")
 def pole_areas(session: SessionDep):
     """The pôle areas as the map draws them (lighter outlines), fetched when that layer is shown."""
-    poles = session.exec(select(Pole).order_by(Pole.nom)).all()
-    features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.nom})
+    poles = session.exec(select(Pole).order_by(Pole.name)).all()
+    features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.name})
                 for p in poles if p.geometry]
     return JSONResponse(geojson.collection(features), headers={"Cache-Control": "public, max-age=300"})
 

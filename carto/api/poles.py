@@ -17,7 +17,7 @@ def list_poles(session: SessionDep, geometry: bool = True):
     counts: dict[str, int] = {}
     for link in session.exec(select(PoleCommune)):
         counts[link.pole_id] = counts.get(link.pole_id, 0) + 1
-    poles = session.exec(select(Pole).order_by(Pole.nom)).all()
+    poles = session.exec(select(Pole).order_by(Pole.name)).all()
     # Straight to JSON: FastAPI's jsonable_encoder would walk every coordinate of 19 outlines.
     return JSONResponse(geojson.collection([geojson.geometry_feature(p.id, p.geometry if geometry else None,
                                                         geojson.pole_properties(p, counts.get(p.id, 0)))

@@ -23,7 +23,7 @@ LISTED_SITES = 300  # beyond, the page sends the reader to the sourcing search o
 @router.get("/poles", response_class=HTMLResponse)
 def pole_index(request: Request, session: SessionDep):
     """Every pôle ESS with the territory it covers, its figures and a link to its page."""
-    pays_names = {t.code: t.nom for t in territory_names.options(session)["pays"]}
+    pays_names = {t.code: t.name for t in territory_names.options(session)["pays"]}
     found = poles.summaries(session)
     covered = {s.pole.id: ", ".join(pays_names[c] for c in s.pole.coverage_pays if c in pays_names) for s in found}
     return page(request, "poles.html", summaries=found, covered=covered)
@@ -35,11 +35,11 @@ def pole_page(request: Request, pole_id: str, service: ServiceDep, session: Sess
     if pole is None:
         return error_page(request, 404, [f"Aucun pôle ESS n'a l'identifiant « {pole_id} »."])
     communes = session.exec(select(Commune).join(PoleCommune, col(PoleCommune.commune_code) == Commune.code)
-                            .where(PoleCommune.pole_id == pole.id).order_by(Commune.nom)).all()
-    pays = session.exec(select(Territory.nom).where(Territory.level == "pays")
-                        .where(col(Territory.code).in_(pole.coverage_pays)).order_by(Territory.nom)).all()
+                            .where(PoleCommune.pole_id == pole.id).order_by(Commune.name)).all()
+    pays = session.exec(select(Territory.name).where(Territory.level == "pays")
+                        .where(col(Territory.code).in_(pole.coverage_pays)).order_by(Territory.name)).all()
     counts = stats.territory_stats(session, service.taxonomy, "pole", only=pole.id)[0]
-    place = Place("pole", pole.id, pole.nom)
+    place = Place("pole", pole.id, pole.name)
     results = sourcing.run(session, Criteria(place=place))
     rows = list(sourcing.iter_rows(session, results, 0, MAP_LIMIT, service.taxonomy))
     markers = [geojson.compact_site(r.site, r.activities) for r in rows]

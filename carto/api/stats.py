@@ -45,7 +45,7 @@ def territory_counts(level: Level, service: ServiceDep, session: SessionDep, act
     label, activities = selection(service.taxonomy, activity)
     rows = stats.territory_stats(session, service.taxonomy, level, activities)
     return {"level": level, "selection": label, "total": stats.region_total(session, activities),
-            "territories": [{"code": r.code, "nom": r.nom, "population": r.population, "sites": r.sites,
+            "territories": [{"code": r.code, "nom": r.name, "population": r.population, "sites": r.sites,
                              "per_10k": r.per_10k, "by_domain": r.by_domain, "by_activity": r.by_activity}
                             for r in rows]}
 
@@ -64,7 +64,7 @@ def territories_page(request: Request, service: ServiceDep, session: SessionDep,
     breaks = stats.class_breaks([r.per_10k for r in rows if r.per_10k is not None])
     shapes = stats.geometries(session, level)
     features = [geojson.geometry_feature(r.code, mapview.display_geometry(shapes[r.code]), {
-        "nom": r.nom, "sites": r.sites, "per_10k": french_number(r.per_10k),
+        "nom": r.name, "sites": r.sites, "per_10k": french_number(r.per_10k),
         "classe": stats.class_of(r.per_10k, breaks)}) for r in rows if r.code in shapes]
     population = session.exec(select(func.coalesce(func.sum(Commune.population), 0))).one()
     total = stats.region_total(session, activities)
@@ -78,17 +78,17 @@ def territories_page(request: Request, service: ServiceDep, session: SessionDep,
 
 
 def _commune_features(communes) -> list[dict]:
-    return [geojson.geometry_feature(c.code, mapview.display_geometry(c.geometry, 0.0005), {"nom": c.nom})
+    return [geojson.geometry_feature(c.code, mapview.display_geometry(c.geometry, 0.0005), {"nom": c.name})
             for c in communes]
 
 
 @pages.get("/territoires/couverture", response_class=HTMLResponse)
 def coverage_page(request: Request, service: ServiceDep, session: SessionDep):
     report = poles.coverage_report(session)
-    pole_features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.nom})
+    pole_features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.name})
                      for p in session.exec(select(Pole)) if p.geometry]
     coverage = thematic_maps.coverage_map(service.settings, pole_features, _commune_features(report.uncovered),
                                           _commune_features([c for c, _ in report.covered_twice]))
-    pole_names = {s.pole.id: s.pole.nom for s in report.poles}
+    pole_names = {s.pole.id: s.pole.name for s in report.poles}
     return page(request, "territoires_couverture.html", report=report, pole_names=pole_names, map=coverage,
                 number=french_number)

@@ -59,9 +59,9 @@ def board(session: Session, scope: Scope, taxonomy: Taxonomy, today: date | None
         func.coalesce(Site.verified_at, func.date(Site.created_at)), Site.id).limit(STALEST)).all()
     return Board(
         overall=Share("", "Ensemble", total, verified or 0),
-        by_pole=grouped(Pole.id, Pole.nom, (PoleCommune, PoleCommune.commune_code == Site.commune_code),
+        by_pole=grouped(Pole.id, Pole.name, (PoleCommune, PoleCommune.commune_code == Site.commune_code),
                         (Pole, Pole.id == PoleCommune.pole_id)),
         by_domain=[Share(s.code, labels.get(s.code, s.code), s.total, s.verified) for s in by_domain],
-        by_epci=grouped(Site.epci_code, Territory.nom, (Territory, (Territory.level == "epci")
+        by_epci=grouped(Site.epci_code, Territory.name, (Territory, (Territory.level == "epci")
                                                         & (Territory.code == Site.epci_code))),
         stalest=list(stalest))

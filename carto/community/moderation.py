@@ -126,7 +126,7 @@ def outside_poles(session: Session, site_ids: list[int]) -> set[int]:
 
 def no_pole_communes(session: Session) -> list[str]:
     """Names of the communes no pôle covers."""
-    return list(session.exec(select(Commune.nom).where(col(Commune.code).not_in(_covered())).order_by(Commune.nom)))
+    return list(session.exec(select(Commune.name).where(col(Commune.code).not_in(_covered())).order_by(Commune.name)))
 
 
 def _site_where(scope: Scope, f: QueueFilter, taxonomy: Taxonomy) -> list:

@@ -102,7 +102,7 @@ def _coord(value) -> str:
 
 
 def commune_label(commune: Commune | None) -> str:
-    return f"{commune.nom} ({commune.code})" if commune else ""
+    return f"{commune.name} ({commune.code})" if commune else ""
 
 
 def resolve_commune(session: Session, text: str) -> str:
@@ -110,18 +110,18 @@ def resolve_commune(session: Session, text: str) -> str:
     text = text.strip()
     code = re.search(r"\(([0-9AB]{5})\)\s*$", text)
     wanted = code.group(1) if code else text
-    rows = session.exec(select(Commune.code, Commune.nom, Commune.codes_postaux)).all()
+    rows = session.exec(select(Commune.code, Commune.name, Commune.postcodes)).all()
     if any(r.code == wanted for r in rows):
         return wanted
     if re.fullmatch(r"\d{5}", text):
-        candidates = [r for r in rows if text in r.codes_postaux.split(",")]
+        candidates = [r for r in rows if text in r.postcodes.split(",")]
     else:
         name = words(re.sub(r"\s*\([^)]*\)\s*$", "", text))
-        candidates = [r for r in rows if name and words(r.nom) == name]
+        candidates = [r for r in rows if name and words(r.name) == name]
     if len(candidates) == 1:
         return candidates[0].code
     if len(candidates) > 1:
-        choices = ", ".join(f"{c.nom} ({c.code})" for c in candidates[:8])
+        choices = ", ".join(f"{c.name} ({c.code})" for c in candidates[:8])
         raise FormErrors([FieldError("commune", f"plusieurs communes possibles : {choices}")])
     raise FormErrors([FieldError("commune", f"commune inconnue en Bretagne : « {text[:80]} »")])
 

@@ -73,11 +73,11 @@ def generate(locator: Locator, taxonomy: Taxonomy, n: int = 500, seed: int = 202
         main = activities[i] if i < len(activities) else rng.choice(activities)
         extra = [a.slug for a in rng.sample(activities, 2) if a.domain == main.domain and rng.random() < 0.3]
         lon, lat = _point_in(geoms[commune.code], rng)
-        name = rng.choice(NAME_PATTERNS.get(main.slug, ["{c} solidaire"])).format(c=commune.nom)
+        name = rng.choice(NAME_PATTERNS.get(main.slug, ["{c} solidaire"])).format(c=commune.name)
         out.append(SiteData(
             name=f"{DEMO_PREFIX}{name}", activities=[main.slug, *extra], lon=lon, lat=lat,
             description=rng.choice(DESCRIPTIONS), street=f"{rng.randint(1, 80)} rue de la Solidarité",
-            postcode=(commune.codes_postaux.split(",")[0] if commune.codes_postaux else ""),
+            postcode=(commune.postcodes.split(",")[0] if commune.postcodes else ""),
             website=f"https://exemple.org/demo-{i}", opening_hours=rng.choice(HOURS),
             siret=fake_siret(rng) if rng.random() < 0.8 else None,
             legal_form=rng.choice(list(LegalForm)), siae=rng.random() < 0.2, ea_esat=rng.random() < 0.08,

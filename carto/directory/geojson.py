@@ -66,8 +66,8 @@ def compact_site(site: Site, activities: list[str]) -> list:
 
 def pole_properties(pole: Pole, n_communes: int | None = None) -> dict:
     """A pôle's public card: its name, contact and how its coverage is defined."""
-    props = pole.model_dump(include={"nom", "departements", "email", "phone", "website", "address",
-                                     "coverage_pays", "source"})
+    props = {"nom": pole.name, "departements": pole.dep_codes,
+             **pole.model_dump(include={"email", "phone", "website", "address", "coverage_pays", "source"})}
     props["coverage"] = "polygone" if pole.coverage_geojson else "pays"
     if n_communes is not None:
         props["n_communes"] = n_communes

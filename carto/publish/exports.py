@@ -243,8 +243,8 @@ def credit_lines(results: Results, taxonomy: Taxonomy, day: date, licences: set[
 def table(session: Session, taxonomy: Taxonomy, results: Results, base_url: str,
           day: date | None = None) -> Table:
     day = day or date.today()
-    names = {(level, code): nom for level, code, nom in
-             session.exec(select(Territory.level, Territory.code, Territory.nom))}
+    names = {(level, code): name for level, code, name in
+             session.exec(select(Territory.level, Territory.code, Territory.name))}
     activities = {a.slug: (a.label, d.slug, d.label) for d in taxonomy.domains for a in d.activities}
     licence_of = source_licences.of_sources(session)
     ctx = _Context(activities, names, base_url.rstrip("/"), licence_of)

@@ -120,7 +120,7 @@ class Poles(Collection):
     columns = (("Nom", "nom"), ("Départements", "departements"), ("Communes couvertes", "n_communes"))
 
     def items(self, service, session, filters, bbox, limit, offset):
-        poles = session.exec(select(Pole).order_by(Pole.nom)).all()
+        poles = session.exec(select(Pole).order_by(Pole.name)).all()
         if bbox:
             shapes = shapely.from_geojson([p.geometry for p in poles if p.geometry])
             inside = dict(zip([p.id for p in poles if p.geometry], _intersecting(shapes, bbox)))

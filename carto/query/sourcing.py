@@ -39,7 +39,7 @@ class Place:
     """A territory a buyer can search in."""
     level: str  # commune | epci | pays | departement | pole
     code: str
-    nom: str
+    name: str
     dep: str = ""  # communes only: tells apart the two Plouhinec
 
     @property
@@ -49,7 +49,7 @@ class Place:
     @property
     def label(self) -> str:
         detail = LEVEL_LABELS[self.level] + (f", {self.dep}" if self.dep else "")
-        return f"{self.nom} ({detail})"
+        return f"{self.name} ({detail})"
 
 
 # Our level names are the stored ones; ``carto.query.territories`` names its levels in the plural.
@@ -59,9 +59,9 @@ _PUBLIC_LEVEL = {level: public for public, level in territories.LEVELS.items()}
 def _poles_matching(session: Session, text: str) -> list[Place]:
     """Pôles whose name has a word starting with each word typed (« reso » → RÉSO solidaire)."""
     typed = words(text)
-    found = [Place("pole", pid, nom) for pid, nom in session.exec(select(Pole.id, Pole.nom))
-             if typed and all(any(w.startswith(t) for w in words(nom)) for t in typed)]
-    return sorted(found, key=lambda p: fold(p.nom))
+    found = [Place("pole", pid, name) for pid, name in session.exec(select(Pole.id, Pole.name))
+             if typed and all(any(w.startswith(t) for w in words(name)) for t in typed)]
+    return sorted(found, key=lambda p: fold(p.name))
 
 
 def find_places(service: Service, session: Session, text: str,
@@ -77,11 +77,11 @@ def find_places(service: Service, session: Session, text: str,
             found += _poles_matching(session, name)
             continue
         page = territories.search(service, _PUBLIC_LEVEL[level], q=name, limit=MAX_CHOICES)
-        found += [Place(level, e.code, e.nom, e.parents.get("departement", "") if level == "commune" else "")
+        found += [Place(level, e.code, e.name, e.parents.get("departement", "") if level == "commune" else "")
                   for e in page.entries]
     labelled = [p for p in found if p.label == text.strip()]
     wanted = _compact(name)
-    exact = [p for p in found if wanted in (_compact(p.nom), p.code.lower())]
+    exact = [p for p in found if wanted in (_compact(p.name), p.code.lower())]
     return labelled or exact or found
 
 
@@ -97,10 +97,10 @@ def place_from_key(service: Service, session: Session, key: str, field_name: str
                                      "ou pole), par exemple epci:243500139")
     if level == "pole":
         pole = session.get(Pole, code)
-        entry = Place(level, pole.id, pole.nom) if pole else None
+        entry = Place(level, pole.id, pole.name) if pole else None
     else:
         found = territories.get(service, _PUBLIC_LEVEL[level], code)
-        entry = found and Place(level, found.code, found.nom,
+        entry = found and Place(level, found.code, found.name,
                                 found.parents.get("departement", "") if level == "commune" else "")
     if entry is None:
         raise ParamError(field_name, f"{LEVEL_LABELS[level]} inconnu : « {code} »", status=404)

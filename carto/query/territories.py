@@ -40,7 +40,7 @@ class Entry:
     """One territory as the API shows it, plus what matching needs."""
     level: str  # public level name: communes | epci | pays | departements
     code: str
-    nom: str
+    name: str
     population: int
     centre: tuple[float, float]  # a point inside the territory (lon, lat)
     bbox: tuple[float, float, float, float]
@@ -52,7 +52,7 @@ class Entry:
     folded: str = field(default="", repr=False)  # to sort names accents aside
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "nom": self.nom, "population": self.population, **self.extra,
+        return {"code": self.code, "nom": self.name, "population": self.population, **self.extra,
                 **self.parents, "centre": list(self.centre), "bbox": list(self.bbox)}
 
 
@@ -78,9 +78,9 @@ def _rounded(values, digits: int = 5) -> tuple:
     return tuple(round(float(v), digits) for v in values)
 
 
-def _name_keys(nom: str) -> dict:
-    folded = fold(nom)
-    return {"words": tuple(words(nom)), "compact": _NOT_ALNUM.sub("", folded), "folded": folded}
+def _name_keys(name: str) -> dict:
+    folded = fold(name)
+    return {"words": tuple(words(name)), "compact": _NOT_ALNUM.sub("", folded), "folded": folded}
 
 
 def _commune_entries(session: Session, locator: Locator) -> list[Entry]:
@@ -88,11 +88,11 @@ def _commune_entries(session: Session, locator: Locator) -> list[Entry]:
     bounds = dict(zip(locator.codes, shapely.bounds(locator.geometries))) if locator.enabled else {}
     entries = []
     for c in locator.communes:
-        postcodes = tuple(p for p in c.codes_postaux.split(",") if p)
+        postcodes = tuple(p for p in c.postcodes.split(",") if p)
         entries.append(Entry(
-            "communes", c.code, c.nom, c.population, (c.lon, c.lat), _rounded(bounds[c.code]),
-            {"epci": c.epci_code, "pays": c.pays_code, "departement": c.dep},
-            {"codes_postaux": list(postcodes)}, postcodes, **_name_keys(c.nom)))
+            "communes", c.code, c.name, c.population, (c.lon, c.lat), _rounded(bounds[c.code]),
+            {"epci": c.epci_code, "pays": c.pays_code, "departement": c.dep_code},
+            {"codes_postaux": list(postcodes)}, postcodes, **_name_keys(c.name)))
     return entries
 
 
@@ -105,16 +105,16 @@ def _territory_entries(session: Session) -> list[Entry]:
         level = {"epci": "epci", "pays": "pays", "departement": "departements"}[t.level]
         centre = shapely.point_on_surface(geom)
         extra = {"n_communes": t.n_communes} | ({"type": t.kind} if t.level == "epci" else {})
-        entries.append(Entry(level, t.code, t.nom, t.population, _rounded((centre.x, centre.y)),
+        entries.append(Entry(level, t.code, t.name, t.population, _rounded((centre.x, centre.y)),
                              _rounded(shapely.bounds(geom)), parents.get((t.level, t.code), {}), extra,
-                             **_name_keys(t.nom)))
+                             **_name_keys(t.name)))
     return entries
 
 
 def _parent_codes(session: Session) -> dict[tuple[str, str], dict[str, list[str]]]:
     """For each EPCI and pays, the pays and départements its communes belong to (lists: some straddle)."""
     found: dict[tuple[str, str], dict[str, set[str]]] = {}
-    for epci, pays, dep in session.exec(select(Commune.epci_code, Commune.pays_code, Commune.dep)):
+    for epci, pays, dep in session.exec(select(Commune.epci_code, Commune.pays_code, Commune.dep_code)):
         if epci:
             parents = found.setdefault(("epci", epci), {"pays": set(), "departements": set()})
             parents["departements"].add(dep)

@@ -64,10 +64,10 @@ class DataVersion(SQLModel, table=True):
 
 class Commune(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=5)  # INSEE code, text
-    nom: str
-    dep: str = Field(index=True)
+    name: str
+    dep_code: str = Field(index=True)  # its département
     population: int = 0
-    codes_postaux: str = ""  # comma separated
+    postcodes: str = ""  # comma separated
     epci_code: str | None = Field(default=None, index=True)
     pays_code: str | None = Field(default=None, index=True)
     lon: float  # a point inside the commune, used as its centre
@@ -79,7 +79,7 @@ class Territory(SQLModel, table=True):
     """EPCI, pays and départements, each the dissolved union of its communes."""
     level: str = Field(primary_key=True)  # epci | pays | departement
     code: str = Field(primary_key=True)
-    nom: str
+    name: str
     population: int = 0
     n_communes: int = 0
     kind: str | None = None  # EPCI type (CA, CC, METRO)
@@ -88,8 +88,8 @@ class Territory(SQLModel, table=True):
 
 class Pole(SQLModel, table=True):
     id: str = Field(primary_key=True)
-    nom: str
-    departements: str = ""
+    name: str
+    dep_codes: str = ""  # its départements, comma separated
     email: str | None = None
     phone: str | None = None
     website: str | None = None

@@ -39,7 +39,7 @@ class Locator:
         for link in pole_links:
             poles.setdefault(link.commune_code, []).append(link.pole_id)
         self.placements = {
-            c.code: Placement(c.code, c.nom, c.epci_code, c.pays_code, c.dep, tuple(sorted(poles.get(c.code, ()))))
+            c.code: Placement(c.code, c.name, c.epci_code, c.pays_code, c.dep_code, tuple(sorted(poles.get(c.code, ()))))
             for c in communes}
 
     @classmethod
@@ -91,9 +91,9 @@ class Locator:
         by_postcode: dict[str, list[str]] = {}
         by_name: dict[tuple, list[str]] = {}
         for c in self.communes:
-            for postcode in filter(None, c.codes_postaux.split(",")):
+            for postcode in filter(None, c.postcodes.split(",")):
                 by_postcode.setdefault(postcode.strip(), []).append(c.code)
-            by_name.setdefault(tuple(words(c.nom)), []).append(c.code)
+            by_name.setdefault(tuple(words(c.name)), []).append(c.code)
         return by_postcode, by_name
 
     def centre(self, commune_code: str) -> tuple[float, float] | None:

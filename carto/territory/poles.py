@@ -24,7 +24,7 @@ class PoleError(ValueError):
 
 
 # Columns of a pôles table → Pole attributes (the coverage polygon and computed geometry are not in it).
-CSV_COLUMNS = {"nom": "nom", "pays_codes": "coverage_pays", "departements": "departements", "source": "source",
+CSV_COLUMNS = {"nom": "name", "pays_codes": "coverage_pays", "departements": "dep_codes", "source": "source",
                "email": "email", "telephone": "phone", "site_web": "website", "adresse": "address"}
 
 
@@ -36,9 +36,9 @@ def read_csv(path: Path) -> tuple[list[Pole], list[str]]:
     if not rows or not required <= set(rows[0]):
         raise PoleError(f"{path}: colonnes attendues {sorted(required)}")
     given = [attribute for column, attribute in CSV_COLUMNS.items() if column in rows[0]]
-    return [Pole(id=r["pole_id"].strip(), nom=r["nom"].strip(),
+    return [Pole(id=r["pole_id"].strip(), name=r["nom"].strip(),
                  coverage_pays=[p.strip().zfill(2) for p in r["pays_codes"].split("|") if p.strip()],
-                 departements=r.get("departements", ""), source=r.get("source") or None,
+                 dep_codes=r.get("departements", ""), source=r.get("source") or None,
                  email=r.get("email") or None, phone=r.get("telephone") or None,
                  website=r.get("site_web") or None, address=r.get("adresse") or None)
             for r in rows], given
@@ -167,7 +167,7 @@ def summaries(session: Session, links: list[PoleCommune] | None = None,
         select(Site.commune_code, func.count()).where(Site.status == SiteStatus.published)
         .group_by(Site.commune_code)).all())
     found = []
-    for pole in session.exec(select(Pole).order_by(Pole.nom)):
+    for pole in session.exec(select(Pole).order_by(Pole.name)):
         codes = [l.commune_code for l in links if l.pole_id == pole.id]
         found.append(PoleSummary(pole, len(codes), sum(communes[c].population for c in codes if c in communes),
                                  sum(site_counts.get(c, 0) for c in codes)))

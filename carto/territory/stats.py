@@ -21,7 +21,7 @@ _SITE_KEY = {"departement": Site.dep_code, "pays": Site.pays_code, "epci": Site.
 @dataclass
 class TerritoryCount:
     code: str
-    nom: str
+    name: str
     population: int
     sites: int = 0  # published sites of the selected activities (all activities when none)
     by_domain: dict[str, int] = field(default_factory=dict)  # published sites per domain
@@ -35,13 +35,13 @@ class TerritoryCount:
 
 def _territories(session: Session, level: str) -> list[TerritoryCount]:
     if level == "pole":
-        query = (select(Pole.id, Pole.nom, func.coalesce(func.sum(Commune.population), 0))
+        query = (select(Pole.id, Pole.name, func.coalesce(func.sum(Commune.population), 0))
                  .join(PoleCommune, col(PoleCommune.pole_id) == Pole.id, isouter=True)
                  .join(Commune, col(Commune.code) == PoleCommune.commune_code, isouter=True)
-                 .group_by(Pole.id, Pole.nom))
+                 .group_by(Pole.id, Pole.name))
     else:
-        query = select(Territory.code, Territory.nom, Territory.population).where(Territory.level == level)
-    return [TerritoryCount(code, nom, population or 0) for code, nom, population in session.exec(query)]
+        query = select(Territory.code, Territory.name, Territory.population).where(Territory.level == level)
+    return [TerritoryCount(code, name, population or 0) for code, name, population in session.exec(query)]
 
 
 def _site_activities(session: Session, level: str, only: str | None):
@@ -78,7 +78,7 @@ def territory_stats(session: Session, taxonomy: Taxonomy, level: str, activities
         rows[code].by_activity[activity] = len(ids)
     for code, ids in selected.items():
         rows[code].sites = len(ids)
-    return sorted(rows.values(), key=lambda t: fold(t.nom))
+    return sorted(rows.values(), key=lambda t: fold(t.name))
 
 
 def geometries(session: Session, level: str) -> dict[str, str]:

@@ -82,8 +82,8 @@ def save(session: Session, communes: gpd.GeoDataFrame) -> dict[str, int]:
     centres = communes.geometry.representative_point()
     for row, centre in zip(communes.itertuples(), centres):
         session.add(Commune(
-            code=row.code, nom=row.nom, dep=str(row.dep), population=int(row.population),
-            codes_postaux=row.codes_postaux or "", epci_code=row.epci_code or None,
+            code=row.code, name=row.nom, dep_code=str(row.dep), population=int(row.population),
+            postcodes=row.codes_postaux or "", epci_code=row.epci_code or None,
             pays_code=row.pays_code or None, lon=round(centre.x, 6), lat=round(centre.y, 6),
             geometry=shapely.to_geojson(row.geometry)))
     counts = {"communes": len(communes)}
@@ -96,7 +96,7 @@ def save(session: Session, communes: gpd.GeoDataFrame) -> dict[str, int]:
         kinds = source.groupby(key)[kind].first() if kind else {}
         for row in layer.itertuples():
             session.add(Territory(
-                level=level, code=str(getattr(row, key)), nom=getattr(row, name),
+                level=level, code=str(getattr(row, key)), name=getattr(row, name),
                 population=int(row.population), n_communes=int(row.n_communes),
                 kind=kinds.get(getattr(row, key)) if kind else None,
                 geometry=shapely.to_geojson(row.geometry)))

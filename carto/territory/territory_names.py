@@ -14,42 +14,42 @@ LEVELS = {"pole": "Pôle ESS", "epci": "EPCI", "pays": "Pays", "departement": "D
 class Named:
     level: str  # commune | epci | pays | departement | pole
     code: str
-    nom: str
+    name: str
 
 
 def options(session: Session) -> dict[str, list[Named]]:
     """Every pôle, EPCI, pays and département, by level; départements by code, others by name."""
     out: dict[str, list[Named]] = {level: [] for level in LEVELS}
-    out["pole"] = [Named("pole", p.id, p.nom) for p in session.exec(select(Pole))]
-    rows = session.exec(select(Territory.level, Territory.code, Territory.nom)
+    out["pole"] = [Named("pole", p.id, p.name) for p in session.exec(select(Pole))]
+    rows = session.exec(select(Territory.level, Territory.code, Territory.name)
                         .where(col(Territory.level).in_(["epci", "pays", "departement"]))
                         .order_by(Territory.code)).all()
-    for level, code, nom in rows:
-        out[level].append(Named(level, code, nom))
+    for level, code, territory_name in rows:
+        out[level].append(Named(level, code, territory_name))
     for level in ("pole", "epci", "pays"):
-        out[level].sort(key=lambda n: fold(n.nom))  # accents aside: « Île » among the I
+        out[level].sort(key=lambda n: fold(n.name))  # accents aside: « Île » among the I
     return out
 
 
 def name(session: Session, level: str, code: str) -> str | None:
     if level == "pole":
         pole = session.get(Pole, code)
-        return pole.nom if pole else None
+        return pole.name if pole else None
     if level == "commune":
         commune = session.get(Commune, code)
-        return commune.nom if commune else None
+        return commune.name if commune else None
     territory = session.get(Territory, (level, code))
-    return territory.nom if territory else None
+    return territory.name if territory else None
 
 
 def of_commune(session: Session, commune_code: str | None, epci: str | None, pays: str | None,
                departement: str | None) -> list[Named]:
     """The named territories a site lies in: commune, EPCI, pays, département, then its pôles."""
-    found = [Named(level, code, nom) for level, code in
+    found = [Named(level, code, named) for level, code in
              (("commune", commune_code), ("epci", epci), ("pays", pays), ("departement", departement))
-             if code and (nom := name(session, level, code))]
+             if code and (named := name(session, level, code))]
     if commune_code:
         poles = session.exec(select(Pole).join(PoleCommune, col(PoleCommune.pole_id) == col(Pole.id))
-                             .where(PoleCommune.commune_code == commune_code).order_by(Pole.nom)).all()
-        found += [Named("pole", p.id, p.nom) for p in poles]
+                             .where(PoleCommune.commune_code == commune_code).order_by(Pole.name)).all()
+        found += [Named("pole", p.id, p.name) for p in poles]
     return found

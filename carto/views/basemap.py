@@ -41,9 +41,9 @@ def _lighter(geometry: str, tolerance: float) -> dict:
 
 
 def _land(session: Session) -> dict:
-    rows = session.exec(select(Territory.code, Territory.nom, Territory.geometry)
+    rows = session.exec(select(Territory.code, Territory.name, Territory.geometry)
                         .where(Territory.level == "departement")).all()
-    return _collection([_feature(code, _lighter(g, LAND_TOLERANCE), {"nom": nom}) for code, nom, g in rows])
+    return _collection([_feature(code, _lighter(g, LAND_TOLERANCE), {"nom": name}) for code, name, g in rows])
 
 
 def _communes(session: Session) -> dict:
@@ -54,11 +54,11 @@ def _communes(session: Session) -> dict:
 def _towns(session: Session) -> dict:
     """Every commune's centre, name and population: the browser shows the most populous first and
     more of them as one zooms in."""
-    rows = session.exec(select(Commune.code, Commune.nom, Commune.population, Commune.lon, Commune.lat)
+    rows = session.exec(select(Commune.code, Commune.name, Commune.population, Commune.lon, Commune.lat)
                         .order_by(Commune.population.desc())).all()
     return _collection([_feature(code, {"type": "Point", "coordinates": [round(lon, 4), round(lat, 4)]},
-                                 {"nom": nom, "population": population})
-                        for code, nom, population, lon, lat in rows])
+                                 {"nom": name, "population": population})
+                        for code, name, population, lon, lat in rows])
 
 
 def _feature(fid: str, geometry: dict, properties: dict) -> dict:

@@ -100,7 +100,7 @@ def find_place(service: Service, text: str) -> tuple[Place | None, str | None]:
     if not (found and found.entries):
         found = territories.search(service, "communes", q=text, limit=1)
     if found.entries:
-        return Place(found.entries[0].nom, found.entries[0].centre), None
+        return Place(found.entries[0].name, found.entries[0].centre), None
     try:
         addresses = service.geocoder.search(text, limit=1)
     except GeocoderUnavailable as e:
