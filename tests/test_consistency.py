@@ -63,14 +63,14 @@ def test_each_stale_copy_is_reported_then_repaired(demo_service, monkeypatch):
 def break_cells(service) -> tuple:
     """A cell counting one site too many, and the cell of a published site gone (a test's own SQL)."""
     with service.engine.begin() as conn:
-        inflated = conn.execute(text("SELECT zoom, cx, cy, count FROM sitecell WHERE activities = '*' AND count > 1 "
-                                     "ORDER BY zoom DESC, cx, cy LIMIT 1")).one()
+        inflated = conn.execute(text("SELECT zoom, cx, cy, count FROM sitecell WHERE activities = '*' AND ess "
+                                     "AND count > 1 ORDER BY zoom DESC, cx, cy LIMIT 1")).one()
         conn.execute(text("UPDATE sitecell SET count = count + 1 WHERE zoom = :zoom AND activities = '*' "
-                          "AND cx = :cx AND cy = :cy"), dict(inflated._mapping))
-        gone = conn.execute(text("SELECT zoom, activities, cx, cy FROM sitecell WHERE activities <> '*' AND count = 1 "
-                                 "ORDER BY zoom DESC, cx, cy LIMIT 1")).one()
+                          "AND cx = :cx AND cy = :cy AND ess"), dict(inflated._mapping))
+        gone = conn.execute(text("SELECT zoom, activities, cx, cy FROM sitecell WHERE activities <> '*' AND ess "
+                                 "AND count = 1 ORDER BY zoom DESC, cx, cy LIMIT 1")).one()
         conn.execute(text("DELETE FROM sitecell WHERE zoom = :zoom AND activities = :activities "
-                          "AND cx = :cx AND cy = :cy"), dict(gone._mapping))
+                          "AND cx = :cx AND cy = :cy AND ess"), dict(gone._mapping))
     return inflated, gone
 
 
@@ -79,10 +79,10 @@ def test_a_wrong_map_cell_is_reported_then_counted_again(demo_service, monkeypat
     found = cli(demo_service, monkeypatch)
     assert found.exit_code == 1, found.output
     zoom, cx, cy, count = inflated
-    assert (f"maille zoom {zoom} ({cx}, {cy}), tous les sites : {count + 1} site(s) enregistré(s), "
+    assert (f"maille zoom {zoom} ({cx}, {cy}), tous les sites, ESS : {count + 1} site(s) enregistré(s), "
             f"attendu {count} site(s)") in found.output
-    assert f"maille zoom {gone.zoom} ({gone.cx}, {gone.cy}), activités « {gone.activities} » : absente, attendu 1" \
-        in found.output
+    assert (f"maille zoom {gone.zoom} ({gone.cx}, {gone.cy}), activités « {gone.activities} », ESS : absente, "
+            f"attendu 1") in found.output
     assert "500 sites vérifiés ; 0 différence(s) sur 0 site(s)" in found.output
     assert "mailles de la carte : 2 différence(s)" in found.output
     repaired = cli(demo_service, monkeypatch, "--repair")
@@ -96,5 +96,5 @@ def test_cells_whose_bounds_miss_a_site_are_reported(demo_service):
         conn.execute(text("UPDATE sitecell SET max_lon = max_lon + 1 WHERE zoom = 0"))
         assert check(demo_service).cells == []
         conn.execute(text("UPDATE sitecell SET min_lat = min_lat + 0.001 WHERE zoom = 10 AND activities = '*' "
-                          "AND count = 1 AND cx = (SELECT min(cx) FROM sitecell WHERE zoom = 10)"))
+                          "AND count = 1 AND ess AND cx = (SELECT min(cx) FROM sitecell WHERE zoom = 10 AND ess)"))
     assert [(d.zoom, d.stored, d.expected) for d in check(demo_service).cells] == [(10, 1, 1)]

@@ -102,24 +102,23 @@ def _apply(session: Session, site_ids: Sequence[int] | None, sign: int) -> None:
 
 SUM_TOLERANCE = 1e-6  # degrees: sums added and taken away many times carry rounding, never more
 _EXPECTED = """
-SELECT z.zoom AS zoom, {key} AS activities, {cx} AS cx, {cy} AS cy, count(*) AS count, sum(s.lon) AS sum_lon,
-       sum(s.lat) AS sum_lat, sum(s.id) AS sum_id, min(s.lon) AS min_lon, min(s.lat) AS min_lat,
-       max(s.lon) AS max_lon, max(s.lat) AS max_lat
-FROM site AS s, ({levels}) AS z WHERE s.status = 'published' GROUP BY 1, 2, 3, 4"""
+SELECT z.zoom AS zoom, {key} AS activities, {cx} AS cx, {cy} AS cy, s.ess AS ess, count(*) AS count,
+       sum(s.lon) AS sum_lon, sum(s.lat) AS sum_lat, sum(s.id) AS sum_id, min(s.lon) AS min_lon,
+       min(s.lat) AS min_lat, max(s.lon) AS max_lon, max(s.lat) AS max_lat
+FROM site AS s, ({levels}) AS z WHERE s.status = 'published' GROUP BY 1, 2, 3, 4, 5"""
+_SAME_CELL = "{a}.zoom = {b}.zoom AND {a}.activities = {b}.activities AND {a}.cx = {b}.cx AND {a}.cy = {b}.cy AND {a}.ess = {b}.ess"
 _DIFFERENCES = """
 WITH expected AS ({expected})
-SELECT e.zoom, e.activities, e.cx, e.cy, c.count, e.count
-FROM expected AS e LEFT JOIN sitecell AS c
-  ON c.zoom = e.zoom AND c.activities = e.activities AND c.cx = e.cx AND c.cy = e.cy
+SELECT e.zoom, e.activities, e.cx, e.cy, e.ess, c.count, e.count
+FROM expected AS e LEFT JOIN sitecell AS c ON {same}
 WHERE c.count IS NULL OR c.count <> e.count OR c.sum_id <> e.sum_id
    OR abs(c.sum_lon - e.sum_lon) > {tolerance} OR abs(c.sum_lat - e.sum_lat) > {tolerance}
    OR c.min_lon > e.min_lon OR c.min_lat > e.min_lat OR c.max_lon < e.max_lon OR c.max_lat < e.max_lat
 UNION ALL
-SELECT c.zoom, c.activities, c.cx, c.cy, c.count, 0
+SELECT c.zoom, c.activities, c.cx, c.cy, c.ess, c.count, 0
 FROM sitecell AS c
-WHERE (c.count <> 0 OR c.sum_id <> 0) AND NOT EXISTS (
-  SELECT 1 FROM expected AS e WHERE e.zoom = c.zoom AND e.activities = c.activities AND e.cx = c.cx AND e.cy = c.cy)
-ORDER BY 1, 2, 3, 4"""
+WHERE (c.count <> 0 OR c.sum_id <> 0) AND NOT EXISTS (SELECT 1 FROM expected AS e WHERE {same})
+ORDER BY 1, 2, 3, 4, 5"""
 
 
 @dataclass(frozen=True)
@@ -130,11 +129,13 @@ class CellDifference:
     activities: str
     cx: int
     cy: int
+    ess: bool
     stored: int | None
     expected: int
 
     def describe(self) -> str:
         which = "tous les sites" if self.activities == ALL else f"activités « {self.activities} »"
+        which += ", ESS" if self.ess else ", hors ESS"
         stored = "absente" if self.stored is None else f"{self.stored} site(s) enregistré(s)"
         return (f"maille zoom {self.zoom} ({self.cx}, {self.cy}), {which} : {stored}, "
                 f"attendu {self.expected} site(s) (comptes, sommes ou emprise)")
@@ -148,6 +149,6 @@ def differences(session: Session) -> list[CellDifference]:
     session.flush()
     cx, cy = _cell_numbers(session)
     expected = " UNION ALL ".join(_EXPECTED.format(key=key, cx=cx, cy=cy, levels=_LEVELS) for key in _KEYS)
-    sql = _DIFFERENCES.format(expected=expected, tolerance=SUM_TOLERANCE)
-    return [CellDifference(zoom, activities, int(cx), int(cy), stored, expected)  # PostgreSQL's floor: a float
-            for zoom, activities, cx, cy, stored, expected in session.execute(text(sql))]
+    sql = _DIFFERENCES.format(expected=expected, tolerance=SUM_TOLERANCE, same=_SAME_CELL.format(a="c", b="e"))
+    return [CellDifference(zoom, activities, int(cx), int(cy), bool(ess), stored, expected)  # PostgreSQL's floor: a float
+            for zoom, activities, cx, cy, ess, stored, expected in session.execute(text(sql))]
