@@ -129,7 +129,7 @@ def territories_load(path: Annotated[Path, typer.Argument(help="Couche des commu
         typer.echo(line)
 
 
-COUNTED_LEVELS = {"communes": ("commune", "communes"), "epci": ("EPCI", "EPCI"), "pays": ("pays", "pays"),
+COUNTED_LEVELS = {"commune": ("commune", "communes"), "epci": ("EPCI", "EPCI"), "pays": ("pays", "pays"),
                   "departement": ("département", "départements")}
 
 

@@ -65,7 +65,7 @@ def test_any_layer_with_an_insee_column_can_be_loaded(tmp_path, service):
     path = tmp_path / "communes_35.gpkg"
     layer.to_crs(2154).to_file(path)
     counts = bootstrap.load_territories(service, path).territories
-    assert counts["communes"] == len(layer) and counts["departement"] == 1
+    assert counts["commune"] == len(layer) and counts["departement"] == 1
     assert service.locator.locate(-1.6778, 48.1173).epci_code == "243500139"
 
 

@@ -9,12 +9,12 @@ from carto.api.deps import ServiceDep, SessionDep, bad_request, error_detail
 from carto.query.params import split_values
 
 router = APIRouter(prefix="/api/territories", tags=["territoires"])
-LevelPath = Annotated[str, Path(description="communes, epci, pays ou departements")]
+LevelPath = Annotated[str, Path(alias="level", description="communes, epci, pays ou departements")]
 
 
-def _check_level(level: str) -> None:
+def _level_of(collection: str) -> str:
     try:
-        territories.check_level(level)
+        return territories.level_of(collection)
     except territories.UnknownLevel as e:
         raise HTTPException(404, detail=error_detail("path", "level", str(e), "not_found")) from None
 
@@ -27,13 +27,13 @@ def _items(session, level: str, entries: list[territories.Entry], geometry: bool
 @router.get("", summary="Niveaux de territoires et leur nombre")
 def list_levels(service: ServiceDep):
     counts = territories.counts(service)
-    return {"levels": [{"level": level, "count": counts[level], "href": f"/api/territories/{level}"}
-                       for level in territories.LEVELS]}
+    return {"levels": [{"level": collection, "count": counts[level], "href": f"/api/territories/{collection}"}
+                       for collection, level in territories.COLLECTIONS.items()]}
 
 
 @router.get("/{level}", summary="Chercher des territoires par nom, code ou code postal")
 def search_territories(
-        level: LevelPath, service: ServiceDep, session: SessionDep,
+        collection: LevelPath, service: ServiceDep, session: SessionDep,
         q: Annotated[str | None, Query(max_length=100, description="Début du nom (accents et casse "
                                        "ignorés), ou début d'un code INSEE / SIREN / code postal")] = None,
         code: Annotated[list[str], Query(description="Code exact (répétable, ou séparés par des virgules)")] = [],
@@ -41,20 +41,20 @@ def search_territories(
         geometry: Annotated[bool, Query(description="Inclure le contour (GeoJSON)")] = False,
         limit: Annotated[int, Query(ge=1, le=200)] = 20,
         offset: Annotated[int, Query(ge=0)] = 0):
-    _check_level(level)
-    if postcode and level != "communes":
+    level = _level_of(collection)
+    if postcode and level != "commune":
         raise bad_request("postcode", "le code postal ne s'applique qu'aux communes")
     page = territories.search(service, level, q=q, codes=split_values(code), postcode=postcode,
                               limit=limit, offset=offset)
     # Straight to JSON: FastAPI's jsonable_encoder would walk every coordinate of the outlines.
-    return JSONResponse({"level": level, "total": page.total, "limit": limit, "offset": offset,
+    return JSONResponse({"level": collection, "total": page.total, "limit": limit, "offset": offset,
                          "territories": _items(session, level, page.entries, geometry)})
 
 
 @router.get("/{level}/{code}", summary="Un territoire, avec son contour")
-def get_territory(level: LevelPath, code: str, service: ServiceDep, session: SessionDep, geometry: bool = True):
-    _check_level(level)
+def get_territory(collection: LevelPath, code: str, service: ServiceDep, session: SessionDep, geometry: bool = True):
+    level = _level_of(collection)
     entry = territories.get(service, level, code)
     if entry is None:
         raise HTTPException(404, detail=error_detail("path", "code", territories.unknown(level, code), "not_found"))
-    return JSONResponse({"level": level, **_items(session, level, [entry], geometry)[0]})
+    return JSONResponse({"level": collection, **_items(session, level, [entry], geometry)[0]})

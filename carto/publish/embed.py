@@ -13,7 +13,7 @@ from carto.query.params import lenient, whole_number
 
 # Options that are filters of the public pages too (same names as /api/sites, / and /liste).
 FILTER_KEYS = vocabulary.EMBED_FILTERS
-TERRITORY_KEYS = tuple(f.name for f in vocabulary.FILTERS if f.level and f.embed)
+TERRITORY_KEYS = tuple(f.name for f in vocabulary.FILTERS if f.territory and f.embed)
 LANGUAGES = ("fr", "en")
 VIEWS = ("map", "list")
 TITLES = {"fr": "Carte des acteurs de l'ESS en Bretagne",

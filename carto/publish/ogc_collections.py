@@ -47,7 +47,7 @@ def _union(boxes: list[Box]) -> Box | None:
 
 
 def _region_extent(service: Service) -> Box | None:
-    return _union([e.bbox for e in territories.index(service).levels["departements"]])
+    return _union([e.bbox for e in territories.index(service).levels["departement"]])
 
 
 def _intersecting(geometries: list, box: Box) -> list[bool]:
@@ -152,13 +152,13 @@ class Communes(Collection):
         "departement": Queryable("Code du département"),
     }
     columns = (("Code", "code"), ("Nom", "nom"), ("Population", "population"))
-    parents = {"epci": "epci", "pays": "pays", "departement": "departements"}
+    parents = ("epci", "pays", "departement")  # queryables, each named after its level
 
     def items(self, service, session, filters, bbox, limit, offset):
-        for name, level in self.parents.items():
-            if filters.get(name) and not territories.exists(service, level, filters[name]):
-                raise params.ParamError(name, territories.unknown(level, filters[name]))
-        entries = territories.search(service, "communes", q=filters.get("nom"),
+        for level in self.parents:
+            if filters.get(level) and not territories.exists(service, level, filters[level]):
+                raise params.ParamError(level, territories.unknown(level, filters[level]))
+        entries = territories.search(service, "commune", q=filters.get("nom"),
                                      codes=params.split_values(filters.get("code")), limit=10**6).entries
         entries = [e for e in entries if all(e.parents[name] == filters[name] for name in self.parents
                                              if filters.get(name))]
@@ -169,7 +169,7 @@ class Communes(Collection):
         return ItemsPage(len(entries), _encoded(self._features(session, entries[offset:offset + limit])))
 
     def item(self, service, session, fid):
-        entry = territories.get(service, "communes", fid)
+        entry = territories.get(service, "commune", fid)
         return self._features(session, [entry])[0] if entry else None
 
     @staticmethod
@@ -182,7 +182,7 @@ class Communes(Collection):
 
     @staticmethod
     def _features(session, entries) -> list[dict]:
-        shapes = territories.geometries(session, "communes", [e.code for e in entries])
+        shapes = territories.geometries(session, "commune", [e.code for e in entries])
         return [{"type": "Feature", "id": e.code, "geometry": shapes[e.code],
                  "properties": {k: v for k, v in e.as_dict().items() if k not in ("centre", "bbox")}}
                 for e in entries]

@@ -35,7 +35,7 @@ class Filter:
     name: str
     description: str  # French: API documentation and OGC queryables
     schema: dict = field(default_factory=lambda: {"type": "string"})  # JSON Schema of one value
-    level: str | None = None  # territory filters: the level of ``carto.query.territories``, or "pole"
+    territory: bool = False  # its value is the code of a territory of its name's level, or a pôle
     repeatable: bool = False
     queryable: bool = True  # an OGC queryable (OGC has its own ``bbox``; no distance sort there)
     embed: bool = True  # may preset an embedded map (its ``bbox`` is the first view instead)
@@ -49,11 +49,11 @@ FILTERS = (
     Filter("q", f"Recherche plein texte dans le nom, la description et la commune (accents et casse ignorés, "
                 f"{MAX_TEXT} caractères au plus)", {"type": "string", "maxLength": MAX_TEXT}),
     Filter("bbox", "Rectangle ouest,sud,est,nord (WGS84)", queryable=False, embed=False, linked=False),
-    Filter("commune", "Code INSEE de la commune (404 s'il est inconnu)", level="communes", embed=False),
-    Filter("epci", "SIREN de l'EPCI (404 s'il est inconnu)", level="epci"),
-    Filter("pays", "Code du pays (404 s'il est inconnu)", level="pays"),
-    Filter("departement", "Code du département (404 s'il est inconnu)", level="departements"),
-    Filter("pole", "Identifiant du pôle ESS (404 s'il est inconnu)", level="pole"),
+    Filter("commune", "Code INSEE de la commune (404 s'il est inconnu)", territory=True, embed=False),
+    Filter("epci", "SIREN de l'EPCI (404 s'il est inconnu)", territory=True),
+    Filter("pays", "Code du pays (404 s'il est inconnu)", territory=True),
+    Filter("departement", "Code du département (404 s'il est inconnu)", territory=True),
+    Filter("pole", "Identifiant du pôle ESS (404 s'il est inconnu)", territory=True),
     Filter("near", "Point lon,lat (WGS84) : tri par distance", queryable=False, linked=False),
     Filter("radius_km", f"Rayon en km autour de near (plus de 0, au plus {MAX_RADIUS_KM})",
            {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM}, queryable=False, embed=False),
@@ -65,8 +65,9 @@ FILTERS = (
 )
 ALL = {"all", "tous", "toutes"}  # ess=all: ESS structures and the others
 FILTER_NAMES = tuple(f.name for f in FILTERS)
-# Filter parameter → territory level whose codes it takes (pôles apart: they are rows of their own).
-TERRITORY_FILTERS = {f.name: f.level for f in FILTERS if f.level and f.level != "pole"}
+# The territory filters, each named after its level of ``carto.query.territories`` (pôles apart:
+# rows of their own).
+TERRITORY_FILTERS = tuple(f.name for f in FILTERS if f.territory and f.name != "pole")
 EMBED_FILTERS = tuple(f.name for f in FILTERS if f.embed)
 LINKED_FILTERS = tuple(f.name for f in FILTERS if f.linked)
 
@@ -213,7 +214,7 @@ def territory_exists(service: Service, session: Session, name: str, code: str) -
     """Whether the territory filter ``name`` (commune, epci, pays, departement, pole) knows ``code``."""
     if name == "pole":
         return session.get(Pole, code) is not None
-    return territories.exists(service, TERRITORY_FILTERS[name], code)
+    return territories.exists(service, name, code)
 
 
 def parse_territory(service: Service, session: Session, raw: str | None, param: str) -> str | None:
@@ -223,7 +224,7 @@ def parse_territory(service: Service, session: Session, raw: str | None, param: 
         return None
     if not territory_exists(service, session, param, code):
         message = (f"pôle inconnu : « {code} »" if param == "pole"
-                   else territories.unknown(TERRITORY_FILTERS[param], code))
+                   else territories.unknown(param, code))
         raise ParamError(param, message, 404)
     return code
 

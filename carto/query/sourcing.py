@@ -52,10 +52,6 @@ class Place:
         return f"{self.name} ({detail})"
 
 
-# Our level names are the stored ones; ``carto.query.territories`` names its levels in the plural.
-_PUBLIC_LEVEL = {level: public for public, level in territories.LEVELS.items()}
-
-
 def _poles_matching(session: Session, text: str) -> list[Place]:
     """Pôles whose name has a word starting with each word typed (« reso » → RÉSO solidaire)."""
     typed = words(text)
@@ -76,7 +72,7 @@ def find_places(service: Service, session: Session, text: str,
         if level == "pole":
             found += _poles_matching(session, name)
             continue
-        page = territories.search(service, _PUBLIC_LEVEL[level], q=name, limit=MAX_CHOICES)
+        page = territories.search(service, level, q=name, limit=MAX_CHOICES)
         found += [Place(level, e.code, e.name, e.parents.get("departement", "") if level == "commune" else "")
                   for e in page.entries]
     labelled = [p for p in found if p.label == text.strip()]
@@ -99,7 +95,7 @@ def place_from_key(service: Service, session: Session, key: str, field_name: str
         pole = session.get(Pole, code)
         entry = Place(level, pole.id, pole.name) if pole else None
     else:
-        found = territories.get(service, _PUBLIC_LEVEL[level], code)
+        found = territories.get(service, level, code)
         entry = found and Place(level, found.code, found.name,
                                 found.parents.get("departement", "") if level == "commune" else "")
     if entry is None:
@@ -178,7 +174,7 @@ def _centre(service: Service, session: Session, around: str | None,
         return (lon, lat), f"{lat:.4f}, {lon:.4f}"
     if around:
         commune = resolve_place(service, session, around, "around", levels=("commune",))
-        return territories.get(service, "communes", commune.code).centre, commune.label
+        return territories.get(service, "commune", commune.code).centre, commune.label
     return None, ""
 
 

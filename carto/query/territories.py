@@ -21,24 +21,34 @@ from carto.storage.models import Commune, Territory
 from carto.core.textnorm import fold, words
 from carto.directory import geojson
 
-# Public level names (URLs) → stored level of ``Territory`` (communes have their own table).
-LEVELS = {"communes": "commune", "epci": "epci", "pays": "pays", "departements": "departement"}
-UNKNOWN = {"communes": "commune inconnue", "epci": "EPCI inconnu", "pays": "pays inconnu",
-           "departements": "département inconnu"}
+# A level is named in the singular everywhere in the code, as ``Territory.level`` stores it and the
+# site filters take it; the plural names the collection of a level in public URLs
+# (``/api/territories/departements``), and only there.
+COLLECTIONS = {"communes": "commune", "epci": "epci", "pays": "pays", "departements": "departement"}
+LEVELS = tuple(COLLECTIONS.values())
+UNKNOWN = {"commune": "commune inconnue", "epci": "EPCI inconnu", "pays": "pays inconnu",
+           "departement": "département inconnu"}
 # Common abbreviations in French place names, expanded before matching.
 ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 
 
 class UnknownLevel(ValueError):
-    def __init__(self, level: str):
-        super().__init__(f"niveau inconnu : « {level} » (attendu : {', '.join(LEVELS)})")
+    def __init__(self, collection: str):
+        super().__init__(f"niveau inconnu : « {collection} » (attendu : {', '.join(COLLECTIONS)})")
+
+
+def level_of(collection: str) -> str:
+    """The level whose collection a public URL names (« departements » → « departement »)."""
+    if collection not in COLLECTIONS:
+        raise UnknownLevel(collection)
+    return COLLECTIONS[collection]
 
 
 @dataclass
 class Entry:
     """One territory as the API shows it, plus what matching needs."""
-    level: str  # public level name: communes | epci | pays | departements
+    level: str  # commune | epci | pays | departement
     code: str
     name: str
     population: int
@@ -90,7 +100,7 @@ def _commune_entries(session: Session, locator: Locator) -> list[Entry]:
     for c in locator.communes:
         postcodes = tuple(p for p in c.postcodes.split(",") if p)
         entries.append(Entry(
-            "communes", c.code, c.name, c.population, (c.lon, c.lat), _rounded(bounds[c.code]),
+            "commune", c.code, c.name, c.population, (c.lon, c.lat), _rounded(bounds[c.code]),
             {"epci": c.epci_code, "pays": c.pays_code, "departement": c.dep_code},
             {"codes_postaux": list(postcodes)}, postcodes, **_name_keys(c.name)))
     return entries
@@ -102,10 +112,9 @@ def _territory_entries(session: Session) -> list[Entry]:
     geoms = shapely.from_geojson([t.geometry for t in rows]) if rows else []
     entries = []
     for t, geom in zip(rows, geoms):
-        level = {"epci": "epci", "pays": "pays", "departement": "departements"}[t.level]
         centre = shapely.point_on_surface(geom)
         extra = {"n_communes": t.n_communes} | ({"type": t.kind} if t.level == "epci" else {})
-        entries.append(Entry(level, t.code, t.name, t.population, _rounded((centre.x, centre.y)),
+        entries.append(Entry(t.level, t.code, t.name, t.population, _rounded((centre.x, centre.y)),
                              _rounded(shapely.bounds(geom)), parents.get((t.level, t.code), {}), extra,
                              **_name_keys(t.name)))
     return entries
@@ -142,9 +151,9 @@ def unknown(level: str, code: str) -> str:
     return f"{UNKNOWN[level]} : « {code} »"
 
 
-def check_level(level: str) -> None:
+def _check_level(level: str) -> None:
     if level not in LEVELS:
-        raise UnknownLevel(level)
+        raise ValueError(f"unknown territory level: {level!r}")  # a caller's mistake, not the user's
 
 
 def exists(service: Service, level: str, code: str) -> bool:
@@ -152,7 +161,7 @@ def exists(service: Service, level: str, code: str) -> bool:
 
 
 def get(service: Service, level: str, code: str) -> Entry | None:
-    check_level(level)
+    _check_level(level)
     return index(service).by_code.get((level, code))
 
 
@@ -174,7 +183,7 @@ def search(service: Service, level: str, q: str | None = None, codes: list[str] 
            postcode: str | None = None, limit: int = 20, offset: int = 0) -> Page:
     """Territories of ``level`` matching every criterion given; best name matches first, then the
     most populated. ``q`` is a name, or digits: the start of a code (or of a postcode for communes)."""
-    check_level(level)
+    _check_level(level)
     entries = index(service).levels[level]
     ranked = [(0, e) for e in entries]
     if codes:
@@ -198,12 +207,12 @@ def search(service: Service, level: str, q: str | None = None, codes: list[str] 
 
 def geometries(session: Session, level: str, codes: list[str]) -> dict[str, dict]:
     """GeoJSON geometry of each territory of ``level`` among ``codes`` (read only when asked for)."""
-    check_level(level)
-    if LEVELS[level] == "commune":
+    _check_level(level)
+    if level == "commune":
         query = select(Commune.code, Commune.geometry).where(col(Commune.code).in_(codes))
     else:
         query = (select(Territory.code, Territory.geometry)
-                 .where(Territory.level == LEVELS[level]).where(col(Territory.code).in_(codes)))
+                 .where(Territory.level == level).where(col(Territory.code).in_(codes)))
     return {code: geojson.area(json.loads(geometry)) for code, geometry in session.exec(query)}
 
 

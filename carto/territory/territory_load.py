@@ -86,7 +86,7 @@ def save(session: Session, communes: gpd.GeoDataFrame) -> dict[str, int]:
             postcodes=row.codes_postaux or "", epci_code=row.epci_code or None,
             pays_code=row.pays_code or None, lon=round(centre.x, 6), lat=round(centre.y, 6),
             geometry=shapely.to_geojson(row.geometry)))
-    counts = {"communes": len(communes)}
+    counts = {"commune": len(communes)}
     deps = communes.assign(dep_nom=communes["dep"].map(DEPARTEMENTS).fillna(communes["dep"]))
     for level, key, name, kind in (("epci", "epci_code", "epci_nom", "epci_type"),
                                    ("pays", "pays_code", "pays_nom", None),

@@ -21,7 +21,6 @@ from carto.storage.models import Pole
 from carto.query.search import SiteFilter
 from carto.core.taxonomy import Domain, Taxonomy
 
-TERRITORY_LEVELS = params.TERRITORY_FILTERS  # embed option → level of carto.query.territories
 CODE = re.compile(r"[\w-]{1,80}")  # pôle slugs, INSEE and SIREN codes: anything else names nothing
 CENTRE_ZOOM = 12  # a centre given without a zoom
 
@@ -66,12 +65,12 @@ def territory_box(service: Service, session: Session, level: str, code: str) -> 
     if level == "pole":
         pole = session.get(Pole, code)
         return shapely.from_geojson(pole.geometry).bounds if pole and pole.geometry else None
-    entry = territories.get(service, TERRITORY_LEVELS[level], code)
+    entry = territories.get(service, level, code)
     return entry.bbox if entry else None
 
 
-# Levels whose outline a map draws: an embed's presets, and a commune chosen on the public map.
-OUTLINE_LEVELS = {"commune": "communes", **TERRITORY_LEVELS}
+# Levels whose outline a map draws (besides pôles): an embed's presets, and a commune chosen on the public map.
+OUTLINE_LEVELS = params.TERRITORY_FILTERS
 
 
 def territory_outline(session: Session, level: str, code: str) -> dict | None:
@@ -81,7 +80,7 @@ def territory_outline(session: Session, level: str, code: str) -> dict | None:
         pole = session.get(Pole, code)
         geometry = pole.geometry if pole else None
     else:
-        found = territories.geometries(session, OUTLINE_LEVELS[level], [code]).get(code)
+        found = territories.geometries(session, level, [code]).get(code)
         geometry = json.dumps(found) if found else None
     return json.loads(mapview.display_geometry(geometry)) if geometry else None
 

@@ -96,9 +96,9 @@ def find_place(service: Service, text: str) -> tuple[Place | None, str | None]:
     optional) or postcode (five digits are read as a postcode first: people know theirs, rarely an
     INSEE code), else a street address when an address service is configured."""
     text = text.strip()
-    found = territories.search(service, "communes", postcode=text, limit=1) if POSTCODE.fullmatch(text) else None
+    found = territories.search(service, "commune", postcode=text, limit=1) if POSTCODE.fullmatch(text) else None
     if not (found and found.entries):
-        found = territories.search(service, "communes", q=text, limit=1)
+        found = territories.search(service, "commune", q=text, limit=1)
     if found.entries:
         return Place(found.entries[0].name, found.entries[0].centre), None
     try:
