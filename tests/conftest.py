@@ -64,6 +64,7 @@ def assert_consistent(service: Service) -> None:
     with service.session() as session:
         report = consistency.check(session)
     assert report.differences == [], f"copies dérivées incohérentes : {report.differences[:10]}"
+    assert report.cells == [], f"mailles de la carte incohérentes : {report.cells[:10]}"
 
 
 @pytest.fixture(scope="session")

@@ -86,7 +86,7 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
     for row in rows:
         row["id"] = ids[row["source"], row["source_key"]]
     _write_dependents(session, rows, activities, actor, action, [{}] * len(rows), now, new=True)
-    cells.add(session, [row["id"] for row in rows])
+    cells.change(session, [], [cells.counted(row, acts) for row, acts in zip(rows, activities)])
     return [row["id"] for row in rows]
 
 
@@ -111,7 +111,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
     unchanged rows (a repair), keeping their version. Returns each row's diff ``{field: [old, new]}``.
     """
     now = utcnow()
-    diffs, written, versioned = [], [], []
+    diffs, written, versioned, counted_before = [], [], [], []
     for i, (row, acts, old) in enumerate(zip(rows, activities, before)):
         derive_text(row, acts)
         diff = changes(old, row, acts) | (noted[i] if noted else {})
@@ -124,12 +124,12 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
         if diff or copies:
             row.update(site_json.stored(row, acts))
             written.append((row, acts))
+            counted_before.append(cells.counted(old, old["activities"]))
     if written:
         freshness.bump(session)
         statement = (update(SITE).where(SITE.c.id == bindparam("site_id"))
                      .where(SITE.c.version == bindparam("expected_version")))
         params = [{k: v for k, v in row.items() if k != "id"} | {"site_id": row["id"]} for row, _ in written]
-        cells.remove(session, [row["id"] for row, _ in written])  # counted again once written
         result = session.execute(statement, params)
         if result.rowcount != len(written):
             raise StaleSite("une fiche a été modifiée pendant l'écriture du lot")
@@ -138,7 +138,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
         _write_links(session, written)
         search_index.index_entries(session, [{"id": row["id"], "body": row["search_text"]} for row, _ in written])
         _write_versions(session, versioned, actor, action, now)
-        cells.add(session, [row["id"] for row, _ in written])
+        cells.change(session, counted_before, [cells.counted(row, acts) for row, acts in written])
     for row in rows:
         row.pop("expected_version", None)
     return diffs

@@ -116,7 +116,7 @@ def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
     _set_activities(session, site, activities)
     search_index.index_site(session, site, activities)
     site_json.store(site, activities)
-    cells.add(session, [site.id])
+    cells.change(session, [], [cells.counted(site, activities)])
     _record(session, site, activities, "create", actor, {}, contribution_id)
     return site
 
@@ -129,7 +129,6 @@ def update(session: Session, site: Site, changes: dict, locator: Locator, *, act
         raise VersionConflict(site, expected_version)
     freshness.bump(session)
     locator = locators.current(session, locator)  # the geography of this transaction
-    cells.remove(session, [site.id])  # counted again as written below
     before = snapshot(session, site)
     merged = {k: v for k, v in before.items() if k in SiteData.model_fields} | changes
     if "lon" in changes:
@@ -147,7 +146,7 @@ def update(session: Session, site: Site, changes: dict, locator: Locator, *, act
     diff = _diff(before, snapshot_of(site.model_dump(), activities))
     if diff:
         _bump(session, site, activities, action, actor, diff, contribution_id)
-    cells.add(session, [site.id])
+    cells.change(session, [cells.counted(before, before["activities"])], [cells.counted(site, activities)])
     return diff
 
 
@@ -159,11 +158,12 @@ def set_status(session: Session, site: Site, status: SiteStatus, *, actor: str,
         return {}
     freshness.bump(session)
     diff = {"status": [site.status.value, status.value]}
-    cells.remove(session, [site.id])
+    activities = activities_of(session, site.id)
+    before = cells.counted(site, activities)
     site.status = status
     session.exec(update_statement(SiteActivity).where(SiteActivity.site_id == site.id).values(status=status))
-    _bump(session, site, activities_of(session, site.id), "status", actor, diff, contribution_id)
-    cells.add(session, [site.id])
+    _bump(session, site, activities, "status", actor, diff, contribution_id)
+    cells.change(session, [before], [cells.counted(site, activities)])
     return diff
 
 
