@@ -98,3 +98,14 @@ def test_cells_whose_bounds_miss_a_site_are_reported(demo_service):
         conn.execute(text("UPDATE sitecell SET min_lat = min_lat + 0.001 WHERE zoom = 10 AND activities = '*' "
                           "AND count = 1 AND ess AND cx = (SELECT min(cx) FROM sitecell WHERE zoom = 10 AND ess)"))
     assert [(d.zoom, d.stored, d.expected) for d in check(demo_service).cells] == [(10, 1, 1)]
+
+
+def test_missing_name_words_are_reported_then_repaired(demo_service):
+    """The words of each name, read in name order by a text search, are a copy checked like the others."""
+    with demo_service.engine.begin() as conn:
+        conn.execute(text("DELETE FROM siteword WHERE site_id = :id"), {"id": BROKEN})
+    found = check(demo_service).differences
+    assert [(d.site_id, d.copy, d.stored) for d in found] == [(BROKEN, consistency.NAME_WORDS, [])]
+    assert found[0].expected and all(sort_name == found[0].expected[0][1] for _, sort_name in found[0].expected)
+    assert check(demo_service, repair=True).repaired == 1
+    assert check(demo_service).differences == []

@@ -18,7 +18,7 @@ CARTO = Path(carto.__file__).resolve().parent
 OWNERS = {CARTO / "directory" / "sites.py", CARTO / "directory" / "bulk.py", CARTO / "storage" / "search_index.py"}
 OWNER_DIRS = (CARTO / "storage" / "migrations",)
 _WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?'
-                    r'(siteactivity|siteversion|site_fts|site)\b', re.IGNORECASE)
+                    r'(siteactivity|siteversion|siteword|site_fts|site)\b', re.IGNORECASE)
 
 
 def is_owner(path: Path) -> bool:

@@ -136,7 +136,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
         session.execute(delete(SiteActivity.__table__).where(
             SiteActivity.__table__.c.site_id.in_([row["id"] for row, _ in written])))
         _write_links(session, written)
-        search_index.index_entries(session, [{"id": row["id"], "body": row["search_text"]} for row, _ in written])
+        search_index.index_entries(session, [_text_entry(row) for row, _ in written])
         _write_versions(session, versioned, actor, action, now)
         cells.change(session, counted_before, [cells.counted(row, acts) for row, acts in written])
     for row in rows:
@@ -240,8 +240,13 @@ def _memoized(process):
 def _write_dependents(session, rows, activities, actor, action, changes, now, new=False) -> None:
     """Activities, search index entries and the history version of freshly written rows."""
     _write_links(session, list(zip(rows, activities)))
-    search_index.index_entries(session, [{"id": r["id"], "body": r["search_text"]} for r in rows], new=new)
+    search_index.index_entries(session, [_text_entry(r) for r in rows], new=new)
     _write_versions(session, list(zip(rows, activities, changes)), actor, action, now)
+
+
+def _text_entry(row: dict) -> dict:
+    """What the text index needs of a written row (``search_index.index_entries``)."""
+    return {"id": row["id"], "body": row["search_text"], "sort_name": row["sort_name"]}
 
 
 def _write_links(session, written: list[tuple[dict, list[str]]]) -> None:

@@ -24,13 +24,14 @@ ACTION = "repair"
 TERRITORY = ("commune_code", "commune_name", "epci_code", "pays_code", "dep_code", "outside_territory")
 LINKS = "liens d'activités"
 TEXT_INDEX = "index de texte"
+NAME_WORDS = "mots du nom indexés"
 _LINKS = SiteActivity.__table__
 
 
 @dataclass(frozen=True)
 class Difference:
     site_id: int
-    copy: str  # a column of the site, or LINKS, or TEXT_INDEX
+    copy: str  # a column of the site, or LINKS, TEXT_INDEX or NAME_WORDS
     stored: object
     expected: object
 
@@ -64,9 +65,10 @@ def check(session: Session, *, repair: bool = False) -> CheckReport:
         bulk.replace(expected, locator)
         links = _links(session, ids)
         indexed = search_index.indexed_text(session, ids)
+        words = search_index.indexed_words(session, ids)
         wrong = []
         for row, want, acts in zip(rows, expected, activities):
-            found = _differences(row, want, acts, links.get(row["id"], []), indexed)
+            found = _differences(row, want, acts, links.get(row["id"], []), indexed, words.get(row["id"], []))
             report.differences += found
             if found:
                 wrong.append((row, want, acts))
@@ -82,7 +84,7 @@ def check(session: Session, *, repair: bool = False) -> CheckReport:
 
 
 def _differences(row: dict, want: dict, activities: list[str], links: list[tuple],
-                 indexed: dict[int, str] | None) -> list[Difference]:
+                 indexed: dict[int, str] | None, words: list[tuple[str, str]]) -> list[Difference]:
     bulk.derive_text(want, activities)
     want.update(site_json.stored(want, activities))
     columns = (*TERRITORY, "search_text", "sort_name", *site_json.COLUMNS)
@@ -92,6 +94,9 @@ def _differences(row: dict, want: dict, activities: list[str], links: list[tuple
         found.append(Difference(row["id"], LINKS, sorted(links), copies))
     if indexed is not None and indexed.get(row["id"]) != want["search_text"]:
         found.append(Difference(row["id"], TEXT_INDEX, indexed.get(row["id"]), want["search_text"]))
+    wanted_words = search_index.expected_words(want["search_text"], want["sort_name"])
+    if words != wanted_words:
+        found.append(Difference(row["id"], NAME_WORDS, words, wanted_words))
     return found
 
 

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from carto.core.taxonomy import Taxonomy
 from carto.storage import freshness, search_index
-from carto.storage.models import PoleCommune, Site, SiteActivity, SiteStatus
+from carto.storage.models import PoleCommune, Site, SiteActivity, SiteStatus, SiteWord
 
 EARTH_RADIUS_KM = 6371.0088
 Box = tuple[float, float, float, float]  # west, south, east, north
@@ -47,16 +47,19 @@ def radius_bbox(lon: float, lat: float, km: float) -> tuple[float, float, float,
 
 @dataclass
 class Conditions:
-    """SQL conditions on Site for a filter, its statuses and boxes apart: SQLite must sometimes be kept
-    from reading them through their index (``search_index.bbox_clause``, ``name_order``)."""
+    """SQL conditions on Site for a filter, its statuses, text and boxes apart: SQLite must sometimes be
+    kept from reading statuses and boxes through their index (``search_index.bbox_clause``,
+    ``name_order``), and the names holding a query's words are read without its text condition
+    (``_named_first``)."""
     statuses: tuple[SiteStatus, ...]
     others: list
     boxes: list[Box]
     by_links: bool = False  # an activity filter, whose links hold the statuses and boxes too
+    text: list = field(default_factory=list)  # the query's words
 
     def clauses(self, session: Session, *, box_index: bool = True, status_index: bool = True) -> list:
         status = col(Site.status) if status_index else search_index.unindexed(session, col(Site.status))[0]
-        return ([status.in_(self.statuses)] + self.others
+        return ([status.in_(self.statuses)] + self.text + self.others
                 + [search_index.bbox_clause(session, *box, indexed=box_index) for box in self.boxes])
 
 
@@ -69,11 +72,11 @@ def conditions_of(session: Session, f: SiteFilter, *, skip_activities: bool = Fa
     """The conditions of a filter, boxes apart. A box that holds every site of the statuses asked
     for is left out: a region-wide view then counts from the status index instead of testing each
     position."""
-    where = []
+    where, text = [], []
     if f.q:
         clause = search_index.text_clause(session, f.q)
         if clause is not None:
-            where.append(clause)
+            text.append(clause)
     for column, value in ((Site.commune_code, f.commune), (Site.epci_code, f.epci),
                           (Site.pays_code, f.pays), (Site.dep_code, f.departement)):
         if value:
@@ -90,8 +93,8 @@ def conditions_of(session: Session, f: SiteFilter, *, skip_activities: bool = Fa
         boxes = [box for box in boxes if every_site is None or not _contains(box, every_site)]
     if f.activities and not skip_activities:
         # The links of the activities hold the boxes: the sites' own positions need not be tested.
-        return Conditions(f.statuses, where + [_activity_clause(f, boxes)], [], by_links=True)
-    return Conditions(f.statuses, where, boxes)
+        return Conditions(f.statuses, where + [_activity_clause(f, boxes)], [], by_links=True, text=text)
+    return Conditions(f.statuses, where, boxes, text=text)
 
 
 def _activity_clause(f: SiteFilter, boxes: list[Box]):
@@ -174,8 +177,9 @@ def in_order(session: Session, matching: Conditions, q: str | None, total: int |
     (``search_index.relevance_tiers``); each tier in name order. Starts ``offset`` rows in, or just
     after ``after`` (tier, name, id), the last row of a previous page. ``read`` runs a query.
 
-    Each tier is one query reading its first rows through the name order or the text index, as its
-    statistics say: a page never ranks every match of a frequent word.
+    The first tier is read from the names' words (``_named_first``), the others by one query each,
+    through the name order or the text index, as the statistics say: a page never ranks every match
+    of a frequent word.
     """
     tiers = search_index.relevance_tiers(session, q) if q else [[]]
     out: list[tuple[int, object]] = []
@@ -185,17 +189,80 @@ def in_order(session: Session, matching: Conditions, q: str | None, total: int |
         if wanted <= 0:
             break
         tier = replace(matching, others=matching.others + tiers[number])
-        where, order_by = name_order(session, tier, total, offset + wanted)
-        query = select(*columns).where(*where)
-        if after and number == first:
-            query = query.where(tuple_(col(Site.sort_name), col(Site.id)) > tuple_(*after[1:]))
-        found = read(query.order_by(*order_by).offset(offset).limit(wanted))
-        if not found and offset:  # the whole tier comes before the page
-            offset -= _count(session, tier.clauses(session))
-        elif found:
-            offset = 0
+        start = after[1:] if after and number == first else None
+        if number == 0 and len(tiers) > 1:
+            ahead = _named_first(session, matching, tier, q, total, offset + wanted, start, read, columns)
+            found = ahead[offset:]
+            offset = 0 if found else offset - len(ahead)
+        else:
+            found = _in_name_order(session, tier, total, wanted, start, read, columns, offset=offset)
+            if not found and offset:  # the whole tier comes before the page
+                offset -= _count(session, tier.clauses(session))
+            elif found:
+                offset = 0
         out += [(number, row) for row in found]
     return out
+
+
+def _in_name_order(session: Session, tier: Conditions, total: int | None, rows: int, start: tuple | None,
+                   read, columns: tuple, *, offset: int = 0) -> list:
+    """``rows`` sites of ``tier`` in name order, ``offset`` rows in after the key ``start`` (sort key, id)."""
+    where, order_by = name_order(session, tier, total, offset + rows)
+    query = select(*columns).where(*where)
+    if start:
+        query = query.where(tuple_(col(Site.sort_name), col(Site.id)) > tuple_(*start))
+    return read(query.order_by(*order_by).offset(offset).limit(rows))
+
+
+# The names holding a query's longest word are read in name order from ``SiteWord``, up to this many
+# entries per row wanted, the filters tested on the way; when the filters keep fewer, the rest of the
+# tier is read by ``_in_name_order`` (the text index and the filters' indexes then find few sites).
+WORD_WALK = 20
+# A word being typed with more forms than this in the names (« ma »: maison, marché…) reads the tier
+# as the other tiers are read.
+MAX_WORD_FORMS = 12
+
+
+def _named_first(session: Session, matching: Conditions, tier: Conditions, q: str, total: int | None, rows: int,
+                 start: tuple | None, read, columns: tuple) -> list:
+    """The first ``rows`` sites of ``tier`` (after the key ``start``), those whose name holds every word
+    of ``q``, in name order. Sorting every name holding a frequent word is not bounded, nor is walking
+    every name before the first one holding it (« Ressourcerie … » files under R): the names holding
+    the longest stem are read form by form (« ressourc », « ressourcerie ») in name order from
+    ``SiteWord`` and merged, the other words and the filters tested on the way: about
+    ``rows × forms`` entries read.
+    """
+    stems = search_index.query_stems(q)
+    driver = max(stems, key=len)
+    forms = search_index.name_word_forms(session, driver, MAX_WORD_FORMS)
+    if forms is None:
+        return _in_name_order(session, tier, total, rows, start, read, columns)
+    rest_of_name = search_index.stems_clause(session, [s for s in stems if s != driver], search_index.PARTS[:1])
+    where = replace(matching, text=[rest_of_name] if rest_of_name is not None else []).clauses(session)
+    walk = max(rows * WORD_WALK, 1000)
+    found: dict[tuple[str, int], object] = {}
+    known_to: tuple | None = None  # every row of the tier up to this key is found (None: every row)
+    for form in forms:
+        entries = select(SiteWord.sort_name, SiteWord.site_id).where(SiteWord.word == form)
+        if start:
+            entries = entries.where(tuple_(col(SiteWord.sort_name), col(SiteWord.site_id)) > tuple_(*start))
+        entries = entries.order_by(SiteWord.sort_name, SiteWord.site_id)
+        walked = entries.limit(walk).subquery()
+        kept = read(select(*columns).select_from(walked).join(Site, col(Site.id) == walked.c.site_id)
+                    .where(*where).order_by(walked.c.sort_name, walked.c.site_id).limit(rows))
+        found.update(((row.sort_name, row.id), row) for row in kept)
+        if len(kept) == rows:
+            end = (kept[-1].sort_name, kept[-1].id)
+        else:  # known up to the last entry walked, or to the form's last one
+            last = session.execute(entries.offset(walk - 1).limit(1)).first()
+            end = tuple(last) if last else None
+        if end is not None and (known_to is None or end < known_to):
+            known_to = end
+    ranked = [found[key] for key in sorted(found) if known_to is None or key <= known_to][:rows]
+    if len(ranked) == rows or known_to is None:
+        return ranked
+    # The filters kept few of the names walked: the text index and their own indexes find the rest.
+    return ranked + _in_name_order(session, tier, total, rows - len(ranked), known_to, read, columns)
 
 
 def rows(session: Session, query) -> list:

@@ -192,6 +192,18 @@ class SiteActivity(SQLModel, table=True):
     lat: float
 
 
+class SiteWord(SQLModel, table=True):
+    """A word of a site's name (each indexed form: the folded word and its stem) beside the site's
+    sort key, kept by the write path with the text index (``carto.storage.search_index``): the names
+    holding a word, in name order, read from this key alone. The text index cannot give that order,
+    and when a frequent word's names share their first letters (« Ressourcerie de … ») neither
+    walking every name nor sorting every match stays bounded at 1,000,000 sites."""
+    __table_args__ = (Index("ix_siteword_site_id", "site_id"),)
+    word: str = Field(primary_key=True)
+    sort_name: str = Field(primary_key=True)
+    site_id: int = Field(primary_key=True)  # no foreign key: a derived copy, like the text index
+
+
 class SiteCell(SQLModel, table=True):
     """Published sites counted per cell of the map's grid at each zoom up to ``cells.MAX_ZOOM`` and per
     combination of activities (``activities``: a site's ``activity_slugs``; ``*``: all its sites), kept

@@ -23,14 +23,14 @@ start of a word of the site's search text; a box keeps the points inside it:
 """
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Integer, and_, bindparam, func, literal_column, not_, table, text
+from sqlalchemy import Integer, and_, bindparam, delete, func, insert, literal_column, not_, table, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from carto.core import taxonomy as taxonomy_module
 from carto.core.textnorm import index_terms, search_words, stem
-from carto.storage.models import Site, SiteActivity
+from carto.storage.models import Site, SiteActivity, SiteWord
 
 MAX_QUERY_WORDS = 12
 PARTS = ("name", "topic", "body")  # of the search text, in order of relevance
@@ -105,19 +105,33 @@ def search_text_of(values: Mapping, activities: Iterable[str], taxonomy: taxonom
 
 def index_site(session: Session, site: Site, activities: Iterable[str]) -> None:
     site.search_text = search_text_of(site.model_dump(include=_TEXT_COLUMNS), activities)
-    index_entries(session, [{"id": site.id, "body": site.search_text}])
+    index_entries(session, [{"id": site.id, "body": site.search_text, "sort_name": site.sort_name}])
 
 
 _TEXT_COLUMNS = {"name", "description", "street", "postcode", "commune_name"}
 
 
 def index_entries(session: Session, entries: list[dict], *, new: bool = False) -> None:
-    """Index the text of sites given as ``{id, body (search_text)}``, many at a time.
+    """Index the text of sites given as ``{id, body (search_text), sort_name}``, many at a time: the
+    words of their names (``SiteWord``) and, on SQLite, the FTS5 entries.
 
     ``new``: the sites were just inserted, so there is no previous text entry to remove.
     On PostgreSQL the generated column and its index follow the ``site`` rows by themselves.
     """
-    if not entries or not _sqlite(session.get_bind()):
+    if entries:
+        _index_words(session, entries, new=new)
+        _index_fts(session, entries, new=new)
+
+
+def _index_words(session: Session, entries: list[dict], *, new: bool) -> None:
+    if not new:
+        session.execute(delete(SiteWord).where(col(SiteWord.site_id).in_([e["id"] for e in entries])))
+    session.execute(insert(SiteWord), [{"word": word, "sort_name": e["sort_name"], "site_id": e["id"]}
+                                       for e in entries for word in name_words(e["body"])])
+
+
+def _index_fts(session: Session, entries: list[dict], *, new: bool) -> None:
+    if not _sqlite(session.get_bind()):
         return
     conn = session.connection()  # SQLite's own statements: straight to the driver, many rows at once
     if not new:
@@ -126,17 +140,27 @@ def index_entries(session: Session, entries: list[dict], *, new: bool = False) -
                          [(e["id"], *_parts(e["body"])) for e in entries])
 
 
+def name_words(search_text: str | None) -> list[str]:
+    """The distinct indexed words of the name part of a search text (words and their stems)."""
+    return list(dict.fromkeys(_parts(search_text)[0].split()))
+
+
 def _parts(search_text: str | None) -> list[str]:
     parts = (search_text or "").split(SEPARATOR)
     return (parts + [""] * len(PARTS))[:len(PARTS)]
 
 
-def rebuild(session: Session, taxonomy: taxonomy_module.Taxonomy | None = None, batch: int = 5000) -> int:
+def rebuild(session: Session, taxonomy: taxonomy_module.Taxonomy | None = None, batch: int = 5000, *,
+            words: bool = True) -> int:
     """Write every site's search text again (after a change of the taxonomy's labels or synonyms,
-    of the folding rules, or a restore), by batches of ids; returns the number of sites."""
+    of the folding rules, or a restore), by batches of ids; returns the number of sites.
+    ``words``: the name words too (False for a schema older than their table, in a migration)."""
     if _sqlite(session.get_bind()):
         session.execute(text("DELETE FROM site_fts"))
-    columns = [col(Site.id), *(getattr(Site, name) for name in sorted(_TEXT_COLUMNS))]
+    if words:
+        session.execute(delete(SiteWord))
+    columns = [col(Site.id), *(getattr(Site, name) for name in sorted(_TEXT_COLUMNS)),
+               *([col(Site.sort_name)] if words else [])]
     done, last = 0, 0
     while True:
         rows = session.execute(select(*columns).where(col(Site.id) > last).order_by(Site.id).limit(batch)).all()
@@ -151,7 +175,9 @@ def rebuild(session: Session, taxonomy: taxonomy_module.Taxonomy | None = None, 
         entries = [{"id": r.id, "body": search_text_of(r._mapping, activities[r.id], taxonomy)} for r in rows]
         session.execute(Site.__table__.update().where(Site.__table__.c.id == bindparam("site_id")),
                         [{"site_id": e["id"], "search_text": e["body"]} for e in entries])
-        index_entries(session, entries, new=True)
+        _index_fts(session, entries, new=True)
+        if words:
+            _index_words(session, [e | {"sort_name": r.sort_name} for e, r in zip(entries, rows)], new=True)
         done, last = done + len(rows), ids[-1]
 
 
@@ -166,6 +192,21 @@ def indexed_text(session: Session, ids: list[int]) -> dict[int, str] | None:
     return {rowid: SEPARATOR.join(parts) for rowid, *parts in rows}
 
 
+def indexed_words(session: Session, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """The name words of sites as indexed, each with its sort key, sorted (for a consistency check)."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for site_id, word, sort_name in session.execute(
+            select(SiteWord.site_id, SiteWord.word, SiteWord.sort_name).where(col(SiteWord.site_id).in_(ids))
+            .order_by(SiteWord.site_id, SiteWord.word)):
+        found.setdefault(site_id, []).append((word, sort_name))
+    return found
+
+
+def expected_words(search_text: str | None, sort_name: str) -> list[tuple[str, str]]:
+    """What ``indexed_words`` holds for a site of this search text and sort key."""
+    return sorted((word, sort_name) for word in name_words(search_text))
+
+
 def query_stems(q: str) -> list[str]:
     """The stems of a query's words, each to match the start of an indexed word. One-letter words
     (« l' », « d' ») are dropped when the query has others: they would match nearly every site."""
@@ -174,34 +215,49 @@ def query_stems(q: str) -> list[str]:
     return list(dict.fromkeys(longer or found))[:MAX_QUERY_WORDS]
 
 
-def fts_query(q: str, parts: tuple[str, ...] = PARTS) -> str | None:
-    """User text → FTS5 query: every word must match in one of ``parts``, as a quoted prefix (no
+def fts_query(stems: list[str], parts: tuple[str, ...] = PARTS) -> str | None:
+    """Query stems → FTS5 query: every stem must match in one of ``parts``, as a quoted prefix (no
     operators: index terms are letters and digits)."""
     scope = "" if parts == PARTS else "{" + " ".join(parts) + "} : "
-    return " AND ".join(f'{scope}"{t}"*' for t in query_stems(q)) or None
+    return " AND ".join(f'{scope}"{t}"*' for t in stems) or None
 
 
-def ts_query(q: str, parts: tuple[str, ...] = PARTS) -> str | None:
-    """User text → PostgreSQL tsquery: every word a quoted prefix (``'velo':* & 'renn':*``), within
+def ts_query(stems: list[str], parts: tuple[str, ...] = PARTS) -> str | None:
+    """Query stems → PostgreSQL tsquery: every stem a quoted prefix (``'velo':* & 'renn':*``), within
     ``parts`` through their marked words (``('0nvelo':* | '0tvelo':*)``)."""
     marks = [""] if parts == PARTS else [_PG_MARKS[p] for p in parts]
-    return " & ".join("(" + " | ".join(f"'{m}{t}':*" for m in marks) + ")" for t in query_stems(q)) or None
+    return " & ".join("(" + " | ".join(f"'{m}{t}':*" for m in marks) + ")" for t in stems) or None
 
 
 def text_clause(session: Session, q: str, parts: tuple[str, ...] = PARTS):
     """SQL condition on Site matching all words of ``q`` within ``parts`` of the search text; None
     when ``q`` has no word."""
+    return stems_clause(session, query_stems(q), parts)
+
+
+def stems_clause(session: Session, stems: list[str], parts: tuple[str, ...] = PARTS):
+    """SQL condition on Site: each of ``stems`` starts a word of ``parts``; None without stems."""
+    if not stems:
+        return None
     if _sqlite(session.get_bind()):
-        match = fts_query(q, parts)
-        if match is None:
-            return None
         fts = table("site_fts")  # its MATCH value an anonymous parameter: relevance tiers hold several
         return col(Site.id).in_(select(literal_column("rowid")).select_from(fts)
-                                .where(literal_column("site_fts").op("MATCH")(match)))
-    query = ts_query(q, parts)
-    if query is None:
-        return None
-    return literal_column("site.search_vector").op("@@")(func.to_tsquery(_SIMPLE, query))
+                                .where(literal_column("site_fts").op("MATCH")(fts_query(stems, parts))))
+    return literal_column("site.search_vector").op("@@")(func.to_tsquery(_SIMPLE, ts_query(stems, parts)))
+
+
+def name_word_forms(session: Session, prefix: str, most: int) -> list[str] | None:
+    """The distinct indexed name words starting with ``prefix``, in order, each found by one seek of
+    ``SiteWord``'s key; None when there are more than ``most`` (a word of one or two letters)."""
+    forms: list[str] = []
+    while True:
+        after = col(SiteWord.word) > forms[-1] if forms else col(SiteWord.word) >= prefix
+        word = session.execute(select(func.min(SiteWord.word)).where(after)).scalar()
+        if word is None or not word.startswith(prefix):
+            return forms
+        if len(forms) == most:
+            return None
+        forms.append(word)
 
 
 def relevance_tiers(session: Session, q: str) -> list[list]:
