@@ -5,11 +5,17 @@ postcodes and « St »/« Ste » are searched; with a query, sites whose name ho
 first, then those whose activities do, then the others, each group in name order. The same on
 SQLite and PostgreSQL (the text is folded and stemmed in Python for both).
 """
+from dataclasses import replace
+
 import pytest
 
 from carto.core.textnorm import sort_key, stem
-from carto.query import search
+from carto.directory import sites
+from carto.directory.site_schema import SiteData
+from carto.query import paging, search
 from carto.query.search import SiteFilter
+from carto.storage import search_index
+from carto.storage.models import Site, SiteStatus
 from tests.helpers import add
 
 BREST, SAINT_MALO, RENNES = (-4.4861, 48.3904), (-2.0075, 48.6493), (-1.6778, 48.1173)
@@ -102,3 +108,59 @@ def test_stems_fold_plurals_endings_and_abbreviations():
     assert stem("materiaux") == "materiau"
     assert stem("st") == stem("saint") and stem("ste") == stem("sainte")
     assert stem("29200") == "29200"
+
+
+@pytest.fixture
+def crowded(service, session):
+    """Names holding a frequent word and filed together (« Ressourcerie … » under R), in several forms
+    (« ressourceries », « Ressources »), some in Brest, some with another activity, one unpublished."""
+    for i in range(24):
+        add(service, session, f"Ressourcerie n° {i:02d}", *(BREST if i % 4 == 0 else RENNES),
+            activities=["velo"] if i % 3 == 0 else ["reemploi"])
+    add(service, session, "Les ressourceries du Léon", *BREST, activities=["reemploi"])
+    add(service, session, "Atelier des Ressources", activities=["velo"])
+    sites.create(session, SiteData(name="Ressourcerie fermée", activities=["reemploi"], lon=RENNES[0], lat=RENNES[1]),
+                 service.locator, actor="test", status=SiteStatus.archived)
+    add(service, session, "Zéro déchet", activities=["reemploi"], description="Une ressourcerie de quartier.")
+    add(service, session, "Abri vélo", activities=["velo"])
+    session.commit()
+
+
+def expected(session, q: str, f: SiteFilter) -> list[str]:
+    """The relevance order written out: every site the search finds, by tier (every stem in the
+    name; else in the name or activities; else elsewhere), then by sort key and id."""
+    stems = search_index.query_stems(q)
+    everything = search.find(session, replace(f, q=None), limit=1000).sites
+
+    def tier(site) -> int | None:
+        parts = [set(p.split()) for p in site.search_text.split(search_index.SEPARATOR)]
+        for number, words in enumerate([parts[0], parts[0] | parts[1], parts[0] | parts[1] | parts[2]]):
+            if all(any(w.startswith(s) for w in words) for s in stems):
+                return number
+        return None
+    ranked = sorted((tier(s), s.sort_name, s.id, s.name) for s in everything if tier(s) is not None)
+    return [name for *_, name in ranked]
+
+
+@pytest.mark.parametrize("walk", [search.WORD_WALK, 1])  # 1: the filters stop the walk, the rest is read otherwise
+@pytest.mark.parametrize("q, filters", [
+    ("ressourcerie", {}), ("ressourc", {}), ("ressourceries", {}), ("ressourcerie 1", {}),
+    ("ressourcerie", {"activities": {"velo"}}), ("ressourcerie", {"bbox": (-4.6, 48.3, -4.4, 48.5)}),
+    ("ressourcerie", {"commune": "29019"}), ("xyzzy ressourcerie", {}),
+])
+def test_every_page_of_a_frequent_word_follows_the_relevance_order(crowded, session, monkeypatch, walk, q, filters):
+    monkeypatch.setattr(search, "WORD_WALK", walk)
+    f = SiteFilter(q=q, **filters)
+    whole = expected(session, q, f)
+    assert [s.name for s in search.find(session, f, limit=100).sites] == whole
+    for size in (1, 3, 7):
+        pages = [[s.name for s in search.find(session, f, limit=size, offset=start).sites]
+                 for start in range(0, len(whole) + size, size)]
+        assert sum(pages, []) == whole, size
+    by_cursor, cursor = [], None
+    while True:
+        page, cursor = paging.find(session, f, 4, cursor=cursor, columns=(Site.id, Site.sort_name, Site.name))
+        by_cursor += [row.name for row in page.sites]
+        if cursor is None:
+            break
+    assert by_cursor == whole

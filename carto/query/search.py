@@ -239,7 +239,7 @@ def _named_first(session: Session, matching: Conditions, tier: Conditions, q: st
         return _in_name_order(session, tier, total, rows, start, read, columns)
     rest_of_name = search_index.stems_clause(session, [s for s in stems if s != driver], search_index.PARTS[:1])
     where = replace(matching, text=[rest_of_name] if rest_of_name is not None else []).clauses(session)
-    walk = max(rows * WORD_WALK, 1000)
+    walk = rows * WORD_WALK
     found: dict[tuple[str, int], object] = {}
     known_to: tuple | None = None  # every row of the tier up to this key is found (None: every row)
     for form in forms:
