@@ -1,10 +1,14 @@
 """Supplier search for public buyers: territory or radius, activities, reserved contracts, sort, API and page."""
+import html as html_text
+import json
+import re
+
 import pytest
 from sqlmodel import select
 
 from carto.directory import sites
 
-from carto.query import search, sourcing
+from carto.query import params, search, sourcing
 from carto.storage.models import Commune, LegalForm, Site, SiteStatus
 from carto.directory.site_schema import SiteData
 from carto.query.params import ParamError
@@ -205,6 +209,32 @@ def test_an_ambiguous_territory_on_the_page_offers_links_to_each(client):
     assert "plusieurs territoires répondent à « Plouhinec »" in html
     assert "zone=commune%3A29197" in html and "zone=commune%3A56169" in html
     assert 'name="activity" value="velo" checked' in html  # what was asked is kept
+
+
+@pytest.mark.parametrize("level,typed,zone", [
+    ("commune", "rennes", "commune:35238"), ("epci", "rennes", "epci:243500139"), ("pays", "rennes", "pays:15"),
+    ("departement", "finis", "departement:29"), ("pole", "reso", "pole:reso-solidaire")])
+def test_the_suggestions_script_asks_each_level_where_the_page_says_and_labels_as_the_server_reads(
+        client, level, typed, zone):
+    page = client.get("/sourcing").text
+    levels = json.loads(html_text.unescape(re.search(r'id="buyer-levels">(.*?)</script>', page).group(1)))
+    assert sorted(levels) == sorted([*params.TERRITORY_FILTERS, "pole"])  # the filter table's territory filters
+    assert f'data-levels="{",".join([*params.TERRITORY_FILTERS, "pole"])}"' in page
+    # What sourcing.js does: ask the level's source, label a suggestion « name (label) ».
+    source = levels[level]
+    if level == "pole":
+        poles = client.get(source["url"]).json()["features"]
+        name, code = next((f["properties"]["nom"], f["id"]) for f in poles if f"pole:{f['id']}" == zone)
+        label = f"{name} ({source['label']})"
+    else:
+        first = client.get(source["url"], params={"q": typed, "limit": 6}).json()["territories"][0]
+        detail = source["label"] + (f", {first['departement']}" if level == "commune" else "")
+        label, code = f"{first['nom']} ({detail})", first["code"]
+    assert f"{level}:{code}" == zone
+    chosen = client.get("/sourcing", params={"territory": label, "zone": zone}).text
+    assert f"Territoire : {html_text.escape(label, quote=False)}" in chosen  # the server reads the same place
+    typed_only = client.get("/sourcing", params={"territory": label}).text  # without the script's zone too
+    assert f'name="zone" value="{zone}"' in typed_only
 
 
 def test_a_first_visit_shows_the_form_and_an_empty_search_every_supplier_by_pages(client):

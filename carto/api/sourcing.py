@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from carto.directory import geojson
 
-from carto.query import params as vocabulary, sourcing
+from carto.query import params as vocabulary, sourcing, territories
 
 from carto.views import thematic_maps
 from carto.api.deps import ServiceDep, SessionDep, param_error
@@ -110,7 +110,17 @@ def _form_context(session, params: SourcingQuery, c: Criteria | None) -> dict:
     return {"params": params, "checked": _checked(params, c), "legal_forms": LEGAL_FORM_LABELS,
             "max_radius_km": vocabulary.MAX_RADIUS_KM,
             "reserved": sourcing.RESERVED, "publics": sourcing.PUBLICS,
-            "labels": sourcing.available_labels(session), "sorts": sourcing.SORTS}
+            "labels": sourcing.available_labels(session), "sorts": sourcing.SORTS,
+            "zone_levels": zone_levels()}
+
+
+def zone_levels() -> dict[str, dict[str, str]]:
+    """For sourcing.js, each level a zone may name (the filter table's territory filters): where its
+    suggestions come from, and the word the page's labels give it (« Plouhinec (commune, 29) »)."""
+    collection = {level: name for name, level in territories.COLLECTIONS.items()}
+    return {level: {"label": sourcing.LEVEL_LABELS[level],
+                    "url": "/api/poles?geometry=false" if level == "pole" else f"/api/territories/{collection[level]}"}
+            for level in (*vocabulary.TERRITORY_FILTERS, "pole")}
 
 
 def _sorting(request: Request, c: Criteria) -> dict:

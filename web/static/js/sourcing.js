@@ -1,12 +1,12 @@
 /* Carto ESS — sourcing form: territory suggestions while typing (progressive enhancement).
- * Each text field with data-levels fills its <datalist> from /api/territories/{level}?q= (and the
- * pôles from /api/poles); choosing a suggestion sets the exact territory (hidden "zone" field), so
- * the server does not have to guess between, say, the two Plouhinec. Without JavaScript the server
+ * Each text field with data-levels fills its <datalist> from the source of each level it names: the
+ * page's #buyer-levels, derived by the server from its table of filters (/api/territories/…, /api/poles),
+ * with the word its labels use. Choosing a suggestion sets the exact territory (hidden "zone" field),
+ * so the server does not have to guess between, say, the two Plouhinec. Without JavaScript the server
  * resolves the typed name itself and offers choices when it is ambiguous. */
 (function () {
   "use strict";
-  const LEVEL_NAMES = { communes: "commune", epci: "EPCI", pays: "pays", departements: "département" };
-  const ZONE_LEVELS = { communes: "commune", epci: "epci", pays: "pays", departements: "departement" };
+  const LEVELS = JSON.parse(document.getElementById("buyer-levels").textContent);  // level → {label, url}
   let poles = null;
 
   function fold(text) {
@@ -15,25 +15,25 @@
 
   function loadPoles() {
     if (!poles) {
-      poles = fetch("/api/poles?geometry=false").then((r) => r.json())
-        .then((data) => data.features.map((f) => ({ label: f.properties.nom + " (pôle ESS)", zone: "pole:" + f.id,
+      poles = fetch(LEVELS.pole.url).then((r) => r.json())
+        .then((data) => data.features.map((f) => ({ label: f.properties.nom + " (" + LEVELS.pole.label + ")", zone: "pole:" + f.id,
                                                     key: fold(f.properties.nom) })));
     }
     return poles;
   }
 
   function territoryLabel(level, t) {
-    const detail = LEVEL_NAMES[level] + (level === "communes" && t.departement ? ", " + t.departement : "");
+    const detail = LEVELS[level].label + (level === "commune" && t.departement ? ", " + t.departement : "");
     return t.nom + " (" + detail + ")";
   }
 
   function suggestions(levels, q) {
-    const asked = levels.filter((l) => l !== "poles").map((level) =>
-      fetch("/api/territories/" + level + "?limit=6&q=" + encodeURIComponent(q))
+    const asked = levels.filter((l) => l !== "pole").map((level) =>
+      fetch(LEVELS[level].url + "?limit=6&q=" + encodeURIComponent(q))
         .then((r) => (r.ok ? r.json() : { territories: [] }))
         .then((data) => data.territories.map((t) => ({ label: territoryLabel(level, t),
-                                                       zone: ZONE_LEVELS[level] + ":" + t.code }))));
-    if (levels.includes("poles")) {
+                                                       zone: level + ":" + t.code }))));
+    if (levels.includes("pole")) {
       const words = fold(q).split(/\W+/).filter(Boolean);
       asked.push(loadPoles().then((all) => all.filter((p) =>
         words.every((w) => p.key.split(/\W+/).some((pw) => pw.startsWith(w))))));
