@@ -46,10 +46,10 @@ def boxes(seed: int = 7, n: int = 40):
 def test_any_box_is_counted_exactly_from_the_cells(demo_service):
     with demo_service.session() as session:
         for box in boxes():
-            found = cells.counts_by_combination(session, SiteFilter(), box)
-            assert cells.total(found, set()) == counted(session, box), box
-            assert cells.total(found, {"velo", "textile"}) == counted(session, box, ("velo", "textile")), box
-            assert cells.per_activity(found) == per_activity(session, box), box
+            assert cells.view_total(session, SiteFilter(bbox=box)) == counted(session, box), box
+            assert (cells.view_total(session, SiteFilter(bbox=box, activities={"velo", "textile"}))
+                    == counted(session, box, ("velo", "textile"))), box
+            assert cells.view_per_activity(session, SiteFilter(), box) == per_activity(session, box), box
 
 
 def test_the_view_counts_of_the_api_agree_with_a_count_site_by_site(client, demo_service):

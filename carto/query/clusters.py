@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, func, literal_column
 from sqlmodel import Session, col, select
 
 from carto.query import cells, search
-from carto.storage import cells as kept_cells
+from carto.storage import cells as kept_cells, search_index
 from carto.storage.cells import cell_size
 from carto.storage.models import Site, SiteCell
 from carto.query.search import Box, SiteFilter
@@ -82,9 +82,9 @@ def grid(session: Session, f: SiteFilter, zoom: int) -> Grid:
     if level <= kept_cells.MAX_ZOOM and cells.usable(f):
         return _kept_grid(session, f, zoom, level, wide)
     # The box as plain ranges, not PostgreSQL's GiST filter: a wide view holds a large share of the
-    # sites, which the index on (status, lon, lat, id) hands over without reading the table.
+    # sites, which the index on (status, lon, lat, …) hands over without reading the table.
     where = search.conditions(session, replace(f, bbox=None))
-    where += [Site.lon.between(wide[0], wide[2]), Site.lat.between(wide[1], wide[3])]
+    where.append(search_index.bbox_clause(session, *wide, through="lon"))
     if f.near and f.radius_km:
         where.append(distance_km(Site.lon, Site.lat, *f.near) <= f.radius_km)
     # The cell size is written into the SQL (a float we computed), so that GROUP BY and SELECT
@@ -125,8 +125,7 @@ def _kept_grid(session: Session, f: SiteFilter, zoom: int, level: int, wide: Box
                         int(ids) if n == 1 else None)
                 for n, sum_lon, sum_lat, w, s, e, n_, ids in rows]
     clusters.sort(key=lambda c: (-c.count, c.lon, c.lat))
-    total = cells.total(cells.counts_by_combination(session, f, f.bbox), f.activities)
-    return Grid(zoom, cell_size(level), wide, total, clusters)
+    return Grid(zoom, cell_size(level), wide, cells.view_total(session, f), clusters)
 
 
 def distance_km(lon_column, lat_column, lon: float, lat: float):

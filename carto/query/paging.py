@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from carto.directory import site_json
 
-from carto.query import search
+from carto.query import cells, search
 
 from carto.storage import search_index
 from carto.query.search import Page, SiteFilter
@@ -71,11 +71,13 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
     def counted() -> tuple[int, bool]:
         return search.count(session, f, where)
 
-    # SQLite's plan depends on the count (see search.name_order); elsewhere the count waits: a first
-    # page that holds every match is its own count, as in most town views.
+    # SQLite's plan depends on the count (see search.name_order); on PostgreSQL the count waits (a
+    # first page that holds every match is its own count, as in most town views) and an estimate
+    # from the cells chooses the plan of a view.
     total = counted() if search_index.box_index_hides(session) else None
+    about = total[0] if total else cells.estimate(session, f) if f.bbox and cells.usable(f) else None
     after = (cursor.tier, *cursor.after) if cursor is not None else None
-    ranked = search.in_order(session, matching, f.q, total and total[0], limit + 1, lambda query: search.rows(session, query),
+    ranked = search.in_order(session, matching, f.q, about, limit + 1, lambda query: search.rows(session, query),
                              columns, offset=0 if cursor else offset, after=after)
     sites = [row for _, row in ranked[:limit]]
     whole = total is None and cursor is None and len(ranked) <= limit and (ranked or offset == 0)

@@ -182,6 +182,8 @@ def in_order(session: Session, matching: Conditions, q: str | None, total: int |
     of a frequent word.
     """
     tiers = search_index.relevance_tiers(session, q) if q else [[]]
+    if q and not search_index.box_index_hides(session):
+        total = None  # a walk would read each site's text vector in the table: PostgreSQL weighs it
     out: list[tuple[int, object]] = []
     first = after[0] if after else 0
     for number in range(first, len(tiers)):
@@ -283,7 +285,7 @@ def count(session: Session, f: SiteFilter, where: list) -> tuple[int, bool]:
     if len(where) <= 1:
         return per_version(session, ("count", f.statuses), lambda: _count(session, where)), True
     if f.bbox and cells.usable(f):
-        return cells.total(cells.counts_by_combination(session, f, f.bbox), f.activities), True
+        return cells.view_total(session, f), True
     found = _count(session, where, COUNT_LIMIT + 1)
     return min(found, COUNT_LIMIT), found <= COUNT_LIMIT
 
@@ -322,21 +324,24 @@ def per_version(session: Session, question: tuple, compute):
 NAME_WALK_ADVANTAGE = 12
 
 
-def name_order(session: Session, matching: Conditions, total: int | None, rows: int) -> tuple[list, tuple]:
-    """The conditions and ORDER BY with which to read the first ``rows`` of ``total`` matching sites
-    in name order, steering SQLite's planner, which cannot weigh a box (see ``search_index``);
-    other databases plan by themselves (``total`` may then be None).
+def name_order(session: Session, matching: Conditions, total: float | None, rows: int) -> tuple[list, tuple]:
+    """The conditions and ORDER BY with which to read the first ``rows`` of ``total`` (or about
+    ``total``) matching sites in name order, steering the planner, which cannot weigh a box (see
+    ``search_index.bbox_clause``). SQLite always knows ``total``; without it (None), PostgreSQL
+    plans by itself.
 
     Walking the name index reads about ``rows × sites / total`` entries; sorting reads ``total``
-    sites. When the walk is cheaper the box is hidden from the planner, else the name order is.
+    sites. When the walk is cheaper the box is hidden from the planner, else (SQLite) the name order is.
     """
     by_name = (col(Site.sort_name), col(Site.id))
-    if not search_index.box_index_hides(session):
+    if total is None:
         return matching.clauses(session), by_name
     # An upper bound of the number of sites, read from the end of the key.
     sites = per_version(session, ("max id",), lambda: session.exec(select(func.max(Site.id))).one() or 0)
     if total > rows and rows * sites < total * total * NAME_WALK_ADVANTAGE:
         return matching.clauses(session, box_index=False), by_name
+    if not search_index.box_index_hides(session):
+        return matching.clauses(session), by_name  # PostgreSQL sorts the few matches by itself
     # Sorting: SQLite is to start from the links of an activity filter, not walk the status index.
     return matching.clauses(session, status_index=not matching.by_links), search_index.unindexed(session, *by_name)
 
@@ -359,7 +364,7 @@ def activity_counts(session: Session, f: SiteFilter) -> dict[str, int]:
     grid cells when they answer for the filter (``carto.query.cells``), else site by site."""
     from carto.query import cells  # it reads conditions from this module
     if cells.usable(f):
-        return cells.per_activity(cells.counts_by_combination(session, f, f.bbox or WORLD))
+        return cells.view_per_activity(session, f, f.bbox or WORLD)
     where = conditions(session, f, skip_activities=True)
     query = (select(SiteActivity.activity, func.count()).join(Site, Site.id == SiteActivity.site_id)
              .where(*where).group_by(SiteActivity.activity))

@@ -113,13 +113,16 @@ class PoleCommune(SQLModel, table=True):
 class Site(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("source", "source_key", name="uq_site_source_key"),
-        # Status first, as every public read asks for published sites. (status, lon, lat, id): boxes
-        # are counted and grouped (carto.query.clusters) from this index alone. (status, name, …): pages
+        # Status first, as every public read asks for published sites. (status, lon, lat, id, ess,
+        # activity_slugs): boxes are counted and grouped (carto.query.clusters, .cells) from this index
+        # alone, with the map's filters (ESS, activities). (status, name, …): pages
         # in name order (its French sort key) without sorting, and the map's markers read from the index alone (a row
         # of the table holds ~1.5 KB: 500 lookups cost SQLite as much as the rest of the page).
-        # No index on lat alone: SQLite would take it for a box, reading the whole strip of
-        # latitudes table row by row.
-        Index("ix_site_status_lon_lat", "status", "lon", "lat", "id"),
+        # (status, lat, lon, …): the thin strips along the north and south edges of a view, counted
+        # exactly (carto.query.cells) from the index alone, instead of every longitude of the view's
+        # width; a box is read through it only when asked (``search_index.bbox_clause``).
+        Index("ix_site_status_lon_lat", "status", "lon", "lat", "id", "ess", "activity_slugs"),
+        Index("ix_site_status_lat_lon", "status", "lat", "lon", "id", "ess", "activity_slugs"),
         Index("ix_site_status_name", "status", "sort_name", "id", "lon", "lat", "marker_json", "activity_slugs"),
     )
     id: int | None = Field(default=None, primary_key=True)
