@@ -7,14 +7,14 @@ over the whole width of the view (at 100,000 sites on SQLite, most of the sites 
 each site's activities and ESS flag (the public map's filters) from the table. Each strip is now read
 through the index of its thin side, which holds what it counts.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0025
+Revises: 0024
 """
 from alembic import op
 
 
-revision = '0023'
-down_revision = '0022'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
