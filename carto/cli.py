@@ -495,6 +495,8 @@ def export_cmd(
         activity: ExportValues = None, domain: ExportValues = None,
         legal_form: Annotated[list[str] | None, typer.Option(help="association, cooperative, mutuelle, fondation, esus, autre")] = None,
         reserved: Annotated[list[str] | None, typer.Option(help="Marchés réservés : siae, ea")] = None,
+        reserved_verified: Annotated[str | None, typer.Option(
+            help="true : statuts SIAE, EA ou ESAT vérifiés seulement (un statut déclaré n'en est pas)")] = None,
         public: Annotated[list[str] | None, typer.Option(help="particuliers, professionnels")] = None,
         label: Annotated[list[str] | None, typer.Option(help="Réseau ou label (répétable)")] = None,
         q: Annotated[str | None, typer.Option(help="Mots-clés")] = None,
@@ -514,7 +516,7 @@ def export_cmd(
             criteria = sourcing.parse(service, session, territory=territory, zone=zone, around=around, near=near,
                                       radius_km=radius_km, activity=activity, domain=domain,
                                       legal_form=legal_form, reserved=reserved, public=public, label=label,
-                                      q=q, sort=sort, ess=ess)
+                                      q=q, sort=sort, ess=ess, reserved_verified=reserved_verified)
         except params.ParamError as e:
             choices = "".join(f"\n  {p.label} : --zone {p.key}" for p in e.choices)
             raise _fail(ValueError(f"--{e.param.replace('_', '-')} : {e}{choices}")) from None

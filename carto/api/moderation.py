@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from carto.community import contributions, mail, moderation, review_locks
 
-from carto.directory import geojson, sirene, sites
+from carto.directory import geojson, reserved_status, sirene, sites
 
 from carto.query import params, search
 from carto.api.contribute import SITE_FIELDS, commune_text, form_page, map_options
@@ -227,7 +227,23 @@ def site_page(request: Request, service: ServiceDep, me: PageModerator, site_id:
     return _site_page(request, service, me, site_id, done=fait)
 
 
-def _site_page(request, service, me, site_id, status_code=200, done=None, error=None):
+def _reserved_forms(site: Site, typed: dict[str, dict]) -> list[dict]:
+    """Per reserved status: what it is now, and the verification form (with what was typed, after an error)."""
+    forms = []
+    for flag, status in reserved_status.STATUSES.items():
+        proof = getattr(site, status.column)
+        kinds = [reserved_status.KINDS[k] for k in status.kinds]
+        values = typed.get(flag) or {"kind": (proof or {}).get("kind") or kinds[0].slug,
+                                     "authority": (proof or {}).get("authority") or kinds[0].authority,
+                                     "number": "", "document_date": ""}
+        forms.append({"flag": flag, "status": status, "kinds": kinds, "entered": values, "proof": proof,
+                      "typed": flag in typed,
+                      "now": reserved_status.label(flag, getattr(site, flag), proof) or f"{status.label} — non déclaré",
+                      "proof_text": proof and reserved_status.proof_text(flag, proof)})
+    return forms
+
+
+def _site_page(request, service, me, site_id, status_code=200, done=None, error=None, typed=None):
     with service.session() as session:
         site = moderation.site_in_scope(session, me.scope, site_id, service.taxonomy)
         snapshot = sites.snapshot(session, site)
@@ -238,19 +254,20 @@ def _site_page(request, service, me, site_id, status_code=200, done=None, error=
                                   .order_by(Contribution.id)).all()
         context = {"site": site, "history": history, "open_items": open_items, "done": done, "error": error,
                    "fields": [(f, display(f, snapshot.get(f), service.taxonomy, service.locator)) for f in SITE_FIELDS],
-                   "kind_labels": contributions.KIND_LABELS, "paris": moderation.paris_time}
+                   "kind_labels": contributions.KIND_LABELS, "paris": moderation.paris_time,
+                   "reserved": _reserved_forms(site, typed or {}), "today": date.today().isoformat()}
     return render(request, "moderation/site.html", status_code, **context)
 
 
-def _site_action(request, service, me, site_id, work, message: str):
+def _site_action(request, service, me, site_id, work, message: str, typed: dict | None = None):
     try:
         with session_scope(service.engine) as session:
             site = moderation.site_in_scope(session, me.scope, site_id, service.taxonomy)
             work(session, site)
     except (moderation.DecisionError, FormErrors) as e:
-        return _site_page(request, service, me, site_id, 422, error=str(e))
+        return _site_page(request, service, me, site_id, 422, error=str(e), typed=typed)
     except moderation.Conflict as e:
-        return _site_page(request, service, me, site_id, 409, error=str(e))
+        return _site_page(request, service, me, site_id, 409, error=str(e), typed=typed)
     return RedirectResponse(f"/moderation/sites/{site_id}?fait={quote(message)}", status_code=303)
 
 
@@ -259,6 +276,27 @@ def verify_page(request: Request, service: ServiceDep, me: PageModerator, _form:
     return _site_action(request, service, me, site_id,
                         lambda s, site: moderation.mark_verified(s, service, me.user, me.scope, site),
                         "Fiche marquée vérifiée aujourd'hui")
+
+
+ReservedFlag = Literal["siae", "ea_esat"]
+PROOF_FIELDS = ("kind", "authority", "number", "document_date")
+
+
+@pages.post("/moderation/sites/{site_id}/statuts/{flag}/verifier")
+def verify_reserved_page(request: Request, service: ServiceDep, me: PageModerator, form: CheckedForm,
+                         site_id: RowId, flag: ReservedFlag):
+    typed = {name: str(form.get(name) or "") for name in PROOF_FIELDS}
+    return _site_action(request, service, me, site_id,
+                        lambda s, site: moderation.verify_reserved(s, me.user, site, flag, **typed),
+                        f"Statut {reserved_status.STATUSES[flag].label} marqué vérifié", typed={flag: typed})
+
+
+@pages.post("/moderation/sites/{site_id}/statuts/{flag}/retirer")
+def revoke_reserved_page(request: Request, service: ServiceDep, me: PageModerator, _form: CheckedForm,
+                         site_id: RowId, flag: ReservedFlag):
+    return _site_action(request, service, me, site_id,
+                        lambda s, site: moderation.revoke_reserved(s, me.user, site, flag),
+                        f"Vérification du statut {reserved_status.STATUSES[flag].label} retirée : il reste déclaré")
 
 
 @pages.post("/moderation/sites/{site_id}/archiver")
@@ -463,6 +501,38 @@ def history_api(service: ServiceDep, me: ApiModerator, site_id: RowId):
                               "contribution_id": e.version.contribution_id,
                               "changed_at": e.version.changed_at.isoformat(), "changes": e.version.changes}
                              for e in moderation.history(session, site_id)]}
+
+
+class ReservedProof(BaseModel):
+    kind: str | None = Field(None, max_length=10, description="siae ; pour ea_esat : ea ou esat")
+    authority: str = Field(max_length=200, description="Qui a délivré le document (DREETS Bretagne, ARS Bretagne…)")
+    number: str = Field(max_length=200, description="N° de conventionnement, d'agrément ou FINESS")
+    document_date: date = Field(description="Date du document (AAAA-MM-JJ)")
+
+
+def _reserved_write(service: Service, me, site_id: int, work) -> dict:
+    try:
+        with session_scope(service.engine) as session:
+            site = moderation.site_in_scope(session, me.scope, site_id, service.taxonomy)
+            changes = work(session, site)
+            return {"version": site.version, "changes": changes,
+                    "labels": reserved_status.labels(site)}
+    except moderation.DecisionError as e:
+        raise _unprocessable(e.field, str(e)) from None
+
+
+@api.post("/sites/{site_id}/reserved-statuses/{flag}/verification", dependencies=[CsrfHeader],
+          summary="Marquer vérifié un statut SIAE ou EA/ESAT (source, numéro, date du document)")
+def verify_reserved_api(service: ServiceDep, me: ApiModerator, site_id: RowId, flag: ReservedFlag, body: ReservedProof):
+    return _reserved_write(service, me, site_id, lambda session, site: moderation.verify_reserved(
+        session, me.user, site, flag, **body.model_dump()))
+
+
+@api.post("/sites/{site_id}/reserved-statuses/{flag}/revocation", dependencies=[CsrfHeader],
+          summary="Retirer la vérification d'un statut SIAE ou EA/ESAT (il reste déclaré)")
+def revoke_reserved_api(service: ServiceDep, me: ApiModerator, site_id: RowId, flag: ReservedFlag):
+    return _reserved_write(service, me, site_id, lambda session, site: moderation.revoke_reserved(
+        session, me.user, site, flag))
 
 
 class Restore(BaseModel):

@@ -81,6 +81,7 @@ def vocabularies(taxonomy: Taxonomy) -> dict[str, list[str]]:
     yes_no = sorted(params.TRUE | params.FALSE)
     return {"activity": sorted(taxonomy.activities), "domain": sorted(d.slug for d in taxonomy.domains),
             "ess": sorted(params.TRUE | params.FALSE | params.ALL), "siae": yes_no, "ea": yes_no,
+            "reserved_verified": yes_no,
             "legal_form": [f.value for f in LegalForm],
             "reserved": sorted(sourcing.RESERVED), "public": sorted(sourcing.PUBLICS),
             "sort": [*sourcing.SORTS, *(f"-{key}" for key in sourcing.SORTS)]}

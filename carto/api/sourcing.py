@@ -45,6 +45,7 @@ class SourcingQuery(BaseModel):
     domain: list[str] = Field([], description="Domaine (répétable)")
     legal_form: list[str] = Field([], description="Forme juridique : " + ", ".join(f.value for f in LEGAL_FORM_LABELS))
     reserved: list[str] = Field([], description="Marchés réservés : siae (art. L2113-13), ea (EA/ESAT, art. L2113-12)")
+    reserved_verified: str | None = Field(None, max_length=5, description=vocabulary.FILTER_DESCRIPTIONS["reserved_verified"])
     public: list[str] = Field([], description="Public accueilli : particuliers, professionnels")
     label: list[str] = Field([], description="Réseau ou label (répétable)")
     q: str | None = Field(None, max_length=200, description="Mots-clés (nom, description, commune)")
@@ -101,9 +102,12 @@ def _checked(params: SourcingQuery, c: Criteria | None) -> dict[str, set[str]]:
     """The boxes to tick: what the search understood, or what was typed when it could not run."""
     if c is None:
         return {name: set(vocabulary.split_values(getattr(params, name)))
-                for name in ("activity", "reserved", "public", "legal_form")} | {"label": set(params.label)}
+                for name in ("activity", "reserved", "public", "legal_form")} | {
+            "label": set(params.label), "reserved_verified": vocabulary.lenient(
+                vocabulary.parse_bool, params.reserved_verified, "reserved_verified")}
     return {"activity": set(c.activities), "reserved": set(c.reserved), "public": set(c.publics),
-            "legal_form": {f.value for f in c.legal_forms}, "label": set(c.labels)}
+            "legal_form": {f.value for f in c.legal_forms}, "label": set(c.labels),
+            "reserved_verified": c.reserved_verified}
 
 
 def _form_context(session, params: SourcingQuery, c: Criteria | None) -> dict:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from carto.core.settings import PROJECT_ROOT
-from carto.directory import sirene
+from carto.directory import reserved_status, sirene
 from carto.views import icons, legal, list_view, site_view
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates")
@@ -26,7 +26,7 @@ templates.env.globals.update(
     annuaire_url=sirene.annuaire_url,  # every SIRET links to its establishment
     distance_fr=list_view.distance_fr, page_numbers=list_view.page_numbers, french_date=site_view.french_date,
     level_label=site_view.level_label, directions_url=site_view.directions_url, geo_uri=site_view.geo_uri,
-    link=link)
+    link=link, reserved_labels=reserved_status.labels)  # « SIAE — vérifié (…) » / « … déclaré, non vérifié »
 
 
 def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from carto.community import contributions, mail, messages, review_locks, users
 
-from carto.directory import sites
+from carto.directory import reserved_status, sites
 from carto.directory.service import Service
 from carto.storage.db import session_scope
 from carto.storage.models import (Commune, Contribution, ContributionKind, ContributionStatus, FreshnessRequest,
@@ -469,6 +469,31 @@ def mark_verified(session: Session, service: Service, user: User, scope: Scope, 
                   today: date | None = None) -> dict:
     return _update(session, service, scope, site, {"verified_at": (today or date.today()).isoformat()},
                    f"user:{user.id}")
+
+
+def verify_reserved(session: Session, user: User, site: Site, flag: str, *, kind: str | None, authority: str,
+                    number: str, document_date: str | date | None, today: date | None = None) -> dict:
+    """A moderator has seen the document proving a reserved status (conventionnement, agrément,
+    autorisation ARS): the status becomes verified, with its source, number and date, in the
+    site's history. Nothing else ever verifies a status a contributor ticked."""
+    try:
+        proof = reserved_status.proof(flag, kind=kind, authority=authority, number=number,
+                                      document_date=document_date, verified_by=f"user:{user.id}",
+                                      verified_at=today or date.today())
+    except reserved_status.ProofError as e:
+        raise DecisionError(str(e), e.field) from None
+    return sites.set_verification(session, site, flag, proof, actor=f"user:{user.id}")
+
+
+def revoke_reserved(session: Session, user: User, site: Site, flag: str) -> dict:
+    """Withdraw the verification of a reserved status; it stays declared (the form can untick it)."""
+    try:
+        status = reserved_status.status_of(flag)
+    except reserved_status.ProofError as e:
+        raise DecisionError(str(e), e.field) from None
+    if getattr(site, status.column) is None:
+        raise DecisionError(f"le statut {status.label} de cette fiche n'est pas vérifié", "status")
+    return sites.set_verification(session, site, flag, None, actor=f"user:{user.id}")
 
 
 def set_archived(session: Session, user: User, site: Site, archived: bool) -> dict:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from carto.storage.models import LEGAL_FORM_LABELS, Commune
+from carto.directory import reserved_status
+from carto.storage.models import LEGAL_FORM_LABELS, RESERVED_VERIFICATIONS, Commune
 from carto.directory.site_schema import SiteData
 from carto.core.textnorm import words
 
@@ -28,7 +29,8 @@ LABELS = {
     "siret": "SIRET", "legal_form": "Forme juridique", "siae": "Structure d'insertion (SIAE)",
     "ea_esat": "Entreprise adaptée ou ESAT", "serves_individuals": "Accueille les particuliers",
     "serves_professionals": "Accueille les professionnels", "labels": "Réseaux et labels",
-    "verified_at": "Vérifiée le", "status": "Statut", "epci_code": "EPCI", "pays_code": "Pays",
+    "verified_at": "Vérifiée le", "status": "Statut", "siae_verification": "SIAE : vérification",
+    "ea_esat_verification": "EA / ESAT : vérification", "epci_code": "EPCI", "pays_code": "Pays",
     "dep_code": "Département", "outside_territory": "Hors territoire", "is_demo": "Démonstration",
     "source": "Source", "source_key": "Clé source", "credit": "Crédit",
     # The contributor's part of the forms.
@@ -207,12 +209,17 @@ def _message(e: dict) -> str:
     return e["msg"]
 
 
+_PROOF_OF = {column: flag for flag, column in RESERVED_VERIFICATIONS.items()}
+
+
 def display(field: str, value, taxonomy, locator=None) -> str:
     """A stored value as a French reader sees it (plain text; templates escape it)."""
     if value in (None, "", []):
         return "—"
     if isinstance(value, bool):
         return "oui" if value else "non"
+    if field in _PROOF_OF:
+        return reserved_status.proof_text(_PROOF_OF[field], value)
     if field == "activities":
         return ", ".join(taxonomy.activities[a].label if a in taxonomy.activities else a for a in value)
     if field == "legal_form":

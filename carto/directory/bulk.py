@@ -79,6 +79,7 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
     for row, acts in zip(rows, activities):
         row.pop("id", None)
         row["created_at"] = row["updated_at"] = now
+        sites.drop_undeclared_proofs(row)
         derive_text(row, acts)
         row.update(site_json.stored(row, acts))
     insert_rows(session, SITE, rows)
@@ -113,6 +114,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
     now = utcnow()
     diffs, written, versioned, counted_before = [], [], [], []
     for i, (row, acts, old) in enumerate(zip(rows, activities, before)):
+        sites.drop_undeclared_proofs(row)
         derive_text(row, acts)
         diff = changes(old, row, acts) | (noted[i] if noted else {})
         diffs.append(diff)

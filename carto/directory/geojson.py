@@ -10,6 +10,7 @@ from shapely.geometry import MultiPolygon, mapping, shape
 from datetime import date, datetime
 from enum import Enum
 
+from carto.directory import reserved_status
 from carto.storage.models import Pole, Site
 from carto.core.taxonomy import Taxonomy
 
@@ -32,18 +33,22 @@ def json_value(value):
     return value
 
 
-_public_values = operator.attrgetter(*PUBLIC_FIELDS)
+# Columns read to write the public fields: PUBLIC_FIELDS as they are, then the verifications of the
+# reserved statuses, published as fields of their own (reserved_status.PUBLIC_FIELDS).
+READ_FIELDS = (*PUBLIC_FIELDS, *reserved_status.COLUMNS)
+_public_values = operator.attrgetter(*READ_FIELDS)
 # Public fields whose values are not JSON as read (enums, dates); the others are copied as they are.
 # A field missing here fails tests/test_geojson.py, which compares with pydantic's JSON mode.
 _CONVERTED = ("position_precision", "legal_form", "status", "verified_at", "updated_at")
 
 
 def public_properties(values) -> dict:
-    """The public fields of a site as JSON values, from its values in ``PUBLIC_FIELDS`` order."""
-    props = dict(zip(PUBLIC_FIELDS, values))
+    """The public fields of a site as JSON values, from its values in ``READ_FIELDS`` order."""
+    read = dict(zip(READ_FIELDS, values))
+    props = {name: read[name] for name in PUBLIC_FIELDS}
     for name in _CONVERTED:
         props[name] = json_value(props[name])
-    return props
+    return props | reserved_status.public_fields(read)
 
 
 def site_properties(site: Site, activities: list[str], taxonomy: Taxonomy) -> dict:

@@ -23,7 +23,7 @@ import pydantic_core
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from carto.directory.geojson import PUBLIC_FIELDS, public_properties
+from carto.directory.geojson import READ_FIELDS, public_properties
 from carto.storage.models import Site, SiteActivity, SiteStatus
 from carto.core.taxonomy import Taxonomy
 
@@ -33,7 +33,7 @@ MARKER_COLUMNS = (Site.id, Site.sort_name, Site.marker_json, Site.activity_slugs
 FEATURE_COLUMNS = (Site.id, Site.sort_name, Site.feature_json, Site.activity_slugs)
 
 
-_READ = ("lon", "lat", *PUBLIC_FIELDS)
+_READ = ("lon", "lat", *READ_FIELDS)
 _from_mapping, _from_object = itemgetter(*_READ), attrgetter(*_READ)
 
 
@@ -57,7 +57,9 @@ def store(site: Site, activities: list[str]) -> None:
 def refill(conn: sa.Connection, batch: int = 5000) -> None:
     """Write the stored JSON of every site again, in batches of ids (migrations: a public field was added)."""
     site, links = Site.__table__, SiteActivity.__table__
-    read = [site.c[name] for name in ("id", *_READ)]  # typed by the models: enums, dates
+    # Typed by the models (enums, dates); a column a later revision adds is read as empty.
+    present = {c["name"] for c in sa.inspect(conn).get_columns("site")}
+    read = [site.c[name] if name in present else sa.null().label(name) for name in ("id", *_READ)]
     last = 0
     while rows := conn.execute(sa.select(*read).where(site.c.id > last).order_by(site.c.id).limit(batch)).mappings().all():
         last = rows[-1]["id"]

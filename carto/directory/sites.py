@@ -15,7 +15,8 @@ from carto.directory import site_json
 from carto.storage import cells, freshness, search_index
 from carto.territory import locator as locators
 from carto.territory.locator import Locator, Placement
-from carto.storage.models import PositionPrecision, Site, SiteActivity, SiteStatus, SiteVersion, utcnow
+from carto.storage.models import (RESERVED_VERIFICATIONS, PositionPrecision, Site, SiteActivity, SiteStatus,
+                                  SiteVersion, utcnow)
 from carto.directory.site_schema import SiteData
 
 # Fields a snapshot keeps (everything a restore needs); derived and bookkeeping columns excluded.
@@ -109,6 +110,7 @@ def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
     resolve_position(fields, locator)
     fields.pop("commune_code", None)
     site = Site(**fields, **extra, status=status)
+    drop_undeclared_proofs(site)
     _place(site, locator, allow_outside)
     site.sort_name = sort_key(site.name)
     session.add(site)
@@ -141,6 +143,7 @@ def update(session: Session, site: Site, changes: dict, locator: Locator, *, act
     data.pop("commune_code")
     for name, value in data.items():
         setattr(site, name, value)
+    drop_undeclared_proofs(site)
     _place(site, locator, allow_outside)
     _set_activities(session, site, activities)
     diff = _diff(before, snapshot_of(site.model_dump(), activities))
@@ -164,6 +167,40 @@ def set_status(session: Session, site: Site, status: SiteStatus, *, actor: str,
     session.exec(update_statement(SiteActivity).where(SiteActivity.site_id == site.id).values(status=status))
     _bump(session, site, activities, "status", actor, diff, contribution_id)
     cells.change(session, [before], [cells.counted(site, activities)])
+    return diff
+
+
+def drop_undeclared_proofs(values) -> None:
+    """A reserved status nobody declares any more (unticked by a form, a restore or an import) keeps
+    no proof of verification: ticked again later, it is declared, never verified by the past.
+    ``values``: a Site, or a row dict of ``carto.directory.bulk``."""
+    row = isinstance(values, dict)
+    for flag, column in RESERVED_VERIFICATIONS.items():
+        declared = values[flag] if row else getattr(values, flag)
+        if not declared:
+            if row:
+                values[column] = None
+            else:
+                setattr(values, column, None)
+
+
+def set_verification(session: Session, site: Site, flag: str, verification: dict | None, *, actor: str,
+                     expected_version: int | None = None) -> dict:
+    """Record (or, with None, revoke) the proof that a reserved status of the site is verified
+    (``carto.directory.reserved_status``). Verifying declares the status too; revoking leaves it declared."""
+    if expected_version is not None and expected_version != site.version:
+        raise VersionConflict(site, expected_version)
+    column = RESERVED_VERIFICATIONS[flag]
+    diff = {}
+    if verification is not None and not getattr(site, flag):
+        diff[flag] = [False, True]
+        setattr(site, flag, True)
+    if getattr(site, column) != verification:
+        diff[column] = [getattr(site, column), verification]
+        setattr(site, column, verification)
+    if diff:
+        freshness.bump(session)
+        _bump(session, site, activities_of(session, site.id), "verification", actor, diff, None)
     return diff
 
 

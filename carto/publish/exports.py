@@ -34,7 +34,7 @@ from sqlmodel import Session, select
 
 from carto.core import licences as licence_rules, opening_hours
 from carto.core.licences import Licence
-from carto.directory import sirene
+from carto.directory import reserved_status, sirene
 from carto.query import sourcing
 from carto.storage.models import LEGAL_FORM_LABELS, LegalForm, PositionPrecision, Territory
 from carto.query.sourcing import Results, Row
@@ -109,6 +109,55 @@ def _updated(ctx: _Context, row: Row) -> datetime:
     return stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)
 
 
+def _proof_part(flag: str, part: str) -> Callable[["_Context", Row], Value]:
+    """A part of the proof of a declared reserved status (None while it is only declared)."""
+    column = reserved_status.STATUSES[flag].column
+
+    def value(ctx: "_Context", row: Row) -> Value:
+        proof = getattr(row.site, column) if getattr(row.site, flag) else None
+        found = proof.get(part) if proof else None
+        if found and part in ("document_date", "verified_at"):
+            return date.fromisoformat(found)
+        return reserved_status.public_verifier(found) if part == "verified_by" else found
+    return value
+
+
+def _reserved_state(flag: str) -> Callable[["_Context", Row], Value]:
+    column = reserved_status.STATUSES[flag].column
+
+    def value(ctx: "_Context", row: Row) -> Value:
+        now = reserved_status.state(getattr(row.site, flag), getattr(row.site, column))
+        return now.value if now else None
+    return value
+
+
+def _reserved_columns(flag: str, title: str, document: str, number: str) -> list["Column"]:
+    """The columns of a reserved status (``reserved_status.PUBLIC_FIELDS``): declared or verified, and its proof."""
+    status = reserved_status.STATUSES[flag]
+    kinds = [] if len(status.kinds) == 1 else [Column(
+        f"{flag}_kind", f"{title} : type vérifié", "Ce que le document vérifié établit : "
+        + ", ".join(f"{k} ({reserved_status.KINDS[k].label})" for k in status.kinds), 10,
+        _proof_part(flag, "kind"), "str", {"enum": list(status.kinds)})]
+    return [
+        Column(f"{flag}_status", f"{title} : statut",
+               f"declared : déclaré (case cochée par la structure, un contributeur ou une source), non vérifié ; "
+               f"verified : vérifié sur pièce ({document}) par la modération ou d'après un registre faisant foi ; "
+               f"vide : non déclaré", 12, _reserved_state(flag), "str", {"enum": [s.value for s in reserved_status.State]}),
+        *kinds,
+        Column(f"{flag}_authority", f"{title} : source de la vérification",
+               "Qui a délivré le document vérifié (statut vérifié seulement)", 20, _proof_part(flag, "authority")),
+        Column(f"{flag}_number", f"{title} : {number}", f"Numéro du document vérifié ({document})", 18,
+               _proof_part(flag, "number"), "code"),
+        Column(f"{flag}_document_date", f"{title} : date du document", "Date du document vérifié", 12,
+               _proof_part(flag, "document_date"), "date"),
+        Column(f"{flag}_verified_at", f"{title} : vérifié le", "Date de la vérification", 12,
+               _proof_part(flag, "verified_at"), "date"),
+        Column(f"{flag}_verified_by", f"{title} : vérifié par",
+               "moderation (la modération de Carto ESS Bretagne, sur pièce) ou import:<source> (import d'un "
+               "registre faisant foi pour ce statut)", 18, _proof_part(flag, "verified_by")),
+    ]
+
+
 def _list_pattern(values: Iterable[str]) -> str:
     choice = "(" + "|".join(values) + ")"
     return f"^{choice}({LIST_SEPARATOR}{choice})*$"
@@ -167,6 +216,13 @@ COLUMNS = [
            lambda c, r: r.site.siae, "bool"),
     Column("ea_esat", "Entreprise adaptée ou ESAT", "Entreprise adaptée ou établissement et service d'aide par le travail",
            14, lambda c, r: r.site.ea_esat, "bool"),
+    Column("reserved_text", "Marchés réservés",
+           "Statuts ouvrant aux marchés réservés (SIAE : art. L2113-13, EA et ESAT : art. L2113-12 du code de la "
+           "commande publique), chacun vérifié (source, numéro, date du document) ou déclaré, non vérifié", 40,
+           lambda c, r: reserved_status.labels(r.site) or None, "list"),
+    *_reserved_columns("siae", "SIAE", reserved_status.KINDS["siae"].document, "n° de conventionnement"),
+    *_reserved_columns("ea_esat", "EA / ESAT", "EA : agrément ou contrat d'objectifs ; ESAT : autorisation ARS",
+                       "n° d'agrément ou FINESS"),
     Column("serves_individuals", "Accueille les particuliers", "Le site accueille les particuliers", 14,
            lambda c, r: r.site.serves_individuals, "bool"),
     Column("serves_professionals", "Accueille les professionnels", "Le site accueille les professionnels", 14,

@@ -32,7 +32,7 @@ _EPSILON = 1e-9  # degrees: strips are widened by this for the index, the cell n
 def usable(f: SiteFilter) -> bool:
     """Whether the cells answer for this filter (published sites, a box, activities and the ESS flag at most)."""
     return (f.statuses == (SiteStatus.published,) and not f.q and f.near is None and f.siae is None
-            and f.ea_esat is None and not any((f.commune, f.epci, f.pays, f.departement, f.pole)))
+            and f.ea_esat is None and not f.reserved_verified and not any((f.commune, f.epci, f.pays, f.departement, f.pole)))
 
 
 def cell_number(session: Session, value, size: float):

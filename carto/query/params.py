@@ -59,12 +59,17 @@ FILTERS = (
            {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM}, queryable=False, embed=False),
     Filter("siae", "Structures d'insertion par l'activité économique (SIAE) : true ou false", _BOOLEAN),
     Filter("ea", "Entreprises adaptées ou ESAT : true ou false", _BOOLEAN),
+    Filter("reserved_verified", "Marchés réservés : statuts vérifiés seulement (true). Avec siae ou ea, ces statuts "
+                                "vérifiés (sur pièce par la modération, ou d'après un registre faisant foi) ; seul, "
+                                "au moins un statut SIAE ou EA/ESAT vérifié. Un statut seulement déclaré n'en est "
+                                "jamais", _BOOLEAN, embed=False),
     Filter("ess", "Structures de l'économie sociale et solidaire : true (les seules montrées par défaut sur la "
                   "carte), false (les autres : artisans, commerces, collectivités…) ou all (toutes ; "
                   "par défaut dans l'API)", {"type": "string", "enum": ["true", "false", "all"]}, embed=False),
 )
 ALL = {"all", "tous", "toutes"}  # ess=all: ESS structures and the others
 FILTER_NAMES = tuple(f.name for f in FILTERS)
+FILTER_DESCRIPTIONS = {f.name: f.description for f in FILTERS}
 # The territory filters, each named after its level of ``carto.query.territories`` (pôles apart:
 # rows of their own).
 TERRITORY_FILTERS = tuple(f.name for f in FILTERS if f.territory and f.name != "pole")
@@ -259,4 +264,5 @@ def site_filter(service: Service, session: Session, values: Mapping[str, Sequenc
     return SiteFilter(activities=selected, q=parse_text(one["q"]),
                       bbox=parse_bbox(one["bbox"], allow_3d=allow_3d_bbox), near=point, radius_km=radius,
                       siae=parse_bool(one["siae"], "siae"), ea_esat=parse_bool(one["ea"], "ea"),
+                      reserved_verified=parse_bool(one["reserved_verified"], "reserved_verified"),
                       ess=parse_ess(one["ess"]), **codes)

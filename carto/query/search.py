@@ -2,7 +2,7 @@
 import math
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import and_, func, or_, tuple_
 from sqlmodel import Session, col, select
 
 from carto.core.taxonomy import Taxonomy
@@ -29,6 +29,7 @@ class SiteFilter:
     siae: bool | None = None
     ea_esat: bool | None = None
     ess: bool | None = None  # None: ESS structures and the others
+    reserved_verified: bool | None = None  # true: the reserved statuses asked for (siae, ea_esat), verified
     statuses: tuple[SiteStatus, ...] = (SiteStatus.published,)
 
 
@@ -87,6 +88,11 @@ def conditions_of(session: Session, f: SiteFilter, *, skip_activities: bool = Fa
     for column, value in ((Site.siae, f.siae), (Site.ea_esat, f.ea_esat), (Site.ess, f.ess)):
         if value is not None:
             where.append(column == value)
+    if f.reserved_verified:
+        asked = [kind for kind, on in (("siae", f.siae), ("ea", f.ea_esat)) if on]
+        # Each status asked for verified; none asked: any verified status.
+        where.append(and_(*(reserved_clause([k], verified=True) for k in asked)) if asked
+                     else reserved_clause(RESERVED_COLUMNS, verified=True))
     boxes = [b for b in (f.bbox, _near_box(f)) if b]
     if boxes:
         every_site = extent(session, f.statuses)
@@ -95,6 +101,18 @@ def conditions_of(session: Session, f: SiteFilter, *, skip_activities: bool = Fa
         # The links of the activities hold the boxes: the sites' own positions need not be tested.
         return Conditions(f.statuses, where + [_activity_clause(f, boxes)], [], by_links=True, text=text)
     return Conditions(f.statuses, where, boxes, text=text)
+
+
+# A reserved-contract status (the public name of its filter) → its flag and its proof of verification.
+RESERVED_COLUMNS = {"siae": (Site.siae, Site.siae_verification), "ea": (Site.ea_esat, Site.ea_esat_verification)}
+
+
+def reserved_clause(kinds, *, verified: bool):
+    """Sites with any of the reserved statuses ``kinds`` (siae, ea); with ``verified``, a status
+    counts only when verified (``carto.directory.reserved_status``): a declared one never does."""
+    return or_(*(and_(col(RESERVED_COLUMNS[k][0]).is_(True), *([col(RESERVED_COLUMNS[k][1]).is_not(None)]
+                                                                if verified else []))
+                 for k in sorted(kinds)))
 
 
 def _activity_clause(f: SiteFilter, boxes: list[Box]):

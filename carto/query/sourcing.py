@@ -28,6 +28,7 @@ LEVEL_LABELS = {"commune": "commune", "epci": "EPCI", "pays": "pays", "departeme
                 "pole": "pôle ESS"}
 RESERVED = {"siae": "Structure d'insertion (SIAE) — marchés réservés, art. L2113-13",
             "ea": "Entreprise adaptée ou ESAT — marchés réservés, art. L2113-12"}
+VERIFIED_ONLY = "statuts vérifiés seulement (sur pièce ou d'après un registre faisant foi)"
 PUBLICS = {"particuliers": "Particuliers", "professionnels": "Professionnels"}
 SORTS = {"nom": "nom", "commune": "commune", "distance": "distance", "forme": "forme juridique",
          "verifie": "date de vérification"}
@@ -129,6 +130,7 @@ class Criteria:
     labels: frozenset[str] = frozenset()  # any of these networks / labels
     q: str | None = None
     ess: bool | None = None  # None: ESS structures and the others
+    reserved_verified: bool = False  # reserved statuses count only when verified
     sort: str = "nom"
     descending: bool = False
 
@@ -148,7 +150,8 @@ class Criteria:
         elif self.centre:
             lines.append(f"Triés par distance à {self.centre_label}")
         named = [("Activités", sorted(taxonomy.activity(a).label for a in self.activities)),
-                 ("Marchés réservés", [RESERVED[r] for r in sorted(self.reserved)]),
+                 ("Marchés réservés", [RESERVED[r] for r in sorted(self.reserved)]
+                  + ([VERIFIED_ONLY] if self.reserved_verified else [])),
                  ("Public", [PUBLICS[p] for p in sorted(self.publics)]),
                  ("Forme juridique", sorted(LEGAL_FORM_LABELS[f] for f in self.legal_forms)),
                  ("Réseaux et labels", sorted(self.labels))]
@@ -193,7 +196,7 @@ def _sort(raw: str | None, has_centre: bool) -> tuple[str, bool]:
 def parse(service: Service, session: Session, *, territory: str | None = None, zone: str | None = None,
           around: str | None = None, near: str | None = None, radius_km: str | float | None = None,
           activity=(), domain=(), legal_form=(), reserved=(), public=(), label=(), q: str | None = None,
-          sort: str | None = None, ess: str | None = None) -> Criteria:
+          sort: str | None = None, ess: str | None = None, reserved_verified: str | None = None) -> Criteria:
     """Criteria from what a buyer typed (page, API or command line), checked field by field.
 
     ``zone`` (``epci:243500139``) names a territory exactly, as the autocomplete fills it in;
@@ -215,7 +218,8 @@ def parse(service: Service, session: Session, *, territory: str | None = None, z
                     reserved=_choice("reserved", params.split_values(reserved), list(RESERVED), "marché réservé"),
                     publics=_choice("public", params.split_values(public), list(PUBLICS), "public"),
                     labels=frozenset(params.repeated(label)), q=params.parse_text(q),  # a label may hold a comma
-                    ess=params.parse_ess(ess), sort=sort_key, descending=descending)
+                    ess=params.parse_ess(ess), sort=sort_key, descending=descending,
+                    reserved_verified=bool(params.parse_bool(reserved_verified, "reserved_verified")))
 
 
 def place_geometry(session: Session, place: Place) -> str | None:
@@ -255,9 +259,8 @@ def _extra_conditions(session: Session, c: Criteria) -> list:
     where = []
     if c.legal_forms:
         where.append(col(Site.legal_form).in_(c.legal_forms))
-    if c.reserved:
-        columns = {"siae": Site.siae, "ea": Site.ea_esat}
-        where.append(or_(*(col(columns[r]).is_(True) for r in sorted(c.reserved))))
+    if c.reserved or c.reserved_verified:  # any of the statuses asked for (all, to ask for verified ones only)
+        where.append(search.reserved_clause(c.reserved or RESERVED, verified=c.reserved_verified))
     if c.publics:
         columns = {"particuliers": Site.serves_individuals, "professionnels": Site.serves_professionals}
         where.append(or_(*(col(columns[p]).is_(True) for p in sorted(c.publics))))

@@ -155,6 +155,10 @@ class Site(SQLModel, table=True):
     legal_form: LegalForm | None = None
     siae: bool = Field(default=False, index=True)  # structure d'insertion par l'activité économique
     ea_esat: bool = Field(default=False, index=True)  # entreprise adaptée / ESAT
+    # What makes such a status verified (carto.directory.reserved_status): None, it is only declared
+    # (anyone may tick it); else who verified it, when, against which document and its number.
+    siae_verification: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    ea_esat_verification: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
     serves_individuals: bool = True
     serves_professionals: bool = False
     labels: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # networks, labels
@@ -173,6 +177,10 @@ class Site(SQLModel, table=True):
     ess: bool = Field(default=True, index=True, sa_column_kwargs={"server_default": true()})
     missing_from_source_at: datetime | None = None  # its import source stopped listing it (for moderators)
     missing_kept_at: datetime | None = None  # a moderator kept it all the same: not asked again while still missing
+
+
+# A reserved-contract status (a flag of Site) → the column holding its verification.
+RESERVED_VERIFICATIONS = {"siae": "siae_verification", "ea_esat": "ea_esat_verification"}
 
 
 class SourceLicence(SQLModel, table=True):

@@ -129,6 +129,8 @@ def describe(session: Session, taxonomy: Taxonomy, f: SiteFilter) -> list[str]:
         phrases.append("Structures d'insertion (SIAE)")
     if f.ea_esat:
         phrases.append("Entreprises adaptées et ESAT")
+    if f.reserved_verified:
+        phrases.append("Statuts SIAE, EA ou ESAT vérifiés seulement")
     if f.radius_km:
         phrases.append(f"Dans un rayon de {f.radius_km:g} km")
     return phrases

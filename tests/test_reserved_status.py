@@ -1,0 +1,178 @@
+"""Reserved-contract statuses (SIAE, EA/ESAT) as buyers rely on them: a contributor's tick is a
+declared status; only a moderator who saw the document (or a register trusted for it) verifies;
+buyers see which, everywhere, and can ask for verified statuses only."""
+import csv
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from carto.directory import reserved_status
+from carto.storage import freshness
+from carto.storage.models import Site, SiteVersion
+from tests.helpers import csrf_of, decide
+from tests.test_contributions import follow_token, contribution, new_site
+
+PROOF = {"authority": "DREETS Bretagne", "number": "035-ACI-2024-12", "document_date": "2026-03-12"}
+VERIFIED = "SIAE — vérifié (DREETS Bretagne, n° 035-ACI-2024-12, 12/03/2026)"
+DECLARED = "SIAE — déclaré, non vérifié"
+NAME = "Chantier d'insertion des Lices"
+
+
+def declared_by_a_contributor(client, service, moderation_accounts, sign_in) -> int:
+    """A contributor ticks « SIAE » on a new site; a moderator accepts it as it is."""
+    c = contribution(service, follow_token(new_site(client, name=NAME, siae="1")))
+    csrf = sign_in(client, moderation_accounts["admin"])
+    assert decide(client, csrf, c.id, "accept").status_code == 200
+    client.post("/deconnexion", data={"csrf_token": csrf})
+    client.cookies.clear()
+    return c.site_id
+
+
+def supplier_names(client, **params) -> list[str]:
+    found = client.get("/api/sourcing", params={"territory": "Rennes", "limit": 1000, **params})
+    assert found.status_code == 200, found.text
+    return [f["properties"]["name"] for f in found.json()["features"]]
+
+
+def csv_row(client, site_id: int, **params) -> dict:
+    raw = client.get("/api/exports/sites.csv", params={"territory": "Rennes", **params}).content
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    return next(r for r in rows if r["id"] == str(site_id))
+
+
+def test_a_contributors_tick_is_declared_and_never_passes_for_verified(client, demo_service, moderation_accounts,
+                                                                       sign_in):
+    site_id = declared_by_a_contributor(client, demo_service, moderation_accounts, sign_in)
+    properties = client.get(f"/api/sites/{site_id}").json()["properties"]
+    assert (properties["siae"], properties["siae_status"], properties["siae_number"]) == (True, "declared", None)
+    assert NAME in supplier_names(client, reserved="siae")
+    assert NAME not in supplier_names(client, reserved="siae", reserved_verified="true")
+    assert NAME not in supplier_names(client, reserved_verified="true")
+    listed = client.get("/api/sites", params={"siae": "true", "commune": "35238", "limit": 1000}).json()
+    assert site_id in [f["id"] for f in listed["features"]]
+    verified = client.get("/api/sites", params={"siae": "true", "reserved_verified": "true", "limit": 1000}).json()
+    assert site_id not in [f["id"] for f in verified["features"]]
+    page = client.get("/sourcing", params={"territory": "Rennes", "reserved": "siae"}).text
+    assert DECLARED in page
+    row = csv_row(client, site_id)
+    assert (row["siae"], row["siae_status"], row["siae_number"], row["reserved_text"]) == ("oui", "declared", "",
+                                                                                          DECLARED)
+
+
+def test_a_moderator_verifies_with_the_document_and_buyers_see_it_everywhere(client, demo_service,
+                                                                             moderation_accounts, sign_in):
+    site_id = declared_by_a_contributor(client, demo_service, moderation_accounts, sign_in)
+    with demo_service.session() as session:
+        before = freshness.data_version(session)
+
+    sign_in(client, moderation_accounts["brest"])  # another pôle's moderator: not its site
+    csrf = csrf_of(client.get("/moderation").text)
+    assert client.post(f"/moderation/sites/{site_id}/statuts/siae/verifier",
+                       data={"csrf_token": csrf, "kind": "siae", **PROOF}).status_code == 403
+
+    sign_in(client, moderation_accounts["reso"])
+    csrf = csrf_of(client.get(f"/moderation/sites/{site_id}").text)
+    missing = client.post(f"/moderation/sites/{site_id}/statuts/siae/verifier",
+                          data={"csrf_token": csrf, "kind": "siae", **PROOF, "number": " "})
+    assert missing.status_code == 422
+    assert "numéro manquant" in missing.text
+    assert 'value="DREETS Bretagne"' in missing.text and 'value="2026-03-12"' in missing.text  # nothing typed is lost
+    done = client.post(f"/moderation/sites/{site_id}/statuts/siae/verifier",
+                       data={"csrf_token": csrf, "kind": "siae", **PROOF}, follow_redirects=False)
+    assert done.status_code == 303
+    history = client.get(f"/moderation/sites/{site_id}").text
+    assert "SIAE : vérification" in history and f"{VERIFIED}, enregistré par la modération" in history
+
+    with demo_service.session() as session:
+        assert freshness.data_version(session) != before  # ETags and caches follow
+        version = session.exec(select(SiteVersion).where(SiteVersion.site_id == site_id)
+                               .order_by(SiteVersion.version.desc())).first()
+        assert version.action == "verification" and version.actor.startswith("user:")
+        assert version.changes["siae_verification"][0] is None
+        assert version.changes["siae_verification"][1]["number"] == "035-ACI-2024-12"
+
+    client.cookies.clear()  # a buyer
+    properties = client.get(f"/api/sites/{site_id}").json()["properties"]
+    assert {k: properties[k] for k in ("siae_status", "siae_authority", "siae_number", "siae_document_date",
+                                        "siae_verified_at", "siae_verified_by")} == {
+        "siae_status": "verified", "siae_authority": "DREETS Bretagne", "siae_number": "035-ACI-2024-12",
+        "siae_document_date": "2026-03-12", "siae_verified_at": date.today().isoformat(),
+        "siae_verified_by": "moderation"}
+    assert NAME in supplier_names(client, reserved="siae", reserved_verified="true")
+    assert VERIFIED in client.get("/sourcing", params={"territory": "Rennes", "reserved": "siae",
+                                                       "reserved_verified": "true"}).text
+    assert VERIFIED in client.get(f"/sites/{site_id}").text
+    row = csv_row(client, site_id, reserved_verified="true")
+    assert (row["siae_status"], row["siae_number"], row["siae_document_date"], row["reserved_text"]) == (
+        "verified", "035-ACI-2024-12", "2026-03-12", VERIFIED)
+    sheet = load_workbook(io.BytesIO(client.get("/api/exports/sites.xlsx", params={
+        "territory": "Rennes", "reserved": "siae", "reserved_verified": "true"}).content))["Sites"]
+    rows = list(sheet.iter_rows(values_only=True))
+    titles = rows[0]
+    ours = next(r for r in rows[1:] if r[0] == site_id)
+    assert ours[titles.index("Marchés réservés")] == VERIFIED
+    assert ours[titles.index("SIAE : n° de conventionnement")] == "035-ACI-2024-12"
+    assert ours[titles.index("SIAE : statut")] == "verified"
+
+
+def test_revoking_leaves_the_status_declared_and_out_of_the_verified_filter(client, demo_service,
+                                                                            moderation_accounts, sign_in):
+    site_id = declared_by_a_contributor(client, demo_service, moderation_accounts, sign_in)
+    csrf = sign_in(client, moderation_accounts["reso"])
+    url = f"/api/moderation/sites/{site_id}/reserved-statuses/siae"
+    assert client.post(f"{url}/revocation", headers={"X-CSRF-Token": csrf}).status_code == 422  # nothing to revoke
+    verified = client.post(f"{url}/verification", json=PROOF, headers={"X-CSRF-Token": csrf})
+    assert verified.status_code == 200 and verified.json()["labels"] == [VERIFIED]
+    assert NAME in supplier_names(client, reserved_verified="true")
+    revoked = client.post(f"{url}/revocation", headers={"X-CSRF-Token": csrf})
+    assert revoked.status_code == 200 and revoked.json()["labels"] == [DECLARED]
+    assert NAME not in supplier_names(client, reserved_verified="true")
+    assert NAME in supplier_names(client, reserved="siae")
+    history = client.get(f"/api/moderation/sites/{site_id}/history").json()["versions"]  # newest first
+    assert [v["action"] for v in history[:2]] == ["verification", "verification"]
+    assert history[0]["changes"]["siae_verification"][1] is None
+
+
+def test_an_esat_is_verified_by_its_finess_number_and_bad_proofs_name_their_field(client, demo_service,
+                                                                                  moderation_accounts, sign_in):
+    site_id = declared_by_a_contributor(client, demo_service, moderation_accounts, sign_in)
+    csrf = sign_in(client, moderation_accounts["reso"])
+    url = f"/api/moderation/sites/{site_id}/reserved-statuses/ea_esat/verification"
+    esat = {"kind": "esat", "authority": "ARS Bretagne", "document_date": "2025-01-06"}
+    for body, field in (({**esat, "number": "35001234"}, "number"),  # FINESS: 9 characters
+                        ({**esat, "kind": "siae", "number": "350012345"}, "kind"),
+                        ({**esat, "number": "350012345", "document_date": "2999-01-01"}, "document_date"),
+                        ({**esat, "authority": " ", "number": "350012345"}, "authority")):
+        refused = client.post(url, json=body, headers={"X-CSRF-Token": csrf})
+        assert refused.status_code == 422, body
+        assert refused.json()["errors"][0]["loc"][-1] == field
+    done = client.post(url, json={**esat, "number": "35 001 234 5"}, headers={"X-CSRF-Token": csrf})
+    assert done.json()["labels"] == [DECLARED, "ESAT — vérifié (ARS Bretagne, FINESS n° 350012345, 06/01/2025)"]
+    properties = client.get(f"/api/sites/{site_id}").json()["properties"]
+    assert (properties["ea_esat"], properties["ea_esat_status"], properties["ea_esat_kind"]) == (True, "verified",
+                                                                                                 "esat")
+
+
+def test_unticking_a_verified_status_drops_its_proof_and_ticking_again_only_declares(demo_service):
+    from carto.directory import sites
+    from carto.storage.db import session_scope
+    from tests.helpers import add
+    proof = reserved_status.proof("siae", kind=None, verified_by="user:1", verified_at=date(2026, 4, 1), **PROOF)
+    with session_scope(demo_service.engine) as session:
+        site = add(demo_service, session, "Régie de quartier", siae=True)
+        sites.set_verification(session, site, "siae", proof, actor="user:1")
+        sites.update(session, site, {"siae": False}, demo_service.locator, actor="contribution:9")
+        assert site.siae_verification is None
+        sites.update(session, site, {"siae": True}, demo_service.locator, actor="contribution:10")
+        assert reserved_status.labels(site) == [DECLARED]
+
+
+@pytest.mark.parametrize("number", ["", "n°/12", "x" * 41])
+def test_a_moderators_proof_needs_a_readable_number(number):
+    with pytest.raises(reserved_status.ProofError) as refused:
+        reserved_status.proof("siae", kind="siae", authority="DREETS", number=number, document_date="2026-01-02",
+                              verified_by="user:1", verified_at=date(2026, 4, 1))
+    assert refused.value.field == "number"
