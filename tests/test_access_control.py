@@ -9,7 +9,7 @@ that is allowed really happens. Then every write is refused without its CSRF tok
 """
 import itertools
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cached_property
 
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from carto.community import auth, contributions, users
 
-from carto.directory import sites
+from carto.directory import reserved_status, sites
 from carto.storage.db import session_scope
 from carto.storage.models import (Contribution, ContributionStatus, ImportConflict, ImportConflictStatus, LoginSession,
                                   OwnerPublishing, ReviewLock, Site, SiteStatus, User, utcnow)
@@ -69,6 +69,19 @@ class Targets:
             session.flush()
             session.expunge(site)
         return site
+
+    @cached_property
+    def verified(self) -> Site:
+        """``site``, its SIAE status verified by a moderator."""
+        proof = reserved_status.proof("siae", kind="siae", authority="DREETS Bretagne", number=f"ACI-{self.n}",
+                                      document_date="2026-01-05", verified_by="user:1", verified_at=date(2026, 2, 1))
+        with session_scope(self.service.engine) as session:
+            site = session.get(Site, self.site.id)
+            sites.set_verification(session, site, "siae", proof, actor="user:1")
+        return self.site
+
+    def siae_proof(self) -> dict | None:
+        return self.now(Site, self.site.id).siae_verification
 
     @cached_property
     def conflict(self) -> int:
@@ -125,6 +138,9 @@ class Route:
 
 CID = {"contribution_id": lambda t: t.proposal.id}
 SID = {"site_id": lambda t: t.site.id}
+SIAE = {**SID, "flag": lambda t: "siae"}
+VERIFIED_SIAE = {"site_id": lambda t: t.verified.id, "flag": lambda t: "siae"}
+PROOF = {"authority": "DREETS Bretagne", "number": "ACI-35-12", "document_date": "2026-03-12"}
 
 
 def accepted(t: Targets) -> bool:
@@ -154,6 +170,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/moderation/sites/{site_id}"): Route(200, "item", SID),
     ("POST", "/moderation/sites/{site_id}/verifier"): Route(
         303, "item", SID, form=lambda t: {}, done=lambda t: t.now(Site, t.site.id).verified_at is not None),
+    ("POST", "/moderation/sites/{site_id}/statuts/{flag}/verifier"): Route(
+        303, "item", SIAE, form=lambda t: {"kind": "siae", **PROOF}, done=lambda t: t.siae_proof() is not None),
+    ("POST", "/moderation/sites/{site_id}/statuts/{flag}/retirer"): Route(
+        303, "item", VERIFIED_SIAE, form=lambda t: {}, done=lambda t: t.siae_proof() is None),
     ("POST", "/moderation/sites/{site_id}/archiver"): Route(
         303, "item", SID, form=lambda t: {"archive": "1"},
         done=lambda t: t.now(Site, t.site.id).status == SiteStatus.archived),
@@ -197,6 +217,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/moderation/sites/{site_id}/history"): Route(200, "item", SID),
     ("POST", "/api/moderation/sites/{site_id}/restore"): Route(
         200, "item", SID, form=lambda t: {"version": 1}, done=lambda t: t.now(Site, t.site.id).version == 3),
+    ("POST", "/api/moderation/sites/{site_id}/reserved-statuses/{flag}/verification"): Route(
+        200, "item", SIAE, form=lambda t: PROOF, done=lambda t: t.siae_proof() is not None),
+    ("POST", "/api/moderation/sites/{site_id}/reserved-statuses/{flag}/revocation"): Route(
+        200, "item", VERIFIED_SIAE, form=lambda t: {}, done=lambda t: t.siae_proof() is None),
     ("GET", "/api/moderation/pending-sites"): Route(200, "list", shows=proposal_name),
     # Import queues
     ("GET", "/moderation/imports/conflits"): Route(200, "list", shows=lambda t: t.conflict and t.site.name),

@@ -11,10 +11,12 @@ fake of their services.
 
 The schema cannot say some rules of the API: a box's west is not east of its east (nor its south
 north of its north), a radius or a distance order needs a centre, a SIRET ends with its Luhn key,
-and a ``cursor`` is only ever one the API handed out. Valid inputs are generated with those rules
+a ``cursor`` is only ever one the API handed out, and a reserved status's proof is of a kind of that
+status (an ESAT's number a FINESS number) and dated between 1975 and today. Valid inputs are generated with those rules
 applied (``within_runtime_rules``); invalid ones are left as generated.
 """
 import warnings
+from datetime import date
 from collections import Counter
 
 import pytest
@@ -26,7 +28,7 @@ from schemathesis.checks import CHECKS, load_all_checks, not_a_server_error, res
 from schemathesis.generation import GenerationMode
 
 from carto.app import create_app
-from carto.directory import sirene
+from carto.directory import reserved_status, sirene
 from carto.territory import geocoder
 from tests.fake_registers import FakeRegisters
 
@@ -46,6 +48,18 @@ def luhn_key(digits: str) -> int:
     return (10 - total % 10) % 10
 
 
+def _proof_within_rules(case) -> None:
+    flag, body = (case.path_parameters or {}).get("flag"), case.body
+    if flag not in reserved_status.STATUSES or not isinstance(body, dict) or "document_date" not in body:
+        return
+    kinds = reserved_status.STATUSES[flag].kinds
+    if body.get("kind") not in (*kinds, *((None,) if len(kinds) == 1 else ())):
+        body["kind"] = kinds[-1]
+    if body.get("kind") == "esat":
+        body["number"] = "350012345"
+    body["document_date"] = min(max(str(body["document_date"]), "1975-01-01"), date.today().isoformat())
+
+
 def within_runtime_rules(case):
     query = case.query or {}
     query.pop("cursor", None)
@@ -60,6 +74,7 @@ def within_runtime_rules(case):
         if float(south) > float(north):
             south, north = north, south
         query["bbox"] = ",".join((west, south, east, north))
+    _proof_within_rules(case)
     siret = (case.path_parameters or {}).get("siret")
     if isinstance(siret, str) and siret.isdigit() and len(siret) == 14:
         case.path_parameters["siret"] = siret[:13] + str(luhn_key(siret[:13]))

@@ -49,7 +49,7 @@ def test_a_site_page_shows_every_public_field_in_plain_french(client, demo_servi
                  "12 rue de Paris", "35000 Rennes", 'href="https://velo.example.org"',
                  'href="mailto:contact@velo.example.org"', 'href="tel:0299000000"',
                  "Du lundi au vendredi : 9 h – 12 h et 14 h – 18 h", "Samedi : 10 h – 12 h",
-                 "Fermé les jours fériés", "Association", "73282932000074", "Structure d&#39;insertion (SIAE)",
+                 "Fermé les jours fériés", "Association", "73282932000074", "SIAE — déclaré, non vérifié",
                  "Particuliers et professionnels", "Répar&#39;acteurs",
                  "Source : Réseau Vélo Bretagne (licence ouverte)"):
         assert text in html, text

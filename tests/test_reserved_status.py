@@ -123,7 +123,7 @@ def test_revoking_leaves_the_status_declared_and_out_of_the_verified_filter(clie
     site_id = declared_by_a_contributor(client, demo_service, moderation_accounts, sign_in)
     csrf = sign_in(client, moderation_accounts["reso"])
     url = f"/api/moderation/sites/{site_id}/reserved-statuses/siae"
-    assert client.post(f"{url}/revocation", headers={"X-CSRF-Token": csrf}).status_code == 422  # nothing to revoke
+    assert client.post(f"{url}/revocation", headers={"X-CSRF-Token": csrf}).status_code == 409  # nothing to revoke
     verified = client.post(f"{url}/verification", json=PROOF, headers={"X-CSRF-Token": csrf})
     assert verified.status_code == 200 and verified.json()["labels"] == [VERIFIED]
     assert NAME in supplier_names(client, reserved_verified="true")

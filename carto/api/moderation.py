@@ -503,11 +503,18 @@ def history_api(service: ServiceDep, me: ApiModerator, site_id: RowId):
                              for e in moderation.history(session, site_id)]}
 
 
+_PRINTABLE = r"[^\x00-\x1f\x7f-\x9f]"
+
+
 class ReservedProof(BaseModel):
-    kind: str | None = Field(None, max_length=10, description="siae ; pour ea_esat : ea ou esat")
-    authority: str = Field(max_length=200, description="Qui a délivré le document (DREETS Bretagne, ARS Bretagne…)")
-    number: str = Field(max_length=200, description="N° de conventionnement, d'agrément ou FINESS")
-    document_date: date = Field(description="Date du document (AAAA-MM-JJ)")
+    """What the schema cannot say is checked by ``reserved_status.proof`` (422 naming the field): the
+    kind fits the status, an ESAT's number is a FINESS number, the document is not dated after today."""
+    kind: Literal["siae", "ea", "esat"] | None = Field(None, description="siae ; pour ea_esat : ea ou esat")
+    authority: str = Field(max_length=reserved_status.MAX_AUTHORITY, pattern=rf"^{_PRINTABLE}*[^\s\x00-\x1f\x7f-\x9f]{_PRINTABLE}*$",
+                           description="Qui a délivré le document (DREETS Bretagne, ARS Bretagne…)")
+    number: str = Field(max_length=reserved_status.MAX_NUMBER, pattern=rf"^{reserved_status.NUMBER_PATTERN}$",
+                        description="N° de conventionnement (SIAE), d'agrément (EA) ou FINESS (ESAT, 9 caractères)")
+    document_date: date = Field(description="Date du document (AAAA-MM-JJ), au plus tard aujourd'hui")
 
 
 def _reserved_write(service: Service, me, site_id: int, work) -> dict:
@@ -519,6 +526,8 @@ def _reserved_write(service: Service, me, site_id: int, work) -> dict:
                     "labels": reserved_status.labels(site)}
     except moderation.DecisionError as e:
         raise _unprocessable(e.field, str(e)) from None
+    except moderation.Conflict as e:
+        raise HTTPException(409, detail=str(e)) from None
 
 
 @api.post("/sites/{site_id}/reserved-statuses/{flag}/verification", dependencies=[CsrfHeader],
@@ -529,7 +538,7 @@ def verify_reserved_api(service: ServiceDep, me: ApiModerator, site_id: RowId, f
 
 
 @api.post("/sites/{site_id}/reserved-statuses/{flag}/revocation", dependencies=[CsrfHeader],
-          summary="Retirer la vérification d'un statut SIAE ou EA/ESAT (il reste déclaré)")
+          summary="Retirer la vérification d'un statut SIAE ou EA/ESAT (il reste déclaré ; 409 s'il n'est pas vérifié)")
 def revoke_reserved_api(service: ServiceDep, me: ApiModerator, site_id: RowId, flag: ReservedFlag):
     return _reserved_write(service, me, site_id, lambda session, site: moderation.revoke_reserved(
         session, me.user, site, flag))

@@ -491,8 +491,8 @@ def revoke_reserved(session: Session, user: User, site: Site, flag: str) -> dict
         status = reserved_status.status_of(flag)
     except reserved_status.ProofError as e:
         raise DecisionError(str(e), e.field) from None
-    if getattr(site, status.column) is None:
-        raise DecisionError(f"le statut {status.label} de cette fiche n'est pas vérifié", "status")
+    if getattr(site, status.column) is None:  # not a bad request: the sheet is not in that state (any more)
+        raise Conflict(f"le statut {status.label} de cette fiche n'est pas vérifié")
     return sites.set_verification(session, site, flag, None, actor=f"user:{user.id}")
 
 

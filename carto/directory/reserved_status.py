@@ -70,7 +70,8 @@ STATUSES = {
 }
 COLUMNS = tuple(s.column for s in STATUSES.values())
 MAX_AUTHORITY, MAX_NUMBER = 120, 40
-_NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z ./_-]*")
+NUMBER_PATTERN = r"[0-9A-Za-z][0-9A-Za-z ./_-]*"
+_NUMBER = re.compile(NUMBER_PATTERN)
 OLDEST_DOCUMENT = date(1975, 1, 1)  # the loi d'orientation en faveur des personnes handicapées
 
 
