@@ -5,8 +5,8 @@ and none is verified (both columns start empty: only a moderator's act or the im
 register verifies, see carto.directory.reserved_status). Every site's stored JSON is written again,
 now with the public fields of its statuses (siae_status…).
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0026
+Revises: 0025
 """
 from alembic import op
 import sqlalchemy as sa
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from carto.directory import site_json
 
 
-revision = '0024'
-down_revision = '0023'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
