@@ -189,6 +189,31 @@ def test_a_site_known_only_by_its_commune_sits_at_its_centre(client, demo_servic
         assert (site.commune_code, site.status) == ("29024", SiteStatus.pending)
 
 
+@pytest.mark.parametrize("typed, code", [
+    ("Plouhinec (56169)", "56169"),  # as the form's list shows it
+    ("29024", "29024"),  # its INSEE code
+    ("29780", "29197"),  # a postcode of one commune
+    ("saint brandan", "22277"),  # accents, case and hyphens aside
+])
+def test_a_typed_commune_is_read_by_label_code_postcode_or_name(client, demo_service, typed, code):
+    response = new_site(client, lon="", lat="", commune=typed)
+    with demo_service.session() as session:
+        assert session.get(Site, contribution(demo_service, follow_token(response)).site_id).commune_code == code
+
+
+@pytest.mark.parametrize("typed, choices", [
+    ("Plouhinec", "Plouhinec (29197), Plouhinec (56169)"),
+    ("56680", "Gâvres (56062), Plouhinec (56169)"),
+])
+def test_a_commune_that_names_several_lists_them_and_keeps_what_was_typed(client, demo_service, typed, choices):
+    response = new_site(client, lon="", lat="", commune=typed, name="Atelier des deux rives")
+    assert response.status_code == 422
+    assert f'id="err-commune">plusieurs communes possibles : {choices}' in html.unescape(response.text)
+    assert 'value="Atelier des deux rives"' in response.text and f'value="{typed}"' in response.text
+    with demo_service.session() as session:
+        assert session.exec(select(Contribution)).all() == []
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("website", "javascript:alert(1)", "http"),
     ("siret", "83284597800029", "clé de contrôle"),

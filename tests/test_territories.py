@@ -78,3 +78,15 @@ def test_a_layer_without_insee_code_is_refused_clearly(tmp_path, service):
     gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(path)
     with pytest.raises(TerritoryLoadError, match="code INSEE"):
         bootstrap.load_territories(service, path)
+
+
+def test_one_matcher_finds_a_commune_by_postcode_and_or_name(session):
+    locator = Locator.from_db(session)
+    assert [c.code for c in locator.matching_communes(postcode="29270")] == [
+        "29024", "29029", "29089", "29152", "29205", "29250"]  # in name order: Carhaix-Plouguer… Saint-Hernin
+    assert [c.code for c in locator.matching_communes(name="PLOUHINEC")] == ["29197", "56169"]
+    assert [c.code for c in locator.matching_communes(postcode="56680", name="plouhinec")] == ["56169"]
+    assert locator.find_commune(name="Plouhinec") is None  # several: no guess
+    assert locator.find_commune(postcode=" 29780 ", name="Plouhinec") == "29197"
+    assert locator.find_commune(postcode="29780", name="Brest") is None  # both must fit
+    assert locator.matching_communes() == [] and locator.matching_communes(name=" - ") == []

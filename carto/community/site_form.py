@@ -2,19 +2,19 @@
 
 Form values are what a browser sends (text, repeated check boxes); errors are French and name the
 field, so the form can show each one beside its input. The commune is typed as text (« Rennes »,
-« Rennes (35238) », an INSEE code or a postcode) and resolved against the stored communes.
+« Rennes (35238) », an INSEE code or a postcode) and resolved by the locator's one commune matcher.
 """
 import math
 import re
 from dataclasses import dataclass
 
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from carto.directory import reserved_status
 from carto.storage.models import LEGAL_FORM_LABELS, RESERVED_VERIFICATIONS, Commune
 from carto.directory.site_schema import SiteData
-from carto.core.textnorm import words
+from carto.territory import locator
 
 TEXT_FIELDS = ("name", "description", "street", "postcode", "website", "email", "phone", "opening_hours",
                "siret", "legal_form")
@@ -107,23 +107,22 @@ def commune_label(commune: Commune | None) -> str:
     return f"{commune.name} ({commune.code})" if commune else ""
 
 
-def resolve_commune(session: Session, text: str) -> str:
-    """INSEE code of the commune named by ``text``; raises FormErrors naming « commune »."""
+def resolve_commune(communes: locator.Locator, text: str) -> str:
+    """INSEE code of the commune ``text`` names — as the form's list labels it (« Rennes (35238) »), its
+    code, its postcode or its name; raises FormErrors naming « commune »."""
     text = text.strip()
     code = re.search(r"\(([0-9AB]{5})\)\s*$", text)
     wanted = code.group(1) if code else text
-    rows = session.exec(select(Commune.code, Commune.name, Commune.postcodes)).all()
-    if any(r.code == wanted for r in rows):
+    if communes.commune(wanted):
         return wanted
     if re.fullmatch(r"\d{5}", text):
-        candidates = [r for r in rows if text in r.postcodes.split(",")]
+        candidates = communes.matching_communes(postcode=text)
     else:
-        name = words(re.sub(r"\s*\([^)]*\)\s*$", "", text))
-        candidates = [r for r in rows if name and words(r.name) == name]
+        candidates = communes.matching_communes(name=re.sub(r"\s*\([^)]*\)\s*$", "", text))
     if len(candidates) == 1:
         return candidates[0].code
     if len(candidates) > 1:
-        choices = ", ".join(f"{c.name} ({c.code})" for c in candidates[:8])
+        choices = ", ".join(commune_label(c) for c in candidates[:8])
         raise FormErrors([FieldError("commune", f"plusieurs communes possibles : {choices}")])
     raise FormErrors([FieldError("commune", f"commune inconnue en Bretagne : « {text[:80]} »")])
 
@@ -152,7 +151,7 @@ def site_data(session: Session, values: dict) -> SiteData:
     commune_code = None
     if values["commune"].strip() and lon is None:
         try:
-            commune_code = resolve_commune(session, values["commune"])
+            commune_code = resolve_commune(locator.current(session), values["commune"])
         except FormErrors as e:
             errors.extend(e.errors)
     fields = {f: values[f] for f in TEXT_FIELDS} | {f: values[f] for f in FLAGS}

@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 from sqlmodel import Session, select
 
-from carto.core.textnorm import words
+from carto.core.textnorm import fold, words
 from carto.storage import freshness
 from carto.storage.models import Commune, PoleCommune
 
@@ -74,17 +74,25 @@ class Locator:
     def placement(self, commune_code: str) -> Placement | None:
         return self.placements.get(commune_code)
 
-    def find_commune(self, postcode: str = "", name: str = "") -> str | None:
-        """The INSEE code of the one commune with this postcode and/or this name (accents, case and
-        hyphens ignored); None when none or several fit."""
+    def commune(self, code: str) -> Commune | None:
+        return self._by_code.get(code)
+
+    def matching_communes(self, postcode: str = "", name: str = "") -> list[Commune]:
+        """The communes with this postcode and/or this whole name (accents, case and hyphens ignored),
+        in name order: the one matcher of a typed commune (forms, imports, Sirene addresses)."""
         by_postcode, by_name = self._lookup
         fits = None
-        if postcode:
+        if postcode.strip():
             fits = set(by_postcode.get(postcode.strip(), ()))
         if name.strip():
             named = set(by_name.get(tuple(words(name)), ()))
             fits = named if fits is None else fits & named
-        return next(iter(fits)) if fits and len(fits) == 1 else None
+        return sorted((self._by_code[code] for code in fits or ()), key=lambda c: (fold(c.name), c.code))
+
+    def find_commune(self, postcode: str = "", name: str = "") -> str | None:
+        """The INSEE code of the one commune that matches; None when none or several do."""
+        fits = self.matching_communes(postcode, name)
+        return fits[0].code if len(fits) == 1 else None
 
     @cached_property
     def _lookup(self) -> tuple[dict[str, list[str]], dict[tuple, list[str]]]:
