@@ -176,3 +176,70 @@ def test_a_moderators_proof_needs_a_readable_number(number):
         reserved_status.proof("siae", kind="siae", authority="DREETS", number=number, document_date="2026-01-02",
                               verified_by="user:1", verified_at=date(2026, 4, 1))
     assert refused.value.field == "number"
+
+
+# --- Imports: a register trusted for a status verifies it; any other file only declares ----------
+
+REGISTER = """Identifiant;Nom;Catégories;Commune;Conventionnement;Date
+S1;Régie de quartier de Brest;Ressourcerie;29019;EI-029-2025-0042;12/03/2026
+S2;Chantier vélo de Carhaix;Atelier vélo;29024;;
+S3;Atelier d'insertion de Rennes;Ressourcerie;35238;n°??;2026-01-15
+"""
+REGISTER_MAPPING = """source: siae-dreets
+key: Identifiant
+fields: {name: Nom, commune_code: Commune, siae_number: Conventionnement, siae_document_date: Date}
+constants: {siae: true}
+authoritative: {siae: DREETS Bretagne}
+activities: {from: Catégories, values: {Ressourcerie: [reemploi], Atelier vélo: [velo]}}
+csv: {delimiter: ";"}
+"""
+DIRECTORY = """Identifiant;Nom;Catégories;Commune;SIAE
+D1;Recyclerie de Quimper;Ressourcerie;29232;oui
+"""
+DIRECTORY_MAPPING = """source: annuaire
+key: Identifiant
+fields: {name: Nom, commune_code: Commune, siae: SIAE}
+activities: {from: Catégories, values: {Ressourcerie: [reemploi]}}
+csv: {delimiter: ";"}
+"""
+
+
+def import_text(service, tmp_path, name: str, text: str, mapping_text: str):
+    from carto.importers import run_import
+    (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+    (tmp_path / f"{name}.yaml").write_text(mapping_text, encoding="utf-8")
+    return run_import(service, tmp_path / f"{name}.csv", "csv", mapping=tmp_path / f"{name}.yaml")
+
+
+def labels_by_key(service, source: str) -> dict[str, list[str]]:
+    with service.session() as session:
+        return {s.source_key: reserved_status.labels(s) for s in session.exec(select(Site).where(Site.source == source))}
+
+
+def test_a_register_trusted_for_a_status_verifies_it_and_the_summary_counts_both(service, tmp_path):
+    from carto.importers import summary
+    report = import_text(service, tmp_path, "registre", REGISTER, REGISTER_MAPPING)
+    assert (report.created, report.verified, report.declared) == (3, 2, 1)
+    assert "  statuts SIAE ou EA/ESAT vérifiés (registre faisant foi) : 2" in summary.lines(report)
+    assert any("SIAE importé comme déclaré, non vérifié : numéro illisible" in w for _, w in report.warnings)
+    assert labels_by_key(service, "siae-dreets") == {
+        "S1": ["SIAE — vérifié (DREETS Bretagne, n° EI-029-2025-0042, 12/03/2026)"],
+        "S2": [f"SIAE — vérifié (DREETS Bretagne, {date.today():%d/%m/%Y})"],  # no number or date in the file
+        "S3": [DECLARED]}
+    with service.session() as session:
+        proof = session.exec(select(Site).where(Site.source_key == "S1")).one().siae_verification
+    assert (proof["verified_by"], proof["verified_at"]) == ("import:siae-dreets", date.today().isoformat())
+
+    again = import_text(service, tmp_path, "registre", REGISTER, REGISTER_MAPPING)
+    assert (again.unchanged, again.verified, again.declared) == (3, 0, 0)  # listed again: nothing new
+
+    other = import_text(service, tmp_path, "annuaire", DIRECTORY, DIRECTORY_MAPPING)
+    assert (other.created, other.verified, other.declared) == (1, 0, 1)
+    assert labels_by_key(service, "annuaire") == {"D1": [DECLARED]}
+
+
+def test_a_proof_column_needs_a_register_trusted_for_its_status(service, tmp_path):
+    from carto.importers import ImportFileError
+    with pytest.raises(ImportFileError, match="siae_number : seulement pour un registre qui fait foi"):
+        import_text(service, tmp_path, "annuaire", DIRECTORY,
+                    DIRECTORY_MAPPING.replace("siae: SIAE}", "siae: SIAE, siae_number: SIAE}"))

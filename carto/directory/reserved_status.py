@@ -132,10 +132,13 @@ def _number(kind: Kind, text: str, required: bool) -> str | None:
 def _document_date(value: date | str | None, today: date, required: bool) -> str | None:
     if isinstance(value, str):
         text = value.strip()
+        french = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)  # as a French spreadsheet writes it
         try:
-            value = date.fromisoformat(text) if text else None
+            value = (date(int(french[3]), int(french[2]), int(french[1])) if french
+                     else date.fromisoformat(text) if text else None)
         except ValueError:
-            raise ProofError("date du document illisible (attendue : AAAA-MM-JJ)", "document_date") from None
+            raise ProofError("date du document illisible (attendue : AAAA-MM-JJ ou JJ/MM/AAAA)",
+                             "document_date") from None
     if value is None:
         if required:
             raise ProofError("date du document manquante", "document_date")
@@ -146,12 +149,36 @@ def _document_date(value: date | str | None, today: date, required: bool) -> str
     return value.isoformat()
 
 
-def same_proof(a: dict | None, b: dict | None) -> bool:
-    """Whether two proofs say the same (who wrote them and when aside): a register that lists a
-    site again confirms its proof, it does not make a new one."""
-    def content(p):
-        return p and {k: v for k, v in p.items() if k not in ("verified_at", "verified_by")}
-    return content(a) == content(b)
+STAMP = ("verified_by", "verified_at")
+
+
+def without_stamp(proof: dict | None) -> dict | None:
+    """What a proof says, who recorded it and when aside."""
+    return proof and {k: v for k, v in proof.items() if k not in STAMP}
+
+
+def stamped(proof: dict | None, earlier: dict | None, *, verified_by: str, verified_at: date) -> dict | None:
+    """A register's proof with who and when: those of ``earlier`` when it said the same (a register
+    listing a site again confirms its proof, it does not make a new one)."""
+    if not proof:
+        return proof
+    if earlier and without_stamp(earlier) == without_stamp(proof):
+        return {**proof, **{k: earlier.get(k) for k in STAMP}}
+    return {**proof, "verified_by": verified_by, "verified_at": verified_at.isoformat()}
+
+
+def counts(before: Mapping | None, after: Mapping) -> dict[State, int]:
+    """The statuses a write set, by state: newly declared, or newly verified (by another proof)."""
+    found = {State.declared: 0, State.verified: 0}
+    for flag, status in STATUSES.items():
+        old = state(bool(before and before[flag]), before and before[status.column])
+        new = state(after[flag], after[status.column])
+        if new is State.verified and (old is not State.verified or without_stamp(before[status.column])
+                                       != without_stamp(after[status.column])):
+            found[new] += 1
+        elif new is State.declared and old is None:
+            found[new] += 1
+    return found
 
 
 # --- Saying it -------------------------------------------------------------------------------------

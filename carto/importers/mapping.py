@@ -21,7 +21,9 @@ become our activities::
       lat: Latitude
       website: Site web
       siret: SIRET
-      siae: SIAE                        # yes/no columns: oui, 1, true, x… are true
+      siae: SIAE                        # yes/no columns: oui, 1, true, x… are true: declared statuses
+      siae_number: N° conventionnement  # with `authoritative` only (also ea_esat_number, ea_esat_kind:
+      siae_document_date: Date          # EA or ESAT, siae_document_date, ea_esat_document_date)
       labels: Réseaux                   # a list, split on `separator`
     constants:                          # values given to every row
       ess: true
@@ -34,14 +36,21 @@ become our activities::
         Ressourcerie: [reemploi]
       default: []                       # activities every row gets
     csv: {delimiter: ";", encoding: utf-8}   # CSV only; the delimiter is guessed when absent
+    authoritative:                      # this file is the register of these statuses (SIAE of the
+      siae: DREETS Bretagne             # DREETS, ESAT of FINESS…): what it says is verified, by
+                                        # this authority, with the number when it gives one
 
 A row whose categories give no activity is skipped (« aucune activité correspondante »).
+A status ticked by any other file is declared, never verified (``carto.directory.reserved_status``);
+a proof a register gives that cannot be read is dropped with a warning, and the status stays declared.
 """
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import yaml
 
+from carto.directory import reserved_status
 from carto.importers import values
 from carto.importers.records import ImportFileError, Record, Skip
 from carto.storage.models import SiteStatus
@@ -51,8 +60,13 @@ from carto.core.textnorm import fold
 TEXT_FIELDS = {"name", "description", "street", "postcode", "commune_code", "website", "email", "phone",
                "opening_hours", "siret", "legal_form", "verified_at"}
 FLAG_FIELDS = {"ess", "siae", "ea_esat", "serves_individuals", "serves_professionals"}
-FIELDS = TEXT_FIELDS | FLAG_FIELDS | {"lon", "lat", "labels", "city"}
-KEYS = {"source", "credit", "licence", "key", "status", "fields", "constants", "activities", "csv", "separator"}
+# The proof of a reserved status a register gives: status → {part of the proof: field of the mapping}.
+PROOF_FIELDS = {flag: {part: f"{flag}_{part}" for part in ("number", "document_date", *(
+    ("kind",) if len(status.kinds) > 1 else ()))} for flag, status in reserved_status.STATUSES.items()}
+FIELDS = TEXT_FIELDS | FLAG_FIELDS | {"lon", "lat", "labels", "city"} | {
+    name for parts in PROOF_FIELDS.values() for name in parts.values()}
+KEYS = {"source", "credit", "licence", "key", "status", "fields", "constants", "activities", "csv", "separator",
+        "authoritative"}
 NOT_SITE_DATA = {"ess"}  # Site columns that SiteData does not carry: they go to Record.extra
 CLEANERS = {  # text → field value; fields not listed are optional texts (None when empty)
     "name": str, "street": str,
@@ -76,6 +90,7 @@ class FieldMapping:
     categories: dict[str, list[str]] = field(default_factory=dict)  # folded category → activities
     default_activities: list[str] = field(default_factory=list)
     csv: dict = field(default_factory=dict)
+    authoritative: dict[str, str] = field(default_factory=dict)  # reserved status → authority it verifies for
 
 
 def with_defaults(mapping: FieldMapping, key: str, categories_from: str, **paths: str | list[str]) -> FieldMapping:
@@ -113,13 +128,31 @@ def parse(raw: dict, taxonomy: Taxonomy) -> FieldMapping:
         return sorted({taxonomy.activity(str(a)).slug for a in ([items] if isinstance(items, str) else items or [])})
 
     source_from = acts.get("from") or []
-    return FieldMapping(
+    authoritative = _authoritative(raw.get("authoritative") or {}, {**fields, **constants})
+    return FieldMapping(authoritative=authoritative,
         source=raw.get("source"), credit=raw.get("credit"), licence=raw.get("licence"), key=raw.get("key"),
         status=SiteStatus(raw.get("status", "published")), fields=fields, constants=constants,
         categories_from=[source_from] if isinstance(source_from, str) else list(source_from),
         separator=str(acts.get("separator", raw.get("separator", ";"))),
         categories={fold(str(k)).strip(): slugs(v) for k, v in (acts.get("values") or {}).items()},
         default_activities=slugs(acts.get("default")), csv=dict(raw.get("csv") or {}))
+
+
+def _authoritative(raw: dict, mapped: dict) -> dict[str, str]:
+    """The statuses this file is a register of, and the authority named for each; a proof's fields
+    only make sense for them."""
+    if not isinstance(raw, dict):
+        raise ValueError("authoritative : un dictionnaire statut: autorité est attendu (siae: DREETS Bretagne)")
+    _known(raw, set(reserved_status.STATUSES), "statut inconnu sous authoritative")
+    for flag, authority in raw.items():
+        if not isinstance(authority, str) or not authority.strip():
+            raise ValueError(f"authoritative : nommez l'autorité qui fait foi pour {flag} (par exemple DREETS Bretagne)")
+    for flag, parts in PROOF_FIELDS.items():
+        orphans = sorted(set(parts.values()) & set(mapped)) if flag not in raw else []
+        if orphans:
+            raise ValueError(f"{', '.join(orphans)} : seulement pour un registre qui fait foi (authoritative: "
+                             f"{{{flag}: …}}) ; d'une autre source, un statut reste déclaré")
+    return {flag: authority.strip() for flag, authority in raw.items()}
 
 
 def _known(section: dict, allowed: set[str], problem: str) -> None:
@@ -170,7 +203,25 @@ def to_record(obj: dict, position: int, mapping: FieldMapping, point: tuple[floa
     if point is not None:
         record.fields["lon"], record.fields["lat"] = point
     record.drop_half_point()
+    _prove(record, mapping)
     return record
+
+
+def _prove(record: Record, mapping: FieldMapping) -> None:
+    """The proof of each status this register verifies, when the row declares it (its parts as the
+    file gives them; who and when are stamped at writing, ``carto.importers.pipeline``)."""
+    for flag, authority in mapping.authoritative.items():
+        parts = {part: record.fields.pop(name, None) for part, name in PROOF_FIELDS[flag].items()}
+        if not record.fields.get(flag):
+            continue
+        try:
+            proof = reserved_status.proof(flag, authority=authority, verified_by="", verified_at=date.today(),
+                                          number_required=False, date_required=False, **{
+                                              "kind": None, "number": "", "document_date": None, **parts})
+        except reserved_status.ProofError as e:
+            record.warnings.append(f"{reserved_status.STATUSES[flag].label} importé comme déclaré, non vérifié : {e}")
+            continue
+        record.extra[reserved_status.STATUSES[flag].column] = reserved_status.without_stamp(proof)
 
 
 def _set(record: Record, name: str, raw: list, separator: str) -> None:

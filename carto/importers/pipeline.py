@@ -8,6 +8,7 @@ corrections. After a complete run, the source's sites the file no longer lists a
 """
 import gc
 import time
+from datetime import date
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, tuple_, update
 from sqlmodel import Session
 
-from carto.directory import bulk, sites
+from carto.directory import bulk, reserved_status, sites
 from carto.directory.service import Service
 from carto.storage.db import session_scope
 from carto.importers import geocoding, interrupted, reconcile
@@ -45,6 +46,8 @@ class ImportReport:
     skipped: list[Skip] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
     missing: int = 0  # the source's sites the file no longer lists (newly flagged)
+    declared: int = 0  # reserved statuses (SIAE, EA/ESAT) the file declared anew
+    verified: int = 0  # … and those it verified (a register trusted for them: ``authoritative``)
     reappeared: int = 0  # flagged sites the file lists again
     conflicts: int = 0
     run_id: int | None = None
@@ -92,6 +95,8 @@ class Outcome:
     updated: int = 0
     unchanged: int = 0
     conflicts: int = 0
+    declared: int = 0
+    verified: int = 0
     reappeared: list[int] = field(default_factory=list)  # ids of flagged sites listed again
     skipped: list[Skip] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
@@ -178,6 +183,7 @@ class Pipeline:
         report.created, report.updated = report.created + outcome.created, report.updated + outcome.updated
         report.unchanged, report.conflicts = report.unchanged + outcome.unchanged, report.conflicts + outcome.conflicts
         report.reappeared += len(outcome.reappeared)
+        report.declared, report.verified = report.declared + outcome.declared, report.verified + outcome.verified
         report.skipped.extend(outcome.skipped)
         report.warnings.extend(outcome.warnings)
 
@@ -199,6 +205,10 @@ class Pipeline:
         outcome.created = len(new)
         outcome.reappeared += [stored[p.key].site_id for p in changed if stored[p.key].missing]
         plans = self._plan_updates(session, changed, stored, outcome)
+        for before, after in [(None, p.row) for p in new] + [(p.before, p.row) for p in plans]:
+            statuses = reserved_status.counts(before, after)
+            outcome.declared += statuses[reserved_status.State.declared]
+            outcome.verified += statuses[reserved_status.State.verified]
         if self.report.dry_run:
             return
         # In the batch's transaction: a heartbeat means a whole batch more is written.
@@ -224,6 +234,7 @@ class Pipeline:
             fields = dict(fields)  # a result read ahead is reused if the batch is read again
             activities = fields.pop("activities")
             row = bulk.new_row(fields, **checked.record.extra, source=self.source, source_key=checked.key)
+            self._stamp(row, None)
             prepared.append(Prepared(checked.position, checked.key, row, activities, checked.digest))
         placed = []
         for p, error in zip(prepared, bulk.place([p.row for p in prepared], self.service.locator)):
@@ -235,6 +246,13 @@ class Pipeline:
             else:
                 outcome.skipped.append(Skip(p.position, "position", str(error), p.key))
         return placed
+
+    def _stamp(self, row: dict, stored: dict | None) -> None:
+        """Who verified the statuses this register proves, and when: this import, today, unless the
+        site holds the same proof already (then its first verification stands)."""
+        for column in reserved_status.COLUMNS:
+            row[column] = reserved_status.stamped(row[column], stored and stored[column],
+                                                  verified_by=self.site_actor, verified_at=date.today())
 
     def _stored(self, session: Session, keys: list[str]) -> dict[str, Stored]:
         query = (select(SITE.c.source_key, SITE.c.id, SITE.c.version, SITE.c.missing_from_source_at,
@@ -266,6 +284,7 @@ class Pipeline:
             s = stored[p.key]
             # Listed again, if it was not: a later absence is asked about anew.
             row = rows[s.site_id] | LISTED_AGAIN
+            self._stamp(p.row, row)
             current = sites.snapshot_of(row, activities[s.site_id])
             decision = reconcile.decide(current, reconcile.baseline(current, earlier.get(s.site_id), s.overrides),
                                         sites.snapshot_of(p.row, p.activities))

@@ -7,10 +7,12 @@ the source now says something else again, records a conflict for the moderation 
 """
 from dataclasses import dataclass, field
 
+from carto.storage.models import RESERVED_VERIFICATIONS
+
 # Fields an import writes, grouped as a moderator sees them (a position is one thing).
 IMPORTED = ("name", "description", "street", "postcode", "website", "email", "phone", "opening_hours", "siret",
             "legal_form", "siae", "ea_esat", "serves_individuals", "serves_professionals", "labels", "verified_at",
-            "activities")
+            "activities", *RESERVED_VERIFICATIONS.values())
 GROUPS: dict[str, tuple[str, ...]] = {"position": ("lon", "lat", "position_precision"), **{f: (f,) for f in IMPORTED}}
 # The source's own statements about a site, which no form edits: always written.
 SOURCE_OWNED = ("ess", "credit")

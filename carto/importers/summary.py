@@ -16,6 +16,8 @@ def counts(report: ImportReport) -> list[tuple[str, int]]:
         ("conflits avec une correction de modérateur", report.conflicts),
         ("absentes du fichier, signalées aux modérateurs", report.missing),
         ("de nouveau présentes dans le fichier", report.reappeared),
+        ("statuts SIAE ou EA/ESAT déclarés (non vérifiés)", report.declared),
+        ("statuts SIAE ou EA/ESAT vérifiés (registre faisant foi)", report.verified),
     ]
 
 
