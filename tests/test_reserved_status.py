@@ -101,6 +101,9 @@ def test_a_moderator_verifies_with_the_document_and_buyers_see_it_everywhere(cli
         "siae_status": "verified", "siae_authority": "DREETS Bretagne", "siae_number": "035-ACI-2024-12",
         "siae_document_date": "2026-03-12", "siae_verified_at": date.today().isoformat(),
         "siae_verified_by": "moderation"}
+    assert client.get(f"/ogc/collections/sites/items/{site_id}").json()["properties"]["siae_status"] == "verified"
+    ogc = client.get("/ogc/collections/sites/items", params={"reserved_verified": "true", "limit": 1000}).json()
+    assert [f["id"] for f in ogc["features"]] == [site_id]  # the demo's SIAE are all declared
     assert NAME in supplier_names(client, reserved="siae", reserved_verified="true")
     assert VERIFIED in client.get("/sourcing", params={"territory": "Rennes", "reserved": "siae",
                                                        "reserved_verified": "true"}).text
