@@ -38,7 +38,7 @@ from common import carto_command, cpu_seconds, free_port, serve  # noqa: E402
 from assign_points import BBOX as ASSIGN_BOX, assign  # noqa: E402
 from carto.storage import migrate  # noqa: E402
 from carto.storage.db import make_engine, normalize_url  # noqa: E402
-from carto.directory.geojson import PUBLIC_FIELDS  # noqa: E402
+from carto.directory.public_fields import STORED  # noqa: E402
 from carto.territory.locator import Locator  # noqa: E402
 from carto.core import taxonomy  # noqa: E402
 from sqlmodel import Session  # noqa: E402
@@ -54,10 +54,10 @@ def view_sql(taxonomy) -> str:
     return f"""
 DROP VIEW IF EXISTS pygeoapi_sites;
 CREATE VIEW pygeoapi_sites AS
-SELECT s.id, {", ".join(f"s.{name}" for name in PUBLIC_FIELDS)},
-       (SELECT json_agg(a.activity ORDER BY a.activity) FROM siteactivity a WHERE a.site_id = s.id) AS activities,
+SELECT s.id, {", ".join(f"s.{f.attribute} AS {f.name}" for f in STORED)},
+       (SELECT json_agg(a.activity ORDER BY a.activity) FROM siteactivity a WHERE a.site_id = s.id) AS activites,
        (SELECT json_agg(DISTINCT CASE a.activity {domain_of} END) FROM siteactivity a WHERE a.site_id = s.id)
-         AS domains,
+         AS domaines,
        ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) AS geom
 FROM site s WHERE s.status = 'published'
 """

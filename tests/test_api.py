@@ -40,8 +40,8 @@ def test_sites_are_a_geojson_feature_collection_with_their_total(client):
     assert feature["type"] == "Feature" and isinstance(feature["id"], int)
     lon, lat = feature["geometry"]["coordinates"]
     assert -5.2 < lon < -1.0 and 47.2 < lat < 48.9  # RFC 7946: longitude first
-    assert feature["properties"]["name"].startswith("[Démo]")
-    assert feature["properties"]["activities"]
+    assert feature["properties"]["nom"].startswith("[Démo]")
+    assert feature["properties"]["activites"]
     assert "search_text" not in feature["properties"]
 
 
@@ -63,23 +63,23 @@ def _pole_communes(client, pole_id):
 
 
 @pytest.mark.parametrize("query, matches", [
-    ("activity=velo", lambda f, c: "velo" in f["properties"]["activities"]),
-    ("activity=velo&activity=textile", lambda f, c: {"velo", "textile"} & set(f["properties"]["activities"])),
-    ("activity=velo,textile", lambda f, c: {"velo", "textile"} & set(f["properties"]["activities"])),
-    ("domain=mobilite", lambda f, c: "mobilite" in f["properties"]["domains"]),
+    ("activity=velo", lambda f, c: "velo" in f["properties"]["activites"]),
+    ("activity=velo&activity=textile", lambda f, c: {"velo", "textile"} & set(f["properties"]["activites"])),
+    ("activity=velo,textile", lambda f, c: {"velo", "textile"} & set(f["properties"]["activites"])),
+    ("domain=mobilite", lambda f, c: "mobilite" in f["properties"]["domaines"]),
     # « repair café » is a synonym of the activity « réparation » (geodata/taxonomy.yaml)
-    ("q=repair cafe", lambda f, c: "repair cafe" in f["properties"]["name"].lower().replace("é", "e")
-     or "reparation" in f["properties"]["activities"]),
+    ("q=repair cafe", lambda f, c: "repair cafe" in f["properties"]["nom"].lower().replace("é", "e")
+     or "reparation" in f["properties"]["activites"]),
     ("bbox=-1.75,48.08,-1.6,48.14", lambda f, c: _in_box(f, -1.75, 48.08, -1.6, 48.14)),
-    ("commune=35238", lambda f, c: f["properties"]["commune_code"] == "35238"),
-    ("epci=243500139", lambda f, c: f["properties"]["epci_code"] == "243500139"),
-    ("pays=15", lambda f, c: f["properties"]["pays_code"] == "15"),
-    ("departement=29", lambda f, c: f["properties"]["dep_code"] == "29"),
-    ("pole=adesk", lambda f, c: f["properties"]["commune_code"] in _pole_communes(c, "adesk")),
+    ("commune=35238", lambda f, c: f["properties"]["code_commune"] == "35238"),
+    ("epci=243500139", lambda f, c: f["properties"]["code_epci"] == "243500139"),
+    ("pays=15", lambda f, c: f["properties"]["code_pays"] == "15"),
+    ("departement=29", lambda f, c: f["properties"]["code_departement"] == "29"),
+    ("pole=adesk", lambda f, c: f["properties"]["code_commune"] in _pole_communes(c, "adesk")),
     ("near=-1.6778,48.1173&radius_km=3", lambda f, c: search.distance_km(*RENNES, *f["geometry"]["coordinates"]) <= 3),
     ("siae=true", lambda f, c: f["properties"]["siae"]),
     ("ea=true", lambda f, c: f["properties"]["ea_esat"]),
-    ("siae=false&departement=56", lambda f, c: not f["properties"]["siae"] and f["properties"]["dep_code"] == "56"),
+    ("siae=false&departement=56", lambda f, c: not f["properties"]["siae"] and f["properties"]["code_departement"] == "56"),
 ])
 def test_each_filter_keeps_exactly_the_matching_sites(client, query, matches):
     selected = get_all(client, f"/api/sites?{query}&limit=1000")

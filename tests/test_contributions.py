@@ -67,7 +67,7 @@ def test_a_proposed_site_waits_unseen_then_shows_on_the_map_once_accepted(client
 
     features = client.get("/api/sites", params={"q": "Lices"}).json()["features"]
     assert [f["id"] for f in features] == [c.site_id]
-    assert features[0]["properties"]["commune_code"] == "35238"
+    assert features[0]["properties"]["code_commune"] == "35238"
     assert "Acceptée" in client.get(f"/suivi/{token}").text
     subjects = [m["Subject"] for m in outbox(demo_service) if m["To"] == CONTRIBUTOR["contributor_email"]]
     assert len(subjects) == 2 and "bien reçue" in subjects[0]
@@ -100,7 +100,7 @@ def test_a_change_is_kept_as_a_diff_and_a_refusal_reason_reaches_the_contributor
     client.cookies.clear()
     follow = client.get(f"/suivi/{token}").text
     assert "Refusée" in follow and "Le nom actuel est le bon &lt;b&gt;merci&lt;/b&gt;" in follow
-    assert client.get(f"/api/sites/{site.id}").json()["properties"]["name"] == site.name
+    assert client.get(f"/api/sites/{site.id}").json()["properties"]["nom"] == site.name
     refusal = [m for m in outbox(demo_service) if "n'a pas été retenue" in m.get_content()]
     assert "Le nom actuel est le bon <b>merci</b>" in refusal[0].get_content()
 

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from carto.core import licences
-from carto.directory import sites
+from carto.directory import public_fields, sites
 from carto.directory.site_schema import SiteData
 from carto.publish import exports, table_schema
 from carto.query import sourcing
@@ -62,11 +62,11 @@ def gdal(*args) -> subprocess.CompletedProcess:
 @ogrinfo
 def test_gdal_finds_the_csv_header_and_points_without_warning(hostile, tmp_path):
     path = export(hostile, "csv", tmp_path)
-    run = gdal("ogrinfo", "-ro", "-al", "-so", "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat",
+    run = gdal("ogrinfo", "-ro", "-al", "-so", "-oo", "X_POSSIBLE_NAMES=longitude", "-oo", "Y_POSSIBLE_NAMES=latitude",
                "-oo", "AUTODETECT_TYPE=YES", "-oo", "QUOTED_FIELDS_AS_STRING=YES", str(path))
     assert "Geometry: Point" in run.stdout and f"Feature Count: {len(FORMULAS)}" in run.stdout
-    assert "\nname: String" in run.stdout  # the header, not a credit line
-    assert "siret: String" in run.stdout and "commune_code: String" in run.stdout  # codes, not numbers
+    assert "\nnom: String" in run.stdout  # the header, not a credit line
+    assert "siret: String" in run.stdout and "code_commune: String" in run.stdout  # codes, not numbers
     assert "Warning" not in run.stderr + run.stdout
 
 
@@ -78,7 +78,7 @@ def test_gdal_reads_the_geopackage_and_geojson_as_points_without_warning(hostile
     assert "Geometry: Point" in run.stdout and f"Feature Count: {len(FORMULAS)}" in run.stdout
     assert "Warning" not in run.stderr + run.stdout, run.stderr
     if fmt == "gpkg":
-        assert "verified_at: DateTime" in run.stdout and "updated_at: DateTime" in run.stdout
+        assert "date_verification: DateTime" in run.stdout and "date_maj: DateTime" in run.stdout
         converted = tmp_path / "copie.gpkg"  # and ogr2ogr copies it without a complaint
         copy = gdal("ogr2ogr", "-f", "GPKG", str(converted), str(path), "sites")
         assert "Warning" not in copy.stderr
@@ -104,7 +104,7 @@ def test_frictionless_validates_the_xlsx_and_geojson_rows_against_the_schema(hos
         checklist=frictionless.Checklist(skip_errors=["incorrect-label"]))  # headers: the titles
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     features = json.loads(export(hostile, "geojson", tmp_path).read_text(encoding="utf-8"))["features"]
-    lists = {c.name for c in exports.COLUMNS if c.kind == "list"}
+    lists = {c.name for c in public_fields.IN_EXPORT if c.kind == "list"}
     rows = [{k: exports.LIST_SEPARATOR.join(v) if k in lists else v for k, v in f["properties"].items()}
             for f in features]
     report = frictionless.Resource(rows, schema=schema).validate()
@@ -114,18 +114,18 @@ def test_frictionless_validates_the_xlsx_and_geojson_rows_against_the_schema(hos
 def test_pandas_reads_the_semicolon_csv_as_french_spreadsheets_write_it(hostile, tmp_path):
     path = export(hostile, "csv", tmp_path, ";")
     frame = pandas.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", dtype={"siret": str})
-    assert list(frame.columns) == [c.name for c in exports.COLUMNS]
-    assert frame["lon"].dtype == float and frame["siret"].iloc[0] == "73282932000074"
+    assert list(frame.columns) == [c.name for c in public_fields.IN_EXPORT]
+    assert frame["longitude"].dtype == float and frame["siret"].iloc[0] == "73282932000074"
 
 
 def test_no_csv_cell_starts_a_formula_and_a_phone_stays_readable(hostile, tmp_path):
     rows = list(csv.DictReader(io.StringIO(export(hostile, "csv", tmp_path).read_text(encoding="utf-8-sig"))))
-    text = [c.name for c in exports.COLUMNS if c.kind in ("str", "code", "list")]
+    text = [c.name for c in public_fields.IN_EXPORT if c.kind in ("str", "code", "list")]
     with hostile.session() as session:  # as stored: names come trimmed
         stored = {s.id: s for s in session.exec(select(Site))}
-    assert {r["name"] for r in rows} == {"'" + stored[int(r["id"])].name for r in rows}
+    assert {r["nom"] for r in rows} == {"'" + stored[int(r["id"])].name for r in rows}
     assert {r["description"] for r in rows} == {"'" + stored[int(r["id"])].description for r in rows}
-    assert {r["phone"] for r in rows} == {"'" + PHONE}
+    assert {r["telephone"] for r in rows} == {"'" + PHONE}
     assert not [r[k] for r in rows for k in text if r[k].lstrip(" ").startswith(exports.FORMULA_STARTS)]
 
 
@@ -136,7 +136,7 @@ def test_no_xlsx_cell_is_a_formula_and_text_stays_as_typed(hostile, tmp_path):
     with hostile.session() as session:
         stored = set(session.exec(select(Site.name)))
     assert {c.value for c in cells if c.column == 2} == stored  # written as strings: nothing added, nothing run
-    assert {c.value for c in cells if c.column == [x.name for x in exports.COLUMNS].index("phone") + 1} == {PHONE}
+    assert {c.value for c in cells if c.column == [x.name for x in public_fields.IN_EXPORT].index("telephone") + 1} == {PHONE}
 
 
 def test_the_http_csv_is_the_same_file(hostile, tmp_path):

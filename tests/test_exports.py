@@ -13,7 +13,7 @@ import re
 import sqlite3
 from typer.testing import CliRunner
 
-from carto.directory import sites
+from carto.directory import public_fields, sites
 
 from carto.core import licences
 from carto.storage import source_licences
@@ -29,8 +29,8 @@ from tests.helpers import DATA, found, make_client
 
 TRICKY_NAME = 'L\'Œuvre « Gaël » — réemploi, "meubles" #2'
 LVAO_CREDIT = "ADEME — Longue vie aux objets (Licence Ouverte)"
-NAMES = [c.name for c in exports.COLUMNS]
-TITLES = [c.title for c in exports.COLUMNS]
+NAMES = [c.name for c in public_fields.IN_EXPORT]
+TITLES = [c.title for c in public_fields.IN_EXPORT]
 
 
 @pytest.fixture
@@ -73,16 +73,16 @@ def test_csv_has_its_header_on_line_1_and_reads_the_same_with_the_csv_module_and
     assert rows[0] == list(frame.columns) == NAMES
     assert rows[1:] == frame.values.tolist()
     tricky_row = dict(zip(rows[0], rows[1]))
-    assert tricky_row["name"] == TRICKY_NAME
+    assert tricky_row["nom"] == TRICKY_NAME
     assert tricky_row["description"] == "Meubles ; vaisselle, jouets\nDeuxième ligne : « œuvre » #solidaire"
-    assert tricky_row["activity_labels"] == "Réemploi, recyclerie et ressourcerie ; Mobilier professionnel de seconde main"
-    assert tricky_row["activities"] == "reemploi ; mobilier-professionnel"
-    assert tricky_row["siret"] == "73282932000074" and tricky_row["commune_code"] == "35238"
-    assert tricky_row["epci_name"] == "Rennes Métropole" and tricky_row["pays_name"] == "Pays de Rennes"
-    assert tricky_row["siae"] == "oui" and tricky_row["verified_at"] == "2026-03-02"
-    assert tricky_row["opening_hours"] == "Mo-Fr 09:00-12:00"  # the OSM value, beside its wording
-    assert tricky_row["opening_hours_text"].startswith("Du lundi au vendredi")
-    assert tricky_row["lon"] == ("-1.6778" if sep == "," else "-1,6778")  # French spreadsheets want , decimals
+    assert tricky_row["activites_libelles"] == "Réemploi, recyclerie et ressourcerie ; Mobilier professionnel de seconde main"
+    assert tricky_row["activites"] == "reemploi ; mobilier-professionnel"
+    assert tricky_row["siret"] == "73282932000074" and tricky_row["code_commune"] == "35238"
+    assert tricky_row["epci"] == "Rennes Métropole" and tricky_row["pays"] == "Pays de Rennes"
+    assert tricky_row["siae"] == "oui" and tricky_row["date_verification"] == "2026-03-02"
+    assert tricky_row["horaires_osm"] == "Mo-Fr 09:00-12:00"  # the OSM value, beside its wording
+    assert tricky_row["horaires"].startswith("Du lundi au vendredi")
+    assert tricky_row["longitude"] == ("-1.6778" if sep == "," else "-1,6778")  # French spreadsheets want , decimals
     assert [r[1] for r in rows[1:]] == [TRICKY_NAME, "Vélo-école"]  # published only, by name
 
 
@@ -112,11 +112,11 @@ def test_the_published_schema_names_every_column_with_french_titles_types_and_pa
     assert list(fields) == NAMES and [f["title"] for f in schema["fields"]] == TITLES
     assert all(f["description"] for f in schema["fields"])
     assert fields["siret"]["constraints"]["pattern"] == r"^\d{14}$"
-    assert fields["commune_code"]["constraints"]["pattern"] == r"^(\d{5}|2[AB]\d{3})$"
-    assert fields["ess"]["type"] == "boolean" and fields["verified_at"]["type"] == "date"
-    assert fields["website"]["format"] == "uri" and fields["lon"]["type"] == "number"
-    assert re.fullmatch(fields["activities"]["constraints"]["pattern"], "reemploi ; velo")
-    assert not re.fullmatch(fields["activities"]["constraints"]["pattern"], "reemploi ; teleportation")
+    assert fields["code_commune"]["constraints"]["pattern"] == r"^(\d{5}|2[AB]\d{3})$"
+    assert fields["ess"]["type"] == "boolean" and fields["date_verification"]["type"] == "date"
+    assert fields["site_web"]["format"] == "uri" and fields["longitude"]["type"] == "number"
+    assert re.fullmatch(fields["activites"]["constraints"]["pattern"], "reemploi ; velo")
+    assert not re.fullmatch(fields["activites"]["constraints"]["pattern"], "reemploi ; teleportation")
 
 
 def test_the_api_and_the_exports_speak_one_vocabulary(tricky):
@@ -124,13 +124,18 @@ def test_the_api_and_the_exports_speak_one_vocabulary(tricky):
     feature = tricky.get("/api/sites", params={"commune": "35238"}).json()["features"][0]
     exported = json.loads(tricky.get("/api/exports/sites.geojson", params={"territory": "Rennes"}).content)
     properties = exported["features"][0]["properties"]
-    same = set(feature["properties"]) - {"status", "version"}  # always « published »; an edit counter
+    same = set(feature["properties"]) - {"statut", "version"}  # always « published »; an edit counter
     assert same <= set(properties), same - set(properties)
     def comparable(value):  # lists: the exports give activities in the taxonomy's order
         return sorted(value) if isinstance(value, list) else value
 
-    for name in same - {"updated_at"}:
+    for name in same:
         assert comparable(properties[name]) == comparable(feature["properties"][name]), name
+
+
+def test_every_exported_field_is_read_from_a_column_or_worked_out_in_one_place():
+    worked_out = {f.name for f in (*public_fields.IN_EXPORT, public_fields.DISTANCE)} - public_fields.FROM_COLUMNS
+    assert worked_out == set(exports.DERIVED)
 
 
 def test_xlsx_opens_with_openpyxl_with_titles_widths_and_a_credits_sheet(tricky):
@@ -144,10 +149,10 @@ def test_xlsx_opens_with_openpyxl_with_titles_widths_and_a_credits_sheet(tricky)
     assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(TITLES)).column_letter}3"
     assert sheet.column_dimensions["B"].width == 42
     row = {name: c for name, c in zip(NAMES, sheet[2])}
-    assert row["name"].value == TRICKY_NAME
+    assert row["nom"].value == TRICKY_NAME
     assert row["siret"].value == "73282932000074" and row["siret"].number_format == "@"  # no 7,33E+13
-    assert row["verified_at"].value.date() == date(2026, 3, 2)
-    assert row["lon"].value == pytest.approx(-1.6778)
+    assert row["date_verification"].value.date() == date(2026, 3, 2)
+    assert row["longitude"].value == pytest.approx(-1.6778)
     assert sheet.max_row == 3  # header + the two published sites
     credits = [r[0].value for r in book["Crédits"].iter_rows()]
     assert any("Licence Ouverte" in line for line in credits) and f"Source de fiches : {LVAO_CREDIT}" in credits
@@ -159,9 +164,9 @@ def test_geojson_is_rfc7946_with_licence_and_credits(tricky):
     assert data["licenses"][0]["name"] == "etalab-2.0" and LVAO_CREDIT in " ".join(data["credits"])
     feature = data["features"][0]
     assert feature["geometry"] == {"type": "Point", "coordinates": [-1.6778, 48.1173]}
-    assert feature["properties"]["name"] == TRICKY_NAME and feature["properties"]["siae"] is True
-    assert feature["properties"]["verified_at"] == "2026-03-02"
-    assert feature["properties"]["activities"] == ["reemploi", "mobilier-professionnel"]
+    assert feature["properties"]["nom"] == TRICKY_NAME and feature["properties"]["siae"] is True
+    assert feature["properties"]["date_verification"] == "2026-03-02"
+    assert feature["properties"]["activites"] == ["reemploi", "mobilier-professionnel"]
 
 
 def test_geopackage_reads_back_with_typed_date_columns_and_licence_metadata(tricky, tmp_path):
@@ -169,13 +174,13 @@ def test_geopackage_reads_back_with_typed_date_columns_and_licence_metadata(tric
     path.write_bytes(tricky.get("/api/exports/sites.gpkg").content)
     layer = geopandas.read_file(path, layer="sites")
     assert layer.crs.to_epsg() == 4326 and len(layer) == 2
-    assert list(layer["name"]) == [TRICKY_NAME, "Vélo-école"]
+    assert list(layer["nom"]) == [TRICKY_NAME, "Vélo-école"]
     assert layer.geometry.iloc[0].x == pytest.approx(-1.6778) and bool(layer["siae"].iloc[0]) is True
     assert layer["siret"].iloc[0] == "73282932000074"
     info = pyogrio.read_info(path, layer="sites")
     types = dict(zip(info["fields"], info["ogr_types"]))
-    assert types["verified_at"] == types["updated_at"] == "OFTDateTime"
-    assert layer["verified_at"].iloc[0].date() == date(2026, 3, 2)
+    assert types["date_verification"] == types["date_maj"] == "OFTDateTime"
+    assert layer["date_verification"].iloc[0].date() == date(2026, 3, 2)
     assert "Licence Ouverte" in info["layer_metadata"]["DESCRIPTION"]
     assert "Licence Ouverte" in info["dataset_metadata"]["LICENSE"]
     credits = pyogrio.read_dataframe(path, layer="credits")["ligne"].tolist()

@@ -89,7 +89,7 @@ def test_a_server_killed_right_after_decisions_has_lost_none(demo_service, moder
     server, url = serve(demo_service)
     try:
         found = httpx.get(url + "/api/sites", params={"q": "Recyclerie survivante", "limit": 10}).json()
-        assert sorted(f["properties"]["name"] for f in found["features"]) == [
+        assert sorted(f["properties"]["nom"] for f in found["features"]) == [
             f"Recyclerie survivante {n}" for n in range(5)]
     finally:
         kill(server)

@@ -40,7 +40,7 @@ def test_from_the_start_the_feed_lists_every_published_site_once(client, demo_se
     cursors = [e["cursor"] for e in entries]
     assert cursors == sorted(cursors)
     first = entries[0]["feature"]
-    assert first["type"] == "Feature" and first["id"] == entries[0]["id"] and first["properties"]["name"]
+    assert first["type"] == "Feature" and first["id"] == entries[0]["id"] and first["properties"]["nom"]
 
 
 def test_a_partner_resumes_from_its_cursor_and_sees_updates_creations_and_removals(client, demo_service):
@@ -63,7 +63,7 @@ def test_a_partner_resumes_from_its_cursor_and_sees_updates_creations_and_remova
     by_id = {e["id"]: e for e in entries}
     assert set(by_id) == {renamed.id, archived.id, created_id}  # the pending proposal is not public
     assert by_id[renamed.id]["action"] == "updated"
-    assert by_id[renamed.id]["feature"]["properties"]["name"] == "Nouveau nom"
+    assert by_id[renamed.id]["feature"]["properties"]["nom"] == "Nouveau nom"
     assert by_id[archived.id] == {"cursor": by_id[archived.id]["cursor"], "id": archived.id, "action": "unpublished"}
     assert by_id[created_id]["action"] == "created"
     assert after > cursor

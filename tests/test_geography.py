@@ -115,7 +115,7 @@ def test_a_running_server_serves_the_new_geography_at_once(service, placed, cog_
             assert gone.status_code == 404 and "inconnue" in gone.text and CESSON in gone.text
             assert MERGED_NAME in client.get(f"/sites/{placed[CESSON]}").text
             item = client.get(f"/ogc/collections/sites/items/{placed[THORIGNE]}", params={"f": "json"}).json()
-            assert item["properties"]["commune_name"] == MERGED_NAME
+            assert item["properties"]["commune"] == MERGED_NAME
             export = client.get("/api/exports/sites.csv").text
             assert export.count(MERGED_NAME) == 2
     finally:

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlmodel import select
 
-from carto.directory import bulk, geojson, site_json, sites
+from carto.directory import bulk, public_fields, reserved_status, site_json, sites
 
 from carto.query import search
 from carto.storage.db import session_scope
@@ -25,8 +25,18 @@ FULL = SiteData(
 
 
 def reference(site: Site) -> dict:
-    """What pydantic writes for the public fields: the meaning of every value in a feature."""
-    return site.model_dump(include=set(geojson.PUBLIC_FIELDS), mode="json")
+    """What pydantic writes for the public fields, under their public names: the meaning of every
+    value in a feature (times in UTC to the second)."""
+    dumped = site.model_dump(include=set(public_fields.FEATURE_READ), mode="json")
+    properties = {f.name: dumped[f.attribute] for f in public_fields.STORED}
+    reserved = {public_fields.RESERVED_NAMES[name]: value for name, value in reserved_status.public_fields(dumped).items()}
+    return properties | reserved | {"date_maj": site.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def expected_feature(site: Site, activities: list[str], taxonomy: Taxonomy) -> dict:
+    domains = sorted({taxonomy.activities[a].domain for a in activities})
+    return {"type": "Feature", "id": site.id, "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
+            "properties": reference(site) | {"activites": sorted(activities), "domaines": domains}}
 
 
 def assert_stored_json_is_the_feature(service, session, ids=None) -> int:
@@ -40,9 +50,10 @@ def assert_stored_json_is_the_feature(service, session, ids=None) -> int:
     for row in rows:
         site = objects[row.id]
         feature = json.loads(service.pieces.feature(row))
-        assert feature == geojson.site_feature(site, activities[site.id], service.taxonomy)
-        assert {k: feature["properties"][k] for k in geojson.PUBLIC_FIELDS} == reference(site)
-        assert json.loads(service.pieces.marker(markers[row.id])) == geojson.compact_site(site, activities[site.id])
+        assert feature == expected_feature(site, activities[site.id], service.taxonomy)
+        assert json.loads(service.pieces.site_feature(site)) == feature
+        marker = [site.id, round(site.lon, 5), round(site.lat, 5), site.name, sorted(activities[site.id])]
+        assert json.loads(service.pieces.marker(markers[row.id])) == service.pieces.site_marker(site) == marker
     return len(rows)
 
 
@@ -64,7 +75,7 @@ def test_the_stored_json_follows_each_write_of_a_site(service):
         assert assert_stored_json_is_the_feature(service, session, [site_id]) == 1
         row = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.id == site_id)).one()
         properties = json.loads(service.pieces.feature(row))["properties"]
-        assert (properties["name"], properties["activities"], properties["status"], properties["version"]) == (
+        assert (properties["nom"], properties["activites"], properties["statut"], properties["version"]) == (
             "Atelier renommé", ["textile"], "archived", 3)
 
 
@@ -91,8 +102,8 @@ def test_domains_follow_the_taxonomy_without_rewriting_sites(demo_service):
         Activity(a.slug, a.label, a.icon, "tout") for a in demo_service.taxonomy.activities.values())),))
     with demo_service.session() as session:
         row = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.activity_slugs != "").limit(1)).one()
-        assert json.loads(demo_service.pieces.feature(row))["properties"]["domains"] != ["tout"]
-        assert json.loads(site_json.Pieces(moved).feature(row))["properties"]["domains"] == ["tout"]
+        assert json.loads(demo_service.pieces.feature(row))["properties"]["domaines"] != ["tout"]
+        assert json.loads(site_json.Pieces(moved).feature(row))["properties"]["domaines"] == ["tout"]
 
 
 def test_a_page_is_one_valid_document_with_its_items_last():
@@ -105,4 +116,4 @@ def test_a_distance_is_the_last_property_of_a_feature(demo_service):
     with demo_service.session() as session:
         row = session.exec(select(*site_json.FEATURE_COLUMNS).limit(1)).one()
     properties = json.loads(demo_service.pieces.feature(row, 1.234))["properties"]
-    assert list(properties)[-3:] == ["activities", "domains", "distance_km"] and properties["distance_km"] == 1.234
+    assert list(properties)[-3:] == ["activites", "domaines", "distance_km"] and properties["distance_km"] == 1.234

@@ -117,7 +117,7 @@ def test_a_change_that_would_move_a_site_out_of_scope_needs_an_administrator(cli
     csrf = sign_in(client, moderation_accounts["reso"])
     response = decide(client, csrf, c.id, "accept")
     assert response.status_code == 403 and "administrateur" in response.json()["detail"]
-    assert client.get(f"/api/sites/{site.id}").json()["properties"]["commune_code"] == "35238"
+    assert client.get(f"/api/sites/{site.id}").json()["properties"]["code_commune"] == "35238"
     assert client.get(f"/api/moderation/contributions/{c.id}").json()["status"] == "pending"
 
 
@@ -131,8 +131,8 @@ def test_a_duplicate_is_merged_into_the_existing_site(client, demo_service, mode
     assert decide(client, csrf, c.id, "merge").status_code == 422  # which site to merge into?
     assert decide(client, csrf, c.id, "merge", target_site_id=existing.id).status_code == 200
     merged = client.get(f"/api/sites/{existing.id}").json()["properties"]
-    assert merged["phone"] == "02 99 44 55 66" and merged["name"] == existing.name  # completed, not overwritten
-    assert "reparation" in merged["activities"]
+    assert merged["telephone"] == "02 99 44 55 66" and merged["nom"] == existing.name  # completed, not overwritten
+    assert "reparation" in merged["activites"]
     assert client.get(f"/api/sites/{c.site_id}").status_code == 404
 
 
@@ -190,7 +190,7 @@ def test_history_restore_archive_and_unarchive(client, demo_service, moderation_
                           follow_redirects=False)
     assert archive.status_code == 303 and client.get(f"/api/sites/{site.id}").status_code == 404
     client.post(f"/moderation/sites/{site.id}/archiver", data={"csrf_token": csrf, "archive": "0"})
-    assert client.get(f"/api/sites/{site.id}").json()["properties"]["name"] == site.name
+    assert client.get(f"/api/sites/{site.id}").json()["properties"]["nom"] == site.name
 
 
 def test_sites_not_verified_for_a_year_form_a_queue(client, demo_service, moderation_accounts, sign_in):
@@ -202,11 +202,11 @@ def test_sites_not_verified_for_a_year_form_a_queue(client, demo_service, modera
     csrf = sign_in(client, moderation_accounts["admin"])
     queue = client.get("/api/moderation/queues/a-verifier", params={"limit": 500}).json()
     assert queue["total"] == len(expected) and sorted(f["id"] for f in queue["items"]) == sorted(expected)
-    dates = [f["properties"]["verified_at"] for f in queue["items"]]
+    dates = [f["properties"]["date_verification"] for f in queue["items"]]
     assert dates == sorted(dates)  # oldest first
     oldest = queue["items"][0]["id"]
     client.post(f"/moderation/sites/{oldest}/verifier", data={"csrf_token": csrf})
-    assert client.get(f"/api/sites/{oldest}").json()["properties"]["verified_at"] == date.today().isoformat()
+    assert client.get(f"/api/sites/{oldest}").json()["properties"]["date_verification"] == date.today().isoformat()
     assert client.get("/api/moderation/queues/a-verifier").json()["total"] == len(expected) - 1
 
 

@@ -37,14 +37,14 @@ def named(service):
 def test_every_list_in_name_order_is_in_french_order_on_either_backend(service, named):
     with make_client(service) as client:
         features = client.get("/api/sites").json()["features"]
-        assert [f["properties"]["name"] for f in features] == NAMES
+        assert [f["properties"]["nom"] for f in features] == NAMES
         first = client.get("/api/sites", params={"limit": 4}).json()
         rest = client.get("/api/sites", params={"limit": 10, "cursor": first["next_cursor"]}).json()
-        assert [f["properties"]["name"] for f in first["features"] + rest["features"]] == NAMES
+        assert [f["properties"]["nom"] for f in first["features"] + rest["features"]] == NAMES
         ogc = client.get("/ogc/collections/sites/items", params={"f": "json"}).json()["features"]
-        assert [f["properties"]["name"] for f in ogc] == NAMES
+        assert [f["properties"]["nom"] for f in ogc] == NAMES
         sourcing = client.get("/api/sourcing", params={"zone": "commune:35238"}).json()["features"]
-        assert [f["properties"]["name"] for f in sourcing] == NAMES
+        assert [f["properties"]["nom"] for f in sourcing] == NAMES
         export = client.get("/api/exports/sites.csv").text
         assert [export.index(name) for name in NAMES] == sorted(export.index(name) for name in NAMES)
         listing = client.get("/liste").text

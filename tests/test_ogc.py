@@ -61,8 +61,8 @@ def test_the_api_definition_is_a_valid_openapi_3_0_document_describing_every_fil
     assert document["openapi"].startswith("3.0")
     parameters = document["paths"]["/collections/sites/items"]["get"]["parameters"]
     names = {p.get("name") or p["$ref"].split("/")[-1] for p in parameters}
-    assert {"bbox", "limit", "offset", "datetime", "f", "activity", "commune", "epci", "pays", "departement",
-            "pole", "siae", "ea"} <= names
+    assert {"bbox", "limit", "offset", "datetime", "f", "activites", "code_commune", "code_epci", "code_pays",
+            "code_departement", "pole", "siae", "ea_esat", "ess"} <= names
     (limit,) = [p for p in parameters if p.get("name") == "limit"]
     assert limit["schema"]["maximum"] == ogc.MAX_LIMIT
     assert "/collections/communes/items/{featureId}" in document["paths"]
@@ -95,7 +95,7 @@ def test_items_are_a_geojson_page_with_counts_and_absolute_paging_links(client):
 
 
 def test_following_next_links_gives_every_feature_once(client):
-    url, seen = "/ogc/collections/sites/items?limit=30&domain=mobilite", []
+    url, seen = "/ogc/collections/sites/items?limit=30&domaines=mobilite", []
     while url:
         page = client.get(url).json()
         seen += [f["id"] for f in page["features"]]
@@ -111,16 +111,17 @@ def test_a_limit_above_the_maximum_is_lowered_to_it(client):
 @pytest.mark.parametrize("query, check", [
     ("bbox=-1.75,48.08,-1.6,48.14", lambda p: -1.75 <= p["lon"] <= -1.6 and 48.08 <= p["lat"] <= 48.14),
     ("bbox=-1.75,48.08,0,-1.6,48.14,100", lambda p: -1.75 <= p["lon"] <= -1.6 and 48.08 <= p["lat"] <= 48.14),
-    ("activity=velo", lambda p: "velo" in p["activities"]),
-    ("domain=mobilite", lambda p: "mobilite" in p["domains"]),
-    ("commune=35238", lambda p: p["commune_code"] == "35238"),
-    ("epci=243500139", lambda p: p["epci_code"] == "243500139"),
-    ("pays=06", lambda p: p["pays_code"] == "06"),
-    ("departement=22", lambda p: p["dep_code"] == "22"),
-    ("siae=true&departement=35", lambda p: p["siae"] and p["dep_code"] == "35"),
-    ("ea=false&pole=adesk", lambda p: not p["ea_esat"] and p["pays_code"] == "06"),
+    # Queryables are named after the properties they test (OGC API – Features Part 3).
+    ("activites=velo", lambda p: "velo" in p["activites"]),
+    ("domaines=mobilite", lambda p: "mobilite" in p["domaines"]),
+    ("code_commune=35238", lambda p: p["code_commune"] == "35238"),
+    ("code_epci=243500139", lambda p: p["code_epci"] == "243500139"),
+    ("code_pays=06", lambda p: p["code_pays"] == "06"),
+    ("code_departement=22", lambda p: p["code_departement"] == "22"),
+    ("siae=true&code_departement=35", lambda p: p["siae"] and p["code_departement"] == "35"),
+    ("ea_esat=false&pole=adesk", lambda p: not p["ea_esat"] and p["code_pays"] == "06"),
     # « friperie » is a synonym of the activity « textile » (geodata/taxonomy.yaml)
-    ("q=friperie", lambda p: "friperie" in p["name"].lower() or "textile" in p["activities"]),
+    ("q=friperie", lambda p: "friperie" in p["nom"].lower() or "textile" in p["activites"]),
 ])
 def test_site_filters(client, query, check):
     page = client.get(f"/ogc/collections/sites/items?{query}&limit=1000").json()
@@ -187,10 +188,12 @@ def test_unknown_collections_and_features_are_404(client, path, param):
     ("limit=-1", "limit"),
     ("limit=beaucoup", "limit"),
     ("offset=-5", "offset"),
-    ("activity=parapente", "activity"),
-    ("commune=99999", "commune"),  # a property filter: an unknown code is an invalid value (400)
+    ("activites=parapente", "activites"),
+    ("code_commune=99999", "code_commune"),  # a property filter: an unknown code is an invalid value (400)
     ("pole=inconnu", "pole"),
     ("siae=peut-etre", "siae"),
+    ("ea_esat=peut-etre", "ea_esat"),
+    ("activity=velo", "activity"),  # the name of the /api parameter: not a property
     ("f=xml", "f"),
     ("departemnt=29", "departemnt"),  # a parameter the API does not define
 ])
@@ -273,9 +276,9 @@ def test_owslib_reads_the_api_unchanged(live_server):
     page = service.collection_items("sites", bbox=[-1.75, 48.08, -1.6, 48.14], limit=5)
     assert page["numberMatched"] > 5 and len(page["features"]) == 5
     feature = service.collection_item("sites", str(page["features"][0]["id"]))
-    assert feature["properties"]["commune_name"] == "Rennes"
+    assert feature["properties"]["commune"] == "Rennes"
     assert "/collections/sites/items" in service.api()["paths"]
-    assert "activity" in service.collection_queryables("sites")["properties"]
+    assert "activites" in service.collection_queryables("sites")["properties"]
     assert service.collection("communes")["extent"]["spatial"]["bbox"]
 
 
@@ -308,7 +311,7 @@ def test_gdal_oapif_driver_is_available():
 def test_gdal_reads_every_site_page_after_page(live_server):
     result = gdal_read(live_server.url + "/ogc", "sites", PAGE_SIZE=100)  # five pages, following "next"
     assert result["rows"] == 500 and result["crs"] == 4326
-    assert {"name", "commune_code", "activities"} <= set(result["columns"])
+    assert {"nom", "code_commune", "activites"} <= set(result["columns"])
     west, south, east, north = result["bounds"]
     assert -5.2 < west < east < -1.0 and 47.2 < south < north < 48.9
 

@@ -3,6 +3,7 @@ through every door (JSON API, OGC API, supplier search, embed), strictly or leni
 import pytest
 from starlette.datastructures import QueryParams
 
+from carto.directory import public_fields
 from carto.publish import embed
 from carto.query import params, sourcing
 
@@ -11,7 +12,8 @@ def test_every_door_takes_its_filters_from_the_one_table(client):
     api = {p["name"] for p in client.get("/openapi.json").json()["paths"]["/api/sites"]["get"]["parameters"]}
     assert set(params.FILTER_NAMES) <= api
     queryables = client.get("/ogc/collections/sites/queryables?f=json").json()["properties"]
-    assert set(queryables) == {f.name for f in params.FILTERS if f.queryable}
+    assert set(queryables) == {f.property for f in params.FILTERS if f.queryable and f.property}
+    assert set(queryables) <= set(public_fields.BY_NAME)  # named after the properties they test
     assert queryables["siae"]["type"] == "boolean"
     assert set(embed.FILTER_KEYS) == {f.name for f in params.FILTERS if f.embed}
 

@@ -47,7 +47,7 @@ def test_a_contributors_tick_is_declared_and_never_passes_for_verified(client, d
                                                                        sign_in):
     site_id = declared_by_a_contributor(client, demo_service, moderation_accounts, sign_in)
     properties = client.get(f"/api/sites/{site_id}").json()["properties"]
-    assert (properties["siae"], properties["siae_status"], properties["siae_number"]) == (True, "declared", None)
+    assert (properties["siae"], properties["siae_statut"], properties["siae_numero"]) == (True, "declared", None)
     assert NAME in supplier_names(client, reserved="siae")
     assert NAME not in supplier_names(client, reserved="siae", reserved_verified="true")
     assert NAME not in supplier_names(client, reserved_verified="true")
@@ -58,7 +58,7 @@ def test_a_contributors_tick_is_declared_and_never_passes_for_verified(client, d
     page = client.get("/sourcing", params={"territory": "Rennes", "reserved": "siae"}).text
     assert DECLARED in page
     row = csv_row(client, site_id)
-    assert (row["siae"], row["siae_status"], row["siae_number"], row["reserved_text"]) == ("oui", "declared", "",
+    assert (row["siae"], row["siae_statut"], row["siae_numero"], row["marches_reserves"]) == ("oui", "declared", "",
                                                                                           DECLARED)
 
 
@@ -96,12 +96,12 @@ def test_a_moderator_verifies_with_the_document_and_buyers_see_it_everywhere(cli
 
     client.cookies.clear()  # a buyer
     properties = client.get(f"/api/sites/{site_id}").json()["properties"]
-    assert {k: properties[k] for k in ("siae_status", "siae_authority", "siae_number", "siae_document_date",
-                                        "siae_verified_at", "siae_verified_by")} == {
-        "siae_status": "verified", "siae_authority": "DREETS Bretagne", "siae_number": "035-ACI-2024-12",
-        "siae_document_date": "2026-03-12", "siae_verified_at": date.today().isoformat(),
-        "siae_verified_by": "moderation"}
-    assert client.get(f"/ogc/collections/sites/items/{site_id}").json()["properties"]["siae_status"] == "verified"
+    assert {k: properties[k] for k in ("siae_statut", "siae_autorite", "siae_numero", "siae_date_document",
+                                        "siae_date_verification", "siae_verifie_par")} == {
+        "siae_statut": "verified", "siae_autorite": "DREETS Bretagne", "siae_numero": "035-ACI-2024-12",
+        "siae_date_document": "2026-03-12", "siae_date_verification": date.today().isoformat(),
+        "siae_verifie_par": "moderation"}
+    assert client.get(f"/ogc/collections/sites/items/{site_id}").json()["properties"]["siae_statut"] == "verified"
     ogc = client.get("/ogc/collections/sites/items", params={"reserved_verified": "true", "limit": 1000}).json()
     assert [f["id"] for f in ogc["features"]] == [site_id]  # the demo's SIAE are all declared
     assert NAME in supplier_names(client, reserved="siae", reserved_verified="true")
@@ -109,7 +109,7 @@ def test_a_moderator_verifies_with_the_document_and_buyers_see_it_everywhere(cli
                                                        "reserved_verified": "true"}).text
     assert VERIFIED in client.get(f"/sites/{site_id}").text
     row = csv_row(client, site_id, reserved_verified="true")
-    assert (row["siae_status"], row["siae_number"], row["siae_document_date"], row["reserved_text"]) == (
+    assert (row["siae_statut"], row["siae_numero"], row["siae_date_document"], row["marches_reserves"]) == (
         "verified", "035-ACI-2024-12", "2026-03-12", VERIFIED)
     sheet = load_workbook(io.BytesIO(client.get("/api/exports/sites.xlsx", params={
         "territory": "Rennes", "reserved": "siae", "reserved_verified": "true"}).content))["Sites"]
@@ -155,7 +155,7 @@ def test_an_esat_is_verified_by_its_finess_number_and_bad_proofs_name_their_fiel
     done = client.post(url, json={**esat, "number": "35 001 234 5"}, headers={"X-CSRF-Token": csrf})
     assert done.json()["labels"] == [DECLARED, "ESAT — vérifié (ARS Bretagne, FINESS n° 350012345, 06/01/2025)"]
     properties = client.get(f"/api/sites/{site_id}").json()["properties"]
-    assert (properties["ea_esat"], properties["ea_esat_status"], properties["ea_esat_kind"]) == (True, "verified",
+    assert (properties["ea_esat"], properties["ea_esat_statut"], properties["ea_esat_type"]) == (True, "verified",
                                                                                                  "esat")
 
 

@@ -93,11 +93,11 @@ def test_pages_of_a_ranked_search_follow_each_other(directory, session):
 def test_the_api_cursor_runs_through_the_groups_of_relevance(directory, service):
     from tests.helpers import make_client
     with make_client(service) as client:
-        whole = [f["properties"]["name"] for f in client.get("/api/sites", params={"q": "recyclerie"}).json()["features"]]
+        whole = [f["properties"]["nom"] for f in client.get("/api/sites", params={"q": "recyclerie"}).json()["features"]]
         names, url = [], "/api/sites?q=recyclerie&limit=1"
         while url:
             page = client.get(url).json()
-            names += [f["properties"]["name"] for f in page["features"]]
+            names += [f["properties"]["nom"] for f in page["features"]]
             url = page["next"]
     assert names == whole and len(whole) == 4
 

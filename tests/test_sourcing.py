@@ -170,7 +170,7 @@ def test_the_api_gives_the_same_search_as_geojson_with_distances(client):
     assert data["type"] == "FeatureCollection" and data["numberReturned"] == len(data["features"]) <= 5
     distances = [f["properties"]["distance_km"] for f in data["features"]]
     assert distances == sorted(distances) and all(d <= 10 for d in distances)
-    assert all({"velo", "reemploi"} & set(f["properties"]["activities"]) for f in data["features"])
+    assert all({"velo", "reemploi"} & set(f["properties"]["activites"]) for f in data["features"])
     assert data["criteria"][0].startswith("Dans un rayon de 10 km autour de Brest")
 
 
@@ -198,7 +198,7 @@ def test_the_table_sorts_on_the_server_and_says_how(client):
     assert '<th scope="col" aria-sort="descending">' in html
     assert "sort=commune" in html  # the same header now offers the ascending order
     names = client.get("/api/sourcing", params={"territory": "Brest Métropole", "sort": "-commune"}).json()
-    communes = [f["properties"]["commune_name"] for f in names["features"]]
+    communes = [f["properties"]["commune"] for f in names["features"]]
     assert communes == sorted(communes, reverse=True)
 
 

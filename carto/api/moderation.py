@@ -3,6 +3,7 @@ from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import quote
 
+import pydantic_core
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
@@ -412,8 +413,7 @@ def queue_api(service: ServiceDep, me: ApiModerator, f: FilterDep, queue: Queue,
     with service.session() as session:
         if queue == Queue.stale:
             total, rows = moderation.stale(session, me.scope, f, service.taxonomy, limit=limit, offset=offset)
-            return {"total": total, "items": [geojson.site_feature(s, sites.activities_of(session, s.id),
-                                                                   service.taxonomy) for s in rows]}
+            return {"total": total, "items": [pydantic_core.from_json(service.pieces.site_feature(s)) for s in rows]}
         total, rows = moderation.pending(session, me.scope, queue, f, service.taxonomy, limit=limit, offset=offset)
         return {"total": total, "items": [summary(session, service, c) for c in rows]}
 
@@ -566,7 +566,7 @@ def pending_sites_api(service: ServiceDep, me: ApiModerator):
         activities = search.activities_by_site(session, [s.id for _c, s in rows])
         return geojson.collection([
             {"type": "Feature", "id": s.id, "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
-             "properties": {"name": s.name, "contribution_id": c.id, "activities": activities[s.id],
+             "properties": {"nom": s.name, "contribution_id": c.id, "activites": activities[s.id],
                             "likely_duplicate": c.likely_duplicate, "url": f"/moderation/propositions/{c.id}"}}
             for c, s in rows])
 

@@ -3,7 +3,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
 
-from carto.directory import geojson
 
 from carto.query import sourcing
 
@@ -42,7 +41,7 @@ def pole_page(request: Request, pole_id: str, service: ServiceDep, session: Sess
     place = Place("pole", pole.id, pole.name)
     results = sourcing.run(session, Criteria(place=place))
     rows = list(sourcing.iter_rows(session, results, 0, MAP_LIMIT, service.taxonomy))
-    markers = [geojson.compact_site(r.site, r.activities) for r in rows]
+    markers = [service.pieces.site_marker(r.site) for r in rows]
     zone = f"zone={place.key}"
     return page(request, "pole.html", pole=pole, communes=communes, pays=pays, counts=counts,
                 population=sum(c.population for c in communes), total=results.total,

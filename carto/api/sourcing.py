@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from carto.directory import geojson
+from carto.directory import site_json
 
 from carto.query import params as vocabulary, sourcing, territories
 
@@ -82,13 +82,12 @@ def search_suppliers(service: ServiceDep, session: SessionDep, c: CriteriaDep,
     rows = list(sourcing.iter_rows(session, results, offset, limit, service.taxonomy, models=format == "geojson"))
     if format == "compact":
         return {"total": results.total, "offset": offset,
-                "sites": [geojson.compact_site(r.site, r.activities) for r in rows]}
-    features = [geojson.site_feature(r.site, r.activities, service.taxonomy,
-                                     **({} if r.distance_km is None else {"distance_km": r.distance_km}))
-                for r in rows]
-    return geojson.collection(features, numberMatched=results.total, numberReturned=len(features),
-                              offset=offset, limit=limit, criteria=c.describe(service.taxonomy),
-                              activity_counts=results.activity_counts)
+                "sites": [service.pieces.site_marker(r.site) for r in rows]}
+    members = {"type": "FeatureCollection", "numberMatched": results.total, "numberReturned": len(rows),
+               "offset": offset, "limit": limit, "criteria": c.describe(service.taxonomy),
+               "activity_counts": results.activity_counts}
+    features = [service.pieces.site_feature(r.site, r.distance_km) for r in rows]
+    return Response(site_json.document(members, "features", features), media_type="application/json")
 
 
 def query_string(request: Request, **changes) -> str:
@@ -171,8 +170,7 @@ def sourcing_page(request: Request, service: ServiceDep, session: SessionDep, pa
     pages_count = max(1, math.ceil(results.total / PAGE_SIZE))
     page_number = min(page_number, pages_count)
     rows = list(sourcing.iter_rows(session, results, (page_number - 1) * PAGE_SIZE, PAGE_SIZE, service.taxonomy))
-    markers = [geojson.compact_site(r.site, r.activities)
-               for r in sourcing.iter_rows(session, results, 0, MAP_LIMIT, service.taxonomy)]
+    markers = [service.pieces.site_marker(r.site) for r in sourcing.iter_rows(session, results, 0, MAP_LIMIT)]
     outline = sourcing.place_geometry(session, c.place) if c.place else None
     search_map = thematic_maps.area_map(service.settings, outline, c.centre, c.radius_km)
     share = service.settings.public_base_url.rstrip("/") + "/sourcing" + (

@@ -1,4 +1,4 @@
-"""The public JSON of each site, written with the site and put together into pages by the read API.
+"""The one builder of a site's public JSON: written with the site, put together by every output.
 
 Building a page of 500 features from rows cost more than everything else of a request: 31 columns
 converted, a dictionary per feature, then encoded. So, as GoGoCarto keeps a serialised copy of each
@@ -6,13 +6,16 @@ element, every write of a site (``carto.directory.sites``, ``carto.directory.bul
 
 - ``activity_slugs``: its activities, sorted, comma-separated (``"reemploi,velo"``);
 - ``marker_json``: the middle of its map marker, ``lon,lat,"name"`` (5 decimals, about a metre);
-- ``feature_json``: its GeoJSON feature from the geometry to the last public field,
-  ``"geometry":{…},"properties":{"name":…,"version":3`` — the properties object left open.
+- ``feature_json``: its GeoJSON feature from the geometry to the last public field read from a
+  column (``carto.directory.public_fields.STORED``, French names),
+  ``"geometry":{…},"properties":{"nom":…,"demo":false`` — the properties object left open.
 
-A page adds the rest as it reads them: the id (unknown before a bulk insert) and the activities
+``Pieces`` adds the rest as it reads them: the id (unknown before a bulk insert) and the activities
 with their domains, which come from the taxonomy (a deploy may change it without any site being
-written; ``Pieces`` keeps each combination of activities it has seen). The text is exactly what
-``carto.directory.geojson.site_feature`` gives for the site as read back from the database (tested).
+written; ``Pieces`` keeps each combination of activities it has seen). Every output of a site's
+feature or marker goes through ``Pieces``: pages of the API and OGC from these columns alone, the
+supplier search, the moderation queues and the maps of pages from the ``Site`` they read
+(``site_feature``, ``site_marker``). ``carto db check`` recomputes the stored text of every site.
 """
 from collections import defaultdict
 from collections.abc import Mapping
@@ -23,7 +26,8 @@ import pydantic_core
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from carto.directory.geojson import READ_FIELDS, public_properties
+from carto.directory import public_fields
+from carto.directory.public_fields import FEATURE_ACTIVITIES, FEATURE_DOMAINS
 from carto.storage.models import Site, SiteActivity, SiteStatus
 from carto.core.taxonomy import Taxonomy
 
@@ -33,7 +37,7 @@ MARKER_COLUMNS = (Site.id, Site.sort_name, Site.marker_json, Site.activity_slugs
 FEATURE_COLUMNS = (Site.id, Site.sort_name, Site.feature_json, Site.activity_slugs)
 
 
-_READ = ("lon", "lat", *READ_FIELDS)
+_READ = ("lon", "lat", *public_fields.FEATURE_READ)
 _from_mapping, _from_object = itemgetter(*_READ), attrgetter(*_READ)
 
 
@@ -42,10 +46,10 @@ def stored(values, activities: list[str]) -> dict[str, str]:
     (imports write hundreds of thousands: the values are read in one call, and only those that are
     not JSON as they are get converted)."""
     lon, lat, *public = (_from_mapping if isinstance(values, Mapping) else _from_object)(values)
-    properties = public_properties(public)
+    properties = public_fields.feature_properties(public)
     feature = {"geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": properties}
     return {"activity_slugs": ",".join(sorted(activities)),
-            "marker_json": pydantic_core.to_json([round(lon, 5), round(lat, 5), properties["name"]])[1:-1].decode(),
+            "marker_json": pydantic_core.to_json([round(lon, 5), round(lat, 5), properties["nom"]])[1:-1].decode(),
             "feature_json": pydantic_core.to_json(feature)[1:-2].decode()}
 
 
@@ -85,8 +89,17 @@ class Pieces:
         return f"[{row[0]},{row[2]},{self._activities(row[3])}]"
 
     def feature(self, row, distance_km: float | None = None) -> str:
-        extra = "" if distance_km is None else f',"distance_km":{pydantic_core.to_json(distance_km).decode()}'
+        """The GeoJSON feature, ``distance_km`` (from a search's centre) as its last property."""
+        extra = "" if distance_km is None else f',"{public_fields.DISTANCE.name}":{pydantic_core.to_json(distance_km).decode()}'
         return f'{{"type":"Feature","id":{row[0]},{row[2]},{self._properties(row[3])}{extra}}}}}'
+
+    def site_marker(self, site: Site) -> list:
+        """The marker of a site read whole (a ``Site`` or a record of all its columns), as a value."""
+        return pydantic_core.from_json(self.marker((site.id, None, site.marker_json, site.activity_slugs)))
+
+    def site_feature(self, site: Site, distance_km: float | None = None) -> str:
+        """The feature of a site read whole (a ``Site`` or a record of all its columns)."""
+        return self.feature((site.id, None, site.feature_json, site.activity_slugs), distance_km)
 
     @staticmethod
     def _activities_json(slugs: str) -> str:
@@ -96,7 +109,8 @@ class Pieces:
         activities = slugs.split(",") if slugs else []
         known = self.taxonomy.activities
         domains = sorted({known[a].domain for a in activities if a in known})
-        return f'"activities":{self._activities(slugs)},"domains":{pydantic_core.to_json(domains).decode()}'
+        return (f'"{FEATURE_ACTIVITIES}":{self._activities(slugs)},'
+                f'"{FEATURE_DOMAINS}":{pydantic_core.to_json(domains).decode()}')
 
 
 def published_feature(session: Session, pieces: Pieces, site_id: int) -> str | None:

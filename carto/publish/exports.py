@@ -1,10 +1,11 @@
 """Exports of a search result or of the whole published dataset: CSV, XLSX, GeoJSON, GeoPackage.
 
-One vocabulary: the columns are the fields of the API's site properties (``name``, ``commune_code``…,
-plus a few readable companions such as ``activity_labels``), described once in ``COLUMNS`` and
-published as a Table Schema (``carto.publish.table_schema``, ``/schema/sites.json``); people read
-the schema's French titles (XLSX headers). Only public fields of sites are written: nothing about
-contributors ever reaches an export.
+One vocabulary: the columns are the public fields of a site (``carto.directory.public_fields``:
+``nom``, ``code_commune``…, the properties of the API's features plus a few readable companions such
+as ``activites_libelles``), published as a Table Schema (``carto.publish.table_schema``,
+``/schema/sites.json``); people read the schema's French titles (XLSX headers). Fields read from
+columns take the values the features publish; the others are worked out here (``DERIVED``). Only
+public fields of sites are written: nothing about contributors ever reaches an export.
 
 Credits and licences never sit in the table itself, where tools would take them for rows: they go
 to the ``datapackage.json`` described beside each export, the XLSX "Crédits" sheet, the GeoJSON
@@ -25,8 +26,8 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,9 +35,10 @@ from sqlmodel import Session, select
 
 from carto.core import licences as licence_rules, opening_hours
 from carto.core.licences import Licence
-from carto.directory import reserved_status, sirene
+from carto.directory import public_fields, reserved_status, sirene
+from carto.directory.public_fields import Field
 from carto.query import sourcing
-from carto.storage.models import LEGAL_FORM_LABELS, LegalForm, PositionPrecision, Territory
+from carto.storage.models import LEGAL_FORM_LABELS, LegalForm, Territory
 from carto.query.sourcing import Results, Row
 from carto.storage import source_licences
 from carto.core.taxonomy import Taxonomy
@@ -53,25 +55,7 @@ SEPARATORS = (",", ";")
 LIST_SEPARATOR = " ; "  # between the values of a list in one cell
 TRUE, FALSE = "oui", "non"  # booleans in CSV and XLSX cells
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what makes a spreadsheet cell a formula
-# Fixed patterns of the schema (codes are text: leading zeros, Corsica's 2A/2B).
-PATTERNS = {"siret": r"^\d{14}$", "postcode": r"^\d{5}$", "commune_code": r"^(\d{5}|2[AB]\d{3})$",
-            "epci_code": r"^\d{9}$", "dep_code": r"^(\d{2}|2[AB]|97\d)$"}
-
 Value = str | int | float | bool | date | datetime | None
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str  # field name, as in the API's properties (ASCII, snake case)
-    title: str  # French label (XLSX headers, the schema's title)
-    description: str  # French, for the published schema
-    width: int  # XLSX column width, in characters
-    value: Callable[["_Context", Row], Value]
-    # str | code (digits that are not numbers: SIRET, INSEE…) | list (of texts: a JSON list, or joined
-    # by LIST_SEPARATOR in a cell) | int | float | bool | date | datetime
-    kind: str = "str"
-    constraints: dict = field(default_factory=dict)  # Table Schema constraints beyond the type
-    format: str | None = None  # Table Schema format of a string: uri, email
 
 
 @dataclass
@@ -96,7 +80,7 @@ def _list(values: Iterable[str]) -> list[str] | None:
     return list(values) or None
 
 
-def _activity_labels(ctx: _Context, row: Row) -> str | None:
+def _activity_labels(ctx: _Context, row: Row) -> list[str] | None:
     return _list(ctx.activities[a][0] if a in ctx.activities else a for a in row.activities)
 
 
@@ -104,58 +88,8 @@ def _domains(ctx: _Context, row: Row) -> dict[str, str]:
     return dict(sorted(ctx.activities[a][1:] for a in row.activities if a in ctx.activities))
 
 
-def _updated(ctx: _Context, row: Row) -> datetime:
-    stamp = row.site.updated_at.replace(microsecond=0)  # Table Schema's datetime: to the second, in UTC
-    return stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)
-
-
-def _proof_part(flag: str, part: str) -> Callable[["_Context", Row], Value]:
-    """A part of the proof of a declared reserved status (None while it is only declared)."""
-    column = reserved_status.STATUSES[flag].column
-
-    def value(ctx: "_Context", row: Row) -> Value:
-        proof = getattr(row.site, column) if getattr(row.site, flag) else None
-        found = proof.get(part) if proof else None
-        if found and part in ("document_date", "verified_at"):
-            return date.fromisoformat(found)
-        return reserved_status.public_verifier(found) if part == "verified_by" else found
-    return value
-
-
-def _reserved_state(flag: str) -> Callable[["_Context", Row], Value]:
-    column = reserved_status.STATUSES[flag].column
-
-    def value(ctx: "_Context", row: Row) -> Value:
-        now = reserved_status.state(getattr(row.site, flag), getattr(row.site, column))
-        return now.value if now else None
-    return value
-
-
-def _reserved_columns(flag: str, title: str, document: str, number: str) -> list["Column"]:
-    """The columns of a reserved status (``reserved_status.PUBLIC_FIELDS``): declared or verified, and its proof."""
-    status = reserved_status.STATUSES[flag]
-    kinds = [] if len(status.kinds) == 1 else [Column(
-        f"{flag}_kind", f"{title} : type vérifié", "Ce que le document vérifié établit : "
-        + ", ".join(f"{k} ({reserved_status.KINDS[k].label})" for k in status.kinds), 10,
-        _proof_part(flag, "kind"), "str", {"enum": list(status.kinds)})]
-    return [
-        Column(f"{flag}_status", f"{title} : statut",
-               f"declared : déclaré (case cochée par la structure, un contributeur ou une source), non vérifié ; "
-               f"verified : vérifié sur pièce ({document}) par la modération ou d'après un registre faisant foi ; "
-               f"vide : non déclaré", 12, _reserved_state(flag), "str", {"enum": [s.value for s in reserved_status.State]}),
-        *kinds,
-        Column(f"{flag}_authority", f"{title} : source de la vérification",
-               "Qui a délivré le document vérifié (statut vérifié seulement)", 20, _proof_part(flag, "authority")),
-        Column(f"{flag}_number", f"{title} : {number}", f"Numéro du document vérifié ({document})", 18,
-               _proof_part(flag, "number"), "code"),
-        Column(f"{flag}_document_date", f"{title} : date du document", "Date du document vérifié", 12,
-               _proof_part(flag, "document_date"), "date"),
-        Column(f"{flag}_verified_at", f"{title} : vérifié le", "Date de la vérification", 12,
-               _proof_part(flag, "verified_at"), "date"),
-        Column(f"{flag}_verified_by", f"{title} : vérifié par",
-               "moderation (la modération de Carto ESS Bretagne, sur pièce) ou import:<source> (import d'un "
-               "registre faisant foi pour ce statut)", 18, _proof_part(flag, "verified_by")),
-    ]
+def _legal_form_label(ctx: _Context, row: Row) -> str | None:
+    return LEGAL_FORM_LABELS[LegalForm(row.site.legal_form)] if row.site.legal_form else None
 
 
 def _list_pattern(values: Iterable[str]) -> str:
@@ -163,103 +97,41 @@ def _list_pattern(values: Iterable[str]) -> str:
     return f"^{choice}({LIST_SEPARATOR}{choice})*$"
 
 
-COLUMNS = [
-    Column("id", "Identifiant", "Identifiant de la fiche dans Carto ESS Bretagne (stable)", 11,
-           lambda c, r: r.site.id, "int", {"required": True, "unique": True}),
-    Column("name", "Nom", "Nom de la structure ou du lieu", 42, lambda c, r: r.site.name, "str",
-           {"required": True, "maxLength": 200}),
-    Column("activities", "Codes des activités", "Activités du site (codes de la nomenclature, séparés par « ; »)",
-           30, lambda c, r: _list(r.activities), "list"),
-    Column("activity_labels", "Activités", "Libellés des activités, dans l'ordre des codes", 45, _activity_labels, "list"),
-    Column("domains", "Codes des domaines", "Domaines des activités (codes, séparés par « ; »)", 24,
-           lambda c, r: _list(_domains(c, r)), "list"),
-    Column("domain_labels", "Domaines", "Libellés des domaines, dans l'ordre des codes", 30,
-           lambda c, r: _list(_domains(c, r).values()), "list"),
-    Column("description", "Description", "Présentation du site par la structure ou la source", 60,
-           lambda c, r: r.site.description or None),
-    Column("street", "Adresse", "Numéro et voie", 32, lambda c, r: r.site.street or None),
-    Column("postcode", "Code postal", "Code postal (5 chiffres)", 11, lambda c, r: r.site.postcode or None, "code",
-           {"pattern": PATTERNS["postcode"]}),
-    Column("commune_code", "Code INSEE de la commune", "Code officiel géographique de la commune (INSEE)", 12,
-           lambda c, r: r.site.commune_code, "code", {"pattern": PATTERNS["commune_code"]}),
-    Column("commune_name", "Commune", "Nom de la commune", 24, lambda c, r: r.site.commune_name or None),
-    Column("epci_code", "SIREN de l'EPCI", "SIREN de l'intercommunalité (EPCI) de la commune", 12,
-           lambda c, r: r.site.epci_code, "code", {"pattern": PATTERNS["epci_code"]}),
-    Column("epci_name", "EPCI", "Nom de l'intercommunalité", 32, lambda c, r: c.names.get(("epci", r.site.epci_code or ""))),
-    Column("pays_code", "Code du pays", "Code du pays breton (territoire de projet)", 10,
-           lambda c, r: r.site.pays_code, "code"),
-    Column("pays_name", "Pays", "Nom du pays breton", 26, lambda c, r: c.names.get(("pays", r.site.pays_code or ""))),
-    Column("dep_code", "Département", "Code du département", 12, lambda c, r: r.site.dep_code, "code",
-           {"pattern": PATTERNS["dep_code"]}),
-    Column("lon", "Longitude", "Longitude en degrés décimaux (WGS 84)", 11, lambda c, r: r.site.lon, "float",
-           {"required": True, "minimum": -180, "maximum": 180}),
-    Column("lat", "Latitude", "Latitude en degrés décimaux (WGS 84)", 11, lambda c, r: r.site.lat, "float",
-           {"required": True, "minimum": -90, "maximum": 90}),
-    Column("position_precision", "Précision de la position",
-           "address : position de l'adresse ; street : position de la rue (ou du lieu-dit), le numéro n'étant pas "
-           "localisé ; commune : centre de la commune, l'adresse n'étant pas localisée", 16,
-           lambda c, r: PositionPrecision(r.site.position_precision).value, "str",
-           {"enum": [p.value for p in PositionPrecision]}),
-    Column("siret", "SIRET", "SIRET de l'établissement (14 chiffres)", 16, lambda c, r: r.site.siret, "code",
-           {"pattern": PATTERNS["siret"]}),
-    Column("siret_url", "Annuaire des entreprises", "Page de l'établissement sur l'Annuaire des entreprises", 40,
-           lambda c, r: sirene.annuaire_url(r.site.siret) if r.site.siret else None, format="uri"),
-    Column("legal_form", "Code de la forme juridique",
-           "Forme juridique : " + ", ".join(f"{f.value} ({label})" for f, label in LEGAL_FORM_LABELS.items()), 14,
-           lambda c, r: LegalForm(r.site.legal_form).value if r.site.legal_form else None, "str",
-           {"enum": [f.value for f in LegalForm]}),
-    Column("legal_form_label", "Forme juridique", "Libellé de la forme juridique", 26,
-           lambda c, r: LEGAL_FORM_LABELS[LegalForm(r.site.legal_form)] if r.site.legal_form else None),
-    Column("ess", "Structure de l'ESS", "Structure de l'économie sociale et solidaire (loi du 31 juillet 2014)", 12,
-           lambda c, r: r.site.ess, "bool"),
-    Column("siae", "Structure d'insertion (SIAE)", "Structure d'insertion par l'activité économique", 14,
-           lambda c, r: r.site.siae, "bool"),
-    Column("ea_esat", "Entreprise adaptée ou ESAT", "Entreprise adaptée ou établissement et service d'aide par le travail",
-           14, lambda c, r: r.site.ea_esat, "bool"),
-    Column("reserved_text", "Marchés réservés",
-           "Statuts ouvrant aux marchés réservés (SIAE : art. L2113-13, EA et ESAT : art. L2113-12 du code de la "
-           "commande publique), chacun vérifié (source, numéro, date du document) ou déclaré, non vérifié", 40,
-           lambda c, r: reserved_status.labels(r.site) or None, "list"),
-    *_reserved_columns("siae", "SIAE", reserved_status.KINDS["siae"].document, "n° de conventionnement"),
-    *_reserved_columns("ea_esat", "EA / ESAT", "EA : agrément ou contrat d'objectifs ; ESAT : autorisation ARS",
-                       "n° d'agrément ou FINESS"),
-    Column("serves_individuals", "Accueille les particuliers", "Le site accueille les particuliers", 14,
-           lambda c, r: r.site.serves_individuals, "bool"),
-    Column("serves_professionals", "Accueille les professionnels", "Le site accueille les professionnels", 14,
-           lambda c, r: r.site.serves_professionals, "bool"),
-    Column("labels", "Réseaux et labels", "Réseaux et labels de la structure, séparés par « ; »", 30,
-           lambda c, r: _list(r.site.labels or []), "list"),
-    Column("website", "Site web", "Adresse du site web", 32, lambda c, r: r.site.website, "str", format="uri"),
-    Column("email", "Courriel", "Courriel de contact public de la structure", 28, lambda c, r: r.site.email,
-           "str", format="email"),
-    Column("phone", "Téléphone", "Téléphone", 16, lambda c, r: r.site.phone, "code"),
-    Column("opening_hours", "Horaires (format OpenStreetMap)",
-           "Horaires d'ouverture au format opening_hours d'OpenStreetMap", 30, lambda c, r: r.site.opening_hours or None),
-    Column("opening_hours_text", "Horaires", "Horaires d'ouverture en toutes lettres", 40,
-           lambda c, r: _hours(r.site.opening_hours)),
-    Column("verified_at", "Vérifiée le", "Date de la dernière vérification des informations", 12,
-           lambda c, r: r.site.verified_at, "date"),
-    Column("updated_at", "Mise à jour le", "Date et heure (UTC) de la dernière modification de la fiche", 18,
-           _updated, "datetime"),
-    Column("source", "Source", "Source de la fiche (vide : contribution à Carto ESS Bretagne)", 14,
-           lambda c, r: r.site.source),
-    Column("credit", "Crédit de la source", "Mention à citer en réutilisant une fiche de cette source", 36,
-           lambda c, r: r.site.credit),
-    Column("licence", "Licence de la fiche", "Licence sous laquelle la source publie la fiche", 16,
-           lambda c, r: c.licence_of(r.site.source).id),
-    Column("is_demo", "Donnée de démonstration", "Fiche fictive de démonstration", 14, lambda c, r: r.site.is_demo, "bool"),
-    Column("url", "Fiche en ligne", "Adresse de la fiche sur Carto ESS Bretagne", 36,
-           lambda c, r: f"{c.base_url}/sites/{r.site.id}", "str", format="uri"),
-]
-DISTANCE = Column("distance_km", "Distance (km)", "Distance à vol d'oiseau au centre de la recherche, en km", 12,
-                  lambda c, r: r.distance_km, "float", {"minimum": 0})
+# The exported fields that are not read from a column, by public name: how each is worked out.
+DERIVED: dict[str, Callable[[_Context, Row], Value]] = {
+    "activites": lambda c, r: _list(r.activities),
+    "activites_libelles": _activity_labels,
+    "domaines": lambda c, r: _list(_domains(c, r)),
+    "domaines_libelles": lambda c, r: _list(_domains(c, r).values()),
+    "epci": lambda c, r: c.names.get(("epci", r.site.epci_code or "")),
+    "pays": lambda c, r: c.names.get(("pays", r.site.pays_code or "")),
+    "url_annuaire_entreprises": lambda c, r: sirene.annuaire_url(r.site.siret) if r.site.siret else None,
+    "forme_juridique_libelle": _legal_form_label,
+    "marches_reserves": lambda c, r: reserved_status.labels(r.site) or None,
+    "horaires": lambda c, r: _hours(r.site.opening_hours),
+    "licence": lambda c, r: c.licence_of(r.site.source).id,
+    "url": lambda c, r: f"{c.base_url}/sites/{r.site.id}",
+    public_fields.DISTANCE.name: lambda c, r: r.distance_km,
+}
 
 
-def columns_for(results: Results | None = None) -> list[Column]:
+def columns_for(results: Results | None = None) -> list[Field]:
     """The columns of an export: ``distance_km`` after the name when the search has a centre."""
-    if results is None or not results.criteria.centre:
-        return list(COLUMNS)
-    return [*COLUMNS[:2], DISTANCE, *COLUMNS[2:]]
+    columns = list(public_fields.IN_EXPORT)
+    if results is not None and results.criteria.centre:
+        columns.insert(2, public_fields.DISTANCE)
+    return columns
+
+
+def _blank(value: Value) -> Value:
+    """An empty text or list is a missing value (an empty cell, null), as the schema says."""
+    return None if value == "" or value == [] else value
+
+
+def row_values(ctx: _Context, columns: list[Field], row: Row) -> list[Value]:
+    """A row's cells: columns read as the features publish them, the other fields worked out."""
+    read = public_fields.export_values(row.site)
+    return [_blank(read[f.name]) if f.name in read else DERIVED[f.name](ctx, row) for f in columns]
 
 
 def activity_pattern(taxonomy: Taxonomy) -> str:
@@ -273,7 +145,7 @@ def domain_pattern(taxonomy: Taxonomy) -> str:
 @dataclass
 class Table:
     """What every writer needs: columns, credit lines, licences, and the rows (read lazily, in order)."""
-    columns: list[Column]
+    columns: list[Field]
     credits: list[str]
     rows: Iterable[list[Value]]
     total: int
@@ -305,8 +177,7 @@ def table(session: Session, taxonomy: Taxonomy, results: Results, base_url: str,
     licence_of = source_licences.of_sources(session)
     ctx = _Context(activities, names, base_url.rstrip("/"), licence_of)
     columns = columns_for(results)
-    rows = ([col.value(ctx, row) for col in columns]
-            for row in sourcing.iter_rows(session, results, taxonomy=taxonomy))
+    rows = (row_values(ctx, columns, row) for row in sourcing.iter_rows(session, results, taxonomy=taxonomy))
     contained = {licence_of(s) for s in results.sources}
     return Table(columns, credit_lines(results, taxonomy, day, contained), rows, results.total, day,
                  licence_rules.of_file(contained))
@@ -339,8 +210,8 @@ def _csv_converters(t: Table, decimal: str) -> list[Callable[[Value], str]]:
     by_kind = {"bool": lambda v: TRUE if v else FALSE,
                "float": lambda v: repr(v).replace(".", decimal),
                "int": str,
-               "date": date.isoformat,
-               "datetime": _iso_datetime,
+               "date": public_fields.json_value,
+               "datetime": public_fields.json_value,
                "list": lambda v: neutralised(LIST_SEPARATOR.join(v))}
     return [(lambda convert: lambda v: "" if v is None else convert(v))(by_kind.get(c.kind, neutralised))
             for c in t.columns]
@@ -367,18 +238,6 @@ def csv_chunks(t: Table, sep: str = ",", batch: int = 500) -> Iterator[str]:
 
 # --- GeoJSON -----------------------------------------------------------------------------------
 
-def _iso_datetime(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
-def _json_value(value: Value):
-    if isinstance(value, datetime):
-        return _iso_datetime(value)
-    if value is None:
-        return None
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def licence_members(t: Table) -> list[dict]:
     """The licences of the file as Data Package ``licenses`` (name, title, path)."""
     return [{"name": lic.id, "title": lic.title, **({"path": lic.url} if lic.url else {})} for lic in t.licences]
@@ -387,14 +246,15 @@ def licence_members(t: Table) -> list[dict]:
 def geojson_chunks(t: Table, batch: int = 500) -> Iterator[str]:
     names = [c.name for c in t.columns]
     lists = [c.kind == "list" for c in t.columns]
-    lon, lat = names.index("lon"), names.index("lat")
+    lon, lat = names.index("longitude"), names.index("latitude")
     head = {"type": "FeatureCollection", "name": "carto-ess-bretagne", "title": t.title,
             "licenses": licence_members(t), "credits": t.credits, "created": t.day.isoformat(),
             "numberMatched": t.total}
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ['
     pieces = []
     for n, row in enumerate(t.rows):
-        properties = {k: [] if v is None and is_list else _json_value(v) for k, v, is_list in zip(names, row, lists)}
+        properties = {k: [] if v is None and is_list else public_fields.json_value(v)
+                      for k, v, is_list in zip(names, row, lists)}
         feature = {"type": "Feature", "id": row[0],
                    "geometry": {"type": "Point", "coordinates": [row[lon], row[lat]]}, "properties": properties}
         pieces.append(("," if n else "") + json.dumps(feature, ensure_ascii=False))
@@ -442,7 +302,7 @@ def write_xlsx(t: Table, target: Path | io.BytesIO) -> None:
     # Only dates and codes need a format of their own.
     formats = {"date": "DD/MM/YYYY", "datetime": "DD/MM/YYYY HH:MM", "code": "@"}
 
-    def value(v, column: Column):
+    def value(v, column: Field):
         if v is None:
             return None
         if column.kind == "bool":
@@ -496,7 +356,7 @@ def write_gpkg(t: Table, target: Path) -> None:
     # Typed columns even when a column is empty (or the whole result); dates as date-times (OGR
     # writes no plain date column from a data frame): QGIS filters and sorts them as dates.
     frame = frame.astype({c.name: _GPKG_TYPES.get(c.kind, "string") for c in t.columns})
-    points = gpd.points_from_xy(frame["lon"], frame["lat"], crs="EPSG:4326")
+    points = gpd.points_from_xy(frame["longitude"], frame["latitude"], crs="EPSG:4326")
     layer = gpd.GeoDataFrame(frame, geometry=points)
     licence_text = " ; ".join(f"{lic.title} {lic.url or ''}".strip() for lic in t.licences)
     Path(target).unlink(missing_ok=True)

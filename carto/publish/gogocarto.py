@@ -20,7 +20,7 @@ from carto.core import licences as licence_rules
 from carto.core import opening_hours_french as french
 from carto.core.opening_hours_french import OpeningHoursError
 from carto.core.taxonomy import Taxonomy
-from carto.directory.geojson import json_value
+from carto.directory.public_fields import json_value
 from carto.storage import source_licences
 from carto.storage.models import Site, SiteStatus
 

@@ -221,7 +221,7 @@ class API:
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"{req.base_url}/collections/{c.id}/queryables",
             "type": "object", "title": c.title,
-            "properties": {name: {"title": name, "description": q.description, **q.schema}
+            "properties": {name: {"title": q.title or name, "description": q.description, **q.schema}
                            for name, q in c.queryables.items()},
             "additionalProperties": False,
             "links": self._links(req, fmt, SCHEMA)}
@@ -229,13 +229,13 @@ class API:
 
     def items(self, req: Request, session: Session, collection_id: str) -> Response:
         c = self._collection(collection_id)
-        fmt = self._format(req, ITEMS_PARAMS | set(c.queryables))
+        fmt = self._format(req, ITEMS_PARAMS | set(c.parameters))
         try:
             limit = params.parse_int(req.arg("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
             offset = params.parse_int(req.arg("offset"), "offset", 0, 0)
             bbox = params.parse_bbox(req.arg("bbox"), allow_3d=True)
             check_datetime(req.arg("datetime"))
-            filters = {name: value for name, value in req.query if name in c.queryables and value != ""}
+            filters = {name: value for name, value in req.query if name in c.parameters and value != ""}
             page = c.items(self.service, session, filters, bbox, limit, offset)
         except params.ParamError as e:
             # OGC /req/core/query-param-invalid: any unusable value is a 400, an unknown code too.

@@ -15,7 +15,7 @@ import shapely
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from carto.directory import geojson, site_json
+from carto.directory import geojson, public_fields, site_json
 
 from carto.query import paging, params, search, territories
 from carto.directory.service import Service
@@ -27,6 +27,7 @@ from carto.query.search import Box
 class Queryable:
     description: str
     schema: dict = field(default_factory=lambda: {"type": "string"})
+    title: str | None = None  # French label of the property (the name when None)
 
 
 @dataclass
@@ -58,9 +59,15 @@ class Collection:
     id: str
     title: str
     description: str
-    queryables: dict[str, Queryable] = {}
+    queryables: dict[str, Queryable] = {}  # the properties items may be filtered on, by name
+    others: dict[str, Queryable] = {}  # filters of items that are no property (a text search…)
     columns: tuple[tuple[str, str], ...] = ()  # (label, property) shown in the HTML table
     keywords: tuple[str, ...] = ()
+
+    @property
+    def parameters(self) -> dict[str, Queryable]:
+        """Every filter of the items: the queryables, then the others."""
+        return self.queryables | self.others
 
     def extent(self, service: Service, session: Session) -> Box | None:
         return _region_extent(service)
@@ -86,8 +93,13 @@ class Sites(Collection):
     description = ("Structures de l'économie sociale et solidaire (réemploi, réparation, mobilité durable…), "
                    "avec leurs activités et leurs territoires. Les sites « [Démo] » sont fictifs.")
     keywords = ("ESS", "économie sociale et solidaire", "réemploi", "Bretagne")
-    queryables = {f.name: Queryable(f.description, f.schema) for f in params.FILTERS if f.queryable}
-    columns = (("Nom", "name"), ("Commune", "commune_name"), ("Activités", "activities"))
+    # Queryables are named after the properties they test (OGC API – Features Part 3), not after the
+    # parameters of /api.
+    queryables = {f.property: Queryable(f.description, f.schema, public_fields.BY_NAME[f.property].title)
+                  for f in params.FILTERS if f.queryable and f.property}
+    others = {f.name: Queryable(f.description, f.schema) for f in params.FILTERS if f.queryable and not f.property}
+    _filter_of = {f.property or f.name: f.name for f in params.FILTERS if f.queryable}
+    columns = (("Nom", "nom"), ("Commune", "commune"), ("Activités", "activites"))
 
     def extent(self, service, session):
         return search.extent(session) or _region_extent(service)
@@ -100,7 +112,11 @@ class Sites(Collection):
         return [source_licences.of_sources(session)(feature["properties"].get("source"))]
 
     def items(self, service, session, filters, bbox, limit, offset):
-        f = params.site_filter(service, session, {name: filters.get(name) for name in self.queryables})
+        try:
+            f = params.site_filter(service, session, {name: filters.get(given) for given, name in self._filter_of.items()})
+        except params.ParamError as e:  # named as the client named it
+            given = {name: given for given, name in self._filter_of.items()}.get(e.param, e.param)
+            raise params.ParamError(given, str(e), e.status, e.choices) from None
         f.bbox = bbox
         page, _ = paging.find(session, f, limit, offset, columns=site_json.FEATURE_COLUMNS)
         return ItemsPage(page.total, [service.pieces.feature(row) for row in page.sites], page.total_exact)

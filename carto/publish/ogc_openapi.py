@@ -67,7 +67,7 @@ def document(base_url: str, title: str, description: str, collections: dict, max
     for c in collections.values():
         base = f"/collections/{c.id}"
         not_found = {"404": {"$ref": "#/components/responses/NotFound"}}
-        filters = [_param(name, q.description, q.schema) for name, q in c.queryables.items()]
+        filters = [_param(name, q.description, q.schema) for name, q in c.parameters.items()]
         paths[base] = _get(f"describe_{c.id}", c.title, [REF["f"]],
                            _ok("Métadonnées de la collection", "application/json") | not_found, c.id)
         paths[base + "/queryables"] = _get(f"queryables_{c.id}", f"Filtres de « {c.id} »", [REF["f"]],

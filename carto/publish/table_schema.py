@@ -2,23 +2,25 @@
 for each export, a Frictionless Data Package saying where the file is, how it is written, under
 which licences and with which credits.
 
-Both are derived from ``carto.publish.exports.COLUMNS``: one list of fields for the API vocabulary,
-the files and their description.
+Both are derived from ``carto.directory.public_fields``: one table of fields for the API's
+properties, the files and their description.
 """
 import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 from carto.core.taxonomy import Taxonomy
+from carto.directory import public_fields
+from carto.directory.public_fields import Field
 from carto.publish import exports
-from carto.publish.exports import Column, Table
+from carto.publish.exports import Table
 
 SCHEMA_PATH = "/schema/sites.json"
 _TYPES = {"str": "string", "code": "string", "list": "string", "int": "integer", "float": "number",
           "bool": "boolean", "date": "date", "datetime": "datetime"}
 
 
-def _field(column: Column, taxonomy: Taxonomy, decimal: str) -> dict:
+def _field(column: Field, taxonomy: Taxonomy, decimal: str) -> dict:
     spec = {"name": column.name, "title": column.title, "description": column.description,
             "type": _TYPES[column.kind]}
     if column.format:
@@ -28,17 +30,17 @@ def _field(column: Column, taxonomy: Taxonomy, decimal: str) -> dict:
     if column.kind == "float" and decimal != ".":
         spec["decimalChar"] = decimal
     constraints = dict(column.constraints)
-    if column.name == "activities":
+    if column.name == "activites":
         constraints["pattern"] = exports.activity_pattern(taxonomy)
         spec["description"] += " : " + ", ".join(taxonomy.activities)
-    elif column.name == "domains":
+    elif column.name == "domaines":
         constraints["pattern"] = exports.domain_pattern(taxonomy)
     if constraints:
         spec["constraints"] = constraints
     return spec
 
 
-def schema(taxonomy: Taxonomy, columns: list[Column] | None = None, decimal: str = ".") -> dict:
+def schema(taxonomy: Taxonomy, columns: list[Field] | None = None, decimal: str = ".") -> dict:
     """The Table Schema of the sites export (``columns``: those of one export)."""
     return {
         "$schema": "https://frictionlessdata.io/schemas/table-schema.json",
@@ -50,7 +52,7 @@ def schema(taxonomy: Taxonomy, columns: list[Column] | None = None, decimal: str
                         f"séparées par « {exports.LIST_SEPARATOR.strip()} » ; booléens : oui / non."),
         "homepage": "https://schema.data.gouv.fr/",
         "version": "1.0.0",
-        "fields": [_field(c, taxonomy, decimal) for c in columns or exports.COLUMNS],
+        "fields": [_field(c, taxonomy, decimal) for c in columns or public_fields.IN_EXPORT],
         "primaryKey": "id",
         "missingValues": [""],
     }

@@ -2,8 +2,9 @@
 public vocabulary.
 
 ``FILTERS`` is the table of the site filters: the JSON API's parameters (``carto.api.deps``), the
-OGC queryables (``carto.publish.ogc_collections``), the embed's preset filters
-(``carto.publish.embed``) and the links between public pages are all derived from it. Each value
+OGC queryables (``carto.publish.ogc_collections``: named after the public property each tests),
+the embed's preset filters (``carto.publish.embed``) and the links between public pages are all
+derived from it. Each value
 parser raises ``ParamError`` (a French message naming the parameter); the API is strict and
 answers it, the embed is lenient (``lenient``: a bad value falls back to its default, because a
 partner's page cannot show our errors).
@@ -36,6 +37,9 @@ class Filter:
     description: str  # French: API documentation and OGC queryables
     schema: dict = field(default_factory=lambda: {"type": "string"})  # JSON Schema of one value
     territory: bool = False  # its value is the code of a territory of its name's level, or a pôle
+    # The public property it tests (``carto.directory.public_fields``), which names it as an OGC queryable.
+    # The API and the embed keep the parameter's own name: partner sites' addresses hold it.
+    property: str | None = None
     repeatable: bool = False
     queryable: bool = True  # an OGC queryable (OGC has its own ``bbox``; no distance sort there)
     embed: bool = True  # may preset an embedded map (its ``bbox`` is the first view instead)
@@ -44,28 +48,34 @@ class Filter:
 
 _BOOLEAN = {"type": "boolean"}
 FILTERS = (
-    Filter("activity", "Activité (slug de la taxonomie ; répétable, ou séparées par des virgules)", repeatable=True),
-    Filter("domain", "Domaine (slug de la taxonomie ; répétable, ou séparés par des virgules)", repeatable=True),
+    Filter("activity", "Activité (slug de la taxonomie ; répétable, ou séparées par des virgules)", repeatable=True,
+           property="activites"),
+    Filter("domain", "Domaine (slug de la taxonomie ; répétable, ou séparés par des virgules)", repeatable=True,
+           property="domaines"),
     Filter("q", f"Recherche plein texte dans le nom, la description et la commune (accents et casse ignorés, "
                 f"{MAX_TEXT} caractères au plus)", {"type": "string", "maxLength": MAX_TEXT}),
     Filter("bbox", "Rectangle ouest,sud,est,nord (WGS84)", queryable=False, embed=False, linked=False),
-    Filter("commune", "Code INSEE de la commune (404 s'il est inconnu)", territory=True, embed=False),
-    Filter("epci", "SIREN de l'EPCI (404 s'il est inconnu)", territory=True),
-    Filter("pays", "Code du pays (404 s'il est inconnu)", territory=True),
-    Filter("departement", "Code du département (404 s'il est inconnu)", territory=True),
+    Filter("commune", "Code INSEE de la commune (404 s'il est inconnu)", territory=True, embed=False,
+           property="code_commune"),
+    Filter("epci", "SIREN de l'EPCI (404 s'il est inconnu)", territory=True, property="code_epci"),
+    Filter("pays", "Code du pays (404 s'il est inconnu)", territory=True, property="code_pays"),
+    Filter("departement", "Code du département (404 s'il est inconnu)", territory=True,
+           property="code_departement"),
     Filter("pole", "Identifiant du pôle ESS (404 s'il est inconnu)", territory=True),
     Filter("near", "Point lon,lat (WGS84) : tri par distance", queryable=False, linked=False),
     Filter("radius_km", f"Rayon en km autour de near (plus de 0, au plus {MAX_RADIUS_KM})",
            {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM}, queryable=False, embed=False),
-    Filter("siae", "Structures d'insertion par l'activité économique (SIAE) : true ou false", _BOOLEAN),
-    Filter("ea", "Entreprises adaptées ou ESAT : true ou false", _BOOLEAN),
+    Filter("siae", "Structures d'insertion par l'activité économique (SIAE) : true ou false", _BOOLEAN,
+           property="siae"),
+    Filter("ea", "Entreprises adaptées ou ESAT : true ou false", _BOOLEAN, property="ea_esat"),
     Filter("reserved_verified", "Marchés réservés : statuts vérifiés seulement (true). Avec siae ou ea, ces statuts "
                                 "vérifiés (sur pièce par la modération, ou d'après un registre faisant foi) ; seul, "
                                 "au moins un statut SIAE ou EA/ESAT vérifié. Un statut seulement déclaré n'en est "
                                 "jamais", _BOOLEAN, embed=False),
     Filter("ess", "Structures de l'économie sociale et solidaire : true (les seules montrées par défaut sur la "
                   "carte), false (les autres : artisans, commerces, collectivités…) ou all (toutes ; "
-                  "par défaut dans l'API)", {"type": "string", "enum": ["true", "false", "all"]}, embed=False),
+                  "par défaut dans l'API)", {"type": "string", "enum": ["true", "false", "all"]}, embed=False,
+           property="ess"),
 )
 ALL = {"all", "tous", "toutes"}  # ess=all: ESS structures and the others
 FILTER_NAMES = tuple(f.name for f in FILTERS)

@@ -36,8 +36,8 @@
       .then((r) => r.json())
       .then((data) => {
         const layer = L.geoJSON(data, {
-          pointToLayer: (feature, latlng) => L.marker(latlng, { title: feature.properties.name, keyboard: true }),
-          onEachFeature: (feature, marker) => marker.bindPopup(() => popup(feature.properties.name, feature.properties.url)),
+          pointToLayer: (feature, latlng) => L.marker(latlng, { title: feature.properties.nom, keyboard: true }),
+          onEachFeature: (feature, marker) => marker.bindPopup(() => popup(feature.properties.nom, feature.properties.url)),
         }).addTo(map);
         if (data.features.length) map.fitBounds(layer.getBounds(), { maxZoom: 13, padding: [20, 20] });
       })

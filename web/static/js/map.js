@@ -270,7 +270,7 @@
     Promise.all(favourites.list().map((f) => getJson("/api/sites/" + encodeURIComponent(f.id), signal).catch(gone)))
       .then((features) => {
         const rows = features.filter(Boolean).map((f) =>
-          [f.id, f.geometry.coordinates[0], f.geometry.coordinates[1], f.properties.name, f.properties.activities]);
+          [f.id, f.geometry.coordinates[0], f.geometry.coordinates[1], f.properties.nom, f.properties.activites]);
         showCells([]);
         showSites(rows, true);
         statusBox.textContent = W.favouritesOnly(rows.length);
@@ -356,7 +356,7 @@
     getJson("/api/sites/" + encodeURIComponent(id)).then((feature) => {
       const [lon, lat] = feature.geometry.coordinates;
       if (centre) map.setView([lat, lon], 16);
-      M.openPopup(map, [feature.id, lon, lat, feature.properties.name, feature.properties.activities], null);
+      M.openPopup(map, [feature.id, lon, lat, feature.properties.nom, feature.properties.activites], null);
     }).catch((e) => say(e.status === 404 ? W.siteGone : W.siteFailed + failure(e)));
   }
 
