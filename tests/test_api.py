@@ -1,4 +1,6 @@
 """The read API on the 500 demo sites: filters, formats, paging, errors naming the parameter, caching, CORS."""
+import re
+
 import pytest
 
 from carto.directory import sites
@@ -351,6 +353,11 @@ def test_the_ess_flag_is_public_and_filters_every_door(client, demo_service):
     assert "Réparateur artisan" not in client.get("/liste", params={"q": "artisan"}).text
     listed = client.get("/liste", params={"q": "artisan", "ess": "all"}).text
     assert "Réparateur artisan" in listed and "hors ESS" in listed
+    # The site page and the supplier search's table say it in words.
+    assert "Hors ESS (artisan, commerce, collectivité…)" in client.get(f"/sites/{shop_id}").text
+    row = re.search(r'<tr>\s*<th scope="row"><a href="/sites/(\d+)">.*?</tr>', client.get(
+        "/sourcing", params={"q": "artisan", "territory": "Rennes"}).text, re.S)
+    assert row.group(1) == str(shop_id) and "<td>Hors ESS (artisan, commerce, collectivité…)</td>" in row.group(0)
 
 
 @pytest.mark.parametrize("query,param,words", [

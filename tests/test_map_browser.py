@@ -77,6 +77,17 @@ def test_unticking_a_domain_hides_its_sites_and_ticking_all_brings_them_back(liv
     assert page.errors == [] and page.external_requests == []
 
 
+def test_the_status_line_says_when_structures_outside_the_ess_are_shown(live_server, page):
+    open_map(page, live_server)
+    expect(status(page)).to_have_text("500 sites dans la vue")
+    page.get_by_label("Toutes, y compris hors ESS").check()
+    expect(status(page)).to_have_text("500 sites dans la vue, structures hors ESS comprises "
+                                      "(artisans, commerces, collectivités…)")
+    assert "ess=all" in page.url
+    page.get_by_label("De l'économie sociale et solidaire").check()
+    expect(status(page)).to_have_text("500 sites dans la vue")  # the whole line: the note is gone
+
+
 def test_searching_a_commune_moves_the_map_and_the_counts_follow_the_view(live_server, page):
     open_map(page, live_server)
     bikes_in_brittany = count_of(page, "Atelier et réemploi de vélos")

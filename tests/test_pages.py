@@ -51,7 +51,7 @@ def test_a_site_page_shows_every_public_field_in_plain_french(client, demo_servi
                  "Du lundi au vendredi : 9 h – 12 h et 14 h – 18 h", "Samedi : 10 h – 12 h",
                  "Fermé les jours fériés", "Association", "73282932000074", "SIAE — déclaré, non vérifié",
                  "Particuliers et professionnels", "Répar&#39;acteurs",
-                 "Source : Réseau Vélo Bretagne (licence ouverte)"):
+                 "Source : Réseau Vélo Bretagne (licence ouverte)", "Structure de l&#39;ESS"):
         assert text in html, text
     # Where it is: commune, EPCI, pays, département and pôle, each leading to the list of its sites.
     for level, code, name in (("commune", "35238", "Rennes"), ("epci", "243500139", "Rennes Métropole"),

@@ -25,8 +25,9 @@ templates.env.globals.update(
     accessibility_state=legal.state,  # the footer of every page
     annuaire_url=sirene.annuaire_url,  # every SIRET links to its establishment
     distance_fr=list_view.distance_fr, page_numbers=list_view.page_numbers, french_date=site_view.french_date,
-    level_label=site_view.level_label, directions_url=site_view.directions_url, geo_uri=site_view.geo_uri,
-    link=link, reserved_labels=reserved_status.labels)  # « SIAE — vérifié (…) » / « … déclaré, non vérifié »
+    level_label=site_view.level_label, ess_label=site_view.ess_label, directions_url=site_view.directions_url,
+    geo_uri=site_view.geo_uri, link=link,
+    reserved_labels=reserved_status.labels)  # « SIAE — vérifié (…) » / « … déclaré, non vérifié »
 
 
 def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:

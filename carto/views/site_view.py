@@ -60,6 +60,12 @@ def _hours_in_french(hours: str | None) -> list[str]:
         return []
 
 
+def ess_label(ess: bool) -> str:
+    """A site's ESS flag in words (site page, supplier search): the map shows only ESS structures
+    unless asked, and a visitor who reaches another must be told."""
+    return "Structure de l'ESS" if ess else "Hors ESS (artisan, commerce, collectivité…)"
+
+
 def level_label(level: str) -> str:
     return LEVEL_LABELS[level]
 

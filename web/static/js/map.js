@@ -175,9 +175,22 @@
     }
   }
 
+  /* Which structures the view holds: ESS ones by default (« true »), « all » or « false » when asked. */
+  function essScope() {
+    const checked = form && form.querySelector('input[name="ess"]:checked');
+    return checked ? checked.value : "true";
+  }
+
   function showStatus(total, grouped, none) {
     if (none) { statusBox.textContent = W.noActivity; return; }
     statusBox.textContent = W.inView(total);
+    const scope = essScope();
+    if (scope !== "true") { // the map shows ESS structures unless asked: say so when it shows others
+      const note = document.createElement("span");
+      note.className = "carto-ess-note";
+      note.textContent = scope === "false" ? W.othersOnly : W.othersIncluded;
+      statusBox.appendChild(note);
+    }
     if (grouped) {
       const warn = document.createElement("span");
       warn.className = "carto-warn";

@@ -14,6 +14,8 @@
     inView: (n) => (n === 0 ? "Aucun site dans la vue" : FRENCH.sites(n) + " dans la vue"),
     countInView: (n) => (n > 1 ? " sites" : " site") + " dans la vue",
     grouped: " — regroupés par secteur : zoomez pour voir chaque site",
+    othersIncluded: ", structures hors ESS comprises (artisans, commerces, collectivités…)",
+    othersOnly: ", structures hors ESS seulement (artisans, commerces, collectivités…)",
     cellTitle: (n) => FRENCH.sites(n) + " : zoomer sur ce secteur",
     clusterTitle: (n) => "Groupe de " + FRENCH.sites(n) + " : zoomer pour les voir",
     noActivity: "Aucune activité sélectionnée.",

@@ -9,6 +9,8 @@
     inView: (n) => (n === 0 ? "No site in view" : EN.sites(n) + " in view"),
     countInView: (n) => (n === 1 ? " site" : " sites") + " in view",
     grouped: " — grouped by area: zoom in to see each site",
+    othersIncluded: ", non-ESS structures included (craftsmen, shops, local authorities…)",
+    othersOnly: ", non-ESS structures only (craftsmen, shops, local authorities…)",
     cellTitle: (n) => EN.sites(n) + ": zoom into this area",
     clusterTitle: (n) => "Group of " + EN.sites(n) + ": zoom in to see them",
     noActivity: "No activity selected.",
