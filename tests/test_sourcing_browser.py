@@ -39,7 +39,7 @@ def test_a_buyer_finds_suppliers_of_an_epci_sorts_them_and_downloads_them(live_s
     download.value.save_as(raw)
     table = list(csv.reader(io.StringIO(raw.read_bytes().decode("utf-8-sig"), newline=""), delimiter=";"))
     assert len(table) == found + 1
-    assert {r[table[0].index("epci_name")] for r in table[1:]} == {"Rennes Métropole"}
+    assert {r[table[0].index("epci")] for r in table[1:]} == {"Rennes Métropole"}
     assert {r[table[0].index("siae")] for r in table[1:]} == {"oui"}
 
     with page.expect_download() as xlsx:
