@@ -4,16 +4,16 @@ The API's features, OGC items and exports now share one vocabulary (``nom``, ``c
 ``site_web``…); each site's stored feature text (``Site.feature_json``) is rewritten with those names.
 No column changes.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0025
+Revises: 0024
 """
 from alembic import op
 
 from carto.directory import site_json
 
 
-revision = '0022'
-down_revision = '0021'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
