@@ -4,16 +4,16 @@ The API's features, OGC items and exports now share one vocabulary (``nom``, ``c
 ``site_web``…); each site's stored feature text (``Site.feature_json``) is rewritten with those names.
 No column changes.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0027
+Revises: 0026
 """
 from alembic import op
 
 from carto.directory import site_json
 
 
-revision = '0025'
-down_revision = '0024'
+revision = '0027'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 
