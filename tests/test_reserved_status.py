@@ -34,7 +34,7 @@ def declared_by_a_contributor(client, service, moderation_accounts, sign_in) -> 
 def supplier_names(client, **params) -> list[str]:
     found = client.get("/api/sourcing", params={"territory": "Rennes", "limit": 1000, **params})
     assert found.status_code == 200, found.text
-    return [f["properties"]["name"] for f in found.json()["features"]]
+    return [f["properties"]["nom"] for f in found.json()["features"]]
 
 
 def csv_row(client, site_id: int, **params) -> dict:
