@@ -246,3 +246,30 @@ def test_a_proof_column_needs_a_register_trusted_for_its_status(service, tmp_pat
     with pytest.raises(ImportFileError, match="siae_number : seulement pour un registre qui fait foi"):
         import_text(service, tmp_path, "annuaire", DIRECTORY,
                     DIRECTORY_MAPPING.replace("siae: SIAE}", "siae: SIAE, siae_number: SIAE}"))
+
+
+def test_a_moderators_verification_survives_the_reimport_of_an_ordinary_directory(service, tmp_path):
+    from carto.community import moderation, users
+    from carto.importers import conflicts
+    from carto.storage.db import session_scope
+    from carto.storage.models import User
+    import_text(service, tmp_path, "annuaire", DIRECTORY, DIRECTORY_MAPPING)
+    with session_scope(service.engine) as session:
+        user = User(email="moderatrice@exemple.org", password_hash="x")
+        session.add(user)
+        session.flush()
+        user_id = user.id
+        site = session.exec(select(Site).where(Site.source_key == "D1")).one()
+        moderation.verify_reserved(session, user, site, "siae", kind="siae", **PROOF)
+    changed = DIRECTORY.replace("Recyclerie de Quimper;", "Recyclerie de Quimper-Cornouaille;")
+    report = import_text(service, tmp_path, "annuaire", changed, DIRECTORY_MAPPING)
+    assert (report.updated, report.conflicts, report.declared, report.verified) == (1, 0, 0, 0)
+    assert labels_by_key(service, "annuaire") == {"D1": [VERIFIED]}
+    unticked = import_text(service, tmp_path, "annuaire", changed.replace(";oui", ";non"), DIRECTORY_MAPPING)
+    assert unticked.conflicts == 1  # the source now says « not SIAE »: a moderator decides, nothing is dropped
+    assert labels_by_key(service, "annuaire") == {"D1": [VERIFIED]}
+    with session_scope(service.engine) as session:
+        row = conflicts.conflict_rows(session, users.Scope(everything=True), service)[0]
+        assert (row.label, row.ours, row.theirs) == ("Structure d'insertion (SIAE)", VERIFIED, "non")
+        conflicts.decide_conflict(session, service, session.get(User, user_id), users.Scope(everything=True), row.conflict.id, apply=True)
+    assert labels_by_key(service, "annuaire") == {"D1": []}  # the moderator took the source's word

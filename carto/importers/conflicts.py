@@ -21,11 +21,12 @@ from carto.community import moderation, users
 from carto.community.digest import DigestItem
 from carto.community.site_form import LABELS, display
 from carto.community.users import Scope
-from carto.directory import sites
+from carto.directory import reserved_status, sites
 from carto.directory.service import Service
 from carto.importers.reconcile import GROUPS
 from carto.storage.db import session_scope
-from carto.storage.models import ImportConflict, ImportConflictStatus, Site, SiteStatus, SiteVersion, User, utcnow
+from carto.storage.models import (RESERVED_VERIFICATIONS, ImportConflict, ImportConflictStatus, Site, SiteStatus,
+                                  SiteVersion, User, utcnow)
 from carto.territory.locator import Locator
 
 
@@ -55,7 +56,7 @@ def resolve(session: Session, conflict_id: int, *, apply: bool, actor: str, loca
         raise ConflictError(f"aucun conflit d'import ouvert n° {conflict_id}")
     if apply:
         try:
-            sites.update(session, session.get(Site, conflict.site_id), incoming_fields(conflict), locator, actor=actor)
+            _apply(session, session.get(Site, conflict.site_id), incoming_fields(conflict), locator, actor)
         except (sites.SiteError, ValidationError) as e:
             raise ConflictError(f"la valeur de la source ne peut pas être appliquée : {e}") from None
     conflict.status = ImportConflictStatus.applied if apply else ImportConflictStatus.kept
@@ -63,6 +64,15 @@ def resolve(session: Session, conflict_id: int, *, apply: bool, actor: str, loca
     session.add(conflict)
     session.flush()
     return conflict
+
+
+def _apply(session: Session, site: Site, fields: dict, locator, actor: str) -> None:
+    """The source's values, a reserved status's proof through its own write (no form field holds one)."""
+    fields = dict(fields)
+    proofs = {flag: fields.pop(column) for flag, column in RESERVED_VERIFICATIONS.items() if column in fields}
+    sites.update(session, site, fields, locator, actor=actor)
+    for flag, proof in proofs.items():
+        sites.set_verification(session, site, flag, proof if getattr(site, flag) else None, actor=actor)
 
 
 def incoming_fields(conflict: ImportConflict) -> dict:
@@ -130,6 +140,8 @@ def _last_corrections(session: Session, found: list[ImportConflict]) -> dict[int
 def _shown(field: str, value, service: Service) -> str:
     if field == "position" and isinstance(value, dict):
         return f"{float(value['lat']):.5f}, {float(value['lon']):.5f}"
+    if field in RESERVED_VERIFICATIONS and isinstance(value, dict):
+        return reserved_status.label(field, value[field], value[RESERVED_VERIFICATIONS[field]]) or "non"
     return display(field, value, service.taxonomy, service.locator)
 
 

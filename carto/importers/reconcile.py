@@ -12,8 +12,11 @@ from carto.storage.models import RESERVED_VERIFICATIONS
 # Fields an import writes, grouped as a moderator sees them (a position is one thing).
 IMPORTED = ("name", "description", "street", "postcode", "website", "email", "phone", "opening_hours", "siret",
             "legal_form", "siae", "ea_esat", "serves_individuals", "serves_professionals", "labels", "verified_at",
-            "activities", *RESERVED_VERIFICATIONS.values())
-GROUPS: dict[str, tuple[str, ...]] = {"position": ("lon", "lat", "position_precision"), **{f: (f,) for f in IMPORTED}}
+            "activities")
+# A reserved status goes with its proof of verification: a moderator's verification is a correction
+# that a source saying otherwise does not undo (it becomes a conflict).
+GROUPS: dict[str, tuple[str, ...]] = {"position": ("lon", "lat", "position_precision"), **{f: (f,) for f in IMPORTED},
+                                      **{flag: (flag, proof) for flag, proof in RESERVED_VERIFICATIONS.items()}}
 # The source's own statements about a site, which no form edits: always written.
 SOURCE_OWNED = ("ess", "credit")
 # Columns that follow the position (computed from the point when it is written).
