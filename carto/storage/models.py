@@ -220,7 +220,11 @@ class SiteCell(SQLModel, table=True):
     combination of activities (``activities``: a site's ``activity_slugs``; ``*``: all its sites), kept
     by the write path (``carto.storage.cells``): a view's clusters and counts read these rows instead
     of every site of the view. Sums are exact; bounds only grow (a site leaving keeps them). Counted
-    apart for ESS structures and the others (``ess``): the public map shows the ESS ones by default."""
+    apart for ESS structures and the others (``ess``): the public map shows the ESS ones by default.
+    The primary key reads a range of columns of cells (``cx`` first); (zoom, activities, cy, cx) a
+    range of rows: the bands along the top and bottom of a view (``carto.query.cells``), which the
+    key would read over every row of cells of their width (18 ms for 1,907 cells at 1,000,000 sites)."""
+    __table_args__ = (Index("ix_sitecell_rows", "zoom", "activities", "cy", "cx"),)
     zoom: int = Field(primary_key=True)
     activities: str = Field(primary_key=True)
     cx: int = Field(primary_key=True)
