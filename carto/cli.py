@@ -413,21 +413,40 @@ def _account(session, email: str):
     return user, users.scope_of(session, user)
 
 
+def _list_queue(email: str, count, rows, line, total: str) -> None:
+    """Print an import queue as ``email``'s account sees it (its scope): one ``line`` per row, then
+    the ``total`` (« {} conflit(s)… ») of the whole queue."""
+    service = _service()
+    with service.session() as session:
+        _user, scope = _account(session, email)
+        for row in rows(session, scope, service):
+            typer.echo(line(row))
+        typer.echo(total.format(count(session, scope, service)))
+
+
+def _resolve_queue(email: str, ids: list[int], decide, label: str) -> None:
+    """Decide the given items as ``email``'s account: ``decide(session, service, account, scope, id)``."""
+    from carto.importers import conflicts
+    service = _service()
+    with service.session() as session:
+        account, _scope = _account(session, email)
+    _report(conflicts.decide_many(service, account, ids,
+                                  lambda s, scope, i: decide(s, service, account, scope, i), label))
+
+
 @conflicts_app.command("list")
 def conflicts_list(user: Account, limit: Annotated[int, typer.Option(help="Nombre de lignes au plus")] = 200):
     """Liste les conflits ouverts du périmètre : notre valeur (qui, quand) et celle de la source (quand)."""
     from carto.community.moderation import paris_time
     from carto.importers import conflicts
-    service = _service()
-    with service.session() as session:
-        _user, scope = _account(session, user)
-        total = conflicts.count_conflicts(session, scope, service)
-        for r in conflicts.conflict_rows(session, scope, service, limit=limit):
-            ours_at = f", le {paris_time(r.ours_at)}" if r.ours_at else ""
-            typer.echo(f"n° {r.conflict.id} — fiche {r.site.id} « {r.site.name} » — {r.label}\n"
-                       f"    la nôtre : {r.ours} (par {r.ours_by}{ours_at})\n"
-                       f"    la source ({r.conflict.source}) : {r.theirs} (import du {paris_time(r.theirs_at)})")
-        typer.echo(f"{total} conflit(s) ouvert(s) dans le périmètre")
+
+    def line(r) -> str:
+        ours_at = f", le {paris_time(r.ours_at)}" if r.ours_at else ""
+        return (f"n° {r.conflict.id} — fiche {r.site.id} « {r.site.name} » — {r.label}\n"
+                f"    la nôtre : {r.ours} (par {r.ours_by}{ours_at})\n"
+                f"    la source ({r.conflict.source}) : {r.theirs} (import du {paris_time(r.theirs_at)})")
+    _list_queue(user, conflicts.count_conflicts, lambda *read: conflicts.conflict_rows(*read, limit=limit), line,
+                "{} conflit(s) ouvert(s) dans le périmètre")
 
 
 @conflicts_app.command("resolve")
@@ -436,12 +455,8 @@ def conflicts_resolve(ids: Ids, user: Account,
                                                          help="Garder notre valeur, ou prendre celle de la source")]):
     """Décide des conflits donnés : --keep garde notre valeur, --source applique celle de la source."""
     from carto.importers import conflicts
-    service = _service()
-    with service.session() as session:
-        account, _scope = _account(session, user)
-    label = "valeur actuelle gardée" if keep else "valeur de la source appliquée"
-    _report(conflicts.decide_many(service, account, ids, lambda s, scope, i: conflicts.decide_conflict(
-        s, service, account, scope, i, apply=not keep), label))
+    _resolve_queue(user, ids, lambda *decision: conflicts.decide_conflict(*decision, apply=not keep),
+                   "valeur actuelle gardée" if keep else "valeur de la source appliquée")
 
 
 @missing_app.command("list")
@@ -449,14 +464,10 @@ def missing_list(user: Account, limit: Annotated[int, typer.Option(help="Nombre 
     """Liste les fiches du périmètre que leur source ne liste plus, les plus anciennes d'abord."""
     from carto.community.moderation import paris_time
     from carto.importers import conflicts
-    service = _service()
-    with service.session() as session:
-        _user, scope = _account(session, user)
-        total = conflicts.count_missing(session, scope, service)
-        for s in conflicts.missing_in_scope(session, scope, service, limit=limit):
-            typer.echo(f"fiche {s.id} « {s.name} » ({s.commune_name or '?'}) — source {s.source} "
-                       f"— absente depuis l'import du {paris_time(s.missing_from_source_at)}")
-        typer.echo(f"{total} fiche(s) absente(s) de leur source dans le périmètre")
+    _list_queue(user, conflicts.count_missing, lambda *read: conflicts.missing_in_scope(*read, limit=limit),
+                lambda s: (f"fiche {s.id} « {s.name} » ({s.commune_name or '?'}) — source {s.source} "
+                           f"— absente depuis l'import du {paris_time(s.missing_from_source_at)}"),
+                "{} fiche(s) absente(s) de leur source dans le périmètre")
 
 
 @missing_app.command("resolve")
@@ -464,11 +475,8 @@ def missing_resolve(ids: Ids, user: Account,
                     archive: Annotated[bool, typer.Option("--archive/--keep", help="Archiver, ou garder publiée")]):
     """Décide des fiches données : --archive les archive, --keep les garde (plus signalées)."""
     from carto.importers import conflicts
-    service = _service()
-    with service.session() as session:
-        account, _scope = _account(session, user)
-    _report(conflicts.decide_many(service, account, ids, lambda s, scope, i: conflicts.decide_missing(
-        s, service, account, scope, i, archive), "fiche archivée" if archive else "fiche gardée"))
+    _resolve_queue(user, ids, lambda *decision: conflicts.decide_missing(*decision, archive),
+                   "fiche archivée" if archive else "fiche gardée")
 
 
 def _report(results) -> None:

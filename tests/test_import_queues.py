@@ -146,3 +146,33 @@ def test_the_command_line_lists_and_decides_within_the_account_scope(demo_servic
         get_settings.cache_clear()
     with demo_service.session() as session:
         assert session.get(ImportConflict, conflict_id).status == ImportConflictStatus.kept
+
+
+def test_the_command_line_lists_sites_missing_from_their_source_and_archives_or_keeps_them(
+        demo_service, moderation_accounts, tmp_path, monkeypatch):
+    import_lvao(demo_service)
+    import_lvao(demo_service, write_lvao(tmp_path / "fewer.csv",
+                                         [r for r in sample_rows() if r["identifiant"] not in (ALRE, FRANKLIN)]))
+    with demo_service.session() as session:
+        alre, franklin = site(session, ALRE), site(session, FRANKLIN)
+    monkeypatch.setenv("CARTO_DATABASE_URL", demo_service.settings.database_url)
+    monkeypatch.setenv("CARTO_GEODATA", str(demo_service.settings.geodata))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    admin = moderation_accounts["admin"]
+    try:
+        listed = runner.invoke(cli, ["missing", "list", "--user", admin]).output
+        assert f"fiche {alre.id} « {alre.name} » ({alre.commune_name}) — source lvao — absente depuis" in listed
+        assert f"fiche {franklin.id} « {franklin.name} »" in listed and "2 fiche(s) absente(s)" in listed
+        assert "0 fiche(s) absente(s)" in runner.invoke(cli, ["missing", "list", "--user",
+                                                               moderation_accounts["brest"]]).output
+        archived = runner.invoke(cli, ["missing", "resolve", str(alre.id), "--archive", "--user", admin])
+        assert archived.exit_code == 0 and f"n° {alre.id} : fiche archivée" in archived.output
+        kept = runner.invoke(cli, ["missing", "resolve", str(franklin.id), "--keep", "--user", admin])
+        assert kept.exit_code == 0 and f"n° {franklin.id} : fiche gardée" in kept.output
+        assert "0 fiche(s) absente(s)" in runner.invoke(cli, ["missing", "list", "--user", admin]).output
+    finally:
+        get_settings.cache_clear()
+    with demo_service.session() as session:
+        assert (site(session, ALRE).status, site(session, FRANKLIN).status) == (SiteStatus.archived,
+                                                                                SiteStatus.published)
