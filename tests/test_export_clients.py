@@ -10,6 +10,7 @@ from datetime import date
 
 import openpyxl
 import pandas
+import pyogrio
 import pytest
 from sqlmodel import select
 
@@ -78,7 +79,7 @@ def test_gdal_reads_the_geopackage_and_geojson_as_points_without_warning(hostile
     assert "Geometry: Point" in run.stdout and f"Feature Count: {len(FORMULAS)}" in run.stdout
     assert "Warning" not in run.stderr + run.stdout, run.stderr
     if fmt == "gpkg":
-        assert "date_verification: DateTime" in run.stdout and "date_maj: DateTime" in run.stdout
+        assert "date_verification: Date (0.0)" in run.stdout and "date_maj: DateTime" in run.stdout
         converted = tmp_path / "copie.gpkg"  # and ogr2ogr copies it without a complaint
         copy = gdal("ogr2ogr", "-f", "GPKG", str(converted), str(path), "sites")
         assert "Warning" not in copy.stderr
@@ -109,6 +110,46 @@ def test_frictionless_validates_the_xlsx_and_geojson_rows_against_the_schema(hos
             for f in features]
     report = frictionless.Resource(rows, schema=schema).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def _as_schema_reads_it(kind: str, value):
+    """A cell GDAL read from the GeoPackage, as the schema writes it (dates in ISO 8601, UTC with Z)."""
+    if value is None or pandas.isna(value):
+        return None
+    if kind == "date":
+        return value.date().isoformat()
+    if kind == "datetime":
+        return value.isoformat() + "Z"
+    return value.item() if hasattr(value, "item") else value  # NumPy scalars as Python values
+
+
+def test_frictionless_validates_the_geopackage_table_read_with_gdal_against_the_schema(hostile, tmp_path):
+    """frictionless reads no GeoPackage: the « sites » table as GDAL reads it is held to the same schema."""
+    schema = frictionless.Schema.from_descriptor(table_schema.schema(hostile.taxonomy))
+    frame = pyogrio.read_dataframe(export(hostile, "gpkg", tmp_path), layer="sites", read_geometry=False)
+    assert list(frame.columns) == [f.name for f in public_fields.IN_EXPORT]
+    kinds = {f.name: f.kind for f in public_fields.IN_EXPORT}
+    rows = [{k: _as_schema_reads_it(kinds[k], v) for k, v in row.items()} for row in frame.to_dict("records")]
+    assert rows[0]["date_verification"] == "2026-03-02" and rows[0]["siret"] == "73282932000074"
+    report = frictionless.Resource(rows, schema=schema).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_the_geopackage_is_written_by_batches_and_typed_even_when_empty(hostile, tmp_path):
+    base = hostile.settings.public_base_url
+    with hostile.session() as session:
+        for name, query in (("lots", {}), ("vide", {"q": "introuvable"})):
+            results = sourcing.run(session, sourcing.parse(hostile, session, **query))
+            exports.write_gpkg(exports.table(session, hostile.taxonomy, results, base), tmp_path / f"{name}.gpkg",
+                               batch=2)
+    whole = pyogrio.read_dataframe(export(hostile, "gpkg", tmp_path), layer="sites")
+    by_twos = pyogrio.read_dataframe(tmp_path / "lots.gpkg", layer="sites")
+    assert len(by_twos) == len(FORMULAS) and by_twos.equals(whole)
+    empty = pyogrio.read_info(tmp_path / "vide.gpkg", layer="sites")
+    types = dict(zip(empty["fields"], empty["ogr_types"]))
+    assert empty["features"] == 0 and empty["geometry_type"] == "Point"
+    assert (types["date_verification"], types["date_maj"], types["ess"], types["id"]) == (
+        "OFTDate", "OFTDateTime", "OFTInteger", "OFTInteger64")
 
 
 def test_pandas_reads_the_semicolon_csv_as_french_spreadsheets_write_it(hostile, tmp_path):

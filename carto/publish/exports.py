@@ -17,7 +17,8 @@ foreign members and the GeoPackage metadata.
   as text, dates as dates) and a "Crédits" sheet.
 - GeoJSON (RFC 7946): credits and licences as foreign members of the FeatureCollection.
 - GeoPackage 1.2 (read without warning by GDAL 3.6 and QGIS LTR): a "sites" point layer with
-  typed columns, credits and licences in its metadata and in a "credits" table.
+  typed columns (days as OGR Date, moments as DateTime), written by batches, credits and licences
+  in its metadata and in a "credits" table.
 
 Spreadsheets run a cell starting with ``=``, ``+``, ``-`` or ``@`` as a formula: in CSV such text
 cells get OWASP's ``'`` prefix, in XLSX they are written as strings, never formulas.
@@ -332,40 +333,60 @@ def write_xlsx(t: Table, target: Path | io.BytesIO) -> None:
 
 # --- GeoPackage --------------------------------------------------------------------------------
 
-_GPKG_TYPES = {"int": "int64", "float": "float64", "bool": "bool", "date": "datetime64[ms]",
-               "datetime": "datetime64[ms]"}
+# Per kind, the NumPy type of a column (its OGR type): dates as OGR Date, times as DateTime (in UTC,
+# as the columns' descriptions say), the others as they are; texts and lists as strings.
+_GPKG_ARRAYS = {"int": "int64", "float": "float64", "bool": "bool", "date": "datetime64[D]",
+                "datetime": "datetime64[ms]"}
 # GeoPackage 1.2: GDAL 3.6 (Debian 12) and QGIS LTR warn that a 1.4 file « may only be partially supported ».
 GPKG_VERSION = "1.2"
+GPKG_BATCH = 10_000  # rows held in memory at once
 
 
-def _gpkg_value(v: Value):
-    if isinstance(v, list):
-        return LIST_SEPARATOR.join(v)
-    if isinstance(v, datetime):
-        return v.replace(tzinfo=None)  # UTC, as the column's description says
-    return datetime(v.year, v.month, v.day) if isinstance(v, date) else v
+def _gpkg_array(column: Field, values: list[Value]):
+    import numpy as np
+
+    if column.kind == "datetime":
+        values = [v and v.replace(tzinfo=None) for v in values]
+    elif column.kind == "list":
+        values = [v and LIST_SEPARATOR.join(v) for v in values]
+    return np.array(values, dtype=_GPKG_ARRAYS.get(column.kind, object))  # None: NaT, NaN, or null text
 
 
-def write_gpkg(t: Table, target: Path) -> None:
-    import geopandas as gpd
+def _batches(rows: Iterable[list[Value]], size: int) -> Iterator[list[list[Value]]]:
+    """The rows by lists of ``size``, and at least one list (an empty result still gets its typed table)."""
+    batch, sent = [], False
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch, sent = [], True
+    if batch or not sent:
+        yield batch
+
+
+def write_gpkg(t: Table, target: Path, batch: int = GPKG_BATCH) -> None:
+    """A « sites » point layer written batch by batch (an export of the whole dataset in bounded
+    memory), typed from the schema's kinds even when empty, and a « credits » table."""
     import pandas as pd
     import pyogrio
+    import shapely
+    from pyogrio.raw import write as write_layer
 
     names = [c.name for c in t.columns]
-    frame = pd.DataFrame([[_gpkg_value(v) for v in row] for row in t.rows], columns=names)
-    # Typed columns even when a column is empty (or the whole result); dates as date-times (OGR
-    # writes no plain date column from a data frame): QGIS filters and sorts them as dates.
-    frame = frame.astype({c.name: _GPKG_TYPES.get(c.kind, "string") for c in t.columns})
-    points = gpd.points_from_xy(frame["longitude"], frame["latitude"], crs="EPSG:4326")
-    layer = gpd.GeoDataFrame(frame, geometry=points)
+    lon, lat = names.index("longitude"), names.index("latitude")
     licence_text = " ; ".join(f"{lic.title} {lic.url or ''}".strip() for lic in t.licences)
     Path(target).unlink(missing_ok=True)
-    pyogrio.write_dataframe(
-        layer, target, layer="sites", driver="GPKG", geometry_type="Point",
-        dataset_options={"VERSION": GPKG_VERSION},
-        layer_options={"DESCRIPTION": f"{PUBLISHER} — {licence_text}", "IDENTIFIER": f"{PUBLISHER} ({t.day.isoformat()})"},
-        dataset_metadata={"TITLE": t.title, "LICENSE": licence_text, "CREATED": t.day.isoformat(),
-                          "CREDITS": "\n".join(t.credits)})
+    for n, rows in enumerate(_batches(t.rows, batch)):
+        cells = list(zip(*rows)) if rows else [()] * len(names)
+        first = {} if n else {
+            "dataset_options": {"VERSION": GPKG_VERSION},
+            "layer_options": {"DESCRIPTION": f"{PUBLISHER} — {licence_text}",
+                              "IDENTIFIER": f"{PUBLISHER} ({t.day.isoformat()})"},
+            "dataset_metadata": {"TITLE": t.title, "LICENSE": licence_text, "CREATED": t.day.isoformat(),
+                                 "CREDITS": "\n".join(t.credits)}}
+        write_layer(target, shapely.to_wkb(shapely.points(cells[lon], cells[lat])) if rows else [],
+                    [_gpkg_array(c, list(v)) for c, v in zip(t.columns, cells)], names, layer="sites",
+                    driver="GPKG", geometry_type="Point", crs="EPSG:4326", append=bool(n), **first)
     pyogrio.write_dataframe(pd.DataFrame({"ligne": t.credits}), target, layer="credits", driver="GPKG")
 
 
