@@ -2,8 +2,8 @@
 
 A site row carries copies of what its point, text and activities imply (territory keys and commune
 name, folded search text, stored public JSON), its activity links copy its status and position,
-and on SQLite the text index holds its search text; the map's grid cells (``SiteCell``) count the
-published sites. ``carto.directory.sites`` and ``carto.directory.bulk`` keep them in step; this
+the text index (SQLite's FTS5 table, PostgreSQL's ``search_vector``) holds its search text, and
+the map's grid cells (``SiteCell``) count the published sites. ``carto.directory.sites`` and ``carto.directory.bulk`` keep them in step; this
 check proves it, site by site and then cell by cell, and ``repair`` rewrites the copies that differ
 through the same write path (a history version only for a site whose territory changed: the other
 copies are no part of its history) and counts every cell again.
@@ -63,12 +63,15 @@ def check(session: Session, *, repair: bool = False) -> CheckReport:
         report.sites += len(rows)
         expected = [dict(row) for row in rows]
         bulk.replace(expected, locator)
+        for want, acts in zip(expected, activities):
+            bulk.derive_text(want, acts)
+            want.update(site_json.stored(want, acts))
         links = _links(session, ids)
-        indexed = search_index.indexed_text(session, ids)
+        stale = search_index.stale_entries(session, {want["id"]: want["search_text"] for want in expected})
         words = search_index.indexed_words(session, ids)
         wrong = []
         for row, want, acts in zip(rows, expected, activities):
-            found = _differences(row, want, acts, links.get(row["id"], []), indexed, words.get(row["id"], []))
+            found = _differences(row, want, acts, links.get(row["id"], []), stale, words.get(row["id"], []))
             report.differences += found
             if found:
                 wrong.append((row, want, acts))
@@ -84,16 +87,14 @@ def check(session: Session, *, repair: bool = False) -> CheckReport:
 
 
 def _differences(row: dict, want: dict, activities: list[str], links: list[tuple],
-                 indexed: dict[int, str] | None, words: list[tuple[str, str]]) -> list[Difference]:
-    bulk.derive_text(want, activities)
-    want.update(site_json.stored(want, activities))
+                 stale: dict[int, str | None], words: list[tuple[str, str]]) -> list[Difference]:
     columns = (*TERRITORY, "search_text", "sort_name", *site_json.COLUMNS)
     found = [Difference(row["id"], c, row[c], want[c]) for c in columns if row[c] != want[c]]
     copies = sorted((a, row["status"], row["lon"], row["lat"]) for a in activities)
     if sorted(links) != copies:
         found.append(Difference(row["id"], LINKS, sorted(links), copies))
-    if indexed is not None and indexed.get(row["id"]) != want["search_text"]:
-        found.append(Difference(row["id"], TEXT_INDEX, indexed.get(row["id"]), want["search_text"]))
+    if row["id"] in stale:
+        found.append(Difference(row["id"], TEXT_INDEX, stale[row["id"]], want["search_text"]))
     wanted_words = search_index.expected_words(want["search_text"], want["sort_name"])
     if words != wanted_words:
         found.append(Difference(row["id"], NAME_WORDS, words, wanted_words))

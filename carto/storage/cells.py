@@ -70,6 +70,11 @@ WHERE s.status = 'published'
 GROUP BY z.zoom, key, cx, cy, s.ess
 """ + _ON_CONFLICT
 _UPSERT = f"INSERT INTO sitecell ({_COLUMNS}) VALUES ({', '.join(['?'] * 13)})" + _ON_CONFLICT
+# PostgreSQL: the rows as one array per column, in one statement.
+_PG_TYPES = ("integer", "varchar", "integer", "integer", "boolean", "integer", "float8", "float8", "bigint",
+             "float8", "float8", "float8", "float8")
+_PG_UPSERT = (f"INSERT INTO sitecell ({_COLUMNS}) SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in _PG_TYPES)})"
+              + _ON_CONFLICT)
 _SIZES = tuple((zoom, cell_size(zoom)) for zoom in LEVELS)
 _RADIX_X, _RADIX_Y = int(360 / cell_size(MAX_ZOOM)) + 2, int(180 / cell_size(MAX_ZOOM)) + 2  # cell numbers stay below
 
@@ -133,8 +138,10 @@ def _sums(moves: list[tuple[Counted, int]]) -> list[tuple]:
 def _upsert(session: Session, rows: list[tuple]) -> None:
     session.flush()
     conn = session.connection()
-    statement = _UPSERT if conn.dialect.paramstyle == "qmark" else _UPSERT.replace("?", "%s")
-    conn.exec_driver_sql(statement, rows)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_PG_UPSERT, tuple(map(list, zip(*rows))))
+    else:
+        conn.exec_driver_sql(_UPSERT, rows)
 
 
 def rebuild(session: Session) -> None:

@@ -14,12 +14,15 @@ start of a word of the site's search text; a box keeps the points inside it:
   box is plain ranges on lon/lat, answered by the models' index on (status, lon, lat, id) without
   reading the table. (An R*Tree was tried first: finding ids was fast, but the count and the page
   then read every matching ``site`` row for its status and name, 30 to 200 ms at 100,000 sites.)
-- PostgreSQL: a stored generated ``search_vector`` column (the words of the three parts, and those of
-  the name and activities again, marked) with a GIN index: the database keeps it in step, and ANALYZE gives it statistics, so the planner knows a
-  frequent word from a rare one (an expression index has none: at 1,000,000 sites it guessed 20,000
-  matches for any word and walked the name index for 25 s on a word found nowhere). Boxes use a GiST
-  expression index on the PostGIS point of lon/lat, rechecked exactly on the float columns (the
-  index holds float4-rounded boxes). The column lives outside the models, as the indexes do.
+- PostgreSQL: a ``search_vector`` tsvector column (the words of the three parts, and those of the
+  name and activities again, marked) with a GIN index, written by the write path beside the text
+  (``pg_vector``, in Python as the text itself: a column the database generated from the text cost
+  more server time than the rest of the row, 1 s per 5,000 sites, and held the batch write path
+  under 2,500 sites/s). ANALYZE gives it statistics, so the planner knows a frequent word from a
+  rare one (an expression index has none: at 1,000,000 sites it guessed 20,000 matches for any
+  word and walked the name index for 25 s on a word found nowhere). Boxes use a GiST expression
+  index on the PostGIS point of lon/lat, rechecked exactly on the float columns (the index holds
+  float4-rounded boxes). The column lives outside the models, as the indexes do.
 """
 from collections.abc import Iterable, Mapping
 
@@ -39,17 +42,10 @@ SEPARATOR = " | "  # between the parts (never inside one: index terms are letter
 # appear marked (« 0nvelo », « 0tvelo »): a marked lexeme has statistics of its own, so the planner
 # knows how many names hold a word, which weights (ignored by the statistics) would hide.
 _PG_MARKS = {"name": "0n", "topic": "0t"}
-_PG_PART = "split_part(coalesce(search_text, ''), '{sep}', {n})"
-_PG_VECTOR = "to_tsvector('simple'::regconfig, {})".format(" || ' ' || ".join(
-    [_PG_PART.format(sep=SEPARATOR, n=n + 1) for n in range(len(PARTS))]
-    + [f"regexp_replace({_PG_PART.format(sep=SEPARATOR, n=PARTS.index(part) + 1)}, '(\\S+)', '{mark}\\1', 'g')"
-       for part, mark in _PG_MARKS.items()]))
+_PG_LEXEME_BYTES = 2046  # PostgreSQL refuses longer lexemes (its own parser skips such words)
 _PG_POINT = "ST_SetSRID(ST_MakePoint(lon, lat), 4326)"
 # Created by ``create`` (PostgreSQL); named so that migrations and schema comparisons can skip them.
-PG_COLUMNS = {
-    "search_vector": f"ALTER TABLE site ADD COLUMN IF NOT EXISTS search_vector tsvector "
-                     f"GENERATED ALWAYS AS ({_PG_VECTOR}) STORED",
-}
+PG_COLUMNS = {"search_vector": "ALTER TABLE site ADD COLUMN IF NOT EXISTS search_vector tsvector"}
 PG_INDEXES = {
     "ix_site_search_vector": "CREATE INDEX IF NOT EXISTS ix_site_search_vector ON site USING gin (search_vector)",
     "ix_site_point": f"CREATE INDEX IF NOT EXISTS ix_site_point ON site USING gist (({_PG_POINT}))",
@@ -111,23 +107,62 @@ def index_site(session: Session, site: Site, activities: Iterable[str]) -> None:
 _TEXT_COLUMNS = {"name", "description", "street", "postcode", "commune_name"}
 
 
-def index_entries(session: Session, entries: list[dict], *, new: bool = False) -> None:
+def index_entries(session: Session, entries: list[dict], *, new: bool = False, vectors_written: bool = False) -> None:
     """Index the text of sites given as ``{id, body (search_text), sort_name}``, many at a time: the
-    words of their names (``SiteWord``) and, on SQLite, the FTS5 entries.
+    words of their names (``SiteWord``), and SQLite's FTS5 entries or PostgreSQL's ``search_vector``.
 
     ``new``: the sites were just inserted, so there is no previous text entry to remove.
-    On PostgreSQL the generated column and its index follow the ``site`` rows by themselves.
+    ``vectors_written``: the rows were written with their vectors already (``carto.directory.bulk``).
     """
     if entries:
         _index_words(session, entries, new=new)
         _index_fts(session, entries, new=new)
+        if not vectors_written:
+            _index_vectors(session, entries)
+
+
+def pg_vector(search_text: str | None) -> str:
+    """The ``search_vector`` of a search text (PostgreSQL), as tsvector text: every word, and the
+    words of the name and of the activities marked again. Index terms are letters and digits only
+    (``textnorm.index_terms``), so each lexeme is quoted as it is."""
+    lexemes = set()
+    for part, text_ in zip(PARTS, _parts(search_text)):
+        words = text_.split()
+        lexemes.update(words)
+        if part in _PG_MARKS:
+            lexemes.update([_PG_MARKS[part] + w for w in words])
+    if lexemes and max(map(len, lexemes)) * 4 > _PG_LEXEME_BYTES:  # a very long word may be too long in UTF-8
+        lexemes = {w for w in lexemes if len(w.encode()) <= _PG_LEXEME_BYTES}
+    return "'" + "' '".join(lexemes) + "'" if lexemes else ""
+
+
+def vectors_in_rows(session: Session) -> bool:
+    """Whether the text index is a column of the site rows (PostgreSQL's ``search_vector``, which
+    ``carto.directory.bulk`` writes with each row) rather than a table of its own (SQLite's FTS5)."""
+    return not _sqlite(session.get_bind())
+
+
+def _index_vectors(session: Session, entries: list[dict]) -> None:
+    if _sqlite(session.get_bind()):
+        return
+    session.connection().exec_driver_sql(
+        "UPDATE site SET search_vector = v.vector FROM unnest(%b::integer[], %b::tsvector[]) AS v(id, vector) "
+        "WHERE site.id = v.id", ([e["id"] for e in entries], [pg_vector(e["body"]) for e in entries]))
 
 
 def _index_words(session: Session, entries: list[dict], *, new: bool) -> None:
     if not new:
         session.execute(delete(SiteWord).where(col(SiteWord.site_id).in_([e["id"] for e in entries])))
-    session.execute(insert(SiteWord), [{"word": word, "sort_name": e["sort_name"], "site_id": e["id"]}
-                                       for e in entries for word in name_words(e["body"])])
+    words = [(word, e["sort_name"], e["id"]) for e in entries for word in name_words(e["body"])]
+    if not words:
+        return
+    conn = session.connection()  # many rows at once: straight to the driver
+    if _sqlite(session.get_bind()):
+        conn.exec_driver_sql("INSERT INTO siteword (word, sort_name, site_id) VALUES (?, ?, ?)", words)
+    else:
+        conn.exec_driver_sql("INSERT INTO siteword (word, sort_name, site_id) "
+                             "SELECT * FROM unnest(%b::varchar[], %b::varchar[], %b::integer[])",
+                             tuple(map(list, zip(*words))))
 
 
 def _index_fts(session: Session, entries: list[dict], *, new: bool) -> None:
@@ -176,20 +211,30 @@ def rebuild(session: Session, taxonomy: taxonomy_module.Taxonomy | None = None, 
         session.execute(Site.__table__.update().where(Site.__table__.c.id == bindparam("site_id")),
                         [{"site_id": e["id"], "search_text": e["body"]} for e in entries])
         _index_fts(session, entries, new=True)
+        _index_vectors(session, entries)
         if words:
             _index_words(session, [e | {"sort_name": r.sort_name} for e, r in zip(entries, rows)], new=True)
         done, last = done + len(rows), ids[-1]
 
 
-def indexed_text(session: Session, ids: list[int]) -> dict[int, str] | None:
-    """The text entries of sites as indexed (SQLite), for a consistency check; None on PostgreSQL,
-    whose expression indexes cannot differ from the rows."""
+def stale_entries(session: Session, texts: dict[int, str]) -> dict[int, str | None]:
+    """The sites (of ``texts``: id → search text) whose text index entry is not that text, with what
+    the index holds for them: SQLite's FTS5 row, or PostgreSQL's ``search_vector`` (compared
+    without positions: vectors the database generated held them). For a consistency check."""
+    ids = list(texts)
+    if not ids:
+        return {}
+    conn = session.connection()
     if not _sqlite(session.get_bind()):
-        return None
+        rows = conn.exec_driver_sql(
+            "SELECT s.id, s.search_vector::text FROM site AS s JOIN unnest(%b::integer[], %b::tsvector[]) AS e(id, v) "
+            "ON s.id = e.id WHERE strip(s.search_vector) IS DISTINCT FROM e.v",
+            (ids, [pg_vector(texts[i]) for i in ids]))
+        return dict(rows.all())
     marks = ",".join("?" * len(ids))
-    rows = session.connection().exec_driver_sql(
-        f"SELECT rowid, {', '.join(PARTS)} FROM site_fts WHERE rowid IN ({marks})", tuple(ids))
-    return {rowid: SEPARATOR.join(parts) for rowid, *parts in rows}
+    rows = conn.exec_driver_sql(f"SELECT rowid, {', '.join(PARTS)} FROM site_fts WHERE rowid IN ({marks})", tuple(ids))
+    indexed = {rowid: SEPARATOR.join(parts) for rowid, *parts in rows}
+    return {i: indexed.get(i) for i in ids if indexed.get(i) != texts[i]}
 
 
 def indexed_words(session: Session, ids: list[int]) -> dict[int, list[tuple[str, str]]]:

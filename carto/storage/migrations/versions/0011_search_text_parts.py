@@ -28,6 +28,7 @@ def upgrade() -> None:
         conn.exec_driver_sql(search_index.SQLITE_FTS)
     else:
         conn.exec_driver_sql("DROP INDEX IF EXISTS ix_site_search_vector")  # the expression index
+        conn.exec_driver_sql(search_index.PG_COLUMNS["search_vector"])  # written by the rebuild below
     search_index.rebuild(Session(bind=conn), words=False)  # their table comes with revision 0024
 
 
