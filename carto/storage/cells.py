@@ -73,7 +73,7 @@ _UPSERT = f"INSERT INTO sitecell ({_COLUMNS}) VALUES ({', '.join(['?'] * 13)})" 
 # PostgreSQL: the rows as one array per column, in one statement.
 _PG_TYPES = ("integer", "varchar", "integer", "integer", "boolean", "integer", "float8", "float8", "bigint",
              "float8", "float8", "float8", "float8")
-_PG_UPSERT = (f"INSERT INTO sitecell ({_COLUMNS}) SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in _PG_TYPES)})"
+_PG_UPSERT = (f"INSERT INTO sitecell ({_COLUMNS}) SELECT * FROM unnest({', '.join(f'%b::{t}[]' for t in _PG_TYPES)})"
               + _ON_CONFLICT)
 _SIZES = tuple((zoom, cell_size(zoom)) for zoom in LEVELS)
 _RADIX_X, _RADIX_Y = int(360 / cell_size(MAX_ZOOM)) + 2, int(180 / cell_size(MAX_ZOOM)) + 2  # cell numbers stay below
