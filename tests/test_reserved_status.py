@@ -273,3 +273,20 @@ def test_a_moderators_verification_survives_the_reimport_of_an_ordinary_director
         assert (row.label, row.ours, row.theirs) == ("Structure d'insertion (SIAE)", VERIFIED, "non")
         conflicts.decide_conflict(session, service, session.get(User, user_id), users.Scope(everything=True), row.conflict.id, apply=True)
     assert labels_by_key(service, "annuaire") == {"D1": []}  # the moderator took the source's word
+
+
+def test_a_change_unticking_a_verified_status_warns_the_moderator_before_it_drops_the_proof(
+        client, demo_service, moderation_accounts, sign_in):
+    from tests.helpers import propose_change
+    site_id = declared_by_a_contributor(client, demo_service, moderation_accounts, sign_in)
+    csrf = sign_in(client, moderation_accounts["reso"])
+    client.post(f"/api/moderation/sites/{site_id}/reserved-statuses/siae/verification", json=PROOF,
+                headers={"X-CSRF-Token": csrf})
+    change = propose_change(demo_service, site_id, siae=False)
+    page = client.get(f"/moderation/propositions/{change.id}").text
+    assert f"Accepter retire ce statut vérifié : {VERIFIED}" in page
+    assert decide(client, csrf, change.id, "accept").status_code == 200
+    properties = client.get(f"/api/sites/{site_id}").json()["properties"]
+    assert (properties["siae"], properties["siae_statut"]) == (False, None)
+    history = client.get(f"/api/moderation/sites/{site_id}/history").json()["versions"]
+    assert history[0]["changes"]["siae_verification"][1] is None and history[0]["changes"]["siae"] == [True, False]

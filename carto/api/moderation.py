@@ -168,6 +168,7 @@ def _contribution_page(request, service, me, contribution_id, status_code=200, e
             "duplicates": duplicates, "action_labels": moderation.ACTION_LABELS, "error": error,
             "reviewer": other,
             "stale": moderation.stale_fields(session, service, c),
+            "dropped_proofs": reserved_status.dropped_by(site, c.changes) if c.kind == ContributionKind.change else [],
             "paris": moderation.paris_time,
             "errors": errors or {}, "map": map_options(service),
             "point": {"lon": site.lon, "lat": site.lat, "name": site.name},

@@ -216,6 +216,13 @@ def proof_text(flag: str, proof: dict) -> str:
         f" le {date.fromisoformat(when):%d/%m/%Y}" if when else "")
 
 
+def dropped_by(site, changes: dict) -> list[str]:
+    """The verified statuses a change of the site (``{field: [old, new]}``) would untick, worded: accepting
+    it drops their proofs (``carto.directory.sites.drop_undeclared_proofs``)."""
+    return [label(flag, True, getattr(site, s.column)) for flag, s in STATUSES.items()
+            if getattr(site, s.column) and flag in changes and not changes[flag][1]]
+
+
 def labels(site) -> list[str]:
     """The declared statuses of a site (a ``Site`` or a row with its attributes), worded."""
     return [text for flag, s in STATUSES.items()
