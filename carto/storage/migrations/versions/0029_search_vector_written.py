@@ -6,16 +6,16 @@ the write path now writes it from Python beside the text (``carto.storage.search
 The stored vectors are kept as they are (``DROP EXPRESSION``): they hold the same words, with
 positions the new ones leave out and nothing reads. SQLite: nothing changes (FTS5).
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0029
+Revises: 0028
 """
 from alembic import op
 from sqlmodel import Session
 
 from carto.storage import search_index
 
-revision = '0027'
-down_revision = '0026'
+revision = '0029'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
