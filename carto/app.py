@@ -11,7 +11,7 @@ from carto.api import accounts, contribute, moderation as moderation_api, securi
 from carto.api import freshness_board, freshness_pages, import_review, imports as imports_api, owners as owners_api
 from carto.api import embed as embed_api, legal, problems, strict_query
 from carto.api import feeds, registers
-from carto.api import openapi_errors
+from carto.api import openapi_errors, openapi_sites
 from carto.api.body_limit import BodyLimit
 from carto.api.headers import SecurityHeaders
 from carto.api.http_cache import ReadEndpoints
@@ -66,12 +66,13 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
 
 def _document_problems(app: FastAPI, taxonomy) -> None:
     """``/openapi.json`` declares the error responses of ``/api`` (``carto.api.openapi_errors``: which,
-    and the parameters' formats) in the format they are sent (``carto.api.problems``)."""
+    and the parameters' formats) in the format they are sent (``carto.api.problems``), and the
+    properties of a site's feature (``carto.api.openapi_sites``)."""
     build = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            app.openapi_schema = problems.document(openapi_errors.document(build(), taxonomy))
+            app.openapi_schema = problems.document(openapi_errors.document(openapi_sites.document(build()), taxonomy))
         return app.openapi_schema
 
     app.openapi = openapi
