@@ -81,8 +81,7 @@ def test_the_status_line_says_when_structures_outside_the_ess_are_shown(live_ser
     open_map(page, live_server)
     expect(status(page)).to_have_text("500 sites dans la vue")
     page.get_by_label("Toutes, y compris hors ESS").check()
-    expect(status(page)).to_have_text("500 sites dans la vue, structures hors ESS comprises "
-                                      "(artisans, commerces, collectivités…)")
+    expect(status(page)).to_have_text("500 sites dans la vue, structures hors ESS comprises")
     assert "ess=all" in page.url
     page.get_by_label("De l'économie sociale et solidaire").check()
     expect(status(page)).to_have_text("500 sites dans la vue")  # the whole line: the note is gone
