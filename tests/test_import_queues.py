@@ -2,9 +2,11 @@
 source. Each seen and decided in the console, the API and the command line, within the account's scope."""
 import re
 
+import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from carto.api.templates import templates
 from carto.cli import app as cli
 from carto.core.settings import get_settings
 from carto.directory import sites
@@ -176,3 +178,16 @@ def test_the_command_line_lists_sites_missing_from_their_source_and_archives_or_
     with demo_service.session() as session:
         assert (site(session, ALRE).status, site(session, FRANKLIN).status) == (SiteStatus.archived,
                                                                                 SiteStatus.published)
+
+
+@pytest.mark.parametrize("page, links", [
+    (1, [("Suivante →", "/moderation/imports/absentes?page=2")]),
+    (2, [("← Précédente", "/moderation/imports/absentes?page=1"), ("Suivante →", "/moderation/imports/absentes?page=3")]),
+    (3, [("← Précédente", "/moderation/imports/absentes?page=2")]),
+])
+def test_a_moderation_queue_links_its_neighbour_pages(page, links):
+    pages_nav = templates.env.get_template("moderation/_pages.html").module.pages_nav
+    html = str(pages_nav(page, 3, "/moderation/imports/absentes?page="))
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', html) == [(href, text) for text, href in links]
+    assert f"Page {page} sur 3" in html
+    assert str(pages_nav(1, 1, "/moderation?file=pending&page=")).strip() == ""  # one page: no navigation
