@@ -60,19 +60,24 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     security.install_error_pages(app)
     app.add_exception_handler(RequestValidationError, problems.validation_error)
     app.add_exception_handler(HTTPException, problems.http_error)
-    _document_problems(app, service.taxonomy)
+    _document_problems(app, service)
     return app
 
 
-def _document_problems(app: FastAPI, taxonomy) -> None:
+def _document_problems(app: FastAPI, service: Service) -> None:
     """``/openapi.json`` declares the error responses of ``/api`` (``carto.api.openapi_errors``: which,
-    and the parameters' formats) in the format they are sent (``carto.api.problems``), and the
-    properties of a site's feature (``carto.api.openapi_sites``)."""
+    and the parameters' formats, the taxonomy's slugs among them) in the format they are sent
+    (``carto.api.problems``), and the properties of a site's feature (``carto.api.openapi_sites``);
+    written again when the service follows a new taxonomy."""
     build = app.openapi
+    documented = [None]  # the taxonomy of the document kept
 
     def openapi() -> dict:
-        if app.openapi_schema is None:
-            app.openapi_schema = problems.document(openapi_errors.document(openapi_sites.document(build()), taxonomy))
+        if app.openapi_schema is None or documented[0] is not service.taxonomy:
+            app.openapi_schema = None  # FastAPI builds it again
+            app.openapi_schema = problems.document(openapi_errors.document(openapi_sites.document(build()),
+                                                                           service.taxonomy))
+            documented[0] = service.taxonomy
         return app.openapi_schema
 
     app.openapi = openapi

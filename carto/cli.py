@@ -20,6 +20,8 @@ app = typer.Typer(help="Carto ESS : annuaire et carte de l'ESS en Bretagne.", no
 territories_app = typer.Typer(help="Communes, EPCI, pays et départements.", no_args_is_help=True)
 poles_app = typer.Typer(help="Pôles ESS et zones de couverture.", no_args_is_help=True)
 app.add_typer(territories_app, name="territories")
+taxonomy_app = typer.Typer(help="Domaines et activités (geodata/taxonomy.yaml).", no_args_is_help=True)
+app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(poles_app, name="poles")
 db_app = typer.Typer(help="Schéma de la base : migrations (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -168,6 +170,19 @@ def _codes(value) -> str:
     if isinstance(value, tuple):
         return ", ".join(value) or "aucun"
     return value or "aucun"
+
+
+@taxonomy_app.command("load")
+def taxonomy_load():
+    """Prend en compte geodata/taxonomy.yaml modifié (libellés, synonymes, domaines ouverts) : réécrit
+    le texte de recherche de chaque site et change la version des données ; les serveurs en cours le
+    servent dès leur requête suivante, sans redémarrage."""
+    from carto.core.taxonomy import TaxonomyError
+    try:
+        sites_count = bootstrap.load_taxonomy(_service())
+    except (TaxonomyError, OSError) as e:
+        raise _fail(e) from None
+    typer.echo(f"Taxonomie chargée ; texte de recherche réécrit pour {sites_count} sites")
 
 
 @poles_app.command("load")

@@ -125,3 +125,43 @@ def test_a_restored_backup_never_answers_with_an_etag_of_other_data(service, tmp
                      service.locator, actor="test")
     backup.restore(service.engine, saved)
     assert version(service) != at_backup
+
+
+def test_an_edited_taxonomy_is_served_by_every_process_once_loaded(service, monkeypatch, tmp_path):
+    """Two server processes (two services, one database) serve the taxonomy file as edited from the
+    request after ``carto taxonomy load``, its new synonym found, without a restart."""
+    import shutil
+    from carto.core import settings as settings_module
+    from carto.directory import bootstrap
+    from tests.helpers import add
+    geodata = tmp_path / "geodata"
+    shutil.copytree(settings_module.PROJECT_GEODATA, geodata)
+    monkeypatch.setattr(settings_module, "PROJECT_GEODATA", geodata)
+    with session_scope(service.engine) as session:
+        add(service, session, "Atelier du Thabor")
+    other = Service.open(service.settings)
+    try:
+        with make_client(other) as client:
+            def label() -> str:
+                domains = client.get("/api/taxonomy").json()["domains"]
+                return next(a["label"] for d in domains for a in d["activities"] if a["slug"] == "velo")
+
+            def found(q: str) -> int:
+                return client.get("/api/sites", params={"q": q}).json()["total"]
+
+            assert (label(), found("biclou")) == ("Atelier et réemploi de vélos", 0)
+            taxonomy_file = geodata / "taxonomy.yaml"
+            taxonomy_file.write_text(taxonomy_file.read_text(encoding="utf-8").replace(
+                "label: Atelier et réemploi de vélos, icon: bicycle,\n         synonyms: [bicyclette,",
+                "label: Vélos d'occasion, icon: bicycle,\n         synonyms: [biclou, bicyclette,"), encoding="utf-8")
+            assert label() == "Atelier et réemploi de vélos"  # edited, not loaded yet: served as it was
+            before = version(service)
+            assert bootstrap.load_taxonomy(service) == 1
+            assert version(service) != before
+            assert (label(), found("biclou")) == ("Vélos d'occasion", 1)
+    finally:
+        other.engine.dispose()
+    assert service.taxonomy.activity("velo").label == "Vélos d'occasion"  # the loading process too
+    monkeypatch.undo()  # the project's file again, loaded back like any edit
+    bootstrap.load_taxonomy(service)
+    assert service.taxonomy.activity("velo").label == "Atelier et réemploi de vélos"

@@ -36,5 +36,5 @@ def test_domains_expand_to_their_activities_and_unknown_slugs_are_refused():
 def test_a_slug_defined_twice_is_an_error():
     raw = {"domains": [{"slug": "a", "label": "A", "color": "#000", "icon": "x", "activities": [
         {"slug": "a", "label": "A"}]}]}
-    with pytest.raises(ValueError, match="defined twice"):
+    with pytest.raises(ValueError, match="défini deux fois"):
         taxonomy.parse(raw)

@@ -15,6 +15,10 @@ class UnknownActivity(ValueError):
     """An activity or domain slug that the taxonomy does not know."""
 
 
+class TaxonomyError(ValueError):
+    """A taxonomy file that cannot be read as one (message in French, naming what is wrong)."""
+
+
 @dataclass(frozen=True)
 class Activity:
     slug: str
@@ -88,15 +92,31 @@ def parse(raw: dict) -> Taxonomy:
                      for a in d["activities"])
         for slug in [d["slug"], *(a.slug for a in acts)]:
             if slug in seen:
-                raise ValueError(f"taxonomy: slug {slug!r} defined twice")
+                raise ValueError(f"identifiant « {slug} » défini deux fois")
             seen.add(slug)
         domains.append(Domain(d["slug"], d["label"], d["color"], d.get("marker_color", "gray"), d["icon"],
                               d.get("moderation_opened"), acts))
     return Taxonomy(tuple(domains))
 
 
-@lru_cache
 def load(path: Path | None = None) -> Taxonomy:
+    """The taxonomy as its file says now: parsed again only once the file changed (its modification
+    time or size), so an edited file is seen without a restart. A running service switches to it
+    when the data version moves (``carto taxonomy load``, see ``carto.directory.service``)."""
     from carto.core.settings import PROJECT_GEODATA
-    with open(path or PROJECT_GEODATA / "taxonomy.yaml", encoding="utf-8") as f:
-        return parse(yaml.safe_load(f))
+    path = path or PROJECT_GEODATA / "taxonomy.yaml"
+    stat = path.stat()
+    return _parsed(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _parsed(path: Path, _mtime_ns: int, _size: int) -> Taxonomy:
+    with open(path, encoding="utf-8") as f:
+        try:
+            return parse(yaml.safe_load(f))
+        except yaml.YAMLError as e:
+            raise TaxonomyError(f"{path} : YAML illisible ({e})") from None
+        except (KeyError, TypeError) as e:
+            raise TaxonomyError(f"{path} : champ manquant ou mal formé ({e})") from None
+        except ValueError as e:
+            raise TaxonomyError(f"{path} : {e}") from None

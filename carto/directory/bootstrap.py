@@ -1,14 +1,17 @@
-"""Setting up a database: territories, pôles and demonstration sites (used by ``carto demo``)."""
+"""Setting up a database: territories, pôles, the taxonomy's search words and demonstration sites
+(used by ``carto demo``)."""
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import func, select
 
+from carto.core import taxonomy
 from carto.directory import demo, geography
 
 from carto.territory import poles, territory_load
 from carto.directory.service import Service
 from carto.territory.locator import Locator
+from carto.storage import freshness, search_index
 from carto.storage.db import session_scope
 from carto.storage.models import Commune, Pole
 
@@ -45,6 +48,18 @@ def load_poles(service: Service, table: Path) -> int:
     with session_scope(service.engine) as session:
         poles.load_csv(session, table)
         count = session.exec(select(func.count()).select_from(Pole)).one()
+    _observe(service)
+    return count
+
+
+def load_taxonomy(service: Service) -> int:
+    """The taxonomy file as edited: every site's search text written again with its labels and
+    synonyms, and the data version moved, in one transaction; every server process switches to it
+    at its next request (``Service.observe``). Returns the number of sites."""
+    edited = taxonomy.load(service.settings.taxonomy_file)
+    with session_scope(service.engine) as session:
+        freshness.bump(session)
+        count = search_index.rebuild(session, edited)
     _observe(service)
     return count
 

@@ -9,7 +9,7 @@ from carto.core import taxonomy
 
 from carto.directory import site_json, sirene
 
-from carto.storage import db
+from carto.storage import db, freshness
 from carto.territory import geocoder, locator
 from carto.territory.locator import Locator
 from carto.core.settings import Settings
@@ -19,8 +19,9 @@ from carto.core.settings import Settings
 class Service:
     settings: Settings
     engine: Engine
-    taxonomy: taxonomy.Taxonomy
+    taxonomy: taxonomy.Taxonomy  # as of the data version last observed (``observe``)
     _locator: Locator | None = field(default=None, repr=False)
+    _observed: str | None = field(default=None, repr=False)  # the data version last observed
 
     @classmethod
     def open(cls, settings: Settings) -> "Service":
@@ -55,7 +56,16 @@ class Service:
         return self._locator
 
     def observe(self, session: Session) -> None:
-        """Follow the geography's version as ``session`` sees it: a territory or pôles load by this
-        process or another one. Each read request does (``carto.api.http_cache``), with the session
-        it reads the data version in; the write path checks its own (``carto.directory.sites``)."""
+        """Follow the data version as ``session`` sees it: the geography of a territory or pôles load,
+        and the taxonomy of ``carto taxonomy load``, by this process or another one. Each read
+        request does (``carto.api.http_cache``), with the session it reads the data version in; the
+        write path checks its own geography (``carto.directory.sites``)."""
         self._locator = locator.current(session, self._locator)
+        version = freshness.data_version(session)
+        if version == self._observed:
+            return
+        self._observed = version
+        newest = taxonomy.load(self.settings.taxonomy_file)  # parsed again only if the file changed
+        if newest is not self.taxonomy:
+            self.taxonomy = newest
+            self.__dict__.pop("pieces", None)  # its pieces name the former labels
