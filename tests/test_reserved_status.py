@@ -108,6 +108,10 @@ def test_a_moderator_verifies_with_the_document_and_buyers_see_it_everywhere(cli
     assert VERIFIED in client.get("/sourcing", params={"territory": "Rennes", "reserved": "siae",
                                                        "reserved_verified": "true"}).text
     assert VERIFIED in client.get(f"/sites/{site_id}").text
+    listed = client.get("/liste", params={"siae": "true", "reserved_verified": "true", "ess": "all"}).text
+    assert NAME.replace("'", "&#39;") in listed and VERIFIED in listed
+    assert "Statuts SIAE, EA ou ESAT vérifiés seulement" in listed
+    assert 'name="reserved_verified" value="true" checked' in listed  # the map's and list's filters keep it
     row = csv_row(client, site_id, reserved_verified="true")
     assert (row["siae_statut"], row["siae_numero"], row["siae_date_document"], row["marches_reserves"]) == (
         "verified", "035-ACI-2024-12", "2026-03-12", VERIFIED)

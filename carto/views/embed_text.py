@@ -54,6 +54,7 @@ PAGE_EN = {
     "ess_others": "Outside the ESS only",
     "siae": "Work integration enterprises (SIAE)",
     "ea": "Disability-friendly enterprises (EA, ESAT)",
+    "reserved_verified": "Verified statuses only (document seen, or an official register)",
     # _site_popup.html, _site_actions.html (a map popup)
     "directions": "Directions",
     "to": "to",

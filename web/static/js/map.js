@@ -88,7 +88,8 @@
     syncDomainBox(block);
   }
 
-  form.querySelectorAll('input[name="siae"], input[name="ea"], input[name="ess"]').forEach((b) => b.addEventListener("change", refresh));
+  form.querySelectorAll('input[name="siae"], input[name="ea"], input[name="reserved_verified"], input[name="ess"]')
+    .forEach((b) => b.addEventListener("change", refresh));
   form.querySelectorAll("select[data-level]").forEach((select) => select.addEventListener("change", () => {
     // One territory at a time on the map: the last one chosen is outlined.
     showOutline(select.value ? select.dataset.level : null, select.value, true);
@@ -388,7 +389,8 @@
     form.querySelectorAll("select[data-level]").forEach((select) => {
       select.value = q.get(select.dataset.level) || "";
     });
-    form.querySelectorAll('input[name="siae"], input[name="ea"]').forEach((b) => { b.checked = q.get(b.name) === "true"; });
+    form.querySelectorAll('input[name="siae"], input[name="ea"], input[name="reserved_verified"]')
+      .forEach((b) => { b.checked = q.get(b.name) === "true"; });
     // ESS structures unless the URL asks for others (the server's default too).
     form.querySelectorAll('input[name="ess"]').forEach((b) => { b.checked = b.value === (q.get("ess") || "true"); });
     if (favouritesBox) favouritesBox.checked = q.get("favoris") === "1";
