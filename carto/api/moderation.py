@@ -240,7 +240,8 @@ def _reserved_forms(site: Site, typed: dict[str, dict]) -> list[dict]:
                                      "number": "", "document_date": ""}
         forms.append({"flag": flag, "status": status, "kinds": kinds, "entered": values, "proof": proof,
                       "typed": flag in typed,
-                      "now": reserved_status.label(flag, getattr(site, flag), proof) or f"{status.label} — non déclaré",
+                      "now": (reserved_status.label(flag, getattr(site, flag), proof)
+                              or f"{status.label} — non déclaré"),
                       "proof_text": proof and reserved_status.proof_text(flag, proof)})
     return forms
 
@@ -511,7 +512,8 @@ class ReservedProof(BaseModel):
     """What the schema cannot say is checked by ``reserved_status.proof`` (422 naming the field): the
     kind fits the status, an ESAT's number is a FINESS number, the document is not dated after today."""
     kind: Literal["siae", "ea", "esat"] | None = Field(None, description="siae ; pour ea_esat : ea ou esat")
-    authority: str = Field(max_length=reserved_status.MAX_AUTHORITY, pattern=rf"^{_PRINTABLE}*[^\s\x00-\x1f\x7f-\x9f]{_PRINTABLE}*$",
+    authority: str = Field(max_length=reserved_status.MAX_AUTHORITY,
+                           pattern=rf"^{_PRINTABLE}*[^\s\x00-\x1f\x7f-\x9f]{_PRINTABLE}*$",
                            description="Qui a délivré le document (DREETS Bretagne, ARS Bretagne…)")
     number: str = Field(max_length=reserved_status.MAX_NUMBER, pattern=rf"^{reserved_status.NUMBER_PATTERN}$",
                         description="N° de conventionnement (SIAE), d'agrément (EA) ou FINESS (ESAT, 9 caractères)")
@@ -539,7 +541,8 @@ def verify_reserved_api(service: ServiceDep, me: ApiModerator, site_id: RowId, f
 
 
 @api.post("/sites/{site_id}/reserved-statuses/{flag}/revocation", dependencies=[CsrfHeader],
-          summary="Retirer la vérification d'un statut SIAE ou EA/ESAT (il reste déclaré ; 409 s'il n'est pas vérifié)")
+          summary="Retirer la vérification d'un statut SIAE ou EA/ESAT (il reste déclaré ; 409 s'il n'est pas "
+                  "vérifié)")
 def revoke_reserved_api(service: ServiceDep, me: ApiModerator, site_id: RowId, flag: ReservedFlag):
     return _reserved_write(service, me, site_id, lambda session, site: moderation.revoke_reserved(
         session, me.user, site, flag))
