@@ -12,6 +12,8 @@ from sqlalchemy import JSON, Column, Float, MetaData, Table, bindparam, delete, 
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Session
 
+from carto.core import taxonomy as taxonomy_module
+from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import sort_key
 from carto.directory import site_json, sites
 
@@ -78,12 +80,12 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
     if not all(row.get("source") and row.get("source_key") for row in rows):
         raise ValueError("bulk.insert_sites: every row needs a source and a source_key")
     freshness.bump(session)
-    now = utcnow()
+    now, labels = utcnow(), taxonomy_module.load()
     for row, acts in zip(rows, activities):
         row.pop("id", None)
         row["created_at"] = row["updated_at"] = now
         sites.drop_undeclared_proofs(row)
-        derive_text(row, acts)
+        derive_text(row, acts, labels)
         row.update(site_json.stored(row, acts))
     ids = _insert_sites(session, rows)
     for row in rows:
@@ -123,11 +125,11 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
     follow its commune), recorded in its version. ``copies``: also rewrite the derived copies of
     unchanged rows (a repair), keeping their version. Returns each row's diff ``{field: [old, new]}``.
     """
-    now = utcnow()
+    now, labels = utcnow(), taxonomy_module.load()
     diffs, written, versioned, counted_before = [], [], [], []
     for i, (row, acts, old) in enumerate(zip(rows, activities, before)):
         sites.drop_undeclared_proofs(row)
-        derive_text(row, acts)
+        derive_text(row, acts, labels)
         diff = changes(old, row, acts) | (noted[i] if noted else {})
         diffs.append(diff)
         row["expected_version"] = row["version"]
@@ -213,9 +215,10 @@ def set_values(session: Session, ids: list[int], values: dict, *, actor: str, ac
     return changed
 
 
-def derive_text(row: dict, activities: list[str]) -> None:
-    """The copies of a row's text: its search text and its name's sort key."""
-    row["search_text"] = search_index.search_text_of(row, activities)
+def derive_text(row: dict, activities: list[str], taxonomy: Taxonomy | None = None) -> None:
+    """The copies of a row's text: its search text and its name's sort key. ``taxonomy``: the file's
+    as read once for a batch (``taxonomy.load``), else read again."""
+    row["search_text"] = search_index.search_text_of(row, activities, taxonomy)
     row["sort_name"] = sort_key(row["name"])
 
 

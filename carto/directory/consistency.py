@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlmodel import Session
 
+from carto.core import taxonomy
 from carto.directory import bulk, site_json, sites
 from carto.storage import cells, search_index
 from carto.storage.cells import CellDifference
@@ -63,8 +64,9 @@ def check(session: Session, *, repair: bool = False) -> CheckReport:
         report.sites += len(rows)
         expected = [dict(row) for row in rows]
         bulk.replace(expected, locator)
+        labels = taxonomy.load()
         for want, acts in zip(expected, activities):
-            bulk.derive_text(want, acts)
+            bulk.derive_text(want, acts, labels)
             want.update(site_json.stored(want, acts))
         links = _links(session, ids)
         stale = search_index.stale_entries(session, {want["id"]: want["search_text"] for want in expected})

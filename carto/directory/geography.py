@@ -49,8 +49,10 @@ def replace_sites(session: Session, locator: Locator, poles_before: dict[str, tu
     the pôles that covered each commune before the change (``poles.poles_by_commune``)."""
     if not locator.enabled:
         return report
-    for ids in bulk.chunks_of_ids(session):
-        light = [dict(r) for r in session.execute(select(*_LIGHT).where(SITE.c.id.in_(ids))).mappings()]
+    after = 0
+    while light := [dict(r) for r in session.execute(select(*_LIGHT).where(SITE.c.id > after).order_by(SITE.c.id)
+                                                      .limit(bulk.READ_CHUNK)).mappings()]:
+        after = light[-1]["id"]
         report.sites += len(light)
         placed = [dict(r) for r in light]
         bulk.replace(placed, locator)
