@@ -2,11 +2,14 @@
 side by side with pygeoapi serving the same sites from the same PostGIS table.
 
     python bench/scale.py [--sqlite-sites 100000] [--pg-sites 1000000] [--pg-url postgresql://…]
-                          [--requests 1000] [--concurrency 8] [--workdir /tmp/carto-bench-scale] [--reuse]
+                          [--requests 1000] [--concurrency 8] [--rounds 5] [--workdir /tmp/carto-bench-scale]
+                          [--reuse] [--skip-sqlite]
 
 Without --pg-url a throwaway PostgreSQL cluster is started (scripts/pg-test-cluster.sh) and stopped
 at the end. pygeoapi is installed from PyPI into its own virtual environment (``--pygeoapi-venv``,
-created when missing). Every server is one uvicorn process on a free loopback port; every figure
+created when missing). The comparison with it runs both servers at once and alternates them,
+``--rounds`` rounds of ``--requests / --rounds`` requests each: a busy moment of a shared machine
+falls on both. Every server is one uvicorn process on a free loopback port; every figure
 comes from a bounded number of requests (``--requests``) sent by ``--concurrency`` keep-alive
 clients. Our requests carry ``Cache-Control: no-cache`` so that the server does the whole work
 (no replay from its response store); pygeoapi has no such store.
@@ -124,9 +127,27 @@ def load(server: tuple[int, subprocess.Popen], paths: list[str], requests: int, 
     elapsed, cpu = time.perf_counter() - start, cpu_seconds(process.pid) - cpu
     if errors:
         raise RuntimeError(f"{len(errors)} réponses en erreur, dont {errors[:3]}")
+    return figures([{"durations": durations, "elapsed": elapsed, "cpu": cpu, "sizes": sizes}])
+
+
+def figures(runs: list[dict]) -> dict:
+    """Requests/s, percentiles, CPU per request and median size over one or more runs of ``load``
+    (the rounds of an interleaved comparison: their requests pooled, their times added)."""
+    durations = [d for run in runs for d in run["durations"]]
     q = np.percentile(np.array(durations) * 1000, [50, 95, 99])
-    return {"rps": len(durations) / elapsed, "p50": q[0], "p95": q[1], "p99": q[2],
-            "cpu_ms": cpu / len(durations) * 1000, "bytes": statistics.median(sizes)}
+    return {"rps": len(durations) / sum(r["elapsed"] for r in runs), "p50": q[0], "p95": q[1], "p99": q[2],
+            "cpu_ms": sum(r["cpu"] for r in runs) / len(durations) * 1000,
+            "bytes": statistics.median(s for run in runs for s in run["sizes"]), "runs": runs}
+
+
+def interleaved(loads: dict[str, tuple], rounds: int, requests: int, concurrency: int) -> dict[str, dict]:
+    """Each of ``loads`` (name → (server, paths, headers)) in turn, ``rounds`` times, ``requests`` in
+    all for each: a busy moment of a shared machine falls on every server alike, not on one."""
+    runs: dict[str, list] = {name: [] for name in loads}
+    for _ in range(rounds):
+        for name, (server, paths, headers) in loads.items():
+            runs[name] += load(server, paths, max(1, requests // rounds), concurrency, headers)["runs"]
+    return {name: figures(r) for name, r in runs.items()}
 
 
 def get_json(port: int, path: str) -> dict:
@@ -205,14 +226,14 @@ def measure_service(url: str, label: str, centres, region_view: tuple[str, int],
 
 # --- pygeoapi --------------------------------------------------------------------------------------
 
-def pygeoapi_venv(venv: Path) -> Path:
+def pygeoapi_venv(venv: Path) -> str:
+    """pygeoapi in its own virtual environment (installed from PyPI when missing); its version."""
     if not (venv / "bin" / "pygeoapi").exists():
         print(f"Installation de pygeoapi (PyPI) dans {venv}…")
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *PYGEOAPI_PACKAGES], check=True)
     version = subprocess.run([str(venv / "bin" / "pip"), "show", "pygeoapi"], capture_output=True, text=True)
-    print("pygeoapi " + next(line.split()[1] for line in version.stdout.splitlines() if line.startswith("Version")))
-    return venv
+    return next(line.split()[1] for line in version.stdout.splitlines() if line.startswith("Version"))
 
 
 def pygeoapi_config(workdir: Path, port: int, pg_url: str) -> dict:
@@ -242,31 +263,45 @@ def pygeoapi_config(workdir: Path, port: int, pg_url: str) -> dict:
     return {"PYGEOAPI_CONFIG": str(path), "PYGEOAPI_OPENAPI": str(workdir / "pygeoapi-openapi.yml")}
 
 
-def measure_pygeoapi(venv: Path, workdir: Path, pg_url: str, boxes: list[str], args) -> dict:
+def versus_pygeoapi(venv: Path, workdir: Path, pg_url: str, boxes: list[str], args) -> dict:
+    """Our server and pygeoapi on the same PostGIS table and the same views, in interleaved rounds
+    (``--rounds``): 8 clients, then one."""
     engine = make_engine(pg_url)
     with engine.begin() as conn:
         conn.exec_driver_sql(view_sql(taxonomy.load()))
     engine.dispose()
-    port = free_port()
+    port, ours_port = free_port(), free_port()
     env = pygeoapi_config(workdir, port, pg_url)
     subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", env["PYGEOAPI_CONFIG"],
                     "--output-file", env["PYGEOAPI_OPENAPI"]], check=True, env=os.environ | env,
                    capture_output=True)
     with serve([str(venv / "bin" / "uvicorn"), "pygeoapi.starlette_app:APP", "--host", "127.0.0.1",
                 "--port", str(port), "--log-level", "warning", "--no-access-log"], env, port,
-               "/collections/sites?f=json") as process:
-        counts = [get_json(port, f"/collections/sites/items?bbox={b}&limit=500&f=json")["numberReturned"]
-                  for b in boxes]
-        print(f"\n## pygeoapi, même table PostGIS — mêmes {len(boxes)} vues ({min(counts)} à {max(counts)} sites)")
+               "/collections/sites?f=json") as process, carto_server(pg_url, ours_port) as ours:
+        theirs_counts = [get_json(port, f"/collections/sites/items?bbox={b}&limit=500&f=json")["numberReturned"]
+                         for b in boxes]
+        ours_counts = [get_json(ours_port, f"/api/sites?bbox={b}&limit=500")["numberReturned"] for b in boxes]
+        if theirs_counts != ours_counts:
+            raise RuntimeError(f"les deux serveurs ne rendent pas les mêmes sites : {ours_counts} / {theirs_counts}")
+        print(f"\n## carto contre pygeoapi {args.pygeoapi_version}, même table PostGIS, mêmes {len(boxes)} vues "
+              f"({min(ours_counts)} à {max(ours_counts)} sites), {args.rounds} tours alternés")
         print(HEADER)
-        paths = [f"/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes]
-        r = load((port, process), paths, args.requests, args.concurrency)
-        print(row("pygeoapi /collections/sites/items, limit=500", r))
-        r["seq"] = load((port, process), paths, max(100, args.requests // 5), 1)
-        print(row("  pygeoapi, un seul client", r["seq"]))
-        r["rss_mb"] = rss_mb(process)
-        print(f"Mémoire du serveur pygeoapi (RSS) : {r['rss_mb']:.0f} Mo")
-    return r
+        fresh = {"Cache-Control": "no-cache"}
+        loads = {"api": ((ours_port, ours), [f"/api/sites?bbox={b}&limit=500" for b in boxes], fresh),
+                 "ogc": ((ours_port, ours), [f"/ogc/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes],
+                         fresh),
+                 "pygeoapi": ((port, process), [f"/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes],
+                              None)}
+        results = interleaved(loads, args.rounds, args.requests, args.concurrency)
+        single = interleaved(loads, args.rounds, max(100, args.requests // 5), 1)
+        for name, label in (("api", "carto /api/sites GeoJSON"), ("ogc", "carto /ogc/…/items"),
+                            ("pygeoapi", "pygeoapi /collections/sites/items")):
+            print(row(f"{label}, limit=500, {args.concurrency} clients", results[name]))
+            print(row(f"  {label}, un seul client", single[name]))
+            results[name]["seq"] = single[name]
+        results["pygeoapi"]["rss_mb"] = rss_mb(process)
+        print(f"Mémoire du serveur pygeoapi (RSS) : {results['pygeoapi']['rss_mb']:.0f} Mo")
+    return results
 
 
 # --- Main --------------------------------------------------------------------------------------------
@@ -333,20 +368,24 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/carto-bench-scale"))
     parser.add_argument("--pygeoapi-venv", type=Path, default=Path("/tmp/pygeoapi-venv"))
     parser.add_argument("--reuse", action="store_true", help="keep databases that already hold the sites")
+    parser.add_argument("--rounds", type=int, default=5, help="alternated rounds of the comparison with pygeoapi")
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostGIS and pygeoapi only")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"Machine : {os.cpu_count()} cœurs, charge au départ {os.getloadavg()[0]:.1f} (load average 1 min)")
 
-    sqlite_url = database(f"sqlite:///{args.workdir / f'bretagne-{args.sqlite_sites}.db'}",
-                          args.sqlite_sites, "bretagne", args.reuse)
-    assignment(sqlite_url)
-    brittany = ("-5.3,47.2,-1.0,48.95", 8)
-    rennes = ("-1.75,48.07,-1.60,48.15", 13)
-    towns = [(-1.6778, 48.1173), (-4.4861, 48.3904), (-2.7603, 47.6559), (-3.3667, 47.7500)]
-    ours_sqlite, _ = measure_service(sqlite_url, f"carto, SQLite, {args.sqlite_sites:,} sites (Bretagne)".replace(",", " "),
-                                   towns, brittany, rennes, args)
+    ours_sqlite = None
+    if not args.skip_sqlite:
+        sqlite_url = database(f"sqlite:///{args.workdir / f'bretagne-{args.sqlite_sites}.db'}",
+                              args.sqlite_sites, "bretagne", args.reuse)
+        assignment(sqlite_url)
+        brittany = ("-5.3,47.2,-1.0,48.95", 8)
+        rennes = ("-1.75,48.07,-1.60,48.15", 13)
+        towns = [(-1.6778, 48.1173), (-4.4861, 48.3904), (-2.7603, 47.6559), (-3.3667, 47.7500)]
+        ours_sqlite, _ = measure_service(sqlite_url, f"carto, SQLite, {args.sqlite_sites:,} sites (Bretagne)"
+                                         .replace(",", " "), towns, brittany, rennes, args)
 
-    venv = pygeoapi_venv(args.pygeoapi_venv)
+    args.pygeoapi_version = pygeoapi_venv(args.pygeoapi_venv)
     with postgres(args) as pg_url:
         pg_url = database(pg_url, args.pg_sites, "france", args.reuse)
         france = ("-5.0,42.3,8.3,51.1", 6)
@@ -354,20 +393,26 @@ def main() -> None:
         cities = [(-1.6778, 48.1173), (4.8357, 45.7640), (2.3522, 48.8566), (-0.5792, 44.8378), (3.0573, 50.6292)]
         ours_pg, boxes = measure_service(pg_url, f"carto, PostgreSQL + PostGIS, {args.pg_sites:,} sites (France)"
                                        .replace(",", " "), cities, france, lyon, args)
-        theirs = measure_pygeoapi(venv, args.workdir, pg_url, boxes, args)
+        versus = versus_pygeoapi(args.pygeoapi_venv, args.workdir, pg_url, boxes, args)
 
-    print("\n## Résumé")
-    for name, ours in (("GeoJSON /api/sites", ours_pg["api"]), ("OGC API items", ours_pg["ogc"])):
-        print(f"{name} contre pygeoapi (PostGIS, mêmes vues, {args.concurrency} clients) : "
+    theirs = versus["pygeoapi"]
+    print(f"\n## Résumé (charge à la fin {os.getloadavg()[0]:.1f})")
+    for name, key in (("GeoJSON /api/sites", "api"), ("OGC API items", "ogc")):
+        ours = versus[key]
+        print(f"{name} contre pygeoapi (PostGIS, mêmes vues, {args.rounds} tours alternés, {args.concurrency} clients) : "
               f"{ours['rps']:.0f} contre {theirs['rps']:.0f} req/s = ×{ours['rps'] / theirs['rps']:.1f} ; "
-              f"p50 {ours['p50']:.1f} contre {theirs['p50']:.1f} ms ; p99 {ours['p99']:.1f} contre {theirs['p99']:.1f} ms")
-    print(f"CPU du serveur par requête : GeoJSON {ours_pg['api']['cpu_ms']:.1f} ms, OGC {ours_pg['ogc']['cpu_ms']:.1f} ms, "
+              f"p50 {ours['p50']:.1f} contre {theirs['p50']:.1f} ms ; p99 {ours['p99']:.1f} contre {theirs['p99']:.1f} ms ; "
+              f"un client : p50 {ours['seq']['p50']:.1f} contre {theirs['seq']['p50']:.1f} ms")
+    print(f"CPU du serveur par requête : GeoJSON {versus['api']['cpu_ms']:.1f} ms, OGC {versus['ogc']['cpu_ms']:.1f} ms, "
           f"compact {ours_pg['compact']['cpu_ms']:.1f} ms ; pygeoapi {theirs['cpu_ms']:.1f} ms")
     for name, key in (("compact (la carte)", "compact_seq"), ("GeoJSON", "api_seq")):
-        print(f"Vue ≤ 500 sites, {name}, un client : SQLite {args.sqlite_sites:,} p50 {ours_sqlite[key]['p50']:.1f} ms "
-              f"(cible ≤ 10) ; PostGIS {args.pg_sites:,} p95 {ours_pg[key]['p95']:.1f} ms (cible ≤ 50)".replace(",", " "))
-    print(f"RSS à {args.sqlite_sites:,} sites (SQLite) : {ours_sqlite['rss_mb']:.0f} Mo (cible ≤ 400) ; "
-          f"à {args.pg_sites:,} (PostGIS) : {ours_pg['rss_mb']:.0f} Mo".replace(",", " "))
+        sqlite = (f"SQLite {args.sqlite_sites:,} p50 {ours_sqlite[key]['p50']:.1f} ms (cible ≤ 10) ; "
+                  if ours_sqlite else "")
+        print(f"Vue ≤ 500 sites, {name}, un client : {sqlite}PostGIS {args.pg_sites:,} p95 {ours_pg[key]['p95']:.1f} ms "
+              f"(cible ≤ 50)".replace(",", " "))
+    if ours_sqlite:
+        print(f"RSS à {args.sqlite_sites:,} sites (SQLite) : {ours_sqlite['rss_mb']:.0f} Mo (cible ≤ 400) ; "
+              f"à {args.pg_sites:,} (PostGIS) : {ours_pg['rss_mb']:.0f} Mo".replace(",", " "))
 
 
 if __name__ == "__main__":
