@@ -157,6 +157,26 @@ def app_routes(app) -> set[tuple[str, str]]:
             for method in (r.methods or ()) if method != "HEAD"}
 
 
+# --- Accessibility (axe-core in Chromium) -------------------------------------------------------
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SERIOUS = ("serious", "critical")
+
+
+def audit(page, url: str, ready: str) -> list[dict]:
+    """axe-core's WCAG 2.2 AA violations of ``url`` once ``ready`` shows (a context with ``bypass_csp``)."""
+    from playwright.sync_api import expect
+    page.goto(url)
+    expect(page.locator(ready).first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                                         resultTypes: ['violations']})""", AXE_TAGS)
+    return [{"rule": v["id"], "impact": v["impact"], "help": v["help"],
+             "targets": [" ".join(map(str, n["target"])) for n in v["nodes"]][:5]} for v in result["violations"]]
+
+
 # --- Sites ---------------------------------------------------------------------------------------
 
 def add(service, session, name, lon=-1.6778, lat=48.1173, activities=("velo",), description="", **kw):

@@ -4,18 +4,15 @@ declaration through web/accessibility-audit.json (rewritten with CARTO_WRITE_AUD
 import json
 import os
 from datetime import date
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
 from carto.core.settings import PROJECT_ROOT
+from tests.helpers import AXE, SERIOUS, audit
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 AUDIT = PROJECT_ROOT / "web" / "accessibility-audit.json"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDTHS = {"ordinateur": (1366, 800), "téléphone": (390, 844)}
 # path -> what shows that the page's scripts have run (the map pages load their sites first)
 PAGES = {
@@ -39,18 +36,6 @@ PAGES = {
     "/mentions-legales": "main h1",
     "/donnees-personnelles": "main h1",
 }
-SERIOUS = ("serious", "critical")
-
-
-def audit(page, url: str, ready: str) -> list[dict]:
-    page.goto(url)
-    expect(page.locator(ready).first).to_be_visible()
-    page.wait_for_load_state("networkidle")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("""(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},
-                                                         resultTypes: ['violations']})""", TAGS)
-    return [{"rule": v["id"], "impact": v["impact"], "help": v["help"],
-             "targets": [" ".join(map(str, n["target"])) for n in v["nodes"]][:5]} for v in result["violations"]]
 
 
 def test_every_public_page_has_no_serious_wcag_violation(live_server, browser):

@@ -125,7 +125,10 @@ def test_an_old_database_is_upgraded_with_its_data_intact(engine, empty_database
         assert (pole.name, pole.dep_codes) == ("Réso solidaire", "35")
         [row] = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.id == site_id)).all()
         assert row.feature_json == site_json.stored(old, ["velo"])["feature_json"]  # as the write path stores it
-        assert json.loads(service.pieces.feature(row))["properties"]["nom"] == old.name
+        properties = json.loads(service.pieces.feature(row))["properties"]
+        assert properties["nom"] == old.name
+        # A ticked SIAE of old is a declared status, never a verified one (0026).
+        assert (old.siae, old.siae_verification, properties["siae_statut"]) == (True, None, "declared")
         assert [s.id for s in search.find(session, SiteFilter(q="oeuvre velo", bbox=(-2, 48, -1, 49))).sites] == [site_id]
         assert [s.id for s in search.find(session, SiteFilter(pole="reso-solidaire")).sites] == [site_id]
         new = sites.create(session, SiteData(name="Recyclerie neuve", activities=["reemploi"], lon=-1.68, lat=48.11),

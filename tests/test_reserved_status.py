@@ -3,6 +3,7 @@ declared status; only a moderator who saw the document (or a register trusted fo
 buyers see which, everywhere, and can ask for verified statuses only."""
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -12,8 +13,8 @@ from sqlmodel import select
 from carto.directory import reserved_status
 from carto.storage import freshness
 from carto.storage.models import Site, SiteVersion
-from tests.helpers import csrf_of, decide
-from tests.test_contributions import follow_token, contribution, new_site
+from carto.community.contributions import by_token
+from tests.helpers import RENNES, csrf_of, decide
 
 PROOF = {"authority": "DREETS Bretagne", "number": "035-ACI-2024-12", "document_date": "2026-03-12"}
 VERIFIED = "SIAE — vérifié (DREETS Bretagne, n° 035-ACI-2024-12, 12/03/2026)"
@@ -22,8 +23,14 @@ NAME = "Chantier d'insertion des Lices"
 
 
 def declared_by_a_contributor(client, service, moderation_accounts, sign_in) -> int:
-    """A contributor ticks « SIAE » on a new site; a moderator accepts it as it is."""
-    c = contribution(service, follow_token(new_site(client, name=NAME, siae="1")))
+    """A contributor ticks « SIAE » on the form of a new site; a moderator accepts it as it is."""
+    form = {"csrf_token": csrf_of(client.get("/proposer").text), "name": NAME, "activities": ["reemploi"],
+            "lon": str(RENNES[0]), "lat": str(RENNES[1]), "siae": "1", "contributor_name": "Jeanne",
+            "contributor_email": "jeanne@contributrice.example", "consent": "1"}
+    sent = client.post("/proposer", data=form, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    with service.session() as session:
+        c = by_token(session, re.match(r"/suivi/([^?]+)", sent.headers["location"]).group(1))
     csrf = sign_in(client, moderation_accounts["admin"])
     assert decide(client, csrf, c.id, "accept").status_code == 200
     client.post("/deconnexion", data={"csrf_token": csrf})

@@ -7,8 +7,7 @@ from playwright.sync_api import expect
 
 from carto.directory import sites
 from carto.storage.db import session_scope
-from tests.helpers import MODERATION_PASSWORD, add
-from tests.test_accessibility_browser import SERIOUS, audit
+from tests.helpers import MODERATION_PASSWORD, SERIOUS, add, audit
 
 pytestmark = pytest.mark.browser
 
