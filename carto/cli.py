@@ -131,13 +131,10 @@ def territories_load(path: Annotated[Path, typer.Argument(help="Couche des commu
         typer.echo(line)
 
 
-COUNTED_LEVELS = {"commune": ("commune", "communes"), "epci": ("EPCI", "EPCI"), "pays": ("pays", "pays"),
-                  "departement": ("département", "départements")}
-
-
 def territory_counts(counts: dict[str, int]) -> str:
     """« 1202 communes, 61 EPCI, 21 pays, 4 départements »: what a territory load wrote."""
-    return ", ".join(f"{n} {COUNTED_LEVELS[level][n > 1]}" for level, n in counts.items())
+    from carto.territory.territory_names import WORDS
+    return ", ".join(f"{n} {WORDS[level].plural if n > 1 else WORDS[level].singular}" for level, n in counts.items())
 
 
 REPORT_LEVELS = {"commune_code": "de commune", "epci_code": "d'EPCI", "pays_code": "de pays",

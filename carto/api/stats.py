@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from carto.directory import geojson
 
-from carto.territory import poles, stats
+from carto.territory import poles, stats, territory_names
 
 from carto.views import mapview, thematic_maps
 from carto.api.deps import ServiceDep, SessionDep, bad_request
@@ -19,7 +19,6 @@ from carto.core.taxonomy import Taxonomy
 router = APIRouter(prefix="/api/stats", tags=["statistiques"])
 pages = APIRouter(include_in_schema=False, route_class=PageRoute)
 Level = Literal["departement", "pays", "epci", "pole"]
-LEVEL_NAMES = {"departement": "Département", "pays": "Pays", "epci": "EPCI", "pole": "Pôle ESS"}
 ActivityQuery = Annotated[str, Query(max_length=60, description="Slug d'une activité ou d'un domaine (vide : toutes)")]
 
 
@@ -68,7 +67,7 @@ def territories_page(request: Request, service: ServiceDep, session: SessionDep,
         "classe": stats.class_of(r.per_10k, breaks)}) for r in rows if r.code in shapes]
     population = session.exec(select(func.coalesce(func.sum(Commune.population), 0))).one()
     total = stats.region_total(session, activities)
-    return page(request, "territoires.html", level=level, levels=stats.LEVELS, level_name=LEVEL_NAMES[level],
+    return page(request, "territoires.html", level=level, levels=stats.LEVELS, level_name=territory_names.WORDS[level].title,
                 activity=activity, selection_label=label, rows=rows, total=total, population=population,
                 region_per_10k=french_number(total * 10_000 / population) if population else "—",
                 legend=_legend(breaks, any(r.per_10k is None for r in rows)),

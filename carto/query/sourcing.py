@@ -20,12 +20,12 @@ from carto.query.params import ParamError
 from carto.directory.service import Service
 from carto.storage.models import LEGAL_FORM_LABELS, Commune, LegalForm, Pole, Site, SiteActivity, Territory
 from carto.query.search import EARTH_RADIUS_KM, SiteFilter
+from carto.territory.territory_names import WORDS
 from carto.storage.db import french_order, is_sqlite
 from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import fold, words
 
-LEVEL_LABELS = {"commune": "commune", "epci": "EPCI", "pays": "pays", "departement": "département",
-                "pole": "pôle ESS"}
+LEVEL_LABELS = {level: WORDS[level].singular for level in ("commune", "epci", "pays", "departement", "pole")}
 RESERVED = {"siae": "Structure d'insertion (SIAE) — marchés réservés, art. L2113-13",
             "ea": "Entreprise adaptée ou ESAT — marchés réservés, art. L2113-12"}
 VERIFIED_ONLY = "statuts vérifiés seulement (sur pièce ou d'après un registre faisant foi)"
@@ -100,7 +100,7 @@ def place_from_key(service: Service, session: Session, key: str, field_name: str
         entry = found and Place(level, found.code, found.name,
                                 found.parents.get("departement", "") if level == "commune" else "")
     if entry is None:
-        raise ParamError(field_name, f"{LEVEL_LABELS[level]} inconnu : « {code} »", status=404)
+        raise ParamError(field_name, f"{WORDS[level].unknown} : « {code} »", status=404)
     return entry
 
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from carto.directory.service import Service
 from carto.territory.locator import Locator
+from carto.territory.territory_names import WORDS
 from carto.storage.models import Commune, Territory
 from carto.core.textnorm import fold, words
 from carto.directory import geojson
@@ -26,8 +27,6 @@ from carto.directory import geojson
 # (``/api/territories/departements``), and only there.
 COLLECTIONS = {"communes": "commune", "epci": "epci", "pays": "pays", "departements": "departement"}
 LEVELS = tuple(COLLECTIONS.values())
-UNKNOWN = {"commune": "commune inconnue", "epci": "EPCI inconnu", "pays": "pays inconnu",
-           "departement": "département inconnu"}
 # Common abbreviations in French place names, expanded before matching.
 ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
@@ -148,7 +147,7 @@ def index(service: Service) -> TerritoryIndex:
 
 def unknown(level: str, code: str) -> str:
     """The French message for a code that names no territory of ``level``."""
-    return f"{UNKNOWN[level]} : « {code} »"
+    return f"{WORDS[level].unknown} : « {code} »"
 
 
 def _check_level(level: str) -> None:

@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 from carto.storage.models import Commune, Pole, PoleCommune, Site, SiteActivity, SiteStatus, Territory
 from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import fold
+from carto.territory.territory_names import WORDS
 
-LEVELS = {"departement": "Départements", "pays": "Pays", "epci": "EPCI", "pole": "Pôles ESS"}
+LEVELS = {level: WORDS[level].plural_title for level in ("departement", "pays", "epci", "pole")}
 _SITE_KEY = {"departement": Site.dep_code, "pays": Site.pays_code, "epci": Site.epci_code}
 
 

@@ -6,8 +6,33 @@ from sqlmodel import Session, col, select
 from carto.storage.models import Commune, Pole, PoleCommune, Territory
 from carto.core.textnorm import fold
 
-# Filter levels of the public pages, in the order they are offered, with their French label.
-LEVELS = {"pole": "Pôle ESS", "epci": "EPCI", "pays": "Pays", "departement": "Département"}
+
+
+@dataclass(frozen=True)
+class LevelWords:
+    """The French words of a level, for every sentence and heading that names one."""
+    singular: str  # within a sentence: « département », « EPCI », « pôle ESS »
+    plural: str
+    feminine: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.singular[0].upper() + self.singular[1:]
+
+    @property
+    def plural_title(self) -> str:
+        return self.plural[0].upper() + self.plural[1:]
+
+    @property
+    def unknown(self) -> str:
+        return f"{self.singular} inconnu{'e' if self.feminine else ''}"
+
+
+WORDS = {"commune": LevelWords("commune", "communes", feminine=True), "epci": LevelWords("EPCI", "EPCI"),
+         "pays": LevelWords("pays", "pays"), "departement": LevelWords("département", "départements"),
+         "pole": LevelWords("pôle ESS", "pôles ESS")}
+# Filter levels of the public pages, in the order they are offered, with their label.
+LEVELS = {level: WORDS[level].title for level in ("pole", "epci", "pays", "departement")}
 
 
 @dataclass(frozen=True)

@@ -119,8 +119,7 @@ def describe(session: Session, taxonomy: Taxonomy, f: SiteFilter) -> list[str]:
     for level, code in (("commune", f.commune), ("pole", f.pole), ("epci", f.epci), ("pays", f.pays),
                         ("departement", f.departement)):
         if code:
-            label = "Commune" if level == "commune" else territory_names.LEVELS[level]
-            phrases.append(f"{label} : {territory_names.name(session, level, code) or code}")
+            phrases.append(f"{territory_names.WORDS[level].title} : {territory_names.name(session, level, code) or code}")
     if f.ess is None:
         phrases.append("Structures de l'ESS et hors ESS (artisans, commerces, collectivités…)")
     elif not f.ess:

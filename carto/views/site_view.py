@@ -15,7 +15,6 @@ from carto.storage.models import LEGAL_FORM_LABELS, Site, SiteStatus
 from carto.core.taxonomy import Activity, Domain, Taxonomy
 from carto.territory.territory_names import Named
 
-LEVEL_LABELS = {"commune": "Commune", **territory_names.LEVELS}
 
 
 @dataclass
@@ -67,7 +66,7 @@ def ess_label(ess: bool) -> str:
 
 
 def level_label(level: str) -> str:
-    return LEVEL_LABELS[level]
+    return territory_names.WORDS[level].title
 
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
