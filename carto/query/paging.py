@@ -73,9 +73,11 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
 
     # SQLite's plan depends on the count (see search.name_order); on PostgreSQL the count waits (a
     # first page that holds every match is its own count, as in most town views) and an estimate
-    # from the cells chooses the plan of a view.
+    # from the cells chooses the plan of a view's markers, which the name index holds (a walk that
+    # read each site's row, for other columns or conditions, would be planned as a scan of the table).
     total = counted() if search_index.box_index_hides(session) else None
-    about = total[0] if total else cells.estimate(session, f) if f.bbox and cells.usable(f) else None
+    from_index = columns == site_json.MARKER_COLUMNS and not matching.others
+    about = total[0] if total else cells.estimate(session, f) if f.bbox and cells.usable(f) and from_index else None
     after = (cursor.tier, *cursor.after) if cursor is not None else None
     ranked = search.in_order(session, matching, f.q, about, limit + 1, lambda query: search.rows(session, query),
                              columns, offset=0 if cursor else offset, after=after)
