@@ -219,6 +219,9 @@ def test_poles_with_their_coverage_areas(client):
 def test_one_pole_lists_the_communes_it_covers(client):
     pole = client.get("/api/poles/reso-solidaire").json()
     assert pole["id"] == "reso-solidaire" and "35238" in pole["properties"]["communes"]
+    assert set(pole["properties"]) == {"nom", "departements", "courriel", "telephone", "site_web", "adresse",
+                                       "pays_couverts", "source", "couverture", "n_communes", "communes"}
+    assert pole["properties"]["couverture"] == "pays" and "15" in pole["properties"]["pays_couverts"]
     missing = client.get("/api/poles/pole-inexistant")
     assert missing.status_code == 404 and error_param(missing) == "pole_id"
 

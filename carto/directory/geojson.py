@@ -12,10 +12,11 @@ from carto.storage.models import Pole
 
 
 def pole_properties(pole: Pole, n_communes: int | None = None) -> dict:
-    """A pôle's public card: its name, contact and how its coverage is defined."""
-    props = {"nom": pole.name, "departements": pole.dep_codes,
-             **pole.model_dump(include={"email", "phone", "website", "address", "coverage_pays", "source"})}
-    props["coverage"] = "polygone" if pole.coverage_geojson else "pays"
+    """A pôle's public card, in the public vocabulary (French names, as a site's): its name, contact
+    and how its coverage is defined."""
+    props = {"nom": pole.name, "departements": pole.dep_codes, "courriel": pole.email, "telephone": pole.phone,
+             "site_web": pole.website, "adresse": pole.address, "pays_couverts": pole.coverage_pays,
+             "source": pole.source, "couverture": "polygone" if pole.coverage_geojson else "pays"}
     if n_communes is not None:
         props["n_communes"] = n_communes
     return props
