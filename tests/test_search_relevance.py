@@ -164,3 +164,14 @@ def test_every_page_of_a_frequent_word_follows_the_relevance_order(crowded, sess
         if cursor is None:
             break
     assert by_cursor == whole
+
+
+@pytest.mark.parametrize("limit", [10, 26, 27, 100])
+def test_a_frequent_word_is_counted_up_to_the_count_limit(crowded, session, monkeypatch, limit):
+    """Beyond ``COUNT_LIMIT`` matches the total is a lower bound, whether the names alone exceed it
+    (counted from the name words) or the other matches make it up."""
+    monkeypatch.setattr(search, "COUNT_LIMIT", limit)
+    f = SiteFilter(q="ressourcerie")
+    matches = len(expected(session, "ressourcerie", f))
+    page = search.find(session, f, limit=1)
+    assert (page.total, page.total_exact) == (min(matches, limit), matches <= limit)

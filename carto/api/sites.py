@@ -25,8 +25,8 @@ def _cursor(raw: str | None, offset: int) -> paging.Cursor | None:
 
 LIST_DESCRIPTION = """
 Les filtres se combinent (ET) ; plusieurs activités ou domaines s'additionnent (OU). `total` compte
-tous les sites retenus, au-delà de la page, jusqu'à 10 000 : au-delà, `total_exact` vaut `false` et
-`total` (10 000) est un minimum. Avec `q`, les sites dont le nom contient les mots viennent d'abord,
+tous les sites retenus, au-delà de la page, jusqu'à 1 000 : au-delà, `total_exact` vaut `false` et
+`total` (1 000) est un minimum. Avec `q`, les sites dont le nom contient les mots viennent d'abord,
 puis ceux dont les activités y répondent, puis les autres, chaque groupe par nom ; sans `q`, par nom.
 
 * **Erreurs** : une valeur invalide donne 400 ou 422, et un code de commune, d'EPCI, de pays, de

@@ -9,13 +9,14 @@ export always holds exactly the rows the buyer saw.
 """
 import json
 import math
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import Text, case, cast, exists, func, null, or_
 from sqlmodel import Session, col, select
 
-from carto.query import params, search, territories
+from carto.query import cells, params, search, territories
 from carto.query.params import ParamError
 from carto.directory.service import Service
 from carto.storage.models import LEGAL_FORM_LABELS, Commune, LegalForm, Pole, Site, SiteActivity, Territory
@@ -303,18 +304,24 @@ def _order(session: Session, c: Criteria) -> list:
 
 def run(session: Session, criteria: Criteria) -> Results:
     """The count of the sites matching ``criteria``, per-activity counts and source credits, all
-    counted in SQL; ``iter_rows`` then reads the sites in order."""
+    counted in SQL by one pass over the sites matching every criterion but the activities, grouped
+    by combination of activities (``Site.activity_slugs``), credit and source: the activities then
+    choose the groups, and every activity's count (facets) comes from the same groups. ``iter_rows``
+    then reads the sites in order."""
     site_filter = criteria.site_filter()
     extra = _extra_conditions(session, criteria)
     where = search.conditions(session, site_filter) + extra
-    read = session.connection().execute
-    total = read(select(func.count()).select_from(Site).where(*where)).scalar_one()
     facets = search.conditions(session, site_filter, skip_activities=True) + extra
-    counts = dict(read(select(SiteActivity.activity, func.count()).join(Site, col(Site.id) == SiteActivity.site_id)
-                       .where(*facets).group_by(SiteActivity.activity)).all())
-    credits = read(select(Site.credit).distinct().where(*where, col(Site.credit) != "")).scalars().all()
-    sources = set(read(select(Site.source).distinct().where(*where)).scalars().all())
-    return Results(criteria, total, counts, sorted(credits), sources, where)
+    groups = session.connection().execute(
+        select(Site.activity_slugs, Site.credit, Site.source, func.count().label("sites"))
+        .where(*facets).group_by(Site.activity_slugs, Site.credit, Site.source)).all()
+    by_activities = Counter()
+    for group in groups:
+        by_activities[group.activity_slugs] += group.sites
+    wanted = set(criteria.activities)
+    chosen = [g for g in groups if not wanted or wanted & set(g.activity_slugs.split(","))]
+    return Results(criteria, sum(g.sites for g in chosen), cells.per_activity(by_activities),
+                   sorted({g.credit for g in chosen if g.credit}), {g.source for g in chosen}, where)
 
 
 def iter_rows(session: Session, results: Results, offset: int = 0, limit: int | None = None,
