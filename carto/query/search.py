@@ -370,6 +370,14 @@ def per_version(session: Session, question: tuple, compute):
 NAME_WALK_ADVANTAGE = 12
 
 
+def walk_is_cheaper(session: Session, total: float, rows: int) -> bool:
+    """Whether the first ``rows`` of ``total`` matching sites in name order are read faster by walking
+    the name index (about ``rows × sites / total`` entries) than by sorting the ``total`` sites."""
+    # An upper bound of the number of sites, read from the end of the key.
+    sites = per_version(session, ("max id",), lambda: session.exec(select(func.max(Site.id))).one() or 0)
+    return total > rows and rows * sites < total * total * NAME_WALK_ADVANTAGE
+
+
 def name_order(session: Session, matching: Conditions, total: float | None, rows: int) -> tuple[list, tuple]:
     """The conditions and ORDER BY with which to read the first ``rows`` of ``total`` (or about
     ``total``) matching sites in name order, steering the planner, which cannot weigh a box (see
@@ -382,9 +390,7 @@ def name_order(session: Session, matching: Conditions, total: float | None, rows
     by_name = (col(Site.sort_name), col(Site.id))
     if total is None:
         return matching.clauses(session), by_name
-    # An upper bound of the number of sites, read from the end of the key.
-    sites = per_version(session, ("max id",), lambda: session.exec(select(func.max(Site.id))).one() or 0)
-    if total > rows and rows * sites < total * total * NAME_WALK_ADVANTAGE:
+    if walk_is_cheaper(session, total, rows):
         return matching.clauses(session, box_index=False), by_name
     if not search_index.box_index_hides(session):
         return matching.clauses(session), by_name  # PostgreSQL sorts the few matches by itself

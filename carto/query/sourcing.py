@@ -22,6 +22,7 @@ from carto.directory.service import Service
 from carto.storage.models import LEGAL_FORM_LABELS, Commune, LegalForm, Pole, Site, SiteActivity, Territory
 from carto.query.search import EARTH_RADIUS_KM, SiteFilter
 from carto.territory.territory_names import WORDS
+from carto.storage import search_index
 from carto.storage.db import french_order, is_sqlite
 from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import fold, words
@@ -285,16 +286,20 @@ def distance_sql(centre: tuple[float, float]):
     return (2 * EARTH_RADIUS_KM) * func.asin(func.sqrt(a))
 
 
-def _order(session: Session, c: Criteria) -> list:
+def _order(session: Session, c: Criteria, walk: bool) -> list:
     """ORDER BY of the chosen sort, names as a French reader sorts them, the id last. A missing
-    verification date counts as the oldest, a missing legal form comes after every other."""
-    name = col(Site.sort_name)  # its French sort key (carto.core.textnorm.sort_key)
+    verification date counts as the oldest, a missing legal form comes after every other. ``walk``:
+    the name index may give the name order, else the matching sites are sorted (the planner cannot
+    tell that few sites of a territory have an activity, and walked 800,000 names for 952)."""
+    name, site_id = col(Site.sort_name), col(Site.id)  # its French sort key (carto.core.textnorm.sort_key)
+    if not walk:
+        name, site_id = search_index.unindexed(session, name, site_id, everywhere=True)
     form = french_order(session, case(LEGAL_FORM_LABELS, value=col(Site.legal_form)))
     first = {"nom": [], "commune": [(french_order(session, col(Site.commune_name)), None)],
              "distance": [(distance_sql(c.centre), None)] if c.centre else [], "forme": [(form, "high")],
              "verifie": [(col(Site.verified_at), "low")]}[c.sort]
     order = []
-    for key, missing in [*first, (name, None), (col(Site.id), None)]:
+    for key, missing in [*first, (name, None), (site_id, None)]:
         key = key.desc() if c.descending else key.asc()
         if missing:
             key = key.nulls_first() if (missing == "low") != c.descending else key.nulls_last()
@@ -337,7 +342,8 @@ def iter_rows(session: Session, results: Results, offset: int = 0, limit: int | 
     rank = {slug: i for i, slug in enumerate(taxonomy.activities)} if taxonomy else {}
     distance = (distance_sql(c.centre) if c.centre else null()).label("distance_km")
     query = (select(Site, distance) if models else select(*Site.__table__.columns, distance))
-    query = query.where(*results.where).order_by(*_order(session, c)).offset(offset or None).limit(limit)
+    walk = search.walk_is_cheaper(session, results.total, offset + (results.total if limit is None else limit))
+    query = query.where(*results.where).order_by(*_order(session, c, walk)).offset(offset or None).limit(limit)
     if models:
         chunks = [session.exec(query).all()]
     else:

@@ -320,12 +320,13 @@ def box_index_hides(session: Session) -> bool:
     return _sqlite(session.get_bind())
 
 
-def unindexed(session: Session, *columns) -> tuple:
+def unindexed(session: Session, *columns, everywhere: bool = False) -> tuple:
     """The same columns as terms SQLite's planner cannot read from an index (``name || ''``,
     ``id + 0``): in an ORDER BY, so that it uses the filters' indexes and sorts the few matching
     sites instead of walking the whole name index; in a condition (the status), so that it starts
-    from another one (``search.name_order``)."""
-    if not _sqlite(session.get_bind()):
+    from another one (``search.name_order``). ``everywhere``: PostgreSQL's planner too, when the
+    caller knows the number of matches and the planner cannot (an activity filter's estimate)."""
+    if not (everywhere or _sqlite(session.get_bind())):
         return columns
     return tuple(c + 0 if isinstance(c.type, Integer) else c.op("||")(literal_column("''")) for c in columns)
 
