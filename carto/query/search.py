@@ -292,9 +292,8 @@ def _named_first(session: Session, matching: Conditions, tier: Conditions, q: st
     # slow to list a frequent word: 0.4 s for 200,000 sites), the filters' own indexes narrow it.
     named = select(SiteWord.site_id).where(col(SiteWord.word).in_(forms),
                                            tuple_(col(SiteWord.sort_name), col(SiteWord.site_id)) > tuple_(*known_to))
-    rest = read(select(*columns).where(*where, col(Site.id).in_(named))
-                .order_by(col(Site.sort_name), col(Site.id)).limit(rows - len(ranked)))
-    return ranked + rest
+    return ranked + read(select(*columns).where(*where, col(Site.id).in_(named))
+                         .order_by(col(Site.sort_name), col(Site.id)).limit(rows - len(ranked)))
 
 
 def rows(session: Session, query) -> list:
