@@ -70,20 +70,20 @@ class Figures:
     cpu: float
 
 
-def measure(url: str, requests: int, rounds: int) -> dict[str, Figures]:
+def measure(url: str, requests: int, rounds: int, reads: list[tuple[str, str]]) -> dict[str, Figures]:
     port = free_port()
     env = {"CARTO_DATABASE_URL": url, "CARTO_TILES": "blank"}
-    durations: dict[str, list[float]] = {name: [] for name, _ in READS}
-    cpu: dict[str, float] = {name: 0.0 for name, _ in READS}
+    durations: dict[str, list[float]] = {name: [] for name, _ in reads}
+    cpu: dict[str, float] = {name: 0.0 for name, _ in reads}
     with serve(carto_command(port), env, port, "/api/territories") as process, httpx.Client(
             base_url=f"http://127.0.0.1:{port}", timeout=120,
             headers={"Accept-Encoding": "gzip", "Cache-Control": "no-cache"}) as client:
-        for name, path in READS:  # warm-up, and a check that every read answers
+        for name, path in reads:  # warm-up, and a check that every read answers
             response = client.get(path)
             if response.status_code != 200:
                 raise RuntimeError(f"{path} : {response.status_code} {response.text[:300]}")
         for _ in range(rounds):
-            for name, path in READS:
+            for name, path in reads:
                 before = cpu_seconds(process.pid)
                 for _ in range(requests):
                     t0 = time.perf_counter()
@@ -100,19 +100,22 @@ def main() -> None:
     parser.add_argument("--db", action="append", required=True, help="LABEL=URL, smallest first")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", action="append", default=[],
+                        help="the reads whose name holds this text (repeatable; default: every read)")
     args = parser.parse_args()
+    reads = [(name, path) for name, path in READS if not args.only or any(o in name for o in args.only)]
     results = {}
     for spec in args.db:
         label, _, url = spec.partition("=")
         print(f"… {label} ({url})", file=sys.stderr, flush=True)
-        results[label] = measure(url, args.requests, args.rounds)
+        results[label] = measure(url, args.requests, args.rounds, reads)
     labels = list(results)
     first = labels[0]
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print("| read | " + " | ".join([f"{label} p50 / p95 / CPU ms" for label in labels]
                                    + [f"p50 {label} / {first}" for label in labels[1:]]) + " |")
     print("|---|" + "---:|" * (len(labels) * 2 - 1))
-    for name, _ in READS:
+    for name, _ in reads:
         cells = [f"{results[label][name].p50:.1f} / {results[label][name].p95:.1f} / {results[label][name].cpu:.1f}"
                  for label in labels]
         ratios = [f"{results[label][name].p50 / results[first][name].p50:.1f}" for label in labels[1:]]
