@@ -271,7 +271,8 @@ def _named_first(session: Session, matching: Conditions, tier: Conditions, q: st
         if start:
             entries = entries.where(tuple_(col(SiteWord.sort_name), col(SiteWord.site_id)) > tuple_(*start))
         entries = entries.order_by(SiteWord.sort_name, SiteWord.site_id)
-        for walk in (rows * 2, rows * WORD_WALK):  # most names pass the filters: a short walk first
+        # Most names pass the filters: a short walk first (the only one without ``rest``: a count).
+        for walk in (rows * 2, rows * WORD_WALK)[:None if rest else 1]:
             walked = entries.limit(walk).subquery()
             kept = read(select(*columns).select_from(walked).join(Site, col(Site.id) == walked.c.site_id)
                         .where(*where).order_by(walked.c.sort_name, walked.c.site_id).limit(rows))
