@@ -28,7 +28,9 @@ def test_a_pole_moderator_cannot_see_or_decide_a_site_outside_its_area(client, d
     assert page.status_code == 403
     assert client.get(f"/moderation/sites/{in_brest.site_id}").status_code == 403
     assert client.get(f"/api/moderation/sites/{in_brest.site_id}/history").status_code == 403
-    assert "Ressourcerie du port" not in client.get("/moderation").text
+    console = client.get("/moderation").text
+    assert re.search(r"pôle\s+RÉSO solidaire", console), "the console names the moderator's pôle"
+    assert "Ressourcerie du port" not in console
     assert client.get("/api/moderation/queues/nouveaux").json()["total"] == 0
     assert client.get("/api/moderation/pending-sites").json()["features"] == []
 
