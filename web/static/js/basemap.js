@@ -75,13 +75,22 @@
     map.eachLayer((l) => { if (l instanceof L.TileLayer) tiles = l; });
     const useOwn = () => { if (tiles) map.removeLayer(tiles); map.addLayer(own); };
     if (options.first || !tiles) { useOwn(); return; }
-    let loaded = false, failed = 0;
-    tiles.on("tileload", () => { loaded = true; });
-    tiles.on("tileerror", () => {
-      if (loaded || ++failed !== 4) return; // a few tiles may fail; none loading means no tile service
+    let loaded = false, failed = 0, replaced = false;
+    // A refused connection fails at once: tiles may have answered before this script ran. Leaflet
+    // marks a tile loaded either way, and only a tile that arrived with the class below.
+    Object.values(tiles._tiles || {}).forEach((t) => {
+      if (t.loaded && t.el.classList.contains("leaflet-tile-loaded")) loaded = true;
+      else if (t.loaded) failed++;
+    });
+    const judge = () => {
+      if (replaced || loaded || failed < 4) return; // a few tiles may fail; none loading means no tile service
+      replaced = true;
       useOwn();
       if (options.tilesFailed) options.tilesFailed();
-    });
+    };
+    tiles.on("tileload", () => { loaded = true; });
+    tiles.on("tileerror", () => { failed++; judge(); });
+    judge();
   }
 
   window.CartoBasemap = { offer: offer };
