@@ -29,8 +29,7 @@ def reference(site: Site) -> dict:
     value in a feature (times in UTC to the second)."""
     dumped = site.model_dump(include=set(public_fields.FEATURE_READ), mode="json")
     properties = {f.name: dumped[f.attribute] for f in public_fields.STORED}
-    reserved = {public_fields.RESERVED_NAMES[name]: value for name, value in reserved_status.public_fields(dumped).items()}
-    return properties | reserved | {"date_maj": site.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return properties | reserved_status.public_fields(dumped) | {"date_maj": site.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def expected_feature(site: Site, activities: list[str], taxonomy: Taxonomy) -> dict:

@@ -46,13 +46,6 @@ def _code(name: str, title: str, description: str, attribute: str, width: int = 
     return Field(name, title, description, "code", attribute, constraints, width=width, **more)
 
 
-# The parts of a reserved status (``reserved_status.public_fields``) under their public names.
-_RESERVED_PARTS = {"status": "statut", "kind": "type", "authority": "autorite", "number": "numero",
-                   "document_date": "date_document", "verified_at": "date_verification", "verified_by": "verifie_par"}
-RESERVED_NAMES = {f"{flag}_{part}": f"{flag}_{french}" for flag in reserved_status.STATUSES
-                  for part, french in _RESERVED_PARTS.items() if f"{flag}_{part}" in reserved_status.PUBLIC_FIELDS}
-
-
 def _reserved(flag: str, title: str, document: str, number: str) -> list[Field]:
     """The fields of a reserved status: declared or verified, and its proof."""
     status = reserved_status.STATUSES[flag]
@@ -172,13 +165,13 @@ STORED_NAMES = tuple(f.name for f in STORED)
 STORED_ATTRIBUTES = tuple(f.attribute for f in STORED)
 FEATURE_READ = (*STORED_ATTRIBUTES, *reserved_status.COLUMNS)
 # The fields published from columns; outputs work the others out.
-FROM_COLUMNS = frozenset((*(f.name for f in FIELDS if f.attribute), *RESERVED_NAMES.values()))
+FROM_COLUMNS = frozenset((*(f.name for f in FIELDS if f.attribute), *reserved_status.PUBLIC_NAMES))
 
 _EXPORTED = tuple(f for f in IN_EXPORT if f.attribute)
 _exported_values = attrgetter(*(f.attribute for f in _EXPORTED))
 _RESERVED_READ = tuple(name for s in reserved_status.STATUSES.values() for name in (s.flag, s.column))
 _reserved_values = attrgetter(*_RESERVED_READ)
-_RESERVED_DATES = tuple(name for name in RESERVED_NAMES.values() if BY_NAME[name].kind == "date")
+_RESERVED_DATES = tuple(name for name in reserved_status.PUBLIC_NAMES if BY_NAME[name].kind == "date")
 
 
 def _converted(fields) -> tuple[str, ...]:
@@ -216,17 +209,12 @@ def json_value(value):
     return value
 
 
-def _reserved_properties(read) -> dict:
-    """The fields of the reserved statuses as JSON values, by public name, from their columns by name."""
-    return {RESERVED_NAMES[name]: value for name, value in reserved_status.public_fields(read).items()}
-
-
 def export_values(site) -> dict:
     """The exported fields published from columns, by public name, typed (``site``: a Site or a row record)."""
     values = dict(zip((f.name for f in _EXPORTED), _exported_values(site)))
     for name in _EXPORT_CONVERTED:
         values[name] = typed(values[name])
-    values |= _reserved_properties(dict(zip(_RESERVED_READ, _reserved_values(site))))
+    values |= reserved_status.public_fields(dict(zip(_RESERVED_READ, _reserved_values(site))))
     for name in _RESERVED_DATES:
         values[name] = values[name] and date.fromisoformat(values[name])
     return values
@@ -238,4 +226,4 @@ def feature_properties(values) -> dict:
     properties = {f.name: read[f.attribute] for f in STORED}
     for name in _FEATURE_CONVERTED:
         properties[name] = json_value(properties[name])
-    return properties | _reserved_properties(read)
+    return properties | reserved_status.public_fields(read)

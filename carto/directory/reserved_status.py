@@ -236,21 +236,22 @@ def public_verifier(actor: str | None) -> str | None:
     return actor if actor.startswith("import:") else "moderation"
 
 
-PUBLIC_FIELDS = tuple(f"{flag}_{part}" for flag in STATUSES for part in (
-    "status", *(("kind",) if len(STATUSES[flag].kinds) > 1 else ()), "authority", "number", "document_date",
-    "verified_at", "verified_by"))
+# The public name of each part of a status, after its flag (``siae_statut``…): the open-data vocabulary.
+PUBLIC_PARTS = {"status": "statut", "kind": "type", "authority": "autorite", "number": "numero",
+                "document_date": "date_document", "verified_at": "date_verification", "verified_by": "verifie_par"}
+PUBLIC_NAMES = tuple(f"{flag}_{PUBLIC_PARTS[part]}" for flag, status in STATUSES.items() for part in PUBLIC_PARTS
+                     if part != "kind" or len(status.kinds) > 1)
 
 
 def public_fields(values: Mapping) -> dict:
-    """The public fields of a site's statuses from its flags and verification columns (by name)."""
+    """The public fields of a site's statuses, by public name, from its flags and verification columns (by name)."""
     out = {}
     for flag, status in STATUSES.items():
         proof_ = (values[status.column] or {}) if values[flag] else {}
         now = state(values[flag], values[status.column])
-        out[f"{flag}_status"] = now.value if now else None
-        if len(status.kinds) > 1:
-            out[f"{flag}_kind"] = proof_.get("kind")
-        for part in ("authority", "number", "document_date", "verified_at"):
-            out[f"{flag}_{part}"] = proof_.get(part)
-        out[f"{flag}_verified_by"] = public_verifier(proof_.get("verified_by"))
+        parts = {"status": now.value if now else None,
+                 **({"kind": proof_.get("kind")} if len(status.kinds) > 1 else {}),
+                 **{part: proof_.get(part) for part in ("authority", "number", "document_date", "verified_at")},
+                 "verified_by": public_verifier(proof_.get("verified_by"))}
+        out |= {f"{flag}_{PUBLIC_PARTS[part]}": value for part, value in parts.items()}
     return out
