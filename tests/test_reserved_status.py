@@ -170,6 +170,16 @@ def test_an_esat_is_verified_by_its_finess_number_and_bad_proofs_name_their_fiel
                                                                                                  "esat")
 
 
+def test_the_form_suggests_a_source_only_where_the_kind_of_document_leaves_no_doubt(client, demo_service,
+                                                                                   moderation_accounts, sign_in):
+    site_id = declared_by_a_contributor(client, demo_service, moderation_accounts, sign_in)
+    sign_in(client, moderation_accounts["reso"])
+    page = client.get(f"/moderation/sites/{site_id}").text
+    assert 'id="authority-siae" name="authority" value="DREETS"' in page  # a SIAE: always the DREETS
+    # An EA answers to the DREETS, an ESAT to the ARS: no default the moderator might leave wrong.
+    assert 'id="authority-ea_esat" name="authority" value="" placeholder="DREETS (EA) ou ARS (ESAT)"' in page
+
+
 def test_unticking_a_verified_status_drops_its_proof_and_ticking_again_only_declares(demo_service):
     from carto.directory import sites
     from carto.storage.db import session_scope

@@ -235,10 +235,14 @@ def _reserved_forms(site: Site, typed: dict[str, dict]) -> list[dict]:
     for flag, status in reserved_status.STATUSES.items():
         proof = getattr(site, status.column)
         kinds = [reserved_status.KINDS[k] for k in status.kinds]
+        # A default authority only where one kind leaves no doubt: « DREETS » offered for an ESAT
+        # (authorised by the ARS) would be recorded as its source by a moderator in a hurry.
+        default_authority = kinds[0].authority if len(kinds) == 1 else ""
         values = typed.get(flag) or {"kind": (proof or {}).get("kind") or kinds[0].slug,
-                                     "authority": (proof or {}).get("authority") or kinds[0].authority,
+                                     "authority": (proof or {}).get("authority") or default_authority,
                                      "number": "", "document_date": ""}
         forms.append({"flag": flag, "status": status, "kinds": kinds, "entered": values, "proof": proof,
+                      "authority_hint": " ou ".join(f"{k.authority} ({k.label})" for k in kinds),
                       "typed": flag in typed,
                       "now": (reserved_status.label(flag, getattr(site, flag), proof)
                               or f"{status.label} — non déclaré"),
