@@ -8,6 +8,7 @@ visitors without a live session to the sign-in page (303), the API answers 401; 
 that is allowed really happens. Then every write is refused without its CSRF token.
 """
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -312,6 +313,12 @@ def url_of(path: str, route: Route, t: Targets) -> str:
     return path.format(**{name: make(t) for name, make in route.path.items()})
 
 
+def page_title(html: str) -> str:
+    """What a browser shows in its tab (empty for a JSON answer)."""
+    found = re.search(r"<title>(.*?)</title>", html, re.S)
+    return found.group(1) if found else ""
+
+
 def test_each_route_answers_each_visitor_as_the_table_says(demo_service, callers):
     wrong = []
     for (method, path), route in ROUTES.items():
@@ -331,6 +338,8 @@ def test_each_route_answers_each_visitor_as_the_table_says(demo_service, callers
                 problem = "shows an item outside the moderator's scope" if visitor == "outside" else "item missing"
             elif route.done and route.done(t) != allowed(route, visitor):
                 problem = "a refused write happened" if not allowed(route, visitor) else "the write did not happen"
+            elif response.status_code == 200 and "<" in page_title(response.text):
+                problem = f"markup in the page's title: {page_title(response.text)[:80]}"
             if problem:
                 wrong.append(f"{visitor:9} {method} {path}: {problem}")
     assert not wrong, "\n".join(wrong)
