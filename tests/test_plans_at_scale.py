@@ -229,3 +229,28 @@ def test_the_supplier_search_reads_its_territory_once_and_sorts_its_few_matches(
     assert len([sql for sql, _ in plans if "GROUP BY" in sql]) == 1
     for sql, plan in plans:
         assert "Seq Scan on site " not in plan + " " and "ix_site_status_name" not in plan, (sql, plan)
+
+
+VERIFIED_READS = {
+    "verified only": SiteFilter(reserved_verified=True),
+    "verified SIAE": SiteFilter(siae=True, reserved_verified=True),
+    "verified, in a département": SiteFilter(reserved_verified=True, departement="35"),
+}
+
+
+@pytest.fixture
+def either(request, demo_service):
+    """The analysed 20,000 sites on PostgreSQL; the demo database on SQLite, which plans without statistics."""
+    return request.getfixturevalue("big") if demo_service.engine.dialect.name == "postgresql" else demo_service
+
+
+@pytest.mark.parametrize("f", VERIFIED_READS.values(), ids=VERIFIED_READS.keys())
+def test_the_verified_only_filter_reads_the_index_of_the_verified_few(either, f):
+    """``reserved_verified=true``: the page and its total read the sites holding a proof from their
+    partial index, never every published site's proofs (146 ms at 100,000 sites for none), nor the
+    flag's or the territory's own index (a fifth and a third of the sites)."""
+    plans = [plan for sql, plan in statements_of(either, page_of(f)) if "verification" in sql]
+    assert plans, "no read of the verified sites"  # the page, and its total unless the page holds every match
+    for plan in plans:
+        assert "ix_site_reserved_verified" in plan, plan
+        assert not re.search(r"Seq Scan on site |SCAN site(?! USING)", plan + " "), plan

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from carto.core.taxonomy import Taxonomy
 from carto.storage import freshness, search_index
-from carto.storage.models import PoleCommune, Site, SiteActivity, SiteStatus, SiteWord
+from carto.storage.models import RESERVED_VERIFICATIONS, PoleCommune, Site, SiteActivity, SiteStatus, SiteWord
 
 EARTH_RADIUS_KM = 6371.0088
 Box = tuple[float, float, float, float]  # west, south, east, north
@@ -57,9 +57,13 @@ class Conditions:
     boxes: list[Box]
     by_links: bool = False  # an activity filter, whose links hold the statuses and boxes too
     text: list = field(default_factory=list)  # the query's words
+    # Verified reserved statuses only: read from their partial index (``models.VERIFIED_ANY``), which
+    # SQLite, without statistics, may prefer to no index of the status (it costs them alike).
+    verified: bool = False
 
     def clauses(self, session: Session, *, box_index: bool = True, status_index: bool = True) -> list:
-        status = col(Site.status) if status_index else search_index.unindexed(session, col(Site.status))[0]
+        indexed = status_index and not self.verified
+        status = col(Site.status) if indexed else search_index.unindexed(session, col(Site.status))[0]
         return ([status.in_(self.statuses)] + self.text + self.others
                 + [search_index.bbox_clause(session, *box, indexed=box_index) for box in self.boxes])
 
@@ -81,15 +85,19 @@ def conditions_of(session: Session, f: SiteFilter, *, skip_activities: bool = Fa
     for column, value in ((Site.commune_code, f.commune), (Site.epci_code, f.epci),
                           (Site.pays_code, f.pays), (Site.dep_code, f.departement)):
         if value:
-            where.append(column == value)
+            # Verified reserved statuses are a register's few thousand nationwide, fewer than the
+            # sites of an EPCI or a département: SQLite, without statistics, is to start from them.
+            hide = f.reserved_verified and column is not Site.commune_code
+            where.append((search_index.unindexed(session, col(column))[0] if hide else column) == value)
     if f.pole:
         where.append(col(Site.commune_code).in_(
             select(PoleCommune.commune_code).where(PoleCommune.pole_id == f.pole)))
+    asked = [kind for kind, on in (("siae", f.siae), ("ea", f.ea_esat)) if on]
     for column, value in ((Site.siae, f.siae), (Site.ea_esat, f.ea_esat), (Site.ess, f.ess)):
-        if value is not None:
+        # A status asked for verified is tested by ``reserved_clause`` alone (with its proof).
+        if value is not None and not (value and f.reserved_verified and column is not Site.ess):
             where.append(column == value)
     if f.reserved_verified:
-        asked = [kind for kind, on in (("siae", f.siae), ("ea", f.ea_esat)) if on]
         # Each status asked for verified; none asked: any verified status.
         where.append(and_(*(reserved_clause([k], verified=True) for k in asked)) if asked
                      else reserved_clause(RESERVED_COLUMNS, verified=True))
@@ -99,8 +107,9 @@ def conditions_of(session: Session, f: SiteFilter, *, skip_activities: bool = Fa
         boxes = [box for box in boxes if every_site is None or not _contains(box, every_site)]
     if f.activities and not skip_activities:
         # The links of the activities hold the boxes: the sites' own positions need not be tested.
-        return Conditions(f.statuses, where + [_activity_clause(f, boxes)], [], by_links=True, text=text)
-    return Conditions(f.statuses, where, boxes, text=text)
+        return Conditions(f.statuses, where + [_activity_clause(f, boxes)], [], by_links=True, text=text,
+                          verified=bool(f.reserved_verified))
+    return Conditions(f.statuses, where, boxes, text=text, verified=bool(f.reserved_verified))
 
 
 # A reserved-contract status (the public name of its filter) → its flag and its proof of verification.
@@ -109,10 +118,16 @@ RESERVED_COLUMNS = {"siae": (Site.siae, Site.siae_verification), "ea": (Site.ea_
 
 def reserved_clause(kinds, *, verified: bool):
     """Sites with any of the reserved statuses ``kinds`` (siae, ea); with ``verified``, a status
-    counts only when verified (``carto.directory.reserved_status``): a declared one never does."""
-    return or_(*(and_(col(RESERVED_COLUMNS[k][0]).is_(True), *([col(RESERVED_COLUMNS[k][1]).is_not(None)]
-                                                                if verified else []))
-                 for k in sorted(kinds)))
+    counts only when verified (``carto.directory.reserved_status``): a declared one never does.
+
+    Verified, the condition of the index of the verified few is repeated (``models.VERIFIED_ANY``)
+    so that both planners see it applies, and the flag is tested as ``IS NOT false``, which no
+    index serves: SQLite would otherwise read a fifth of the sites through the flag's index."""
+    if not verified:
+        return or_(*(col(RESERVED_COLUMNS[k][0]).is_(True) for k in sorted(kinds)))
+    verified_any = or_(*(col(getattr(Site, column)).is_not(None) for column in RESERVED_VERIFICATIONS.values()))
+    return and_(verified_any, or_(*(and_(col(RESERVED_COLUMNS[k][0]).is_not(False),
+                                               col(RESERVED_COLUMNS[k][1]).is_not(None)) for k in sorted(kinds))))
 
 
 def _activity_clause(f: SiteFilter, boxes: list[Box]):

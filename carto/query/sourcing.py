@@ -140,7 +140,7 @@ class Criteria:
         """The part of the search that ``carto.query.search`` knows."""
         territory = {self.place.level: self.place.code} if self.place else {}
         return SiteFilter(activities=set(self.activities), q=self.q, near=self.centre, radius_km=self.radius_km,
-                          ess=self.ess, **territory)
+                          ess=self.ess, reserved_verified=self.reserved_verified, **territory)
 
     def describe(self, taxonomy: Taxonomy) -> list[str]:
         """The search in plain French, one line per criterion (page heading, export credits)."""
@@ -261,8 +261,8 @@ def _extra_conditions(session: Session, c: Criteria) -> list:
     where = []
     if c.legal_forms:
         where.append(col(Site.legal_form).in_(c.legal_forms))
-    if c.reserved or c.reserved_verified:  # any of the statuses asked for (all, to ask for verified ones only)
-        where.append(search.reserved_clause(c.reserved or RESERVED, verified=c.reserved_verified))
+    if c.reserved:  # any of the statuses asked for (verified ones only: the site filter has any verified)
+        where.append(search.reserved_clause(c.reserved, verified=c.reserved_verified))
     if c.publics:
         columns = {"particuliers": Site.serves_individuals, "professionnels": Site.serves_professionals}
         where.append(or_(*(col(columns[p]).is_(True) for p in sorted(c.publics))))

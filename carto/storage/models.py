@@ -7,7 +7,7 @@ indexes live beside the tables (see ``carto.storage.search_index``).
 from datetime import date, datetime, timezone
 from enum import Enum
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false, true
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false, text, true
 from sqlmodel import Field, SQLModel
 
 
@@ -110,6 +110,12 @@ class PoleCommune(SQLModel, table=True):
 
 # --- Sites -----------------------------------------------------------------------------------
 
+# A reserved-contract status (a flag of Site) → the column holding its verification.
+RESERVED_VERIFICATIONS = {"siae": "siae_verification", "ea_esat": "ea_esat_verification"}
+# The sites holding any verified reserved status: the condition of their partial index.
+VERIFIED_ANY = " OR ".join(f"{column} IS NOT NULL" for column in RESERVED_VERIFICATIONS.values())
+
+
 class Site(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("source", "source_key", name="uq_site_source_key"),
@@ -124,6 +130,11 @@ class Site(SQLModel, table=True):
         Index("ix_site_status_lon_lat", "status", "lon", "lat", "id", "ess", "activity_slugs"),
         Index("ix_site_status_lat_lon", "status", "lat", "lon", "id", "ess", "activity_slugs"),
         Index("ix_site_status_name", "status", "sort_name", "id", "lon", "lat", "marker_json", "activity_slugs"),
+        # The few sites holding a verified reserved status (``reserved_verified=true``), in name order:
+        # without it that filter tested every published site's proofs (146 ms at 100,000 sites). The
+        # filter repeats its condition (``search.reserved_clause``), so both planners see it applies.
+        Index("ix_site_reserved_verified", "status", "sort_name", "id",
+              **{f"{dialect}_where": text(VERIFIED_ANY) for dialect in ("sqlite", "postgresql")}),
     )
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
@@ -177,10 +188,6 @@ class Site(SQLModel, table=True):
     ess: bool = Field(default=True, index=True, sa_column_kwargs={"server_default": true()})
     missing_from_source_at: datetime | None = None  # its import source stopped listing it (for moderators)
     missing_kept_at: datetime | None = None  # a moderator kept it all the same: not asked again while still missing
-
-
-# A reserved-contract status (a flag of Site) → the column holding its verification.
-RESERVED_VERIFICATIONS = {"siae": "siae_verification", "ea_esat": "ea_esat_verification"}
 
 
 class SourceLicence(SQLModel, table=True):
