@@ -17,7 +17,7 @@ import carto
 CARTO = Path(carto.__file__).resolve().parent
 OWNERS = {CARTO / "directory" / "sites.py", CARTO / "directory" / "bulk.py", CARTO / "storage" / "search_index.py"}
 OWNER_DIRS = (CARTO / "storage" / "migrations",)
-_WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?'
+_WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|COPY)\s+"?'
                     r'(siteactivity|siteversion|siteword|site_fts|site)\b', re.IGNORECASE)
 
 

@@ -29,6 +29,8 @@ import numpy as np
 from sqlalchemy import text
 from sqlmodel import Session
 
+from carto.storage import pgcopy
+
 CELL_PX = 60  # screen pixels per cell side at the zoom asked (Leaflet.markercluster groups within 80)
 TILE_PX = 256
 MAX_ZOOM = 10  # kept up to here: cells of ~9 km; a view at zoom 11 holds some tens of thousands of sites at most
@@ -70,11 +72,8 @@ WHERE s.status = 'published'
 GROUP BY z.zoom, key, cx, cy, s.ess
 """ + _ON_CONFLICT
 _UPSERT = f"INSERT INTO sitecell ({_COLUMNS}) VALUES ({', '.join(['?'] * 13)})" + _ON_CONFLICT
-# PostgreSQL: the rows as one array per column, in one statement.
-_PG_TYPES = ("integer", "varchar", "integer", "integer", "boolean", "integer", "float8", "float8", "bigint",
-             "float8", "float8", "float8", "float8")
-_PG_UPSERT = (f"INSERT INTO sitecell ({_COLUMNS}) SELECT * FROM unnest({', '.join(f'%b::{t}[]' for t in _PG_TYPES)})"
-              + _ON_CONFLICT)
+# PostgreSQL: the rows copied into a temporary table (``pgcopy``), read in the order they were copied.
+_PG_UPSERT = f"INSERT INTO sitecell ({_COLUMNS}) SELECT {_COLUMNS} FROM {{staged}}" + _ON_CONFLICT
 _SIZES = tuple((zoom, cell_size(zoom)) for zoom in LEVELS)
 _RADIX_X, _RADIX_Y = int(360 / cell_size(MAX_ZOOM)) + 2, int(180 / cell_size(MAX_ZOOM)) + 2  # cell numbers stay below
 
@@ -139,7 +138,7 @@ def _upsert(session: Session, rows: list[tuple]) -> None:
     session.flush()
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(_PG_UPSERT, tuple(map(list, zip(*rows))))
+        conn.exec_driver_sql(_PG_UPSERT.format(staged=pgcopy.stage(conn, "sitecell", _COLUMNS.split(", "), rows)))
     else:
         conn.exec_driver_sql(_UPSERT, rows)
 
