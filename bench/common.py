@@ -164,3 +164,46 @@ def server(db: Path, workers: int = 1):
     env = {"CARTO_DATABASE_URL": f"sqlite:///{db}", "CARTO_TILES": "blank"}
     with serve(carto_command(port, workers), env, port, "/api/territories") as process:
         yield Server(f"http://127.0.0.1:{port}", process.pid)
+
+
+def database_backends(pid: int, url: str) -> list[int]:
+    """The PostgreSQL server processes serving the connections of process ``pid`` (and its workers), for
+    a cluster on this machine: the client ports of ``pg_stat_activity`` matched to the process's sockets."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+    inodes = set()
+    for process in [pid, *descendants(pid)]:
+        for fd in Path(f"/proc/{process}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    parsed = make_url(url)
+    conninfo = {"host": parsed.host, "port": parsed.port or 5432, "dbname": parsed.database, "user": parsed.username,
+                "password": parsed.password or ""}
+    with psycopg.connect(**conninfo, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid, client_port FROM pg_stat_activity WHERE client_port IS NOT NULL").fetchall()
+    return [backend for backend, port in rows if port in ports]
+
+
+def database_cpu_seconds(pid: int, url: str) -> float:
+    """CPU time so far of the PostgreSQL processes serving ``pid``'s connections (0 for SQLite: its work
+    is in the process itself). Backends that ended are not counted: read it around a run whose
+    connections stay open (a pool)."""
+    if not url.startswith("postgres"):
+        return 0.0
+    total = 0.0
+    for backend in database_backends(pid, url):
+        try:
+            total += cpu_seconds(backend)
+        except FileNotFoundError:
+            pass
+    return total

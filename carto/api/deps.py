@@ -8,7 +8,6 @@ from sqlmodel import Session
 
 from carto.query import params
 
-from carto.storage import freshness
 from carto.api import http_cache
 from carto.directory.service import Service
 from carto.query.search import SiteFilter
@@ -44,9 +43,12 @@ async def _service(request: Request) -> Service:
 
 
 async def get_session(request: Request, service: Annotated[Service, Depends(_service)]) -> AsyncIterator[Session]:
+    """The session of a read request's ETag (``carto.api.http_cache``: one connection, one version per
+    request), else a new one."""
+    if (shared := http_cache.session_of(request)) is not None:
+        yield shared
+        return
     with service.session() as session:  # connects lazily, on the first query (in the route's thread)
-        if (version := http_cache.version_of(request)) is not None:
-            freshness.answering_for(session, version)
         yield session
 
 

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
+from sqlmodel import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from carto.storage import freshness
@@ -26,7 +27,7 @@ from carto.storage import freshness
 READ_PATHS = ("/api/sites", "/api/changes", "/api/taxonomy", "/api/territories", "/api/poles", "/api/sourcing", "/api/stats", "/ogc")
 NEGOTIATED_PATHS = ("/ogc",)
 CACHE_CONTROL = "public, max-age=60"
-_VERSION = "carto.data_version"  # in the request's state: what the ETag was made of
+_SESSION = "carto.session"  # in the request's state: the session the ETag was read in
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Link"}
 PREFLIGHT = CORS | {"Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
                     "Access-Control-Allow-Headers": "Accept, Accept-Language, If-None-Match, Cache-Control",
@@ -88,9 +89,15 @@ class ReadEndpoints:
         request_headers = Headers(scope=scope)
         negotiated = _under(scope["path"], NEGOTIATED_PATHS)
         variant = request_headers.get("accept", "") if negotiated else ""
-        version = await run_in_threadpool(self._version, scope)
-        scope.setdefault("state", {})[_VERSION] = version
-        etag = _etag(version, variant)
+        session, version = await run_in_threadpool(self._open, scope)
+        try:
+            scope.setdefault("state", {})[_SESSION] = session
+            await self._respond(scope, receive, send, request_headers, _etag(version, variant), negotiated, variant)
+        finally:
+            session.close()
+
+    async def _respond(self, scope: Scope, receive: Receive, send: Send, request_headers: Headers, etag: str,
+                       negotiated: bool, variant: str) -> None:
         validators = {"ETag": etag, "Cache-Control": CACHE_CONTROL} | ({"Vary": "Accept"} if negotiated else {})
         if etag_matches(request_headers.get("if-none-match"), etag):
             return await self._reply(send, 304, _raw(CORS | validators))
@@ -120,11 +127,18 @@ class ReadEndpoints:
         await self.app(scope, receive, send_with_headers)
 
     @staticmethod
-    def _version(scope: Scope) -> str:
+    def _open(scope: Scope) -> tuple[Session, str]:
+        """The request's session, answering for the versions it sees now, and the data version. The
+        endpoint reads in it too (``session_of``): one connection and one transaction per request."""
         service = scope["app"].state.service
-        with service.session() as session:
+        session = service.session()
+        try:
+            version = freshness.answering_for_current(session)
             service.observe(session)  # a territory or pôles load by any process: served at once
-            return freshness.data_version(session)
+        except BaseException:
+            session.close()
+            raise
+        return session, version
 
     @staticmethod
     async def _reply(send: Send, status: int, headers: list, body: bytes = b"") -> None:
@@ -138,9 +152,9 @@ def _etag(version: str, variant: str) -> str:
     return f'W/"{version}"'
 
 
-def version_of(request: Request) -> str | None:
-    """The data version a read request's ETag was made of: its answer must be of the same version."""
-    return request.scope.get("state", {}).get(_VERSION)
+def session_of(request: Request) -> Session | None:
+    """The session a read request's ETag was read in (``ReadEndpoints``), for its endpoint to read in."""
+    return request.scope.get("state", {}).get(_SESSION)
 
 
 def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:

@@ -64,9 +64,14 @@ def bump(session: Session, *, geography: bool = False) -> None:
     session.connection().execute(update(_TABLE).where(_ROW).values(**values))
 
 
-# A session may be given the version it answers for, read once already (``answering_for``): a read
-# request's ETag, so that the answers kept per version (``carto.query.search``) belong to that same version.
+# A read request's session answers for the versions it saw first (``answering_for_current``), read in
+# one query: its ETag, and the answers kept per version (``carto.query.search``), belong to that version.
 _ANSWERING_FOR = "data_version"
+_GEOGRAPHY = "geography_version"
+
+
+def _version_text(epoch: str, data: int) -> str:
+    return f"{code_token()}-{epoch}-{data}"
 
 
 def data_version(session: Session) -> str:
@@ -74,16 +79,22 @@ def data_version(session: Session) -> str:
     if known is not None:
         return known
     row = session.connection().execute(select(_TABLE.c.epoch, _TABLE.c.data).where(_ROW)).first()
-    epoch, data = row or ("", 0)
-    return f"{code_token()}-{epoch}-{data}"
+    return _version_text(*(row or ("", 0)))
 
 
 def geography_version(session: Session) -> int:
     """The version of the communes, territories and coverage: a locator built at another is stale."""
+    known = session.info.get(_GEOGRAPHY)
+    if known is not None:
+        return known
     return session.connection().execute(select(_TABLE.c.geography).where(_ROW)).scalar() or 0
 
 
-def answering_for(session: Session, version: str) -> None:
-    """Have ``session`` answer for ``version`` (read by the caller in the same request) instead of
-    reading it again: a session that does not write."""
-    session.info[_ANSWERING_FOR] = version
+def answering_for_current(session: Session) -> str:
+    """Have ``session``, which does not write, answer for the data and geography versions it sees now,
+    read in one query; the data version."""
+    row = session.connection().execute(select(_TABLE.c.epoch, _TABLE.c.data, _TABLE.c.geography).where(_ROW)).first()
+    epoch, data, geography = row or ("", 0, 0)
+    session.info[_ANSWERING_FOR] = version = _version_text(epoch, data)
+    session.info[_GEOGRAPHY] = geography
+    return version
