@@ -66,10 +66,9 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
         more = start + len(page.sites) < page.total
         return page, Cursor(position=start + len(page.sites)) if more and page.sites else None
     matching = search.conditions_of(session, f)
-    where = matching.clauses(session)
 
-    def counted() -> tuple[int, bool]:
-        return search.count(session, f, where)
+    def counted() -> tuple[int, bool]:  # its conditions built only when it counts (most town views do not)
+        return search.count(session, f, matching.clauses(session))
 
     # SQLite's plan depends on the count (see search.name_order); on PostgreSQL the count waits (a
     # first page that holds every match is its own count, as in most town views) and an estimate
