@@ -130,10 +130,12 @@ class Server:
 
 
 @contextmanager
-def serve(command: list[str], env: dict, port: int, ready_path: str):
+def serve(command: list[str], env: dict, port: int, ready_path: str, cwd: Path = ROOT):
     """A server process on 127.0.0.1:port; yields the process once ``ready_path`` answers 200. Its
-    output goes to the terminal (a pipe nobody reads would stop a chatty server once full)."""
-    process = subprocess.Popen(command, env=os.environ | env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    output goes to the terminal (a pipe nobody reads would stop a chatty server once full). ``cwd``:
+    the tree whose ``carto`` it imports (``python -m`` puts it first on the path), another checkout
+    for a baseline."""
+    process = subprocess.Popen(command, env=os.environ | env, cwd=cwd, stdout=subprocess.DEVNULL)
     try:
         for _ in range(600):
             if process.poll() is not None:
@@ -169,7 +171,7 @@ def server(db: Path, workers: int = 1):
 def database_backends(pid: int, url: str) -> list[int]:
     """The PostgreSQL server processes serving the connections of process ``pid`` (and its workers), for
     a cluster on this machine: the client ports of ``pg_stat_activity`` matched to the process's sockets."""
-    import psycopg
+    import psycopg  # the PostgreSQL benches only
     from sqlalchemy.engine import make_url
     inodes = set()
     for process in [pid, *descendants(pid)]:
@@ -194,16 +196,21 @@ def database_backends(pid: int, url: str) -> list[int]:
     return [backend for backend, port in rows if port in ports]
 
 
-def database_cpu_seconds(pid: int, url: str) -> float:
-    """CPU time so far of the PostgreSQL processes serving ``pid``'s connections (0 for SQLite: its work
-    is in the process itself). Backends that ended are not counted: read it around a run whose
-    connections stay open (a pool)."""
-    if not url.startswith("postgres"):
-        return 0.0
-    total = 0.0
+def database_cpu(pid: int, url: str | None) -> dict[int, float]:
+    """CPU time so far of each PostgreSQL process serving ``pid``'s connections, by process (none for
+    SQLite, whose work is in the process itself)."""
+    if not url or not url.startswith("postgres"):
+        return {}
+    found = {}
     for backend in database_backends(pid, url):
         try:
-            total += cpu_seconds(backend)
-        except FileNotFoundError:
+            found[backend] = cpu_seconds(backend)
+        except FileNotFoundError:  # ended since
             pass
-    return total
+    return found
+
+
+def database_cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """Seconds of database CPU between two ``database_cpu`` readings: a backend opened in between
+    counts whole, one that ended in between is lost (a pool keeps its connections open)."""
+    return sum(seconds - before.get(backend, 0.0) for backend, seconds in after.items())

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import scale_data  # noqa: E402
-from common import carto_command, cpu_seconds, free_port, serve  # noqa: E402
+from common import carto_command, cpu_seconds, database_cpu, database_cpu_used, free_port, serve  # noqa: E402
 from assign_points import BBOX as ASSIGN_BOX, assign  # noqa: E402
 from carto.storage import migrate  # noqa: E402
 from carto.storage.db import make_engine, normalize_url  # noqa: E402
@@ -68,8 +68,10 @@ FROM site s WHERE s.status = 'published'
 
 # --- Servers ---------------------------------------------------------------------------------------
 
-def carto_server(url: str, port: int):
-    return serve(carto_command(port), {"CARTO_DATABASE_URL": url, "CARTO_TILES": "blank"}, port, "/api/taxonomy")
+def carto_server(url: str, port: int, tree: Path = ROOT):
+    """Our server on ``url``, with the code of ``tree`` (this checkout, or a baseline's)."""
+    return serve(carto_command(port), {"CARTO_DATABASE_URL": url, "CARTO_TILES": "blank"}, port, "/api/taxonomy",
+                 cwd=tree)
 
 
 def rss_mb(process: subprocess.Popen) -> float:
@@ -81,12 +83,13 @@ def rss_mb(process: subprocess.Popen) -> float:
 
 # --- Load --------------------------------------------------------------------------------------
 
-def load(server: tuple[int, subprocess.Popen], paths: list[str], requests: int, concurrency: int,
+def load(server: tuple[int, subprocess.Popen, str | None], paths: list[str], requests: int, concurrency: int,
          headers: dict | None = None) -> dict:
     """``requests`` GETs spread over ``concurrency`` keep-alive connections, cycling through ``paths``;
     with the server's CPU time per request (the machine may be shared: wall-clock times move with
-    the other jobs, CPU time hardly does)."""
-    port, process = server
+    the other jobs, CPU time hardly does), and its database's on PostgreSQL (``server``: port,
+    process, database URL): on two cores both servers share the processors with the database."""
+    port, process, database = server
     headers = {"Accept-Encoding": "gzip"} | (headers or {})
     durations: list[float] = []
     sizes: list[int] = []
@@ -119,15 +122,17 @@ def load(server: tuple[int, subprocess.Popen], paths: list[str], requests: int, 
         c.request("GET", path, headers=headers)
         c.getresponse().read()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    db_cpu = database_cpu(process.pid, database)
     cpu, start = cpu_seconds(process.pid), time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed, cpu = time.perf_counter() - start, cpu_seconds(process.pid) - cpu
+    db_cpu = database_cpu_used(db_cpu, database_cpu(process.pid, database))
     if errors:
         raise RuntimeError(f"{len(errors)} réponses en erreur, dont {errors[:3]}")
-    return figures([{"durations": durations, "elapsed": elapsed, "cpu": cpu, "sizes": sizes}])
+    return figures([{"durations": durations, "elapsed": elapsed, "cpu": cpu, "db_cpu": db_cpu, "sizes": sizes}])
 
 
 def figures(runs: list[dict]) -> dict:
@@ -137,6 +142,7 @@ def figures(runs: list[dict]) -> dict:
     q = np.percentile(np.array(durations) * 1000, [50, 95, 99])
     return {"rps": len(durations) / sum(r["elapsed"] for r in runs), "p50": q[0], "p95": q[1], "p99": q[2],
             "cpu_ms": sum(r["cpu"] for r in runs) / len(durations) * 1000,
+            "db_cpu_ms": sum(r["db_cpu"] for r in runs) / len(durations) * 1000,
             "bytes": statistics.median(s for run in runs for s in run["sizes"]), "runs": runs}
 
 
@@ -179,17 +185,18 @@ def boxes_of_at_most(port: int, centres: list[tuple[float, float]], most: int = 
 
 def row(label: str, r: dict) -> str:
     return (f"{label:58} {r['rps']:8.0f} {r['p50']:7.1f} {r['p95']:7.1f} {r['p99']:7.1f} {r['cpu_ms']:7.1f} "
-            f"{r['bytes'] / 1024:9.1f}")
+            f"{r['db_cpu_ms']:7.1f} {r['bytes'] / 1024:9.1f}")
 
 
-HEADER = f"{'requête':58} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'CPU ms':>7} {'Ko envoyés':>9}"
+HEADER = (f"{'requête':58} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'CPU ms':>7} {'CPU base':>7} "
+          f"{'Ko envoyés':>9}")
 
 
 def measure_service(url: str, label: str, centres, region_view: tuple[str, int], town_view: tuple[str, int],
                   args) -> tuple[dict, list[str]]:
     port = free_port()
     with carto_server(url, port) as process:
-        server = (port, process)
+        server = (port, process, url)
         boxes = boxes_of_at_most(port, centres)
         counts = [get_json(port, f"/api/sites?limit=1&bbox={b}")["numberMatched"] for b in boxes]
         print(f"\n## {label} — {len(boxes)} vues d'au plus 500 sites ({min(counts)} à {max(counts)} sites), "
@@ -263,42 +270,54 @@ def pygeoapi_config(workdir: Path, port: int, pg_url: str) -> dict:
     return {"PYGEOAPI_CONFIG": str(path), "PYGEOAPI_OPENAPI": str(workdir / "pygeoapi-openapi.yml")}
 
 
-def versus_pygeoapi(venv: Path, workdir: Path, pg_url: str, boxes: list[str], args) -> dict:
+def versus_pygeoapi(venv: Path, workdir: Path, pg_url: str, boxes: list[str] | None, centres, args) -> dict:
     """Our server and pygeoapi on the same PostGIS table and the same views, in interleaved rounds
-    (``--rounds``): 8 clients, then one."""
+    (``--rounds``): 8 clients, then one. With ``--baseline``, our server with that checkout's code
+    takes its turn in the same rounds. Without ``boxes`` (``--skip-views``), those around ``centres``."""
     engine = make_engine(pg_url)
     with engine.begin() as conn:
         conn.exec_driver_sql(view_sql(taxonomy.load()))
     engine.dispose()
-    port, ours_port = free_port(), free_port()
+    port, ours_port, base_port = free_port(), free_port(), free_port()
     env = pygeoapi_config(workdir, port, pg_url)
     subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", env["PYGEOAPI_CONFIG"],
                     "--output-file", env["PYGEOAPI_OPENAPI"]], check=True, env=os.environ | env,
                    capture_output=True)
-    with serve([str(venv / "bin" / "uvicorn"), "pygeoapi.starlette_app:APP", "--host", "127.0.0.1",
-                "--port", str(port), "--log-level", "warning", "--no-access-log"], env, port,
-               "/collections/sites?f=json") as process, carto_server(pg_url, ours_port) as ours:
+    with ExitStack() as servers:
+        process = servers.enter_context(serve(
+            [str(venv / "bin" / "uvicorn"), "pygeoapi.starlette_app:APP", "--host", "127.0.0.1", "--port", str(port),
+             "--log-level", "warning", "--no-access-log"], env, port, "/collections/sites?f=json"))
+        ours = (ours_port, servers.enter_context(carto_server(pg_url, ours_port)), pg_url)
+        base = (base_port, servers.enter_context(carto_server(pg_url, base_port, args.baseline)), pg_url) \
+            if args.baseline else None
+        boxes = boxes or boxes_of_at_most(ours_port, centres)
         theirs_counts = [get_json(port, f"/collections/sites/items?bbox={b}&limit=500&f=json")["numberReturned"]
                          for b in boxes]
-        ours_counts = [get_json(ours_port, f"/api/sites?bbox={b}&limit=500")["numberReturned"] for b in boxes]
-        if theirs_counts != ours_counts:
-            raise RuntimeError(f"les deux serveurs ne rendent pas les mêmes sites : {ours_counts} / {theirs_counts}")
+        for server in (ours, base) if base else (ours,):
+            ours_counts = [get_json(server[0], f"/api/sites?bbox={b}&limit=500")["numberReturned"] for b in boxes]
+            if theirs_counts != ours_counts:
+                raise RuntimeError(f"les deux serveurs ne rendent pas les mêmes sites : {ours_counts} / {theirs_counts}")
         print(f"\n## carto contre pygeoapi {args.pygeoapi_version}, même table PostGIS, mêmes {len(boxes)} vues "
-              f"({min(ours_counts)} à {max(ours_counts)} sites), {args.rounds} tours alternés")
+              f"({min(ours_counts)} à {max(ours_counts)} sites), {args.rounds} tours alternés"
+              + (f" ; référence : le code de {args.baseline}" if base else ""))
         print(HEADER)
         fresh = {"Cache-Control": "no-cache"}
-        loads = {"api": ((ours_port, ours), [f"/api/sites?bbox={b}&limit=500" for b in boxes], fresh),
-                 "ogc": ((ours_port, ours), [f"/ogc/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes],
-                         fresh),
-                 "pygeoapi": ((port, process), [f"/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes],
-                              None)}
+        ours_paths = {"api": [f"/api/sites?bbox={b}&limit=500" for b in boxes],
+                      "ogc": [f"/ogc/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes]}
+        loads = {"api": (ours, ours_paths["api"], fresh), "ogc": (ours, ours_paths["ogc"], fresh),
+                 **({"base_api": (base, ours_paths["api"], fresh), "base_ogc": (base, ours_paths["ogc"], fresh)}
+                    if base else {}),
+                 "pygeoapi": ((port, process, pg_url),
+                              [f"/collections/sites/items?bbox={b}&limit=500&f=json" for b in boxes], None)}
         results = interleaved(loads, args.rounds, args.requests, args.concurrency)
         single = interleaved(loads, args.rounds, max(100, args.requests // 5), 1)
         for name, label in (("api", "carto /api/sites GeoJSON"), ("ogc", "carto /ogc/…/items"),
+                            ("base_api", "référence /api/sites GeoJSON"), ("base_ogc", "référence /ogc/…/items"),
                             ("pygeoapi", "pygeoapi /collections/sites/items")):
-            print(row(f"{label}, limit=500, {args.concurrency} clients", results[name]))
-            print(row(f"  {label}, un seul client", single[name]))
-            results[name]["seq"] = single[name]
+            if name in results:
+                print(row(f"{label}, limit=500, {args.concurrency} clients", results[name]))
+                print(row(f"  {label}, un seul client", single[name]))
+                results[name]["seq"] = single[name]
         results["pygeoapi"]["rss_mb"] = rss_mb(process)
         print(f"Mémoire du serveur pygeoapi (RSS) : {results['pygeoapi']['rss_mb']:.0f} Mo")
     return results
@@ -370,6 +389,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep databases that already hold the sites")
     parser.add_argument("--rounds", type=int, default=5, help="alternated rounds of the comparison with pygeoapi")
     parser.add_argument("--skip-sqlite", action="store_true", help="PostGIS and pygeoapi only")
+    parser.add_argument("--baseline", type=Path, help="another checkout (git worktree) whose server takes its turn "
+                        "in the comparison with pygeoapi: the code before a change, measured in the same rounds")
+    parser.add_argument("--skip-views", action="store_true", help="only the comparison with pygeoapi on PostGIS")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"Machine : {os.cpu_count()} cœurs, charge au départ {os.getloadavg()[0]:.1f} (load average 1 min)")
@@ -391,26 +413,33 @@ def main() -> None:
         france = ("-5.0,42.3,8.3,51.1", 6)
         lyon = ("4.78,45.72,4.90,45.80", 13)
         cities = [(-1.6778, 48.1173), (4.8357, 45.7640), (2.3522, 48.8566), (-0.5792, 44.8378), (3.0573, 50.6292)]
-        ours_pg, boxes = measure_service(pg_url, f"carto, PostgreSQL + PostGIS, {args.pg_sites:,} sites (France)"
-                                       .replace(",", " "), cities, france, lyon, args)
-        versus = versus_pygeoapi(args.pygeoapi_venv, args.workdir, pg_url, boxes, args)
+        ours_pg, boxes = (None, None) if args.skip_views else measure_service(
+            pg_url, f"carto, PostgreSQL + PostGIS, {args.pg_sites:,} sites (France)".replace(",", " "), cities, france,
+            lyon, args)
+        versus = versus_pygeoapi(args.pygeoapi_venv, args.workdir, pg_url, boxes, cities, args)
 
     theirs = versus["pygeoapi"]
     print(f"\n## Résumé (charge à la fin {os.getloadavg()[0]:.1f})")
-    for name, key in (("GeoJSON /api/sites", "api"), ("OGC API items", "ogc")):
+    for name, key in (("GeoJSON /api/sites", "api"), ("OGC API items", "ogc"),
+                      *((("GeoJSON /api/sites (référence)", "base_api"), ("OGC API items (référence)", "base_ogc"))
+                        if args.baseline else ())):
         ours = versus[key]
         print(f"{name} contre pygeoapi (PostGIS, mêmes vues, {args.rounds} tours alternés, {args.concurrency} clients) : "
               f"{ours['rps']:.0f} contre {theirs['rps']:.0f} req/s = ×{ours['rps'] / theirs['rps']:.1f} ; "
               f"p50 {ours['p50']:.1f} contre {theirs['p50']:.1f} ms ; p99 {ours['p99']:.1f} contre {theirs['p99']:.1f} ms ; "
               f"un client : p50 {ours['seq']['p50']:.1f} contre {theirs['seq']['p50']:.1f} ms")
-    print(f"CPU du serveur par requête : GeoJSON {versus['api']['cpu_ms']:.1f} ms, OGC {versus['ogc']['cpu_ms']:.1f} ms, "
-          f"compact {ours_pg['compact']['cpu_ms']:.1f} ms ; pygeoapi {theirs['cpu_ms']:.1f} ms")
-    for name, key in (("compact (la carte)", "compact_seq"), ("GeoJSON", "api_seq")):
+    for key, label in (("api", "GeoJSON"), ("ogc", "OGC"), ("base_api", "GeoJSON (référence)"),
+                       ("base_ogc", "OGC (référence)"), ("pygeoapi", "pygeoapi")):
+        if key in versus:
+            r = versus[key]
+            print(f"CPU par requête, {label} : serveur {r['cpu_ms']:.1f} ms + base {r['db_cpu_ms']:.1f} ms "
+                  f"= {r['cpu_ms'] + r['db_cpu_ms']:.1f} ms")
+    for name, key in (("compact (la carte)", "compact_seq"), ("GeoJSON", "api_seq")) if ours_pg else ():
         sqlite = (f"SQLite {args.sqlite_sites:,} p50 {ours_sqlite[key]['p50']:.1f} ms (cible ≤ 10) ; "
                   if ours_sqlite else "")
         print(f"Vue ≤ 500 sites, {name}, un client : {sqlite}PostGIS {args.pg_sites:,} p95 {ours_pg[key]['p95']:.1f} ms "
               f"(cible ≤ 50)".replace(",", " "))
-    if ours_sqlite:
+    if ours_sqlite and ours_pg:
         print(f"RSS à {args.sqlite_sites:,} sites (SQLite) : {ours_sqlite['rss_mb']:.0f} Mo (cible ≤ 400) ; "
               f"à {args.pg_sites:,} (PostGIS) : {ours_pg['rss_mb']:.0f} Mo".replace(",", " "))
 
