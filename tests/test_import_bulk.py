@@ -63,10 +63,19 @@ def test_a_rewrite_of_a_site_saved_meanwhile_is_refused(service):
             bulk.rewrite_sites(session, [row], [before["activities"]], [before], actor="test")
 
 
-def test_rows_without_a_source_key_are_refused(service):
-    with session_scope(service.engine) as session, pytest.raises(ValueError, match="source_key"):
-        bulk.insert_sites(session, [bulk.new_row({"name": "X", "lon": -1.68, "lat": 48.11})], [["velo"]],
-                          actor="test")
+def test_a_batch_takes_the_ids_that_follow_every_site_written_before_it(service):
+    """Ids are taken before the rows are written (a sequence, or the next ones after the largest
+    under SQLite's write lock): a batch written after one-site writes and another batch gets new
+    ids, each row its own, whatever its source key."""
+    with session_scope(service.engine) as session:
+        single = sites.create(session, SITES[0], service.locator, actor="test").id
+        first = bulk_insert(session, SITES, service.locator, source="a")
+    with session_scope(service.engine) as session:
+        second = bulk_insert(session, SITES, service.locator, source="b")
+    with service.session() as session:
+        stored = {s.id: (s.source, s.source_key, s.name) for s in session.query(Site)}
+    assert len({single, *first, *second}) == 5 and min(first + second) > single
+    assert [stored[i] for i in first + second] == [(source, str(i), s.name) for source in "ab" for i, s in enumerate(SITES)]
 
 
 def test_bulk_written_sites_are_found_by_an_activity_filter_in_their_box(service):

@@ -8,7 +8,7 @@ text, FTS5 entries, one history version per write — to batches of plain column
 """
 from operator import itemgetter
 
-from sqlalchemy import JSON, Column, Float, MetaData, Table, bindparam, delete, select, update
+from sqlalchemy import JSON, Column, Float, MetaData, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Session
 
@@ -70,51 +70,38 @@ def place(rows: list[dict], locator: Locator, *, allow_outside: bool = False) ->
 
 def insert_sites(session: Session, rows: list[dict], activities: list[list[str]], *, actor: str,
                  action: str = "create") -> list[int]:
-    """Insert placed rows with their activities, indexes and first history version; returns ids.
-
-    Every row needs a ``source`` and a ``source_key`` (unique together): the new ids are read back
-    by them on SQLite, which is twice as fast as a RETURNING clause over a batch.
-    """
+    """Insert placed rows with their activities, indexes and first history version; returns ids."""
     if not rows:
         return []
-    if not all(row.get("source") and row.get("source_key") for row in rows):
-        raise ValueError("bulk.insert_sites: every row needs a source and a source_key")
     freshness.bump(session)
     now, labels = utcnow(), taxonomy_module.load()
-    for row, acts in zip(rows, activities):
-        row.pop("id", None)
+    for row, acts, site_id in zip(rows, activities, _new_ids(session, len(rows))):
+        row["id"] = site_id
         row["created_at"] = row["updated_at"] = now
         sites.drop_undeclared_proofs(row)
         derive_text(row, acts, labels)
         row.update(site_json.stored(row, acts))
-    for row, site_id in zip(rows, _insert_sites(session, rows)):
-        row["id"] = site_id
+    if search_index.vectors_in_rows(session):  # PostgreSQL's text vector, a column of the row
+        insert_rows(session, _SITE_WITH_VECTOR, [{**row, "search_vector": search_index.pg_vector(row["search_text"])}
+                                                 for row in rows])
+    else:
+        insert_rows(session, SITE, rows)
     _write_dependents(session, rows, activities, actor, action, [{}] * len(rows), now, new=True)
     cells.change(session, [], [cells.counted(row, acts) for row, acts in zip(rows, activities)])
     return [row["id"] for row in rows]
 
 
-def _insert_sites(session: Session, rows: list[dict]) -> list[int]:
-    """The rows inserted (with PostgreSQL's text vector); their ids, in order."""
-    if not search_index.vectors_in_rows(session):
-        insert_rows(session, SITE, rows)  # SQLite: reading the ids back by key is twice as fast as RETURNING
-        ids = _ids_by_key(session, rows)
-        return [ids[row["source"], row["source_key"]] for row in rows]
-    # PostgreSQL: the ids taken from the sequence first, so that the rows can be copied with them.
-    ids = list(session.connection().exec_driver_sql(
-        "SELECT nextval(pg_get_serial_sequence('site', 'id')) FROM generate_series(1, %s)", (len(rows),)).scalars())
-    insert_rows(session, _SITE_WITH_VECTOR, [{**row, "id": site_id, "search_vector": search_index.pg_vector(row["search_text"])}
-                                             for row, site_id in zip(rows, ids)])
-    return ids
-
-
-def _ids_by_key(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
-    ids = {}
-    for source in {row["source"] for row in rows}:
-        keys = [row["source_key"] for row in rows if row["source"] == source]
-        ids.update(((source, key), site_id) for site_id, key in session.execute(
-            select(SITE.c.id, SITE.c.source_key).where(SITE.c.source == source, SITE.c.source_key.in_(keys))))
-    return ids
+def _new_ids(session: Session, n: int) -> list[int]:
+    """Ids for ``n`` new sites, taken before they are written so that each row is written with its
+    own (read back by key, they cost as much as the site rows' insert on SQLite). PostgreSQL: from
+    the sequence. SQLite: those it would give them, after the largest, as the transaction holds the
+    database's one write lock (``freshness.bump`` took it)."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return list(conn.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('site', 'id')) FROM generate_series(1, %s)", (n,)).scalars())
+    last = conn.execute(select(func.max(SITE.c.id))).scalar() or 0
+    return list(range(last + 1, last + 1 + n))
 
 
 def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]], before: list[dict], *,

@@ -223,7 +223,7 @@ def export_values(site) -> dict:
 def feature_properties(values) -> dict:
     """A feature's properties published from columns, as JSON values, from the values of ``FEATURE_READ``."""
     read = dict(zip(FEATURE_READ, values))
-    properties = {f.name: read[f.attribute] for f in STORED}
+    properties = dict(zip(STORED_NAMES, values))  # FEATURE_READ starts with the stored fields' attributes
     for name in _FEATURE_CONVERTED:
         properties[name] = json_value(properties[name])
     return properties | reserved_status.public_fields(read)

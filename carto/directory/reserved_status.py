@@ -243,11 +243,18 @@ PUBLIC_NAMES = tuple(f"{flag}_{PUBLIC_PARTS[part]}" for flag, status in STATUSES
                      if part != "kind" or len(status.kinds) > 1)
 
 
+# The public fields of a status nobody declares: all empty (most sites; every write builds them).
+_UNDECLARED = {flag: dict.fromkeys(name for name in PUBLIC_NAMES if name.startswith(f"{flag}_")) for flag in STATUSES}
+
+
 def public_fields(values: Mapping) -> dict:
     """The public fields of a site's statuses, by public name, from its flags and verification columns (by name)."""
     out = {}
     for flag, status in STATUSES.items():
-        proof_ = (values[status.column] or {}) if values[flag] else {}
+        if not values[flag]:
+            out |= _UNDECLARED[flag]
+            continue
+        proof_ = values[status.column] or {}
         now = state(values[flag], values[status.column])
         parts = {"status": now.value if now else None,
                  **({"kind": proof_.get("kind")} if len(status.kinds) > 1 else {}),

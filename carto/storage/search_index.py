@@ -25,6 +25,7 @@ start of a word of the site's search text; a box keeps the points inside it:
   float4-rounded boxes). The column lives outside the models, as the indexes do.
 """
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from sqlalchemy import Integer, and_, bindparam, delete, func, insert, literal_column, not_, table, text
 from sqlalchemy.engine import Engine
@@ -96,8 +97,13 @@ def search_text_of(values: Mapping, activities: Iterable[str], taxonomy: taxonom
         activity = taxonomy.activities.get(slug)
         if activity is not None:
             topic += [activity.label, taxonomy.domain(activity.domain).label, *activity.synonyms]
-    body = [values.get(k) or "" for k in ("description", "street", "postcode", "commune_name")]
-    return SEPARATOR.join((index_terms(values.get("name")), index_terms(" ".join(topic)), index_terms(" ".join(body))))
+    # Each field apart (no word spans two): a batch repeats its activities, descriptions and communes.
+    body = " ".join(filter(None, (_repeated_terms(values.get(k)) for k in _BODY)))
+    return SEPARATOR.join((index_terms(values.get("name")), _repeated_terms(" ".join(topic)), body))
+
+
+_BODY = ("description", "street", "postcode", "commune_name")
+_repeated_terms = lru_cache(maxsize=1 << 14)(index_terms)
 
 
 def index_site(session: Session, site: Site, activities: Iterable[str]) -> None:
@@ -128,13 +134,16 @@ def pg_vector(search_text: str | None) -> str:
     (``textnorm.index_terms``), so each lexeme is quoted as it is."""
     lexemes = set()
     for part, text_ in zip(PARTS, _parts(search_text)):
-        words = text_.split()
-        lexemes.update(words)
-        if part in _PG_MARKS:
-            lexemes.update([_PG_MARKS[part] + w for w in words])
+        lexemes |= _lexemes(part, text_)
     if lexemes and max(map(len, lexemes)) * 4 > _PG_LEXEME_BYTES:  # a very long word may be too long in UTF-8
         lexemes = {w for w in lexemes if len(w.encode()) <= _PG_LEXEME_BYTES}
     return "'" + "' '".join(lexemes) + "'" if lexemes else ""
+
+
+@lru_cache(maxsize=1 << 14)  # a batch repeats the activities' words of its sites
+def _lexemes(part: str, text_: str) -> frozenset[str]:
+    words = text_.split()
+    return frozenset([*words, *(_PG_MARKS[part] + w for w in words)] if part in _PG_MARKS else words)
 
 
 def vectors_in_rows(session: Session) -> bool:
