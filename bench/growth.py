@@ -1,6 +1,7 @@
 """Every public read at 10,000, 100,000 and 1,000,000 sites: does its cost grow with the table?
 
     python bench/growth.py --db 10k=URL --db 100k=URL [--db 1M=URL] [--requests 40] [--rounds 3]
+                           [--only TEXT] [--baseline DIR]
 
 Each ``--db`` is a benchmark database built by ``scale_data.py`` (SQLite or PostgreSQL + PostGIS,
 brought to the current schema with ``carto db upgrade``, then ``VACUUM ANALYZE`` on PostgreSQL). Each
@@ -10,7 +11,9 @@ reads instead of spoiling one), ``--requests`` per read and round, gzip accepted
 ``Cache-Control: no-cache`` so that the server does the whole work. For each read: p50 and p95 of
 all its requests, the server's CPU time per request (from /proc: hardly moved by other jobs), and
 the ratio of its p50 to the first database's (10k): a read whose cost grows with the table shows
-at a glance.
+at a glance. On PostgreSQL the CPU of the server's database backends per request follows, after a
+« + ». ``--baseline DIR``: a server with the code of another checkout (the code before a change)
+takes turns with this one's on every read, and its columns follow, marked « (base) ».
 
 The views are centred on Rennes, present in both kinds of databases: a town view (~12 × 9 km), the
 region, and the map's screen (1366 × 768 px) at zooms 6 to 14 for clusters.
@@ -20,13 +23,14 @@ import os
 import statistics
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import carto_command, cpu_seconds, free_port, serve  # noqa: E402
+from common import ROOT, carto_command, cpu_seconds, database_cpu, database_cpu_used, free_port, serve  # noqa: E402
 
 RENNES = (-1.6778, 48.1173)
 TOWN = "-1.75,48.07,-1.60,48.15"
@@ -67,32 +71,47 @@ READS = [
 class Figures:
     p50: float
     p95: float
-    cpu: float
+    cpu: float  # the server process's, per request
+    db_cpu: float  # the PostgreSQL backends', per request (0 on SQLite: its work is in ``cpu``)
+
+    def __str__(self) -> str:
+        return f"{self.p50:.1f} / {self.p95:.1f} / {self.cpu:.1f}" + (f" + {self.db_cpu:.1f}" if self.db_cpu else "")
 
 
-def measure(url: str, requests: int, rounds: int, reads: list[tuple[str, str]]) -> dict[str, Figures]:
-    port = free_port()
+def measure(url: str, requests: int, rounds: int, reads: list[tuple[str, str]],
+            trees: dict[str, Path]) -> dict[str, dict[str, Figures]]:
+    """Every read on ``url``, served by one process per tree (this checkout, maybe a baseline's),
+    taking turns read by read: by tree, by read, its figures."""
     env = {"CARTO_DATABASE_URL": url, "CARTO_TILES": "blank"}
-    durations: dict[str, list[float]] = {name: [] for name, _ in reads}
-    cpu: dict[str, float] = {name: 0.0 for name, _ in reads}
-    with serve(carto_command(port), env, port, "/api/territories") as process, httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", timeout=120,
-            headers={"Accept-Encoding": "gzip", "Cache-Control": "no-cache"}) as client:
-        for name, path in reads:  # warm-up, and a check that every read answers
-            response = client.get(path)
-            if response.status_code != 200:
-                raise RuntimeError(f"{path} : {response.status_code} {response.text[:300]}")
+    durations = {tree: {name: [] for name, _ in reads} for tree in trees}
+    cpu = {tree: {name: 0.0 for name, _ in reads} for tree in trees}
+    db_cpu = {tree: {name: 0.0 for name, _ in reads} for tree in trees}
+    with ExitStack() as stack:
+        servers = {}
+        for tree, root in trees.items():
+            port = free_port()
+            process = stack.enter_context(serve(carto_command(port), env, port, "/api/territories", cwd=root))
+            client = stack.enter_context(httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120, headers={
+                "Accept-Encoding": "gzip", "Cache-Control": "no-cache"}))
+            servers[tree] = (process, client)
+            for name, path in reads:  # warm-up, and a check that every read answers
+                response = client.get(path)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path} : {response.status_code} {response.text[:300]}")
         for _ in range(rounds):
             for name, path in reads:
-                before = cpu_seconds(process.pid)
-                for _ in range(requests):
-                    t0 = time.perf_counter()
-                    client.get(path).raise_for_status()
-                    durations[name].append(time.perf_counter() - t0)
-                cpu[name] += cpu_seconds(process.pid) - before
+                for tree, (process, client) in servers.items():
+                    before, db_before = cpu_seconds(process.pid), database_cpu(process.pid, url)
+                    for _ in range(requests):
+                        t0 = time.perf_counter()
+                        client.get(path).raise_for_status()
+                        durations[tree][name].append(time.perf_counter() - t0)
+                    cpu[tree][name] += cpu_seconds(process.pid) - before
+                    db_cpu[tree][name] += database_cpu_used(db_before, database_cpu(process.pid, url))
     total = requests * rounds
-    return {name: Figures(statistics.median(d) * 1000, sorted(d)[int(0.95 * (len(d) - 1))] * 1000,
-                          cpu[name] / total * 1000) for name, d in durations.items()}
+    return {tree: {name: Figures(statistics.median(d) * 1000, sorted(d)[int(0.95 * (len(d) - 1))] * 1000,
+                                 cpu[tree][name] / total * 1000, db_cpu[tree][name] / total * 1000)
+                   for name, d in durations[tree].items()} for tree in trees}
 
 
 def main() -> None:
@@ -102,13 +121,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", action="append", default=[],
                         help="the reads whose name holds this text (repeatable; default: every read)")
+    parser.add_argument("--baseline", type=Path, help="another checkout (git worktree): its server takes turns with "
+                        "this one's on every read, and its figures are printed beside")
     args = parser.parse_args()
     reads = [(name, path) for name, path in READS if not args.only or any(o in name for o in args.only)]
+    trees = {"": ROOT} | ({" (base)": args.baseline} if args.baseline else {})
     results = {}
     for spec in args.db:
         label, _, url = spec.partition("=")
         print(f"… {label} ({url})", file=sys.stderr, flush=True)
-        results[label] = measure(url, args.requests, args.rounds, reads)
+        for tree, figures in measure(url, args.requests, args.rounds, reads, trees).items():
+            results[label + tree] = figures
     labels = list(results)
     first = labels[0]
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
@@ -116,8 +139,7 @@ def main() -> None:
                                    + [f"p50 {label} / {first}" for label in labels[1:]]) + " |")
     print("|---|" + "---:|" * (len(labels) * 2 - 1))
     for name, _ in reads:
-        cells = [f"{results[label][name].p50:.1f} / {results[label][name].p95:.1f} / {results[label][name].cpu:.1f}"
-                 for label in labels]
+        cells = [str(results[label][name]) for label in labels]
         ratios = [f"{results[label][name].p50 / results[first][name].p50:.1f}" for label in labels[1:]]
         print(f"| {name} | " + " | ".join(cells + ratios) + " |")
 

@@ -106,7 +106,9 @@ class Sites(Collection):
 
     def licences(self, session):
         # Share-alike licences bind the collection as a whole; each site states its own (item_licences).
-        return licences.of_file(source_licences.recorded(session))
+        # Every page of items names them: read once per data version (recording one moves it).
+        return search.per_version(session, ("licences of the sites",),
+                                  lambda: licences.of_file(source_licences.recorded(session)))
 
     def item_licences(self, session, feature):
         return [source_licences.of_sources(session)(feature["properties"].get("source"))]
