@@ -441,15 +441,18 @@ def activity_counts(session: Session, f: SiteFilter) -> dict[str, int]:
     return dict(session.exec(query).all())
 
 
-def empty_domains(session: Session, taxonomy: Taxonomy) -> set[str]:
+def empty_domains(session: Session, taxonomy: Taxonomy) -> frozenset[str]:
     """Slugs of the domains without any published site: the filters say « bientôt » instead of
-    ticking them with zero counts. One indexed existence test per domain (activity, status first)."""
-    def has_sites(domain) -> bool:
-        slugs = [a.slug for a in domain.activities]
+    ticking them with zero counts. One indexed existence test per domain (activity, status first),
+    made once per data version and taxonomy: every page with the filter form shows them."""
+    domains = tuple((d.slug, tuple(a.slug for a in d.activities)) for d in taxonomy.domains)
+
+    def has_sites(slugs: tuple[str, ...]) -> bool:
         query = (select(SiteActivity.site_id).where(col(SiteActivity.activity).in_(slugs),
                                                     SiteActivity.status == SiteStatus.published).limit(1))
         return session.exec(query).first() is not None
-    return {d.slug for d in taxonomy.domains if not has_sites(d)}
+    return per_version(session, ("empty domains", domains),
+                       lambda: frozenset(slug for slug, slugs in domains if not has_sites(slugs)))
 
 
 def activities_by_site(session: Session, site_ids: list[int]) -> dict[int, list[str]]:

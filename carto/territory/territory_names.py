@@ -45,7 +45,9 @@ class Named:
 def options(session: Session) -> dict[str, list[Named]]:
     """Every pôle, EPCI, pays and département, by level; départements by code, others by name."""
     out: dict[str, list[Named]] = {level: [] for level in LEVELS}
-    out["pole"] = [Named("pole", p.id, p.name) for p in session.exec(select(Pole))]
+    # Names only: a pôle's row holds its coverage's geometry (up to megabytes), and every page with
+    # the filter form lists them.
+    out["pole"] = [Named("pole", pole_id, pole_name) for pole_id, pole_name in session.exec(select(Pole.id, Pole.name))]
     rows = session.exec(select(Territory.level, Territory.code, Territory.name)
                         .where(col(Territory.level).in_(["epci", "pays", "departement"]))
                         .order_by(Territory.code)).all()
