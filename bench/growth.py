@@ -13,7 +13,8 @@ all its requests, the server's CPU time per request (from /proc: hardly moved by
 the ratio of its p50 to the first database's (10k): a read whose cost grows with the table shows
 at a glance. On PostgreSQL the CPU of the server's database backends per request follows, after a
 « + ». ``--baseline DIR``: a server with the code of another checkout (the code before a change)
-takes turns with this one's on every read, and its columns follow, marked « (base) ».
+takes turns with this one's on every read, and its columns follow, marked « (base) »; when the
+change adds a migration, ``--db LABEL=URL|BASE_URL`` gives the baseline a copy at its own schema.
 
 The views are centred on Rennes, present in both kinds of databases: a town view (~12 × 9 km), the
 region, and the map's screen (1366 × 768 px) at zooms 6 to 14 for clusters.
@@ -63,6 +64,9 @@ READS = [
     ("list page (town)", f"/liste?bbox={TOWN}"),
     ("list page, search « atelier »", "/liste?q=atelier"),
     ("supplier search (département 35, vélo)", "/api/sourcing?zone=departement:35&activity=velo&limit=100"),
+    ("verified reserved statuses only", "/api/sites?reserved_verified=true&limit=100"),
+    ("supplier search, verified SIAE (département 35)",
+     "/api/sourcing?zone=departement:35&reserved=siae&reserved_verified=true&limit=100"),
     ("OGC items (town, limit 100)", f"/ogc/collections/sites/items?bbox={TOWN}&limit=100"),
 ]
 
@@ -78,11 +82,10 @@ class Figures:
         return f"{self.p50:.1f} / {self.p95:.1f} / {self.cpu:.1f}" + (f" + {self.db_cpu:.1f}" if self.db_cpu else "")
 
 
-def measure(url: str, requests: int, rounds: int, reads: list[tuple[str, str]],
+def measure(urls: dict[str, str], requests: int, rounds: int, reads: list[tuple[str, str]],
             trees: dict[str, Path]) -> dict[str, dict[str, Figures]]:
-    """Every read on ``url``, served by one process per tree (this checkout, maybe a baseline's),
-    taking turns read by read: by tree, by read, its figures."""
-    env = {"CARTO_DATABASE_URL": url, "CARTO_TILES": "blank"}
+    """Every read on ``urls[tree]``, served by one process per tree (this checkout, maybe a
+    baseline's), taking turns read by read: by tree, by read, its figures."""
     durations = {tree: {name: [] for name, _ in reads} for tree in trees}
     cpu = {tree: {name: 0.0 for name, _ in reads} for tree in trees}
     db_cpu = {tree: {name: 0.0 for name, _ in reads} for tree in trees}
@@ -90,6 +93,7 @@ def measure(url: str, requests: int, rounds: int, reads: list[tuple[str, str]],
         servers = {}
         for tree, root in trees.items():
             port = free_port()
+            env = {"CARTO_DATABASE_URL": urls[tree], "CARTO_TILES": "blank"}
             process = stack.enter_context(serve(carto_command(port), env, port, "/api/territories", cwd=root))
             client = stack.enter_context(httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120, headers={
                 "Accept-Encoding": "gzip", "Cache-Control": "no-cache"}))
@@ -101,6 +105,7 @@ def measure(url: str, requests: int, rounds: int, reads: list[tuple[str, str]],
         for _ in range(rounds):
             for name, path in reads:
                 for tree, (process, client) in servers.items():
+                    url = urls[tree]
                     before, db_before = cpu_seconds(process.pid), database_cpu(process.pid, url)
                     for _ in range(requests):
                         t0 = time.perf_counter()
@@ -116,7 +121,8 @@ def measure(url: str, requests: int, rounds: int, reads: list[tuple[str, str]],
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", action="append", required=True, help="LABEL=URL, smallest first")
+    parser.add_argument("--db", action="append", required=True,
+                        help="LABEL=URL, smallest first; LABEL=URL|BASE_URL: the baseline reads BASE_URL")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", action="append", default=[],
@@ -126,15 +132,17 @@ def main() -> None:
     args = parser.parse_args()
     reads = [(name, path) for name, path in READS if not args.only or any(o in name for o in args.only)]
     trees = {"": ROOT} | ({" (base)": args.baseline} if args.baseline else {})
-    results = {}
+    results, start_load = {}, os.getloadavg()[0]
     for spec in args.db:
         label, _, url = spec.partition("=")
+        url, _, base_url = url.partition("|")
         print(f"… {label} ({url})", file=sys.stderr, flush=True)
-        for tree, figures in measure(url, args.requests, args.rounds, reads, trees).items():
+        urls = {tree: base_url if tree and base_url else url for tree in trees}
+        for tree, figures in measure(urls, args.requests, args.rounds, reads, trees).items():
             results[label + tree] = figures
     labels = list(results)
     first = labels[0]
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    print(f"load average at the start: {start_load:.1f}, at the end: {os.getloadavg()[0]:.1f}")
     print("| read | " + " | ".join([f"{label} p50 / p95 / CPU ms" for label in labels]
                                    + [f"p50 {label} / {first}" for label in labels[1:]]) + " |")
     print("|---|" + "---:|" * (len(labels) * 2 - 1))
