@@ -201,6 +201,20 @@ def test_taxonomy_counts_follow_the_filters_but_not_the_activity_filter_itself(c
     assert sum(a["count"] for d in everywhere for a in d["activities"]) >= 500
 
 
+def test_taxonomy_counts_of_a_frequent_word_are_null_and_those_of_a_rare_one_given(client, monkeypatch):
+    from carto.query import search
+    monkeypatch.setattr(search, "COUNT_LIMIT", 40)  # the 500 demo sites: « atelier » matches more
+    frequent = client.get("/api/sites?q=atelier&limit=1").json()
+    assert not frequent["total_exact"]
+    tree = client.get("/api/taxonomy?q=atelier").json()["domains"]
+    assert all(a["count"] is None for d in tree for a in d["activities"])
+    fewer = client.get("/api/sites?q=atelier&departement=22&limit=1").json()  # counted, those of one activity too
+    velo = client.get("/api/sites?q=atelier&departement=22&activity=velo&limit=1").json()
+    assert fewer["total_exact"] and velo["total"] > 0
+    tree = client.get("/api/taxonomy?q=atelier&departement=22&activity=velo").json()["domains"]
+    assert {a["slug"]: a["count"] for d in tree for a in d["activities"]}["velo"] == velo["total"]
+
+
 def test_taxonomy_refuses_the_same_bad_filters(client):
     response = client.get("/api/taxonomy?bbox=1,2,0,3")
     assert response.status_code == 400 and error_param(response) == "bbox"

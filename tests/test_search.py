@@ -66,6 +66,18 @@ def test_activity_counts_ignore_the_activity_filter_itself(service, session):
     assert counts == {"velo": 2, "garage-solidaire": 1}
 
 
+def test_activity_counts_of_a_word_matching_more_sites_than_counted_are_not_given(service, session, monkeypatch):
+    """A frequent word's counts per activity would read every match: past the count's limit, the
+    search says « plus de … » and its counts per activity are not given (None, « null » in the API)."""
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    for name in ("Atelier vélo A", "Atelier vélo B", "Atelier vélo C"):
+        add(service, session, name, activities=["velo"])
+    add(service, session, "Garage solidaire", activities=["garage-solidaire"])
+    assert search.activity_counts(session, SiteFilter(q="atelier")) is None
+    assert search.activity_counts(session, SiteFilter(q="garage")) == {"garage-solidaire": 1}
+    assert search.activity_counts(session, SiteFilter(q="atelier", activities={"garage-solidaire"})) is None
+
+
 def test_a_box_holding_every_site_finds_them_all_and_a_smaller_one_does_not(service, session):
     add(service, session, "A Rennes")
     add(service, session, "B Carhaix", lon=-3.5736, lat=48.2764)

@@ -426,13 +426,19 @@ def _find_near(session, f, where, limit, offset, columns=None) -> Page:
     return Page(len(ordered), [by_id[i] for i in ids], {i: round(dist[i], 3) for i in ids})
 
 
-def activity_counts(session: Session, f: SiteFilter) -> dict[str, int]:
+def activity_counts(session: Session, f: SiteFilter) -> dict[str, int] | None:
     """Number of matching sites per activity, ignoring the activity filter itself (facets): from the
-    grid cells when they answer for the filter (``carto.query.cells``), else site by site."""
+    grid cells when they answer for the filter (``carto.query.cells``), else site by site.
+
+    None for a text query matching more than ``COUNT_LIMIT`` sites: its counts would read every
+    match (1 s for « atelier » at 1,000,000 sites on PostgreSQL), for a search whose own total says
+    only « plus de 1 000 »."""
     from carto.query import cells  # it reads conditions from this module
     if cells.usable(f):
         return cells.view_per_activity(session, f, f.bbox or WORLD)
     where = conditions(session, f, skip_activities=True)
+    if f.q and not count(session, replace(f, activities=set()), where)[1]:
+        return None
     query = (select(SiteActivity.activity, func.count()).join(Site, Site.id == SiteActivity.site_id)
              .where(*where).group_by(SiteActivity.activity))
     if f.near and f.radius_km:

@@ -169,9 +169,10 @@
       for (const a of domain.activities) {
         const span = form.querySelector('.carto-count[data-activity="' + a.slug + '"]');
         if (!span) continue;
+        span.classList.toggle("is-zero", a.count === 0);
+        if (a.count === null) { span.textContent = ""; continue; }  // a frequent word: not counted
         span.innerHTML = '<span class="carto-sr">, </span>' + a.count + '<span class="carto-sr">' +
           W.countInView(a.count) + "</span>";
-        span.classList.toggle("is-zero", a.count === 0);
       }
     }
   }
