@@ -110,6 +110,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cluster_cpu_seconds(engine) -> float | None:
+    """CPU time the local PostgreSQL cluster of ``engine`` has used so far: every server process
+    (backends, autovacuum, WAL and checkpoints) and those that ended; None on SQLite or for a
+    server this machine cannot see."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        backend = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    try:
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ended = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # children reaped
+    return ended + sum(cpu_seconds(pid) for pid in [postmaster, *descendants(postmaster)] if Path(f"/proc/{pid}").exists())
+
+
 def descendants(pid: int) -> list[int]:
     """Child processes, and theirs (server workers), from /proc."""
     found = []

@@ -54,15 +54,15 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="carto-geo-"))
     url = args.url or f"sqlite:///{work / 'geo.db'}"
     built = scale_data.build(url, args.sites, "bretagne")
-    print(f"database: {built['sites']} sites written in {built['write_s']:.1f} s ({built['sites_per_s']:.0f} sites/s)")
+    print(f"database: {built['sites']} sites; {scale_data.described(built)}")
     layer = cog_layer(work / "cog.geojson")
     service = Service.open(scale_data.settings(url))
     for dry_run in (True, False):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = bootstrap.load_territories(service, layer, dry_run=dry_run)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         print(f"territories load{' --dry-run' if dry_run else ''}: {seconds:.1f} s for {report.sites} sites "
-              f"({report.sites / seconds:.0f} sites/s); {report.changed} moved "
+              f"({report.sites / seconds:.0f} sites/s, our CPU {cpu:.1f} s); {report.changed} moved "
               f"(EPCI {len(report.moves['epci_code'])}, pays {len(report.moves['pays_code'])}, "
               f"pôle {len(report.moves['poles'])}, commune {len(report.moves['commune_code'])})")
     service.engine.dispose()

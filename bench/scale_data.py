@@ -10,9 +10,11 @@ background inside a rough outline of metropolitan France; outside Brittany they 
 Everything is written through ``carto.directory.bulk`` (indexes and one history version per site).
 """
 import argparse
+import os
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BATCH, KINDS, generate  # noqa: E402
+from common import BATCH, KINDS, cluster_cpu_seconds, generate  # noqa: E402
 from carto.territory import poles  # noqa: E402
 from carto.directory import bootstrap, bulk
 from carto.directory.service import Service  # noqa: E402
@@ -109,10 +111,24 @@ def brittany_sites(service: Service, n: int) -> Iterator[list[SiteData]]:
         yield sites[start:start + BATCH]
 
 
-def write(service: Service, batches: Iterator[list[SiteData]], allow_outside: bool) -> int:
-    """Each batch placed (commune, EPCI, pays…) and written by ``carto.directory.bulk`` in one transaction."""
-    written = 0
-    for batch in batches:
+@dataclass
+class Generation:
+    """Time spent generating the fictional sites, apart from the write path's."""
+    seconds: float = 0.0
+    cpu: float = 0.0
+
+
+def write(service: Service, batches: Iterator[list[SiteData]], allow_outside: bool) -> tuple[int, Generation]:
+    """Each batch placed (commune, EPCI, pays…) and written by ``carto.directory.bulk`` in one
+    transaction; returns the sites written and the time spent generating them."""
+    written, generation = 0, Generation()
+    while True:
+        started, cpu = time.perf_counter(), time.process_time()
+        batch = next(batches, None)
+        generation.seconds += time.perf_counter() - started
+        generation.cpu += time.process_time() - cpu
+        if batch is None:
+            return written, generation
         rows = [bulk.new_row(s.model_dump(exclude={"activities"}), is_demo=True, source="bench",
                              source_key=str(written + i), credit="Données fictives de démonstration")
                 for i, s in enumerate(batch)]
@@ -122,24 +138,28 @@ def write(service: Service, batches: Iterator[list[SiteData]], allow_outside: bo
         with session_scope(service.engine) as session:
             bulk.insert_sites(session, rows, [s.activities for s in batch], actor="bench")
         written += len(batch)
-    return written
 
 
 def build(url: str, n: int, region: str) -> dict:
-    """A new benchmark database; returns its timings (s) and import throughput (sites/s)."""
+    """A new benchmark database; returns its timings (s) and the write path's throughput (sites/s)
+    and CPU time (s): its own, without generating the fictional sites, in this process and in the
+    local PostgreSQL cluster (None on SQLite)."""
     t0 = time.perf_counter()
     service = reference(url)
-    t1 = time.perf_counter()
+    t1, cpu, server = time.perf_counter(), time.process_time(), cluster_cpu_seconds(service.engine)
     batches = france_sites(service, n) if region == "france" else brittany_sites(service, n)
-    written = write(service, batches, allow_outside=region == "france")
-    t2 = time.perf_counter()
+    written, generation = write(service, batches, allow_outside=region == "france")
+    t2, cpu = time.perf_counter(), time.process_time() - cpu - generation.cpu
+    server = server and cluster_cpu_seconds(service.engine) - server
     if service.engine.dialect.name == "postgresql":
         with service.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")  # fresh statistics, visibility map for index-only scans
     with service.session() as session:
         stored = session.exec(select(func.count()).select_from(Site)).one()
     service.engine.dispose()
-    return {"sites": stored, "reference_s": t1 - t0, "write_s": t2 - t1, "sites_per_s": written / (t2 - t1)}
+    path_s = t2 - t1 - generation.seconds
+    return {"sites": stored, "reference_s": t1 - t0, "write_s": t2 - t1, "generating_s": generation.seconds,
+            "path_s": path_s, "sites_per_s": written / path_s, "cpu_s": cpu, "server_cpu_s": server}
 
 
 def main() -> None:
@@ -149,8 +169,16 @@ def main() -> None:
     parser.add_argument("--url", required=True, help="sqlite:////path/file.db or postgresql://…")
     args = parser.parse_args()
     r = build(args.url, args.sites, args.region)
-    print(f"{r['sites']:,} sites ({args.region}) : territoires {r['reference_s']:.1f} s, "
-          f"écriture {r['write_s']:.1f} s = {r['sites_per_s']:,.0f} sites/s".replace(",", " "))
+    print(f"{r['sites']:,} sites ({args.region}) : territoires {r['reference_s']:.1f} s ; "
+          f"{described(r)}".replace(",", " "))
+
+
+def described(r: dict) -> str:
+    """The write's figures in one line (French, as the other benchmarks print)."""
+    server = "" if r["server_cpu_s"] is None else f", serveur {r['server_cpu_s']:.1f} s"
+    return (f"écriture {r['path_s']:.1f} s = {r['sites_per_s']:,.0f} sites/s (sans les {r['generating_s']:.1f} s "
+            f"de génération des sites fictifs) ; temps processeur : le nôtre {r['cpu_s']:.1f} s{server} ; "
+            f"charge de la machine {os.getloadavg()[0]:.1f} pour {os.cpu_count()} cœurs")
 
 
 if __name__ == "__main__":
