@@ -6,6 +6,8 @@ text, FTS5 entries, one history version per write — to batches of plain column
 ("rows") in a few executemany statements, sharing the rules' code with ``carto.directory.sites`` and
 ``carto.storage.search_index``. The caller owns the transaction: a batch commits or rolls back whole.
 """
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from operator import itemgetter
 
 from sqlalchemy import JSON, Column, Float, MetaData, Table, bindparam, delete, func, select, update
@@ -74,21 +76,21 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
     if not rows:
         return []
     freshness.bump(session)
-    now, labels = utcnow(), taxonomy_module.load()
-    for row, acts, site_id in zip(rows, activities, _new_ids(session, len(rows))):
-        row["id"] = site_id
-        row["created_at"] = row["updated_at"] = now
-        sites.drop_undeclared_proofs(row)
-        derive_text(row, acts, labels)
-        row.update(site_json.stored(row, acts))
-    if search_index.vectors_in_rows(session):  # PostgreSQL's text vector, a column of the row
-        insert_rows(session, _SITE_WITH_VECTOR, [{**row, "search_vector": search_index.pg_vector(row["search_text"])}
-                                                 for row in rows])
-    else:
-        insert_rows(session, SITE, rows)
+    now, labels, ids = utcnow(), taxonomy_module.load(), _new_ids(session, len(rows))
+    vectors = search_index.vectors_in_rows(session)  # PostgreSQL's text vector, a column of the row
+
+    def derived():  # each row completed as it is written: PostgreSQL stores the first ones meanwhile
+        for row, acts, site_id in zip(rows, activities, ids):
+            row["id"] = site_id
+            row["created_at"] = row["updated_at"] = now
+            sites.drop_undeclared_proofs(row)
+            derive_text(row, acts, labels)
+            row.update(site_json.stored(row, acts))
+            yield {**row, "search_vector": search_index.pg_vector(row["search_text"])} if vectors else row
+    insert_rows(session, _SITE_WITH_VECTOR if vectors else SITE, derived())
     _write_dependents(session, rows, activities, actor, action, [{}] * len(rows), now, new=True)
     cells.change(session, [], [cells.counted(row, acts) for row, acts in zip(rows, activities)])
-    return [row["id"] for row in rows]
+    return ids
 
 
 def _new_ids(session: Session, n: int) -> list[int]:
@@ -156,11 +158,11 @@ def _update_sites(session: Session, rows: list[dict]) -> int:
         params = [{k: v for k, v in row.items() if k != "id"} | {"site_id": row["id"]} for row in rows]
         return session.execute(statement, params).rowcount
     columns = [k for k in rows[0] if k not in ("id", "expected_version")] + ["search_vector"]
-    values = [{**row, "search_vector": search_index.pg_vector(row["search_text"])} for row in rows]
+    values = ({**row, "search_vector": search_index.pg_vector(row["search_text"])} for row in rows)
     keys = ["id", "expected_version", *columns]
     conn = session.connection()
     staged = pgcopy.stage(conn, "site", {k: "version" if k == "expected_version" else k for k in keys},
-                          zip(*_columns(conn.dialect, _SITE_WITH_VECTOR, keys, values, {"expected_version": "version"})))
+                          _bound(conn.dialect, _SITE_WITH_VECTOR, keys, values, {"expected_version": "version"}))
     sql = (f"UPDATE site SET {', '.join(f'{c} = v.{c}' for c in columns)} FROM {staged} AS v "
            "WHERE site.id = v.id AND site.version = v.expected_version")
     return conn.exec_driver_sql(sql).rowcount
@@ -219,34 +221,43 @@ def changes(before: dict, row: dict, activities: list[str]) -> dict:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
-    """INSERT rows (dicts with the same keys) at once: PostgreSQL copies them (``pgcopy``), SQLite
-    inserts them in one executemany of the driver.
+def insert_rows(session: Session, table: Table, rows: Iterable[dict]) -> None:
+    """INSERT rows (dicts with the same keys) at once: PostgreSQL copies them (``pgcopy``) as they
+    come, so that a generator's next rows are computed while the server stores the first ones;
+    SQLite inserts them in one executemany of the driver.
 
     Values go through SQLAlchemy's own bind processors of each column (enums, JSON, dates), so
     they are stored exactly as Core would store them; what is skipped is Core's per-row statement
     machinery, which costs more than the database's own work on a batch of thousands.
     """
-    if not rows:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
-    conn, keys = session.connection(), list(rows[0])
+    conn, keys, rows = session.connection(), list(first), chain([first], rows)
     if conn.dialect.name == "postgresql":
-        pgcopy.copy_rows(conn, table.name, keys, zip(*_columns(conn.dialect, table, keys, rows)))
+        pgcopy.copy_rows(conn, table.name, keys, _bound(conn.dialect, table, keys, rows))
         return
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=keys)
     order = list(compiled.positiontup or keys)
     if set(order) != set(keys):  # the statement would add defaults of its own: let Core do it
-        session.execute(table.insert(), rows)
+        session.execute(table.insert(), list(rows))
         return
-    values = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
-    processors = _processors(conn.dialect, table, order)
-    params = []
+    params = _bound(conn.dialect, table, order, rows)
+    conn.exec_driver_sql(compiled.string, list(params if compiled.positional else (dict(zip(order, p)) for p in params)))
+
+
+def _bound(dialect, table: Table, keys: list[str], rows: Iterable[dict],
+           typed_as: dict[str, str] | None = None) -> Iterator[tuple]:
+    """Each row's values of ``keys`` as bound (``typed_as``: keys that are no column, and the column
+    whose type they have)."""
+    values = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
+    processors = _processors(dialect, table, keys, typed_as)
     for row in rows:
-        converted = list(values(row))
+        bound = list(values(row))
         for i, process in processors:
-            converted[i] = process(converted[i])
-        params.append(tuple(converted) if compiled.positional else dict(zip(order, converted)))
-    conn.exec_driver_sql(compiled.string, params)
+            bound[i] = process(bound[i])
+        yield tuple(bound)
 
 
 def _processors(dialect, table: Table, keys: list[str], typed_as: dict[str, str] | None = None):
@@ -255,16 +266,6 @@ def _processors(dialect, table: Table, keys: list[str], typed_as: dict[str, str]
     columns = [table.c[(typed_as or {}).get(k, k)] for k in keys]
     return [(i, p if isinstance(c.type, (JSON, Float)) else _memoized(p)) for i, c in enumerate(columns)
             if (p := c.type.dialect_impl(dialect).bind_processor(dialect)) is not None]
-
-
-def _columns(dialect, table: Table, keys: list[str], rows: list[dict],
-             typed_as: dict[str, str] | None = None) -> list[list]:
-    """One list of bound values per key of the rows (``typed_as``: keys that are no column, and the
-    column whose type they have)."""
-    columns = [[row[k] for row in rows] for k in keys]
-    for i, process in _processors(dialect, table, keys, typed_as):
-        columns[i] = [process(v) for v in columns[i]]
-    return columns
 
 
 def _memoized(process):
@@ -301,11 +302,10 @@ def _write_links(session, written: list[tuple[dict, list[str]]]) -> None:
 
 
 def _write_versions(session, versioned: list[tuple[dict, list[str], dict]], actor, action, now) -> None:
-    if versioned:
-        insert_rows(session, SiteVersion.__table__, [
-            {"site_id": r["id"], "version": r["version"], "action": action, "actor": actor, "contribution_id": None,
-             "changed_at": now, "changes": diff, "snapshot": sites.snapshot_of(r, acts)}
-            for r, acts, diff in versioned])
+    insert_rows(session, SiteVersion.__table__, (  # a generator: see ``insert_rows``
+        {"site_id": r["id"], "version": r["version"], "action": action, "actor": actor, "contribution_id": None,
+         "changed_at": now, "changes": diff, "snapshot": sites.snapshot_of(r, acts)}
+        for r, acts, diff in versioned))
 
 
 def replace(rows: list[dict], locator: Locator) -> None:
