@@ -361,9 +361,12 @@ def bbox_clause(session: Session, west: float, south: float, east: float, north:
     lon, lat = col(Site.lon), col(Site.lat)
     first = None if not indexed else through or ("lon" if _sqlite(session.get_bind()) else "gist")
     if first == "gist":
-        # The GiST index holds float4-rounded boxes: it narrows, the ranges on the columns decide.
+        # The GiST index holds float4-rounded boxes: it narrows, the ranges on the columns decide. They
+        # are hidden from the planner: it ANDed the box with a scan of (status, lon, lat) over the
+        # view's whole band of longitudes (at 1,000,000 sites, 2.7 ms of a 4.2 ms town page; 0.7 ms
+        # without, the GiST index alone and the ranges tested on the rows it reads anyway).
         return and_(pg_point(Site).op("&&")(func.ST_MakeEnvelope(west, south, east, north, _WGS84)),
-                    lon.between(west, east), lat.between(south, north))
+                    (lon + 0).between(west, east), (lat + 0).between(south, north))
     return and_((lon if first == "lon" else lon + 0).between(west, east),
                 (lat if first == "lat" else lat + 0).between(south, north))
 
