@@ -125,7 +125,7 @@ def view_reads(session) -> None:
     for f in (SiteFilter(bbox=VIEW), SiteFilter(bbox=VIEW, ess=True), SiteFilter(bbox=VIEW, activities={"velo"})):
         for zoom in (6, 8, 9):
             clusters.grid(session, f, zoom)
-        search.count(session, f, search.conditions(session, f))
+        search.count(session, f, search.conditions_of(session, f))
         search.activity_counts(session, f)
 
 
@@ -152,7 +152,7 @@ def test_the_marker_page_of_a_crowded_view_walks_the_name_index_and_stops(big):
     from carto.directory import site_json
     from carto.query import paging
     with big.session() as session:
-        assert search.count(session, SiteFilter(bbox=VIEW), [True, True])[0] > 4000
+        assert search.count(session, SiteFilter(bbox=VIEW), search.conditions_of(session, SiteFilter(bbox=VIEW)))[0] > 4000
     plans = plans_of(big, lambda session: paging.find(session, SiteFilter(bbox=VIEW), 1000,
                                                       columns=site_json.MARKER_COLUMNS))
     page = [plan for plan in plans if plan.startswith("Limit")]

@@ -68,7 +68,7 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
     matching = search.conditions_of(session, f)
 
     def counted() -> tuple[int, bool]:  # its conditions built only when it counts (most town views do not)
-        return search.count(session, f, matching.clauses(session))
+        return search.count(session, f, matching)
 
     # SQLite's plan depends on the count (see search.name_order); on PostgreSQL the count waits (a
     # first page that holds every match is its own count, as in most town views) and an estimate

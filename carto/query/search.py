@@ -194,7 +194,7 @@ def find(session: Session, f: SiteFilter, limit: int = 100, offset: int = 0, ord
     where = matching.clauses(session)
     if f.near:
         return _find_near(session, f, where, limit, offset, columns)
-    total = count(session, f, where)
+    total = count(session, f, matching)
     read = (lambda query: rows(session, query)) if columns else (lambda query: list(session.exec(query)))
     if order == "updated":
         order_by = (col(Site.updated_at).desc(), col(Site.id))
@@ -292,6 +292,8 @@ def _named_first(session: Session, matching: Conditions, tier: Conditions, q: st
             kept = read(select(*columns).select_from(walked).join(Site, col(Site.id) == walked.c.site_id)
                         .where(*where).order_by(walked.c.sort_name, walked.c.site_id).limit(rows))
             if len(kept) == rows:
+                if not rest:  # a count: this form's names alone are enough
+                    return kept
                 end = (kept[-1].sort_name, kept[-1].id)
                 break
             last = session.execute(entries.offset(walk - 1).limit(1)).first()
@@ -306,9 +308,11 @@ def _named_first(session: Session, matching: Conditions, tier: Conditions, q: st
         return ranked
     # The filters kept few of the names walked: the rest holds the same words (the text index is
     # slow to list a frequent word: 0.4 s for 200,000 sites), the filters' own indexes narrow it.
-    named = select(SiteWord.site_id).where(col(SiteWord.word).in_(forms),
-                                           tuple_(col(SiteWord.sort_name), col(SiteWord.site_id)) > tuple_(*known_to))
-    return ranked + read(select(*columns).where(*where, col(Site.id).in_(named))
+    # The key on both sides: SQLite then walks the name index from there, not from its first name.
+    after = [tuple_(col(key.sort_name), col(key.id if key is Site else key.site_id)) > tuple_(*known_to)
+             for key in (Site, SiteWord)]
+    named = select(SiteWord.site_id).where(col(SiteWord.word).in_(forms), after[1])
+    return ranked + read(select(*columns).where(*where, after[0], col(Site.id).in_(named))
                          .order_by(col(Site.sort_name), col(Site.id)).limit(rows - len(ranked)))
 
 
@@ -317,8 +321,8 @@ def rows(session: Session, query) -> list:
     return session.connection().execute(query).all()
 
 
-def count(session: Session, f: SiteFilter, where: list) -> tuple[int, bool]:
-    """The number of sites matching ``where``, the conditions of ``f``, and whether it is exact.
+def count(session: Session, f: SiteFilter, matching: Conditions) -> tuple[int, bool]:
+    """The number of sites matching ``matching``, the conditions of ``f``, and whether it is exact.
 
     A view (a box, maybe activities) is counted exactly from the grid cells (``carto.query.cells``).
     Other filters are counted up to ``COUNT_LIMIT``: beyond, ``COUNT_LIMIT`` is a lower bound.
@@ -327,26 +331,25 @@ def count(session: Session, f: SiteFilter, where: list) -> tuple[int, bool]:
     on PostgreSQL, for a number that only a write changes (and a write changes the version).
     """
     from carto.query import cells  # it reads conditions from this module
+    where = matching.clauses(session)
     if len(where) <= 1:
         return per_version(session, ("count", f.statuses), lambda: _count(session, where)), True
     if f.bbox and cells.usable(f):
         return cells.view_total(session, f), True
-    if f.q and _names_exceed(session, f, COUNT_LIMIT):
+    if f.q and _names_exceed(session, matching, f.q, COUNT_LIMIT):
         return COUNT_LIMIT, False
     found = _count(session, where, COUNT_LIMIT + 1)
     return min(found, COUNT_LIMIT), found <= COUNT_LIMIT
 
 
-def _names_exceed(session: Session, f: SiteFilter, limit: int) -> bool:
-    """Whether more than ``limit`` matching sites hold the words of ``f.q`` in their name, as the name
-    words say within a short walk: a word frequent in names is then counted without the text index
-    (which lists 200,000 sites holding « ressourc » in 0.4 s) nor a test of each site's text."""
-    matching = conditions_of(session, f)
-    tiers = search_index.relevance_tiers(session, f.q)
-    if len(tiers) == 1:
+def _names_exceed(session: Session, matching: Conditions, q: str, limit: int) -> bool:
+    """Whether more than ``limit`` sites matching ``matching`` hold the words of ``q`` in their name, as
+    the name words say within a short walk: a word frequent in names is then counted without the text
+    index (which lists 200,000 sites holding « ressourc » in 0.4 s) nor a test of each site's text."""
+    if not search_index.query_stems(q):
         return False
-    tier = replace(matching, others=matching.others + tiers[0])
-    named = _named_first(session, matching, tier, f.q, None, limit + 1, None, lambda query: rows(session, query),
+    # Without ``rest`` the tier's own conditions are not read (only the names' words and ``matching``).
+    named = _named_first(session, matching, matching, q, None, limit + 1, None, lambda query: rows(session, query),
                          (Site.id, Site.sort_name), rest=False)
     return len(named) > limit
 
@@ -436,9 +439,10 @@ def activity_counts(session: Session, f: SiteFilter) -> dict[str, int] | None:
     from carto.query import cells  # it reads conditions from this module
     if cells.usable(f):
         return cells.view_per_activity(session, f, f.bbox or WORLD)
-    where = conditions(session, f, skip_activities=True)
-    if f.q and not count(session, replace(f, activities=set()), where)[1]:
+    facets = conditions_of(session, f, skip_activities=True)
+    if f.q and not count(session, replace(f, activities=set()), facets)[1]:
         return None
+    where = facets.clauses(session)
     query = (select(SiteActivity.activity, func.count()).join(Site, Site.id == SiteActivity.site_id)
              .where(*where).group_by(SiteActivity.activity))
     if f.near and f.radius_km:
