@@ -142,14 +142,17 @@ def expected(session, q: str, f: SiteFilter) -> list[str]:
     return [name for *_, name in ranked]
 
 
+# FEW_NAMES 0: the names are walked in name order, as a frequent word's; else these few are read at once.
+@pytest.mark.parametrize("few", [search.FEW_NAMES, 0])
 @pytest.mark.parametrize("walk", [search.WORD_WALK, 1])  # 1: the filters stop the walk, the rest is read otherwise
 @pytest.mark.parametrize("q, filters", [
     ("ressourcerie", {}), ("ressourc", {}), ("ressourceries", {}), ("ressourcerie 1", {}),
     ("ressourcerie", {"activities": {"velo"}}), ("ressourcerie", {"bbox": (-4.6, 48.3, -4.4, 48.5)}),
     ("ressourcerie", {"commune": "29019"}), ("xyzzy ressourcerie", {}),
 ])
-def test_every_page_of_a_frequent_word_follows_the_relevance_order(crowded, session, monkeypatch, walk, q, filters):
+def test_every_page_of_a_frequent_word_follows_the_relevance_order(crowded, session, monkeypatch, few, walk, q, filters):
     monkeypatch.setattr(search, "WORD_WALK", walk)
+    monkeypatch.setattr(search, "FEW_NAMES", few)
     f = SiteFilter(q=q, **filters)
     whole = expected(session, q, f)
     assert [s.name for s in search.find(session, f, limit=100).sites] == whole
@@ -166,11 +169,13 @@ def test_every_page_of_a_frequent_word_follows_the_relevance_order(crowded, sess
     assert by_cursor == whole
 
 
+@pytest.mark.parametrize("few", [search.FEW_NAMES, 0])
 @pytest.mark.parametrize("limit", [10, 26, 27, 100])
-def test_a_frequent_word_is_counted_up_to_the_count_limit(crowded, session, monkeypatch, limit):
+def test_a_frequent_word_is_counted_up_to_the_count_limit(crowded, session, monkeypatch, limit, few):
     """Beyond ``COUNT_LIMIT`` matches the total is a lower bound, whether the names alone exceed it
     (counted from the name words) or the other matches make it up."""
     monkeypatch.setattr(search, "COUNT_LIMIT", limit)
+    monkeypatch.setattr(search, "FEW_NAMES", few)
     f = SiteFilter(q="ressourcerie")
     matches = len(expected(session, "ressourcerie", f))
     page = search.find(session, f, limit=1)

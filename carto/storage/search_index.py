@@ -316,6 +316,20 @@ def name_word_forms(session: Session, prefix: str, most: int) -> list[str] | Non
         forms.append(word)
 
 
+def covering_forms(forms: list[str]) -> list[str]:
+    """The name word forms whose names hold those of all ``forms``: a name holding a word holds its
+    stem too (``textnorm.index_terms``), so a form whose stem is among them (a stem of its own) is
+    found through that stem (« ressourcerie » through « ressourc »)."""
+    present = set(forms)
+    return [f for f in forms if stem(f) == f or stem(f) not in present or stem(stem(f)) != stem(f)]
+
+
+def name_entries_at_most(session: Session, forms: list[str], most: int) -> bool:
+    """Whether ``SiteWord`` holds at most ``most`` entries of these words (read from its key alone)."""
+    entries = select(SiteWord.site_id).where(col(SiteWord.word).in_(forms)).limit(most + 1).subquery()
+    return session.execute(select(func.count()).select_from(entries)).scalar_one() <= most
+
+
 def relevance_tiers(session: Session, q: str) -> list[list]:
     """Conditions splitting the sites matching ``q`` (``text_clause``) by relevance, best first: every
     word in the name; else every word in the name or the activities; else the others."""
