@@ -95,7 +95,7 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
 
 def _new_ids(session: Session, n: int) -> list[int]:
     """Ids for ``n`` new sites, taken before they are written so that each row is written with its
-    own (read back by key, they cost as much as the site rows' insert on SQLite). PostgreSQL: from
+    own (read back by key, they cost a third of the site rows' insert on SQLite). PostgreSQL: from
     the sequence. SQLite: those it would give them, after the largest, as the transaction holds the
     database's one write lock (``freshness.bump`` took it)."""
     conn = session.connection()

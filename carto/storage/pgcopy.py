@@ -1,10 +1,11 @@
 """Many rows into PostgreSQL at once by ``COPY … FROM STDIN``: the batch write path's transport.
 
 An ``INSERT … SELECT FROM unnest(arrays)`` had psycopg encode every element of every array in
-Python (its list dumper), about a third of the batch path's own time, and the server unpack the
-arrays; ``COPY`` has psycopg format each row in C and the server read it as typed text. A row is a
-tuple of values in the order of the columns, as psycopg adapts them (str, int, float, bool, None,
-dates, ``Json``).
+Python (its list dumper: 3.5 of the 7.2 s of Python profiled for 20,000 sites) and the server
+unpack the arrays; ``COPY`` has psycopg format each row in C and the server read it as typed text,
+row by row as it arrives (so a generator of rows is computed while the server stores the first
+ones). A row is a tuple of values in the order of the columns, as psycopg adapts them (str, int,
+float, bool, None, dates, ``Json``).
 
 COPY inserts only: an upsert or an update first copies its rows into a temporary table
 (``stage``), then joins it.
