@@ -32,6 +32,9 @@ class Checked:
     digest: str
     result: "tuple[dict, list[str]] | Skip | None" = None
 
+    def __reduce__(self):  # pickled by its fields, as ``Record``
+        return Checked, (self.record, self.digest, self.result)
+
     @property
     def key(self) -> str:
         return self.record.key
