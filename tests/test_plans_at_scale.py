@@ -254,3 +254,34 @@ def test_the_verified_only_filter_reads_the_index_of_the_verified_few(either, f)
     for plan in plans:
         assert "ix_site_reserved_verified" in plan, plan
         assert not re.search(r"Seq Scan on site |SCAN site(?! USING)", plan + " "), plan
+
+
+def first_tier_reads(service, q: str, monkeypatch, **few) -> list[tuple[str, str]]:
+    """(statement, plan) of the reads of a first page's names holding ``q`` in département 35, pages
+    of 5 and short walks (the filters stop them early), ``FEW_NAMES`` as given."""
+    from carto.query import paging
+    monkeypatch.setattr(search, "WORD_WALK", 1)
+    monkeypatch.setattr(search, "FEW_NAMES", few.get("few", search.FEW_NAMES))
+    read = lambda session: paging.find(session, SiteFilter(q=q, departement="35"), 5)  # noqa: E731
+    return [(sql, plan) for sql, plan in statements_of(service, read)
+            if "siteword.word IN" in sql and "marker_json" in sql]
+
+
+@pytest.mark.sqlite_only("SQLite's start of the rest of a tier")
+def test_the_rest_of_the_names_the_walk_did_not_reach_is_read_from_their_key(demo_service, monkeypatch):
+    """When the filters keep few of the names walked, the rest is read from the last key walked: SQLite
+    walked the name index from its first name (29–91 ms for « ressourcerie » in a département at 100,000)."""
+    reads = first_tier_reads(demo_service, "atelier", monkeypatch, few=0)
+    assert reads, "the walk filled the page: no rest read"
+    for sql, plan in reads:
+        assert "ix_site_status_name (status=? AND sort_name>?)" in plan, (sql, plan)
+
+
+@pytest.mark.sqlite_only("SQLite's start of a few names")
+def test_a_word_held_by_few_names_is_read_from_them_not_from_an_index_of_every_site(demo_service, monkeypatch):
+    """Few names hold the word (« 9999 » and its eleven forms at 100,000 sites): they are read at once
+    from the name words, never by walking the status's or the name's index (15–51 ms for 11 sites)."""
+    reads = first_tier_reads(demo_service, "atelier", monkeypatch)
+    assert reads
+    for sql, plan in reads:
+        assert "LIST SUBQUERY" in plan and "ix_site_status" not in plan, (sql, plan)
