@@ -217,6 +217,17 @@ def test_the_count_of_a_word_frequent_in_names_reads_their_words_only(searchable
 
 
 @postgis
+def test_the_count_of_a_word_in_a_town_view_reads_the_views_sites_not_every_match(searchable):
+    """A town view holds a few thousand sites: its matches are counted from the box, each site's text
+    tested, not by ANDing the box with the text index's list of every site holding the word
+    (199,289 for « ressourc » at 1,000,000 sites, 0.1 s)."""
+    f = SiteFilter(q="atelier", bbox=(-1.75, 48.07, -1.60, 48.15))
+    plans = statements_of(searchable, page_of(f))
+    counts = [plan for sql, plan in plans if "count(" in sql and "siteword" not in sql]  # not the name words'
+    assert counts and all("ix_site_point" in plan and "ix_site_search_vector" not in plan for plan in counts), counts
+
+
+@postgis
 def test_the_supplier_search_reads_its_territory_once_and_sorts_its_few_matches(searchable):
     """Total, facets, credits and sources in one pass over the territory's sites, from its index;
     the page sorts the few matches instead of walking every name (800,000 at 1,000,000 sites)."""

@@ -349,8 +349,23 @@ def count(session: Session, f: SiteFilter, matching: Conditions) -> tuple[int, b
         return cells.view_total(session, f), True
     if f.q and _names_exceed(session, matching, f.q, COUNT_LIMIT):
         return COUNT_LIMIT, False
+    if f.q and _small_view(session, f, matching):
+        where = replace(matching, text=[search_index.text_clause(session, f.q, indexed=False)]).clauses(session)
     found = _count(session, where, COUNT_LIMIT + 1)
     return min(found, COUNT_LIMIT), found <= COUNT_LIMIT
+
+
+# A view holding at most this many sites counts the matches of a query from its box, each site's
+# text tested: PostgreSQL ANDs the box with the text index, which lists every site holding a
+# frequent word first (« ressourc »: 199,289 sites at 1,000,000, 0.1 s, for 1,650 in a town).
+SMALL_VIEW = 5_000
+
+
+def _small_view(session: Session, f: SiteFilter, matching: Conditions) -> bool:
+    """Whether ``f``'s box (PostgreSQL, no activity: their links hold the box) is a small view."""
+    from carto.query import cells
+    return (bool(matching.boxes) and f.bbox is not None and not search_index.box_index_hides(session)
+            and cells.estimate(session, f) <= SMALL_VIEW)
 
 
 def _names_exceed(session: Session, matching: Conditions, q: str, limit: int) -> bool:

@@ -285,13 +285,14 @@ def ts_query(stems: list[str], parts: tuple[str, ...] = PARTS) -> str | None:
     return " & ".join("(" + " | ".join(f"'{m}{t}':*" for m in marks) + ")" for t in stems) or None
 
 
-def text_clause(session: Session, q: str, parts: tuple[str, ...] = PARTS):
+def text_clause(session: Session, q: str, parts: tuple[str, ...] = PARTS, *, indexed: bool = True):
     """SQL condition on Site matching all words of ``q`` within ``parts`` of the search text; None
-    when ``q`` has no word."""
-    return stems_clause(session, query_stems(q), parts)
+    when ``q`` has no word. ``indexed=False`` (PostgreSQL): each site's vector tested where another
+    index found the site, the text index left alone (``carto.query.search.count``)."""
+    return stems_clause(session, query_stems(q), parts, indexed=indexed)
 
 
-def stems_clause(session: Session, stems: list[str], parts: tuple[str, ...] = PARTS):
+def stems_clause(session: Session, stems: list[str], parts: tuple[str, ...] = PARTS, *, indexed: bool = True):
     """SQL condition on Site: each of ``stems`` starts a word of ``parts``; None without stems."""
     if not stems:
         return None
@@ -299,7 +300,10 @@ def stems_clause(session: Session, stems: list[str], parts: tuple[str, ...] = PA
         fts = table("site_fts")  # its MATCH value an anonymous parameter: relevance tiers hold several
         return col(Site.id).in_(select(literal_column("rowid")).select_from(fts)
                                 .where(literal_column("site_fts").op("MATCH")(fts_query(stems, parts))))
-    return literal_column("site.search_vector").op("@@")(func.to_tsquery(_SIMPLE, ts_query(stems, parts)))
+    vector = literal_column("site.search_vector")
+    if not indexed:  # an expression the GIN index does not hold
+        vector = vector.op("||")(literal_column("''::tsvector")).self_group()
+    return vector.op("@@")(func.to_tsquery(_SIMPLE, ts_query(stems, parts)))
 
 
 def name_word_forms(session: Session, prefix: str, most: int) -> list[str] | None:
