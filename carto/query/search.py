@@ -347,10 +347,10 @@ def count(session: Session, f: SiteFilter, matching: Conditions) -> tuple[int, b
         return per_version(session, ("count", f.statuses), lambda: _count(session, where)), True
     if f.bbox and cells.usable(f):
         return cells.view_total(session, f), True
-    if f.q and _names_exceed(session, matching, f.q, COUNT_LIMIT):
-        return COUNT_LIMIT, False
-    if f.q and _small_view(session, f, matching):
+    if f.q and _small_view(session, f, matching):  # its few sites counted at once, no walk of names first
         where = replace(matching, text=[search_index.text_clause(session, f.q, indexed=False)]).clauses(session)
+    elif f.q and _names_exceed(session, matching, f.q, COUNT_LIMIT):
+        return COUNT_LIMIT, False
     found = _count(session, where, COUNT_LIMIT + 1)
     return min(found, COUNT_LIMIT), found <= COUNT_LIMIT
 
