@@ -283,15 +283,14 @@ def _named_first(session: Session, matching: Conditions, tier: Conditions, q: st
         return _in_name_order(session, tier, total, rows, start, read, columns) if rest else []
     forms = search_index.covering_forms(forms)
     rest_of_name = search_index.stems_clause(session, [s for s in stems if s != driver], search_index.PARTS[:1])
-    where = replace(matching, text=[rest_of_name] if rest_of_name is not None else []).clauses(session)
+    named_too = replace(matching, text=[rest_of_name] if rest_of_name is not None else [])
     after = tuple_(col(SiteWord.sort_name), col(SiteWord.site_id)) > tuple_(*start) if start else true()
     if search_index.name_entries_at_most(session, forms, FEW_NAMES):
         named = select(SiteWord.site_id).where(col(SiteWord.word).in_(forms), after)
         # SQLite is to start from these few names, not walk the status's or the name's index to find them.
-        few = replace(matching, text=[rest_of_name] if rest_of_name is not None else []).clauses(
-            session, status_index=False)
-        return read(select(*columns).where(col(Site.id).in_(named), *few)
+        return read(select(*columns).where(col(Site.id).in_(named), *named_too.clauses(session, status_index=False))
                     .order_by(*search_index.unindexed(session, col(Site.sort_name), col(Site.id))).limit(rows))
+    where = named_too.clauses(session)
     found: dict[tuple[str, int], object] = {}
     known_to: tuple | None = None  # every row of the tier up to this key is found (None: every row)
     for form in forms:

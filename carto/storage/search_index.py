@@ -165,7 +165,6 @@ def _index_words(session: Session, entries: list[dict], *, new: bool) -> None:
         session.execute(delete(SiteWord).where(col(SiteWord.site_id).in_([e["id"] for e in entries])))
     # In the order of the table's key: each page of its B-tree is then written once per batch, where
     # the order of the sites had each word land on a page of its own (40 % of a batch's inserts on SQLite).
-    # In the order of the table's key, so that a batch writes each page of its B-tree once.
     words = sorted((word, e["sort_name"], e["id"]) for e in entries for word in name_words(e["body"]))
     if not words:
         return
