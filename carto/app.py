@@ -1,5 +1,7 @@
 """The FastAPI application: routers, static files, templates and error shapes."""
-from fastapi import Depends, FastAPI
+import copy
+
+from fastapi import Depends, FastAPI, routing
 from starlette.exceptions import HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
@@ -8,7 +10,7 @@ from carto.api import clusters, docs, ogc, pages, poles, sites, taxonomy, territ
 from carto.api import exports as exports_api, poles_pages, sourcing as sourcing_api, stats as stats_api
 from carto.api import accounts, contribute, moderation as moderation_api, security
 from carto.api import freshness_board, freshness_pages, import_review, imports as imports_api, owners as owners_api
-from carto.api import embed as embed_api, legal, problems, strict_query
+from carto.api import deps, embed as embed_api, legal, problems, strict_query
 from carto.api import feeds, registers
 from carto.api import openapi_errors, openapi_sites
 from carto.api.body_limit import BodyLimit
@@ -73,9 +75,21 @@ def _document_problems(app: FastAPI, service: Service) -> None:
     def openapi() -> dict:
         if app.openapi_schema is None or documented[0] is not service.taxonomy:
             app.openapi_schema = None  # FastAPI builds it again
-            app.openapi_schema = problems.document(openapi_errors.document(openapi_sites.document(build()),
-                                                                           service.taxonomy))
+            document = openapi_sites.document(_document_query_parameters(app, build()))
+            app.openapi_schema = problems.document(openapi_errors.document(document, service.taxonomy))
             documented[0] = service.taxonomy
         return app.openapi_schema
 
     app.openapi = openapi
+
+
+def _document_query_parameters(app: FastAPI, document: dict) -> dict:
+    """Adds to each operation the query parameters its dependencies read themselves
+    (``carto.api.deps.QUERY_PARAMETERS``: the site filter), after its own (in place)."""
+    for route in routing.iter_route_contexts(app.routes):  # included routers' routes with their full paths
+        operations = document["paths"].get(route.path_format, {})
+        for method in route.methods or ():
+            if (operation := operations.get(method.lower())) is not None:
+                parameters = deps.query_parameters(route.original_route.dependant)
+                operation.setdefault("parameters", []).extend(copy.deepcopy(parameters))
+    return document

@@ -1,5 +1,4 @@
 """Dependencies shared by the routers: the service context, sessions, and the site filter."""
-import inspect
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -56,26 +55,38 @@ ServiceDep = Annotated[Service, Depends(_service)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def _filter_parameter(f: params.Filter) -> inspect.Parameter:
-    """The query parameter of one filter of ``params.FILTERS``, as text: ``params`` parses it (one
-    grammar, its French errors), FastAPI only documents it."""
-    annotation = list[str] if f.repeatable else str | None
-    query = Query(description=f.description)
-    return inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=[] if f.repeatable else None,
-                             annotation=Annotated[annotation, query])
+def _filter_parameter(f: params.Filter) -> dict:
+    """The OpenAPI description of one filter of ``params.FILTERS``: text (or a list of texts), whose
+    grammar ``params`` checks (``carto.api.openapi_errors`` adds it to the document)."""
+    schema = ({"type": "array", "items": {"type": "string"}, "default": []} if f.repeatable
+              else {"anyOf": [{"type": "string"}, {"type": "null"}]})
+    return {"name": f.name, "in": "query", "required": False, "description": f.description,
+            "schema": schema | {"description": f.description}}
+
+
+FILTER_PARAMETERS = tuple(_filter_parameter(f) for f in params.FILTERS)
 
 
 # async: it only checks names and codes in memory (a pôle by primary key), and a sync dependency would
-# cost every read a trip to the thread pool.
-async def site_filter(service: ServiceDep, session: SessionDep, **values) -> SiteFilter:
+# cost every read a trip to the thread pool. It reads its parameters from the query itself, with
+# ``params`` (one grammar, its French errors): declared to FastAPI, each of the 15 would be validated
+# as text first, a tenth of a map page's CPU in the web stack for nothing. ``QUERY_PARAMETERS``
+# documents them, and ``strict_query`` accepts them.
+async def site_filter(request: Request, service: ServiceDep, session: SessionDep) -> SiteFilter:
+    query = request.query_params
+    values = {f.name: query.getlist(f.name) if f.repeatable else query.get(f.name) for f in params.FILTERS}
     try:
         return params.site_filter(service, session, values)
     except params.ParamError as e:
         raise param_error(e) from None
 
 
-site_filter.__signature__ = inspect.Signature(
-    [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation)
-     for name, annotation in (("service", ServiceDep), ("session", SessionDep))]
-    + [_filter_parameter(f) for f in params.FILTERS])
 FilterDep = Annotated[SiteFilter, Depends(site_filter)]
+# Dependencies reading query parameters FastAPI does not see, with their OpenAPI descriptions.
+QUERY_PARAMETERS = {site_filter: FILTER_PARAMETERS}
+
+
+def query_parameters(dependant) -> list[dict]:
+    """The query parameters a route's dependencies read themselves (``QUERY_PARAMETERS``)."""
+    own = list(QUERY_PARAMETERS.get(dependant.call, ()))
+    return own + [p for sub in dependant.dependencies for p in query_parameters(sub)]

@@ -4,7 +4,7 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from carto.api.deps import bad_request
+from carto.api.deps import bad_request, query_parameters
 
 PREFIX = "/api/"
 # The embed's options follow the embed's rule: unknown ones are ignored (a partner's page cannot show
@@ -26,7 +26,7 @@ def _accepted(route: APIRoute) -> frozenset[str]:
             names |= {f.alias or name for name, f in model.model_fields.items()}
         else:
             names.add(param.alias)
-    return frozenset(names)
+    return frozenset(names | {p["name"] for p in query_parameters(route.dependant)})
 
 
 async def known_parameters_only(request: Request) -> None:
