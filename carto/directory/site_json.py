@@ -86,12 +86,28 @@ class Pieces:
 
     def marker(self, row) -> str:
         """``[id, lon, lat, name, activities]``: the map's marker."""
-        return f"[{row[0]},{row[2]},{self._activities(row[3])}]"
+        return "".join(self._marker_parts(row))
 
     def feature(self, row, distance_km: float | None = None) -> str:
         """The GeoJSON feature, ``distance_km`` (from a search's centre) as its last property."""
+        return "".join(self._feature_parts(row, distance_km))
+
+    # A page's items are joined from their parts at once: a string per item first (~550 KB for 500
+    # features) cost one more copy of the page, a third of its assembly's CPU.
+    def markers(self, rows) -> str:
+        """The markers of ``rows``, comma-separated."""
+        return _joined(self._marker_parts(row) for row in rows)
+
+    def features(self, rows, distances: Mapping[int, float]) -> str:
+        """The features of ``rows``, comma-separated, with their ``distances`` by id (maybe none)."""
+        return _joined(self._feature_parts(row, distances.get(row[0])) for row in rows)
+
+    def _marker_parts(self, row) -> tuple[str, ...]:
+        return "[", str(row[0]), ",", row[2], ",", self._activities(row[3]), "]"
+
+    def _feature_parts(self, row, distance_km: float | None) -> tuple[str, ...]:
         extra = "" if distance_km is None else f',"{public_fields.DISTANCE.name}":{pydantic_core.to_json(distance_km).decode()}'
-        return f'{{"type":"Feature","id":{row[0]},{row[2]},{self._properties(row[3])}{extra}}}}}'
+        return '{"type":"Feature","id":', str(row[0]), ",", row[2], ",", self._properties(row[3]), extra, "}}"
 
     def site_marker(self, site: Site) -> list:
         """The marker of a site read whole (a ``Site`` or a record of all its columns), as a value."""
@@ -111,6 +127,14 @@ class Pieces:
         domains = sorted({known[a].domain for a in activities if a in known})
         return (f'"{FEATURE_ACTIVITIES}":{self._activities(slugs)},'
                 f'"{FEATURE_DOMAINS}":{pydantic_core.to_json(domains).decode()}')
+
+
+def _joined(items) -> str:
+    parts: list[str] = []
+    for item in items:
+        parts += item
+        parts.append(",")
+    return "".join(parts[:-1])
 
 
 def published_feature(session: Session, pieces: Pieces, site_id: int) -> str | None:
