@@ -124,7 +124,9 @@ def reserved_clause(kinds, *, verified: bool):
     so that both planners see it applies, and the flag is tested as ``IS NOT false``, which no
     index serves: SQLite would otherwise read a fifth of the sites through the flag's index."""
     if not verified:
-        return or_(*(col(RESERVED_COLUMNS[k][0]).is_(True) for k in sorted(kinds)))
+        # The bare flag, as the partial index of the sites holding it is defined (``models.flag_index``):
+        # ``siae IS true`` would mean the same, but no planner proves that it implies the index applies.
+        return or_(*(col(RESERVED_COLUMNS[k][0]) for k in sorted(kinds)))
     verified_any = or_(*(col(getattr(Site, column)).is_not(None) for column in RESERVED_VERIFICATIONS.values()))
     return and_(verified_any, or_(*(and_(col(RESERVED_COLUMNS[k][0]).is_not(False),
                                                col(RESERVED_COLUMNS[k][1]).is_not(None)) for k in sorted(kinds))))
