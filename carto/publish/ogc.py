@@ -74,7 +74,7 @@ class Response:
     document: dict  # the JSON document; the HTML template gets it too
     template: str = ""
     context: dict = field(default_factory=dict)  # more for the HTML template
-    features: list[str] | None = None  # a collection's features, as JSON texts: the document's last member
+    features: str | None = None  # a collection's features, JSON texts comma-separated: the document's last member
 
 
 def negotiate(f: str | None, accept: str | None) -> str:
@@ -242,12 +242,12 @@ class API:
             raise OGCError(400, str(e), e.param) from None
         # Past the count's limit, a next page exists while pages are full; numberMatched, which must
         # be exact, is left out (it is optional in OGC API – Features).
-        known = page.total if page.exact else offset + len(page.features) + (len(page.features) == limit)
+        known = page.total if page.exact else offset + page.returned + (page.returned == limit)
         links = self._links(req, fmt, GEOJSON) + self._paging_links(req, limit, offset, known) + [
             {"rel": "collection", "type": JSON, "title": c.title,
              "href": self.url(req, f"/collections/{c.id}", f="json")}] + self._licence_links(c.licences(session))
         document = {"type": "FeatureCollection", "links": links, "timeStamp": _now(),
-                    **({"numberMatched": page.total} if page.exact else {}), "numberReturned": len(page.features)}
+                    **({"numberMatched": page.total} if page.exact else {}), "numberReturned": page.returned}
         return Response(fmt, GEOJSON, document, "items",
                         {"collection": c, "limit": limit, "offset": offset}, page.features)
 

@@ -33,12 +33,13 @@ class Queryable:
 @dataclass
 class ItemsPage:
     total: int
-    features: list[str]  # each feature's JSON text (sites come stored as such: carto.directory.site_json)
+    returned: int
+    features: str  # the features' JSON texts, comma-separated (sites come stored as such: carto.directory.site_json)
     exact: bool = True  # else ``total`` is a lower bound (``carto.query.search.COUNT_LIMIT``)
 
 
-def _encoded(features: list[dict]) -> list[str]:
-    return [pydantic_core.to_json(feature).decode() for feature in features]
+def _page(total: int, features: list[dict]) -> ItemsPage:
+    return ItemsPage(total, len(features), ",".join(pydantic_core.to_json(feature).decode() for feature in features))
 
 
 def _union(boxes: list[Box]) -> Box | None:
@@ -121,7 +122,8 @@ class Sites(Collection):
             raise params.ParamError(given, str(e), e.status, e.choices) from None
         f.bbox = bbox
         page, _ = paging.find(session, f, limit, offset, columns=site_json.FEATURE_COLUMNS)
-        return ItemsPage(page.total, [service.pieces.feature(row) for row in page.sites], page.total_exact)
+        return ItemsPage(page.total, len(page.sites), service.pieces.features(page.sites, {}),
+                         page.total_exact)
 
     def item(self, service, session, fid):
         number = params.parse_id(fid)
@@ -144,8 +146,8 @@ class Poles(Collection):
             inside = dict(zip([p.id for p in poles if p.geometry], _intersecting(shapes, bbox)))
             poles = [p for p in poles if inside.get(p.id)]
         counts = dict(session.exec(select(PoleCommune.pole_id, func.count()).group_by(PoleCommune.pole_id)).all())
-        return ItemsPage(len(poles), _encoded([geojson.geometry_feature(p.id, p.geometry, geojson.pole_properties(
-            p, counts.get(p.id, 0))) for p in poles[offset:offset + limit]]))
+        return _page(len(poles), [geojson.geometry_feature(p.id, p.geometry, geojson.pole_properties(
+            p, counts.get(p.id, 0))) for p in poles[offset:offset + limit]])
 
     def item(self, service, session, fid):
         pole = session.get(Pole, fid)
@@ -184,7 +186,7 @@ class Communes(Collection):
             entries.sort(key=lambda e: e.code)  # a stable order to page through
         if bbox:
             entries = self._in_box(service, entries, bbox)
-        return ItemsPage(len(entries), _encoded(self._features(session, entries[offset:offset + limit])))
+        return _page(len(entries), self._features(session, entries[offset:offset + limit]))
 
     def item(self, service, session, fid):
         entry = territories.get(service, "commune", fid)
