@@ -306,3 +306,28 @@ def test_the_counts_per_activity_of_a_frequent_word_read_none_of_its_matches(sea
     assert plans and not any("GROUP BY" in sql or "search_vector" in sql for sql, _ in plans), plans
     with searchable.session() as session:
         assert search.activity_counts(session, SiteFilter(q="atelier")) is None
+
+
+@pytest.mark.parametrize("activity", ["velo", ""], ids=["an activity", "every activity"])
+def test_the_supplier_search_of_a_departement_reads_its_index_alone_then_the_pages_rows(request, demo_service, activity):
+    """A département's sites lie all over the table (18,464 rows on 17,910 pages at 1,000,000 sites):
+    its grouped pass (total, facets, credits, sources) and its page's keys in name order read
+    ``ix_site_departement`` alone, and only the page's rows are read from the table, by id."""
+    from carto.query import sourcing
+    pg = demo_service.engine.dialect.name == "postgresql"
+    either = request.getfixturevalue("searchable") if pg else demo_service  # with the copies' activities
+
+    def supplier_search(session):
+        criteria = sourcing.parse(either, session, zone="departement:35", activity=activity)
+        assert list(sourcing.iter_rows(session, sourcing.run(session, criteria), 0, 100))
+    plans = statements_of(either, supplier_search)
+    grouped = [plan for sql, plan in plans if "GROUP BY" in sql]
+    page = [plan for sql, plan in plans if "LIMIT" in sql and "site.feature_json" in sql]
+    assert len(grouped) == 1 and len(page) == 1, plans
+    if not pg:
+        assert "COVERING INDEX ix_site_departement" in grouped[0], grouped
+        assert "COVERING INDEX ix_site_departement" in page[0] and "SCAN site" not in page[0], page
+        return
+    assert "Index Only Scan using ix_site_departement" in grouped[0], grouped
+    assert "Index Only Scan using ix_site_departement" in page[0], page
+    assert not re.search(r"Seq Scan on site |Bitmap Heap Scan on site |(?<!Only )Index Scan using ix_site", page[0]), page

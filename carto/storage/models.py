@@ -141,6 +141,11 @@ class Site(SQLModel, table=True):
         # The few sites holding a verified reserved status (``reserved_verified=true``), in name order:
         # without it that filter tested every published site's proofs (146 ms at 100,000 sites). The
         # filter repeats its condition (``search.reserved_clause``), so both planners see it applies.
+        # A département's sites in name order, with what its supplier search groups and counts (ESS flag,
+        # activities, credit, source): its grouped pass and the keys of its pages read this index alone
+        # (at 1,000,000 sites, the 18,464 sites of Ille-et-Vilaine lie on 17,910 pages of the table: a
+        # read of their rows cost 100 ms where the index costs 8 ms), and a page walks it in name order.
+        Index("ix_site_departement", "dep_code", "status", "sort_name", "id", "ess", "activity_slugs", "credit", "source"),
         Index("ix_site_reserved_verified", "status", "sort_name", "id",
               **{f"{dialect}_where": text(VERIFIED_ANY) for dialect in ("sqlite", "postgresql")}),
         flag_index("siae"), flag_index("ea_esat"),
@@ -153,7 +158,7 @@ class Site(SQLModel, table=True):
     commune_code: str | None = Field(default=None, index=True)
     epci_code: str | None = Field(default=None, index=True)
     pays_code: str | None = Field(default=None, index=True)
-    dep_code: str | None = Field(default=None, index=True)
+    dep_code: str | None = None  # indexed by ix_site_departement
     commune_name: str = ""  # denormalised for display and text search
     search_text: str = Field(default="", sa_column=Column(Text))  # folded name, description, commune
     # The key lists in name order sort by (carto.core.textnorm.sort_key), the same on both backends.
