@@ -5,6 +5,8 @@ from carto.directory import bulk
 
 from carto.storage import search_index
 from carto.importers import interrupted
+from carto.importers.pipeline import Pipeline
+from carto.storage.db import BULK_CACHE_KB, is_sqlite
 from carto.storage.models import ImportRun, ImportRunStatus, utcnow
 from tests.helpers import assert_every_site_is_whole, count, import_lvao, index_tables
 
@@ -68,3 +70,24 @@ def test_a_killed_import_shows_as_interrupted_and_the_next_one_closes_it(service
         assert other_source.status == alive.status == ImportRunStatus.running  # not this source / still alive
         new = session.get(ImportRun, report.run_id)
         assert new.status == ImportRunStatus.finished and new.heartbeat_at >= new.started_at
+
+
+def test_on_sqlite_the_batches_write_with_a_page_cache_for_them_given_back_when_the_import_ends(service, monkeypatch):
+    """The import's batches share one connection whose cache holds the pages a batch modifies; the
+    connection returns to the pool as it was, for the requests that use it next."""
+    if not is_sqlite(service.engine):
+        pytest.skip("SQLite's page cache of a connection")
+    seen, write_batch = [], Pipeline._write_batch
+
+    def watched(self, session, batch, outcome):
+        seen.append(session.connection().exec_driver_sql("PRAGMA cache_size").scalar())
+        return write_batch(self, session, batch, outcome)
+
+    monkeypatch.setattr(Pipeline, "_write_batch", watched)
+    with service.engine.connect() as conn:
+        default = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    report = import_lvao(service, batch_size=3)
+    assert report.created > 3 and len(seen) > 1 and set(seen) == {-BULK_CACHE_KB}
+    assert service.engine.pool.checkedin() == 1  # the import's connection, and no other
+    with service.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == default != -BULK_CACHE_KB

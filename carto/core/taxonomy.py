@@ -3,9 +3,10 @@
 The taxonomy is data: adding an activity or opening a domain's moderation is an edit of the YAML
 file, never of code.
 """
+import os
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -103,10 +104,15 @@ def load(path: Path | None = None) -> Taxonomy:
     """The taxonomy as its file says now: parsed again only once the file changed (its modification
     time or size), so an edited file is seen without a restart. A running service switches to it
     when the data version moves (``carto taxonomy load``, see ``carto.directory.service``)."""
+    path = path or _default_path()
+    stat = os.stat(path)  # not ``Path.stat``: validation asks for every row of an import, and pathlib's
+    return _parsed(path, stat.st_mtime_ns, stat.st_size)  # conversions cost 4 times the system call
+
+
+@cache
+def _default_path() -> Path:
     from carto.core.settings import PROJECT_GEODATA
-    path = path or PROJECT_GEODATA / "taxonomy.yaml"
-    stat = path.stat()
-    return _parsed(path, stat.st_mtime_ns, stat.st_size)
+    return PROJECT_GEODATA / "taxonomy.yaml"
 
 
 @lru_cache(maxsize=4)

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from carto.directory import bulk, reserved_status, sites
 from carto.directory.service import Service
-from carto.storage.db import session_scope
+from carto.storage.db import bulk_connection, session_scope
 from carto.importers import geocoding, interrupted, reconcile
 from carto.importers.records import ImportFileError, Skip
 from carto.importers.validate import Checked
@@ -124,6 +124,7 @@ class Pipeline:
         self.site_actor = f"import:{report.source}"  # history: every write of an import says so
         self.actor = actor
         self.seen: dict[str, int] = {}  # source key → position where it was first read
+        self.bind = service.engine  # what the batches' sessions open on (``bulk_connection`` in ``run``)
 
     def run(self, items: Iterable[Checked | Skip], filename: str = "", progress: Progress | None = None,
             position: Callable[[], int] = lambda: 0) -> ImportReport:
@@ -132,11 +133,11 @@ class Pipeline:
         if not self.report.dry_run:
             self.report.run_id = self._open_run(filename)
         try:
-            with _fewer_collections():
+            with _fewer_collections(), bulk_connection(self.service.engine) as self.bind:
                 self._feed(items, progress and (lambda: progress(self.report.rows, position())))
-            if not self.report.rows:
-                raise ImportFileError("le fichier ne contient aucune ligne à importer")
-            self._flag_missing()
+                if not self.report.rows:
+                    raise ImportFileError("le fichier ne contient aucune ligne à importer")
+                self._flag_missing()
         except BaseException as e:
             self._close_run(ImportRunStatus.failed, str(e) or type(e).__name__)
             raise
@@ -173,7 +174,7 @@ class Pipeline:
         for attempt in range(STALE_RETRIES):
             outcome = Outcome()
             try:
-                with session_scope(self.service.engine) as session:
+                with session_scope(self.bind) as session:
                     self._write_batch(session, batch, outcome)
                 break
             except bulk.StaleSite:  # a moderator saved a site of this batch meanwhile: read again
@@ -343,7 +344,7 @@ class Pipeline:
 
     def _flag_missing(self) -> None:
         """Sites of this source the complete file no longer lists: flagged for moderators."""
-        with session_scope(self.service.engine) as session:
+        with session_scope(self.bind) as session:
             listed = session.execute(select(SITE.c.id, SITE.c.source_key).where(
                 SITE.c.source == self.source, SITE.c.missing_from_source_at.is_(None)))
             gone = [site_id for site_id, key in listed if key not in self.seen]

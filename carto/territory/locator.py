@@ -119,7 +119,7 @@ def current(session: Session, known: Locator | None = None) -> Locator:
     version = freshness.geography_version(session)
     if known is not None and known.version == version:
         return known
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)  # an engine, or a connection of it
     newest = _newest.get(key)
     if newest is None or newest.version != version:
         newest = _newest[key] = Locator.from_db(session)
