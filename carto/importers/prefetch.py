@@ -18,7 +18,7 @@ from carto.importers.formats import open_format
 from carto.importers.records import ImportFileError, Skip
 from carto.importers.validate import Checked, check
 
-QUEUED_BATCHES = 4
+QUEUED_BATCHES = 2  # batches of thousands of rows: the writer never waits for the reader for long
 
 
 class ReadAhead:
