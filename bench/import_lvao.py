@@ -1,6 +1,7 @@
 """Benchmark: import 250,000 generated LVAO rows into a fresh SQLite database, then re-import them.
 
     python bench/import_lvao.py [--rows 250000] [--read-ahead on|off|both] [--keep DIR]
+                                [--baseline DIR] [--rounds N] [--hogs N]
 
 Rows follow the real file's 43 columns (see ../shared/data/README.md): Brittany coordinates drawn
 in communes in proportion to population, actor types, services, the propositions_de_services JSON
@@ -11,7 +12,12 @@ invalid SIRET, malformed JSON, nothing mapped (rentals), online-only actors.
 Each import runs the real command (``carto import FILE --format lvao``) in a child process, so the
 figures are the command's own: wall time, rows/s, CPU time and the peak resident memory (RSS) of the
 command and its reading process together. ``--read-ahead both`` compares with and without the
-second process. Target (issue 6): under 60 s and under 500 MB on the project's 2-core machine.
+second process. ``--baseline DIR``: the code of another checkout (a git worktree of the code before
+a change) imports the same file in the same rounds, taking turns with this one (the order reversed
+every other round), each into its own fresh copy. ``--hogs N``: N busy processes run meanwhile, a
+machine loaded as CI loads it. CPU per row is the command's CPU time (both processes) over the rows:
+the machine is shared, and wall times move with the others' jobs while CPU time hardly does.
+Target (issue 6, 19): under 60 s and under 500 MB on the project's 2-core machine.
 """
 import argparse
 import csv
@@ -70,6 +76,9 @@ def main() -> None:
     parser.add_argument("--read-ahead", choices=("on", "off", "both"), default="on",
                         help="the command's second reading process (on by default when a core is idle)")
     parser.add_argument("--keep", type=Path, help="keep the generated file (reused next time) and the databases here")
+    parser.add_argument("--baseline", type=Path, help="another checkout whose code takes turns with this one's")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds (each tree imports once per round)")
+    parser.add_argument("--hogs", type=int, default=0, help="busy processes running meanwhile (CI's load)")
     args = parser.parse_args()
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="bench-import-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -85,15 +94,26 @@ def main() -> None:
                   f"({data.stat().st_size / 1e6:.0f} Mo) : {data}")
         service.engine.dispose()
     print(f"Fichier : {data} ({data.stat().st_size / 1e6:.0f} Mo)")
-    for mode in ("on", "off") if args.read_ahead == "both" else (args.read_ahead,):
-        db = fresh_copy(reference, workdir / f"bench-{mode}.db")
-        print(f"\nLecture en parallèle : {'oui' if mode == 'on' else 'non'} ; charge de la machine "
-              f"{os.getloadavg()[0]:.1f} (moyenne sur 1 min) pour {os.cpu_count()} cœurs")
-        for label in ("import (base vide)", "ré-import (tout inchangé)"):
-            seconds, cpu, rss_mb, output = run_import(db, data, mode)
-            print(f"{label} : {seconds:.1f} s ({args.rows / seconds:,.0f} lignes/s), temps processeur {cpu:.1f} s, "
-                  f"mémoire max {rss_mb:.0f} Mo".replace(",", " "))
-            print("\n".join("  " + line for line in output.strip().splitlines()[:5]))
+    trees = {"": ROOT} | ({" (base)": args.baseline.resolve()} if args.baseline else {})
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.hogs)]
+    try:
+        for round_ in range(args.rounds):
+            turns = list(trees.items())[::-1 if round_ % 2 else 1]
+            for mode in ("on", "off") if args.read_ahead == "both" else (args.read_ahead,):
+                for name, tree in turns:
+                    db = fresh_copy(reference, workdir / f"bench-{mode}.db")
+                    print(f"\nTour {round_ + 1}{name}, lecture en parallèle : {'oui' if mode == 'on' else 'non'}, "
+                          f"{args.hogs} processus parasites")
+                    for label in ("import (base vide)", "ré-import (tout inchangé)"):
+                        load = os.getloadavg()[0]
+                        seconds, cpu, rss_mb, output = run_import(tree, db, data, mode)
+                        print(f"{label}{name} : {seconds:.1f} s ({args.rows / seconds:,.0f} lignes/s), temps processeur "
+                              f"{cpu:.1f} s ({cpu / args.rows * 1e6:.0f} µs par ligne), mémoire max {rss_mb:.0f} Mo, "
+                              f"charge {load:.1f} → {os.getloadavg()[0]:.1f} pour {os.cpu_count()} cœurs".replace(",", " "))
+                        print("\n".join("  " + line for line in output.strip().splitlines()[:5]))
+    finally:
+        for hog in hogs:
+            hog.kill()
     if not args.keep:
         shutil.rmtree(workdir)
 
@@ -106,16 +126,16 @@ def fresh_copy(source: Path, target: Path) -> Path:
     return target
 
 
-def run_import(db: Path, data: Path, read_ahead: str) -> tuple[float, float, float, str]:
-    """The real command in a child process: wall time, CPU time (with its reading process), the
-    peak resident memory of both processes together (MB) and the command's output.
+def run_import(tree: Path, db: Path, data: Path, read_ahead: str) -> tuple[float, float, float, str]:
+    """The real command of the checkout ``tree`` in a child process: wall time, CPU time (with its
+    reading process), the peak resident memory of both processes together (MB) and its output.
 
     The CPU time tells the cost apart from the machine's load (others' processes share the cores)."""
     env = dict(os.environ, CARTO_DATABASE_URL=f"sqlite:///{db}", CARTO_GEODATA=str(SHARED_GEODATA))
     command = [sys.executable, "-c", "from carto.cli import app; app()", "import", str(data), "--format", "lvao",
                "--read-ahead" if read_ahead == "on" else "--no-read-ahead"]
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    child = subprocess.Popen(command, env=env, cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = PeakMemory(child.pid)
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)  # its usage includes the reading process it waited for

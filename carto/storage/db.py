@@ -122,13 +122,13 @@ def session_scope(bind: Engine | Connection) -> Iterator[Session]:
 
 
 # SQLite, for a run of transactions writing thousands of rows each (an import's batches). A batch of
-# 2,000 sites modifies ~40 MB of pages (the site rows, and pages all over their 14 indexes, the name
+# 5,000 sites modifies tens of MB of pages (the site rows, and pages all over their indexes, the name
 # words and the activity links): the default cache of 2 MB spilled them to the log and read them back
 # (a third of an import's system time). And the log was copied into the database after every batch
 # (a checkpoint every 1,000 pages), where consecutive batches rewrite the same index pages: every
 # BULK_CHECKPOINT_PAGES, each page is copied once for several batches. Neither changes what a crash
 # leaves: the journal stays WAL, synchronous NORMAL, and an interrupted batch leaves nothing.
-BULK_CACHE_KB = 128 * 1024
+BULK_CACHE_KB = 64 * 1024
 BULK_CHECKPOINT_PAGES = 25_000  # 100 MB of log
 
 
