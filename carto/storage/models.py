@@ -117,11 +117,12 @@ VERIFIED_ANY = " OR ".join(f"{column} IS NOT NULL" for column in RESERVED_VERIFI
 
 
 def flag_index(flag: str) -> Index:
-    """The sites holding a flag (``siae``, ``ea_esat``): a partial index of their ids, which a filter
-    asking for the flag (``siae = true``) reads as it read an index of the whole column, while a
-    site without it (most of them) costs its write nothing. Each backend's form of the condition,
-    as each writes the filter's (``siae = 1`` on SQLite)."""
-    return Index(f"ix_site_{flag}", "id", sqlite_where=text(f"{flag} = 1"), postgresql_where=text(flag))
+    """The sites holding a flag (``siae``, ``ea_esat``) by status: a partial index, which a filter
+    asking for the flag with a status reads as it read an index of the whole column (SQLite, without
+    statistics, chooses it over the status's only because it has the status too), while a site
+    without the flag (most of them) costs its write nothing. Each backend's form of the condition, as
+    each writes the filter's (``siae = 1`` on SQLite)."""
+    return Index(f"ix_site_{flag}", "status", sqlite_where=text(f"{flag} = 1"), postgresql_where=text(flag))
 
 
 class Site(SQLModel, table=True):
