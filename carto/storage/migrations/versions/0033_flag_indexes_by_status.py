@@ -5,15 +5,15 @@ before, but SQLite, without statistics, then preferred a status index for a flag
 status and tested every published site (a supplier search's sources for ``reserved=ea`` at 100,000
 sites: 77 → 311 ms). Holding the status, they serve that equality as well as the flag.
 
-Revision ID: 0032
-Revises: 0031
+Revision ID: 0033
+Revises: 0032
 """
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0032'
-down_revision = '0031'
+revision = '0033'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 
