@@ -148,7 +148,7 @@ def expected(session, q: str, f: SiteFilter) -> list[str]:
 @pytest.mark.parametrize("q, filters", [
     ("ressourcerie", {}), ("ressourc", {}), ("ressourceries", {}), ("ressourcerie 1", {}),
     ("ressourcerie", {"activities": {"velo"}}), ("ressourcerie", {"bbox": (-4.6, 48.3, -4.4, 48.5)}),
-    ("ressourcerie", {"commune": "29019"}), ("xyzzy ressourcerie", {}),
+    ("ressourcerie", {"commune": "29019"}), ("ressourcerie", {"departement": "29"}), ("xyzzy ressourcerie", {}),
 ])
 def test_every_page_of_a_frequent_word_follows_the_relevance_order(crowded, session, monkeypatch, few, walk, q, filters):
     monkeypatch.setattr(search, "WORD_WALK", walk)
