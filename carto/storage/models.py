@@ -139,14 +139,14 @@ class Site(SQLModel, table=True):
         Index("ix_site_status_lon_lat", "status", "lon", "lat", "id", "ess", "activity_slugs"),
         Index("ix_site_status_lat_lon", "status", "lat", "lon", "id", "ess", "activity_slugs"),
         Index("ix_site_status_name", "status", "sort_name", "id", "lon", "lat", "marker_json", "activity_slugs"),
-        # The few sites holding a verified reserved status (``reserved_verified=true``), in name order:
-        # without it that filter tested every published site's proofs (146 ms at 100,000 sites). The
-        # filter repeats its condition (``search.reserved_clause``), so both planners see it applies.
         # A département's sites in name order, with what its supplier search groups and counts (ESS flag,
         # activities, credit, source): its grouped pass and the keys of its pages read this index alone
         # (at 1,000,000 sites, the 18,464 sites of Ille-et-Vilaine lie on 17,910 pages of the table: a
         # read of their rows cost 100 ms where the index costs 8 ms), and a page walks it in name order.
         Index("ix_site_departement", "dep_code", "status", "sort_name", "id", "ess", "activity_slugs", "credit", "source"),
+        # The few sites holding a verified reserved status (``reserved_verified=true``), in name order:
+        # without it that filter tested every published site's proofs (146 ms at 100,000 sites). The
+        # filter repeats its condition (``search.reserved_clause``), so both planners see it applies.
         Index("ix_site_reserved_verified", "status", "sort_name", "id",
               **{f"{dialect}_where": text(VERIFIED_ANY) for dialect in ("sqlite", "postgresql")}),
         flag_index("siae"), flag_index("ea_esat"),
