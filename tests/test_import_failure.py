@@ -6,7 +6,7 @@ from carto.directory import bulk
 from carto.storage import search_index
 from carto.importers import interrupted
 from carto.importers.pipeline import Pipeline
-from carto.storage.db import BULK_CACHE_KB, is_sqlite
+from carto.storage.db import BULK_CACHE_KB, READ_MAP_BYTES, is_sqlite
 from carto.storage.models import ImportRun, ImportRunStatus, utcnow
 from tests.helpers import assert_every_site_is_whole, count, import_lvao, index_tables
 
@@ -73,21 +73,26 @@ def test_a_killed_import_shows_as_interrupted_and_the_next_one_closes_it(service
 
 
 def test_on_sqlite_the_batches_write_with_a_page_cache_for_them_given_back_when_the_import_ends(service, monkeypatch):
-    """The import's batches share one connection whose cache holds the pages a batch modifies; the
-    connection returns to the pool as it was, for the requests that use it next."""
+    """The import's batches share one connection whose cache holds the pages a batch modifies, and
+    that reads no page mapped (they would count in the import's memory); the connection returns to
+    the pool as it was, for the requests that use it next: a bare cache, reads mapped."""
     if not is_sqlite(service.engine):
         pytest.skip("SQLite's page cache of a connection")
     seen, write_batch = [], Pipeline._write_batch
+    settings = ("cache_size", "mmap_size")
+
+    def pragmas(conn) -> tuple:
+        return tuple(conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in settings)
 
     def watched(self, session, batch, outcome):
-        seen.append(session.connection().exec_driver_sql("PRAGMA cache_size").scalar())
+        seen.append(pragmas(session.connection()))
         return write_batch(self, session, batch, outcome)
 
     monkeypatch.setattr(Pipeline, "_write_batch", watched)
     with service.engine.connect() as conn:
-        default = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        default = pragmas(conn)
     report = import_lvao(service, batch_size=3)
-    assert report.created > 3 and len(seen) > 1 and set(seen) == {-BULK_CACHE_KB}
+    assert report.created > 3 and len(seen) > 1 and set(seen) == {(-BULK_CACHE_KB, 0)}
     assert service.engine.pool.checkedin() == 1  # the import's connection, and no other
     with service.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == default != -BULK_CACHE_KB
+        assert pragmas(conn) == default and default[0] != -BULK_CACHE_KB and 0 < default[1] <= READ_MAP_BYTES

@@ -99,7 +99,16 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA mmap_size={READ_MAP_BYTES}")
     cur.close()
+
+
+# SQLite reads the database file through memory mapped from it, not by a system call copying each
+# page into the connection's own 2 MB cache: a search reads a site row per name it walks, from pages
+# all over the table (2,002 rows: 11 ms by copies, 6 ms mapped, at 100,000 sites). The mapped pages
+# are the system's file cache, shared by every connection and process, not memory of ours. SQLite
+# caps the size at its build's limit (2 GB for Python's); past it, the rest is read by copies.
+READ_MAP_BYTES = 1 << 31
 
 
 def init_db(engine: Engine) -> None:
@@ -127,7 +136,9 @@ def session_scope(bind: Engine | Connection) -> Iterator[Session]:
 # (a third of an import's system time). And the log was copied into the database after every batch
 # (a checkpoint every 1,000 pages), where consecutive batches rewrite the same index pages: every
 # BULK_CHECKPOINT_PAGES, each page is copied once for several batches. Neither changes what a crash
-# leaves: the journal stays WAL, synchronous NORMAL, and an interrupted batch leaves nothing.
+# leaves: the journal stays WAL, synchronous NORMAL, and an interrupted batch leaves nothing. No
+# mapped reads (``READ_MAP_BYTES``) in such a run: its pages go through the cache anyway, and the
+# mapped pages of a whole database would count in the importing process's resident memory.
 BULK_CACHE_KB = 64 * 1024
 BULK_CHECKPOINT_PAGES = 25_000  # 100 MB of log
 
@@ -141,7 +152,7 @@ def bulk_connection(engine: Engine) -> Iterator[Engine | Connection]:
         yield engine
         return
     with engine.connect() as conn:
-        bulk = {"cache_size": -BULK_CACHE_KB, "wal_autocheckpoint": BULK_CHECKPOINT_PAGES}
+        bulk = {"cache_size": -BULK_CACHE_KB, "wal_autocheckpoint": BULK_CHECKPOINT_PAGES, "mmap_size": 0}
         before = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in bulk}
         _pragmas(conn, bulk)
         try:
