@@ -79,7 +79,7 @@ def search_suppliers(service: ServiceDep, session: SessionDep, c: CriteriaDep,
                      offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                      format: Annotated[Literal["geojson", "compact"], Query()] = "geojson"):
     results = sourcing.run(session, c)
-    rows = list(sourcing.iter_rows(session, results, offset, limit, service.taxonomy, models=format == "geojson"))
+    rows = list(sourcing.iter_rows(session, results, offset, limit, service.taxonomy))
     if format == "compact":
         return {"total": results.total, "offset": offset,
                 "sites": [service.pieces.site_marker(r.site) for r in rows]}

@@ -144,6 +144,10 @@ class Site(SQLModel, table=True):
         # (at 1,000,000 sites, the 18,464 sites of Ille-et-Vilaine lie on 17,910 pages of the table: a
         # read of their rows cost 100 ms where the index costs 8 ms), and a page walks it in name order.
         Index("ix_site_departement", "dep_code", "status", "sort_name", "id", "ess", "activity_slugs", "credit", "source"),
+        # The same sites in the order of the supplier search's groups (activities, credit, source): SQLite,
+        # which has no hash aggregate, counts them without sorting the département's entries (32,725
+        # at 100,000 sites: 20 ms of its 25 ms pass).
+        Index("ix_site_departement_groups", "dep_code", "status", "activity_slugs", "credit", "source", "ess"),
         # The few sites holding a verified reserved status (``reserved_verified=true``), in name order:
         # without it that filter tested every published site's proofs (146 ms at 100,000 sites). The
         # filter repeats its condition (``search.reserved_clause``), so both planners see it applies.
