@@ -132,7 +132,13 @@ def counts_by_combination(session: Session, f: SiteFilter, box: Box, keys: list[
                                        .group_by(rows.c.activities)).all()))
     # The strips one by one in a UNION ALL: each reads its own range of the position index.
     where = search.conditions(session, replace(f, activities=set(), bbox=None))
-    key = literal(ALL) if keys == [ALL] else Site.activity_slugs  # counting all: the index alone answers
+    if keys == [ALL]:
+        key = literal(ALL)  # counting all: the index alone answers
+    else:
+        # Only the sites of ``keys`` are grouped (the index holds their combination): a view's total of
+        # one activity grouped every site of its strips (12,456 to count 1,200 at zoom 8 at 1,000,000 sites).
+        key = Site.activity_slugs
+        where.append(col(Site.activity_slugs).in_(keys))
     strips = union_all(*(select(key.label("key")).where(*where, search_index.bbox_clause(session, *strip, through=axis),
                                                         *extra)
                          for strip, axis, extra in _strips(session, box, inner))).subquery()
