@@ -202,7 +202,7 @@ def test_a_frequent_word_reads_its_names_in_name_order_from_their_words(searchab
     and never sorts every name holding it nor lists them from the text index (0.4 s for 200,000
     sites at 1,000,000), whatever the filters."""
     plans = statements_of(searchable, page_of(f))
-    pages = [plan for sql, plan in plans if "marker_json" in sql]
+    pages = [plan for sql, plan in plans if "marker_json" in sql or "JOIN site" in sql]  # the page's rows, its walks
     assert pages and "Index Only Scan using siteword_pkey" in pages[0], plans
     for plan in pages:
         assert "ix_site_search_vector" not in plan and "Seq Scan on site " not in plan + " ", plan
@@ -275,7 +275,37 @@ def first_tier_reads(service, q: str, monkeypatch, **few) -> list[tuple[str, str
     monkeypatch.setattr(search, "FEW_NAMES", few.get("few", search.FEW_NAMES))
     read = lambda session: paging.find(session, SiteFilter(q=q, departement="35"), 5)  # noqa: E731
     return [(sql, plan) for sql, plan in statements_of(service, read)
-            if "siteword.word IN" in sql and "marker_json" in sql]
+            if "siteword.word IN" in sql and "site.status" in sql]
+
+
+@pytest.mark.sqlite_only("SQLite's walk of the names")
+def test_the_names_walked_with_an_activity_have_its_links_tested_by_their_key_and_no_row_read(demo_service, monkeypatch):
+    """The names holding a word, walked with an activity: each name's links are tested through their
+    key and its status in the status's index. Listing every link of the activity first cost 9.4 ms
+    for each walk (10,069 for vélo at 100,000 sites) against 1.0 ms, and each name's row was read."""
+    from carto.query import paging
+    monkeypatch.setattr(search, "FEW_NAMES", 0)  # the demo's few names are walked as many would be
+    read = lambda session: paging.find(session, SiteFilter(q="atelier", activities={"velo"}), 5)  # noqa: E731
+    walks = [plan for sql, plan in statements_of(demo_service, read) if "JOIN site" in sql and "siteword" in sql]
+    assert len(walks) >= 2, "no walk of the count and of the page"
+    for plan in walks:
+        assert "sqlite_autoindex_siteactivity_1 (site_id=? AND activity=?)" in plan, plan
+        assert "COVERING INDEX ix_site_status (status=? AND rowid=?)" in plan and "LIST SUBQUERY" not in plan, plan
+
+
+def test_the_total_of_a_word_of_an_activitys_own_label_is_proven_from_its_links(demo_service, monkeypatch):
+    """Every site of vélo (« Atelier et réemploi de vélos ») holds « atelier » in its search text: that
+    more than ``COUNT_LIMIT`` match is read from the activity's links, without a name walked or the
+    text index read (15 ms at 100,000 sites for « plus de 1 000 » sites known at once)."""
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    f = SiteFilter(q="atel", activities={"velo", "textile"})
+
+    def count(session):
+        assert search.count(session, f, search.conditions_of(session, f)) == (3, False)
+    plans = statements_of(demo_service, count)
+    assert plans and not any(word in sql for sql, _ in plans for word in ("site_fts", "search_vector", "siteword")), plans
+    assert search_index.activities_holding("atel", {"velo", "textile"}) == {"velo"}
+    assert search_index.activities_holding("atelier xyzzy", {"velo"}) == set()
 
 
 @pytest.mark.sqlite_only("SQLite's start of the rest of a tier")

@@ -361,6 +361,26 @@ def relevance_tiers(session: Session, q: str) -> list[list]:
     return [[name], [topic, not_(name)], [not_(topic)]]
 
 
+def activities_holding(q: str, activities: Iterable[str], taxonomy: taxonomy_module.Taxonomy | None = None) -> set[str]:
+    """The ``activities`` whose own words in a search text (``search_text_of``: label, domain's label,
+    synonyms) hold every word of ``q``: every site of such an activity matches ``q``."""
+    stems = query_stems(q)
+    taxonomy = taxonomy or taxonomy_module.load()
+    holding = set()
+    for slug in activities:
+        words = _topic_words(taxonomy, slug)
+        if stems and all(any(w.startswith(s) for w in words) for s in stems):
+            holding.add(slug)
+    return holding
+
+
+def _topic_words(taxonomy: taxonomy_module.Taxonomy, slug: str) -> list[str]:
+    activity = taxonomy.activities.get(slug)
+    if activity is None:  # not in the search texts either
+        return []
+    return _repeated_terms(" ".join([activity.label, taxonomy.domain(activity.domain).label, *activity.synonyms])).split()
+
+
 def box_index_hides(session: Session) -> bool:
     """Whether ``bbox_clause(indexed=False)`` and ``unindexed`` change the plan (SQLite); PostgreSQL's
     planner weighs a box against the name order by itself, from its statistics."""
