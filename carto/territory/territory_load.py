@@ -5,15 +5,19 @@ is accepted; attributes it lacks (EPCI, pays, population…) are completed from 
 of the geodata directory. Higher levels are built by dissolving communes, so every level shares
 the same borders.
 """
-from pathlib import Path
+from __future__ import annotations
 
-import geopandas as gpd
-import pandas as pd
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import shapely
 from sqlmodel import Session, delete
 
 from carto.storage import freshness
 from carto.storage.models import Commune, Territory
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 COMMUNES_LAYER = "communes_bretagne_2026.geojson"
 COMMUNES_TABLE = "communes_bretagne_2026.csv"
@@ -29,6 +33,11 @@ class TerritoryLoadError(ValueError):
 
 def read_communes(layer: Path, attributes: Path | None = None) -> gpd.GeoDataFrame:
     """Read a commune layer into WGS84 with our column names, completed from ``attributes``."""
+    # Imported here: every ``carto`` command imports this module, and geopandas with pandas weighs
+    # 45 MB of memory and a second of CPU that only a territory load needs (not an import's 500 MB).
+    import geopandas as gpd
+    import pandas as pd
+
     gdf = gpd.read_file(layer)
     gdf = _with_code_column(gdf, layer)
     if gdf.crs is None:
