@@ -190,9 +190,11 @@ def total(counts: Counter, activities: set[str]) -> int:
 
 
 def per_activity(counts: Counter) -> dict[str, int]:
-    """Sites per activity from counts per combination (a site of two activities counts in both)."""
+    """Sites per activity from counts per combination (a site of two activities counts in both), in
+    the order of the slugs: whatever order the database grouped in (a hash on PostgreSQL), the same
+    answer, and activities of equal counts listed in the same order (the supplier search's page)."""
     out: Counter = Counter()
     for key, n in counts.items():
         for slug in filter(None, key.split(",")):
             out[slug] += n
-    return {slug: n for slug, n in out.items() if n}
+    return {slug: n for slug, n in sorted(out.items()) if n}
