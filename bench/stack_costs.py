@@ -5,8 +5,8 @@
 The page is the one ``scale.py`` compares with pygeoapi: ``/api/sites?bbox=…&limit=500`` (GeoJSON)
 over the same five town views (417–479 sites at 1,000,000). Printed, in ms of CPU per page (medians
 of ``--rounds`` rounds): the data version read in a new session (what ``carto.api.http_cache`` does
-first), the page's read (``paging.find``: its SQL expressions built, compiled from SQLAlchemy's
-cache and run), the same statement run again by SQLAlchemy (built once), then by psycopg alone, the
+first), the page's read (``paging.find``: its conditions, its statement found by shape or built,
+compiled from SQLAlchemy's cache and run), the same statement run again by SQLAlchemy, then by psycopg alone, the
 assembly of the page's JSON and its gzip. The rest of a request's CPU, measured by ``scale.py`` from
 ``/proc``, is the web stack (uvicorn, the ASGI layers, FastAPI, the thread pool).
 """
@@ -75,7 +75,8 @@ def main() -> None:
         filters = [params.site_filter(service, session, {"bbox": b}) for b in boxes]
         pages, statements = [], []
         real_rows = search.rows
-        search.rows = lambda s, query: statements.append(query) or real_rows(s, query)  # the statements run
+        # The statements run, with their values (a page's statement is built once per shape, see search)
+        search.rows = lambda s, query, values=None: statements.append((query, values)) or real_rows(s, query, values)
         try:
             for f in filters:
                 pages.append(paging.find(session, f, 500, columns=site_json.FEATURE_COLUMNS)[0])
@@ -83,8 +84,8 @@ def main() -> None:
             search.rows = real_rows
         conn = session.connection()
         driver = conn.connection.driver_connection
-        compiled = [q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True}) for q in statements]
-        raw = [(str(c), {k: getattr(v, "value", v) for k, v in c.params.items()}) for c in compiled]
+        expanded = [q.compile(dialect=conn.dialect).construct_expanded_state(values) for q, values in statements]
+        raw = [(e.statement, {k: getattr(v, "value", v) for k, v in e.parameters.items()}) for e in expanded]
 
         def by_psycopg(i):
             with driver.cursor() as cursor:
@@ -99,10 +100,10 @@ def main() -> None:
         bodies = [assembly(i) for i in range(len(pages))]
         figures = {
             "data version, in a new session (ping, BEGIN, SELECT, ROLLBACK)": measure(version),
-            "page read: paging.find (SQL expressions built, run by SQLAlchemy)":
+            "page read: paging.find (its statement found by shape, run by SQLAlchemy)":
                 measure(lambda i: paging.find(session, filters[i % len(filters)], 500, columns=site_json.FEATURE_COLUMNS)),
-            "  the same statements run again by SQLAlchemy (built once)":
-                measure(lambda i: search.rows(session, statements[i % len(statements)])),
+            "  the same statements run again by SQLAlchemy":
+                measure(lambda i: search.rows(session, *statements[i % len(statements)])),
             "  the same SQL run by psycopg alone": measure(by_psycopg),
             "JSON of the page (stored features joined)": measure(assembly),
             "gzip (ISA-L, level 1)": measure(lambda i: compression.gzip(bodies[i % len(bodies)])),

@@ -78,8 +78,9 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
     from_index = columns == site_json.MARKER_COLUMNS and not matching.others
     about = total[0] if total else cells.estimate(session, f) if f.bbox and cells.usable(f) and from_index else None
     after = (cursor.tier, *cursor.after) if cursor is not None else None
-    ranked = search.in_order(session, matching, f.q, about, limit + 1, lambda query: search.rows(session, query),
-                             columns, offset=0 if cursor else offset, after=after)
+    ranked = search.in_order(session, matching, f.q, about, limit + 1,
+                             lambda query, values=None: search.rows(session, query, values), columns,
+                             offset=0 if cursor else offset, after=after)
     sites = [row for _, row in ranked[:limit]]
     whole = total is None and cursor is None and len(ranked) <= limit and (ranked or offset == 0)
     page = Page(offset + len(ranked), sites) if whole else search.counted_page(counted() if total is None else total, sites)
