@@ -68,6 +68,7 @@ class Conditions:
     verified: bool = False
     # A département: its index (``ix_site_departement``) holds its sites' keys in name order.
     departement: bool = False
+    view: SiteFilter | None = None  # the filter of a box the sites' own positions are tested in
 
     def clauses(self, session: Session, *, box_index: bool = True, status_index: bool = True,
                 per_site: bool = False) -> list:
@@ -124,7 +125,7 @@ def conditions_of(session: Session, f: SiteFilter, *, skip_activities: bool = Fa
         return Conditions(f.statuses, where + [listed], [], by_links=True, links=(links, listed), text=text,
                           verified=bool(f.reserved_verified), departement=bool(f.departement))
     return Conditions(f.statuses, where, boxes, text=text, verified=bool(f.reserved_verified),
-                      departement=bool(f.departement))
+                      departement=bool(f.departement), view=f if f.bbox and boxes else None)
 
 
 # A reserved-contract status (the public name of its filter) → its flag and its proof of verification.
@@ -351,13 +352,15 @@ def _named_first(session: Session, matching: Conditions, tier: Conditions, q: st
     where = named_too.clauses(session, per_site=True)
     found: set[tuple[str, int]] = set()
     known_to: tuple | None = None  # every row of the tier up to this key is found (None: every row)
+    # Most names pass the filters: a short walk first (the only one without ``rest``: a count). In a
+    # département the rest is read from its keys (1 ms at 1,000,000 sites), in a small view from its box
+    # (7.6 ms for the 1,650 sites of Rennes, PostgreSQL) rather than by a longer walk (10–26 ms for 2,020
+    # names of « ressourcerie », 7 of them in Rennes).
+    few = rest and (matching.departement or _small_view(session, matching))
+    walks = (rows * 2,) if few else (rows * 2, rows * WORD_WALK)
     for form in forms:
         entries = select(SiteWord.sort_name, SiteWord.site_id).where(SiteWord.word == form, after)
         entries = entries.order_by(SiteWord.sort_name, SiteWord.site_id)
-        # Most names pass the filters: a short walk first (the only one without ``rest``: a count). In a
-        # département the rest is read from its keys (1 ms at 1,000,000 sites) rather than by a longer
-        # walk (10–26 ms for 2,020 names of « ressourcerie »).
-        walks = (rows * 2,) if matching.departement else (rows * 2, rows * WORD_WALK)
         for walk in walks[:None if rest else 1]:
             walked = entries.limit(walk).subquery()
             # Keys only: SQLite tests the status in its index and an activity in its links, without
@@ -434,7 +437,7 @@ def _count_of(session: Session, f: SiteFilter, matching: Conditions) -> tuple[in
         return per_version(session, ("count", f.statuses), lambda: _count(session, where)), True
     if f.bbox and cells.usable(f):
         return cells.view_total(session, f), True
-    if f.q and _small_view(session, f, matching):  # its few sites counted at once, no walk of names first
+    if f.q and _small_view(session, matching):  # its few sites counted at once, no walk of names first
         where = replace(matching, text=[search_index.text_clause(session, f.q, indexed=False)]).clauses(session)
     elif f.q and (_activities_exceed(session, f, COUNT_LIMIT) or _names_exceed(session, matching, f.q, COUNT_LIMIT)):
         return COUNT_LIMIT, False
@@ -450,11 +453,11 @@ def _count_of(session: Session, f: SiteFilter, matching: Conditions) -> tuple[in
 SMALL_VIEW = 5_000
 
 
-def _small_view(session: Session, f: SiteFilter, matching: Conditions) -> bool:
-    """Whether ``f``'s box (PostgreSQL, no activity: their links hold the box) is a small view."""
+def _small_view(session: Session, matching: Conditions) -> bool:
+    """Whether ``matching``'s box (PostgreSQL, no activity: their links hold the box) is a small view."""
     from carto.query import cells
-    return (bool(matching.boxes) and f.bbox is not None and not search_index.box_index_hides(session)
-            and cells.estimate(session, f) <= SMALL_VIEW)
+    return (matching.view is not None and not search_index.box_index_hides(session)
+            and cells.estimate(session, matching.view) <= SMALL_VIEW)
 
 
 def _activities_exceed(session: Session, f: SiteFilter, limit: int) -> bool:
