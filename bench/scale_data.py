@@ -26,7 +26,7 @@ from common import BATCH, KINDS, cluster_cpu_seconds, generate  # noqa: E402
 from carto.territory import poles  # noqa: E402
 from carto.directory import bootstrap, bulk
 from carto.directory.service import Service  # noqa: E402
-from carto.storage.db import session_scope  # noqa: E402
+from carto.storage.db import bulk_connection, session_scope  # noqa: E402
 from carto.storage.models import Site  # noqa: E402
 from sqlmodel import func, select  # noqa: E402
 from carto.core.settings import Settings  # noqa: E402
@@ -122,22 +122,23 @@ def write(service: Service, batches: Iterator[list[SiteData]], allow_outside: bo
     """Each batch placed (commune, EPCI, pays…) and written by ``carto.directory.bulk`` in one
     transaction; returns the sites written and the time spent generating them."""
     written, generation = 0, Generation()
-    while True:
-        started, cpu = time.perf_counter(), time.process_time()
-        batch = next(batches, None)
-        generation.seconds += time.perf_counter() - started
-        generation.cpu += time.process_time() - cpu
-        if batch is None:
-            return written, generation
-        rows = [bulk.new_row(s.model_dump(exclude={"activities"}), is_demo=True, source="bench",
-                             source_key=str(written + i), credit="Données fictives de démonstration")
-                for i, s in enumerate(batch)]
-        errors = bulk.place(rows, service.locator, allow_outside=allow_outside)
-        if any(errors):
-            raise RuntimeError(next(e for e in errors if e))
-        with session_scope(service.engine) as session:
-            bulk.insert_sites(session, rows, [s.activities for s in batch], actor="bench")
-        written += len(batch)
+    with bulk_connection(service.engine) as bind:
+        while True:
+            started, cpu = time.perf_counter(), time.process_time()
+            batch = next(batches, None)
+            generation.seconds += time.perf_counter() - started
+            generation.cpu += time.process_time() - cpu
+            if batch is None:
+                return written, generation
+            rows = [bulk.new_row(s.model_dump(exclude={"activities"}), is_demo=True, source="bench",
+                                 source_key=str(written + i), credit="Données fictives de démonstration")
+                    for i, s in enumerate(batch)]
+            errors = bulk.place(rows, service.locator, allow_outside=allow_outside)
+            if any(errors):
+                raise RuntimeError(next(e for e in errors if e))
+            with session_scope(bind) as session:
+                bulk.insert_sites(session, rows, [s.activities for s in batch], actor="bench")
+            written += len(batch)
 
 
 def build(url: str, n: int, region: str) -> dict:
