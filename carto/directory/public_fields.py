@@ -16,7 +16,8 @@ that has what they need.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import Enum
-from operator import attrgetter
+from functools import lru_cache
+from operator import attrgetter, itemgetter
 
 from carto.directory import reserved_status
 from carto.storage.models import LEGAL_FORM_LABELS, LegalForm, PositionPrecision, SiteStatus
@@ -222,8 +223,15 @@ def export_values(site) -> dict:
 
 def feature_properties(values) -> dict:
     """A feature's properties published from columns, as JSON values, from the values of ``FEATURE_READ``."""
-    read = dict(zip(FEATURE_READ, values))
     properties = dict(zip(STORED_NAMES, values))  # FEATURE_READ starts with the stored fields' attributes
     for name in _FEATURE_CONVERTED:
-        properties[name] = json_value(properties[name])
-    return properties | reserved_status.public_fields(read)
+        properties[name] = _converted_value(properties[name])
+    return properties | reserved_status.public_fields(dict(zip(_RESERVED_FEATURE_READ, _reserved_of(values))))
+
+
+# A batch of the write path stores thousands of features whose converted values repeat (its time of
+# writing, a few enums): each converted once. ``typed``: True and 1 are equal keys, not equal JSON.
+_converted_value = lru_cache(maxsize=4096, typed=True)(json_value)
+# The reserved statuses' part of FEATURE_READ: their flags (stored fields too) and proof columns.
+_RESERVED_FEATURE_READ = tuple(dict.fromkeys(_RESERVED_READ))
+_reserved_of = itemgetter(*(FEATURE_READ.index(name) for name in _RESERVED_FEATURE_READ))
