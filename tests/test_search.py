@@ -2,9 +2,9 @@
 import pytest
 from sqlmodel import select
 
-from carto.directory import sites
+from carto.directory import site_json, sites
 
-from carto.query import search
+from carto.query import paging, search
 from carto.storage.db import session_scope
 from carto.storage.models import Site, SiteStatus
 from carto.query.search import SiteFilter
@@ -104,6 +104,24 @@ def test_a_page_in_name_order_is_the_same_however_the_box_is_read(demo_service, 
                 page = search.find(session, SiteFilter(bbox=box), limit=limit, offset=offset)
                 assert page.total == len(inside)
                 assert [(s.name, s.id) for s in page.sites] == inside[offset:offset + limit]
+
+
+def test_views_read_in_turn_each_get_their_own_sites_and_next_pages(demo_service):
+    # A view's page statement is built once per shape and run with each view's values
+    # (search._in_name_order): views of the same shape, read in turn, never get another's sites.
+    with demo_service.session() as session:
+        every = session.exec(select(Site.id, Site.sort_name, Site.lon, Site.lat)
+                             .where(Site.status == SiteStatus.published)).all()
+        boxes = [(-1.75, 48.07, -1.60, 48.15), (-3.0, 47.5, -2.5, 48.0), (-5.2, 47.2, -1.0, 48.9)]
+        for west, south, east, north in boxes * 2:
+            inside = [s.id for s in sorted(every, key=lambda s: (s.sort_name, s.id))
+                      if west <= s.lon <= east and south <= s.lat <= north]
+            f = SiteFilter(bbox=(west, south, east, north))
+            first, cursor = paging.find(session, f, 10, columns=site_json.FEATURE_COLUMNS)
+            assert cursor is not None and len(inside) > 10
+            rest, _ = paging.find(session, f, 1000, cursor=cursor)
+            assert [row.id for row in first.sites + rest.sites] == inside
+            assert [row.id for row in paging.find(session, f, 5, offset=7)[0].sites] == inside[7:12]
 
 
 def test_the_number_of_all_sites_follows_every_write(service, session):
