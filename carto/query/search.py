@@ -336,14 +336,15 @@ def _named_first(session: Session, matching: Conditions, tier: Conditions, q: st
     """
     stems = search_index.query_stems(q)
     driver = max(stems, key=len)
-    forms = search_index.name_word_forms(session, driver, MAX_WORD_FORMS)
+    forms = _word_forms(session, driver)
     if forms is None:
         return _in_name_order(session, tier, total, rows, start, read, columns) if rest else []
     forms = search_index.covering_forms(forms)
     rest_of_name = search_index.stems_clause(session, [s for s in stems if s != driver], search_index.PARTS[:1])
     named_too = replace(matching, text=[rest_of_name] if rest_of_name is not None else [])
     after = tuple_(col(SiteWord.sort_name), col(SiteWord.site_id)) > tuple_(*start) if start else true()
-    if search_index.name_entries_at_most(session, forms, FEW_NAMES):
+    if per_session(session, ("few names", tuple(forms)),
+                   lambda: search_index.name_entries_at_most(session, forms, FEW_NAMES)):
         named = select(SiteWord.site_id).where(col(SiteWord.word).in_(forms), after)
         # SQLite is to start from these few names, not walk the status's or the name's index to find them.
         return read(select(*columns).where(col(Site.id).in_(named),
@@ -421,13 +422,9 @@ def count(session: Session, f: SiteFilter, matching: Conditions) -> tuple[int, b
     the current data version is reused: at 100,000 sites it costs 4 ms on SQLite, 50 ms at 1,000,000
     on PostgreSQL, for a number that only a write changes (and a write changes the version).
     """
-    # A list page asks twice (its page, then its counts per activity, which leave out no activity):
-    # counted once in a session at a data version.
-    key = ("count", freshness.data_version(session),
-           tuple(frozenset(value) if isinstance(value, set) else value for value in astuple(f)))
-    if key not in session.info:
-        session.info[key] = _count_of(session, f, matching)
-    return session.info[key]
+    # A list page asks twice (its page, then its counts per activity, which leave out no activity).
+    key = tuple(frozenset(value) if isinstance(value, set) else value for value in astuple(f))
+    return per_session(session, ("count", key), lambda: _count_of(session, f, matching))
 
 
 def _count_of(session: Session, f: SiteFilter, matching: Conditions) -> tuple[int, bool]:
@@ -503,7 +500,7 @@ def _names_counted(session: Session, matching: Conditions, q: str, limit: int) -
     in the names (a name may hold two: it would be counted twice)."""
     stems = search_index.query_stems(q)
     driver = max(stems, key=len)
-    forms = search_index.name_word_forms(session, driver, MAX_WORD_FORMS)
+    forms = _word_forms(session, driver)
     forms = search_index.covering_forms(forms) if forms else []
     if len(forms) != 1:
         return None
@@ -529,6 +526,21 @@ def _count(session: Session, where: list, limit: int | None = None) -> int:
 
 
 _known: dict[tuple, tuple[str, object]] = {}  # (database, question) → (data version, answer)
+
+
+def per_session(session: Session, question: tuple, compute):
+    """The answer to a question asked again in one session (a request: a page's total and its counts
+    per activity walk the same names) at the same data version."""
+    key = (question, freshness.data_version(session))
+    if key not in session.info:
+        session.info[key] = compute()
+    return session.info[key]
+
+
+def _word_forms(session: Session, prefix: str) -> list[str] | None:
+    """``search_index.name_word_forms`` of a query's longest word, asked by its total and its page."""
+    return per_session(session, ("word forms", prefix),
+                       lambda: search_index.name_word_forms(session, prefix, MAX_WORD_FORMS))
 
 
 def per_version(session: Session, question: tuple, compute):
