@@ -15,7 +15,7 @@ from carto.importers.pipeline import BATCH_SIZE
 from tests.helpers import (MODERATION_PASSWORD, assert_every_site_is_whole, carto_process, csrf_of, import_lvao,
                            kill, sample_rows, serve, wait_for, write_lvao)
 
-COPIES = 4000  # of the 8-row LVAO sample: 32,000 rows, 28,000 sites, many batches
+COPIES = 8000  # of the 8-row LVAO sample: 64,000 rows, 56,000 sites, five batches and more
 RENNES = (-1.6778, 48.1173)
 
 
