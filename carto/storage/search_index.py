@@ -111,11 +111,7 @@ def search_text_of(values: Mapping, activities: Iterable[str], taxonomy: taxonom
     """The search text of a site from its column values (name, description, street, postcode,
     commune_name) and activity slugs: what the write path stores in ``Site.search_text``."""
     taxonomy = taxonomy or taxonomy_module.load()
-    topic = []
-    for slug in activities:
-        activity = taxonomy.activities.get(slug)
-        if activity is not None:
-            topic += [activity.label, taxonomy.domain(activity.domain).label, *activity.synonyms]
+    topic = [phrase for slug in activities for phrase in _topic_of(taxonomy, slug)]
     # Each field apart (no word spans two): a batch repeats its activities, descriptions and communes.
     body = " ".join(filter(None, (_repeated_terms(values.get(k)) for k in _BODY)))
     return SEPARATOR.join((index_terms(values.get("name")), _repeated_terms(" ".join(topic)), body))
@@ -375,10 +371,16 @@ def activities_holding(q: str, activities: Iterable[str], taxonomy: taxonomy_mod
 
 
 def _topic_words(taxonomy: taxonomy_module.Taxonomy, slug: str) -> list[str]:
+    return _repeated_terms(" ".join(_topic_of(taxonomy, slug))).split()
+
+
+def _topic_of(taxonomy: taxonomy_module.Taxonomy, slug: str) -> list[str]:
+    """What an activity puts in the search text of its sites (``search_text_of``): its label, its
+    domain's label, its synonyms; nothing for a slug the taxonomy does not know."""
     activity = taxonomy.activities.get(slug)
-    if activity is None:  # not in the search texts either
+    if activity is None:
         return []
-    return _repeated_terms(" ".join([activity.label, taxonomy.domain(activity.domain).label, *activity.synonyms])).split()
+    return [activity.label, taxonomy.domain(activity.domain).label, *activity.synonyms]
 
 
 def box_index_hides(session: Session) -> bool:
