@@ -423,8 +423,12 @@ def count(session: Session, f: SiteFilter, matching: Conditions) -> tuple[int, b
     on PostgreSQL, for a number that only a write changes (and a write changes the version).
     """
     # A list page asks twice (its page, then its counts per activity, which leave out no activity).
-    key = tuple(frozenset(value) if isinstance(value, set) else value for value in astuple(f))
-    return per_session(session, ("count", key), lambda: _count_of(session, f, matching))
+    return per_session(session, ("count", _key(f)), lambda: _count_of(session, f, matching))
+
+
+def _key(f: SiteFilter) -> tuple:
+    """``f`` as a key of ``per_session``."""
+    return tuple(frozenset(value) if isinstance(value, set) else value for value in astuple(f))
 
 
 def _count_of(session: Session, f: SiteFilter, matching: Conditions) -> tuple[int, bool]:
@@ -451,10 +455,12 @@ SMALL_VIEW = 5_000
 
 
 def _small_view(session: Session, matching: Conditions) -> bool:
-    """Whether ``matching``'s box (PostgreSQL, no activity: their links hold the box) is a small view."""
+    """Whether ``matching``'s box (PostgreSQL, no activity: their links hold the box) is a small view;
+    estimated once per request (its total and its page both ask)."""
     from carto.query import cells
-    return (matching.view is not None and not search_index.box_index_hides(session)
-            and cells.estimate(session, matching.view) <= SMALL_VIEW)
+    view = matching.view
+    return (view is not None and not search_index.box_index_hides(session)
+            and per_session(session, ("view estimate", _key(view)), lambda: cells.estimate(session, view)) <= SMALL_VIEW)
 
 
 def _activities_exceed(session: Session, f: SiteFilter, limit: int) -> bool:
