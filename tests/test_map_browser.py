@@ -162,8 +162,7 @@ def test_a_shared_address_gives_back_the_same_view(live_server, page, browser):
     name = page.locator(".carto-popup h2").inner_text()
     # The popup's details (address, hours) arrive, and it pans the map to be seen whole: then share.
     expect(page.locator(".carto-popup address")).to_be_visible()
-    seen = counted_view(page, live_server, "domain=mobilite&q=rennes")
-    shared = page.url
+    seen, shared = settled_view(page, live_server, "domain=mobilite&q=rennes")
     assert "domain=mobilite" in shared and "q=rennes" in shared and "site=" in shared
 
     other = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR").new_page()
@@ -196,15 +195,19 @@ def test_unticking_every_activity_is_kept_in_the_address(live_server, page, brow
     other.context.close()
 
 
-def counted_view(page, server, query: str) -> str:
-    """The status line once it counts the view the map shows now: a pan (the popup's, to be seen
-    whole) reloads the sites a moment after it ends, and the status says the old view's until then."""
-    for _ in range(100):
-        expected = f"{api_total(page, server, query + '&bbox=' + bbox(page))} sites dans la vue"
-        if status(page).inner_text() == expected:
-            return expected
-        page.wait_for_timeout(100)
-    raise AssertionError(f"the status never counted the view: {status(page).inner_text()!r}, expected {expected!r}")
+def settled_view(page, server, query: str) -> tuple[str, str]:
+    """The status line and the address once the map has stopped moving and the status counts its
+    view. The popup's pan (to be seen whole) animates for a quarter of a second and the sites reload
+    a moment after it ends: until then the status says the old view's, which the view half-way may
+    hold too. So: the same view, status and address twice, 300 ms apart, the status the API's count."""
+    before = None
+    for _ in range(60):
+        now = (bbox(page), status(page).inner_text(), page.url)
+        if now == before and now[1] == f"{api_total(page, server, query + '&bbox=' + now[0])} sites dans la vue":
+            return now[1], now[2]
+        before = now
+        page.wait_for_timeout(300)
+    raise AssertionError(f"the map never settled: {before!r}")
 
 
 def bbox(page) -> str:
