@@ -141,6 +141,8 @@ def test_a_popup_leads_to_the_site_page(live_server, page):
     page.keyboard.press("Enter")
     popup = page.locator(".carto-popup")
     expect(popup.locator("h2")).to_have_text(name)
+    # The details arrive and the popup pans to be seen whole: a click before that may hit the map.
+    expect(popup.locator("address")).to_be_visible()
     assert "site=" in page.url  # the selected site is part of the shareable state
     popup.get_by_role("link", name=re.compile("Voir la fiche")).click()
     expect(page.locator("h1")).to_have_text(name)
