@@ -540,7 +540,7 @@ def export_cmd(
         except params.ParamError as e:
             choices = "".join(f"\n  {p.label} : --zone {p.key}" for p in e.choices)
             raise _fail(ValueError(f"--{e.param.replace('_', '-')} : {e}{choices}")) from None
-        results = sourcing.run(session, criteria)
+        results = sourcing.run(session, criteria, sources=True)
         t = exports.table(session, service.taxonomy, results, service.settings.public_base_url)
         package = None
         try:

@@ -48,7 +48,7 @@ def export(service, fmt, tmp_path, sep=","):
     """The file of ``fmt`` as ``carto export`` writes it, with its Data Package for CSV."""
     target = tmp_path / f"sites.{fmt}"
     with service.session() as session:
-        results = sourcing.run(session, sourcing.parse(service, session))
+        results = sourcing.run(session, sourcing.parse(service, session), sources=True)
         t = exports.table(session, service.taxonomy, results, service.settings.public_base_url)
         exports.write(t, fmt, target, sep)
         if fmt == "csv":
@@ -139,7 +139,7 @@ def test_the_geopackage_is_written_by_batches_and_typed_even_when_empty(hostile,
     base = hostile.settings.public_base_url
     with hostile.session() as session:
         for name, query in (("lots", {}), ("vide", {"q": "introuvable"})):
-            results = sourcing.run(session, sourcing.parse(hostile, session, **query))
+            results = sourcing.run(session, sourcing.parse(hostile, session, **query), sources=True)
             exports.write_gpkg(exports.table(session, hostile.taxonomy, results, base), tmp_path / f"{name}.gpkg",
                                batch=2)
     whole = pyogrio.read_dataframe(export(hostile, "gpkg", tmp_path), layer="sites")

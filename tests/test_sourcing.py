@@ -3,7 +3,10 @@ import html as html_text
 import json
 import re
 
+from contextlib import contextmanager
+
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from carto.directory import sites
@@ -138,6 +141,59 @@ def test_counts_per_activity_ignore_the_activity_filter_itself(service, session)
     results = run(service, session, activity=["velo"])
     assert results.total == 2
     assert results.activity_counts == {"velo": 2, "garage-solidaire": 1, "reemploi": 1}
+
+
+@pytest.mark.parametrize("criteria", [{}, {"activity": "velo"}, {"domain": "mobilite"},
+                                      {"activity": ["velo", "reemploi"]}, {"ess": "true"}, {"ess": "false"}])
+def test_a_search_of_the_whole_directory_adds_up_the_map_cells_as_its_sites_would(demo_service, criteria):
+    """Without a territory, a text or another filter, the total and the counts per activity come from
+    the grid cells the write path keeps (a few hundred rows), not from a pass over every published
+    site: the same numbers as that pass, after a site left and another came."""
+    with demo_service.session() as session:
+        sites.set_status(session, published(session)[0], SiteStatus.pending, actor="test")
+        add(demo_service, session, "Vélo et textile", activities=["velo", "textile"])
+        session.commit()
+        statements = []
+        with recorded(session, statements):
+            kept = run(demo_service, session, **criteria)
+        assert any("FROM sitecell" in s for s in statements)
+        assert not any("FROM site " in s for s in statements)
+        counted = sourcing.run(session, sourcing.parse(demo_service, session, **criteria), sources=True)
+        assert (kept.total, kept.activity_counts) == (counted.total, counted.activity_counts)
+        assert kept.total == len(found(session, kept)) and (kept.total > 0) == (criteria != {"ess": "false"})
+
+
+def test_an_export_names_its_sources_and_a_search_does_not_count_them(demo_service):
+    with demo_service.session() as session:
+        criteria = sourcing.parse(demo_service, session, activity="velo")
+        assert sourcing.run(session, criteria).credits is None  # an export without them fails, loudly
+        assert sourcing.run(session, criteria, sources=True).sources == {"demo"}
+
+
+def test_the_label_choices_follow_the_published_sites(client, demo_service):
+    def choices() -> set[str]:
+        return set(re.findall(r'name="label" value="([^"]+)"', client.get("/sourcing").text))
+    assert "Le Rab" in choices() and "Réseau des Ateliers du Large" not in choices()
+    with demo_service.session() as session:
+        labelled = add(demo_service, session, "Chantier d'insertion", labels=["Réseau des Ateliers du Large"])
+        session.commit()
+        assert "Réseau des Ateliers du Large" in choices()
+        sites.set_status(session, labelled, SiteStatus.pending, actor="test")
+        session.commit()
+    assert "Le Rab" in choices() and "Réseau des Ateliers du Large" not in choices()
+
+
+@contextmanager
+def recorded(session, statements: list):
+    """The SQL statements run on the session's connection while in the block."""
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_results_sort_by_name_commune_or_verification_date(service, session):

@@ -40,7 +40,7 @@ Separator = Annotated[Literal[",", ";"], Query(description="Séparateur CSV (; :
                              "content": {media: {} for media, _ in exports.FORMATS.values()}}})
 def export_sites(fmt: Format, request: Request, service: ServiceDep, session: SessionDep, c: CriteriaDep,
                  sep: Separator = ","):
-    results = sourcing.run(session, c)
+    results = sourcing.run(session, c, sources=True)
     day = date.today()
     media_type = exports.FORMATS[fmt][0]
     name = exports.file_name(fmt, day)
@@ -63,7 +63,7 @@ def export_sites(fmt: Format, request: Request, service: ServiceDep, session: Se
                         "ses licences et ses crédits.")
 def export_datapackage(request: Request, service: ServiceDep, session: SessionDep, c: CriteriaDep,
                        sep: Separator = ","):
-    results = sourcing.run(session, c)
+    results = sourcing.run(session, c, sources=True)
     t = _table(service, session, results, date.today())
     package = table_schema.datapackage(t, service.taxonomy, service.settings.public_base_url,
                                        _url(request, service, "/api/exports/sites.csv"), sep)

@@ -40,12 +40,12 @@ def pole_page(request: Request, pole_id: str, service: ServiceDep, session: Sess
     counts = stats.territory_stats(session, service.taxonomy, "pole", only=pole.id)[0]
     place = Place("pole", pole.id, pole.name)
     results = sourcing.run(session, Criteria(place=place))
-    rows = list(sourcing.iter_rows(session, results, 0, MAP_LIMIT, service.taxonomy))
-    markers = [service.pieces.site_marker(r.site) for r in rows]
+    rows = list(sourcing.iter_rows(session, results, 0, LISTED_SITES, service.taxonomy))
+    markers = [service.pieces.site_marker(m) for m in sourcing.markers(session, results, MAP_LIMIT)]
     zone = f"zone={place.key}"
     return page(request, "pole.html", pole=pole, communes=communes, pays=pays, counts=counts,
                 population=sum(c.population for c in communes), total=results.total,
-                rows=rows, listed=LISTED_SITES, markers=markers,
+                rows=rows, markers=markers,
                 map=thematic_maps.area_map(service.settings, pole.geometry) if pole.geometry else None,
                 embed_url=f"/embed?pole={pole.id}", sourcing_url=f"/sourcing?{zone}",
                 exports=export_links(zone))

@@ -170,7 +170,7 @@ def sourcing_page(request: Request, service: ServiceDep, session: SessionDep, pa
     pages_count = max(1, math.ceil(results.total / PAGE_SIZE))
     page_number = min(page_number, pages_count)
     rows = list(sourcing.iter_rows(session, results, (page_number - 1) * PAGE_SIZE, PAGE_SIZE, service.taxonomy))
-    markers = [service.pieces.site_marker(r.site) for r in sourcing.iter_rows(session, results, 0, MAP_LIMIT)]
+    markers = [service.pieces.site_marker(m) for m in sourcing.markers(session, results, MAP_LIMIT)]
     outline = sourcing.place_geometry(session, c.place) if c.place else None
     search_map = thematic_maps.area_map(service.settings, outline, c.centre, c.radius_km)
     share = service.settings.public_base_url.rstrip("/") + "/sourcing" + (

@@ -79,6 +79,14 @@ def view_per_activity(session: Session, f: SiteFilter, box: Box) -> dict[str, in
     return per_activity(counts_by_combination(session, f, box, _combinations(session)))
 
 
+def everywhere(session: Session, f: SiteFilter) -> Counter:
+    """Published sites everywhere (the ESS flag of ``f``, activities aside) counted per combination of
+    activities, exactly: the cells of zoom 0 hold every site, a few hundred rows at most."""
+    return +Counter(dict(session.exec(
+        select(SiteCell.activities, func.sum(SiteCell.count))
+        .where(SiteCell.zoom == 0, *kept_rows(f, _combinations(session))).group_by(SiteCell.activities)).all()))
+
+
 ESTIMATE_CELLS = 64  # at most, read to estimate a view's number of sites
 
 
