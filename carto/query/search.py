@@ -68,12 +68,16 @@ class Conditions:
     verified: bool = False
     # A département: its index (``ix_site_departement``) holds its sites' keys in name order.
     departement: bool = False
+    # A pôle: its sites are read through their communes' index. SQLite, without statistics, read every
+    # published site through the status's index and tested its commune (75 ms for a page of a pôle's
+    # 2,349 sites at 100,000 sites; 2.5 ms through the communes).
+    pole: bool = False
     view: SiteFilter | None = None  # the filter of a box the sites' own positions are tested in
 
     def clauses(self, session: Session, *, box_index: bool = True, status_index: bool = True,
                 per_site: bool = False) -> list:
         """``per_site``: the activity filter tested site by site (``links``)."""
-        indexed = status_index and not self.verified
+        indexed = status_index and not self.verified and not self.pole
         status = col(Site.status) if indexed else search_index.unindexed(session, col(Site.status))[0]
         others = [self.links[0].where(col(SiteActivity.site_id) == col(Site.id)).exists()
                   if per_site and self.links and c is self.links[1] else c for c in self.others]
@@ -123,9 +127,9 @@ def conditions_of(session: Session, f: SiteFilter, *, skip_activities: bool = Fa
         links = _activity_links(f, boxes)
         listed = col(Site.id).in_(links)
         return Conditions(f.statuses, where + [listed], [], by_links=True, links=(links, listed), text=text,
-                          verified=bool(f.reserved_verified), departement=bool(f.departement))
+                          verified=bool(f.reserved_verified), departement=bool(f.departement), pole=bool(f.pole))
     return Conditions(f.statuses, where, boxes, text=text, verified=bool(f.reserved_verified),
-                      departement=bool(f.departement), view=f if f.bbox and boxes else None)
+                      departement=bool(f.departement), pole=bool(f.pole), view=f if f.bbox and boxes else None)
 
 
 # A reserved-contract status (the public name of its filter) → its flag and its proof of verification.
