@@ -7,10 +7,11 @@ text, FTS5 entries, one history version per write — to batches of plain column
 ``carto.storage.search_index``. The caller owns the transaction: a batch commits or rolls back whole.
 """
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
 
-from sqlalchemy import JSON, Column, Float, MetaData, Table, bindparam, delete, func, select, update
+from sqlalchemy import JSON, Column, Connection, Float, MetaData, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Session
 
@@ -76,29 +77,72 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
     if not rows:
         return []
     freshness.bump(session)
-    now, labels, ids = utcnow(), taxonomy_module.load(), _new_ids(session, len(rows))
+    now, ids = utcnow(), _new_ids(session.connection(), len(rows))
     vectors = search_index.vectors_in_rows(session)  # PostgreSQL's text vector, a column of the row
-
-    def derived():  # each row completed as it is written: PostgreSQL stores the first ones meanwhile
-        for row, acts, site_id in zip(rows, activities, ids):
-            row["id"] = site_id
-            row["created_at"] = row["updated_at"] = now
-            sites.drop_undeclared_proofs(row)
-            derive_text(row, acts, labels)
-            row.update(site_json.stored(row, acts))
-            yield {**row, "search_vector": search_index.pg_vector(row["search_text"])} if vectors else row
-    insert_rows(session, _SITE_WITH_VECTOR if vectors else SITE, derived())
+    # A generator: PostgreSQL stores the first rows while the next ones are derived (``insert_rows``).
+    insert_rows(session, _SITE_WITH_VECTOR if vectors else SITE, _completed(rows, activities, ids, now, vectors))
     _write_dependents(session, rows, activities, actor, action, [{}] * len(rows), now, new=True)
     cells.change(session, [], [cells.counted(row, acts) for row, acts in zip(rows, activities)])
     return ids
 
 
-def _new_ids(session: Session, n: int) -> list[int]:
+def _completed(rows: list[dict], activities: list[list[str]], ids: list[int], now, vectors: bool) -> Iterator[dict]:
+    """Each new row completed in place (id, times, derived text, stored JSON) as it is read, and
+    yielded as written (with PostgreSQL's text vector when ``vectors``)."""
+    labels = taxonomy_module.load()
+    for row, acts, site_id in zip(rows, activities, ids):
+        row["id"] = site_id
+        row["created_at"] = row["updated_at"] = now
+        sites.drop_undeclared_proofs(row)
+        derive_text(row, acts, labels)
+        row.update(site_json.stored(row, acts))
+        yield {**row, "search_vector": search_index.pg_vector(row["search_text"])} if vectors else row
+
+
+@dataclass
+class Prepared:
+    """A batch of new sites as ``insert_sites`` would write it on PostgreSQL, every value derived
+    and bound ahead of the write (``prepare_inserts``): what is left is sending it (``write_prepared``),
+    which another thread can do while this one prepares the next batch."""
+    ids: list[int]
+    copies: list[tuple[str, list[str], list[tuple]]]  # table, columns, rows: in the order written
+    cells: list[tuple]  # ``cells.deltas``
+
+
+def prepare_inserts(conn: Connection, rows: list[dict], activities: list[list[str]], *, actor: str,
+                    action: str = "create") -> Prepared:
+    """Everything ``insert_sites`` computes for placed rows, on PostgreSQL, without writing: the
+    new ids are taken from the sequence on ``conn`` (any connection: a sequence is not transactional)."""
+    now, ids = utcnow(), _new_ids(conn, len(rows))
+    dialect = conn.dialect
+    copies = [_copy_of(dialect, _SITE_WITH_VECTOR, list(_completed(rows, activities, ids, now, vectors=True))),
+              _copy_of(dialect, SiteActivity.__table__, _link_rows(list(zip(rows, activities)))),
+              ("siteword", list(search_index.WORD_COLUMNS), search_index.word_rows([_text_entry(r) for r in rows])),
+              _copy_of(dialect, SiteVersion.__table__, list(_version_rows(
+                  [(r, acts, {}) for r, acts in zip(rows, activities)], actor, action, now)))]
+    counted = [cells.counted(row, acts) for row, acts in zip(rows, activities)]
+    return Prepared(ids, [copy for copy in copies if copy[2]], cells.deltas([], counted))
+
+
+def write_prepared(session: Session, batch: Prepared) -> None:
+    """Write a prepared batch in the session's transaction (PostgreSQL)."""
+    freshness.bump(session)
+    conn = session.connection()
+    for table, columns, rows in batch.copies:
+        pgcopy.copy_rows(conn, table, columns, rows)
+    cells.upsert(session, batch.cells)
+
+
+def _copy_of(dialect, table: Table, rows: list[dict]) -> tuple[str, list[str], list[tuple]]:
+    keys = list(rows[0]) if rows else []
+    return table.name, keys, list(_bound(dialect, table, keys, rows)) if rows else []
+
+
+def _new_ids(conn: Connection, n: int) -> list[int]:
     """Ids for ``n`` new sites, taken before they are written so that each row is written with its
     own (read back by key, they cost a third of the site rows' insert on SQLite). PostgreSQL: from
     the sequence. SQLite: those it would give them, after the largest, as the transaction holds the
     database's one write lock (``freshness.bump`` took it)."""
-    conn = session.connection()
     if conn.dialect.name == "postgresql":
         return list(conn.exec_driver_sql(
             "SELECT nextval(pg_get_serial_sequence('site', 'id')) FROM generate_series(1, %s)", (n,)).scalars())
@@ -294,18 +338,25 @@ def _text_entry(row: dict) -> dict:
 
 
 def _write_links(session, written: list[tuple[dict, list[str]]]) -> None:
-    """The activity links of rows, with their copies of the site's status and position."""
-    links = [{"site_id": r["id"], "activity": a, "status": r["status"], "lon": r["lon"], "lat": r["lat"]}
-             for r, acts in written for a in acts]
+    links = _link_rows(written)
     if links:
         insert_rows(session, SiteActivity.__table__, links)
 
 
+def _link_rows(written: list[tuple[dict, list[str]]]) -> list[dict]:
+    """The activity links of rows, with their copies of the site's status and position."""
+    return [{"site_id": r["id"], "activity": a, "status": r["status"], "lon": r["lon"], "lat": r["lat"]}
+            for r, acts in written for a in acts]
+
+
 def _write_versions(session, versioned: list[tuple[dict, list[str], dict]], actor, action, now) -> None:
-    insert_rows(session, SiteVersion.__table__, (  # a generator: see ``insert_rows``
-        {"site_id": r["id"], "version": r["version"], "action": action, "actor": actor, "contribution_id": None,
-         "changed_at": now, "changes": diff, "snapshot": sites.snapshot_of(r, acts)}
-        for r, acts, diff in versioned))
+    insert_rows(session, SiteVersion.__table__, _version_rows(versioned, actor, action, now))  # streamed
+
+
+def _version_rows(versioned: list[tuple[dict, list[str], dict]], actor, action, now) -> Iterator[dict]:
+    for r, acts, diff in versioned:
+        yield {"site_id": r["id"], "version": r["version"], "action": action, "actor": actor, "contribution_id": None,
+               "changed_at": now, "changes": diff, "snapshot": sites.snapshot_of(r, acts)}
 
 
 def replace(rows: list[dict], locator: Locator) -> None:

@@ -6,18 +6,17 @@ digest) costs one indexed lookup. Changed rows go through ``reconcile``, which k
 corrections. After a complete run, the source's sites the file no longer lists are flagged
 (``Site.missing_from_source_at``), never deleted.
 """
-import gc
 import time
 from datetime import date
 from collections import Counter
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, tuple_, update
 from sqlmodel import Session
 
 from carto.directory import bulk, reserved_status, sites
+from carto.directory.batch_writer import fewer_collections
 from carto.directory.service import Service
 from carto.storage.db import bulk_connection, session_scope
 from carto.importers import geocoding, interrupted, reconcile
@@ -110,18 +109,6 @@ class Outcome:
 Progress = Callable[[int, int], None]  # called with the rows and the bytes read so far
 
 
-@contextmanager
-def _fewer_collections():
-    """Batches allocate millions of short-lived, acyclic objects: the cyclic garbage collector
-    need not scan the growing heap every few hundred allocations."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-
-
 class Pipeline:
     def __init__(self, service: Service, report: ImportReport, *, actor: str, batch_size: int = BATCH_SIZE):
         self.service, self.report, self.batch_size = service, report, batch_size
@@ -138,7 +125,7 @@ class Pipeline:
         if not self.report.dry_run:
             self.report.run_id = self._open_run(filename)
         try:
-            with _fewer_collections(), bulk_connection(self.service.engine) as self.bind:
+            with fewer_collections(), bulk_connection(self.service.engine) as self.bind:
                 self._feed(items, progress and (lambda: progress(self.report.rows, position())))
                 if not self.report.rows:
                     raise ImportFileError("le fichier ne contient aucune ligne à importer")

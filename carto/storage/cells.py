@@ -93,10 +93,14 @@ def counted(values, activities: Iterable[str]) -> Counted | None:
 def change(session: Session, before: Iterable[Counted | None], after: Iterable[Counted | None]) -> None:
     """Move sites from the cells they were counted in (``before``) to those of their new values
     (``after``), in one upsert; sites counted the same way before and after are not touched."""
+    upsert(session, deltas(before, after))
+
+
+def deltas(before: Iterable[Counted | None], after: Iterable[Counted | None]) -> list[tuple]:
+    """What ``change`` upserts, computed apart from the database (a batch prepared ahead of its write)."""
     old, new = set(filter(None, before)), set(filter(None, after))
     moves = [(site, -1) for site in old - new] + [(site, 1) for site in new - old]
-    if moves:
-        _upsert(session, _sums(moves))
+    return _sums(moves) if moves else []
 
 
 def _sums(moves: list[tuple[Counted, int]]) -> list[tuple]:
@@ -134,7 +138,10 @@ def _sums(moves: list[tuple[Counted, int]]) -> list[tuple]:
     return [(z, keys[k], x, y, bool(e), *v) for (z, k, x, y, e), v in zip(cells, values)]
 
 
-def _upsert(session: Session, rows: list[tuple]) -> None:
+def upsert(session: Session, rows: list[tuple]) -> None:
+    """Add cell deltas (``deltas``) to the kept cells."""
+    if not rows:
+        return
     session.flush()
     conn = session.connection()
     if conn.dialect.name == "postgresql":

@@ -13,8 +13,10 @@ COPY inserts only: an upsert or an update first copies its rows into a temporary
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import count
 
+import psycopg
 from psycopg.types.string import StrDumper
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 _staged = count(1)
 
@@ -30,9 +32,12 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
         # path) see the statement all the same, as they see every other.
         for listener in conn.dispatch.before_cursor_execute:
             listener(conn, cursor, statement, None, None, False)
-        with cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as e:  # as SQLAlchemy raises the driver's errors of every other statement
+            raise DBAPIError.instance(statement, None, e, psycopg.Error, dialect=conn.dialect) from e
 
 
 def stage(conn: Connection, like: str, columns: Sequence[str] | Mapping[str, str], rows: Iterable[tuple]) -> str:

@@ -178,16 +178,24 @@ def _index_vectors(session: Session, entries: list[dict]) -> None:
 def _index_words(session: Session, entries: list[dict], *, new: bool) -> None:
     if not new:
         session.execute(delete(SiteWord).where(col(SiteWord.site_id).in_([e["id"] for e in entries])))
-    # In the order of the table's key: each page of its B-tree is then written once per batch, where
-    # the order of the sites had each word land on a page of its own (40 % of a batch's inserts on SQLite).
-    words = sorted((word, e["sort_name"], e["id"]) for e in entries for word in name_words(e["body"]))
+    words = word_rows(entries)
     if not words:
         return
     conn = session.connection()  # many rows at once: straight to the driver
     if _sqlite(session.get_bind()):
         conn.exec_driver_sql("INSERT INTO siteword (word, sort_name, site_id) VALUES (?, ?, ?)", words)
     else:
-        pgcopy.copy_rows(conn, "siteword", ("word", "sort_name", "site_id"), words)
+        pgcopy.copy_rows(conn, "siteword", WORD_COLUMNS, words)
+
+
+WORD_COLUMNS = ("word", "sort_name", "site_id")
+
+
+def word_rows(entries: list[dict]) -> list[tuple[str, str, int]]:
+    """The ``SiteWord`` rows (``WORD_COLUMNS``) of index entries, in the order of the table's key:
+    each page of its B-tree is then written once per batch, where the order of the sites had each
+    word land on a page of its own (40 % of a batch's inserts on SQLite)."""
+    return sorted((word, e["sort_name"], e["id"]) for e in entries for word in name_words(e["body"]))
 
 
 def _index_fts(session: Session, entries: list[dict], *, new: bool) -> None:
