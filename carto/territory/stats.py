@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carto.storage import search_index
 from carto.storage.models import Commune, Pole, PoleCommune, Site, SiteActivity, SiteStatus, Territory
 from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import fold
@@ -45,14 +46,19 @@ def _territories(session: Session, level: str) -> list[TerritoryCount]:
     return [TerritoryCount(code, name, population or 0) for code, name, population in session.exec(query)]
 
 
-def _site_activities(session: Session, level: str, only: str | None):
-    """(territory code, site id, activity) of every published site (of territory ``only`` if given)."""
+def _combinations(session: Session, level: str, only: str | None):
+    """(territory code, combination of activities, published sites) of every territory of ``level``
+    (``only``: of that one), sites without any activity left out: a few rows per territory, counted
+    in SQL (the sites' activities read one by one into Python cost 0.3 s at 100,000 sites)."""
     key = PoleCommune.pole_id if level == "pole" else _SITE_KEY[level]
-    query = select(key, Site.id, SiteActivity.activity)
+    query = select(key, Site.activity_slugs, func.count())
+    status = col(Site.status)
     if level == "pole":
         query = query.select_from(PoleCommune).join(Site, col(Site.commune_code) == PoleCommune.commune_code)
-    query = query.join(SiteActivity, col(SiteActivity.site_id) == Site.id).where(Site.status == SiteStatus.published)
-    return session.exec(query.where(key == only) if only else query)
+        # From the pôles' communes: SQLite, without statistics, read every site through the status index.
+        status = search_index.unindexed(session, status)[0]
+    query = query.where(status == SiteStatus.published, Site.activity_slugs != "")
+    return session.exec((query.where(key == only) if only else query).group_by(key, Site.activity_slugs))
 
 
 def territory_stats(session: Session, taxonomy: Taxonomy, level: str, activities: frozenset[str] = frozenset(),
@@ -63,22 +69,17 @@ def territory_stats(session: Session, taxonomy: Taxonomy, level: str, activities
         raise ValueError(f"niveau inconnu : « {level} » (valeurs : {', '.join(LEVELS)})")
     rows = {t.code: t for t in _territories(session, level) if only in (None, t.code)}
     domain_of = {slug: a.domain for slug, a in taxonomy.activities.items()}
-    selected: dict[str, set[int]] = {}
-    domains: dict[tuple[str, str], set[int]] = {}
-    by_activity: dict[tuple[str, str], set[int]] = {}
-    for code, site_id, activity in _site_activities(session, level, only):
-        if code not in rows:
+    for code, combination, sites in _combinations(session, level, only):
+        row = rows.get(code)
+        if row is None:
             continue
-        if not activities or activity in activities:
-            selected.setdefault(code, set()).add(site_id)
-        domains.setdefault((code, domain_of.get(activity, "")), set()).add(site_id)
-        by_activity.setdefault((code, activity), set()).add(site_id)
-    for (code, domain), ids in domains.items():
-        rows[code].by_domain[domain] = len(ids)
-    for (code, activity), ids in by_activity.items():
-        rows[code].by_activity[activity] = len(ids)
-    for code, ids in selected.items():
-        rows[code].sites = len(ids)
+        held = combination.split(",")
+        if not activities or activities.intersection(held):
+            row.sites += sites
+        for domain in {domain_of.get(activity, "") for activity in held}:
+            row.by_domain[domain] = row.by_domain.get(domain, 0) + sites
+        for activity in held:
+            row.by_activity[activity] = row.by_activity.get(activity, 0) + sites
     return sorted(rows.values(), key=lambda t: fold(t.name))
 
 
