@@ -68,6 +68,12 @@ READS = [
     ("supplier search, verified SIAE (département 35)",
      "/api/sourcing?zone=departement:35&reserved=siae&reserved_verified=true&limit=100"),
     ("OGC items (town, limit 100)", f"/ogc/collections/sites/items?bbox={TOWN}&limit=100"),
+    ("supplier search, whole directory (vélo)", "/api/sourcing?activity=velo&limit=100"),
+    ("supplier search of a pôle", "/api/sourcing?zone=pole:adesk&limit=100"),
+    ("supplier search page (EPCI)", "/sourcing?zone=epci:243500139"),
+    ("map, ESS structures of an EPCI (compact)", "/api/sites?epci=243500139&ess=true&format=compact&limit=1000"),
+    ("map, a pôle's clusters (zoom 8)", f"/api/sites/clusters?bbox={screen(8)}&zoom=8&pole=adesk&ess=true"),
+    ("territory statistics (EPCI)", "/api/stats/epci"),
 ]
 
 
