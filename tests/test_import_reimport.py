@@ -106,6 +106,11 @@ def test_rows_gone_from_the_source_are_flagged_for_moderators_not_deleted(servic
     with service.session() as session:
         assert count(session, "site") == 7
         assert [s.source_key for s in conflicts.missing_sites(session, "lvao")] == [ALRE, FRANKLIN]
+        flagged = {s.source_key: s.missing_from_source_at for s in conflicts.missing_sites(session, "lvao")}
+    again = import_lvao(service, tmp_path / "fewer.csv")  # still gone: flagged already, not again
+    assert (again.missing, again.unchanged) == (0, 5)
+    with service.session() as session:
+        assert {s.source_key: s.missing_from_source_at for s in conflicts.missing_sites(session, "lvao")} == flagged
     back = import_lvao(service)
     assert (back.reappeared, back.missing) == (2, 0)
     with service.session() as session:
