@@ -5,6 +5,8 @@ from carto.core.textnorm import fold
 
 TRUE_WORDS = {"1", "true", "vrai", "oui", "yes", "x", "o"}
 _SPACES = re.compile(r"\s+")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_CODE_SEPARATORS = re.compile(r"[\s.]")
 
 
 def text(value) -> str:
@@ -50,14 +52,14 @@ def truthy(value) -> bool:
 def website(value) -> str | None:
     """Sources often drop the scheme ("www.exemple.fr"): assume https."""
     url = text(value)
-    if url and not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.IGNORECASE):
+    if url and not _SCHEME.match(url):
         url = "https://" + url
     return url or None
 
 
 def digits(value, width: int) -> str | None:
     """A code made of digits (SIRET, postcode) whose leading zeros a spreadsheet may have dropped."""
-    code = re.sub(r"[\s.]", "", text(value))
+    code = _CODE_SEPARATORS.sub("", text(value))
     if code.isdigit() and len(code) < width:
         code = code.zfill(width)
     return code or None
