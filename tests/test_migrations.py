@@ -124,7 +124,7 @@ def test_an_old_database_is_upgraded_with_its_data_intact(engine, empty_database
         assert (rennes.name, rennes.dep_code, rennes.postcodes) == ("Rennes", "35", "35000,35200,35700")
         assert (pole.name, pole.dep_codes) == ("Réso solidaire", "35")
         [row] = session.exec(select(*site_json.FEATURE_COLUMNS).where(Site.id == site_id)).all()
-        assert row.feature_json == site_json.stored(old, ["velo"])["feature_json"]  # as the write path stores it
+        assert row.feature_json == site_json.stored(old, ["velo"])["feature_json"].encode()  # as the write path stores it
         properties = json.loads(service.pieces.feature(row))["properties"]
         assert properties["nom"] == old.name
         # A ticked SIAE of old is a declared status, never a verified one (0026).

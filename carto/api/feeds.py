@@ -44,9 +44,9 @@ def list_changes(request: Request, service: ServiceDep, session: SessionDep,
     return Response(site_json.document(members, "changes", items), media_type="application/json")
 
 
-def _change_json(change: changes.Change) -> str:
-    head = f'{{"cursor":{change.cursor},"id":{change.site_id},"action":"{change.action}"'
-    return head + (f',"feature":{change.feature}}}' if change.feature else "}")
+def _change_json(change: changes.Change) -> bytes:
+    head = b'{"cursor":%d,"id":%d,"action":"%s"' % (change.cursor, change.site_id, change.action.encode())
+    return head + (b',"feature":%s}' % change.feature if change.feature else b"}")
 
 
 @router.get("/elements.json", summary="Sites publiés au format de GoGoCarto (source d'import pour Carteco)")

@@ -27,7 +27,7 @@ def _serve(request: Request, path: str, call: Callable[[ogc.Request], ogc.Respon
     if answer.format == "html":
         document = answer.document
         if answer.features is not None:
-            document = document | {"features": pydantic_core.from_json(f"[{answer.features}]")}
+            document = document | {"features": pydantic_core.from_json(b"[%s]" % answer.features)}
         return _page(request, answer.template, {"doc": document, **answer.context})
     if answer.features is not None:
         return Response(site_json.document(answer.document, "features", [answer.features]),

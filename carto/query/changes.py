@@ -24,7 +24,7 @@ class Change:
     cursor: int  # the write this entry stands for; resume after it
     site_id: int
     action: str  # created | updated | unpublished
-    feature: str | None  # the published site's GeoJSON Feature (JSON text); None for a tombstone
+    feature: bytes | None  # the published site's GeoJSON Feature (JSON, UTF-8); None for a tombstone
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def _window(session: Session, cursor: int, site_ids: list[int]) -> dict[int, lis
     return window
 
 
-def _published_features(session: Session, pieces: site_json.Pieces, site_ids: list[int]) -> dict[int, str]:
+def _published_features(session: Session, pieces: site_json.Pieces, site_ids: list[int]) -> dict[int, bytes]:
     query = select(*site_json.FEATURE_COLUMNS).where(Site.id.in_(site_ids), Site.status == SiteStatus.published)
     return {row[0]: pieces.feature(row) for row in session.connection().execute(query)}
 

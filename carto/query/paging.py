@@ -87,4 +87,5 @@ def find(session: Session, f: SiteFilter, limit: int, offset: int = 0, cursor: C
     if len(ranked) <= limit:
         return page, None
     tier, last = ranked[limit - 1]
-    return page, Cursor(after=(last.sort_name, last.id), tier=tier)
+    name = last.sort_name  # UTF-8 bytes in a page's columns (site_json.Utf8)
+    return page, Cursor(after=(name.decode() if isinstance(name, bytes) else name, last.id), tier=tier)
