@@ -5,9 +5,9 @@
 The page is the one ``scale.py`` compares with pygeoapi: ``/api/sites?bbox=…&limit=500`` (GeoJSON)
 over the same five town views (417–479 sites at 1,000,000). Printed, in ms of CPU per page (medians
 of ``--rounds`` rounds): the data version read in a new session (what ``carto.api.http_cache`` does
-first), the page's read (``paging.find``: its conditions, its statement found by shape or built,
-compiled from SQLAlchemy's cache and run), the same statement run again by SQLAlchemy, then by psycopg alone, the
-assembly of the page's JSON and its gzip. The rest of a request's CPU, measured by ``scale.py`` from
+first), the page's read (``paging.find``: its conditions, its statement found by shape, run by psycopg
+with binary rows), the same SQL run by psycopg alone with binary rows then with text rows (decoded),
+the assembly of the page's JSON and its gzip. The rest of a request's CPU, measured by ``scale.py`` from
 ``/proc``, is the web stack (uvicorn, the ASGI layers, FastAPI, the thread pool).
 """
 import argparse
@@ -18,11 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from psycopg.types.string import ByteaBinaryLoader  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
 from carto.api import compression  # noqa: E402
 from carto.core.settings import Settings  # noqa: E402
 from carto.directory import site_json  # noqa: E402
 from carto.directory.service import Service  # noqa: E402
-from carto.query import paging, params, search  # noqa: E402
+from carto.query import paging, params  # noqa: E402
 from carto.storage import freshness  # noqa: E402
 
 CITIES = [(-1.6778, 48.1173), (4.8357, 45.7640), (2.3522, 48.8566), (-0.5792, 44.8378), (3.0573, 50.6292)]
@@ -73,24 +76,26 @@ def main() -> None:
     with service.session() as session:
         freshness.answering_for_current(session)
         filters = [params.site_filter(service, session, {"bbox": b}) for b in boxes]
-        pages, statements = [], []
-        real_rows = search.rows
-        # The statements run, with their values (a page's statement is built once per shape, see search)
-        search.rows = lambda s, query, values=None: statements.append((query, values)) or real_rows(s, query, values)
-        try:
-            for f in filters:
-                pages.append(paging.find(session, f, 500, columns=site_json.FEATURE_COLUMNS)[0])
-        finally:
-            search.rows = real_rows
-        conn = session.connection()
-        driver = conn.connection.driver_connection
-        expanded = [q.compile(dialect=conn.dialect).construct_expanded_state(values) for q, values in statements]
-        raw = [(e.statement, {k: getattr(v, "value", v) for k, v in e.parameters.items()}) for e in expanded]
+        statements = []  # the page statements run, with their values, as the driver gets them
 
-        def by_psycopg(i):
-            with driver.cursor() as cursor:
-                cursor.execute(*raw[i % len(raw)])
-                cursor.fetchall()
+        def keep(conn, cursor, statement, parameters, context, executemany):
+            if "FROM site" in statement and "ORDER BY" in statement:
+                statements.append((statement, parameters))
+        event.listen(service.engine, "before_cursor_execute", keep)
+        try:
+            pages = [paging.find(session, f, 500, columns=site_json.FEATURE_COLUMNS)[0] for f in filters]
+        finally:
+            event.remove(service.engine, "before_cursor_execute", keep)
+        driver = session.connection().connection.driver_connection
+
+        def by_psycopg(binary: bool):
+            def run(i):
+                with driver.cursor() as cursor:
+                    if binary:
+                        cursor.adapters.register_loader("text", ByteaBinaryLoader)
+                    cursor.execute(*statements[i % len(statements)], binary=binary)
+                    cursor.fetchall()
+            return run
 
         def assembly(i):
             page = pages[i % len(pages)]
@@ -100,12 +105,11 @@ def main() -> None:
         bodies = [assembly(i) for i in range(len(pages))]
         figures = {
             "data version, in a new session (ping, BEGIN, SELECT, ROLLBACK)": measure(version),
-            "page read: paging.find (its statement found by shape, run by SQLAlchemy)":
+            "page read: paging.find (its statement found by shape, run by psycopg)":
                 measure(lambda i: paging.find(session, filters[i % len(filters)], 500, columns=site_json.FEATURE_COLUMNS)),
-            "  the same statements run again by SQLAlchemy":
-                measure(lambda i: search.rows(session, *statements[i % len(statements)])),
-            "  the same SQL run by psycopg alone": measure(by_psycopg),
-            "JSON of the page (stored features joined)": measure(assembly),
+            "  the same SQL by psycopg, binary rows (text as bytes), as paging.find": measure(by_psycopg(True)),
+            "  the same SQL by psycopg, text rows (decoded to str)": measure(by_psycopg(False)),
+            "JSON of the page (stored features joined, bytes)": measure(assembly),
             "gzip (ISA-L, level 1)": measure(lambda i: compression.gzip(bodies[i % len(bodies)])),
         }
     sites = [len(p.sites) for p in pages]

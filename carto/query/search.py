@@ -6,6 +6,7 @@ from sqlalchemy import Float, Integer, and_, bindparam, func, or_, true, tuple_
 from sqlmodel import Session, col, select
 
 from carto.core.taxonomy import Taxonomy
+from carto.directory import site_json
 from carto.storage import freshness, search_index
 from carto.storage.models import RESERVED_VERIFICATIONS, PoleCommune, Site, SiteActivity, SiteStatus, SiteWord
 
@@ -277,20 +278,66 @@ def _in_name_order(session: Session, tier: Conditions, total: int | None, rows: 
         return read(_name_order_statement(session, tier, plan, columns, bool(start)), values)
     shape = (search_index.box_index_hides(session), columns, tier.statuses, tier.verified, len(tier.boxes), plan,
              bool(start))
-    statement = _shapes.get(shape)
-    if statement is None:
+    built = _shapes.get(shape)
+    if built is None:
         if len(_shapes) >= MAX_SHAPES:
             _shapes.clear()
-        statement = _shapes[shape] = _name_order_statement(session, tier, plan, columns, bool(start))
-    return read(statement, values)
+        statement = _name_order_statement(session, tier, plan, columns, bool(start))
+        built = _shapes[shape] = _Shape(statement, _for_driver(session, statement, columns, values))
+    if built.driver is not None:
+        return built.driver.rows(session, values)
+    return read(built.statement, values)
 
 
 # The statements of a page in name order whose conditions are statuses and boxes only (every map and
 # OGC page of a view), built once per shape and run with each request's values: building one anew
 # (its SQL expressions, then SQLAlchemy's cache key to find its compiled form) cost ~0.5 ms of CPU,
 # a tenth of a town page's in the server. A few dozen shapes at most; bounded all the same.
-_shapes: dict[tuple, object] = {}
+@dataclass(frozen=True)
+class _Shape:
+    statement: object
+    driver: "_DriverStatement | None"  # PostgreSQL, a page's columns: the same SQL run by psycopg alone
+
+
+_shapes: dict[tuple, _Shape] = {}
 MAX_SHAPES = 256
+
+
+@dataclass(frozen=True)
+class _DriverStatement:
+    """A shape's statement as SQLAlchemy compiled it for psycopg, run by psycopg alone with binary rows,
+    their text as bytes: a page's columns (``site_json.MARKER_COLUMNS``, ``FEATURE_COLUMNS``) are read as
+    UTF-8 bytes anyway (``site_json.Utf8``). At 1,000,000 sites, for a town's ~450 features, SQLAlchemy's
+    execution and rows cost ~0.3 ms of CPU more than psycopg's, and text rows decoded ~0.1 ms more."""
+    sql: str
+    fixed: dict  # the values the statement holds itself (its statuses), with the names it gave them
+
+    def rows(self, session: Session, values: dict) -> list:
+        from psycopg.rows import namedtuple_row  # PostgreSQL's driver: installed with the server mode only
+        from psycopg.types.string import ByteaBinaryLoader
+        conn = session.connection()
+        parameters = self.fixed | values
+        with conn.connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
+            cursor.adapters.register_loader("text", ByteaBinaryLoader)  # a binary text column: its bytes
+            # SQLAlchemy's listeners (an audit, the tests' plans) see the statement all the same.
+            for listener in conn.dispatch.before_cursor_execute:
+                listener(conn, cursor, self.sql, parameters, None, False)
+            return cursor.execute(self.sql, parameters, binary=True).fetchall()
+
+
+def _for_driver(session: Session, statement, columns: tuple, values: dict) -> _DriverStatement | None:
+    """``statement`` (of ``columns``, run first with ``values``) for psycopg alone: PostgreSQL, a page's columns."""
+    if not any(columns is page for page in site_json.PAGE_COLUMNS) or search_index.box_index_hides(session):
+        return None  # SQLite stays with SQLAlchemy: the machine's share of PostgreSQL's pages is what this saves
+    compiled = statement.compile(dialect=session.get_bind().dialect)
+    # The statuses' list is expanded in the SQL (the same for every request of the shape), and their
+    # values converted as SQLAlchemy sends them; the request's values fill the other parameters.
+    expanded = compiled.construct_expanded_state(values)
+    convert = expanded.processors
+    fixed = {k: convert[k](v) if k in convert else v for k, v in expanded.parameters.items() if k not in values}
+    return _DriverStatement(expanded.statement, fixed)
+
+
 _SIDES = ("west", "south", "east", "north")
 
 
