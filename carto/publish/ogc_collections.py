@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from carto.core import licences
 from carto.core.licences import Licence
-from carto.storage import source_licences
+from carto.storage import freshness, source_licences
 
 import pydantic_core
 import shapely
@@ -108,7 +108,7 @@ class Sites(Collection):
     def licences(self, session):
         # Share-alike licences bind the collection as a whole; each site states its own (item_licences).
         # Every page of items names them: read once per data version (recording one moves it).
-        return search.per_version(session, ("licences of the sites",),
+        return freshness.per_version(session, ("licences of the sites",),
                                   lambda: licences.of_file(source_licences.recorded(session)))
 
     def item_licences(self, session, feature):

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from carto.query import search
 from carto.query.search import Box, SiteFilter
-from carto.storage import search_index
+from carto.storage import freshness, search_index
 from carto.storage.cells import ALL, LEVELS, MAX_ZOOM, cell_size
 from carto.storage.models import Site, SiteCell, SiteStatus
 
@@ -65,7 +65,7 @@ def combinations(session: Session, activities: set[str]) -> list[str]:
 
 def _combinations(session: Session) -> list[str]:
     """Every combination of activities of published sites (a few dozen), listed by the cells of zoom 0."""
-    return search.per_version(session, ("cell combinations",), lambda: list(session.exec(
+    return freshness.per_version(session, ("cell combinations",), lambda: list(session.exec(
         select(SiteCell.activities).distinct().where(SiteCell.zoom == 0, SiteCell.activities != ALL))))
 
 

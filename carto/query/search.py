@@ -166,7 +166,7 @@ def _activity_links(f: SiteFilter, boxes: list[Box]):
 def extent(session: Session, statuses: tuple[SiteStatus, ...] = (SiteStatus.published,)) -> Box | None:
     """West, south, east, north of the sites of these statuses; None without any. Kept for the data
     version: the latitudes have no index of their own (see ``Site``), so they are read in full."""
-    return per_version(session, ("extent", statuses), lambda: _extent(session, statuses))
+    return freshness.per_version(session, ("extent", statuses), lambda: _extent(session, statuses))
 
 
 def _extent(session: Session, statuses: tuple[SiteStatus, ...]) -> Box | None:
@@ -486,7 +486,7 @@ def _count_of(session: Session, f: SiteFilter, matching: Conditions) -> tuple[in
     from carto.query import cells  # it reads conditions from this module
     where = matching.clauses(session)
     if len(where) <= 1:
-        return per_version(session, ("count", f.statuses), lambda: _count(session, where)), True
+        return freshness.per_version(session, ("count", f.statuses), lambda: _count(session, where)), True
     if f.bbox and cells.usable(f):
         return cells.view_total(session, f), True
     if f.q and _small_view(session, matching):  # its few sites counted at once, no walk of names first
@@ -582,9 +582,6 @@ def _count(session: Session, where: list, limit: int | None = None) -> int:
     return session.connection().execute(select(func.count()).select_from(matches.subquery())).scalar_one()
 
 
-_known: dict[tuple, tuple[str, object]] = {}  # (database, question) → (data version, answer)
-
-
 def per_session(session: Session, question: tuple, compute):
     """The answer to a question asked again in one session (a request: a page's total and its counts
     per activity walk the same names) at the same data version."""
@@ -600,17 +597,6 @@ def _word_forms(session: Session, prefix: str) -> list[str] | None:
                        lambda: search_index.name_word_forms(session, prefix, MAX_WORD_FORMS))
 
 
-def per_version(session: Session, question: tuple, compute):
-    """The answer to a question about all sites, computed once per data version (``carto.storage.freshness``):
-    only a write changes it, and a write moves the version."""
-    key = (str(session.get_bind().url), *question)
-    version = freshness.data_version(session)
-    known = _known.get(key)
-    if known is None or known[0] != version:
-        known = _known[key] = (version, compute())
-    return known[1]
-
-
 # Walking the name index in order and testing each site's position on the way costs about a twelfth
 # of fetching a matching site to sort it (SQLite, 100,000 sites: 0.3 ms against 60 ms for the first
 # 500 names of a region-wide box; 0.7 ms against 8 ms in a city).
@@ -622,7 +608,7 @@ def walk_is_cheaper(session: Session, total: float, rows: int, among: int | None
     a name index (about ``rows × sites / total`` entries) than by sorting the ``total`` sites. ``among``:
     the sites of the index walked (a département's, ``ix_site_departement``); else every site."""
     # An upper bound of the number of sites, read from the end of the key.
-    sites = among if among is not None else per_version(
+    sites = among if among is not None else freshness.per_version(
         session, ("max id",), lambda: session.exec(select(func.max(Site.id))).one() or 0)
     return total > rows and rows * sites < total * total * NAME_WALK_ADVANTAGE
 
@@ -692,7 +678,7 @@ def empty_domains(session: Session, taxonomy: Taxonomy) -> frozenset[str]:
         query = (select(SiteActivity.site_id).where(col(SiteActivity.activity).in_(slugs),
                                                     SiteActivity.status == SiteStatus.published).limit(1))
         return session.exec(query).first() is not None
-    return per_version(session, ("empty domains", domains),
+    return freshness.per_version(session, ("empty domains", domains),
                        lambda: frozenset(slug for slug, slugs in domains if not has_sites(slugs)))
 
 

@@ -22,7 +22,7 @@ from carto.directory.service import Service
 from carto.storage.models import LEGAL_FORM_LABELS, Commune, LegalForm, Pole, Site, SiteActivity, Territory
 from carto.query.search import EARTH_RADIUS_KM, SiteFilter
 from carto.territory.territory_names import WORDS
-from carto.storage import search_index
+from carto.storage import freshness, search_index
 from carto.storage.db import french_order, is_sqlite
 from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import fold, words
@@ -398,7 +398,7 @@ def available_labels(session: Session) -> list[str]:
     """Networks and labels found on published sites (the choices of the label filter), read once per
     data version: no index holds them, and their lists are read from every published site (1.5 s at
     1,000,000 sites on PostGIS) for a form every buyer opens."""
-    return search.per_version(session, ("labels",), lambda: _labels(session))
+    return freshness.per_version(session, ("labels",), lambda: _labels(session))
 
 
 def _labels(session: Session) -> list[str]:

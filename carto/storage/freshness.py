@@ -98,3 +98,17 @@ def answering_for_current(session: Session) -> str:
     session.info[_ANSWERING_FOR] = version = _version_text(epoch, data)
     session.info[_GEOGRAPHY] = geography
     return version
+
+
+_known: dict[tuple, tuple[str, object]] = {}  # (database, question) → (data version, answer)
+
+
+def per_version(session: Session, question: tuple, compute):
+    """The answer to a question about all sites, computed once per data version: only a write changes
+    it, and a write moves the version."""
+    key = (str(session.get_bind().url), *question)
+    version = data_version(session)
+    known = _known.get(key)
+    if known is None or known[0] != version:
+        known = _known[key] = (version, compute())
+    return known[1]
