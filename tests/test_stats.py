@@ -65,6 +65,18 @@ def test_a_site_counts_in_every_pole_covering_its_commune_but_once_in_the_region
     assert stats.region_total(three_sites) == 3
 
 
+def test_the_counts_follow_every_write(service, three_sites):
+    """Counted once per data version: a site published or withdrawn moves them."""
+    def ille() -> tuple[int, int]:
+        return (by_code(stats.territory_stats(three_sites, service.taxonomy, "departement"))["35"].sites,
+                stats.region_total(three_sites))
+    assert ille() == (2, 3)
+    added = add(service, three_sites, "Vélo Saint-Malo", (-2.0026, 48.6493), ["velo"])
+    assert ille() == (3, 4)
+    sites.set_status(three_sites, added, SiteStatus.pending, actor="test")
+    assert ille() == (2, 3)
+
+
 def test_class_breaks_split_territories_in_classes_of_about_the_same_size():
     values = [0, 0, 0, 1, 2, 3, 4, 5, 6, 7]
     breaks = stats.class_breaks(values)

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from carto.storage import search_index
-from carto.storage.models import Commune, Pole, PoleCommune, Site, SiteActivity, SiteStatus, Territory
+from carto.storage import freshness, search_index
+from carto.storage.models import Commune, Pole, PoleCommune, Site, SiteStatus, Territory
 from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import fold
 from carto.territory.territory_names import WORDS
@@ -58,7 +58,7 @@ def _combinations(session: Session, level: str, only: str | None):
         # From the pôles' communes: SQLite, without statistics, read every site through the status index.
         status = search_index.unindexed(session, status)[0]
     query = query.where(status == SiteStatus.published, Site.activity_slugs != "")
-    return session.exec((query.where(key == only) if only else query).group_by(key, Site.activity_slugs))
+    return session.exec((query.where(key == only) if only else query).group_by(key, Site.activity_slugs)).all()
 
 
 def territory_stats(session: Session, taxonomy: Taxonomy, level: str, activities: frozenset[str] = frozenset(),
@@ -69,12 +69,16 @@ def territory_stats(session: Session, taxonomy: Taxonomy, level: str, activities
         raise ValueError(f"niveau inconnu : « {level} » (valeurs : {', '.join(LEVELS)})")
     rows = {t.code: t for t in _territories(session, level) if only in (None, t.code)}
     domain_of = {slug: a.domain for slug, a in taxonomy.activities.items()}
-    for code, combination, sites in _combinations(session, level, only):
+    # Kept for the data version: each is a pass over the published sites (a whole level's grouped
+    # 136 ms of CPU at 100,000 sites on SQLite), for a page every visitor of the statistics opens.
+    combinations = freshness.per_version(session, ("territory combinations", level, only),
+                                         lambda: _combinations(session, level, only))
+    for code, combination, sites in combinations:
         row = rows.get(code)
         if row is None:
             continue
         held = combination.split(",")
-        if not activities or activities.intersection(held):
+        if _selected(activities, held):
             row.sites += sites
         for domain in {domain_of.get(activity, "") for activity in held}:
             row.by_domain[domain] = row.by_domain.get(domain, 0) + sites
@@ -109,8 +113,12 @@ def class_of(value: float | None, breaks: list[float]) -> int | None:
 
 def region_total(session: Session, activities: frozenset[str] = frozenset()) -> int:
     """Published sites of the selection in the whole region (a site in two pôles counts once)."""
-    query = (select(func.count(func.distinct(Site.id))).join(SiteActivity, col(SiteActivity.site_id) == Site.id)
-             .where(Site.status == SiteStatus.published))
-    if activities:
-        query = query.where(col(SiteActivity.activity).in_(activities))
-    return session.exec(query).one()
+    combinations = freshness.per_version(session, ("region combinations",), lambda: session.exec(
+        select(Site.activity_slugs, func.count()).where(Site.status == SiteStatus.published, Site.activity_slugs != "")
+        .group_by(Site.activity_slugs)).all())
+    return sum(sites for combination, sites in combinations if _selected(activities, combination.split(",")))
+
+
+def _selected(activities: frozenset[str], held: list[str]) -> bool:
+    """Whether a site of the activities ``held`` counts in a selection of ``activities`` (none: all)."""
+    return not activities or not activities.isdisjoint(held)

@@ -5,6 +5,7 @@ control); ``web/static/js/map.js`` fills the cluster with the sites of the curre
 the pôle areas. A site's page carries a small map of its own (``site_detail_map``).
 """
 import base64
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -118,9 +119,11 @@ class RenderedMap:
     own_basemap_first: bool = False  # map.js starts on our own basemap (carto.views.basemap)
 
 
+@functools.lru_cache(maxsize=2048)  # the region's communes and territories: outlines change with a geography only
 def display_geometry(geometry: str, tolerance: float = 0.002) -> str:
     """A lighter outline for display (~200 m, coordinates to ~10 m): the page carries 19 pôle
-    areas, not 1,202 communes."""
+    areas, not 1,202 communes. Kept by outline: simplifying a level's outlines took half of the
+    CPU of the territories page, for every visitor."""
     simple = shapely.simplify(shapely.from_geojson(geometry), tolerance, preserve_topology=True)
     return shapely.to_geojson(shapely.set_precision(simple, 1e-4))
 
