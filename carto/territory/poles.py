@@ -163,9 +163,10 @@ def summaries(session: Session, links: list[PoleCommune] | None = None,
     """Every pôle by name, with its communes, population and published sites (the /poles index)."""
     links = session.exec(select(PoleCommune)).all() if links is None else links
     communes = {c.code: c for c in session.exec(select(Commune))} if communes is None else communes
-    site_counts = dict(session.exec(
+    # Kept for the data version: a pass over the published sites (117 ms at 100,000 on SQLite).
+    site_counts = freshness.per_version(session, ("sites per commune",), lambda: dict(session.exec(
         select(Site.commune_code, func.count()).where(Site.status == SiteStatus.published)
-        .group_by(Site.commune_code)).all())
+        .group_by(Site.commune_code)).all()))
     found = []
     for pole in session.exec(select(Pole).order_by(Pole.name)):
         codes = [l.commune_code for l in links if l.pole_id == pole.id]
