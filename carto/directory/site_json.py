@@ -26,6 +26,8 @@ from operator import attrgetter, itemgetter
 
 import pydantic_core
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Text, TypeDecorator
 from sqlmodel import Session, select
 
@@ -38,14 +40,35 @@ COLUMNS = ("activity_slugs", "marker_json", "feature_json")
 
 
 class Utf8(TypeDecorator):
-    """A text column read as its UTF-8 bytes. PostgreSQL's driver hands them over as such when a page's
-    statement asks for binary rows (``carto.query.search``); a driver that decoded them (SQLite, any
-    other statement) has them encoded back here, so that every reader gets the same row."""
+    """A text column read as its UTF-8 bytes. SQLite reads it as a blob (``CAST``: the same bytes);
+    PostgreSQL's driver hands them over as such when a page's statement asks for binary rows
+    (``carto.query.search``), and text decoded by it (any other statement) is encoded back here."""
     impl = Text
     cache_ok = True
 
-    def process_result_value(self, value, dialect):
-        return value.encode() if isinstance(value, str) else value
+    def column_expression(self, column):
+        return _AsBytes(column)
+
+    def result_processor(self, dialect, coltype):
+        if dialect.name == "sqlite":
+            return None  # bytes already: a call per value cost more than the page's encoding
+        return lambda value: value.encode() if isinstance(value, str) else value
+
+
+class _AsBytes(FunctionElement):
+    """A text column as ``Utf8`` reads it: on SQLite a blob of its bytes, elsewhere the text itself."""
+    inherit_cache = True
+    type = Utf8()  # the rows' values go through its result processor
+
+
+@compiles(_AsBytes)
+def _as_text(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_AsBytes, "sqlite")
+def _as_blob(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} AS BLOB)"
 
 
 def _as_utf8(column):
