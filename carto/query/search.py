@@ -326,9 +326,10 @@ class _DriverStatement:
 
 
 def _for_driver(session: Session, statement, columns: tuple, values: dict) -> _DriverStatement | None:
-    """``statement`` (of ``columns``, run first with ``values``) for psycopg alone: PostgreSQL, a page's columns."""
-    if not any(columns is page for page in site_json.PAGE_COLUMNS) or search_index.box_index_hides(session):
-        return None  # SQLite stays with SQLAlchemy: the machine's share of PostgreSQL's pages is what this saves
+    """``statement`` (of ``columns``, run first with ``values``) for psycopg alone: a page's columns on
+    PostgreSQL. SQLite (blobs, see ``site_json.Utf8``) and other columns stay with SQLAlchemy."""
+    if not any(columns is page for page in site_json.PAGE_COLUMNS) or session.get_bind().dialect.driver != "psycopg":
+        return None
     compiled = statement.compile(dialect=session.get_bind().dialect)
     # The statuses' list is expanded in the SQL (the same for every request of the shape), and their
     # values converted as SQLAlchemy sends them; the request's values fill the other parameters.
