@@ -46,19 +46,28 @@ def _territories(session: Session, level: str) -> list[TerritoryCount]:
     return [TerritoryCount(code, name, population or 0) for code, name, population in session.exec(query)]
 
 
-def _combinations(session: Session, level: str, only: str | None):
+def _combinations(session: Session, level: str | None, only: str | None = None) -> list[tuple]:
     """(territory code, combination of activities, published sites) of every territory of ``level``
-    (``only``: of that one), sites without any activity left out: a few rows per territory, counted
-    in SQL (the sites' activities read one by one into Python cost 0.3 s at 100,000 sites)."""
-    key = PoleCommune.pole_id if level == "pole" else _SITE_KEY[level]
-    query = select(key, Site.activity_slugs, func.count())
+    (``only``: of that one; None: the whole region, its code None), sites without any activity left
+    out: a few rows per territory, counted in SQL (the sites' activities read one by one into Python
+    cost 0.3 s at 100,000 sites), and kept for the data version: each is a pass over the published
+    sites (a whole level's 136 ms of CPU at 100,000 sites on SQLite), for a page every visitor of the
+    statistics opens."""
+    return freshness.per_version(session, ("territory combinations", level, only),
+                                 lambda: _counted(session, level, only))
+
+
+def _counted(session: Session, level: str | None, only: str | None) -> list[tuple]:
+    keys = () if level is None else (PoleCommune.pole_id if level == "pole" else _SITE_KEY[level],)
+    query = select(*keys, Site.activity_slugs, func.count())
     status = col(Site.status)
     if level == "pole":
         query = query.select_from(PoleCommune).join(Site, col(Site.commune_code) == PoleCommune.commune_code)
         # From the pôles' communes: SQLite, without statistics, read every site through the status index.
         status = search_index.unindexed(session, status)[0]
     query = query.where(status == SiteStatus.published, Site.activity_slugs != "")
-    return session.exec((query.where(key == only) if only else query).group_by(key, Site.activity_slugs)).all()
+    rows = session.exec((query.where(keys[0] == only) if only else query).group_by(*keys, Site.activity_slugs)).all()
+    return [tuple(row) for row in rows] if keys else [(None, *row) for row in rows]
 
 
 def territory_stats(session: Session, taxonomy: Taxonomy, level: str, activities: frozenset[str] = frozenset(),
@@ -69,11 +78,7 @@ def territory_stats(session: Session, taxonomy: Taxonomy, level: str, activities
         raise ValueError(f"niveau inconnu : « {level} » (valeurs : {', '.join(LEVELS)})")
     rows = {t.code: t for t in _territories(session, level) if only in (None, t.code)}
     domain_of = {slug: a.domain for slug, a in taxonomy.activities.items()}
-    # Kept for the data version: each is a pass over the published sites (a whole level's grouped
-    # 136 ms of CPU at 100,000 sites on SQLite), for a page every visitor of the statistics opens.
-    combinations = freshness.per_version(session, ("territory combinations", level, only),
-                                         lambda: _combinations(session, level, only))
-    for code, combination, sites in combinations:
+    for code, combination, sites in _combinations(session, level, only):
         row = rows.get(code)
         if row is None:
             continue
@@ -113,10 +118,8 @@ def class_of(value: float | None, breaks: list[float]) -> int | None:
 
 def region_total(session: Session, activities: frozenset[str] = frozenset()) -> int:
     """Published sites of the selection in the whole region (a site in two pôles counts once)."""
-    combinations = freshness.per_version(session, ("region combinations",), lambda: session.exec(
-        select(Site.activity_slugs, func.count()).where(Site.status == SiteStatus.published, Site.activity_slugs != "")
-        .group_by(Site.activity_slugs)).all())
-    return sum(sites for combination, sites in combinations if _selected(activities, combination.split(",")))
+    return sum(sites for _, combination, sites in _combinations(session, None)
+               if _selected(activities, combination.split(",")))
 
 
 def _selected(activities: frozenset[str], held: list[str]) -> bool:
