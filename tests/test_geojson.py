@@ -52,7 +52,7 @@ def assert_stored_json_is_the_feature(service, session, ids=None) -> int:
         assert feature == expected_feature(site, activities[site.id], service.taxonomy)
         assert json.loads(service.pieces.site_feature(site)) == feature
         marker = [site.id, round(site.lon, 5), round(site.lat, 5), site.name, sorted(activities[site.id])]
-        assert json.loads(service.pieces.marker(markers[row.id])) == service.pieces.site_marker(site) == marker
+        assert json.loads(service.pieces.marker(markers[row.id])) == json.loads(service.pieces.site_marker(site)) == marker
     return len(rows)
 
 

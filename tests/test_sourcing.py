@@ -249,6 +249,20 @@ def test_the_page_is_a_shareable_get_form_with_exports_of_the_same_search(client
     assert 'value="epci:243500139"' in html  # the exact territory, kept for the next search
 
 
+def test_the_page_map_carries_the_api_compact_markers_as_json_no_name_can_end_its_script(demo_service, client):
+    name = "</script><script>window.__x=1</script> Atelier & Cie l'Échoppe <b>"
+    with demo_service.session() as session:
+        add(demo_service, session, name)
+        session.commit()
+    page = client.get("/sourcing", params={"zone": "commune:35238"}).text
+    carried = re.search(r'id="buyer-markers">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in carried and "&" not in carried and "'" not in carried
+    api = client.get("/api/sourcing", params={"zone": "commune:35238", "format": "compact", "limit": 1000}).json()
+    assert api["total"] < 1000  # the map's 2,000 and the API's page hold them all, in the same order
+    assert json.loads(carried) == api["sites"]
+    assert name in [marker[3] for marker in api["sites"]]
+
+
 def test_the_table_sorts_on_the_server_and_says_how(client):
     html = client.get("/sourcing", params={"territory": "Brest Métropole", "sort": "-commune"}).text
     assert '<th scope="col" aria-sort="descending">' in html

@@ -11,7 +11,7 @@ from carto.territory import poles, stats, territory_names
 from carto.views import thematic_maps
 from carto.api.deps import ServiceDep, SessionDep
 from carto.api.pages import PageRoute, error_page, page
-from carto.api.sourcing import MAP_LIMIT, export_links
+from carto.api.sourcing import export_links, map_markers
 from carto.storage.models import Commune, Pole, PoleCommune, Territory
 from carto.query.sourcing import Criteria, Place
 
@@ -41,11 +41,10 @@ def pole_page(request: Request, pole_id: str, service: ServiceDep, session: Sess
     place = Place("pole", pole.id, pole.name)
     results = sourcing.run(session, Criteria(place=place))
     rows = list(sourcing.iter_rows(session, results, 0, LISTED_SITES, service.taxonomy))
-    markers = [service.pieces.site_marker(m) for m in sourcing.markers(session, results, MAP_LIMIT)]
     zone = f"zone={place.key}"
     return page(request, "pole.html", pole=pole, communes=communes, pays=pays, counts=counts,
                 population=sum(c.population for c in communes), total=results.total,
-                rows=rows, markers=markers,
+                rows=rows, markers=map_markers(service, session, results),
                 map=thematic_maps.area_map(service.settings, pole.geometry) if pole.geometry else None,
                 embed_url=f"/embed?pole={pole.id}", sourcing_url=f"/sourcing?{zone}",
                 exports=export_links(zone))

@@ -9,7 +9,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from carto.directory import site_json
 
@@ -18,6 +20,7 @@ from carto.query import params as vocabulary, sourcing, territories
 from carto.views import thematic_maps
 from carto.api.deps import ServiceDep, SessionDep, param_error
 from carto.api.pages import PageRoute, page
+from carto.api.templates import script_json
 from carto.directory.service import Service
 from carto.views.list_view import page_numbers
 from carto.storage.models import LEGAL_FORM_LABELS
@@ -28,6 +31,11 @@ router = APIRouter(tags=["sourcing"])
 pages = APIRouter(include_in_schema=False, route_class=PageRoute)
 PAGE_SIZE = 50
 MAP_LIMIT = 2000  # markers carried by the page; the table and the exports have every result
+
+
+def map_markers(service: Service, session: Session, results: sourcing.Results) -> Markup:
+    """The first ``MAP_LIMIT`` results as the markers of a page's map (``_sites_map.html``)."""
+    return script_json(b"[%s]" % service.pieces.markers(sourcing.markers(session, results, MAP_LIMIT)))
 
 
 class SourcingQuery(BaseModel):
@@ -81,8 +89,9 @@ def search_suppliers(service: ServiceDep, session: SessionDep, c: CriteriaDep,
     results = sourcing.run(session, c)
     rows = list(sourcing.iter_rows(session, results, offset, limit, service.taxonomy))
     if format == "compact":
-        return {"total": results.total, "offset": offset,
-                "sites": [service.pieces.site_marker(r.site) for r in rows]}
+        body = site_json.document({"total": results.total, "offset": offset}, "sites",
+                                  [service.pieces.site_marker(r.site) for r in rows])
+        return Response(body, media_type="application/json")
     members = {"type": "FeatureCollection", "numberMatched": results.total, "numberReturned": len(rows),
                "offset": offset, "limit": limit, "criteria": c.describe(service.taxonomy),
                "activity_counts": results.activity_counts}
@@ -170,13 +179,12 @@ def sourcing_page(request: Request, service: ServiceDep, session: SessionDep, pa
     pages_count = max(1, math.ceil(results.total / PAGE_SIZE))
     page_number = min(page_number, pages_count)
     rows = list(sourcing.iter_rows(session, results, (page_number - 1) * PAGE_SIZE, PAGE_SIZE, service.taxonomy))
-    markers = [service.pieces.site_marker(m) for m in sourcing.markers(session, results, MAP_LIMIT)]
     outline = sourcing.place_geometry(session, c.place) if c.place else None
     search_map = thematic_maps.area_map(service.settings, outline, c.centre, c.radius_km)
     share = service.settings.public_base_url.rstrip("/") + "/sourcing" + (
         "?" + query_string(request, page=None) if request.query_params else "")
-    return page(request, "sourcing.html", criteria=c, results=results, rows=rows, markers=markers,
-                map=search_map, description=c.describe(service.taxonomy),
+    return page(request, "sourcing.html", criteria=c, results=results, rows=rows, markers=map_markers(service, session, results),
+                map_limit=MAP_LIMIT, map=search_map, description=c.describe(service.taxonomy),
                 exports=export_links(query_string(request, page=None)),
                 share_url=share, page_number=page_number, pages_count=pages_count,
                 page_numbers=page_numbers(page_number, pages_count),

@@ -7,6 +7,7 @@ base context, so a template or a fragment included anywhere finds the same names
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from carto.core.settings import PROJECT_ROOT
 from carto.directory import reserved_status, sirene
@@ -19,6 +20,19 @@ def link(document: dict, rel: str, media_type: str | None = None) -> str | None:
     """The href of the first link of ``rel`` (and type) in a document (OGC pages)."""
     return next((k["href"] for k in document.get("links", [])
                  if k["rel"] == rel and (media_type is None or k["type"] == media_type)), None)
+
+
+def script_json(raw: bytes) -> Markup:
+    """Already encoded JSON to write inside a ``<script>`` as is, escaped as Jinja's ``tojson`` escapes
+    (« </script> » in a name must not end the script): these four characters occur only inside JSON
+    strings, where their ``\\u`` escape reads the same. A supplier search's 2,000 markers went JSON →
+    Python → JSON through ``tojson``."""
+    for char, escape in _SCRIPT_ESCAPES:
+        raw = raw.replace(char, escape)
+    return Markup(raw.decode())
+
+
+_SCRIPT_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"), (b"'", b"\\u0027"))
 
 
 templates.env.globals.update(

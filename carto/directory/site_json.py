@@ -154,9 +154,9 @@ class Pieces:
         extra = b"" if distance_km is None else b',"%s":%s' % (_DISTANCE, pydantic_core.to_json(distance_km))
         return b'{"type":"Feature","id":', b"%d" % row[0], b",", row[2], b",", self._properties(row[3]), extra, b"}}"
 
-    def site_marker(self, site: Site) -> list:
-        """The marker of a site read whole (a ``Site`` or a record of all its columns), as a value."""
-        return pydantic_core.from_json(self.marker(_stored_row(site, site.marker_json)))
+    def site_marker(self, site: Site) -> bytes:
+        """The marker of a site read whole (a ``Site`` or a record of all its columns)."""
+        return self.marker(_stored_row(site, site.marker_json))
 
     def site_feature(self, site: Site, distance_km: float | None = None) -> bytes:
         """The feature of a site read whole (a ``Site`` or a record of all its columns)."""

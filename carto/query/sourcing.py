@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from carto.query import cells, params, search, territories
 from carto.query.params import ParamError
+from carto.directory import site_json
 from carto.directory.service import Service
 from carto.storage.models import LEGAL_FORM_LABELS, Commune, LegalForm, Pole, Site, SiteActivity, Territory
 from carto.query.search import EARTH_RADIUS_KM, SiteFilter
@@ -371,11 +372,10 @@ def iter_rows(session: Session, results: Results, offset: int = 0, limit: int | 
 
 
 def markers(session: Session, results: Results, limit: int) -> list:
-    """The first ``limit`` sites of the results in order, as records of what a marker is made of
-    (``id``, ``marker_json``, ``activity_slugs``: ``site_json.Pieces.site_marker``): a map of 2,000
-    markers read the whole rows (stored features, search texts) and their activities."""
-    return session.connection().execute(
-        _in_order(session, results, 0, limit, (Site.id, Site.marker_json, Site.activity_slugs))).all()
+    """The first ``limit`` sites of the results in order, as rows of ``site_json.MARKER_COLUMNS`` (what
+    ``site_json.Pieces.markers`` joins): a map of 2,000 markers read the whole rows (stored features,
+    search texts) and their activities."""
+    return session.connection().execute(_in_order(session, results, 0, limit, site_json.MARKER_COLUMNS)).all()
 
 
 def _in_order(session: Session, results: Results, offset: int, limit: int | None, columns: tuple):
