@@ -108,9 +108,8 @@ def test_every_map_shows_the_names_literally_in_a_browser(named, page):
 def test_folium_elements_that_carry_text_are_refused_on_our_maps():
     import folium
 
-    from carto.core.settings import Settings
     from carto.views import mapview
-    m = mapview.base_map(Settings(tiles="blank"))
+    m = mapview.base_map("blank")
     folium.GeoJson({"type": "Point", "coordinates": [-1.7, 48.1]}, tooltip="{{ 7*7 }}").add_to(m)
     with pytest.raises(TypeError, match="DataLayer"):
         mapview.render(m)

@@ -107,9 +107,10 @@ class DataLayer(Layer):
         self.interactive = bool(tooltip or highlight)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RenderedMap:
-    """The pieces of a folium page, to place inside our own templates."""
+    """The pieces of a folium page, to place inside our own templates (one may serve many pages:
+    ``thematic_maps.area_map``)."""
     header: str
     html: str
     script: str
@@ -128,15 +129,15 @@ def display_geometry(geometry: str, tolerance: float = 0.002) -> str:
     return shapely.to_geojson(shapely.set_precision(simple, 1e-4))
 
 
-def base_map(settings: Settings, location=(48.2, -3.0), zoom: int = 8, tiles_name: str | None = None,
+def base_map(tiles: str, location=(48.2, -3.0), zoom: int = 8, tiles_name: str | None = None,
              **options) -> folium.Map:
-    """``tiles_name``: the tiles are offered in the layer control under that name (beside our own
-    basemap, see map.js); otherwise they are the only background."""
+    """``tiles``: ``Settings.tiles``. ``tiles_name``: the tiles are offered in the layer control
+    under that name (beside our own basemap, see map.js); otherwise they are the only background."""
     m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, zoom_control=False, **options)
     m.add_child(FrenchControls())
     m.default_js = [(name, url) for name, url in m.default_js if name in PAGE_JS]
     m.default_css = [(name, url) for name, url in m.default_css if name in PAGE_CSS]
-    base = folium_assets.tile_layer(settings.tiles, max_zoom=19, control=bool(tiles_name),
+    base = folium_assets.tile_layer(tiles, max_zoom=19, control=bool(tiles_name),
                                     **({"name": tiles_name} if tiles_name else {}))
     base.options["attribution"] = f"{base.options['attribution']} | {BOUNDARY_CREDIT}"
     base.add_to(m)
@@ -154,9 +155,9 @@ def site_map(settings: Settings, view: tuple[float, float, int] | None = None,
     """
     tiles_name = "Fond neutre" if settings.tiles == "blank" else "Fond OpenStreetMap"
     if view:
-        m = base_map(settings, location=view[:2], zoom=view[2], tiles_name=tiles_name)
+        m = base_map(settings.tiles, location=view[:2], zoom=view[2], tiles_name=tiles_name)
     else:
-        m = base_map(settings, tiles_name=tiles_name)
+        m = base_map(settings.tiles, tiles_name=tiles_name)
         # Not animated: the view is final before map.js loads the sites (one request, not two, and
         # Leaflet would ignore a setView during the zoom animation).
         fit = FitBounds(bounds or BRITTANY_BOUNDS)
@@ -164,9 +165,8 @@ def site_map(settings: Settings, view: tuple[float, float, int] | None = None,
         m.add_child(fit)
     cluster = MarkerCluster(name=sites_layer, options={"maxClusterRadius": 50}).add_to(m)
     layers = folium.LayerControl(collapsed=False).add_to(m)
-    rendered = render(m, cluster.get_name(), layers.get_name())
-    rendered.own_basemap_first = settings.tiles == "blank"  # a grey void otherwise: draw Brittany
-    return rendered
+    # A grey void otherwise: draw Brittany.
+    return render(m, cluster.get_name(), layers.get_name(), own_basemap_first=settings.tiles == "blank")
 
 
 def site_detail_map(settings: Settings, lon: float, lat: float, colour: str, icon: str) -> RenderedMap:
@@ -174,13 +174,11 @@ def site_detail_map(settings: Settings, lon: float, lat: float, colour: str, ico
 
     No user text goes into the map (folium does not escape it): the page around it names the site.
     """
-    m = base_map(settings, location=(lat, lon), zoom=15)
+    m = base_map(settings.tiles, location=(lat, lon), zoom=15)
     folium.Marker([lat, lon], icon=folium.DivIcon(
         html=marker_html(colour, icon), class_name="carto-marker",
         icon_size=(30, 30), icon_anchor=(15, 30)), keyboard=False).add_to(m)
-    rendered = render(m)
-    rendered.own_basemap_first = settings.tiles == "blank"
-    return rendered
+    return render(m, own_basemap_first=settings.tiles == "blank")
 
 
 def marker_html(colour: str, icon: str) -> str:
@@ -195,7 +193,8 @@ _UNSAFE = (folium.GeoJson, folium.Tooltip, folium.Popup, folium.features.GeoJson
            folium.features.GeoJsonPopup)
 
 
-def render(m: folium.Map, cluster_name: str = "", layers_name: str = "") -> RenderedMap:
+def render(m: folium.Map, cluster_name: str = "", layers_name: str = "", own_basemap_first: bool = False
+           ) -> RenderedMap:
     root = m.get_root()
     if unsafe := [type(e).__name__ for e in folium_assets.walk(root) if isinstance(e, _UNSAFE)]:
         raise TypeError(f"{unsafe}: data on a folium map goes through mapview.DataLayer, never folium's "
@@ -203,7 +202,7 @@ def render(m: folium.Map, cluster_name: str = "", layers_name: str = "") -> Rend
     folium_assets.render_offline(m)  # refuses a page that would still load a CDN asset
     return RenderedMap(header=_header(root), html=root.html.render(),
                        script=root.script.render(), map_name=m.get_name(), cluster_name=cluster_name,
-                       layers_name=layers_name)
+                       layers_name=layers_name, own_basemap_first=own_basemap_first)
 
 
 def _header(root) -> str:

@@ -4,6 +4,7 @@ Built on ``carto.views.mapview`` (base layer with credits, assets served locally
 browser by ``web/static/js/sites-layer.js`` from a list the page carries, into the empty cluster
 made here. Territories go in as ``mapview.DataLayer``: their names are data, shown as text.
 """
+import functools
 import json
 
 import folium
@@ -26,8 +27,18 @@ def _bounds(geometry) -> list[list[float]]:
 
 def area_map(settings: Settings, outline: str | None = None, centre: tuple[float, float] | None = None,
              radius_km: float | None = None) -> mapview.RenderedMap:
-    """The searched area (a territory's outline and/or a circle) and an empty cluster for its sites."""
-    m = mapview.base_map(settings, zoom_snap=0.25)  # fractional zoom: the region fills the frame
+    """The searched area (a territory's outline and/or a circle) and an empty cluster for its sites.
+
+    The same area gives the same map: it is built once per area (folium spent ~10 ms of CPU building
+    and rendering it, a third of a supplier search page: its tile provider lookup, its templates
+    compiled per element) and the pages of every search of that area share it."""
+    return _area_map(settings.tiles, outline, centre, radius_km)
+
+
+@functools.lru_cache(maxsize=256)
+def _area_map(tiles: str, outline: str | None, centre: tuple[float, float] | None,
+              radius_km: float | None) -> mapview.RenderedMap:
+    m = mapview.base_map(tiles, zoom_snap=0.25)  # fractional zoom: the region fills the frame
     shapes = []
     if outline:
         geometry = mapview.display_geometry(outline)
@@ -56,7 +67,7 @@ def choropleth(settings: Settings, features: list[dict], tooltip: list[tuple[str
     """Territories coloured by class. ``features``: GeoJSON features whose properties hold
     ``classe`` (index into PALETTE, or None) and the ``tooltip`` fields (by default ``nom``,
     ``sites`` and ``per_10k``, text)."""
-    m = mapview.base_map(settings, zoom_snap=0.25)  # fractional zoom: the region fills the frame
+    m = mapview.base_map(settings.tiles, zoom_snap=0.25)  # fractional zoom: the region fills the frame
     m.fit_bounds(mapview.BRITTANY_BOUNDS)
     if features:
         mapview.DataLayer(
@@ -71,7 +82,7 @@ def choropleth(settings: Settings, features: list[dict], tooltip: list[tuple[str
 
 def coverage_map(settings: Settings, poles: list[dict], uncovered: list[dict], twice: list[dict]) -> mapview.RenderedMap:
     """Pôle areas, with the communes no pôle covers (red) and those covered twice (orange)."""
-    m = mapview.base_map(settings, zoom_snap=0.25)  # fractional zoom: the region fills the frame
+    m = mapview.base_map(settings.tiles, zoom_snap=0.25)  # fractional zoom: the region fills the frame
     m.fit_bounds(mapview.BRITTANY_BOUNDS)
     layers = [(poles, "Zones des pôles ESS", {"color": "#6a1b9a", "weight": 1, "fillOpacity": 0.08}),
               (twice, "Communes couvertes par plusieurs pôles", {"color": "#e65100", "weight": 2, "fillOpacity": 0.5}),
