@@ -236,7 +236,7 @@ def coverage():
     """Couverture des pôles : communes, population et sites ; puis communes non couvertes ou en double."""
     service = _service()
     with service.session() as session:
-        report = poles.coverage_report(session)
+        report = poles.coverage_report(session, listed=None)
     typer.echo(f"{'Pôle':<40} {'communes':>8} {'population':>11} {'sites':>6}")
     for s in report.poles:
         typer.echo(f"{s.pole.name:<40} {s.communes:>8} {s.population:>11} {s.sites:>6}")
@@ -246,7 +246,7 @@ def coverage():
     typer.echo(f"Communes couvertes par plusieurs pôles : {len(report.covered_twice)}")
     for c, pole_ids in report.covered_twice:
         typer.echo(f"  {c.code} {c.name} : {', '.join(pole_ids)}")
-    typer.echo(f"Sites publiés hors de toute zone de pôle : {len(report.sites_outside)}")
+    typer.echo(f"Sites publiés hors de toute zone de pôle : {report.outside_count}")
     for site in report.sites_outside:
         typer.echo(f"  #{site.id} {site.name} ({site.commune_name or 'hors territoire'})")
 

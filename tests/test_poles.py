@@ -4,8 +4,11 @@ import json
 import pytest
 import shapely
 
+from carto.directory import sites
+from carto.directory.site_schema import SiteData
 from carto.territory import poles
 from carto.territory.locator import Locator
+from tests.helpers import add
 
 
 def test_the_nineteen_poles_cover_brittany_but_three_communes(session):
@@ -38,6 +41,22 @@ def test_coverage_back_to_pays_is_just_data(session):
     assert "Rennes" in [c.name for c in poles.coverage_report(session).uncovered]
     poles.set_coverage(session, "reso-solidaire", pays=["15"])
     assert "Rennes" not in [c.name for c in poles.coverage_report(session).uncovered]
+
+
+def test_the_sites_outside_every_pole_are_counted_and_the_first_listed_in_name_order(service, session):
+    add(service, session, "Ressourcerie de Rennes")  # covered by RÉSO solidaire
+    add(service, session, "Zèbre vélo de Pénestin", lon=-2.4773, lat=47.4820)
+    add(service, session, "Atelier de Férel", lon=-2.3426, lat=47.4822)
+    for name in ("Boutique parisienne", "Cyclerie parisienne"):
+        sites.create(session, SiteData(name=name, activities=["velo"], lon=2.35, lat=48.85), service.locator,
+                     actor="admin", allow_outside=True)
+    everyone = poles.coverage_report(session, listed=None)
+    assert [s.name for s in everyone.sites_outside] == [
+        "Atelier de Férel", "Boutique parisienne", "Cyclerie parisienne", "Zèbre vélo de Pénestin"]
+    assert everyone.outside_count == 4
+    first = poles.coverage_report(session, listed=2)
+    assert [s.name for s in first.sites_outside] == ["Atelier de Férel", "Boutique parisienne"]
+    assert first.outside_count == 4 and first.sites_outside[1].commune_name == ""
 
 
 @pytest.mark.parametrize("bad", ["not json", '{"type": "Point", "coordinates": [0, 0]}'])

@@ -125,6 +125,18 @@ def test_the_coverage_report_page_lists_the_gaps(client):
     assert html.count('href="/poles/') == 19
 
 
+def test_the_coverage_report_page_counts_every_site_outside_the_poles_and_lists_the_first_hundred(service, session):
+    for n in range(101):
+        sites.create(session, SiteData(name=f"Structure parisienne {n:03d}", activities=["velo"], lon=2.35, lat=48.85),
+                     service.locator, actor="admin", allow_outside=True)
+    session.commit()
+    with make_client(service) as client:
+        html = client.get("/territoires/couverture").text
+    assert "Structures publiées hors de toute zone de pôle : 101" in html
+    assert "Les 100 premières par ordre alphabétique." in html
+    assert "Structure parisienne 099" in html and "Structure parisienne 100" not in html
+
+
 def test_a_pole_page_shows_its_territory_sites_contact_and_embed_link(client):
     html = client.get("/poles/reso-solidaire").text
     assert "<h1>RÉSO solidaire</h1>" in html

@@ -4,15 +4,17 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from carto.directory import geojson
+from carto.directory.service import Service
 
 from carto.territory import poles, stats, territory_names
 
 from carto.views import mapview, thematic_maps
 from carto.api.deps import ServiceDep, SessionDep, bad_request
 from carto.api.pages import PageRoute, page
+from carto.storage import freshness
 from carto.storage.models import Commune, Pole
 from carto.core.taxonomy import Taxonomy
 
@@ -76,6 +78,13 @@ def territories_page(request: Request, service: ServiceDep, session: SessionDep,
                 map=thematic_maps.choropleth(service.settings, features))
 
 
+def _coverage_map(service: Service, session: Session, report: poles.CoverageReport) -> mapview.RenderedMap:
+    pole_features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.name})
+                     for p in session.exec(select(Pole)) if p.geometry]
+    return thematic_maps.coverage_map(service.settings, pole_features, _commune_features(report.uncovered),
+                                      _commune_features([c for c, _ in report.covered_twice]))
+
+
 def _commune_features(communes) -> list[dict]:
     return [geojson.geometry_feature(c.code, mapview.display_geometry(c.geometry, 0.0005), {"nom": c.name})
             for c in communes]
@@ -84,10 +93,9 @@ def _commune_features(communes) -> list[dict]:
 @pages.get("/territoires/couverture", response_class=HTMLResponse)
 def coverage_page(request: Request, service: ServiceDep, session: SessionDep):
     report = poles.coverage_report(session)
-    pole_features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.name})
-                     for p in session.exec(select(Pole)) if p.geometry]
-    coverage = thematic_maps.coverage_map(service.settings, pole_features, _commune_features(report.uncovered),
-                                          _commune_features([c for c, _ in report.covered_twice]))
+    # The map changes with the geography only: kept per data version (19 pôle areas drawn by folium).
+    coverage = freshness.per_version(session, ("coverage map", service.settings.tiles), lambda: _coverage_map(
+        service, session, report))
     pole_names = {s.pole.id: s.pole.name for s in report.poles}
     return page(request, "territoires_couverture.html", report=report, pole_names=pole_names, map=coverage,
                 number=french_number)
