@@ -391,3 +391,28 @@ def test_a_searchs_total_looks_its_matches_up_by_id_not_by_walking_every_publish
     assert plans, "no count of the text index's matches"
     for sql, plan in plans:
         assert not re.search(r"ix_site_status_\w+ \(status=\?\)", plan), (sql, plan)
+
+
+def test_a_page_of_the_change_feed_walks_the_history_from_its_cursor_and_stops(either):
+    """Every site written once, a quarter of them twice: the first page from 0 walks the history in
+    write order and tests each write against the site's later ones by the site's key; it neither
+    groups nor sorts every write after the cursor (a full download from 0 paid the whole history at
+    every page: 4 s a page at 1,000,000 sites)."""
+    from carto.directory import site_json
+    from carto.query import changes
+    with either.engine.begin() as conn:  # the copied sites have no history yet
+        conn.execute(text("INSERT INTO siteversion (site_id, version, action, actor, changed_at, changes, snapshot) "
+                          "SELECT id, 1, 'create', 'test', created_at, '{}', '{}' FROM site s WHERE NOT EXISTS "
+                          "(SELECT 1 FROM siteversion v WHERE v.site_id = s.id)"))
+        conn.execute(text("INSERT INTO siteversion (site_id, version, action, actor, changed_at, changes, snapshot) "
+                          "SELECT id, 2, 'update', 'test', created_at, '{}', '{}' FROM site WHERE id % 4 = 0"))
+    if either.engine.dialect.name == "postgresql":
+        vacuum_analyze(either)
+
+    def first_page(session):
+        return changes.since(session, site_json.Pieces(either.taxonomy), 0, 100)
+    with either.session() as session:
+        assert len(first_page(session).changes) == 100
+    walk = plans_of(either, first_page)[0]
+    assert "Aggregate" not in walk and "Sort" not in walk and "TEMP B-TREE" not in walk, walk
+    assert "Seq Scan" not in walk and "SCAN siteversion" not in walk, walk

@@ -10,7 +10,8 @@ that never reached the map is nobody's business outside moderation).
 """
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import exists
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from carto.directory import site_json
@@ -35,10 +36,16 @@ class Page:
 
 
 def since(session: Session, pieces: site_json.Pieces, cursor: int, limit: int) -> Page:
-    """Up to ``limit`` sites changed after ``cursor``, in the order of their latest write."""
-    latest = func.max(SiteVersion.id).label("latest")
-    rows = session.exec(select(SiteVersion.site_id, latest).where(SiteVersion.id > cursor)
-                        .group_by(SiteVersion.site_id).order_by(latest).limit(limit + 1)).all()
+    """Up to ``limit`` sites changed after ``cursor``, in the order of their latest write.
+
+    The history is walked from the cursor in write order, keeping the writes no later write of the
+    same site follows: a page costs the writes it walks. Grouping every write after the cursor by
+    site made each page cost the whole rest of the history (4 s at 1,000,000 sites from 0, and a
+    partner's full download from 0 one such pass per page)."""
+    later = aliased(SiteVersion)
+    latest = ~exists().where(later.site_id == SiteVersion.site_id, later.id > SiteVersion.id)
+    rows = session.exec(select(SiteVersion.site_id, SiteVersion.id).where(SiteVersion.id > cursor, latest)
+                        .order_by(SiteVersion.id).limit(limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     if not rows:
