@@ -584,13 +584,13 @@ def db_current():
 @db_app.command("check")
 def db_check(repair: Annotated[bool, typer.Option("--repair", help="Réécrire les copies qui diffèrent")] = False):
     """Recalcule les copies dérivées de chaque site (territoires, texte de recherche, JSON publié, liens
-    d'activités, index de texte) et les mailles de la carte, et signale chaque différence (code de
-    sortie 1) ; --repair les réécrit."""
+    d'activités, index de texte), les mailles de la carte et les comptes par territoire et par label,
+    et signale chaque différence (code de sortie 1) ; --repair les réécrit."""
     from carto.directory import consistency
     service = _service()
     with session_scope(service.engine) as session:
         report = consistency.check(session, repair=repair)
-    found = [*report.differences, *report.cells]
+    found = [*report.differences, *report.cells, *report.tallies]
     for d in found[:CHECK_SHOWN]:
         typer.echo(d.describe())
     if len(found) > CHECK_SHOWN:
@@ -600,6 +600,8 @@ def db_check(repair: Annotated[bool, typer.Option("--repair", help="Réécrire l
                + (f" ; {report.repaired} site(s) réparé(s)" if repair else ""))
     typer.echo(f"mailles de la carte : {len(report.cells)} différence(s)"
                + (" ; toutes recomptées" if report.cells_rebuilt else ""))
+    typer.echo(f"comptes par territoire et par label : {len(report.tallies)} différence(s)"
+               + (" ; tous recomptés" if report.tallies_rebuilt else ""))
     if found and not repair:
         raise typer.Exit(code=1)
 

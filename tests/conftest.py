@@ -65,6 +65,7 @@ def assert_consistent(service: Service) -> None:
         report = consistency.check(session)
     assert report.differences == [], f"copies dérivées incohérentes : {report.differences[:10]}"
     assert report.cells == [], f"mailles de la carte incohérentes : {report.cells[:10]}"
+    assert report.tallies == [], f"comptes par territoire et par label incohérents : {report.tallies[:10]}"
 
 
 @pytest.fixture(scope="session")

@@ -91,6 +91,26 @@ def test_a_wrong_map_cell_is_reported_then_counted_again(demo_service, monkeypat
     assert cli(demo_service, monkeypatch).exit_code == 0
 
 
+def test_a_wrong_tally_is_reported_then_counted_again(demo_service, monkeypatch):
+    with demo_service.engine.begin() as conn:  # one count too many, one label's count gone (a test's own SQL)
+        inflated = conn.execute(text("SELECT code, activities, count FROM sitetally WHERE level = 'epci' "
+                                     "AND code <> '' AND count > 1 ORDER BY code, activities LIMIT 1")).one()
+        conn.execute(text("UPDATE sitetally SET count = count + 1 WHERE level = 'epci' AND code = :code "
+                          "AND activities = :activities"), dict(inflated._mapping))
+        label = conn.execute(text("SELECT label, count FROM labeltally ORDER BY label LIMIT 1")).one()
+        conn.execute(text("DELETE FROM labeltally WHERE label = :label"), {"label": label.label})
+    found = cli(demo_service, monkeypatch)
+    assert found.exit_code == 1, found.output
+    assert (f"compte par EPCI « {inflated.code} », activités « {inflated.activities} » : "
+            f"{inflated.count + 1} site(s) enregistré(s), attendu {inflated.count} site(s)") in found.output
+    assert f"compte par label « {label.label} » : absent, attendu {label.count} site(s)" in found.output
+    assert "comptes par territoire et par label : 2 différence(s)" in found.output
+    repaired = cli(demo_service, monkeypatch, "--repair")
+    assert repaired.exit_code == 0 and "comptes par territoire et par label : 2 différence(s) ; tous recomptés" in repaired.output
+    assert check(demo_service).tallies == []
+    assert cli(demo_service, monkeypatch).exit_code == 0
+
+
 def test_cells_whose_bounds_miss_a_site_are_reported(demo_service):
     with demo_service.engine.begin() as conn:  # bounds may be wider than the sites, never narrower
         conn.execute(text("UPDATE sitecell SET max_lon = max_lon + 1 WHERE zoom = 0"))

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from carto.directory import site_json, sites
 
-from carto.query import search
+from carto.query import search, sourcing
 
-from carto.storage import migrate, search_index
+from carto.storage import migrate, search_index, tallies
 from carto.cli import app
 from carto.directory.service import Service
 from carto.storage.db import make_engine
@@ -131,6 +131,7 @@ def test_an_old_database_is_upgraded_with_its_data_intact(engine, empty_database
         assert (old.siae, old.siae_verification, properties["siae_statut"]) == (True, None, "declared")
         assert [s.id for s in search.find(session, SiteFilter(q="oeuvre velo", bbox=(-2, 48, -1, 49))).sites] == [site_id]
         assert [s.id for s in search.find(session, SiteFilter(pole="reso-solidaire")).sites] == [site_id]
+        assert sourcing.available_labels(session) == ["ess"] and tallies.differences(session) == []  # counted (0037)
         new = sites.create(session, SiteData(name="Recyclerie neuve", activities=["reemploi"], lon=-1.68, lat=48.11),
                            service.locator, actor="test")
         session.commit()

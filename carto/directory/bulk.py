@@ -20,7 +20,7 @@ from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import sort_key
 from carto.directory import site_json, sites
 
-from carto.storage import cells, freshness, pgcopy, search_index
+from carto.storage import cells, freshness, pgcopy, search_index, tallies
 from carto.territory.locator import Locator
 from carto.storage.models import Site, SiteActivity, SiteVersion, utcnow
 
@@ -83,6 +83,7 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
     insert_rows(session, _SITE_WITH_VECTOR if vectors else SITE, _completed(rows, activities, ids, now, vectors))
     _write_dependents(session, rows, activities, actor, action, [{}] * len(rows), now, new=True)
     cells.change(session, [], [cells.counted(row, acts) for row, acts in zip(rows, activities)])
+    tallies.change(session, [], [tallies.counted(row, acts) for row, acts in zip(rows, activities)])
     return ids
 
 
@@ -107,6 +108,7 @@ class Prepared:
     ids: list[int]
     copies: list[tuple[str, list[str], list[tuple]]]  # table, columns, rows: in the order written
     cells: list[tuple]  # ``cells.deltas``
+    tallies: tallies.Deltas
 
 
 def prepare_inserts(conn: Connection, rows: list[dict], activities: list[list[str]], *, actor: str,
@@ -121,7 +123,8 @@ def prepare_inserts(conn: Connection, rows: list[dict], activities: list[list[st
               _copy_of(dialect, SiteVersion.__table__, list(_version_rows(
                   [(r, acts, {}) for r, acts in zip(rows, activities)], actor, action, now)))]
     counted = [cells.counted(row, acts) for row, acts in zip(rows, activities)]
-    return Prepared(ids, [copy for copy in copies if copy[2]], cells.deltas([], counted))
+    tallied = [tallies.counted(row, acts) for row, acts in zip(rows, activities)]
+    return Prepared(ids, [copy for copy in copies if copy[2]], cells.deltas([], counted), tallies.deltas([], tallied))
 
 
 def write_prepared(session: Session, batch: Prepared) -> None:
@@ -131,6 +134,7 @@ def write_prepared(session: Session, batch: Prepared) -> None:
     for table, columns, rows in batch.copies:
         pgcopy.copy_rows(conn, table, columns, rows)
     cells.upsert(session, batch.cells)
+    tallies.upsert(session, batch.tallies)
 
 
 def _copy_of(dialect, table: Table, rows: list[dict]) -> tuple[str, list[str], list[tuple]]:
@@ -162,7 +166,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
     unchanged rows (a repair), keeping their version. Returns each row's diff ``{field: [old, new]}``.
     """
     now, labels = utcnow(), taxonomy_module.load()
-    diffs, written, versioned, counted_before = [], [], [], []
+    diffs, written, versioned, counted_before, tallied_before = [], [], [], [], []
     for i, (row, acts, old) in enumerate(zip(rows, activities, before)):
         sites.drop_undeclared_proofs(row)
         derive_text(row, acts, labels)
@@ -177,6 +181,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
             row.update(site_json.stored(row, acts))
             written.append((row, acts))
             counted_before.append(cells.counted(old, old["activities"]))
+            tallied_before.append(tallies.counted(old, old["activities"]))
     if written:
         freshness.bump(session)
         if _update_sites(session, [row for row, _ in written]) != len(written):
@@ -187,6 +192,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
         search_index.index_entries(session, [_text_entry(row) for row, _ in written], vectors_written=True)
         _write_versions(session, versioned, actor, action, now)
         cells.change(session, counted_before, [cells.counted(row, acts) for row, acts in written])
+        tallies.change(session, tallied_before, [tallies.counted(row, acts) for row, acts in written])
     for row in rows:
         row.pop("expected_version", None)
     return diffs

@@ -3,10 +3,11 @@
 A site row carries copies of what its point, text and activities imply (territory keys and commune
 name, folded search text, stored public JSON), its activity links copy its status and position,
 the text index (SQLite's FTS5 table, PostgreSQL's ``search_vector``) holds its search text, and
-the map's grid cells (``SiteCell``) count the published sites. ``carto.directory.sites`` and ``carto.directory.bulk`` keep them in step; this
-check proves it, site by site and then cell by cell, and ``repair`` rewrites the copies that differ
-through the same write path (a history version only for a site whose territory changed: the other
-copies are no part of its history) and counts every cell again.
+the map's grid cells (``SiteCell``) and the tallies per territory and label (``SiteTally``,
+``LabelTally``) count the published sites. ``carto.directory.sites`` and ``carto.directory.bulk`` keep
+them in step; this check proves it, site by site, then cell by cell and count by count, and ``repair``
+rewrites the copies that differ through the same write path (a history version only for a site whose
+territory changed: the other copies are no part of its history) and counts every cell and tally again.
 """
 from dataclasses import dataclass, field
 
@@ -15,8 +16,9 @@ from sqlmodel import Session
 
 from carto.core import taxonomy
 from carto.directory import bulk, site_json, sites
-from carto.storage import cells, search_index
+from carto.storage import cells, search_index, tallies
 from carto.storage.cells import CellDifference
+from carto.storage.tallies import TallyDifference
 from carto.storage.models import SiteActivity
 from carto.territory import locator as locators
 
@@ -53,6 +55,8 @@ class CheckReport:
     repaired: int = 0  # sites rewritten
     cells: list[CellDifference] = field(default_factory=list)  # found before a repair
     cells_rebuilt: bool = False
+    tallies: list[TallyDifference] = field(default_factory=list)  # found before a repair
+    tallies_rebuilt: bool = False
 
 
 def check(session: Session, *, repair: bool = False) -> CheckReport:
@@ -80,11 +84,15 @@ def check(session: Session, *, repair: bool = False) -> CheckReport:
         if repair and wrong:
             _repair(session, wrong)
             report.repaired += len(wrong)
-    # After the sites' repair: it moves sites between cells as any write does, by difference.
+    # After the sites' repair: it moves sites between cells and tallies as any write does, by difference.
     report.cells = cells.differences(session)
     if repair and report.cells:
         cells.rebuild(session)
         report.cells_rebuilt = True
+    report.tallies = tallies.differences(session)
+    if repair and report.tallies:
+        tallies.rebuild(session)
+        report.tallies_rebuilt = True
     return report
 
 

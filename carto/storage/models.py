@@ -278,6 +278,26 @@ class SiteCell(SQLModel, table=True):
     max_lat: float
 
 
+class SiteTally(SQLModel, table=True):
+    """Published sites counted per territory of each level (``level``: commune, epci, pays or
+    departement; ``code``: the territory's, « » for the sites in none of the level) and per combination
+    of activities (``activities``: a site's ``activity_slugs``, « » without any), kept by the write
+    path (``carto.storage.tallies``): the statistics and the pôles' index read these rows instead of
+    every published site. A row whose sites all left keeps a count of 0."""
+    level: str = Field(primary_key=True)
+    code: str = Field(primary_key=True)
+    activities: str = Field(primary_key=True)
+    count: int
+
+
+class LabelTally(SQLModel, table=True):
+    """Published sites holding each network or label (``Site.labels``), kept by the write path
+    (``carto.storage.tallies``): the supplier form's label choices. A count of 0 is a label no
+    published site holds any more."""
+    label: str = Field(primary_key=True)
+    count: int
+
+
 class SiteVersion(SQLModel, table=True):
     """History: one row per write of a site, with the changed fields and a full snapshot."""
     id: int | None = Field(default=None, primary_key=True)
