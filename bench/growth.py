@@ -74,6 +74,9 @@ READS = [
     ("map, ESS structures of an EPCI (compact)", "/api/sites?epci=243500139&ess=true&format=compact&limit=1000"),
     ("map, a pôle's clusters (zoom 8)", f"/api/sites/clusters?bbox={screen(8)}&zoom=8&pole=adesk&ess=true"),
     ("territory statistics (EPCI)", "/api/stats/epci"),
+    ("territories page", "/territoires"),
+    ("the pôles' index", "/poles"),
+    ("supplier search form", "/sourcing"),
 ]
 
 
