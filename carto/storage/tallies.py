@@ -68,9 +68,7 @@ def deltas(before: Iterable[Counted | None], after: Iterable[Counted | None]) ->
                   sorted((label, n) for label, n in labels.items() if n))
 
 
-_SITE_COLUMNS = ("level", "code", "activities", "count")
-_LABEL_COLUMNS = ("label", "count")
-_KEYS = {"sitetally": _SITE_COLUMNS[:-1], "labeltally": _LABEL_COLUMNS[:-1]}
+_KEYS = {"sitetally": ("level", "code", "activities"), "labeltally": ("label",)}
 
 
 def _upsert_sql(table: str, rows: str) -> str:
@@ -81,11 +79,13 @@ def _upsert_sql(table: str, rows: str) -> str:
 
 def upsert(session: Session, batch: Deltas) -> None:
     """Add the deltas of a batch (``deltas``) to the kept counts."""
+    if not (batch.sites or batch.labels):
+        return
+    session.flush()
+    conn = session.connection()
     for table, rows in (("sitetally", batch.sites), ("labeltally", batch.labels)):
         if not rows:
             continue
-        session.flush()
-        conn = session.connection()
         columns = (*_KEYS[table], "count")
         if conn.dialect.name == "postgresql":
             staged = pgcopy.stage(conn, table, columns, rows)
