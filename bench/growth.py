@@ -77,6 +77,9 @@ READS = [
     ("territories page", "/territoires"),
     ("the pôles' index", "/poles"),
     ("supplier search form", "/sourcing"),
+    ("coverage report page", "/territoires/couverture"),
+    ("change feed, first page", "/api/changes?limit=100"),
+    ("a GoGoCarto element", "/api/elements/5"),
 ]
 
 
