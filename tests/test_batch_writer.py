@@ -87,9 +87,29 @@ def test_an_interrupted_run_leaves_whole_batches_and_raises_its_own_error(servic
     assert count(service, SiteVersion) == len(written)
 
 
-def test_on_postgresql_the_next_batch_is_prepared_while_one_is_written(service, monkeypatch):
+def on_postgresql(service) -> None:
     if service.engine.dialect.name != "postgresql":
         pytest.skip("SQLite writes its batches in turn, in this process")
+
+
+def prepared_batches(monkeypatch) -> list[bulk.Prepared]:
+    """The batches prepared from now on, in the order given."""
+    prepared, prepare = [], bulk.prepare_inserts
+
+    def preparing(*args, **kwargs):
+        prepared.append(prepare(*args, **kwargs))
+        return prepared[-1]
+    monkeypatch.setattr(bulk, "prepare_inserts", preparing)
+    return prepared
+
+
+def written_ids(service) -> list[int]:
+    with service.session() as session:
+        return sorted(session.execute(select(Site.id)).scalars())
+
+
+def test_on_postgresql_the_next_batch_is_prepared_while_one_is_written(service, monkeypatch):
+    on_postgresql(service)
     second_prepared, prepare, write_prepared = threading.Event(), bulk.prepare_inserts, bulk.write_prepared
     prepared = []
 
@@ -109,3 +129,77 @@ def test_on_postgresql_the_next_batch_is_prepared_while_one_is_written(service, 
     with batch_writer.new_site_batches(service.engine, actor="test") as write:
         ids = [write(*placed_batch(service.locator, "run", start, 3)) for start in (0, 3)]
     assert count(service, Site) == 6 and len(set(sum(ids, []))) == 6
+
+
+def test_on_postgresql_two_batches_are_stored_at_once_and_commit_in_the_order_given(service, monkeypatch):
+    on_postgresql(service)
+    prepared, write_prepared, publish_prepared = prepared_batches(monkeypatch), bulk.write_prepared, bulk.publish_prepared
+    stored_rows, published = threading.Event(), []
+
+    def writing(session, batch):
+        if batch is prepared[0]:  # the first batch's rows are stored once the second one's are
+            assert stored_rows.wait(timeout=30), "the second batch was not stored during the first one's write"
+        write_prepared(session, batch)
+        if batch is prepared[1]:
+            stored_rows.set()
+
+    def publishing(session, batch):
+        published.append(prepared.index(batch))
+        publish_prepared(session, batch)
+
+    monkeypatch.setattr(bulk, "write_prepared", writing)
+    monkeypatch.setattr(bulk, "publish_prepared", publishing)
+    with batch_writer.new_site_batches(service.engine, actor="test") as write:
+        ids = [write(*placed_batch(service.locator, "run", start, 3)) for start in (0, 3, 6)]
+    assert published == [0, 1, 2]  # each batch takes the shared rows once the one before has committed
+    assert written_ids(service) == sorted(sum(ids, []))
+
+
+def test_on_postgresql_a_key_the_next_batch_stored_first_is_refused_to_the_next_batch(service, monkeypatch):
+    """The later batch holds the key the earlier one waits for in the server, while it waits for the
+    earlier one's commit: it steps aside, and the server refuses it as it would have in turn."""
+    on_postgresql(service)
+    prepared, write_prepared = prepared_batches(monkeypatch), bulk.write_prepared
+    stored_rows = threading.Event()
+
+    def writing(session, batch):
+        if batch is prepared[0]:
+            assert stored_rows.wait(timeout=30)
+        write_prepared(session, batch)
+        if batch is prepared[1]:
+            stored_rows.set()
+
+    monkeypatch.setattr(bulk, "write_prepared", writing)
+    with pytest.raises(IntegrityError, match="uq_site_source_key"):
+        with batch_writer.new_site_batches(service.engine, actor="test") as write:
+            kept = write(*placed_batch(service.locator, "import", 0, 4))
+            write(*placed_batch(service.locator, "import", 3, 4))  # key « 3 » is the first batch's
+    assert written_ids(service) == sorted(kept)
+    assert count(service, SiteVersion) == 4
+
+
+def test_on_postgresql_a_batch_refused_when_it_publishes_drops_the_one_stored_alongside(service, monkeypatch):
+    on_postgresql(service)
+    prepared, write_prepared, publish_prepared = prepared_batches(monkeypatch), bulk.write_prepared, bulk.publish_prepared
+    third_stored = threading.Event()
+
+    def writing(session, batch):
+        write_prepared(session, batch)
+        if batch is prepared[2]:
+            third_stored.set()
+
+    def publishing(session, batch):
+        if batch is prepared[1]:  # refused once the third batch's own rows are stored
+            assert third_stored.wait(timeout=30)
+            raise IntegrityError("UPDATE sitecell", None, RuntimeError("refused"))
+        publish_prepared(session, batch)
+
+    monkeypatch.setattr(bulk, "write_prepared", writing)
+    monkeypatch.setattr(bulk, "publish_prepared", publishing)
+    with pytest.raises(IntegrityError, match="refused"):
+        with batch_writer.new_site_batches(service.engine, actor="test") as write:
+            kept = write(*placed_batch(service.locator, "run", 0, 3))
+            for start in (3, 6, 9):
+                write(*placed_batch(service.locator, "run", start, 3))  # raises once the refusal is known
+    assert written_ids(service) == sorted(kept)
+    assert count(service, SiteVersion) == 3

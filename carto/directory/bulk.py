@@ -103,8 +103,9 @@ def _completed(rows: list[dict], activities: list[list[str]], ids: list[int], no
 @dataclass
 class Prepared:
     """A batch of new sites as ``insert_sites`` would write it on PostgreSQL, every value derived
-    and bound ahead of the write (``prepare_inserts``): what is left is sending it (``write_prepared``),
-    which another thread can do while this one prepares the next batch."""
+    and bound ahead of the write (``prepare_inserts``): what is left is sending its own rows
+    (``write_prepared``) and its deltas of the shared ones (``publish_prepared``), which other threads
+    can do while this one prepares the next batch."""
     ids: list[int]
     copies: list[tuple[str, list[str], list[tuple]]]  # table, columns, rows: in the order written
     cells: list[tuple]  # ``cells.deltas``
@@ -128,11 +129,18 @@ def prepare_inserts(conn: Connection, rows: list[dict], activities: list[list[st
 
 
 def write_prepared(session: Session, batch: Prepared) -> None:
-    """Write a prepared batch in the session's transaction (PostgreSQL)."""
-    freshness.bump(session)
+    """Write a prepared batch's own rows (its sites, their links, name words and versions) in the
+    session's transaction (PostgreSQL): rows no other writer sees or locks until it commits. Then
+    ``publish_prepared``."""
     conn = session.connection()
     for table, columns, rows in batch.copies:
         pgcopy.copy_rows(conn, table, columns, rows)
+
+
+def publish_prepared(session: Session, batch: Prepared) -> None:
+    """Apply every delta of a written batch to the rows all writers share (the data version, the grid
+    cells), just before its commit, so that their locks are held for a moment (``batch_writer``)."""
+    freshness.bump(session)
     cells.upsert(session, batch.cells)
     tallies.upsert(session, batch.tallies)
 

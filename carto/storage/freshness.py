@@ -56,7 +56,9 @@ def bump(session: Session, *, geography: bool = False) -> None:
 
     Writers call it before their first write: the counter's row is then the first lock every writing
     transaction takes on PostgreSQL, always in the same order, so two writers of the same sites wait
-    for each other instead of deadlocking. (SQLite has one writer at a time anyway.)
+    for each other instead of deadlocking. (SQLite has one writer at a time anyway.) A batch of new
+    sites takes it only to publish them (``bulk.publish_prepared``): the rows it wrote before are
+    its own, which no other writer sees or locks.
     """
     values = {"data": _TABLE.c.data + 1}
     if geography:
