@@ -119,8 +119,8 @@ class Generation:
 
 def write(service: Service, batches: Iterator[list[SiteData]], allow_outside: bool) -> tuple[int, Generation]:
     """Each batch placed (commune, EPCI, pays…) and written by ``carto.directory.bulk`` in one
-    transaction (``batch_writer``: on PostgreSQL, batch N is stored while N+1 is prepared); returns
-    the sites written and the time spent generating them (Brittany's are all generated before the
+    transaction (``batch_writer``: on PostgreSQL, batches N and N+1 are stored while N+2 is
+    prepared); returns the sites written and the time spent generating them (Brittany's are all generated before the
     first batch is written; France's batch by batch, so that the writer may work meanwhile and the
     write path's time, without the generation's, is then a little flattered)."""
     written, generation = 0, Generation()

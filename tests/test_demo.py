@@ -32,6 +32,5 @@ def test_demo_is_deterministic_and_follows_population(service):
 
 
 def test_loading_the_demo_twice_adds_nothing(service):
-    with service.session() as session:
-        assert demo.load(session, service.locator, service.taxonomy, 20) == 20
-        assert demo.load(session, service.locator, service.taxonomy, 20) == 0
+    assert demo.load(service.engine, service.locator, service.taxonomy, 20) == 20
+    assert demo.load(service.engine, service.locator, service.taxonomy, 20) == 0

@@ -17,9 +17,8 @@ Taking turns excludes every wait between the writers on shared rows, but not on 
 batches hold (a site's source and key): if N+1 writes it first, N waits for N+1 in the server while
 N+1 waits for N's commit here, out of the server's sight. So a writer waiting for its turn asks
 every ``_POLL_S`` whether the previous batch waits for it (``pg_blocking_pids``, followed through
-any other transaction in between); if it does, it rolls
-back, lets the previous one commit, and writes its batch again, which the server then refuses as
-it would have in turn.
+any transaction in between); if it does, it rolls back, lets the previous one commit, and writes
+its batch again, which the server then refuses as it would have in turn.
 
 Two batches are written while the caller prepares a third: memory holds three batches at most, as
 with one writer and one batch waiting. An error of a batch (refused by the database) is raised in

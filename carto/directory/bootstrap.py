@@ -80,6 +80,5 @@ def setup_demo(service: Service, n_sites: int = 500) -> SetupReport:
         table = service.settings.geodata / poles.POLES_TABLE
         if table.exists():
             pole_count = load_poles(service, table)
-    with session_scope(service.engine) as session:
-        created = demo.load(session, service.locator, service.taxonomy, n_sites) if service.locator.enabled else 0
+    created = demo.load(service.engine, service.locator, service.taxonomy, n_sites) if service.locator.enabled else 0
     return SetupReport(territories, pole_count or 0, created)

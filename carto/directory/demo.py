@@ -8,9 +8,10 @@ import random
 from datetime import date, timedelta
 
 import shapely
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from carto.directory import sites
+from carto.directory import batch_writer, bulk
 from carto.territory.locator import Locator
 from carto.storage.models import LegalForm, Site
 from carto.directory.site_schema import SiteData, luhn_ok
@@ -87,14 +88,19 @@ def generate(locator: Locator, taxonomy: Taxonomy, n: int = 500, seed: int = 202
     return out
 
 
-def load(session: Session, locator: Locator, taxonomy: Taxonomy, n: int = 500, seed: int = 2024) -> int:
-    """Write the demo sites (idempotent: keyed by source « demo » and their rank)."""
-    existing = set(session.exec(select(Site.source_key).where(Site.source == DEMO_SOURCE)))
-    created = 0
-    for rank, data in enumerate(generate(locator, taxonomy, n, seed)):
-        if str(rank) in existing:
-            continue
-        sites.create(session, data, locator, actor="demo", is_demo=True, source=DEMO_SOURCE,
-                     source_key=str(rank), credit="Données fictives de démonstration")
-        created += 1
-    return created
+def load(engine: Engine, locator: Locator, taxonomy: Taxonomy, n: int = 500, seed: int = 2024) -> int:
+    """Write the demo sites (idempotent: keyed by source « demo » and their rank) through the batch
+    write path, ``bulk.READ_CHUNK`` sites a transaction; returns how many were new."""
+    with Session(engine) as session:
+        existing = set(session.exec(select(Site.source_key).where(Site.source == DEMO_SOURCE)))
+    new = [(str(rank), data) for rank, data in enumerate(generate(locator, taxonomy, n, seed)) if str(rank) not in existing]
+    with batch_writer.new_site_batches(engine, actor="demo") as write:
+        for start in range(0, len(new), bulk.READ_CHUNK):
+            batch = new[start:start + bulk.READ_CHUNK]
+            rows = [bulk.new_row(data.model_dump(exclude={"activities"}), is_demo=True, source=DEMO_SOURCE,
+                                 source_key=key, credit="Données fictives de démonstration") for key, data in batch]
+            errors = bulk.place(rows, locator)
+            if any(errors):
+                raise next(e for e in errors if e)
+            write(rows, [data.activities for _, data in batch])
+    return len(new)
