@@ -18,7 +18,9 @@ batches hold (a site's source and key): if N+1 writes it first, N waits for N+1 
 N+1 waits for N's commit here, out of the server's sight. So a writer waiting for its turn asks
 every ``_POLL_S`` whether the previous batch waits for it (``pg_blocking_pids``, followed through
 any transaction in between); if it does, it rolls back, lets the previous one commit, and writes
-its batch again, which the server then refuses as it would have in turn.
+its batch again, which the server then refuses as it would have in turn. (Two batches holding
+several keys in common may also wait for each other in the server: it sees that deadlock and
+refuses one of them.)
 
 Two batches are written while the caller prepares a third: memory holds three batches at most, as
 with one writer and one batch waiting. An error of a batch (refused by the database) is raised in
@@ -180,7 +182,7 @@ SELECT %s IN (SELECT pid FROM blocking)"""
 
 def _wait_for(previous: _Turn, session: Session, pid: int) -> None:
     """Return once the previous batch has committed; raise ``_Dropped`` if it did not, ``_InTheWay``
-    if it waits for this transaction (directly, or through another writer's)."""
+    if it waits for this transaction (directly, or through another transaction)."""
     while not previous.done.wait(_POLL_S):
         if previous.pid is not None and session.connection().exec_driver_sql(
                 _WAITS_FOR, (previous.pid, pid)).scalar():
