@@ -7,7 +7,7 @@ more and took one core of the server's. Here the caller's thread prepares batch 
 writer threads, each on a connection of its own, store batches N and N+1 and wait for the server,
 which releases the interpreter's lock. A batch's own rows (its sites, their links, words and
 versions: ``bulk.write_prepared``) need no turn: no other writer sees or locks them before they are
-committed. The rows every batch shares (the data version, the grid cells: ``bulk.publish_prepared``,
+committed. The rows every batch shares (the data version, the grid cells, the tallies: ``bulk.publish_prepared``,
 the one step applying every shared delta) are taken once the previous batch has committed, and
 committed with the batch's own: batches commit in the order given, readers never see batch N+1
 without N, and the shared rows' locks are held for a moment. What is written stays what

@@ -139,7 +139,7 @@ def write_prepared(session: Session, batch: Prepared) -> None:
 
 def publish_prepared(session: Session, batch: Prepared) -> None:
     """Apply every delta of a written batch to the rows all writers share (the data version, the grid
-    cells), just before its commit, so that their locks are held for a moment (``batch_writer``)."""
+    cells, the tallies), just before its commit, so that their locks are held for a moment (``batch_writer``)."""
     freshness.bump(session)
     cells.upsert(session, batch.cells)
     tallies.upsert(session, batch.tallies)
