@@ -54,7 +54,7 @@ def pipeline(service: Service, box) -> bytes:
     members = {"type": "FeatureCollection", "numberMatched": page.total, "numberReturned": len(page.sites),
                "total": page.total, "total_exact": page.total_exact, "limit": LIMIT, "offset": 0,
                "next_cursor": cursor.encode() if cursor else None}
-    body = site_json.document(members, "features", [service.pieces.features(page.sites, page.distances)])
+    body = site_json.document(members, "features", service.pieces.features(page.sites, page.distances))
     return compression.gzip(body)  # as the server compresses
 
 

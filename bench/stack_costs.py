@@ -100,7 +100,7 @@ def main() -> None:
         def assembly(i):
             page = pages[i % len(pages)]
             return site_json.document({"type": "FeatureCollection", "numberReturned": len(page.sites)}, "features",
-                                      [service.pieces.features(page.sites, page.distances)])
+                                      service.pieces.features(page.sites, page.distances))
 
         bodies = [assembly(i) for i in range(len(pages))]
         figures = {

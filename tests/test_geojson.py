@@ -107,7 +107,7 @@ def test_domains_follow_the_taxonomy_without_rewriting_sites(demo_service):
 
 def test_a_page_is_one_valid_document_with_its_items_last():
     items = ['[1,-1.6,48.1,"A",[]]'.encode(), '[2,-1.7,48.2,"B «»",[]]'.encode()]  # UTF-8, as pages hold them
-    body = site_json.document({"total": 2, "next": None}, "sites", items)
+    body = site_json.document({"total": 2, "next": None}, "sites", site_json.separated(items))
     assert json.loads(body) == {"total": 2, "next": None, "sites": [[1, -1.6, 48.1, "A", []], [2, -1.7, 48.2, "B «»", []]]}
     assert json.loads(site_json.document({"total": 0}, "sites", [])) == {"total": 0, "sites": []}
 

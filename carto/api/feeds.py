@@ -41,7 +41,7 @@ def list_changes(request: Request, service: ServiceDep, session: SessionDep,
     cursor = page.next_since
     members = {"since": since, "next_since": cursor, "has_more": page.has_more,
                "next": str(request.url.include_query_params(since=cursor))}
-    return Response(site_json.document(members, "changes", items), media_type="application/json")
+    return Response(site_json.document(members, "changes", site_json.separated(items)), media_type="application/json")
 
 
 def _change_json(change: changes.Change) -> bytes:

@@ -129,9 +129,10 @@ class ReadEndpoints:
     @staticmethod
     def _open(scope: Scope) -> tuple[Session, str]:
         """The request's session, answering for the versions it sees now, and the data version. The
-        endpoint reads in it too (``session_of``): one connection and one transaction per request."""
+        endpoint reads in it too (``session_of``): one connection per request, no transaction (reads only).
+        """
         service = scope["app"].state.service
-        session = service.session()
+        session = service.read_session()
         try:
             version = freshness.answering_for_current(session)
             service.observe(session)  # a territory or pôles load by any process: served at once

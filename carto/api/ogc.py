@@ -27,10 +27,10 @@ def _serve(request: Request, path: str, call: Callable[[ogc.Request], ogc.Respon
     if answer.format == "html":
         document = answer.document
         if answer.features is not None:
-            document = document | {"features": pydantic_core.from_json(b"[%s]" % answer.features)}
+            document = document | {"features": pydantic_core.from_json(site_json.listed(answer.features))}
         return _page(request, answer.template, {"doc": document, **answer.context})
     if answer.features is not None:
-        return Response(site_json.document(answer.document, "features", [answer.features]),
+        return Response(site_json.document(answer.document, "features", answer.features),
                         media_type=answer.media_type)
     return FastJSONResponse(answer.document, media_type=answer.media_type)
 

@@ -62,11 +62,11 @@ def list_sites(request: Request, service: ServiceDep, session: SessionDep, f: Fi
     # hottest request, and 500 features built field by field cost more than the rest of it.
     pieces = service.pieces
     if compact:
-        body = site_json.document(paging_members, "sites", [pieces.markers(page.sites)])
+        body = site_json.document(paging_members, "sites", pieces.markers(page.sites))
     else:
         members = {"type": "FeatureCollection", **({"numberMatched": page.total} if page.total_exact else {}),
                    "numberReturned": len(page.sites)}
-        body = site_json.document(members | paging_members, "features", [pieces.features(page.sites, page.distances)])
+        body = site_json.document(members | paging_members, "features", pieces.features(page.sites, page.distances))
     return Response(body, media_type="application/json")
 
 

@@ -35,7 +35,7 @@ MAP_LIMIT = 2000  # markers carried by the page; the table and the exports have 
 
 def map_markers(service: Service, session: Session, results: sourcing.Results) -> Markup:
     """The first ``MAP_LIMIT`` results as the markers of a page's map (``_sites_map.html``)."""
-    return script_json(b"[%s]" % service.pieces.markers(sourcing.markers(session, results, MAP_LIMIT)))
+    return script_json(site_json.listed(service.pieces.markers(sourcing.markers(session, results, MAP_LIMIT))))
 
 
 class SourcingQuery(BaseModel):
@@ -90,12 +90,12 @@ def search_suppliers(service: ServiceDep, session: SessionDep, c: CriteriaDep,
     rows = list(sourcing.iter_rows(session, results, offset, limit, service.taxonomy))
     if format == "compact":
         body = site_json.document({"total": results.total, "offset": offset}, "sites",
-                                  [service.pieces.site_marker(r.site) for r in rows])
+                                  site_json.separated(service.pieces.site_marker(r.site) for r in rows))
         return Response(body, media_type="application/json")
     members = {"type": "FeatureCollection", "numberMatched": results.total, "numberReturned": len(rows),
                "offset": offset, "limit": limit, "criteria": c.describe(service.taxonomy),
                "activity_counts": results.activity_counts}
-    features = [service.pieces.site_feature(r.site, r.distance_km) for r in rows]
+    features = site_json.separated(service.pieces.site_feature(r.site, r.distance_km) for r in rows)
     return Response(site_json.document(members, "features", features), media_type="application/json")
 
 

@@ -32,6 +32,17 @@ class Service:
     def session(self) -> Session:
         return Session(self.engine)
 
+    def read_session(self) -> Session:
+        """A session for requests that only read: each statement commits on its own. The transaction
+        gave them nothing (PostgreSQL's READ COMMITTED, like SQLite's, takes a snapshot per statement)
+        and cost a town page its BEGIN and ROLLBACK round trips and SQLAlchemy's bookkeeping. A read
+        that streams through a server-side cursor needs a transaction: ``session``."""
+        return Session(self._reading_engine)
+
+    @cached_property
+    def _reading_engine(self) -> Engine:
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
     @cached_property
     def pieces(self) -> site_json.Pieces:
         """Sites' stored JSON put together with this taxonomy's activities and domains."""

@@ -74,7 +74,7 @@ class Response:
     document: dict  # the JSON document; the HTML template gets it too
     template: str = ""
     context: dict = field(default_factory=dict)  # more for the HTML template
-    features: bytes | None = None  # a collection's features, JSON comma-separated (UTF-8): the document's last member
+    features: list[bytes] | None = None  # a collection's features, JSON comma-separated, in pieces (UTF-8): the document's last member
 
 
 def negotiate(f: str | None, accept: str | None) -> str:

@@ -34,12 +34,12 @@ class Queryable:
 class ItemsPage:
     total: int
     returned: int
-    features: bytes  # the features' JSON, comma-separated, UTF-8 (sites come stored as such: carto.directory.site_json)
+    features: list[bytes]  # the features' JSON, comma-separated, in pieces, UTF-8 (sites come stored as such: carto.directory.site_json)
     exact: bool = True  # else ``total`` is a lower bound (``carto.query.search.COUNT_LIMIT``)
 
 
 def _page(total: int, features: list[dict]) -> ItemsPage:
-    return ItemsPage(total, len(features), b",".join(pydantic_core.to_json(feature) for feature in features))
+    return ItemsPage(total, len(features), site_json.separated(pydantic_core.to_json(feature) for feature in features))
 
 
 def _union(boxes: list[Box]) -> Box | None:

@@ -348,8 +348,8 @@ def run(session: Session, criteria: Criteria, *, sources: bool = False) -> Resul
 
 def iter_rows(session: Session, results: Results, offset: int = 0, limit: int | None = None,
               taxonomy: Taxonomy | None = None, batch: int = 500) -> Iterator[Row]:
-    """The sites of the results in order, read by batches of ``batch`` from one SQL query (a
-    server-side cursor on PostgreSQL): an export of the whole dataset streams.
+    """The sites of the results in order, read by batches of ``batch`` from one SQL query (without
+    ``limit``, a server-side cursor on PostgreSQL): an export of the whole dataset streams.
 
     Sites come as plain records with the columns of ``Site`` as attributes: fast (a ``Site`` object
     cost SQLAlchemy ~40 µs to build, 4 ms for a page of 100), and nothing piles up in the session
@@ -359,7 +359,9 @@ def iter_rows(session: Session, results: Results, offset: int = 0, limit: int | 
     rank = {slug: i for i, slug in enumerate(taxonomy.activities)} if taxonomy else {}
     distance = (distance_sql(c.centre) if c.centre else null()).label("distance_km")
     query = _in_order(session, results, offset, limit, (*Site.__table__.columns, distance))
-    for chunk in session.connection().execute(query.execution_options(yield_per=batch)).partitions():
+    if limit is None:  # everything, streamed: a server-side cursor, which needs a transaction (``Service.session``)
+        query = query.execution_options(yield_per=batch)
+    for chunk in session.connection().execute(query).partitions(batch):
         ids = [row.id for row in chunk]
         activities: dict[int, list[str]] = {i: [] for i in ids}
         for site_id, activity in session.connection().execute(
