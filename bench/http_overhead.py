@@ -49,7 +49,7 @@ def town_boxes(service: Service, n: int, half: tuple[float, float]) -> list[tupl
 
 def pipeline(service: Service, box) -> bytes:
     """What ``/api/sites?bbox=…&limit=500`` computes, without the web stack."""
-    with service.session() as session:
+    with service.read_session() as session:
         page, cursor = paging.find(session, SiteFilter(bbox=box), LIMIT, columns=site_json.FEATURE_COLUMNS)
     members = {"type": "FeatureCollection", "numberMatched": page.total, "numberReturned": len(page.sites),
                "total": page.total, "total_exact": page.total_exact, "limit": LIMIT, "offset": 0,

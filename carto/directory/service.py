@@ -41,6 +41,8 @@ class Service:
 
     @cached_property
     def _reading_engine(self) -> Engine:
+        if db.is_sqlite(self.engine):  # its driver begins no transaction before a read; a switch costs a PRAGMA
+            return self.engine
         return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @cached_property
