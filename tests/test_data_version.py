@@ -2,6 +2,8 @@
 output, which ETags, the response store and every process's caches follow."""
 import csv
 
+import pytest
+
 from carto.directory import sites
 from carto.directory.service import Service
 from carto.directory.site_schema import SiteData
@@ -42,6 +44,17 @@ def test_reads_keep_the_version_and_a_site_write_moves_it(service):
     with session_scope(service.engine) as session:
         sites.update(session, session.get(Site, site_id), {"name": "Atelier vélo"}, service.locator, actor="t")
     assert version(service) not in (first, second)
+
+
+@pytest.mark.postgis
+def test_a_read_request_reads_outside_any_transaction_and_an_export_streams_in_one(service):
+    from psycopg.pq import TransactionStatus
+    with service.read_session() as session:  # the session of a read request (carto.api.http_cache)
+        freshness.answering_for_current(session)
+        assert session.connection().connection.driver_connection.info.transaction_status == TransactionStatus.IDLE
+    with service.session() as session:  # an export's: its server-side cursor needs a transaction
+        freshness.answering_for_current(session)
+        assert session.connection().connection.driver_connection.info.transaction_status == TransactionStatus.INTRANS
 
 
 def test_a_write_rolled_back_leaves_the_version(service):
