@@ -88,10 +88,32 @@ def test_items_are_a_geojson_page_with_counts_and_absolute_paging_links(client):
     page = response.json()
     assert page["type"] == "FeatureCollection" and page["timeStamp"].endswith("Z")
     assert page["numberMatched"] == 500 and page["numberReturned"] == len(page["features"]) == 50
-    assert href(page, "next", "application/geo+json") == (
-        "http://testserver/ogc/collections/sites/items?limit=50&offset=150&f=json")
+    following = href(page, "next", "application/geo+json")
+    assert following.startswith("http://testserver/ogc/collections/sites/items?limit=50&cursor=")
+    assert following.endswith("&f=json")
     assert href(page, "prev", "application/geo+json").endswith("limit=50&offset=50&f=json")
     assert href(page, "self", "application/geo+json") and href(page, "alternate", "text/html")
+
+
+def test_the_next_page_of_the_sites_starts_where_the_last_one_stopped_not_at_an_offset(client):
+    """A client paging through the whole collection (QGIS, GDAL) follows ``next``: a cursor, which the
+    name index seeks, where an offset read again every site before the page."""
+    by_offset = client.get("/ogc/collections/sites/items?limit=50&offset=150").json()
+    page = client.get("/ogc/collections/sites/items?limit=50&offset=100").json()
+    following = client.get(href(page, "next", "application/geo+json")).json()
+    assert [f["id"] for f in following["features"]] == [f["id"] for f in by_offset["features"]]
+    assert following["numberMatched"] == 500 and not links(following, "prev")
+    html = client.get(href(page, "next", "text/html"), headers={"Accept": BROWSER_ACCEPT}).text
+    assert "la suite de la liste ci-dessous (50)" in html
+
+
+@pytest.mark.parametrize("query, message", [
+    ("cursor=abc", "curseur illisible"),
+    ("offset=10&cursor=eyJhIjpbImEiLDFdfQ", "ne se combinent pas"),
+])
+def test_a_cursor_that_cannot_be_followed_is_a_400_naming_it(client, query, message):
+    response = client.get(f"/ogc/collections/sites/items?{query}")
+    assert response.status_code == 400 and message in response.text and "cursor" in response.text
 
 
 def test_following_next_links_gives_every_feature_once(client):

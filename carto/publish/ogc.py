@@ -243,22 +243,28 @@ class API:
         # Past the count's limit, a next page exists while pages are full; numberMatched, which must
         # be exact, is left out (it is optional in OGC API – Features).
         known = page.total if page.exact else offset + page.returned + (page.returned == limit)
-        links = self._links(req, fmt, GEOJSON) + self._paging_links(req, limit, offset, known) + [
+        links = self._links(req, fmt, GEOJSON) + self._paging_links(req, limit, offset, known, page.next_cursor) + [
             {"rel": "collection", "type": JSON, "title": c.title,
              "href": self.url(req, f"/collections/{c.id}", f="json")}] + self._licence_links(c.licences(session))
         document = {"type": "FeatureCollection", "links": links, "timeStamp": _now(),
                     **({"numberMatched": page.total} if page.exact else {}), "numberReturned": page.returned}
         return Response(fmt, GEOJSON, document, "items",
-                        {"collection": c, "limit": limit, "offset": offset}, page.features)
+                        {"collection": c, "limit": limit, "offset": None if req.arg("cursor") else offset},
+                        page.features)
 
     @staticmethod
-    def _paging_links(req: Request, limit: int, offset: int, total: int) -> list[dict]:
-        """``prev`` and ``next`` pages, in GeoJSON and HTML, keeping the filters."""
-        kept = [(k, v) for k, v in req.query if k not in ("offset", "f")]
-        starts = {"prev": max(offset - limit, 0) if offset else None,
-                  "next": offset + limit if offset + limit < total else None}
+    def _paging_links(req: Request, limit: int, offset: int, total: int, next_cursor: str | None) -> list[dict]:
+        """``prev`` and ``next`` pages, in GeoJSON and HTML, keeping the filters. A collection paged by
+        cursor (the sites) gives ``next`` its cursor: a client following the links through a million
+        sites (QGIS, GDAL) reads each page from the index where the last one stopped, where an offset
+        read again every site before it. A page reached by cursor has no ``prev`` (optional in OGC API)."""
+        kept = [(k, v) for k, v in req.query if k not in ("offset", "cursor", "f")]
+        by_offset = not req.arg("cursor")
+        starts = {"prev": [("offset", str(max(offset - limit, 0)))] if offset and by_offset else None,
+                  "next": [("cursor", next_cursor)] if next_cursor else
+                  [("offset", str(offset + limit))] if by_offset and offset + limit < total else None}
         return [{"rel": rel, "type": media, "title": "Page précédente" if rel == "prev" else "Page suivante",
-                 "href": req.base_url + req.path + "?" + urlencode(kept + [("offset", str(start)), ("f", fmt)])}
+                 "href": req.base_url + req.path + "?" + urlencode(kept + start + [("f", fmt)])}
                 for rel, start in starts.items() if start is not None
                 for fmt, media in (("json", GEOJSON), ("html", HTML))]
 

@@ -36,6 +36,7 @@ class ItemsPage:
     returned: int
     features: list[bytes]  # the features' JSON, comma-separated, in pieces, UTF-8 (sites come stored as such: carto.directory.site_json)
     exact: bool = True  # else ``total`` is a lower bound (``carto.query.search.COUNT_LIMIT``)
+    next_cursor: str | None = None  # where the next page starts, for a collection paged by cursor
 
 
 def _page(total: int, features: list[dict]) -> ItemsPage:
@@ -98,7 +99,10 @@ class Sites(Collection):
     # parameters of /api.
     queryables = {f.property: Queryable(f.description, f.schema, public_fields.BY_NAME[f.property].title)
                   for f in params.FILTERS if f.queryable and f.property}
-    others = {f.name: Queryable(f.description, f.schema) for f in params.FILTERS if f.queryable and not f.property}
+    others = {f.name: Queryable(f.description, f.schema) for f in params.FILTERS if f.queryable and not f.property} | {
+        "cursor": Queryable("Suite de la liste : le curseur que donne le lien « next » de la page précédente "
+                            "(une page loin dans la liste coûte autant que la première, où offset relit "
+                            "tout ce qui la précède)", {"type": "string"})}
     _filter_of = {f.property or f.name: f.name for f in params.FILTERS if f.queryable}
     columns = (("Nom", "nom"), ("Commune", "commune"), ("Activités", "activites"))
 
@@ -121,14 +125,26 @@ class Sites(Collection):
             given = {name: given for given, name in self._filter_of.items()}.get(e.param, e.param)
             raise params.ParamError(given, str(e), e.status, e.choices) from None
         f.bbox = bbox
-        page, _ = paging.find(session, f, limit, offset, columns=site_json.FEATURE_COLUMNS)
+        try:
+            page, following = paging.find(session, f, limit, offset, _cursor(filters.get("cursor"), offset),
+                                          columns=site_json.FEATURE_COLUMNS)
+        except paging.BadCursor as e:
+            raise params.ParamError("cursor", str(e)) from None
         return ItemsPage(page.total, len(page.sites), service.pieces.features(page.sites, {}),
-                         page.total_exact)
+                         page.total_exact, following.encode() if following else None)
 
     def item(self, service, session, fid):
         number = params.parse_id(fid)
         feature = site_json.published_feature(session, service.pieces, number) if number is not None else None
         return pydantic_core.from_json(feature) if feature else None
+
+
+def _cursor(raw: str | None, offset: int) -> paging.Cursor | None:
+    if not raw:
+        return None
+    if offset:
+        raise params.ParamError("cursor", "cursor et offset ne se combinent pas : le curseur porte déjà la position")
+    return paging.Cursor.decode(raw)
 
 
 class Poles(Collection):
