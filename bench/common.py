@@ -231,3 +231,13 @@ def database_cpu_used(before: dict[int, float], after: dict[int, float]) -> floa
     """Seconds of database CPU between two ``database_cpu`` readings: a backend opened in between
     counts whole, one that ended in between is lost (a pool keeps its connections open)."""
     return sum(seconds - before.get(backend, 0.0) for backend, seconds in after.items())
+
+
+def databases(specs: list[str], trees: dict[str, Path]):
+    """The ``--db LABEL=URL[|BASE_URL]`` options of a benchmark taking turns with a baseline: for each,
+    its label and the URL each tree reads (the baseline reads BASE_URL when given: its own schema)."""
+    for spec in specs:
+        label, _, url = spec.partition("=")
+        url, _, base_url = url.partition("|")
+        print(f"… {label} ({url})", file=sys.stderr, flush=True)
+        yield label, {tree: base_url if tree and base_url else url for tree in trees}

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, carto_command, free_port, serve  # noqa: E402
+from common import ROOT, carto_command, databases, free_port, serve  # noqa: E402
 
 from carto.storage import freshness  # noqa: E402
 from carto.storage.db import make_engine, session_scope  # noqa: E402
@@ -75,11 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     trees = {"": ROOT} | ({" (base)": args.baseline} if args.baseline else {})
     results, start_load = {}, os.getloadavg()[0]
-    for spec in args.db:
-        label, _, url = spec.partition("=")
-        url, _, base_url = url.partition("|")
-        print(f"… {label}", file=sys.stderr, flush=True)
-        urls = {tree: base_url if tree and base_url else url for tree in trees}
+    for label, urls in databases(args.db, trees):
         for tree, figures in measure(urls, trees, args.rounds).items():
             results[label + tree] = figures
     print(f"load average at the start: {start_load:.1f}, at the end: {os.getloadavg()[0]:.1f}")

@@ -31,7 +31,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, carto_command, cpu_seconds, database_cpu, database_cpu_used, free_port, serve  # noqa: E402
+from common import (ROOT, carto_command, cpu_seconds, database_cpu, database_cpu_used, databases, free_port,  # noqa: E402
+                    serve)
 
 RENNES = (-1.6778, 48.1173)
 TOWN = "-1.75,48.07,-1.60,48.15"
@@ -145,11 +146,7 @@ def main() -> None:
     reads = [(name, path) for name, path in READS if not args.only or any(o in name for o in args.only)]
     trees = {"": ROOT} | ({" (base)": args.baseline} if args.baseline else {})
     results, start_load = {}, os.getloadavg()[0]
-    for spec in args.db:
-        label, _, url = spec.partition("=")
-        url, _, base_url = url.partition("|")
-        print(f"… {label} ({url})", file=sys.stderr, flush=True)
-        urls = {tree: base_url if tree and base_url else url for tree in trees}
+    for label, urls in databases(args.db, trees):
         for tree, figures in measure(urls, args.requests, args.rounds, reads, trees).items():
             results[label + tree] = figures
     labels = list(results)
