@@ -35,7 +35,9 @@ def area_map(settings: Settings, outline: str | None = None, centre: tuple[float
     return _area_map(settings.tiles, outline, centre, radius_km)
 
 
-@functools.lru_cache(maxsize=256)
+# Each entry holds its outline twice (the key's, and the page's simplified copy): a few hundred KB for
+# a pays. The areas searched most stay; a burst over every commune does not fill the memory.
+@functools.lru_cache(maxsize=64)
 def _area_map(tiles: str, outline: str | None, centre: tuple[float, float] | None,
               radius_km: float | None) -> mapview.RenderedMap:
     m = mapview.base_map(tiles, zoom_snap=0.25)  # fractional zoom: the region fills the frame
