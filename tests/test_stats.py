@@ -8,6 +8,7 @@ import shapely
 from carto.directory import sites
 
 from carto.territory import poles, stats
+from carto.storage import freshness
 from carto.storage.models import SiteStatus
 from carto.directory.site_schema import SiteData
 from tests.helpers import make_client, map_features
@@ -135,6 +136,40 @@ def test_the_coverage_report_page_counts_every_site_outside_the_poles_and_lists_
     assert "Structures publiées hors de toute zone de pôle : 101" in html
     assert "Les 100 premières par ordre alphabétique." in html
     assert "Structure parisienne 099" in html and "Structure parisienne 100" not in html
+
+
+def test_the_pages_kept_per_data_version_follow_every_write(service, session):
+    """The pôles' index, the coverage report and the territories' map are kept until the next write."""
+    def reso_sites(client) -> int:
+        row = re.search(r'href="/liste\?pole=reso-solidaire">(\d+)<', client.get("/poles").text)
+        return int(row.group(1))
+
+    def mapped_sites(client, code: str) -> int:
+        features = map_features(client.get("/territoires", params={"level": "departement"}).text)
+        return next(f["properties"]["sites"] for f in features if f["id"] == code)
+
+    with make_client(service) as client:
+        before = (reso_sites(client), mapped_sites(client, "35"))
+        assert "Structures publiées hors de toute zone de pôle : 0" in client.get("/territoires/couverture").text
+        add(service, session, "Vélo Rennes", RENNES, ["velo"])
+        sites.create(session, SiteData(name="Structure parisienne", activities=["velo"], lon=2.35, lat=48.85),
+                     service.locator, actor="admin", allow_outside=True)
+        session.commit()
+        assert (reso_sites(client), mapped_sites(client, "35")) == (before[0] + 1, before[1] + 1)
+        html = client.get("/territoires/couverture").text
+        assert "Structures publiées hors de toute zone de pôle : 1" in html and "Structure parisienne" in html
+
+
+def test_answers_asked_in_many_forms_keep_only_the_most_recent(session):
+    computed = []
+
+    def ask(form: int) -> int:
+        return freshness.per_version(session, ("test form", form), lambda: computed.append(form) or form, variant=True)
+
+    for form in range(freshness.VARIANTS_KEPT + 1):
+        assert ask(form) == form
+    assert ask(freshness.VARIANTS_KEPT) == freshness.VARIANTS_KEPT and computed.count(freshness.VARIANTS_KEPT) == 1
+    assert ask(0) == 0 and computed.count(0) == 2  # the oldest form was dropped, computed again
 
 
 def test_a_pole_page_shows_its_territory_sites_contact_and_embed_link(client):

@@ -1,7 +1,7 @@
 """The page of a pôle ESS (``/poles/{id}``): its coverage, communes, sites, contact and embeddable map."""
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 
 from carto.query import sourcing
@@ -12,6 +12,7 @@ from carto.views import thematic_maps
 from carto.api.deps import ServiceDep, SessionDep
 from carto.api.pages import PageRoute, error_page, page
 from carto.api.sourcing import export_links, map_markers
+from carto.storage import freshness
 from carto.storage.models import Commune, Pole, PoleCommune, Territory
 from carto.query.sourcing import Criteria, Place
 
@@ -22,10 +23,17 @@ LISTED_SITES = 300  # beyond, the page sends the reader to the sourcing search o
 @router.get("/poles", response_class=HTMLResponse)
 def pole_index(request: Request, session: SessionDep):
     """Every pôle ESS with the territory it covers, its figures and a link to its page."""
+    # The pôles' figures change with the data only: kept per data version.
+    found, covered = freshness.per_version(session, ("pôles index",), lambda: _index(session))
+    return page(request, "poles.html", summaries=found, covered=covered)
+
+
+def _index(session: Session) -> tuple[list[poles.PoleSummary], dict[str, str]]:
+    """Every pôle's summary, and the names of the pays it covers."""
     pays_names = {t.code: t.name for t in territory_names.options(session)["pays"]}
     found = poles.summaries(session)
-    covered = {s.pole.id: ", ".join(pays_names[c] for c in s.pole.coverage_pays if c in pays_names) for s in found}
-    return page(request, "poles.html", summaries=found, covered=covered)
+    return found, {s.pole.id: ", ".join(pays_names[c] for c in s.pole.coverage_pays if c in pays_names)
+                   for s in found}
 
 
 @router.get("/poles/{pole_id}", response_class=HTMLResponse)

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from carto.directory import geojson
 from carto.directory.service import Service
@@ -21,6 +21,7 @@ from carto.core.taxonomy import Taxonomy
 router = APIRouter(prefix="/api/stats", tags=["statistiques"])
 pages = APIRouter(include_in_schema=False, route_class=PageRoute)
 Level = Literal["departement", "pays", "epci", "pole"]
+OUTLINES_READ = 5000  # communes' outlines read at a time (SQLite's bound parameters: 32,766 at most)
 ActivityQuery = Annotated[str, Query(max_length=60, description="Slug d'une activité ou d'un domaine (vide : toutes)")]
 
 
@@ -63,10 +64,11 @@ def territories_page(request: Request, service: ServiceDep, session: SessionDep,
     label, activities = selection(service.taxonomy, activity)
     rows = stats.territory_stats(session, service.taxonomy, level, activities)
     breaks = stats.class_breaks([r.per_10k for r in rows if r.per_10k is not None])
-    shapes = stats.geometries(session, level)
-    features = [geojson.geometry_feature(r.code, mapview.display_geometry(shapes[r.code]), {
-        "nom": r.name, "sites": r.sites, "per_10k": french_number(r.per_10k),
-        "classe": stats.class_of(r.per_10k, breaks)}) for r in rows if r.code in shapes]
+    # The map follows the data: kept per version, level and selection (two thirds of the page's CPU:
+    # every outline made a GeoJSON feature and encoded into the map's script).
+    choropleth = freshness.per_version(
+        session, ("territories map", level, activities, service.settings.tiles),
+        lambda: _choropleth(service, session, level, rows, breaks), variant=True)
     population = session.exec(select(func.coalesce(func.sum(Commune.population), 0))).one()
     total = stats.region_total(session, activities)
     return page(request, "territoires.html", level=level, levels=stats.LEVELS, level_name=territory_names.WORDS[level].title,
@@ -75,27 +77,47 @@ def territories_page(request: Request, service: ServiceDep, session: SessionDep,
                 legend=_legend(breaks, any(r.per_10k is None for r in rows)),
                 classes={r.code: stats.class_of(r.per_10k, breaks) for r in rows},
                 colour=thematic_maps.colour, number=french_number,
-                map=thematic_maps.choropleth(service.settings, features))
+                map=choropleth)
+
+
+def _choropleth(service: Service, session: Session, level: str, rows: list[stats.TerritoryCount],
+                breaks: list[float]) -> mapview.RenderedMap:
+    shapes = stats.geometries(session, level)
+    return thematic_maps.choropleth(service.settings, [geojson.geometry_feature(
+        r.code, mapview.display_geometry(shapes[r.code]), {"nom": r.name, "sites": r.sites,
+                                                            "per_10k": french_number(r.per_10k),
+                                                            "classe": stats.class_of(r.per_10k, breaks)})
+        for r in rows if r.code in shapes])
 
 
 def _coverage_map(service: Service, session: Session, report: poles.CoverageReport) -> mapview.RenderedMap:
     pole_features = [geojson.geometry_feature(p.id, mapview.display_geometry(p.geometry), {"nom": p.name})
-                     for p in session.exec(select(Pole)) if p.geometry]
-    return thematic_maps.coverage_map(service.settings, pole_features, _commune_features(report.uncovered),
-                                      _commune_features([c for c, _ in report.covered_twice]))
+                     for p in session.exec(select(Pole.id, Pole.name, Pole.geometry)) if p.geometry]
+    return thematic_maps.coverage_map(service.settings, pole_features,
+                                      _commune_features(session, report.uncovered),
+                                      _commune_features(session, [c for c, _ in report.covered_twice]))
 
 
-def _commune_features(communes) -> list[dict]:
-    return [geojson.geometry_feature(c.code, mapview.display_geometry(c.geometry, 0.0005), {"nom": c.name})
+def _commune_features(session: Session, communes) -> list[dict]:
+    codes, outlines = [c.code for c in communes], {}
+    for start in range(0, len(codes), OUTLINES_READ):
+        outlines.update(session.exec(select(Commune.code, Commune.geometry)
+                                     .where(col(Commune.code).in_(codes[start:start + OUTLINES_READ]))).all())
+    return [geojson.geometry_feature(c.code, mapview.display_geometry(outlines[c.code], 0.0005), {"nom": c.name})
             for c in communes]
 
 
 @pages.get("/territoires/couverture", response_class=HTMLResponse)
 def coverage_page(request: Request, service: ServiceDep, session: SessionDep):
-    report = poles.coverage_report(session)
-    # The map changes with the geography only: kept per data version (19 pôle areas drawn by folium).
-    coverage = freshness.per_version(session, ("coverage map", service.settings.tiles), lambda: _coverage_map(
-        service, session, report))
+    # The report and its map change with the data only: kept per data version (the pôles, the
+    # communes and their outlines read, 19 pôle areas drawn by folium).
+    report, coverage = freshness.per_version(session, ("coverage report", service.settings.tiles),
+                                             lambda: _coverage(service, session))
     pole_names = {s.pole.id: s.pole.name for s in report.poles}
     return page(request, "territoires_couverture.html", report=report, pole_names=pole_names, map=coverage,
                 number=french_number)
+
+
+def _coverage(service: Service, session: Session) -> tuple[poles.CoverageReport, mapview.RenderedMap]:
+    report = poles.coverage_report(session)
+    return report, _coverage_map(service, session, report)

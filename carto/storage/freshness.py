@@ -13,6 +13,8 @@ taken once per process, covers a deploy.
 """
 import hashlib
 import secrets
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 from sqlalchemy import select, update
@@ -103,14 +105,28 @@ def answering_for_current(session: Session) -> str:
 
 
 _known: dict[tuple, tuple[str, object]] = {}  # (database, question) → (data version, answer)
+# Answers to a question asked in many forms (a map per level and filter): the most recently asked
+# only, so that forms asked once do not fill the memory; the others live as long as the process.
+_variants: OrderedDict[tuple, tuple[str, object]] = OrderedDict()
+_variants_lock = threading.Lock()
+VARIANTS_KEPT = 32
 
 
-def per_version(session: Session, question: tuple, compute):
+def per_version(session: Session, question: tuple, compute, *, variant: bool = False):
     """The answer to a question about all sites, computed once per data version: only a write changes
-    it, and a write moves the version."""
+    it, and a write moves the version. ``variant``: one of many forms of a question (a page's map per
+    filter), kept among the ``VARIANTS_KEPT`` most recently asked."""
     key = (str(session.get_bind().url), *question)
     version = data_version(session)
-    known = _known.get(key)
+    known = (_variants if variant else _known).get(key)
     if known is None or known[0] != version:
-        known = _known[key] = (version, compute())
+        known = (version, compute())
+    if not variant:
+        _known[key] = known
+    else:
+        with _variants_lock:
+            _variants[key] = known
+            _variants.move_to_end(key)
+            while len(_variants) > VARIANTS_KEPT:
+                _variants.popitem(last=False)
     return known[1]
