@@ -338,30 +338,37 @@ def test_the_counts_per_activity_of_a_frequent_word_read_none_of_its_matches(sea
         assert search.activity_counts(session, SiteFilter(q="atelier")) is None
 
 
+@pytest.mark.parametrize("zone", ["departement:35", "epci:243500139"])
 @pytest.mark.parametrize("activity", ["velo", ""], ids=["an activity", "every activity"])
-def test_the_supplier_search_of_a_departement_reads_its_index_alone_then_the_pages_rows(request, demo_service, activity):
-    """A département's sites lie all over the table (18,464 rows on 17,910 pages at 1,000,000 sites):
-    its grouped pass (total, facets, credits, sources) reads an index of the département alone, on
-    SQLite the one in the groups' order (no sort of the département's entries), its page's keys in
-    name order read ``ix_site_departement`` alone, and only the page's rows are read from the table, by id."""
+def test_the_supplier_search_of_a_territory_reads_its_index_alone_then_the_pages_rows(request, demo_service, zone,
+                                                                                      activity):
+    """A territory's sites lie all over the table (a département's 18,464 rows on 17,910 pages at
+    1,000,000 sites): its grouped pass (total, facets, credits, sources) reads an index of the territory
+    alone, on SQLite a département's in the groups' order (no sort of its entries), its page's keys in
+    name order read the territory's index (``ix_site_departement``, ``ix_site_epci``…) alone, and only
+    the page's rows are read from the table, by id."""
     from carto.query import sourcing
     pg = demo_service.engine.dialect.name == "postgresql"
     either = request.getfixturevalue("searchable") if pg else demo_service  # with the copies' activities
+    index = f"ix_site_{zone.split(':')[0]}"
 
     def supplier_search(session):
-        criteria = sourcing.parse(either, session, zone="departement:35", activity=activity)
+        criteria = sourcing.parse(either, session, zone=zone, activity=activity)
         assert list(sourcing.iter_rows(session, sourcing.run(session, criteria), 0, 100))
     plans = statements_of(either, supplier_search)
     grouped = [plan for sql, plan in plans if "GROUP BY" in sql]
     page = [plan for sql, plan in plans if "LIMIT" in sql and "site.feature_json" in sql]
     assert len(grouped) == 1 and len(page) == 1, plans
     if not pg:
-        assert "COVERING INDEX ix_site_departement_groups" in grouped[0] and "TEMP B-TREE" not in grouped[0], grouped
-        assert "COVERING INDEX ix_site_departement " in page[0] and "SCAN site" not in page[0], page
+        if index == "ix_site_departement":
+            assert "COVERING INDEX ix_site_departement_groups" in grouped[0] and "TEMP B-TREE" not in grouped[0], grouped
+        assert f"COVERING INDEX {index} " in page[0] and "SCAN site" not in page[0], page
         return
-    assert "Index Only Scan using ix_site_departement" in grouped[0], grouped
-    assert "Index Only Scan using ix_site_departement" in page[0], page
+    assert f"Index Only Scan using {index}" in grouped[0], grouped
+    assert f"Index Only Scan using {index}" in page[0], page
     assert not re.search(r"Seq Scan on site |Bitmap Heap Scan on site |(?<!Only )Index Scan using ix_site", page[0]), page
+    if not activity:  # the territory's first names walked in its index's order, not all of them sorted
+        assert re.search(rf"Limit .*\n\s*->  Index Only Scan using {index}", page[0]), page
 
 
 @postgis

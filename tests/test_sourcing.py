@@ -47,6 +47,17 @@ def test_search_by_epci_returns_exactly_the_sites_whose_commune_is_in_it(demo_se
         assert list(found(session, by_name)) == list(found(session, by_key))
 
 
+@pytest.mark.parametrize("zone", ["commune:35238", f"epci:{RENNES_METROPOLE}", "pays:15", "departement:35"])
+def test_a_territorys_pages_are_priced_against_its_own_index_in_name_order(demo_service, zone):
+    """Its index holds its sites in name order (``ix_site_epci``…): a page walks it when that is cheaper
+    than sorting the matches, priced against the territory's sites, not the whole table's (at
+    1,000,000 sites an EPCI's 2,000 markers were sorted from its 6,600 sites: 16 → 11 ms)."""
+    with demo_service.session() as session:
+        every = run(demo_service, session, zone=zone)
+        bikes = run(demo_service, session, zone=zone, activity="velo")
+    assert every.walked == every.total > 0 and bikes.walked == every.total > bikes.total
+
+
 def test_a_pole_covers_the_sites_of_its_communes(demo_service):
     with demo_service.session() as session:
         results = run(demo_service, session, territory="RÉSO solidaire")

@@ -312,6 +312,9 @@ def _order(session: Session, c: Criteria, walk: bool) -> list:
     return order
 
 
+NAME_ORDERED_LEVELS = ("commune", "epci", "pays", "departement")  # see carto.storage.models.Site
+
+
 def run(session: Session, criteria: Criteria, *, sources: bool = False) -> Results:
     """The count of the sites matching ``criteria`` and per-activity counts (facets); with ``sources``,
     the source credits and sources of the results too (an export's attribution). ``iter_rows`` then
@@ -339,7 +342,9 @@ def run(session: Session, criteria: Criteria, *, sources: bool = False) -> Resul
         by_activities[group.activity_slugs] += group.sites
     wanted = set(criteria.activities)
     chosen = [g for g in groups if not wanted or wanted & set(g.activity_slugs.split(","))]
-    in_order = criteria.place is not None and criteria.place.level == "departement"  # ix_site_departement
+    # A territory's index (ix_site_departement, ix_site_epci…) holds its sites in name order: walked
+    # when a page of them is cheaper to read that way than sorting every match.
+    in_order = criteria.place is not None and criteria.place.level in NAME_ORDERED_LEVELS
     return Results(criteria, sum(g.sites for g in chosen), cells.per_activity(by_activities),
                    sorted({g.credit for g in chosen if g.credit}) if sources else None,
                    {g.source for g in chosen} if sources else None, where,
