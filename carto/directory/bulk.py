@@ -20,7 +20,7 @@ from carto.core.taxonomy import Taxonomy
 from carto.core.textnorm import sort_key
 from carto.directory import site_json, sites
 
-from carto.storage import cells, freshness, pgcopy, search_index, tallies
+from carto.storage import freshness, pgcopy, search_index, site_counts
 from carto.territory.locator import Locator
 from carto.storage.models import Site, SiteActivity, SiteVersion, utcnow
 
@@ -82,8 +82,7 @@ def insert_sites(session: Session, rows: list[dict], activities: list[list[str]]
     # A generator: PostgreSQL stores the first rows while the next ones are derived (``insert_rows``).
     insert_rows(session, _SITE_WITH_VECTOR if vectors else SITE, _completed(rows, activities, ids, now, vectors))
     _write_dependents(session, rows, activities, actor, action, [{}] * len(rows), now, new=True)
-    cells.change(session, [], [cells.counted(row, acts) for row, acts in zip(rows, activities)])
-    tallies.change(session, [], [tallies.counted(row, acts) for row, acts in zip(rows, activities)])
+    site_counts.change(session, [], [site_counts.counted(row, acts) for row, acts in zip(rows, activities)])
     return ids
 
 
@@ -108,8 +107,7 @@ class Prepared:
     can do while this one prepares the next batch."""
     ids: list[int]
     copies: list[tuple[str, list[str], list[tuple]]]  # table, columns, rows: in the order written
-    cells: list[tuple]  # ``cells.deltas``
-    tallies: tallies.Deltas
+    counts: site_counts.Deltas
 
 
 def prepare_inserts(conn: Connection, rows: list[dict], activities: list[list[str]], *, actor: str,
@@ -123,9 +121,8 @@ def prepare_inserts(conn: Connection, rows: list[dict], activities: list[list[st
               ("siteword", list(search_index.WORD_COLUMNS), search_index.word_rows([_text_entry(r) for r in rows])),
               _copy_of(dialect, SiteVersion.__table__, list(_version_rows(
                   [(r, acts, {}) for r, acts in zip(rows, activities)], actor, action, now)))]
-    counted = [cells.counted(row, acts) for row, acts in zip(rows, activities)]
-    tallied = [tallies.counted(row, acts) for row, acts in zip(rows, activities)]
-    return Prepared(ids, [copy for copy in copies if copy[2]], cells.deltas([], counted), tallies.deltas([], tallied))
+    counted = [site_counts.counted(row, acts) for row, acts in zip(rows, activities)]
+    return Prepared(ids, [copy for copy in copies if copy[2]], site_counts.deltas([], counted))
 
 
 def write_prepared(session: Session, batch: Prepared) -> None:
@@ -141,8 +138,7 @@ def publish_prepared(session: Session, batch: Prepared) -> None:
     """Apply every delta of a written batch to the rows all writers share (the data version, the grid
     cells, the tallies), just before its commit, so that their locks are held for a moment (``batch_writer``)."""
     freshness.bump(session)
-    cells.upsert(session, batch.cells)
-    tallies.upsert(session, batch.tallies)
+    site_counts.upsert(session, batch.counts)
 
 
 def _copy_of(dialect, table: Table, rows: list[dict]) -> tuple[str, list[str], list[tuple]]:
@@ -174,7 +170,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
     unchanged rows (a repair), keeping their version. Returns each row's diff ``{field: [old, new]}``.
     """
     now, labels = utcnow(), taxonomy_module.load()
-    diffs, written, versioned, counted_before, tallied_before = [], [], [], [], []
+    diffs, written, versioned, counted_before = [], [], [], []
     for i, (row, acts, old) in enumerate(zip(rows, activities, before)):
         sites.drop_undeclared_proofs(row)
         derive_text(row, acts, labels)
@@ -188,8 +184,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
         if diff or copies:
             row.update(site_json.stored(row, acts))
             written.append((row, acts))
-            counted_before.append(cells.counted(old, old["activities"]))
-            tallied_before.append(tallies.counted(old, old["activities"]))
+            counted_before.append(site_counts.counted(old, old["activities"]))
     if written:
         freshness.bump(session)
         if _update_sites(session, [row for row, _ in written]) != len(written):
@@ -199,8 +194,7 @@ def rewrite_sites(session: Session, rows: list[dict], activities: list[list[str]
         _write_links(session, written)
         search_index.index_entries(session, [_text_entry(row) for row, _ in written], vectors_written=True)
         _write_versions(session, versioned, actor, action, now)
-        cells.change(session, counted_before, [cells.counted(row, acts) for row, acts in written])
-        tallies.change(session, tallied_before, [tallies.counted(row, acts) for row, acts in written])
+        site_counts.change(session, counted_before, [site_counts.counted(row, acts) for row, acts in written])
     for row in rows:
         row.pop("expected_version", None)
     return diffs

@@ -12,7 +12,7 @@ from sqlmodel import Session, delete, select
 from carto.core.textnorm import sort_key
 from carto.directory import site_json
 
-from carto.storage import cells, freshness, search_index, tallies
+from carto.storage import freshness, search_index, site_counts
 from carto.territory import locator as locators
 from carto.territory.locator import Locator, Placement
 from carto.storage.models import (RESERVED_VERIFICATIONS, PositionPrecision, Site, SiteActivity, SiteStatus,
@@ -118,8 +118,7 @@ def create(session: Session, data: SiteData, locator: Locator, *, actor: str,
     _set_activities(session, site, activities)
     search_index.index_site(session, site, activities)
     site_json.store(site, activities)
-    cells.change(session, [], [cells.counted(site, activities)])
-    tallies.change(session, [], [tallies.counted(site, activities)])
+    site_counts.change(session, [], [site_counts.counted(site, activities)])
     _record(session, site, activities, "create", actor, {}, contribution_id)
     return site
 
@@ -150,8 +149,8 @@ def update(session: Session, site: Site, changes: dict, locator: Locator, *, act
     diff = _diff(before, snapshot_of(site.model_dump(), activities))
     if diff:
         _bump(session, site, activities, action, actor, diff, contribution_id)
-    cells.change(session, [cells.counted(before, before["activities"])], [cells.counted(site, activities)])
-    tallies.change(session, [tallies.counted(before, before["activities"])], [tallies.counted(site, activities)])
+    site_counts.change(session, [site_counts.counted(before, before["activities"])],
+                       [site_counts.counted(site, activities)])
     return diff
 
 
@@ -164,12 +163,11 @@ def set_status(session: Session, site: Site, status: SiteStatus, *, actor: str,
     freshness.bump(session)
     diff = {"status": [site.status.value, status.value]}
     activities = activities_of(session, site.id)
-    cells_before, tallies_before = cells.counted(site, activities), tallies.counted(site, activities)
+    counted_before = site_counts.counted(site, activities)
     site.status = status
     session.exec(update_statement(SiteActivity).where(SiteActivity.site_id == site.id).values(status=status))
     _bump(session, site, activities, "status", actor, diff, contribution_id)
-    cells.change(session, [cells_before], [cells.counted(site, activities)])
-    tallies.change(session, [tallies_before], [tallies.counted(site, activities)])
+    site_counts.change(session, [counted_before], [site_counts.counted(site, activities)])
     return diff
 
 

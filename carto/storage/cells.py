@@ -14,8 +14,8 @@ Why every other zoom, up to 10: the write path counts each site in every level, 
 hold about one row per site. Every zoom up to 12 took 3.4 s per batch of 5,000 sites on PostgreSQL
 (130,000 rows upserted); six levels write about a tenth of that.
 
-The write path hands ``change`` how each site it writes was counted before (``counted`` of its
-snapshot) and how it is counted now: a site whose point, activities, ESS flag and status did not
+The write path hands ``site_counts.change`` how each site it writes was counted before (``counted``
+of its snapshot) and how it is counted now: a site whose point, activities, ESS flag and status did not
 change is left alone (a new geography, most re-imports), the others are taken out of their old
 cells and into their new ones, summed per cell in Python and upserted once per batch, sorted by key.
 (Grouping by the database over the batch's ids read every site again and cost 0.85 s per 5,000
@@ -90,14 +90,10 @@ def counted(values, activities: Iterable[str]) -> Counted | None:
     return get("id"), get("lon"), get("lat"), bool(get("ess")), ",".join(sorted(activities))
 
 
-def change(session: Session, before: Iterable[Counted | None], after: Iterable[Counted | None]) -> None:
-    """Move sites from the cells they were counted in (``before``) to those of their new values
-    (``after``), in one upsert; sites counted the same way before and after are not touched."""
-    upsert(session, deltas(before, after))
-
-
 def deltas(before: Iterable[Counted | None], after: Iterable[Counted | None]) -> list[tuple]:
-    """What ``change`` upserts, computed apart from the database (a batch prepared ahead of its write)."""
+    """What moves sites from the rows they were counted in (``before``) to those of their new values
+    (``after``), to ``upsert``: sites counted the same way before and after are not touched (one step
+    with the other counts: ``carto.storage.site_counts``)."""
     old, new = set(filter(None, before)), set(filter(None, after))
     moves = [(site, -1) for site in old - new] + [(site, 1) for site in new - old]
     return _sums(moves) if moves else []

@@ -8,10 +8,10 @@ paid it (at 1,000,000 sites on PostGIS: 0.6 s for an EPCI's statistics, 1.5 s fo
 the write path keeps those counts: ``SiteTally`` per level, territory and combination of activities,
 ``LabelTally`` per label; a read adds up a few thousand rows at most.
 
-As for the grid cells (``carto.storage.cells``), the write path hands ``change`` how each site it
-writes was counted before (``counted`` of its snapshot) and how it is counted now: a site counted
-the same way is left alone, the others are taken out of their old rows and into their new ones,
-summed per row in Python and upserted once per batch, sorted by key. A row whose sites all left
+As for the grid cells (``carto.storage.cells``), and in the same step (``carto.storage.site_counts``),
+the write path hands over how each site it writes was counted before (``counted`` of its snapshot)
+and how it is counted now: a site counted the same way is left alone, the others are taken out of
+their old rows and into their new ones, summed per row in Python and upserted once per batch, sorted by key. A row whose sites all left
 keeps a count of 0: reads skip it, the check takes it for a missing row. ``rebuild`` counts every
 site again in SQL.
 """
@@ -43,19 +43,15 @@ def counted(values, activities: Iterable[str]) -> Counted | None:
 
 @dataclass
 class Deltas:
-    """What ``change`` upserts, in key order: (level, code, activities, count) and (label, count)."""
+    """What ``upsert`` writes, in key order: (level, code, activities, count) and (label, count)."""
     sites: list[tuple] = field(default_factory=list)
     labels: list[tuple] = field(default_factory=list)
 
 
-def change(session: Session, before: Iterable[Counted | None], after: Iterable[Counted | None]) -> None:
-    """Move sites from the rows they were counted in (``before``) to those of their new values
-    (``after``); sites counted the same way before and after are not touched."""
-    upsert(session, deltas(before, after))
-
-
 def deltas(before: Iterable[Counted | None], after: Iterable[Counted | None]) -> Deltas:
-    """What ``change`` upserts, computed apart from the database (a batch prepared ahead of its write)."""
+    """What moves sites from the rows they were counted in (``before``) to those of their new values
+    (``after``), to ``upsert``: sites counted the same way before and after are not touched (one step
+    with the other counts: ``carto.storage.site_counts``)."""
     old, new = set(filter(None, before)), set(filter(None, after))
     sites, labels = Counter(), Counter()
     for moved, sign in ((old - new, -1), (new - old, 1)):
