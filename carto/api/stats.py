@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from carto.directory import geojson
 from carto.directory.service import Service
@@ -21,7 +21,6 @@ from carto.core.taxonomy import Taxonomy
 router = APIRouter(prefix="/api/stats", tags=["statistiques"])
 pages = APIRouter(include_in_schema=False, route_class=PageRoute)
 Level = Literal["departement", "pays", "epci", "pole"]
-OUTLINES_READ = 5000  # communes' outlines read at a time (SQLite's bound parameters: 32,766 at most)
 ActivityQuery = Annotated[str, Query(max_length=60, description="Slug d'une activité ou d'un domaine (vide : toutes)")]
 
 
@@ -99,10 +98,7 @@ def _coverage_map(service: Service, session: Session, report: poles.CoverageRepo
 
 
 def _commune_features(session: Session, communes) -> list[dict]:
-    codes, outlines = [c.code for c in communes], {}
-    for start in range(0, len(codes), OUTLINES_READ):
-        outlines.update(session.exec(select(Commune.code, Commune.geometry)
-                                     .where(col(Commune.code).in_(codes[start:start + OUTLINES_READ]))).all())
+    outlines = stats.commune_outlines(session, [c.code for c in communes])
     return [geojson.geometry_feature(c.code, mapview.display_geometry(outlines[c.code], 0.0005), {"nom": c.name})
             for c in communes]
 

@@ -121,12 +121,17 @@ def per_version(session: Session, question: tuple, compute, *, variant: bool = F
     known = (_variants if variant else _known).get(key)
     if known is None or known[0] != version:
         known = (version, compute())
-    if not variant:
-        _known[key] = known
-    else:
-        with _variants_lock:
-            _variants[key] = known
-            _variants.move_to_end(key)
-            while len(_variants) > VARIANTS_KEPT:
-                _variants.popitem(last=False)
+        if not variant:
+            _known[key] = known
+    if variant:
+        _keep_recent(key, known)
     return known[1]
+
+
+def _keep_recent(key: tuple, known: tuple[str, object]) -> None:
+    """``known`` as the most recently asked form, dropping the oldest beyond ``VARIANTS_KEPT``."""
+    with _variants_lock:
+        _variants[key] = known
+        _variants.move_to_end(key)
+        while len(_variants) > VARIANTS_KEPT:
+            _variants.popitem(last=False)

@@ -11,9 +11,9 @@ the write path keeps those counts: ``SiteTally`` per level, territory and combin
 As for the grid cells (``carto.storage.cells``), and in the same step (``carto.storage.site_counts``),
 the write path hands over how each site it writes was counted before (``counted`` of its snapshot)
 and how it is counted now: a site counted the same way is left alone, the others are taken out of
-their old rows and into their new ones, summed per row in Python and upserted once per batch, sorted by key. A row whose sites all left
-keeps a count of 0: reads skip it, the check takes it for a missing row. ``rebuild`` counts every
-site again in SQL.
+their old rows and into their new ones, summed per row in Python and upserted once per batch,
+sorted by key. A row whose sites all left keeps a count of 0: reads skip it, the check takes it for
+a missing row. ``rebuild`` counts every site again in SQL.
 """
 from collections import Counter
 from collections.abc import Iterable, Mapping
