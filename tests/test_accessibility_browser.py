@@ -53,6 +53,20 @@ def test_every_public_page_has_no_serious_wcag_violation(live_server, browser):
         write_audit(found)
 
 
+def test_every_public_page_reflows_into_a_phone_width(live_server, browser):
+    """WCAG 1.4.10 (reflow): at 390 px nothing is wider than the screen (wide tables scroll in their
+    own region), so no page needs scrolling sideways."""
+    context = browser.new_context(viewport=dict(zip(("width", "height"), WIDTHS["téléphone"])), locale="fr-FR")
+    page = context.new_page()
+    wider = {}
+    for path, ready in PAGES.items():
+        page.goto(live_server.url + path)
+        page.wait_for_selector(ready)
+        wider[path] = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert not {path: width for path, width in wider.items() if width > WIDTHS["téléphone"][0]}
+
+
 def write_audit(found: dict[str, list[dict]]) -> None:
     version = AXE.read_text(encoding="utf-8")[:40].split("axe v")[1].split()[0]
     remaining = sorted({(v["rule"], v["impact"], v["help"]) for violations in found.values() for v in violations})
