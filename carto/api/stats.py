@@ -4,9 +4,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from carto.directory import geojson
+from carto.directory import bulk, geojson
 from carto.directory.service import Service
 
 from carto.territory import poles, stats, territory_names
@@ -98,7 +98,10 @@ def _coverage_map(service: Service, session: Session, report: poles.CoverageRepo
 
 
 def _commune_features(session: Session, communes) -> list[dict]:
-    outlines = stats.commune_outlines(session, [c.code for c in communes])
+    codes, outlines = [c.code for c in communes], {}
+    for start in range(0, len(codes), bulk.READ_CHUNK):  # SQLite binds 32,766 values at most
+        outlines.update(session.exec(select(Commune.code, Commune.geometry)
+                                     .where(col(Commune.code).in_(codes[start:start + bulk.READ_CHUNK]))).all())
     return [geojson.geometry_feature(c.code, mapview.display_geometry(outlines[c.code], 0.0005), {"nom": c.name})
             for c in communes]
 

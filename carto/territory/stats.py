@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from carto.directory import bulk
 from carto.storage import freshness
 from carto.storage.models import Commune, Pole, PoleCommune, SiteTally, Territory
 from carto.core.taxonomy import Taxonomy
@@ -96,15 +95,6 @@ def geometries(session: Session, level: str) -> dict[str, str]:
     else:
         query = select(Territory.code, Territory.geometry).where(Territory.level == level)
     return dict(session.exec(query).all())
-
-
-def commune_outlines(session: Session, codes: list[str]) -> dict[str, str]:
-    """GeoJSON geometry (text) of the given communes, read by chunks (SQLite binds 32,766 values at most)."""
-    outlines: dict[str, str] = {}
-    for start in range(0, len(codes), bulk.READ_CHUNK):
-        outlines.update(session.exec(select(Commune.code, Commune.geometry)
-                                     .where(col(Commune.code).in_(codes[start:start + bulk.READ_CHUNK]))).all())
-    return outlines
 
 
 def class_breaks(values: list[float], n: int = 5) -> list[float]:
