@@ -15,7 +15,8 @@ from sqlmodel import Session
 from carto.directory import bootstrap
 from carto.directory.service import Service
 from tests.databases import TEST_DATABASE_URL, open_databases
-from tests.helpers import GEODATA, MODERATION_PASSWORD, LiveServer, csrf_of, make_client, opened_copy, settings_for
+from tests.helpers import (GEODATA, MODERATION_PASSWORD, LiveServer, built_database, csrf_of, make_client, opened_copy,
+                           settings_for)
 from tests.write_owner import WriteGuard
 
 BACKEND = "postgresql" if TEST_DATABASE_URL else "sqlite"
@@ -90,11 +91,8 @@ def reference_db(test_databases, tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def demo_db(test_databases, reference_db, tmp_path_factory) -> str:
     """URL of the reference database plus the 500 demonstration sites (never written by tests)."""
-    url = test_databases.copy(reference_db, tmp_path_factory.mktemp("demo"), "demo")
-    service = Service.open(settings_for(url))
-    bootstrap.setup_demo(service, 500)
-    service.engine.dispose()
-    return url
+    return built_database(test_databases, reference_db, tmp_path_factory, "demo",
+                          lambda service: bootstrap.setup_demo(service, 500))
 
 
 def _checked_copy(test_databases, write_guard, source: str, tmp_path: Path):
@@ -108,6 +106,22 @@ def _checked_copy(test_databases, write_guard, source: str, tmp_path: Path):
             assert_consistent(service)
     finally:
         next(copy, None)  # disposed and dropped
+
+
+@pytest.fixture
+def copy_of(test_databases, write_guard, tmp_path):
+    """``copy_of(url)``: a service on a copy of the database ``url`` (a module's template, made once by
+    ``helpers.built_database``), checked and dropped after the test as ``service`` is."""
+    copies = []
+
+    def make(source: str) -> Service:
+        folder = tmp_path / f"copy{len(copies)}"
+        folder.mkdir()
+        copies.append(_checked_copy(test_databases, write_guard, source, folder))
+        return next(copies[-1])
+    yield make
+    for copy in copies:
+        next(copy, None)
 
 
 @pytest.fixture

@@ -52,6 +52,18 @@ def opened_copy(test_databases, source: str, tmp_path: Path):
     test_databases.drop(url)
 
 
+def built_database(test_databases, source: str, tmp_path_factory, name: str, build) -> str:
+    """URL of a copy of ``source`` that ``build(service)`` filled once, for the tests' own copies
+    (``copy_of``): what several tests read is built once per run or module, not once per test."""
+    url = test_databases.copy(source, tmp_path_factory.mktemp(name), name)
+    service = Service.open(settings_for(url))
+    try:
+        build(service)
+    finally:
+        service.engine.dispose()
+    return url
+
+
 def make_client(service: Service, address: str = "testclient"):
     """A browser of its own; ``address``: the client address the server sees."""
     from fastapi.testclient import TestClient

@@ -15,24 +15,33 @@ from carto.query import search
 from carto.query.search import SiteFilter
 from carto.storage import cells, search_index
 from carto.storage.models import Site
+from tests.databases import TEST_DATABASE_URL
+from tests.helpers import built_database
 
 postgis = pytest.mark.postgis
 COPIES = 40  # of the 500 demo sites
 
 
+@pytest.fixture(scope="module")
+def big_db(test_databases, demo_db, tmp_path_factory) -> str:
+    """The demo sites copied 40 times (20,000 sites, the same words in the same proportions), analysed.
+    Built once: each test reads a copy of it (``big``), which keeps its statistics."""
+    def build(service):
+        with service.engine.begin() as conn:
+            columns = [c["name"] for c in inspect(conn).get_columns("site") if c["name"] != "id"]
+            values = ["source_key || '-' || g" if c == "source_key" else c for c in columns]
+            conn.execute(text(f"INSERT INTO site ({', '.join(columns)}) SELECT {', '.join(values)} "
+                              f"FROM site CROSS JOIN generate_series(1, {COPIES - 1}) AS g"))
+        with service.session() as session:  # the copies bypassed the write path: recount the cells
+            cells.rebuild(session)
+            session.commit()
+        vacuum_analyze(service)
+    return built_database(test_databases, demo_db, tmp_path_factory, "big", build)
+
+
 @pytest.fixture
-def big(demo_service):
-    """The demo sites copied 40 times (20,000 sites, the same words in the same proportions), analysed."""
-    with demo_service.engine.begin() as conn:
-        columns = [c["name"] for c in inspect(conn).get_columns("site") if c["name"] != "id"]
-        values = ["source_key || '-' || g" if c == "source_key" else c for c in columns]
-        conn.execute(text(f"INSERT INTO site ({', '.join(columns)}) SELECT {', '.join(values)} "
-                          f"FROM site CROSS JOIN generate_series(1, {COPIES - 1}) AS g"))
-    with demo_service.session() as session:  # the copies bypassed the write path: recount the cells
-        cells.rebuild(session)
-        session.commit()
-    vacuum_analyze(demo_service)
-    return demo_service
+def big(copy_of, big_db):
+    return copy_of(big_db)
 
 
 def vacuum_analyze(service, tries: int = 20) -> None:
@@ -172,20 +181,26 @@ def test_sqlite_reads_each_edge_strip_through_the_index_of_its_thin_side(demo_se
         assert "SCAN site" not in plan, plan
 
 
+@pytest.fixture(scope="module")
+def searchable_db(test_databases, big_db, tmp_path_factory) -> str:
+    """``big_db`` with the copies' activity links, and their name words as the text index's writer gives them."""
+    def build(service):
+        with service.engine.begin() as conn:
+            conn.execute(text("INSERT INTO siteactivity (site_id, activity, status, lon, lat) "
+                              "SELECT c.id, a.activity, a.status, a.lon, a.lat FROM site c JOIN site o "
+                              "ON o.source_key = regexp_replace(c.source_key, '-[0-9]+$', '') "
+                              "AND o.source IS NOT DISTINCT FROM c.source AND o.id < c.id "
+                              "JOIN siteactivity a ON a.site_id = o.id WHERE c.id NOT IN (SELECT site_id FROM siteactivity)"))
+            conn.execute(text("INSERT INTO siteword (word, sort_name, site_id) SELECT DISTINCT w, sort_name, id FROM site, "
+                              "regexp_split_to_table(split_part(search_text, ' | ', 1), ' ') AS w "
+                              "WHERE id NOT IN (SELECT site_id FROM siteword) AND w <> ''"))
+        vacuum_analyze(service)
+    return built_database(test_databases, big_db, tmp_path_factory, "searchable", build)
+
+
 @pytest.fixture
-def searchable(big):
-    """``big`` with the copies' activity links, and their name words as the text index's writer gives them."""
-    with big.engine.begin() as conn:
-        conn.execute(text("INSERT INTO siteactivity (site_id, activity, status, lon, lat) "
-                          "SELECT c.id, a.activity, a.status, a.lon, a.lat FROM site c JOIN site o "
-                          "ON o.source_key = regexp_replace(c.source_key, '-[0-9]+$', '') "
-                          "AND o.source IS NOT DISTINCT FROM c.source AND o.id < c.id "
-                          "JOIN siteactivity a ON a.site_id = o.id WHERE c.id NOT IN (SELECT site_id FROM siteactivity)"))
-        conn.execute(text("INSERT INTO siteword (word, sort_name, site_id) SELECT DISTINCT w, sort_name, id FROM site, "
-                          "regexp_split_to_table(split_part(search_text, ' | ', 1), ' ') AS w "
-                          "WHERE id NOT IN (SELECT site_id FROM siteword) AND w <> ''"))
-    vacuum_analyze(big)
-    return big
+def searchable(copy_of, searchable_db):
+    return copy_of(searchable_db)
 
 
 def page_of(f: SiteFilter):
@@ -250,9 +265,15 @@ VERIFIED_READS = {
 
 
 @pytest.fixture
-def either(request, demo_service):
+def either(request, test_databases):
     """The analysed 20,000 sites on PostgreSQL; the demo database on SQLite, which plans without statistics."""
-    return request.getfixturevalue("big") if demo_service.engine.dialect.name == "postgresql" else demo_service
+    return request.getfixturevalue("big" if TEST_DATABASE_URL else "demo_service")
+
+
+@pytest.fixture
+def either_searchable(request, test_databases):
+    """``either``, with the copies' activities and name words on PostgreSQL (``searchable``)."""
+    return request.getfixturevalue("searchable" if TEST_DATABASE_URL else "demo_service")
 
 
 @pytest.mark.parametrize("f", VERIFIED_READS.values(), ids=VERIFIED_READS.keys())
@@ -340,7 +361,7 @@ def test_the_counts_per_activity_of_a_frequent_word_read_none_of_its_matches(sea
 
 @pytest.mark.parametrize("zone", ["departement:35", "epci:243500139"])
 @pytest.mark.parametrize("activity", ["velo", ""], ids=["an activity", "every activity"])
-def test_the_supplier_search_of_a_territory_reads_its_index_alone_then_the_pages_rows(request, demo_service, zone,
+def test_the_supplier_search_of_a_territory_reads_its_index_alone_then_the_pages_rows(either_searchable, zone,
                                                                                       activity):
     """A territory's sites lie all over the table (a département's 18,464 rows on 17,910 pages at
     1,000,000 sites): its grouped pass (total, facets, credits, sources) reads an index of the territory
@@ -348,18 +369,16 @@ def test_the_supplier_search_of_a_territory_reads_its_index_alone_then_the_pages
     name order read the territory's index (``ix_site_departement``, ``ix_site_epci``…) alone, and only
     the page's rows are read from the table, by id."""
     from carto.query import sourcing
-    pg = demo_service.engine.dialect.name == "postgresql"
-    either = request.getfixturevalue("searchable") if pg else demo_service  # with the copies' activities
     index = f"ix_site_{zone.split(':')[0]}"
 
     def supplier_search(session):
-        criteria = sourcing.parse(either, session, zone=zone, activity=activity)
+        criteria = sourcing.parse(either_searchable, session, zone=zone, activity=activity)
         assert list(sourcing.iter_rows(session, sourcing.run(session, criteria), 0, 100))
-    plans = statements_of(either, supplier_search)
+    plans = statements_of(either_searchable, supplier_search)
     grouped = [plan for sql, plan in plans if "GROUP BY" in sql]
     page = [plan for sql, plan in plans if "LIMIT" in sql and "site.feature_json" in sql]
     assert len(grouped) == 1 and len(page) == 1, plans
-    if not pg:
+    if not TEST_DATABASE_URL:
         if index == "ix_site_departement":
             assert "COVERING INDEX ix_site_departement_groups" in grouped[0] and "TEMP B-TREE" not in grouped[0], grouped
         assert f"COVERING INDEX {index} " in page[0] and "SCAN site" not in page[0], page

@@ -16,7 +16,7 @@ from carto.query import paging, search
 from carto.query.search import SiteFilter
 from carto.storage import search_index
 from carto.storage.models import Site, SiteStatus
-from tests.helpers import add
+from tests.helpers import add, built_database
 
 BREST, SAINT_MALO, RENNES = (-4.4861, 48.3904), (-2.0075, 48.6493), (-1.6778, 48.1173)
 
@@ -110,20 +110,31 @@ def test_stems_fold_plurals_endings_and_abbreviations():
     assert stem("29200") == "29200"
 
 
-@pytest.fixture
-def crowded(service, session):
+@pytest.fixture(scope="module")
+def crowded_db(test_databases, reference_db, tmp_path_factory) -> str:
     """Names holding a frequent word and filed together (« Ressourcerie … » under R), in several forms
-    (« ressourceries », « Ressources »), some in Brest, some with another activity, one unpublished."""
-    for i in range(24):
-        add(service, session, f"Ressourcerie n° {i:02d}", *(BREST if i % 4 == 0 else RENNES),
-            activities=["velo"] if i % 3 == 0 else ["reemploi"])
-    add(service, session, "Les ressourceries du Léon", *BREST, activities=["reemploi"])
-    add(service, session, "Atelier des Ressources", activities=["velo"])
-    sites.create(session, SiteData(name="Ressourcerie fermée", activities=["reemploi"], lon=RENNES[0], lat=RENNES[1]),
-                 service.locator, actor="test", status=SiteStatus.archived)
-    add(service, session, "Zéro déchet", activities=["reemploi"], description="Une ressourcerie de quartier.")
-    add(service, session, "Abri vélo", activities=["velo"])
-    session.commit()
+    (« ressourceries », « Ressources »), some in Brest, some with another activity, one unpublished.
+    Built once: each test reads a copy of it (``crowded``)."""
+    def build(service):
+        with service.session() as session:
+            for i in range(24):
+                add(service, session, f"Ressourcerie n° {i:02d}", *(BREST if i % 4 == 0 else RENNES),
+                    activities=["velo"] if i % 3 == 0 else ["reemploi"])
+            add(service, session, "Les ressourceries du Léon", *BREST, activities=["reemploi"])
+            add(service, session, "Atelier des Ressources", activities=["velo"])
+            sites.create(session, SiteData(name="Ressourcerie fermée", activities=["reemploi"], lon=RENNES[0],
+                                           lat=RENNES[1]), service.locator, actor="test", status=SiteStatus.archived)
+            add(service, session, "Zéro déchet", activities=["reemploi"], description="Une ressourcerie de quartier.")
+            add(service, session, "Abri vélo", activities=["velo"])
+            session.commit()
+    return built_database(test_databases, reference_db, tmp_path_factory, "crowded", build)
+
+
+@pytest.fixture
+def crowded(copy_of, crowded_db):
+    """A session on a copy of ``crowded_db``."""
+    with copy_of(crowded_db).session() as session:
+        yield session
 
 
 def expected(session, q: str, f: SiteFilter) -> list[str]:
@@ -150,19 +161,19 @@ def expected(session, q: str, f: SiteFilter) -> list[str]:
     ("ressourcerie", {"activities": {"velo"}}), ("ressourcerie", {"bbox": (-4.6, 48.3, -4.4, 48.5)}),
     ("ressourcerie", {"commune": "29019"}), ("ressourcerie", {"departement": "29"}), ("xyzzy ressourcerie", {}),
 ])
-def test_every_page_of_a_frequent_word_follows_the_relevance_order(crowded, session, monkeypatch, few, walk, q, filters):
+def test_every_page_of_a_frequent_word_follows_the_relevance_order(crowded, monkeypatch, few, walk, q, filters):
     monkeypatch.setattr(search, "WORD_WALK", walk)
     monkeypatch.setattr(search, "FEW_NAMES", few)
     f = SiteFilter(q=q, **filters)
-    whole = expected(session, q, f)
-    assert [s.name for s in search.find(session, f, limit=100).sites] == whole
+    whole = expected(crowded, q, f)
+    assert [s.name for s in search.find(crowded, f, limit=100).sites] == whole
     for size in (1, 3, 7):
-        pages = [[s.name for s in search.find(session, f, limit=size, offset=start).sites]
+        pages = [[s.name for s in search.find(crowded, f, limit=size, offset=start).sites]
                  for start in range(0, len(whole) + size, size)]
         assert sum(pages, []) == whole, size
     by_cursor, cursor = [], None
     while True:
-        page, cursor = paging.find(session, f, 4, cursor=cursor, columns=(Site.id, Site.sort_name, Site.name))
+        page, cursor = paging.find(crowded, f, 4, cursor=cursor, columns=(Site.id, Site.sort_name, Site.name))
         by_cursor += [row.name for row in page.sites]
         if cursor is None:
             break
@@ -171,12 +182,12 @@ def test_every_page_of_a_frequent_word_follows_the_relevance_order(crowded, sess
 
 @pytest.mark.parametrize("few", [search.FEW_NAMES, 0])
 @pytest.mark.parametrize("limit", [10, 26, 27, 100])
-def test_a_frequent_word_is_counted_up_to_the_count_limit(crowded, session, monkeypatch, limit, few):
+def test_a_frequent_word_is_counted_up_to_the_count_limit(crowded, monkeypatch, limit, few):
     """Beyond ``COUNT_LIMIT`` matches the total is a lower bound, whether the names alone exceed it
     (counted from the name words) or the other matches make it up."""
     monkeypatch.setattr(search, "COUNT_LIMIT", limit)
     monkeypatch.setattr(search, "FEW_NAMES", few)
     f = SiteFilter(q="ressourcerie")
-    matches = len(expected(session, "ressourcerie", f))
-    page = search.find(session, f, limit=1)
+    matches = len(expected(crowded, "ressourcerie", f))
+    page = search.find(crowded, f, limit=1)
     assert (page.total, page.total_exact) == (min(matches, limit), matches <= limit)
