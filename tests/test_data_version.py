@@ -10,8 +10,8 @@ from carto.directory.site_schema import SiteData
 from carto.storage import backup, freshness
 from carto.storage.db import session_scope
 from carto.storage.models import Pole, Site
-from carto.territory import poles
-from tests.helpers import GEODATA, make_client
+from carto.territory import locator, poles
+from tests.helpers import GEODATA, make_client, opened_copy
 
 RENNES = (-1.6778, 48.1173)
 
@@ -178,3 +178,27 @@ def test_an_edited_taxonomy_is_served_by_every_process_once_loaded(service, monk
     monkeypatch.undo()  # the project's file again, loaded back like any edit
     bootstrap.load_taxonomy(service)
     assert service.taxonomy.activity("velo").label == "Atelier et réemploi de vélos"
+
+
+class Answer:
+    """An answer kept per data version (weakly referable, so the test can see it go)."""
+
+
+def test_what_a_process_keeps_for_a_database_goes_with_its_engine(test_databases, reference_db, tmp_path):
+    """A process opening databases in turn (the test suite: one per test) kept each one's locator
+    (~8 MB of commune outlines) and answers for as long as it lived: 6 GB per round by the end of CI."""
+    import gc
+    import weakref
+    copy = opened_copy(test_databases, reference_db, tmp_path)
+    service = next(copy)
+    with service.session() as session:
+        kept_locator = weakref.ref(locator.current(session))
+        kept_answer = weakref.ref(freshness.per_version(session, ("test",), Answer))
+    gc.collect()
+    with service.session() as session:  # kept while the engine lives: served again, not rebuilt
+        assert locator.current(session) is kept_locator()
+        assert freshness.per_version(session, ("test",), Answer) is kept_answer()
+    del service, session
+    next(copy, None)  # the engine disposed, the database dropped
+    gc.collect()
+    assert kept_locator() is None and kept_answer() is None

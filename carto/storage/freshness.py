@@ -14,11 +14,12 @@ taken once per process, covers a deploy.
 import hashlib
 import secrets
 import threading
+import weakref
 from collections import OrderedDict
 from functools import lru_cache
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from carto.core.settings import PROJECT_ROOT
@@ -104,7 +105,9 @@ def answering_for_current(session: Session) -> str:
     return version
 
 
-_known: dict[tuple, tuple[str, object]] = {}  # (database, question) → (data version, answer)
+# engine → {question: (data version, answer)}. Weak, as the locators (``locator.current``): a database's
+# answers go with its engine instead of living as long as the process.
+_known: "weakref.WeakKeyDictionary[Engine, dict[tuple, tuple[str, object]]]" = weakref.WeakKeyDictionary()
 # Answers to a question asked in many forms (a map per level and filter): the most recently asked
 # only, so that forms asked once do not fill the memory; the others live as long as the process.
 _variants: OrderedDict[tuple, tuple[str, object]] = OrderedDict()
@@ -116,13 +119,18 @@ def per_version(session: Session, question: tuple, compute, *, variant: bool = F
     """The answer to a question about all sites, computed once per data version: only a write changes
     it, and a write moves the version. ``variant``: one of many forms of a question (a page's map per
     filter), kept among the ``VARIANTS_KEPT`` most recently asked."""
-    key = (str(session.get_bind().url), *question)
+    engine = session.get_bind().engine
     version = data_version(session)
-    known = (_variants if variant else _known).get(key)
+    if variant:
+        key = (str(engine.url), *question)
+        known = _variants.get(key)
+    else:
+        answers = _known.setdefault(engine, {})
+        known = answers.get(question)
     if known is None or known[0] != version:
         known = (version, compute())
         if not variant:
-            _known[key] = known
+            answers[question] = known
     if variant:
         _keep_recent(key, known)
     return known[1]

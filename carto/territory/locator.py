@@ -5,11 +5,13 @@ columns at read time. Vectorised for bulk work (imports, benchmarks). A locator 
 version of the geography (``carto.storage.freshness``): ``current`` gives the one of the version a
 session sees, built once per process and version.
 """
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import shapely
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from carto.core.textnorm import fold, words
@@ -110,7 +112,10 @@ class Locator:
         return (commune.lon, commune.lat) if commune else None
 
 
-_newest: dict[str, Locator] = {}  # database → the locator of the newest geography seen by this process
+# engine → the locator of the newest geography this process saw in its database. Weak: a locator
+# (~8 MB: every commune's outline) goes with its engine, where a process opening many databases in
+# turn (the test suite: one per test) kept one per database it had ever opened.
+_newest: "weakref.WeakKeyDictionary[Engine, Locator]" = weakref.WeakKeyDictionary()
 
 
 def current(session: Session, known: Locator | None = None) -> Locator:
@@ -119,8 +124,8 @@ def current(session: Session, known: Locator | None = None) -> Locator:
     version = freshness.geography_version(session)
     if known is not None and known.version == version:
         return known
-    key = str(session.get_bind().engine.url)  # an engine, or a connection of it
-    newest = _newest.get(key)
+    engine = session.get_bind().engine  # the bind: an engine, or a connection of it
+    newest = _newest.get(engine)
     if newest is None or newest.version != version:
-        newest = _newest[key] = Locator.from_db(session)
+        newest = _newest[engine] = Locator.from_db(session)
     return newest
