@@ -64,6 +64,14 @@ def built_database(test_databases, source: str, tmp_path_factory, name: str, bui
     return url
 
 
+def popup_details_settled(page) -> None:
+    """Wait for a map popup's details (address, hours) and for the pan that then shows it whole
+    (``page``: a page or a frame): a click during the pan lands where the button was a moment before."""
+    from playwright.sync_api import expect
+    expect(page.locator(".carto-popup address")).to_be_visible()
+    expect(page.locator(".leaflet-pan-anim")).to_have_count(0)
+
+
 def make_client(service: Service, address: str = "testclient"):
     """A browser of its own; ``address``: the client address the server sees."""
     from fastapi.testclient import TestClient

@@ -11,6 +11,7 @@ from starlette.datastructures import QueryParams
 
 from carto.publish import embed
 from carto.core.taxonomy import load
+from tests.helpers import popup_details_settled
 
 pytestmark = pytest.mark.browser
 
@@ -115,8 +116,7 @@ def test_links_leave_the_partner_page_in_a_new_tab(live_server, partner, page):
     total = api_total(page, live_server, "activity=velo&pole=adesk")
     expect(frame.locator("#carto-status")).to_have_text(in_view(total))
     frame.locator(".carto-marker").first.click()
-    # The popup's details arrive and it pans to be seen whole: a click before that may hit the map.
-    expect(frame.locator(".carto-popup address")).to_be_visible()
+    popup_details_settled(frame)
     see = frame.get_by_role("link", name=re.compile("^Voir la fiche"))
     with page.context.expect_page() as opened:
         see.click()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from carto.directory import bulk
 from carto.app import create_app
 from carto.directory.site_schema import SiteData
-from tests.helpers import LiveServer
+from tests.helpers import LiveServer, popup_details_settled
 
 pytestmark = pytest.mark.browser
 
@@ -141,8 +141,7 @@ def test_a_popup_leads_to_the_site_page(live_server, page):
     page.keyboard.press("Enter")
     popup = page.locator(".carto-popup")
     expect(popup.locator("h2")).to_have_text(name)
-    # The details arrive and the popup pans to be seen whole: a click before that may hit the map.
-    expect(popup.locator("address")).to_be_visible()
+    popup_details_settled(page)
     assert "site=" in page.url  # the selected site is part of the shareable state
     popup.get_by_role("link", name=re.compile("Voir la fiche")).click()
     expect(page.locator("h1")).to_have_text(name)
@@ -162,8 +161,7 @@ def test_a_shared_address_gives_back_the_same_view(live_server, page, browser):
     marker.focus()
     page.keyboard.press("Enter")
     name = page.locator(".carto-popup h2").inner_text()
-    # The popup's details (address, hours) arrive, and it pans the map to be seen whole: then share.
-    expect(page.locator(".carto-popup address")).to_be_visible()
+    popup_details_settled(page)  # then share
     seen, shared = settled_view(page, live_server, "domain=mobilite&q=rennes")
     assert "domain=mobilite" in shared and "q=rennes" in shared and "site=" in shared
 
@@ -316,7 +314,7 @@ def sites_of(cluster) -> int:
 def open_popup_with_keyboard(page):
     page.locator(".carto-marker").first.focus()
     page.keyboard.press("Enter")
-    expect(page.locator(".carto-popup address")).to_be_visible()
+    popup_details_settled(page)
 
 
 def test_a_popup_gives_the_address_the_opening_state_and_ways_to_go_there(live_server, page):
