@@ -55,6 +55,23 @@ def test_points_outside_brittany_have_no_commune(session):
     assert list(locator.locate_many([-1.6778, 2.35], [48.1173, 48.85])) == ["35238", None]
 
 
+def test_a_locator_of_the_same_communes_reuses_their_outlines_and_one_of_changed_communes_does_not(session):
+    """A pôles load makes a new locator of the same communes: their 1,202 outlines are not parsed
+    again. A commune whose outline changed (a territories load) is placed by its new one."""
+    first, again = Locator.from_db(session), Locator.from_db(session)
+    assert again.geometries is first.geometries
+    assert again.locate(-1.6778, 48.1173).commune_code == "35238"
+
+    communes = list(session.exec(select(Commune).order_by(Commune.code)))
+    rennes = next(c for c in communes if c.code == "35238")
+    session.expunge(rennes)
+    rennes.geometry = shapely.to_geojson(shapely.box(2.3, 48.8, 2.4, 48.9))  # moved to Paris
+    moved = Locator(communes, [])
+    assert moved.geometries is not first.geometries
+    assert moved.locate(2.35, 48.85).commune_code == "35238"
+    assert moved.locate(-1.6778, 48.1173) is None
+
+
 def test_any_layer_with_an_insee_column_can_be_loaded(tmp_path, service):
     """A GeoPackage in Lambert 93 with ADMIN EXPRESS column names, completed from the attributes table."""
     import geopandas as gpd
