@@ -264,6 +264,8 @@ VERIFIED_READS = {
 }
 
 
+# ``test_databases`` in the two fixtures below: the PostgreSQL round keeps only the tests that ask for
+# it (conftest), and these ask for their database by name.
 @pytest.fixture
 def either(request, test_databases):
     """The analysed 20,000 sites on PostgreSQL; the demo database on SQLite, which plans without statistics."""

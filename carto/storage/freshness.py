@@ -124,15 +124,14 @@ def per_version(session: Session, question: tuple, compute, *, variant: bool = F
     if variant:
         key = (str(engine.url), *question)
         known = _variants.get(key)
-    else:
-        answers = _known.setdefault(engine, {})
-        known = answers.get(question)
-    if known is None or known[0] != version:
-        known = (version, compute())
-        if not variant:
-            answers[question] = known
-    if variant:
+        if known is None or known[0] != version:
+            known = (version, compute())
         _keep_recent(key, known)
+        return known[1]
+    answers = _known.setdefault(engine, {})
+    known = answers.get(question)
+    if known is None or known[0] != version:
+        known = answers[question] = (version, compute())
     return known[1]
 
 

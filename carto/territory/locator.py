@@ -125,6 +125,7 @@ def _outlines(texts: list[str]) -> np.ndarray:
 
 
 _parsed: tuple[list[str], np.ndarray] = ([], np.array([]))  # the last communes' texts and outlines
+
 # engine → the locator of the newest geography this process saw in its database. Weak: a locator
 # (~8 MB: every commune's outline) goes with its engine, where a process opening many databases in
 # turn (the test suite: one per test) kept one per database it had ever opened.
